@@ -1,0 +1,110 @@
+import { compareBallots, type Ballot } from './ballot';
+import type { Accept, Heartbeat, Prepare } from './messages';
+import type { Outbox } from './outbox';
+import type { ResolvedConfig } from './config';
+import type { AcceptedEntry, NodeId, PersistedState, Slot } from './types';
+
+/**
+ * The acceptor: one promise for all slots, and the accepted (ballot, value) per slot.
+ * Every change is handed to the outbox for persistence before the reply it justifies, which the
+ * caller sends only once the persist is durable (Paxos Made Simple §2.2, "an acceptor must remember
+ * this information even if it fails and then restarts").
+ */
+export class Acceptor {
+  private promised: Ballot;
+  private readonly accepted = new Map<Slot, AcceptedEntry>();
+  /** Slots below this were decided, applied and compacted away (see Learner snapshots). */
+  private truncatedBelow: Slot;
+
+  constructor(
+    private readonly config: ResolvedConfig,
+    private readonly out: Outbox,
+    persisted: PersistedState,
+  ) {
+    this.promised = persisted.promised;
+    this.truncatedBelow = persisted.snapshot ? persisted.snapshot.appliedThrough + 1 : 0;
+    for (const entry of persisted.accepted) {
+      if (entry.slot >= this.truncatedBelow) this.accepted.set(entry.slot, entry);
+    }
+  }
+
+  get promisedBallot(): Ballot {
+    return this.promised;
+  }
+
+  get acceptedCount(): number {
+    return this.accepted.size;
+  }
+
+  acceptedAt(slot: Slot): AcceptedEntry | undefined {
+    return this.accepted.get(slot);
+  }
+
+  private promise(ballot: Ballot): void {
+    if (compareBallots(ballot, this.promised) <= 0) return;
+    this.promised = ballot;
+    // Planted bug: the promise lives only in memory, so a restart forgets it.
+    if (this.config.plantedBug !== 'acceptor-forgets-promise') this.out.persistPromise(ballot);
+  }
+
+  handlePrepare(from: NodeId, message: Prepare): void {
+    // Paxos Made Simple §2.2 (P1a): promise only a ballot at least as high as any promised.
+    // An equal ballot is a retransmission from the same proposer: answer it again.
+    if (compareBallots(message.ballot, this.promised) < 0) {
+      this.out.send(from, { type: 'nack', ballot: message.ballot, promised: this.promised });
+      return;
+    }
+    this.promise(message.ballot);
+    const reported: AcceptedEntry[] = [];
+    for (const entry of this.accepted.values()) {
+      if (entry.slot >= message.fromSlot) reported.push(entry);
+    }
+    reported.sort((a, b) => a.slot - b.slot);
+    this.out.send(from, {
+      type: 'promise',
+      ballot: message.ballot,
+      accepted: reported,
+      truncatedBelow: this.truncatedBelow,
+    });
+  }
+
+  handleAccept(from: NodeId, message: Accept): void {
+    const belowPromise = compareBallots(message.ballot, this.promised) < 0;
+    // Paxos Made Simple §2.2 (P1a): accept unless a higher ballot was promised.
+    if (belowPromise && this.config.plantedBug !== 'acceptor-accepts-lower-ballot') {
+      this.out.send(from, { type: 'nack', ballot: message.ballot, promised: this.promised });
+      return;
+    }
+    if (!belowPromise) this.promise(message.ballot);
+    if (message.slot >= this.truncatedBelow) {
+      const entry: AcceptedEntry = {
+        slot: message.slot,
+        ballot: message.ballot,
+        value: message.value,
+      };
+      this.accepted.set(message.slot, entry);
+      this.out.persistAccepted(entry);
+    }
+    // Below truncatedBelow the slot is already chosen, and by P2c any higher-ballot proposal for it
+    // carries the chosen value, so acknowledging without storing is safe and lets the leader finish.
+    this.out.send(from, { type: 'accepted', ballot: message.ballot, slot: message.slot });
+  }
+
+  handleHeartbeat(from: NodeId, message: Heartbeat): void {
+    // A leader whose ballot this acceptor has outgrown learns it here, even when idle.
+    if (compareBallots(message.ballot, this.promised) < 0) {
+      this.out.send(from, { type: 'nack', ballot: message.ballot, promised: this.promised });
+    } else {
+      this.out.send(from, { type: 'heartbeat-ack', ballot: message.ballot });
+    }
+  }
+
+  /** The learner persisted a snapshot through `appliedThrough`: those slots need no acceptor state. */
+  compact(appliedThrough: Slot): void {
+    if (appliedThrough + 1 <= this.truncatedBelow) return;
+    this.truncatedBelow = appliedThrough + 1;
+    for (const slot of this.accepted.keys()) {
+      if (slot < this.truncatedBelow) this.accepted.delete(slot);
+    }
+  }
+}

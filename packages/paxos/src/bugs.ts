@@ -1,0 +1,23 @@
+/**
+ * Planted bugs: deliberate violations of a Paxos rule, selectable by name, so the simulator's
+ * checkers can be shown to fail (a checker that never fails proves nothing). A normal config has
+ * none: `plantedBug` defaults to undefined and the CLI only sets it from `--bug`.
+ */
+export const plantedBugs = {
+  /** Paxos Made Simple §2.2 (P1a): the acceptor's promise is not written to disk. */
+  'acceptor-forgets-promise': 'the acceptor does not persist its promise',
+  /** Paxos Made Simple §2.2 (P2c): phase 2 proposes its own value, not the highest accepted one. */
+  'proposer-ignores-accepted': 'the leader ignores values reported in promises',
+  /** Paxos Made Simple §2.3: a value is chosen only once a quorum accepted it. */
+  'commit-without-quorum': 'the leader decides after q2 - 1 acceptances',
+  /** Paxos Made Simple §2.2 (P1a): an acceptor must refuse a ballot below its promise. */
+  'acceptor-accepts-lower-ballot': 'the acceptor accepts values from ballots below its promise',
+  /** Paxos Made Moderately Complex §3: a replica applies each command once. */
+  'learner-skips-dedup': 'the learner applies a retried command again',
+} as const;
+
+export type PlantedBug = keyof typeof plantedBugs;
+
+export function isPlantedBug(name: string): name is PlantedBug {
+  return Object.prototype.hasOwnProperty.call(plantedBugs, name);
+}

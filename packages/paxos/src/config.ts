@@ -1,0 +1,177 @@
+import type { NodeId } from './types';
+import type { PlantedBug } from './bugs';
+
+/**
+ * Who is in the cluster. Every node learns: a proposer needs the decided prefix to lead, and an
+ * acceptor compacts only what its own learner has applied. `learners` lists nodes that only learn.
+ */
+export interface ClusterMembership {
+  readonly proposers: readonly NodeId[];
+  readonly acceptors: readonly NodeId[];
+  readonly learners?: readonly NodeId[];
+  /** Phase-1 quorum size; default: a majority of the acceptors. */
+  readonly phase1Quorum?: number;
+  /** Phase-2 quorum size; default: a majority of the acceptors. */
+  readonly phase2Quorum?: number;
+}
+
+/** Every limit and timing of the core, counted in ticks or items. Defaults in `defaultPaxosOptions`. */
+export interface PaxosOptions {
+  /** A leader sends a heartbeat every this many ticks. */
+  readonly heartbeatTicks: number;
+  /** A standby starts an election after [T, 2T) ticks without a heartbeat (randomized per wait). */
+  readonly electionTimeoutTicks: number;
+  /** A candidate re-sends Prepare to silent acceptors after this many ticks. */
+  readonly prepareRetryTicks: number;
+  /** A leader re-sends Accept for an undecided slot after this many ticks. */
+  readonly acceptRetryTicks: number;
+  /** A learner re-asks for missing slots after this many ticks. */
+  readonly catchupRetryTicks: number;
+  /** Slots proposed but not yet decided, at most (the Phase 2 pipeline window). */
+  readonly windowSlotsMax: number;
+  /** Commands in one slot's batch, at most. */
+  readonly batchCommandsMax: number;
+  /** Commands waiting at the leader for a slot, at most; past that propose() answers overloaded. */
+  readonly pendingCommandsMax: number;
+  /** Decided entries in one catch-up reply, at most. */
+  readonly catchupEntriesMax: number;
+  /** A learner takes a snapshot (and its acceptor compacts) every this many applied slots. */
+  readonly snapshotEverySlots: number;
+  /** Decided entries kept in memory below the latest snapshot, to serve short catch-ups cheaply. */
+  readonly logTailSlots: number;
+  /** Decided entries kept ahead of the applied prefix (out-of-order decisions), at most. */
+  readonly decidedAheadSlotsMax: number;
+  /** Applied seqs remembered per client above its contiguous floor, at most. */
+  readonly clientSeqWindow: number;
+  /** Client records in the duplicate table, at most; the least recently used is evicted. */
+  readonly clientsMax: number;
+}
+
+export const defaultPaxosOptions: PaxosOptions = Object.freeze({
+  heartbeatTicks: 3,
+  electionTimeoutTicks: 15,
+  prepareRetryTicks: 6,
+  acceptRetryTicks: 6,
+  catchupRetryTicks: 6,
+  windowSlotsMax: 64,
+  batchCommandsMax: 64,
+  pendingCommandsMax: 4096,
+  catchupEntriesMax: 256,
+  snapshotEverySlots: 1024,
+  logTailSlots: 256,
+  decidedAheadSlotsMax: 1024,
+  clientSeqWindow: 1024,
+  clientsMax: 10_000,
+});
+
+export interface NodeConfig {
+  readonly id: NodeId;
+  readonly cluster: ClusterMembership;
+  readonly options?: Partial<PaxosOptions>;
+  /** Only for proving the checkers: never set in a normal config. */
+  readonly plantedBug?: PlantedBug;
+}
+
+/** A configuration after validation: everything explicit. */
+export interface ResolvedConfig {
+  readonly id: NodeId;
+  readonly proposers: readonly NodeId[];
+  readonly acceptors: readonly NodeId[];
+  /** Every node of the cluster (all of them learn). */
+  readonly learners: readonly NodeId[];
+  readonly phase1Quorum: number;
+  readonly phase2Quorum: number;
+  readonly options: PaxosOptions;
+  readonly isProposer: boolean;
+  readonly isAcceptor: boolean;
+  readonly plantedBug: PlantedBug | undefined;
+}
+
+export class ConfigError extends Error {
+  readonly code = 'invalid-config';
+  constructor(readonly problems: readonly string[]) {
+    super(problems.join(' '));
+    this.name = 'ConfigError';
+  }
+}
+
+function isPositiveInteger(value: number): boolean {
+  return Number.isInteger(value) && value >= 1;
+}
+
+/** Validates a node's configuration: one sentence per broken rule, all of them at once. */
+export function resolveConfig(config: NodeConfig): ResolvedConfig {
+  const problems: string[] = [];
+  const { cluster } = config;
+  const options: PaxosOptions = { ...defaultPaxosOptions, ...config.options };
+  const acceptorCount = cluster.acceptors.length;
+  const majority = Math.floor(acceptorCount / 2) + 1;
+  const phase1Quorum = cluster.phase1Quorum ?? majority;
+  const phase2Quorum = cluster.phase2Quorum ?? majority;
+
+  if (acceptorCount === 0) problems.push('The cluster needs at least one acceptor.');
+  if (cluster.proposers.length === 0) problems.push('The cluster needs at least one proposer.');
+  const all = [...cluster.proposers, ...cluster.acceptors, ...(cluster.learners ?? [])];
+  const learners = [...new Set(all)];
+  if (new Set(cluster.acceptors).size !== acceptorCount)
+    problems.push('An acceptor is listed twice.');
+  if (new Set(cluster.proposers).size !== cluster.proposers.length) {
+    problems.push('A proposer is listed twice.');
+  }
+  if (!learners.includes(config.id)) problems.push(`Node "${config.id}" is not in the cluster.`);
+  if (learners.some((id) => id === '')) problems.push('A node id is empty.');
+  for (const [name, size] of [
+    ['phase-1', phase1Quorum],
+    ['phase-2', phase2Quorum],
+  ] as const) {
+    if (!Number.isInteger(size) || size < 1 || size > acceptorCount) {
+      problems.push(
+        `The ${name} quorum (${size}) must be a whole number from 1 to ${acceptorCount}.`,
+      );
+    }
+  }
+  // Flexible Paxos §3: every phase-1 quorum must intersect every phase-2 quorum, which for
+  // counting quorums is q1 + q2 > n; otherwise two leaders could choose different values for a slot.
+  if (phase1Quorum + phase2Quorum <= acceptorCount) {
+    problems.push(
+      `The phase-1 quorum (${phase1Quorum}) plus the phase-2 quorum (${phase2Quorum}) must exceed ` +
+        `the number of acceptors (${acceptorCount}), or two leaders could decide different values for one slot.`,
+    );
+  }
+  for (const [name, value] of Object.entries(options)) {
+    if (!isPositiveInteger(value as number)) {
+      problems.push(`The option ${name} (${String(value)}) must be a whole number of at least 1.`);
+    }
+  }
+  // Relations between limits, asserted once here (STYLE.md rule 3).
+  if (options.heartbeatTicks >= options.electionTimeoutTicks) {
+    problems.push(
+      `heartbeatTicks (${options.heartbeatTicks}) must be below electionTimeoutTicks ` +
+        `(${options.electionTimeoutTicks}), or standbys start elections against a live leader.`,
+    );
+  }
+  if (options.decidedAheadSlotsMax < options.windowSlotsMax) {
+    problems.push(
+      `decidedAheadSlotsMax (${options.decidedAheadSlotsMax}) must be at least windowSlotsMax ` +
+        `(${options.windowSlotsMax}), or learners drop decisions of one pipeline window.`,
+    );
+  }
+  if (options.batchCommandsMax > options.pendingCommandsMax) {
+    problems.push(
+      `batchCommandsMax (${options.batchCommandsMax}) must not exceed pendingCommandsMax (${options.pendingCommandsMax}).`,
+    );
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    id: config.id,
+    proposers: cluster.proposers,
+    acceptors: cluster.acceptors,
+    learners,
+    phase1Quorum,
+    phase2Quorum,
+    options,
+    isProposer: cluster.proposers.includes(config.id),
+    isAcceptor: cluster.acceptors.includes(config.id),
+    plantedBug: config.plantedBug,
+  };
+}

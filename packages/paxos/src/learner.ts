@@ -1,0 +1,228 @@
+import { ClientTable } from './client-table';
+import type { ResolvedConfig } from './config';
+import type { CatchupReply, CatchupRequest, Decide } from './messages';
+import type { Outbox } from './outbox';
+import type { AppliedCommand, DecidedEntry, NodeId, Slot, Snapshot, StateMachine } from './types';
+
+/**
+ * The learner: records chosen values, applies them strictly in slot order to the state machine,
+ * exactly once per (clientId, seq), and catches up from peers: entries while the peer still has
+ * them, a snapshot of the applied state once it has compacted them away.
+ */
+export class Learner {
+  /** Every slot <= appliedThrough is applied. -1: nothing yet. */
+  private appliedThroughSlot: Slot = -1;
+  /** Decided entries: a tail below the applied point (for catch-up) and out-of-order ones above. */
+  private readonly decided = new Map<Slot, DecidedEntry>();
+  /** The lowest slot still held in `decided` below the applied point. */
+  private logStart: Slot = 0;
+  private latestSnapshot: Snapshot | undefined;
+  private clients: ClientTable;
+  /** Highest slot bound known to be decided somewhere (from heartbeats and decides). */
+  private decidedBelowKnown: Slot = 0;
+  private catchupElapsedTicks = 0;
+  private catchupOutstanding = false;
+  private catchupPeer: NodeId | undefined;
+
+  /**
+   * @param onCompact called when a snapshot is taken, so the co-located acceptor can drop state.
+   */
+  constructor(
+    private readonly config: ResolvedConfig,
+    private readonly out: Outbox,
+    private readonly stateMachine: StateMachine,
+    snapshot: Snapshot | undefined,
+    private readonly onCompact: (appliedThrough: Slot) => void,
+  ) {
+    const { clientSeqWindow, clientsMax } = config.options;
+    this.clients = new ClientTable(clientSeqWindow, clientsMax);
+    if (snapshot) this.install(snapshot);
+  }
+
+  get appliedThrough(): Slot {
+    return this.appliedThroughSlot;
+  }
+
+  /** The first slot this learner has not applied: Phase 1 starts here. */
+  get firstUnapplied(): Slot {
+    return this.appliedThroughSlot + 1;
+  }
+
+  get snapshot(): Snapshot | undefined {
+    return this.latestSnapshot;
+  }
+
+  isDecided(slot: Slot): boolean {
+    return slot <= this.appliedThroughSlot || this.decided.has(slot);
+  }
+
+  isApplied(command: { clientId: string; seq: number }): boolean {
+    return this.clients.isApplied(command);
+  }
+
+  decidedEntry(slot: Slot): DecidedEntry | undefined {
+    return this.decided.get(slot);
+  }
+
+  handleDecide(from: NodeId, message: Decide): void {
+    for (const entry of message.entries) this.learn(entry);
+    this.applyReady();
+    this.maybeRequestCatchup(from);
+  }
+
+  /** A leader's heartbeat says slots below decidedBelow are decided: fetch what is missing. */
+  noteDecidedBelow(from: NodeId, decidedBelow: Slot): void {
+    if (decidedBelow > this.decidedBelowKnown) this.decidedBelowKnown = decidedBelow;
+    this.maybeRequestCatchup(from);
+  }
+
+  /** Ask `from` for slots from the applied point on, now (a leader that learned of truncation). */
+  requestCatchupFrom(peer: NodeId, decidedBelow: Slot): void {
+    if (decidedBelow > this.decidedBelowKnown) this.decidedBelowKnown = decidedBelow;
+    this.catchupOutstanding = false;
+    this.maybeRequestCatchup(peer);
+  }
+
+  /** Chosen locally by this node's own proposer. */
+  learnLocal(entry: DecidedEntry): void {
+    this.learn(entry);
+    this.applyReady();
+  }
+
+  tick(): void {
+    if (!this.catchupOutstanding) return;
+    this.catchupElapsedTicks += 1;
+    if (this.catchupElapsedTicks >= this.config.options.catchupRetryTicks) {
+      // The request or its reply was lost, or the peer is gone: ask again (another peer next time).
+      this.catchupOutstanding = false;
+      const peers = this.config.learners.filter((id) => id !== this.config.id);
+      const next = peers[(peers.indexOf(this.catchupPeer ?? '') + 1) % peers.length];
+      if (next !== undefined) this.maybeRequestCatchup(next);
+    }
+  }
+
+  handleCatchupRequest(from: NodeId, message: CatchupRequest): void {
+    const limit = this.config.options.catchupEntriesMax;
+    const entries: DecidedEntry[] = [];
+    let snapshot: Snapshot | undefined;
+    let slot = message.fromSlot;
+    if (slot < this.logStart || (slot <= this.appliedThroughSlot && !this.decided.has(slot))) {
+      // Compacted away: send the applied state instead (Paxos Made Live §5.5, snapshots).
+      if (!this.latestSnapshot || this.latestSnapshot.appliedThrough < slot) return;
+      snapshot = this.latestSnapshot;
+      slot = snapshot.appliedThrough + 1;
+    }
+    while (entries.length < limit) {
+      const entry = this.decided.get(slot);
+      if (!entry) break;
+      entries.push(entry);
+      slot += 1;
+    }
+    if (!snapshot && entries.length === 0) return;
+    this.out.send(from, { type: 'catchup-reply', entries, ...(snapshot ? { snapshot } : {}) });
+  }
+
+  handleCatchupReply(from: NodeId, message: CatchupReply): void {
+    this.catchupOutstanding = false;
+    if (message.snapshot && message.snapshot.appliedThrough > this.appliedThroughSlot) {
+      this.install(message.snapshot);
+      this.out.event({
+        type: 'snapshot-installed',
+        appliedThrough: message.snapshot.appliedThrough,
+      });
+      if (this.config.isAcceptor) this.persistSnapshot(message.snapshot);
+    }
+    for (const entry of message.entries) this.learn(entry);
+    this.applyReady();
+    this.maybeRequestCatchup(from);
+  }
+
+  private learn(entry: DecidedEntry): void {
+    if (entry.slot <= this.appliedThroughSlot) return;
+    if (entry.slot + 1 > this.decidedBelowKnown) this.decidedBelowKnown = entry.slot + 1;
+    // Bounded: a decision far ahead of the applied point is dropped; catch-up fetches it later.
+    if (entry.slot > this.appliedThroughSlot + this.config.options.decidedAheadSlotsMax) return;
+    if (!this.decided.has(entry.slot)) this.decided.set(entry.slot, entry);
+  }
+
+  private maybeRequestCatchup(peer: NodeId): void {
+    if (this.catchupOutstanding || peer === this.config.id) return;
+    const missing = this.firstUnapplied < this.decidedBelowKnown;
+    if (!missing) return;
+    this.catchupOutstanding = true;
+    this.catchupElapsedTicks = 0;
+    this.catchupPeer = peer;
+    this.out.send(peer, { type: 'catchup-request', fromSlot: this.firstUnapplied });
+  }
+
+  /** Applies every decided slot that directly follows the applied prefix. Invariant: in slot order. */
+  private applyReady(): void {
+    for (;;) {
+      const slot = this.appliedThroughSlot + 1;
+      const entry = this.decided.get(slot);
+      if (!entry) break;
+      const commands: AppliedCommand[] = [];
+      for (const command of entry.value.commands) {
+        const duplicate =
+          this.clients.isApplied(command) && this.config.plantedBug !== 'learner-skips-dedup';
+        if (duplicate) {
+          commands.push({ command, result: this.clients.resultOf(command), duplicate: true });
+        } else {
+          const result = this.stateMachine.apply(command, slot);
+          this.clients.record(command, result, slot);
+          commands.push({ command, result, duplicate: false });
+        }
+      }
+      this.appliedThroughSlot = slot;
+      this.out.apply({ slot, ballot: entry.ballot, commands });
+      this.maybeSnapshot();
+    }
+    this.trimLog();
+  }
+
+  private maybeSnapshot(): void {
+    const since = this.appliedThroughSlot - (this.latestSnapshot?.appliedThrough ?? -1);
+    if (since < this.config.options.snapshotEverySlots) return;
+    const snapshot: Snapshot = {
+      appliedThrough: this.appliedThroughSlot,
+      state: this.stateMachine.snapshot(),
+      clients: this.clients.snapshot(),
+    };
+    this.latestSnapshot = snapshot;
+    this.out.event({ type: 'snapshot-taken', appliedThrough: snapshot.appliedThrough });
+    if (this.config.isAcceptor) this.persistSnapshot(snapshot);
+  }
+
+  private persistSnapshot(snapshot: Snapshot): void {
+    this.out.persistSnapshot(snapshot);
+    this.onCompact(snapshot.appliedThrough);
+  }
+
+  /** Keeps logTailSlots entries below the latest snapshot; drops the rest (bounded memory). */
+  private trimLog(): void {
+    if (!this.latestSnapshot) return;
+    const keepFrom = Math.max(
+      0,
+      this.latestSnapshot.appliedThrough + 1 - this.config.options.logTailSlots,
+    );
+    while (this.logStart < keepFrom) {
+      this.decided.delete(this.logStart);
+      this.logStart += 1;
+    }
+  }
+
+  private install(snapshot: Snapshot): void {
+    this.stateMachine.restore(snapshot.state);
+    const { clientSeqWindow, clientsMax } = this.config.options;
+    this.clients = new ClientTable(clientSeqWindow, clientsMax, snapshot.clients);
+    this.appliedThroughSlot = snapshot.appliedThrough;
+    this.latestSnapshot = snapshot;
+    for (const slot of this.decided.keys()) {
+      if (slot <= snapshot.appliedThrough) this.decided.delete(slot);
+    }
+    this.logStart = snapshot.appliedThrough + 1;
+    if (snapshot.appliedThrough + 1 > this.decidedBelowKnown) {
+      this.decidedBelowKnown = snapshot.appliedThrough + 1;
+    }
+  }
+}

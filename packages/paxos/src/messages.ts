@@ -1,0 +1,113 @@
+import type { Ballot } from './ballot';
+import type { AcceptedEntry, DecidedEntry, Slot, Snapshot, Value } from './types';
+
+/**
+ * Every message between Paxos roles, in one place (STYLE.md rule 5). The sender is not a field:
+ * the transport knows who sent a frame, and `Node.step(from, message)` receives it.
+ * Names follow Paxos Made Simple: prepare = phase 1a, promise = 1b, accept = 2a, accepted = 2b.
+ */
+export type Message =
+  | Prepare
+  | Promise
+  | Accept
+  | Accepted
+  | Nack
+  | Decide
+  | Heartbeat
+  | HeartbeatAck
+  | CatchupRequest
+  | CatchupReply;
+
+/** Proposer → acceptors. Phase 1a for every slot >= fromSlot at once (Multi-Paxos). */
+export interface Prepare {
+  readonly type: 'prepare';
+  readonly ballot: Ballot;
+  /** The proposer's first undecided slot: acceptors report what they accepted from here on. */
+  readonly fromSlot: Slot;
+}
+
+/** Acceptor → proposer, in reply to a Prepare it granted. Phase 1b. */
+export interface Promise {
+  readonly type: 'promise';
+  readonly ballot: Ballot;
+  /** Everything this acceptor accepted in slots >= the Prepare's fromSlot, one entry per slot. */
+  readonly accepted: readonly AcceptedEntry[];
+  /**
+   * Slots below this were decided and compacted away by this acceptor: the proposer must learn them
+   * (catch-up), never propose in them.
+   */
+  readonly truncatedBelow: Slot;
+}
+
+/** Leader → acceptors. Phase 2a for one slot. */
+export interface Accept {
+  readonly type: 'accept';
+  readonly ballot: Ballot;
+  readonly slot: Slot;
+  readonly value: Value;
+}
+
+/** Acceptor → leader, in reply to an Accept it granted. Phase 2b. */
+export interface Accepted {
+  readonly type: 'accepted';
+  readonly ballot: Ballot;
+  readonly slot: Slot;
+}
+
+/** Acceptor → proposer, in reply to a Prepare, Accept or Heartbeat with a ballot below its promise. */
+export interface Nack {
+  readonly type: 'nack';
+  /** The ballot the message carried. */
+  readonly ballot: Ballot;
+  /** The higher ballot this acceptor has promised: the proposer steps down and learns of it. */
+  readonly promised: Ballot;
+}
+
+/** Leader → learners: these slots are chosen. */
+export interface Decide {
+  readonly type: 'decide';
+  readonly entries: readonly DecidedEntry[];
+}
+
+/** Leader → everyone, every heartbeatTicks: I lead with this ballot; slots < decidedBelow are decided. */
+export interface Heartbeat {
+  readonly type: 'heartbeat';
+  readonly ballot: Ballot;
+  readonly decidedBelow: Slot;
+}
+
+/** Acceptor → leader, in reply to a Heartbeat it honours: lets the leader see it still has a quorum. */
+export interface HeartbeatAck {
+  readonly type: 'heartbeat-ack';
+  readonly ballot: Ballot;
+}
+
+/** Learner → a peer learner: send me what was decided from fromSlot on. */
+export interface CatchupRequest {
+  readonly type: 'catchup-request';
+  readonly fromSlot: Slot;
+}
+
+/** Learner → learner, in reply to a CatchupRequest. */
+export interface CatchupReply {
+  readonly type: 'catchup-reply';
+  /** Present when fromSlot was compacted away: the applied state up to snapshot.appliedThrough. */
+  readonly snapshot?: Snapshot;
+  /** Decided entries after the snapshot (or from fromSlot), in slot order, bounded in count. */
+  readonly entries: readonly DecidedEntry[];
+}
+
+export type MessageType = Message['type'];
+
+export const messageTypes: readonly MessageType[] = [
+  'prepare',
+  'promise',
+  'accept',
+  'accepted',
+  'nack',
+  'decide',
+  'heartbeat',
+  'heartbeat-ack',
+  'catchup-request',
+  'catchup-reply',
+];

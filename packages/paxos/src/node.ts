@@ -1,0 +1,208 @@
+import { ballotZero, type Ballot } from './ballot';
+import { Acceptor } from './acceptor';
+import { resolveConfig, type NodeConfig, type ResolvedConfig } from './config';
+import { Learner } from './learner';
+import type { Message } from './messages';
+import { Outbox, type Ready } from './outbox';
+import type { Random } from './prng';
+import { Proposer, type ProposeResult, type ProposerState } from './proposer';
+import type { Command, NodeId, PersistedState, Slot, StateMachine } from './types';
+
+/** What a node needs from outside: injected, so a seed replays a whole cluster. */
+export interface NodeCollaborators {
+  readonly stateMachine: StateMachine;
+  /** A seeded PRNG (see createPrng): election timeouts are drawn from it. */
+  readonly random: Random;
+}
+
+export interface NodeStatus {
+  readonly id: NodeId;
+  readonly roles: readonly ('proposer' | 'acceptor' | 'learner')[];
+  readonly proposerState: ProposerState | undefined;
+  readonly ballot: Ballot | undefined;
+  readonly leaderId: NodeId | undefined;
+  readonly promised: Ballot | undefined;
+  readonly appliedThrough: Slot;
+  /** The leader's next new slot; for others, the first slot they have not applied. */
+  readonly firstUndecidedSlot: Slot;
+  readonly inFlightSlots: number;
+  readonly pendingCommands: number;
+  readonly acceptedSlots: number;
+  readonly snapshotThrough: Slot | undefined;
+}
+
+export const emptyPersistedState: PersistedState = Object.freeze({
+  promised: ballotZero,
+  accepted: [],
+});
+
+/**
+ * One cluster member, composed of the roles its configuration gives it. Pure and deterministic:
+ * no I/O, clock or randomness of its own. The caller's loop (etcd raft's, STYLE.md):
+ *
+ *   node.step(from, message) | node.tick() | node.propose(command)
+ *   const ready = node.takeReady();
+ *   1. write ready.persist durably (fsync) — it must be on disk before step 2;
+ *   2. send ready.messages;
+ *   3. hand ready.applied to the application (results for clients, in slot order).
+ *
+ * A restarted node is built from exactly what step 1 wrote (PersistedState).
+ */
+export class PaxosNode {
+  readonly config: ResolvedConfig;
+  private readonly out: Outbox;
+  private readonly acceptor: Acceptor | undefined;
+  private readonly learner: Learner;
+  private readonly proposer: Proposer | undefined;
+
+  constructor(
+    config: NodeConfig,
+    collaborators: NodeCollaborators,
+    persisted: PersistedState = emptyPersistedState,
+  ) {
+    this.config = resolveConfig(config);
+    this.out = new Outbox(this.config.id);
+    const acceptor = this.config.isAcceptor
+      ? new Acceptor(this.config, this.out, persisted)
+      : undefined;
+    this.acceptor = acceptor;
+    this.learner = new Learner(
+      this.config,
+      this.out,
+      collaborators.stateMachine,
+      persisted.snapshot,
+      (appliedThrough) => acceptor?.compact(appliedThrough),
+    );
+    this.proposer = this.config.isProposer
+      ? new Proposer(this.config, this.out, this.learner, collaborators.random)
+      : undefined;
+  }
+
+  get id(): NodeId {
+    return this.config.id;
+  }
+
+  /** Delivers one message from a peer. Messages of roles this node lacks are ignored. */
+  step(from: NodeId, message: Message): void {
+    this.dispatch(from, message);
+    // A catch-up may have moved the applied point: the leader's flow control may now allow more.
+    this.proposer?.fillWindow();
+    this.drainLocal();
+  }
+
+  /** One unit of logical time: heartbeats, elections, retransmissions, catch-up retries. */
+  tick(): void {
+    this.proposer?.tick();
+    this.learner.tick();
+    this.drainLocal();
+  }
+
+  /** Submits a command. Only the leader takes it; others say who leads, when they know. */
+  propose(command: Command): ProposeResult {
+    if (!this.proposer) return { ok: false, code: 'not-leader', leaderId: undefined };
+    const result = this.proposer.propose(command);
+    this.drainLocal();
+    return result;
+  }
+
+  /** Starts an election now (a process's first start, a lab exercise, a test). */
+  campaign(): void {
+    this.proposer?.campaign();
+    this.drainLocal();
+  }
+
+  hasReady(): boolean {
+    return this.out.hasReady();
+  }
+
+  takeReady(): Ready {
+    return this.out.take();
+  }
+
+  isLeader(): boolean {
+    return this.proposer?.state === 'leader';
+  }
+
+  status(): NodeStatus {
+    const roles: ('proposer' | 'acceptor' | 'learner')[] = [];
+    if (this.proposer) roles.push('proposer');
+    if (this.acceptor) roles.push('acceptor');
+    roles.push('learner');
+    const leading = this.proposer?.state === 'leader';
+    return {
+      id: this.config.id,
+      roles,
+      proposerState: this.proposer?.state,
+      ballot: this.proposer?.currentBallot,
+      leaderId: this.proposer?.knownLeader ?? this.learnerLeaderHint,
+      promised: this.acceptor?.promisedBallot,
+      appliedThrough: this.learner.appliedThrough,
+      firstUndecidedSlot:
+        leading && this.proposer ? this.proposer.firstFreeSlot : this.learner.firstUnapplied,
+      inFlightSlots: this.proposer?.inFlightCount ?? 0,
+      pendingCommands: this.proposer?.pendingCount ?? 0,
+      acceptedSlots: this.acceptor?.acceptedCount ?? 0,
+      snapshotThrough: this.learner.snapshot?.appliedThrough,
+    };
+  }
+
+  /** The sender of the latest heartbeat, for nodes without a proposer. */
+  private learnerLeaderHint: NodeId | undefined;
+
+  private dispatch(from: NodeId, message: Message): void {
+    switch (message.type) {
+      case 'prepare':
+        this.acceptor?.handlePrepare(from, message);
+        break;
+      case 'accept':
+        this.acceptor?.handleAccept(from, message);
+        break;
+      case 'promise':
+        this.proposer?.handlePromise(from, message);
+        break;
+      case 'accepted':
+        this.proposer?.handleAccepted(from, message);
+        break;
+      case 'nack':
+        this.proposer?.handleNack(from, message);
+        break;
+      case 'heartbeat':
+        this.learnerLeaderHint = from;
+        this.acceptor?.handleHeartbeat(from, message);
+        this.proposer?.handleHeartbeat(from, message);
+        this.learner.noteDecidedBelow(from, message.decidedBelow);
+        break;
+      case 'heartbeat-ack':
+        this.proposer?.handleHeartbeatAck(from, message);
+        break;
+      case 'decide':
+        this.learner.handleDecide(from, message);
+        break;
+      case 'catchup-request':
+        this.learner.handleCatchupRequest(from, message);
+        break;
+      case 'catchup-reply':
+        this.learner.handleCatchupReply(from, message);
+        break;
+      default: {
+        const unknown: never = message;
+        throw new Error(`unhandled message ${JSON.stringify(unknown)}`);
+      }
+    }
+  }
+
+  /** Messages a node sends itself (a proposer that is also an acceptor) are delivered here. */
+  private drainLocal(): void {
+    // Bounded: each local message is a reply to a local request, so this ends; the bound guards it.
+    for (let round = 0; round < 1_000_000; round += 1) {
+      const message = this.out.local.shift();
+      if (!message) {
+        this.proposer?.flushDecided();
+        if (this.out.local.length === 0) return;
+        continue;
+      }
+      this.dispatch(this.id, message);
+    }
+    throw new Error('Invariant: local message delivery did not settle');
+  }
+}

@@ -1,0 +1,354 @@
+import { ballotZero, compareBallots, type Ballot } from './ballot';
+import type { ResolvedConfig } from './config';
+import type { Learner } from './learner';
+import type { Accepted, Heartbeat, HeartbeatAck, Nack, Promise } from './messages';
+import type { Outbox } from './outbox';
+import { randomInt, type Random } from './prng';
+import {
+  commandKey,
+  noop,
+  type AcceptedEntry,
+  type Command,
+  type DecidedEntry,
+  type NodeId,
+  type Slot,
+  type Value,
+} from './types';
+
+export type ProposerState = 'follower' | 'candidate' | 'leader';
+
+export type ProposeResult =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly code: 'not-leader'; readonly leaderId: NodeId | undefined }
+  | { readonly ok: false; readonly code: 'overloaded'; readonly pendingMax: number };
+
+interface InFlight {
+  readonly value: Value;
+  readonly acks: Set<NodeId>;
+  elapsedTicks: number;
+}
+
+/**
+ * The proposer: a follower (standby) watching the leader's heartbeats, a candidate running Phase 1
+ * once for every open slot, or the leader running Phase 2 pipelined and batched.
+ * Paxos Made Moderately Complex §2 (leader, scout, commander), as one object per node.
+ */
+export class Proposer {
+  private role: ProposerState = 'follower';
+  /** The ballot this proposer last campaigned with (leads with, when leader). */
+  private ballot: Ballot = ballotZero;
+  /** The highest ballot seen anywhere: a new campaign goes above it. */
+  private highestSeen: Ballot = ballotZero;
+  private leaderId: NodeId | undefined;
+  private electionElapsedTicks = 0;
+  private electionTimeoutTicks: number;
+
+  // Candidate state.
+  private promises = new Map<NodeId, Promise>();
+  private prepareFromSlot: Slot = 0;
+  private prepareElapsedTicks = 0;
+
+  // Leader state.
+  private nextSlot: Slot = 0;
+  private readonly inFlight = new Map<Slot, InFlight>();
+  /** Recovered slots (Phase 1 results) waiting for room in the window, in slot order. */
+  private recovery: { slot: Slot; value: Value }[] = [];
+  private pending: Command[] = [];
+  /** Keys of commands pending or in flight at this leader: a retry is not queued twice. */
+  private readonly queuedKeys = new Set<string>();
+  private heartbeatElapsedTicks = 0;
+  private quorumCheckElapsedTicks = 0;
+  private readonly heardFrom = new Set<NodeId>();
+  /** Slots chosen during this step, broadcast once as a single Decide (fewer messages). */
+  private decidedOut: DecidedEntry[] = [];
+
+  constructor(
+    private readonly config: ResolvedConfig,
+    private readonly out: Outbox,
+    private readonly learner: Learner,
+    private readonly random: Random,
+  ) {
+    this.electionTimeoutTicks = this.randomElectionTimeout();
+  }
+
+  get state(): ProposerState {
+    return this.role;
+  }
+
+  get currentBallot(): Ballot {
+    return this.ballot;
+  }
+
+  get knownLeader(): NodeId | undefined {
+    return this.role === 'leader' ? this.config.id : this.leaderId;
+  }
+
+  get inFlightCount(): number {
+    return this.inFlight.size;
+  }
+
+  get pendingCount(): number {
+    return this.pending.length;
+  }
+
+  get firstFreeSlot(): Slot {
+    return this.nextSlot;
+  }
+
+  private randomElectionTimeout(): number {
+    // Raft §5.2's randomized timeouts, counted in ticks: [T, 2T) makes a split vote unlikely,
+    // and every failed campaign draws a new one (no endless duel between two proposers).
+    const base = this.config.options.electionTimeoutTicks;
+    return randomInt(this.random, base, 2 * base - 1);
+  }
+
+  private observe(ballot: Ballot): void {
+    if (compareBallots(ballot, this.highestSeen) > 0) this.highestSeen = ballot;
+  }
+
+  propose(command: Command): ProposeResult {
+    if (this.role !== 'leader') return { ok: false, code: 'not-leader', leaderId: this.leaderId };
+    const key = commandKey(command);
+    if (this.queuedKeys.has(key)) return { ok: true };
+    if (this.pending.length >= this.config.options.pendingCommandsMax) {
+      return { ok: false, code: 'overloaded', pendingMax: this.config.options.pendingCommandsMax };
+    }
+    this.pending.push(command);
+    this.queuedKeys.add(key);
+    this.fillWindow();
+    return { ok: true };
+  }
+
+  /** Starts Phase 1 now with a ballot above every one seen. */
+  campaign(): void {
+    this.ballot = { round: this.highestSeen.round + 1, proposerId: this.config.id };
+    this.observe(this.ballot);
+    this.role = 'candidate';
+    this.leaderId = undefined;
+    this.promises = new Map();
+    this.prepareFromSlot = this.learner.firstUnapplied;
+    this.prepareElapsedTicks = 0;
+    this.electionElapsedTicks = 0;
+    this.electionTimeoutTicks = this.randomElectionTimeout();
+    this.out.event({ type: 'became-candidate', ballot: this.ballot });
+    this.out.sendAll(this.config.acceptors, {
+      type: 'prepare',
+      ballot: this.ballot,
+      fromSlot: this.prepareFromSlot,
+    });
+  }
+
+  tick(): void {
+    switch (this.role) {
+      case 'follower':
+        this.electionElapsedTicks += 1;
+        if (this.electionElapsedTicks >= this.electionTimeoutTicks) this.campaign();
+        break;
+      case 'candidate':
+        this.prepareElapsedTicks += 1;
+        if (this.prepareElapsedTicks >= this.config.options.prepareRetryTicks) {
+          this.prepareElapsedTicks = 0;
+          const silent = this.config.acceptors.filter((id) => !this.promises.has(id));
+          this.out.sendAll(silent, {
+            type: 'prepare',
+            ballot: this.ballot,
+            fromSlot: this.prepareFromSlot,
+          });
+        }
+        break;
+      case 'leader':
+        this.tickLeader();
+        break;
+    }
+    this.flushDecided();
+  }
+
+  private tickLeader(): void {
+    const { heartbeatTicks, acceptRetryTicks, electionTimeoutTicks } = this.config.options;
+    this.heartbeatElapsedTicks += 1;
+    if (this.heartbeatElapsedTicks >= heartbeatTicks) {
+      this.heartbeatElapsedTicks = 0;
+      const heartbeat: Heartbeat = {
+        type: 'heartbeat',
+        ballot: this.ballot,
+        decidedBelow: this.learner.firstUnapplied,
+      };
+      this.out.sendAll(
+        this.config.learners.filter((id) => id !== this.config.id),
+        heartbeat,
+      );
+      if (this.config.isAcceptor) this.heardFrom.add(this.config.id);
+    }
+    for (const [slot, flight] of this.inFlight) {
+      flight.elapsedTicks += 1;
+      if (flight.elapsedTicks < acceptRetryTicks) continue;
+      flight.elapsedTicks = 0;
+      const silent = this.config.acceptors.filter((id) => !flight.acks.has(id));
+      this.out.sendAll(silent, { type: 'accept', ballot: this.ballot, slot, value: flight.value });
+    }
+    // Check quorum (etcd raft's CheckQuorum): a leader that has not heard from enough acceptors for
+    // an election timeout is probably cut off; standing down lets its clients look elsewhere.
+    this.quorumCheckElapsedTicks += 1;
+    if (this.quorumCheckElapsedTicks >= 2 * electionTimeoutTicks) {
+      const heard = this.heardFrom.size;
+      this.heardFrom.clear();
+      this.quorumCheckElapsedTicks = 0;
+      if (heard < this.config.phase2Quorum) this.becomeFollower(this.ballot, undefined);
+    }
+  }
+
+  handlePromise(from: NodeId, message: Promise): void {
+    if (this.role !== 'candidate' || compareBallots(message.ballot, this.ballot) !== 0) return;
+    this.promises.set(from, message);
+    if (this.promises.size >= this.config.phase1Quorum) this.becomeLeader();
+  }
+
+  handleAccepted(from: NodeId, message: Accepted): void {
+    if (this.role !== 'leader' || compareBallots(message.ballot, this.ballot) !== 0) return;
+    this.heardFrom.add(from);
+    const flight = this.inFlight.get(message.slot);
+    if (!flight) return;
+    flight.acks.add(from);
+    const needed =
+      this.config.plantedBug === 'commit-without-quorum'
+        ? Math.max(1, this.config.phase2Quorum - 1)
+        : this.config.phase2Quorum;
+    // Paxos Made Simple §2.3: a value is chosen once a quorum of acceptors has accepted it.
+    if (flight.acks.size < needed) return;
+    this.inFlight.delete(message.slot);
+    for (const command of flight.value.commands) this.queuedKeys.delete(commandKey(command));
+    const entry: DecidedEntry = { slot: message.slot, ballot: this.ballot, value: flight.value };
+    this.decidedOut.push(entry);
+    this.learner.learnLocal(entry);
+    this.fillWindow();
+  }
+
+  handleNack(_from: NodeId, message: Nack): void {
+    this.observe(message.promised);
+    if (this.role === 'follower') return;
+    if (compareBallots(message.ballot, this.ballot) !== 0) return;
+    if (compareBallots(message.promised, this.ballot) <= 0) return;
+    // Paxos Made Simple §2.5: a proposer that learns of a higher ballot abandons its own.
+    this.becomeFollower(message.promised, message.promised.proposerId);
+  }
+
+  handleHeartbeat(from: NodeId, message: Heartbeat): void {
+    this.observe(message.ballot);
+    if (compareBallots(message.ballot, this.ballot) < 0 && this.role !== 'follower') return;
+    if (compareBallots(message.ballot, this.highestSeen) < 0) return;
+    if (this.role !== 'follower' && compareBallots(message.ballot, this.ballot) > 0) {
+      this.becomeFollower(message.ballot, from);
+    }
+    this.leaderId = from;
+    this.electionElapsedTicks = 0;
+  }
+
+  handleHeartbeatAck(from: NodeId, message: HeartbeatAck): void {
+    if (this.role === 'leader' && compareBallots(message.ballot, this.ballot) === 0) {
+      this.heardFrom.add(from);
+    }
+  }
+
+  private becomeFollower(higher: Ballot, leaderId: NodeId | undefined): void {
+    this.observe(higher);
+    const wasLeader = this.role === 'leader';
+    this.role = 'follower';
+    this.leaderId = leaderId;
+    this.electionElapsedTicks = 0;
+    this.electionTimeoutTicks = this.randomElectionTimeout();
+    this.promises = new Map();
+    if (wasLeader) {
+      // Undecided work is abandoned: the next leader recovers whatever reached an acceptor
+      // (Phase 1), and clients retry the rest.
+      this.inFlight.clear();
+      this.recovery = [];
+      this.pending = [];
+      this.queuedKeys.clear();
+    }
+    this.out.event({ type: 'became-follower', ballot: higher, leaderId });
+  }
+
+  private becomeLeader(): void {
+    const merged = new Map<Slot, AcceptedEntry>();
+    let truncatedBelow = 0;
+    let truncatedBy: NodeId | undefined;
+    for (const [from, promise] of this.promises) {
+      if (promise.truncatedBelow > truncatedBelow) {
+        truncatedBelow = promise.truncatedBelow;
+        truncatedBy = from;
+      }
+      for (const entry of promise.accepted) {
+        const known = merged.get(entry.slot);
+        if (!known || compareBallots(entry.ballot, known.ballot) > 0) merged.set(entry.slot, entry);
+      }
+    }
+    this.role = 'leader';
+    this.leaderId = this.config.id;
+    this.heartbeatElapsedTicks = this.config.options.heartbeatTicks; // announce at the next tick
+    this.quorumCheckElapsedTicks = 0;
+    this.heardFrom.clear();
+    for (const from of this.promises.keys()) this.heardFrom.add(from);
+    this.out.event({ type: 'became-leader', ballot: this.ballot });
+
+    const start = Math.max(this.learner.firstUnapplied, truncatedBelow);
+    if (truncatedBy !== undefined && this.learner.firstUnapplied < truncatedBelow) {
+      // Those slots were chosen and compacted by an acceptor: learn them, never propose in them.
+      this.learner.requestCatchupFrom(truncatedBy, truncatedBelow);
+    }
+    let maxAcceptedSlot = start - 1;
+    for (const slot of merged.keys()) if (slot > maxAcceptedSlot) maxAcceptedSlot = slot;
+    this.recovery = [];
+    for (let slot = start; slot <= maxAcceptedSlot; slot += 1) {
+      if (this.learner.isDecided(slot)) continue;
+      // Paxos Made Simple §2.2 (P2c): propose the value of the highest-numbered proposal reported
+      // by the quorum, or any value (a no-op fills the hole) when none was reported.
+      let value = merged.get(slot)?.value ?? noop;
+      if (this.config.plantedBug === 'proposer-ignores-accepted') value = noop;
+      this.recovery.push({ slot, value });
+    }
+    this.nextSlot = maxAcceptedSlot + 1;
+    this.promises = new Map();
+    this.fillWindow();
+  }
+
+  /**
+   * Proposes recovered slots first, then new batches, while the window has room. Flow control: never
+   * beyond decidedAheadSlotsMax past this node's own applied point, so every slot this leader
+   * decides is kept by its own learner (and served to others) — a lagging leader catches up first.
+   */
+  fillWindow(): void {
+    if (this.role !== 'leader') return;
+    const { windowSlotsMax, batchCommandsMax, decidedAheadSlotsMax } = this.config.options;
+    const slotLimit = this.learner.appliedThrough + decidedAheadSlotsMax;
+    while (this.inFlight.size < windowSlotsMax) {
+      let slot: Slot;
+      let value: Value;
+      const recovered = this.recovery[0];
+      if (recovered) {
+        if (recovered.slot > slotLimit) return;
+        this.recovery.shift();
+        ({ slot, value } = recovered);
+        for (const command of value.commands) this.queuedKeys.add(commandKey(command));
+      } else if (this.pending.length > 0 && this.nextSlot <= slotLimit) {
+        slot = this.nextSlot;
+        this.nextSlot += 1;
+        value = { commands: this.pending.splice(0, batchCommandsMax) };
+      } else {
+        return;
+      }
+      this.inFlight.set(slot, { value, acks: new Set(), elapsedTicks: 0 });
+      this.out.sendAll(this.config.acceptors, { type: 'accept', ballot: this.ballot, slot, value });
+    }
+  }
+
+  /** Broadcasts the slots chosen during this step in one Decide per learner. */
+  flushDecided(): void {
+    if (this.decidedOut.length === 0) return;
+    const message = { type: 'decide', entries: this.decidedOut } as const;
+    this.decidedOut = [];
+    this.out.sendAll(
+      this.config.learners.filter((id) => id !== this.config.id),
+      message,
+    );
+  }
+}
