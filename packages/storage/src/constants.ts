@@ -1,0 +1,36 @@
+/**
+ * Every limit of the acceptor store, written down once (STYLE.md rule 3). Each one is an option of
+ * `FileStore.open` / `new MemoryStore`; these are the defaults.
+ */
+
+/**
+ * Compaction starts once the log file is larger than this. 64 MiB keeps recovery (one sequential
+ * read and replay of the whole file) well under a second on an SSD, and is small next to the disk of
+ * a charge point's controller.
+ */
+export const LOG_BYTES_MAX_DEFAULT = 64 * 1024 * 1024;
+
+/**
+ * The largest record frame payload written or accepted on recovery. A record is one group-commit
+ * batch, so this also bounds one snapshot: a delta whose own encoding is larger is refused with
+ * `ERR_STORE_RECORD_TOO_LARGE`. Recovery treats a length field above it as a torn or corrupt frame,
+ * which is why it must never shrink below what a running store has already written.
+ */
+export const RECORD_BYTES_MAX_DEFAULT = 16 * 1024 * 1024;
+
+/**
+ * Appends waiting for the next sync, at most. The Paxos node issues one append per Ready batch and
+ * waits for it, so a healthy process has one or two in flight; thousands mean the disk has stalled,
+ * and failing fast (`ERR_STORE_OVERLOADED`) beats queueing unbounded memory behind it.
+ */
+export const PENDING_APPENDS_MAX_DEFAULT = 4096;
+
+/** The first bytes of every log file: a name and a format version, so a stranger file is refused. */
+export const LOG_MAGIC = Buffer.from('EVPXLOG1', 'ascii');
+
+/** Frame header: [payload length u32 LE][crc32 u32 LE]. */
+export const FRAME_HEADER_BYTES = 8;
+
+export const LOG_FILE_NAME = 'acceptor.log';
+export const LOG_TMP_FILE_NAME = 'acceptor.log.tmp';
+export const LOCK_FILE_NAME = 'LOCK';

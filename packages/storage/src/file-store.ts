@@ -1,0 +1,389 @@
+import * as fs from 'node:fs';
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import type { AcceptedEntry, PersistDelta, PersistedState } from '@evpaxos/paxos';
+import { AcceptorState } from './acceptor-state';
+import {
+  FRAME_HEADER_BYTES,
+  LOG_BYTES_MAX_DEFAULT,
+  LOG_FILE_NAME,
+  LOG_MAGIC,
+  LOG_TMP_FILE_NAME,
+  PENDING_APPENDS_MAX_DEFAULT,
+  RECORD_BYTES_MAX_DEFAULT,
+} from './constants';
+import { acquireDirLock } from './dir-lock';
+import { StoreError } from './errors';
+import { GroupCommitter } from './group-commit';
+import {
+  basePayload,
+  decodePayload,
+  deltasPayload,
+  encodeDelta,
+  encodeFrame,
+  packr,
+  scanLog,
+} from './log-format';
+import type { AcceptorStore, Logger, StoreStats } from './types';
+
+const fdatasync = promisify(fs.fdatasync);
+const fsync = promisify(fs.fsync);
+const write = promisify(fs.write);
+const open = promisify(fs.open);
+const closeFd = promisify(fs.close);
+
+export interface FileStoreOptions {
+  /** The node's data dir; created when missing. Holds `acceptor.log` and `LOCK`. */
+  dataDir: string;
+  /** Compact once the log is larger than this. Default LOG_BYTES_MAX_DEFAULT (64 MiB). */
+  logBytesMax?: number;
+  /** Largest record payload. Default RECORD_BYTES_MAX_DEFAULT (16 MiB). */
+  recordBytesMax?: number;
+  /** Appends waiting for the disk, at most. Default PENDING_APPENDS_MAX_DEFAULT (4096). */
+  pendingAppendsMax?: number;
+  /**
+   * Skip every fsync/fdatasync. For labs and benchmarks only: an acknowledged promise or accept
+   * can vanish in a machine crash, and Paxos safety rests on acceptors never forgetting them.
+   * Default false.
+   */
+  unsafeNoFsync?: boolean;
+}
+
+export interface FileStoreCollaborators {
+  logger: Logger;
+}
+
+interface PendingDelta {
+  /** The delta as it will read back from disk (decoded from `bytes`): what the state applies. */
+  delta: PersistDelta;
+  bytes: Buffer;
+}
+
+/**
+ * The durable acceptor store: an append-only log of group-commit batches in one file, replayed on
+ * open and rewritten as the current state when it grows past `logBytesMax`. See docs/STORAGE.md.
+ */
+export class FileStore implements AcceptorStore {
+  private readonly state = new AcceptorState();
+  private readonly committer: GroupCommitter<PendingDelta>;
+  private readonly logPath: string;
+  private fd = -1;
+  private logBytes = 0;
+  /** Size of the log right after the last compaction (or open): what compaction would write again. */
+  private baseBytes = 0;
+  private appendCount = 0;
+  private syncCount = 0;
+  private compactionCount = 0;
+  private closing: Promise<void> | undefined = undefined;
+
+  private constructor(
+    private readonly options: Required<FileStoreOptions>,
+    private readonly logger: Logger,
+    private readonly releaseLock: () => Promise<void>,
+  ) {
+    this.logPath = path.join(options.dataDir, LOG_FILE_NAME);
+    this.committer = new GroupCommitter<PendingDelta>(
+      (batch) => this.writeBatch(batch),
+      {
+        pendingMax: options.pendingAppendsMax,
+        // The frame payload adds the record tag (5 bytes) to the deltas; the header margin covers it.
+        batchSizeMax: options.recordBytesMax - FRAME_HEADER_BYTES,
+        sizeOf: (pending) => pending.bytes.length,
+      },
+      () => this.maybeCompact(),
+    );
+  }
+
+  /** Locks the data dir, recovers the log (cutting a torn tail) and returns the open store. */
+  static async open(
+    options: FileStoreOptions,
+    collaborators: FileStoreCollaborators,
+  ): Promise<FileStore> {
+    const resolved = resolveOptions(options);
+    const { logger } = collaborators;
+    await fsp.mkdir(resolved.dataDir, { recursive: true });
+    const releaseLock = await acquireDirLock(resolved.dataDir, logger);
+    const store = new FileStore(resolved, logger, releaseLock);
+    try {
+      await store.recover();
+    } catch (error) {
+      if (store.fd >= 0) await closeFd(store.fd);
+      await releaseLock();
+      throw error;
+    }
+    if (resolved.unsafeNoFsync) {
+      logger.warn(
+        'storage: DURABILITY IS OFF (unsafeNoFsync). Appends are acknowledged before they reach ' +
+          'the disk: after a machine crash this acceptor can forget promises and accepted values it ' +
+          'already answered, which breaks Paxos safety (two values chosen for one slot). Labs and ' +
+          'benchmarks only.',
+        { dataDir: resolved.dataDir },
+      );
+    }
+    return store;
+  }
+
+  async load(): Promise<PersistedState> {
+    this.assertOpen();
+    return structuredClone(this.state.view());
+  }
+
+  append(delta: PersistDelta): Promise<void> {
+    if (this.closing !== undefined) {
+      return Promise.reject(new StoreError('ERR_STORE_CLOSED', 'store is closed'));
+    }
+    let bytes: Buffer;
+    try {
+      bytes = encodeDelta(delta);
+    } catch (error) {
+      // Not plain data (the core's contract): a programmer error, reported on the promise.
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    if (bytes.length + FRAME_HEADER_BYTES > this.options.recordBytesMax) {
+      return Promise.reject(
+        new StoreError(
+          'ERR_STORE_RECORD_TOO_LARGE',
+          `a delta of ${bytes.length} bytes is larger than recordBytesMax ${this.options.recordBytesMax}`,
+        ),
+      );
+    }
+    return this.committer.submit({ delta: packr.unpack(bytes) as PersistDelta, bytes });
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.committer.drain();
+      if (this.fd >= 0) await closeFd(this.fd);
+      this.fd = -1;
+      await this.releaseLock();
+    })();
+    return this.closing;
+  }
+
+  stats(): StoreStats {
+    return {
+      appendCount: this.appendCount,
+      syncCount: this.syncCount,
+      pendingAppendCount: this.committer.pendingCount,
+      logBytes: this.logBytes,
+      compactionCount: this.compactionCount,
+    };
+  }
+
+  private assertOpen(): void {
+    if (this.closing !== undefined) throw new StoreError('ERR_STORE_CLOSED', 'store is closed');
+  }
+
+  private async recover(): Promise<void> {
+    const tmpPath = path.join(this.options.dataDir, LOG_TMP_FILE_NAME);
+    if (await exists(tmpPath)) {
+      // A crash during compaction, before the rename: the log itself is still whole.
+      this.logger.info('storage: removing an unfinished compaction', { file: tmpPath });
+      await fsp.rm(tmpPath, { force: true });
+    }
+    if (!(await exists(this.logPath))) {
+      await this.writeFileAtomically([]);
+      this.logger.info('storage: created a new acceptor log', { file: this.logPath });
+    }
+    const file = await fsp.readFile(this.logPath);
+    const scan = scanLog(file, this.options.recordBytesMax);
+    if (scan.damage !== undefined && scan.goodFrameAfterDamageOffset !== undefined) {
+      throw new StoreError(
+        'ERR_STORE_CORRUPT',
+        `${this.logPath}: the record at byte ${scan.damage.offset} is damaged (${scan.damage.reason}) ` +
+          `but a good record follows at byte ${scan.goodFrameAfterDamageOffset}. Only the last ` +
+          'record can be torn by a crash, so this is disk corruption; refusing to start. Do not ' +
+          'delete the log: an acceptor that forgets its promises can break agreement ' +
+          '(see docs/STORAGE.md, "Recovery").',
+      );
+    }
+    for (const frame of scan.frames) this.applyRecord(decodePayload(frame.payload, frame.offset));
+    this.fd = await open(this.logPath, 'r+');
+    if (scan.damage !== undefined) {
+      await fsp.truncate(this.logPath, scan.goodBytes);
+      // The cut must be on disk before anything is appended after it, or a second crash could
+      // leave new records behind the old garbage, which the next recovery would call corruption.
+      await this.sync(this.fd, 'full');
+      this.logger.warn(
+        'storage: cut a torn tail from the acceptor log (a crash interrupted a write)',
+        {
+          file: this.logPath,
+          offset: scan.damage.offset,
+          reason: scan.damage.reason,
+          bytesCut: file.length - scan.goodBytes,
+          recordsKept: scan.frames.length,
+        },
+      );
+    }
+    this.logBytes = scan.goodBytes;
+    this.baseBytes = scan.goodBytes;
+    this.logger.debug('storage: recovered the acceptor log', {
+      file: this.logPath,
+      records: scan.frames.length,
+      logBytes: this.logBytes,
+    });
+  }
+
+  private applyRecord(record: ReturnType<typeof decodePayload>): void {
+    switch (record.kind) {
+      case 'deltas':
+        for (const delta of record.deltas) this.state.applyDelta(delta);
+        return;
+      case 'base': {
+        const base: PersistedState = { promised: record.base.promised, accepted: [] };
+        if (record.base.snapshot !== undefined) base.snapshot = record.base.snapshot;
+        this.state.reset(base);
+        return;
+      }
+    }
+  }
+
+  /** One group-commit batch: one frame, one write, one fdatasync. */
+  private async writeBatch(batch: PendingDelta[]): Promise<void> {
+    const frame = encodeFrame(deltasPayload(batch.map((pending) => pending.bytes)));
+    await writeAll(this.fd, frame, this.logBytes);
+    await this.sync(this.fd, 'data');
+    this.logBytes += frame.length;
+    this.syncCount += 1;
+    this.appendCount += batch.length;
+    for (const pending of batch) this.state.applyDelta(pending.delta);
+  }
+
+  /**
+   * Rewrites the log as the current state once it is over `logBytesMax`, but only after at least as
+   * many bytes were appended as the last rewrite wrote: a state that alone is near the limit would
+   * otherwise be rewritten after every batch, and this way compaction at most doubles the bytes
+   * written.
+   */
+  private async maybeCompact(): Promise<void> {
+    const appendedBytes = this.logBytes - this.baseBytes;
+    if (this.logBytes <= this.options.logBytesMax || appendedBytes < this.baseBytes) return;
+    const before = this.logBytes;
+    const state = this.state.view();
+    const base = {
+      promised: state.promised,
+      ...(state.snapshot ? { snapshot: state.snapshot } : {}),
+    };
+    const frames = [encodeFrame(basePayload(base))];
+    for (const chunk of chunkEntries(state.accepted, this.options.recordBytesMax / 2)) {
+      frames.push(encodeFrame(deltasPayload([encodeDelta({ accepted: chunk })])));
+    }
+    const size = await this.writeFileAtomically(frames);
+    const fd = await open(this.logPath, 'r+');
+    await closeFd(this.fd);
+    this.fd = fd;
+    this.logBytes = size;
+    this.baseBytes = size;
+    this.compactionCount += 1;
+    this.logger.info('storage: compacted the acceptor log', {
+      file: this.logPath,
+      bytesBefore: before,
+      bytesAfter: size,
+      acceptedEntries: state.accepted.length,
+    });
+  }
+
+  /** tmp file → fsync → rename over the log → fsync the dir, so a crash leaves the old or the new. */
+  private async writeFileAtomically(frames: Buffer[]): Promise<number> {
+    const tmpPath = path.join(this.options.dataDir, LOG_TMP_FILE_NAME);
+    const content = Buffer.concat([LOG_MAGIC, ...frames]);
+    const fd = await open(tmpPath, 'w');
+    try {
+      await writeAll(fd, content, 0);
+      await this.sync(fd, 'full');
+    } finally {
+      await closeFd(fd);
+    }
+    await fsp.rename(tmpPath, this.logPath);
+    // The rename lives in the directory: without this fsync a crash could bring back the old name.
+    const dirFd = await open(this.options.dataDir, 'r');
+    try {
+      await this.sync(dirFd, 'full');
+    } finally {
+      await closeFd(dirFd);
+    }
+    return content.length;
+  }
+
+  private async sync(fd: number, kind: 'data' | 'full'): Promise<void> {
+    if (this.options.unsafeNoFsync) return;
+    // fdatasync skips metadata that reading the data back does not need (mtime), but still
+    // flushes a grown file size, which is all an append changes.
+    await (kind === 'data' ? fdatasync(fd) : fsync(fd));
+  }
+}
+
+function resolveOptions(options: FileStoreOptions): Required<FileStoreOptions> {
+  const resolved: Required<FileStoreOptions> = {
+    dataDir: path.resolve(options.dataDir),
+    logBytesMax: options.logBytesMax ?? LOG_BYTES_MAX_DEFAULT,
+    recordBytesMax: options.recordBytesMax ?? RECORD_BYTES_MAX_DEFAULT,
+    pendingAppendsMax: options.pendingAppendsMax ?? PENDING_APPENDS_MAX_DEFAULT,
+    unsafeNoFsync: options.unsafeNoFsync ?? false,
+  };
+  const problems: string[] = [];
+  if (!Number.isSafeInteger(resolved.recordBytesMax) || resolved.recordBytesMax < 1024) {
+    problems.push('recordBytesMax must be an integer >= 1024.');
+  }
+  if (resolved.recordBytesMax > 0xffffffff) {
+    problems.push('recordBytesMax must fit the u32 length field (<= 4294967295).');
+  }
+  if (
+    !Number.isSafeInteger(resolved.logBytesMax) ||
+    resolved.logBytesMax < resolved.recordBytesMax
+  ) {
+    problems.push(
+      'logBytesMax must be an integer >= recordBytesMax, or every batch would compact.',
+    );
+  }
+  if (!Number.isSafeInteger(resolved.pendingAppendsMax) || resolved.pendingAppendsMax < 1) {
+    problems.push('pendingAppendsMax must be an integer >= 1.');
+  }
+  if (problems.length > 0) throw new StoreError('ERR_STORE_CONFIG', problems.join(' '));
+  return resolved;
+}
+
+function* chunkEntries(
+  entries: AcceptedEntry[],
+  chunkBytesMax: number,
+): Generator<AcceptedEntry[]> {
+  let chunk: AcceptedEntry[] = [];
+  let chunkBytes = 0;
+  for (const entry of entries) {
+    const entryBytes = packr.pack(entry).length;
+    if (chunk.length > 0 && chunkBytes + entryBytes > chunkBytesMax) {
+      yield chunk;
+      chunk = [];
+      chunkBytes = 0;
+    }
+    chunk.push(entry);
+    chunkBytes += entryBytes;
+  }
+  if (chunk.length > 0) yield chunk;
+}
+
+async function writeAll(fd: number, buffer: Buffer, position: number): Promise<void> {
+  let written = 0;
+  // A regular-file write can be short (a signal, a full disk); loop until every byte is in.
+  while (written < buffer.length) {
+    const { bytesWritten } = await write(
+      fd,
+      buffer,
+      written,
+      buffer.length - written,
+      position + written,
+    );
+    if (bytesWritten === 0) throw new Error(`write made no progress at byte ${position + written}`);
+    written += bytesWritten;
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await fsp.access(file);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,248 @@
+import { spawnSync } from 'node:child_process';
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import { expect } from 'chai';
+import type { PersistDelta } from '@evpaxos/paxos';
+import { FileStore, StoreError } from '../src';
+import { ballot, entry, makeTempDir, recordingLogger, removeDir, snapshot } from './helpers';
+
+const LOG_MAGIC_BYTES = 8;
+const FRAME_HEADER_BYTES = 8;
+
+describe('FileStore', () => {
+  let dataDir: string;
+  let logPath: string;
+  beforeEach(async () => {
+    dataDir = await makeTempDir();
+    logPath = path.join(dataDir, 'acceptor.log');
+  });
+  afterEach(async () => {
+    await removeDir(dataDir);
+  });
+
+  /** Appends each delta on its own (one record each); returns each record's start offset. */
+  async function writeRecords(deltas: PersistDelta[]): Promise<number[]> {
+    const store = await FileStore.open({ dataDir }, { logger: recordingLogger() });
+    const offsets: number[] = [];
+    for (const delta of deltas) {
+      offsets.push(store.stats().logBytes);
+      await store.append(delta);
+    }
+    await store.close();
+    return offsets;
+  }
+
+  async function reopen(): Promise<{
+    store: FileStore;
+    logger: ReturnType<typeof recordingLogger>;
+  }> {
+    const logger = recordingLogger();
+    return { store: await FileStore.open({ dataDir }, { logger }), logger };
+  }
+
+  async function flipByte(offset: number): Promise<void> {
+    const file = await fsp.readFile(logPath);
+    file[offset] = (file[offset] as number) ^ 0xff;
+    await fsp.writeFile(logPath, file);
+  }
+
+  async function openError(): Promise<StoreError> {
+    return FileStore.open({ dataDir }, { logger: recordingLogger() }).then(
+      () => expect.fail('the store opened'),
+      (error: StoreError) => error,
+    );
+  }
+
+  const three: PersistDelta[] = [
+    { promised: ballot(1), accepted: [entry(1)] },
+    { accepted: [entry(2)] },
+    { promised: ballot(2), accepted: [entry(3, 2)] },
+  ];
+
+  describe('recovery', () => {
+    it('cuts a torn tail (file truncated mid-record), logs the cut and keeps earlier records', async () => {
+      const offsets = await writeRecords(three);
+      const lastOffset = offsets[2] as number;
+      const size = (await fsp.stat(logPath)).size;
+      // Cut inside the header, right after it, and inside the payload.
+      for (const cutAt of [lastOffset + 3, lastOffset + FRAME_HEADER_BYTES, size - 1]) {
+        await fsp.truncate(logPath, cutAt);
+        const { store, logger } = await reopen();
+        expect(await store.load()).to.deep.equal({
+          promised: ballot(1),
+          accepted: [entry(1), entry(2)],
+        });
+        await store.close();
+        const cut = logger.lines.find((line) => line.message.includes('cut a torn tail'));
+        expect(cut?.level).to.equal('warn');
+        expect(cut?.meta).to.include({ offset: lastOffset, bytesCut: cutAt - lastOffset });
+        expect((await fsp.stat(logPath)).size).to.equal(lastOffset);
+        // Put a full third record back for the next cut point.
+        const again = await reopen();
+        await again.store.append(three[2] as PersistDelta);
+        await again.store.close();
+      }
+    });
+
+    it('cuts a last record with a flipped byte (bad checksum)', async () => {
+      const offsets = await writeRecords(three);
+      await flipByte((offsets[2] as number) + FRAME_HEADER_BYTES + 10);
+      const { store, logger } = await reopen();
+      expect((await store.load()).accepted).to.deep.equal([entry(1), entry(2)]);
+      expect(logger.lines.some((l) => l.meta?.['reason'] === 'bad checksum')).to.equal(true);
+      await store.close();
+    });
+
+    it('cuts zeros after the last record (a grown file whose data never reached the disk)', async () => {
+      await writeRecords(three);
+      await fsp.appendFile(logPath, Buffer.alloc(4096));
+      const { store, logger } = await reopen();
+      expect((await store.load()).accepted).to.have.length(3);
+      expect(logger.lines.some((l) => l.meta?.['reason'] === 'bad length')).to.equal(true);
+      await store.close();
+    });
+
+    it('appends after a cut tail and reads them back after another restart', async () => {
+      const offsets = await writeRecords(three);
+      await fsp.truncate(logPath, (offsets[2] as number) + 5);
+      let { store } = await reopen();
+      await store.append({ accepted: [entry(4)] });
+      await store.close();
+      ({ store } = await reopen());
+      expect((await store.load()).accepted.map((e) => e.slot)).to.deep.equal([1, 2, 4]);
+      await store.close();
+    });
+
+    it('refuses to start when a middle record is damaged and good ones follow (ERR_STORE_CORRUPT)', async () => {
+      const offsets = await writeRecords(three);
+      await flipByte((offsets[1] as number) + FRAME_HEADER_BYTES + 10);
+      const sizeBefore = (await fsp.stat(logPath)).size;
+      const error = await openError();
+      expect(error.code).to.equal('ERR_STORE_CORRUPT');
+      expect(error.message).to.include(`record at byte ${offsets[1]} is damaged (bad checksum)`);
+      expect(error.message).to.include(`good record follows at byte ${offsets[2]}`);
+      // Nothing was cut: the evidence stays for a person to look at.
+      expect((await fsp.stat(logPath)).size).to.equal(sizeBefore);
+    });
+
+    it('refuses to start when a middle record has a damaged length field (ERR_STORE_CORRUPT)', async () => {
+      const offsets = await writeRecords(three);
+      await flipByte((offsets[0] as number) + 1);
+      expect((await openError()).code).to.equal('ERR_STORE_CORRUPT');
+    });
+
+    it('refuses a file that is not an acceptor log (ERR_STORE_FORMAT)', async () => {
+      await fsp.writeFile(logPath, 'hello, this is not a log');
+      expect((await openError()).code).to.equal('ERR_STORE_FORMAT');
+    });
+
+    it('removes an unfinished compaction left by a crash', async () => {
+      await writeRecords(three);
+      await fsp.writeFile(path.join(dataDir, 'acceptor.log.tmp'), 'half written');
+      const { store } = await reopen();
+      expect((await store.load()).accepted).to.have.length(3);
+      await store.close();
+      expect(await fsp.readdir(dataDir)).to.deep.equal(['acceptor.log']);
+    });
+  });
+
+  describe('compaction', () => {
+    const limits = { logBytesMax: 16 * 1024, recordBytesMax: 4 * 1024 };
+
+    it('keeps the log bounded and the state the same across compactions and a restart', async () => {
+      let store = await FileStore.open({ dataDir, ...limits }, { logger: recordingLogger() });
+      for (let slot = 1; slot <= 600; slot += 1) {
+        const delta: PersistDelta =
+          slot % 100 === 0
+            ? { promised: ballot(slot), accepted: [entry(slot)], snapshot: snapshot(slot - 40) }
+            : { accepted: [entry(slot)] };
+        await store.append(delta);
+        expect(store.stats().logBytes).to.be.at.most(
+          2 * limits.logBytesMax + limits.recordBytesMax,
+        );
+      }
+      // Accepted after the snapshot, for a slot below it: compaction must keep it, as replay would.
+      await store.append({ accepted: [entry(10, 700, 'late')] });
+      const before = await store.load();
+      expect(store.stats().compactionCount).to.be.greaterThan(3);
+      await store.close();
+      store = await FileStore.open({ dataDir, ...limits }, { logger: recordingLogger() });
+      expect(await store.load()).to.deep.equal(before);
+      expect(before.accepted[0]).to.deep.equal(entry(10, 700, 'late'));
+      expect(before.accepted).to.have.length(41);
+      await store.close();
+    });
+
+    it('compacts a state with more accepted entries than one record holds', async () => {
+      let store = await FileStore.open({ dataDir, ...limits }, { logger: recordingLogger() });
+      await Promise.all(
+        Array.from({ length: 300 }, (_, i) => store.append({ accepted: [entry(i + 1)] })),
+      );
+      const before = await store.load();
+      expect(store.stats().compactionCount).to.be.at.least(1);
+      await store.close();
+      store = await FileStore.open({ dataDir, ...limits }, { logger: recordingLogger() });
+      expect(await store.load()).to.deep.equal(before);
+      await store.close();
+    });
+  });
+
+  describe('data dir lock', () => {
+    it('refuses a second open of one data dir in one process (ERR_STORE_LOCKED)', async () => {
+      const store = await FileStore.open({ dataDir }, { logger: recordingLogger() });
+      expect((await openError()).code).to.equal('ERR_STORE_LOCKED');
+      await store.close();
+      const again = await FileStore.open({ dataDir }, { logger: recordingLogger() });
+      await again.close();
+    });
+
+    it('refuses a data dir locked by another live process (ERR_STORE_LOCKED)', async () => {
+      await fsp.writeFile(path.join(dataDir, 'LOCK'), `${process.ppid}\n`);
+      const error = await openError();
+      expect(error.code).to.equal('ERR_STORE_LOCKED');
+      expect(error.message).to.include(`in use by process ${process.ppid}`);
+    });
+
+    it('takes over a lock whose process is gone, and says so', async () => {
+      const gone = spawnSync(process.execPath, ['-e', '0']);
+      await fsp.writeFile(path.join(dataDir, 'LOCK'), `${gone.pid}\n`);
+      const { store, logger } = await reopen();
+      expect(logger.lines.some((l) => l.message.includes('stale lock'))).to.equal(true);
+      await store.close();
+    });
+  });
+
+  describe('options', () => {
+    it('warns loudly at open when unsafeNoFsync turns durability off', async () => {
+      const logger = recordingLogger();
+      const store = await FileStore.open({ dataDir, unsafeNoFsync: true }, { logger });
+      await store.append({ accepted: [entry(1)] });
+      await store.close();
+      const warning = logger.lines.find((l) => l.level === 'warn');
+      expect(warning?.message).to.include('DURABILITY IS OFF');
+      expect(warning?.message).to.include('breaks Paxos safety');
+    });
+
+    it('refuses limits that contradict each other (ERR_STORE_CONFIG)', async () => {
+      const error = await FileStore.open(
+        { dataDir, logBytesMax: 1024, recordBytesMax: 4096 },
+        { logger: recordingLogger() },
+      ).then(
+        () => expect.fail('opened'),
+        (e: StoreError) => e,
+      );
+      expect(error).to.be.instanceOf(StoreError);
+      expect(error.code).to.equal('ERR_STORE_CONFIG');
+    });
+  });
+
+  it('starts the log with its magic and frames one group-commit batch as one record', async () => {
+    await writeRecords([{ accepted: [entry(1)] }]);
+    const file = await fsp.readFile(logPath);
+    expect(file.subarray(0, LOG_MAGIC_BYTES).toString('ascii')).to.equal('EVPXLOG1');
+    const length = file.readUInt32LE(LOG_MAGIC_BYTES);
+    expect(file.length).to.equal(LOG_MAGIC_BYTES + FRAME_HEADER_BYTES + length);
+    // The payload opens with the DELTAS tag: msgpack uint32 'EVD1'.
+    expect(file.subarray(16, 21)).to.deep.equal(Buffer.from([0xce, 0x45, 0x56, 0x44, 0x31]));
+  });
+});
