@@ -1,0 +1,103 @@
+import { expect } from 'chai';
+import { TestCluster, command } from './harness';
+
+const membership = { proposers: ['p1'], acceptors: ['a1', 'a2', 'a3'], learners: ['l1'] };
+const ballot = { round: 1, proposerId: 'p1' };
+
+describe('learner', () => {
+  it('applies strictly in slot order, holding a later slot until the gap is filled', () => {
+    const cluster = new TestCluster(membership);
+    const learner = cluster.node('l1');
+    learner.step('p1', {
+      type: 'decide',
+      entries: [{ slot: 1, ballot, value: { commands: [command('c', 2)] } }],
+    });
+    expect(learner.takeReady().applied).to.have.length(0);
+    learner.step('p1', {
+      type: 'decide',
+      entries: [{ slot: 0, ballot, value: { commands: [command('c', 1)] } }],
+    });
+    expect(learner.takeReady().applied.map((entry) => entry.slot)).to.deep.equal([0, 1]);
+  });
+
+  it('applies a command decided twice only once (exactly-once, Paxos Made Moderately Complex §3)', () => {
+    const cluster = new TestCluster(membership);
+    const learner = cluster.node('l1');
+    const value = { commands: [command('c', 1)] };
+    learner.step('p1', {
+      type: 'decide',
+      entries: [
+        { slot: 0, ballot, value },
+        { slot: 1, ballot, value },
+      ],
+    });
+    const applied = learner.takeReady().applied;
+    expect(applied.map((entry) => entry.commands[0]?.duplicate)).to.deep.equal([false, true]);
+    expect(cluster.appliedKeys('l1')).to.deep.equal(['c#1']);
+  });
+
+  it('answers a retried command with the result it had the first time', () => {
+    const cluster = new TestCluster(membership);
+    const learner = cluster.node('l1');
+    const value = { commands: [command('c', 1)] };
+    learner.step('p1', {
+      type: 'decide',
+      entries: [
+        { slot: 0, ballot, value },
+        { slot: 1, ballot, value },
+      ],
+    });
+    const [first, retry] = learner.takeReady().applied;
+    expect(retry?.commands[0]?.result).to.equal(first?.commands[0]?.result);
+  });
+
+  it('catches up from a peer after missing decisions (heartbeat says more is decided)', () => {
+    const cluster = new TestCluster(membership, { heartbeatTicks: 1 });
+    cluster.cut.add('p1>l1');
+    cluster.elect('p1');
+    for (let seq = 1; seq <= 5; seq += 1) cluster.node('p1').propose(command('c', seq));
+    cluster.flush('p1');
+    cluster.deliverAll();
+    expect(cluster.appliedKeys('l1')).to.deep.equal([]);
+    cluster.cut.delete('p1>l1');
+    cluster.tick(1);
+    cluster.deliverAll();
+    expect(cluster.appliedKeys('l1')).to.deep.equal(['c#1', 'c#2', 'c#3', 'c#4', 'c#5']);
+  });
+
+  it('a far-behind learner catches up from a snapshot once the log is compacted', () => {
+    const cluster = new TestCluster(membership, {
+      heartbeatTicks: 1,
+      snapshotEverySlots: 3,
+      logTailSlots: 1,
+    });
+    cluster.cut.add('p1>l1');
+    cluster.elect('p1');
+    for (let seq = 1; seq <= 10; seq += 1) {
+      cluster.node('p1').propose(command('c', seq));
+      cluster.flush('p1');
+      cluster.deliverAll();
+    }
+    cluster.cut.delete('p1>l1');
+    cluster.tick(1);
+    cluster.deliverAll();
+    expect(cluster.node('l1').status().snapshotThrough).to.be.a('number');
+    expect(cluster.appliedKeys('l1')).to.deep.equal(cluster.appliedKeys('p1'));
+    expect(cluster.appliedKeys('l1')).to.have.length(10);
+  });
+
+  it('an acceptor compacts what its learner snapshotted, and keeps it across a restart', () => {
+    const cluster = new TestCluster(membership, { snapshotEverySlots: 2, logTailSlots: 1 });
+    cluster.elect('p1');
+    for (let seq = 1; seq <= 6; seq += 1) {
+      cluster.node('p1').propose(command('c', seq));
+      cluster.flush('p1');
+      cluster.deliverAll();
+    }
+    cluster.tick(1);
+    cluster.deliverAll();
+    const restarted = cluster.start('a1');
+    expect(restarted.status().snapshotThrough).to.be.at.least(1);
+    expect(restarted.status().acceptedSlots).to.be.below(6);
+  });
+});

@@ -1,0 +1,144 @@
+import { expect } from 'chai';
+import { ConfigError, PaxosNode, createPrng, RecordingStateMachine } from '../src';
+import { TestCluster, command } from './harness';
+
+const membership = { proposers: ['p1', 'p2'], acceptors: ['a1', 'a2', 'a3'] };
+
+describe('proposer', () => {
+  it('becomes leader once a phase-1 quorum has promised', () => {
+    const cluster = new TestCluster(membership);
+    cluster.node('p1').campaign();
+    cluster.flush('p1');
+    cluster.deliverAll((e) => e.to === 'a1' || e.from === 'a1');
+    expect(cluster.node('p1').isLeader()).to.equal(false);
+    cluster.deliverAll((e) => e.to === 'a2' || e.from === 'a2');
+    expect(cluster.node('p1').isLeader()).to.equal(true);
+  });
+
+  it('proposes the highest-ballot value reported for each slot (Paxos Made Simple §2.2, P2c)', () => {
+    const cluster = new TestCluster(membership);
+    const low = { commands: [command('c', 1)] };
+    const high = { commands: [command('c', 2)] };
+    cluster
+      .node('a1')
+      .step('p1', { type: 'accept', ballot: { round: 1, proposerId: 'p1' }, slot: 0, value: low });
+    cluster
+      .node('a2')
+      .step('p2', { type: 'accept', ballot: { round: 2, proposerId: 'p2' }, slot: 0, value: high });
+    cluster.flushAll();
+    cluster.queue = [];
+    // The quorum is {a1, a2}: the first campaign is nacked by a2 and teaches p1 the higher ballot.
+    cluster.cut.add('p1>a3');
+    cluster.elect('p1');
+    cluster.elect('p1');
+    expect(cluster.node('p1').isLeader()).to.equal(true);
+    expect(cluster.appliedKeys('p1')).to.deep.equal(['c#2']);
+  });
+
+  it('fills holes below the highest reported slot with no-ops', () => {
+    const cluster = new TestCluster(membership);
+    const value = { commands: [command('c', 1)] };
+    cluster
+      .node('a1')
+      .step('p2', { type: 'accept', ballot: { round: 1, proposerId: 'p2' }, slot: 2, value });
+    cluster.flushAll();
+    cluster.queue = [];
+    cluster.cut.add('p1>a3');
+    cluster.elect('p1');
+    cluster.elect('p1');
+    const slots = cluster.applied.get('p1')!.map((entry) => [entry.slot, entry.commands.length]);
+    expect(slots).to.deep.equal([
+      [0, 0],
+      [1, 0],
+      [2, 1],
+    ]);
+  });
+
+  it('decides only after a phase-2 quorum of acceptors has accepted (Paxos Made Simple §2.3)', () => {
+    const cluster = new TestCluster(membership);
+    cluster.elect('p1');
+    cluster.node('p1').propose(command('c', 1));
+    cluster.flush('p1');
+    cluster.deliverAll((e) => e.to === 'a1' || e.from === 'a1');
+    expect(cluster.appliedKeys('p1')).to.deep.equal([]);
+    cluster.deliverAll((e) => e.to === 'a2' || e.from === 'a2');
+    expect(cluster.appliedKeys('p1')).to.deep.equal(['c#1']);
+  });
+
+  it('steps down when an acceptor answers with a higher ballot (Paxos Made Simple §2.5)', () => {
+    const cluster = new TestCluster(membership);
+    cluster.elect('p1');
+    cluster.elect('p2');
+    cluster.node('p1').propose(command('c', 1));
+    cluster.flush('p1');
+    cluster.deliverAll();
+    expect(cluster.node('p1').isLeader()).to.equal(false);
+    expect(cluster.node('p2').isLeader()).to.equal(true);
+  });
+
+  it('pipelines up to windowSlotsMax slots and batches up to batchCommandsMax commands per slot', () => {
+    const cluster = new TestCluster(membership, { windowSlotsMax: 2, batchCommandsMax: 3 });
+    cluster.elect('p1');
+    for (let seq = 1; seq <= 10; seq += 1) cluster.node('p1').propose(command('c', seq));
+    cluster.flush('p1');
+    const accepts = cluster.queue.filter((e) => e.message.type === 'accept' && e.to === 'a1');
+    expect(accepts).to.have.length(2);
+    cluster.deliverAll();
+    const batches = cluster.applied.get('p1')!.map((entry) => entry.commands.length);
+    // The first two commands go out at once, one per slot; the rest wait for room and batch up.
+    expect(batches).to.deep.equal([1, 1, 3, 3, 2]);
+    expect(batches.reduce((a, b) => a + b, 0)).to.equal(10);
+    expect(Math.max(...batches)).to.be.at.most(3);
+  });
+
+  it('answers not-leader with the leader it knows of, when it is a standby', () => {
+    const cluster = new TestCluster(membership, { heartbeatTicks: 1 });
+    cluster.elect('p1');
+    cluster.tick(1);
+    cluster.deliverAll();
+    const result = cluster.node('p2').propose(command('c', 1));
+    expect(result).to.deep.equal({ ok: false, code: 'not-leader', leaderId: 'p1' });
+  });
+
+  it('starts an election after the randomized election timeout without heartbeats', () => {
+    const cluster = new TestCluster(membership, { electionTimeoutTicks: 5, heartbeatTicks: 2 });
+    cluster.tick(10);
+    cluster.deliverAll();
+    const leaders = ['p1', 'p2'].filter((id) => cluster.node(id).isLeader());
+    expect(leaders).to.have.length(1);
+  });
+
+  it('refuses a configuration whose quorums do not intersect (Flexible Paxos: q1 + q2 > n)', () => {
+    const build = () =>
+      new PaxosNode(
+        {
+          id: 'p1',
+          cluster: {
+            proposers: ['p1'],
+            acceptors: ['a1', 'a2', 'a3', 'a4'],
+            phase1Quorum: 2,
+            phase2Quorum: 2,
+          },
+        },
+        { stateMachine: new RecordingStateMachine(), random: createPrng(1) },
+      );
+    expect(build).to.throw(
+      ConfigError,
+      /phase-1 quorum \(2\) plus the phase-2 quorum \(2\) must exceed the number of acceptors \(4\)/,
+    );
+  });
+
+  it('accepts flexible quorums that intersect (q1 = 4, q2 = 2 of 5)', () => {
+    const cluster = new TestCluster({
+      ...membership,
+      acceptors: ['a1', 'a2', 'a3', 'a4', 'a5'],
+      phase1Quorum: 4,
+      phase2Quorum: 2,
+    });
+    cluster.elect('p1');
+    cluster.node('p1').propose(command('c', 1));
+    cluster.flush('p1');
+    cluster.deliverAll((e) => ['a1', 'a2'].includes(e.to) || ['a1', 'a2'].includes(e.from));
+    expect(cluster.appliedKeys('p1')).to.deep.equal(['c#1']);
+  });
+});

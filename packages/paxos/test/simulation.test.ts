@@ -1,0 +1,66 @@
+import { expect } from 'chai';
+import {
+  defaultSimOptions,
+  faultKinds,
+  plantedBugs,
+  simulate,
+  type PlantedBug,
+  type SimResult,
+} from '../src';
+
+function run(seed: number, extra: Partial<Parameters<typeof simulate>[0]> = {}): SimResult {
+  return simulate({ ...defaultSimOptions, seed, ...extra });
+}
+
+describe('simulation', () => {
+  it('300 seeds with loss, duplication, reordering, partitions and crashes: no violation, every command decided', () => {
+    let decided = 0;
+    let submitted = 0;
+    for (let seed = 1; seed <= 300; seed += 1) {
+      const result = run(seed);
+      expect(result.violations, `seed ${seed}`).to.deep.equal([]);
+      decided += result.commandsDecided;
+      submitted += result.commandsSubmitted;
+    }
+    expect(decided).to.equal(submitted);
+    expect(submitted).to.equal(
+      300 * defaultSimOptions.clients * defaultSimOptions.commandsPerClient,
+    );
+  });
+
+  it('exercises every fault: leader changes, crashes, partitions and snapshot installs happen', () => {
+    const totals = { leaderChanges: 0, crashes: 0, partitions: 0, snapshotsInstalled: 0 };
+    for (let seed = 1; seed <= 50; seed += 1) {
+      const result = run(seed);
+      for (const key of Object.keys(totals) as (keyof typeof totals)[]) totals[key] += result[key];
+    }
+    for (const [key, count] of Object.entries(totals)) expect(count, key).to.be.greaterThan(10);
+  });
+
+  it('replays a seed exactly: the same seed gives the same trace', () => {
+    const traces: string[][] = [[], []];
+    for (const trace of traces) run(42, { trace: (line) => trace.push(line) });
+    expect(traces[0]!.length).to.be.greaterThan(100);
+    expect(traces[0]).to.deep.equal(traces[1]);
+  });
+
+  it('with 3 proposers, 7 acceptors and flexible quorums (q1 = 5, q2 = 3): no violation', () => {
+    for (let seed = 1; seed <= 40; seed += 1) {
+      const result = run(seed, { proposers: 3, acceptors: 7, phase1Quorum: 5, phase2Quorum: 3 });
+      expect(result.violations, `seed ${seed}`).to.deep.equal([]);
+    }
+  });
+
+  describe('planted bugs: each is caught within 2000 seeds', () => {
+    for (const bug of Object.keys(plantedBugs) as PlantedBug[]) {
+      it(`catches ${bug}`, () => {
+        let caught: SimResult | undefined;
+        for (let seed = 1; seed <= 2000 && !caught; seed += 1) {
+          const result = run(seed, { bug, faults: new Set(faultKinds) });
+          if (result.violations.length > 0) caught = result;
+        }
+        expect(caught, `${bug} was not caught in 2000 seeds`).to.not.equal(undefined);
+      });
+    }
+  });
+});
