@@ -1,0 +1,62 @@
+import { defaultWireLimits } from '@evpaxos/wire';
+
+/**
+ * Every limit and timing of the WebSocket mesh, with its default. Each is an option of
+ * `WebSocketTransport`; relations between them are checked when the transport is built.
+ */
+export interface WebSocketLimits {
+  /**
+   * Bytes in one frame, at most, both ways. Passed to ws as `maxPayload`, so ws refuses a larger
+   * frame before buffering it (RFC 6455 §10.4: an endpoint must protect itself against large frames).
+   */
+  readonly maxFrameBytes: number;
+  /** A connection that has not completed the handshake after this long is closed. */
+  readonly handshakeTimeoutMs: number;
+  /**
+   * Every this often each connection is pinged (RFC 6455 §5.5.2); one that sent nothing back —
+   * no pong, no frame — since the previous ping is terminated. So a dead link is noticed within
+   * two intervals.
+   */
+  readonly pingIntervalMs: number;
+  /** The first reconnect waits about this long; each failure doubles it, up to the maximum. */
+  readonly reconnectDelayMinMs: number;
+  /** Reconnect waits at most this long (the cap of the exponential backoff). */
+  readonly reconnectDelayMaxMs: number;
+  /**
+   * Bytes queued in a socket, at most: past this, sends to that peer are dropped (Paxos
+   * retransmits) rather than buffered without bound behind a slow peer.
+   */
+  readonly sendBufferBytesMax: number;
+  /** Inbound connections still in the handshake, at most: more are closed at once. */
+  readonly pendingHandshakesMax: number;
+  /** A connection we closed for cause is terminated if the close handshake takes longer. */
+  readonly closeGraceMs: number;
+}
+
+export const defaultWebSocketLimits: WebSocketLimits = Object.freeze({
+  maxFrameBytes: defaultWireLimits.maxFrameBytes,
+  handshakeTimeoutMs: 5_000,
+  pingIntervalMs: 5_000,
+  reconnectDelayMinMs: 100,
+  reconnectDelayMaxMs: 5_000,
+  // Four maximum-size frames: enough for a burst of catch-up replies, bounded per peer.
+  sendBufferBytesMax: 4 * defaultWireLimits.maxFrameBytes,
+  // A cluster has a handful of members; more concurrent handshakes than this is a scan or a flood.
+  pendingHandshakesMax: 64,
+  closeGraceMs: 1_000,
+});
+
+/** Characters in a node or cluster id, at most (the wire refuses longer ones). */
+export const idLengthMax = defaultWireLimits.idLengthMax;
+
+/**
+ * Bytes of cluster secret, at least. HMAC-SHA256 keys shorter than the 32-byte output weaken it
+ * (RFC 2104 §3); 16 is the floor below which we refuse to start.
+ */
+export const clusterSecretBytesMin = 16;
+
+/** Fault rules in force at once, at most. */
+export const faultRulesMax = 64;
+
+/** A delay fault holds a message at most this long. */
+export const faultDelayMsMax = 60_000;

@@ -1,0 +1,178 @@
+import { Packr } from 'msgpackr';
+import { readRecord } from './check';
+import { WIRE_VERSION, defaultWireLimits, type WireLimits } from './constants';
+import { WireError } from './errors';
+
+/**
+ * The one MessagePack configuration of the cluster. Every option is spelled out because msgpackr's
+ * defaults are tuned for speed between trusting parties, and our peers restart independently and
+ * send untrusted bytes:
+ * - `useRecords: false`: records share structure definitions between encoder and decoder; a peer
+ *   that restarted would not know them, so every object is a self-describing map.
+ * - `mapsAsObjects: true`: maps decode to plain objects, the shape the validators read.
+ * - `moreTypes: false`, `structuredClone: false`: no Set/Map/Error/RegExp extensions on encode, and
+ *   no reference/cycle extensions on decode (a cycle would make validation loop).
+ * - `bundleStrings: false`, `useTimestamp32: false`: plain strings and no Date tricks.
+ * - `copyBuffers: true`: decoded byte strings do not keep the whole frame buffer alive.
+ * msgpackr still decodes some extensions regardless (Date, Set, Error, RegExp, typed arrays,
+ * BigInt); the body validators refuse them (check.ts `readPlainData`).
+ */
+const packr = new Packr({
+  useRecords: false,
+  mapsAsObjects: true,
+  moreTypes: false,
+  structuredClone: false,
+  bundleStrings: false,
+  useTimestamp32: false,
+  copyBuffers: true,
+});
+
+/** Turns an untrusted body into a typed one, or throws `WireError` (usually `invalid-body`). */
+export type BodyValidator<Body> = (body: unknown, limits: WireLimits) => Body;
+
+/** One validator per envelope kind: the registry of a protocol's kinds. */
+export type BodyValidators<Kinds> = { readonly [Kind in keyof Kinds]: BodyValidator<Kinds[Kind]> };
+
+/** The versioned envelope every frame carries: `{ v: 1, kind, body }`. */
+export type Envelope<Kinds> = {
+  [Kind in keyof Kinds & string]: {
+    readonly v: typeof WIRE_VERSION;
+    readonly kind: Kind;
+    readonly body: Kinds[Kind];
+  };
+}[keyof Kinds & string];
+
+export interface DecodeOptions {
+  /** Overrides the codec's `maxFrameBytes` for this frame. */
+  readonly maxFrameBytes?: number;
+}
+
+/**
+ * Encodes and decodes envelopes for one set of kinds. Immutable: `extend` returns a new codec, so
+ * a protocol that adds kinds (the client API: `submit`, `result`) cannot change what another
+ * component's codec accepts.
+ */
+export class EnvelopeCodec<Kinds extends object> {
+  readonly limits: WireLimits;
+  private readonly validators: ReadonlyMap<string, BodyValidator<unknown>>;
+  /** Encoded frames by body object: a broadcast to N peers encodes once. */
+  private readonly encodedOnce = new WeakMap<object, { kind: string; bytes: Uint8Array }>();
+
+  constructor(validators: BodyValidators<Kinds>, limits: Partial<WireLimits> = {}) {
+    this.limits = Object.freeze({ ...defaultWireLimits, ...limits });
+    this.validators = new Map(Object.entries(validators) as [string, BodyValidator<unknown>][]);
+    for (const [name, limit] of Object.entries(this.limits)) {
+      if (!Number.isSafeInteger(limit) || (limit as number) <= 0) {
+        throw new RangeError(
+          `Wire limit ${name} must be a positive integer, got ${String(limit)}.`,
+        );
+      }
+    }
+  }
+
+  /** The kinds this codec accepts. */
+  get kinds(): readonly string[] {
+    return [...this.validators.keys()];
+  }
+
+  /** A codec that also accepts `more` kinds. A kind registered twice is a programming error. */
+  extend<More extends object>(
+    more: BodyValidators<More>,
+    limits: Partial<WireLimits> = {},
+  ): EnvelopeCodec<Kinds & More> {
+    const merged: Record<string, BodyValidator<unknown>> = Object.fromEntries(this.validators);
+    for (const [kind, validator] of Object.entries(more) as [string, BodyValidator<unknown>][]) {
+      if (kind in merged) throw new Error(`Envelope kind ${kind} is already registered.`);
+      merged[kind] = validator;
+    }
+    return new EnvelopeCodec<Kinds & More>(merged as BodyValidators<Kinds & More>, {
+      ...this.limits,
+      ...limits,
+    });
+  }
+
+  /**
+   * Encodes an envelope. Throws `WireError('frame-too-large')` when the frame would exceed
+   * `maxFrameBytes`: the receiver would refuse it anyway, so the sender learns it first.
+   */
+  encode(envelope: Envelope<Kinds>): Uint8Array {
+    // A fresh object with exactly the envelope's three fields, whatever else the caller's had.
+    const bytes: Uint8Array = packr.pack({
+      v: WIRE_VERSION,
+      kind: envelope.kind,
+      body: envelope.body,
+    });
+    if (bytes.length > this.limits.maxFrameBytes) {
+      throw new WireError(
+        'frame-too-large',
+        `encoding ${envelope.kind} gives ${bytes.length} bytes, more than ${this.limits.maxFrameBytes}`,
+      );
+    }
+    return bytes;
+  }
+
+  /**
+   * Encodes `body` under `kind` once per body object and returns the same bytes afterwards: the
+   * caller must not mutate a body it has sent (Paxos messages are readonly by type).
+   */
+  encodeOnce<Kind extends keyof Kinds & string>(
+    kind: Kind,
+    body: Kinds[Kind] & object,
+  ): Uint8Array {
+    const cached = this.encodedOnce.get(body);
+    if (cached !== undefined && cached.kind === kind) return cached.bytes;
+    const bytes = this.encode({ v: WIRE_VERSION, kind, body } as unknown as Envelope<Kinds>);
+    this.encodedOnce.set(body, { kind, bytes });
+    return bytes;
+  }
+
+  /**
+   * Decodes and validates one frame. Throws only `WireError`: whatever the bytes, the caller can
+   * close the connection with the error's code and carry on.
+   */
+  decode(bytes: Uint8Array, options: DecodeOptions = {}): Envelope<Kinds> {
+    const maxFrameBytes = options.maxFrameBytes ?? this.limits.maxFrameBytes;
+    if (bytes.length > maxFrameBytes) {
+      throw new WireError('frame-too-large', `${bytes.length} bytes, more than ${maxFrameBytes}`);
+    }
+    let decoded: unknown;
+    try {
+      // msgpackr throws on truncated input and on trailing bytes after the first value; deep
+      // nesting may overflow the stack (a RangeError), which is caught here like any other.
+      decoded = packr.unpack(bytes);
+    } catch (error) {
+      throw new WireError('malformed-frame', `not MessagePack (${describe(error)})`);
+    }
+    let envelope: Record<string, unknown>;
+    try {
+      envelope = readRecord(decoded, 'envelope', ['v', 'kind', 'body']);
+    } catch {
+      throw new WireError('malformed-frame', 'not a { v, kind, body } envelope');
+    }
+    if (typeof envelope.v !== 'number') throw new WireError('malformed-frame', 'no version');
+    if (!('body' in envelope)) throw new WireError('malformed-frame', 'no body');
+    if (envelope.v !== WIRE_VERSION) {
+      throw new WireError('unsupported-version', `version ${envelope.v}, expected ${WIRE_VERSION}`);
+    }
+    const kind = envelope.kind;
+    if (typeof kind !== 'string') throw new WireError('malformed-frame', 'no kind');
+    const validator = this.validators.get(kind);
+    if (validator === undefined) {
+      throw new WireError('unknown-type', `envelope kind ${JSON.stringify(kind.slice(0, 64))}`);
+    }
+    let body: unknown;
+    try {
+      body = validator(envelope.body, this.limits);
+    } catch (error) {
+      if (error instanceof WireError) throw error;
+      // A validator that throws something else is a bug in it, but the frame is still refused
+      // as untrusted input rather than crashing the connection's owner.
+      throw new WireError('invalid-body', `${kind}: ${describe(error)}`);
+    }
+    return { v: WIRE_VERSION, kind, body } as Envelope<Kinds>;
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message.slice(0, 200) : String(error).slice(0, 200);
+}

@@ -1,0 +1,223 @@
+import { messageTypes } from '@evpaxos/paxos';
+import type {
+  AcceptedEntry,
+  Ballot,
+  ClientRecord,
+  Command,
+  DecidedEntry,
+  Message,
+  MessageType,
+  Snapshot,
+  Value,
+} from '@evpaxos/paxos';
+import {
+  invalidBody,
+  readArray,
+  readId,
+  readInteger,
+  readNonNegativeInteger,
+  readPlainData,
+  readPlainObject,
+  readPositiveInteger,
+  readRecord,
+  readString,
+} from './check';
+import type { WireLimits } from './constants';
+import { WireError } from './errors';
+
+/**
+ * The strict validator for the Paxos message catalogue (packages/paxos/src/messages.ts).
+ * It returns a fresh object built field by field, so what reaches `Node.step` has exactly the
+ * declared shape: the compiler flags a required field added to the catalogue and not read here.
+ */
+export function validatePaxosMessage(value: unknown, limits: WireLimits): Message {
+  const type = readMessageType(value);
+  const path = type;
+  switch (type) {
+    case 'prepare': {
+      const o = readRecord(value, path, ['type', 'ballot', 'fromSlot']);
+      return {
+        type,
+        ballot: readBallot(o.ballot, `${path}.ballot`, limits),
+        fromSlot: readSlot(o.fromSlot, `${path}.fromSlot`),
+      };
+    }
+    case 'promise': {
+      const o = readRecord(value, path, ['type', 'ballot', 'accepted', 'truncatedBelow']);
+      return {
+        type,
+        ballot: readBallot(o.ballot, `${path}.ballot`, limits),
+        accepted: readEntries(o.accepted, `${path}.accepted`, limits),
+        truncatedBelow: readSlot(o.truncatedBelow, `${path}.truncatedBelow`),
+      };
+    }
+    case 'accept': {
+      const o = readRecord(value, path, ['type', 'ballot', 'slot', 'value']);
+      return {
+        type,
+        ballot: readBallot(o.ballot, `${path}.ballot`, limits),
+        slot: readSlot(o.slot, `${path}.slot`),
+        value: readValue(o.value, `${path}.value`, limits),
+      };
+    }
+    case 'accepted': {
+      const o = readRecord(value, path, ['type', 'ballot', 'slot']);
+      return {
+        type,
+        ballot: readBallot(o.ballot, `${path}.ballot`, limits),
+        slot: readSlot(o.slot, `${path}.slot`),
+      };
+    }
+    case 'nack': {
+      const o = readRecord(value, path, ['type', 'ballot', 'promised']);
+      return {
+        type,
+        ballot: readBallot(o.ballot, `${path}.ballot`, limits),
+        promised: readBallot(o.promised, `${path}.promised`, limits),
+      };
+    }
+    case 'decide': {
+      const o = readRecord(value, path, ['type', 'entries']);
+      return { type, entries: readEntries(o.entries, `${path}.entries`, limits) };
+    }
+    case 'heartbeat': {
+      const o = readRecord(value, path, ['type', 'ballot', 'decidedBelow']);
+      return {
+        type,
+        ballot: readBallot(o.ballot, `${path}.ballot`, limits),
+        decidedBelow: readSlot(o.decidedBelow, `${path}.decidedBelow`),
+      };
+    }
+    case 'heartbeat-ack': {
+      const o = readRecord(value, path, ['type', 'ballot']);
+      return { type, ballot: readBallot(o.ballot, `${path}.ballot`, limits) };
+    }
+    case 'catchup-request': {
+      const o = readRecord(value, path, ['type', 'fromSlot']);
+      return { type, fromSlot: readSlot(o.fromSlot, `${path}.fromSlot`) };
+    }
+    case 'catchup-reply': {
+      const o = readRecord(value, path, ['type', 'snapshot', 'entries']);
+      const entries = readEntries(o.entries, `${path}.entries`, limits);
+      // An absent snapshot may arrive as a key holding undefined (msgpackr keeps the key).
+      if (o.snapshot === undefined) return { type, entries };
+      return { type, snapshot: readSnapshot(o.snapshot, `${path}.snapshot`, limits), entries };
+    }
+    default:
+      return assertNever(type);
+  }
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unreachable: ${String(value)}`);
+}
+
+function readMessageType(value: unknown): MessageType {
+  if (typeof value !== 'object' || value === null) throw invalidBody('paxos', 'a message object');
+  const type: unknown = (value as { type?: unknown }).type;
+  if (typeof type !== 'string') throw invalidBody('paxos.type', 'a message type');
+  if (!(messageTypes as readonly string[]).includes(type)) {
+    throw new WireError('unknown-type', `paxos message type ${JSON.stringify(type.slice(0, 64))}`);
+  }
+  return type as MessageType;
+}
+
+/** A ballot: round >= 0; proposerId may be empty only in ballotZero (round 0). */
+function readBallot(value: unknown, path: string, limits: WireLimits): Ballot {
+  const o = readRecord(value, path, ['round', 'proposerId']);
+  const round = readNonNegativeInteger(o.round, `${path}.round`);
+  const proposerId = readString(o.proposerId, `${path}.proposerId`, limits.idLengthMax);
+  if (proposerId.length === 0 && round !== 0) {
+    throw invalidBody(`${path}.proposerId`, 'a proposer id (only ballot zero has none)');
+  }
+  return { round, proposerId };
+}
+
+function readSlot(value: unknown, path: string): number {
+  return readNonNegativeInteger(value, path);
+}
+
+function readCommand(value: unknown, path: string, limits: WireLimits): Command {
+  const o = readRecord(value, path, ['clientId', 'seq', 'payload']);
+  return {
+    clientId: readId(o.clientId, `${path}.clientId`, limits.idLengthMax),
+    // Commands are numbered 1, 2, 3, … per client (types.ts), so seq 0 is never sent.
+    seq: readPositiveInteger(o.seq, `${path}.seq`),
+    payload: readPlainData(o.payload, `${path}.payload`, limits.plainDataDepthMax),
+  };
+}
+
+function readValue(value: unknown, path: string, limits: WireLimits): Value {
+  const o = readRecord(value, path, ['commands']);
+  const commands = readArray(o.commands, `${path}.commands`, limits.commandsPerValueMax);
+  return {
+    commands: commands.map((command, index) =>
+      readCommand(command, `${path}.commands[${index}]`, limits),
+    ),
+  };
+}
+
+/** AcceptedEntry and DecidedEntry share one shape: slot, ballot, value. */
+function readEntries(
+  value: unknown,
+  path: string,
+  limits: WireLimits,
+): (AcceptedEntry & DecidedEntry)[] {
+  const entries = readArray(value, path, limits.entriesPerMessageMax);
+  return entries.map((entry, index) => {
+    const entryPath = `${path}[${index}]`;
+    const o = readRecord(entry, entryPath, ['slot', 'ballot', 'value']);
+    return {
+      slot: readSlot(o.slot, `${entryPath}.slot`),
+      ballot: readBallot(o.ballot, `${entryPath}.ballot`, limits),
+      value: readValue(o.value, `${entryPath}.value`, limits),
+    };
+  });
+}
+
+function readClientRecord(value: unknown, path: string, limits: WireLimits): ClientRecord {
+  const o = readRecord(value, path, [
+    'floorSeq',
+    'appliedSeqs',
+    'lastSeq',
+    'lastResult',
+    'lastSlot',
+  ]);
+  const appliedSeqs = readArray(
+    o.appliedSeqs,
+    `${path}.appliedSeqs`,
+    limits.appliedSeqsPerClientMax,
+  );
+  return {
+    floorSeq: readNonNegativeInteger(o.floorSeq, `${path}.floorSeq`),
+    appliedSeqs: appliedSeqs.map((seq, index) =>
+      readPositiveInteger(seq, `${path}.appliedSeqs[${index}]`),
+    ),
+    lastSeq: readNonNegativeInteger(o.lastSeq, `${path}.lastSeq`),
+    lastResult: readPlainData(o.lastResult, `${path}.lastResult`, limits.plainDataDepthMax),
+    lastSlot: readSlot(o.lastSlot, `${path}.lastSlot`),
+  };
+}
+
+function readSnapshot(value: unknown, path: string, limits: WireLimits): Snapshot {
+  const o = readRecord(value, path, ['appliedThrough', 'state', 'clients']);
+  const clientsPath = `${path}.clients`;
+  const clientsIn = readPlainObject(o.clients, clientsPath);
+  const clientIds = Object.keys(clientsIn);
+  if (clientIds.length > limits.clientsPerSnapshotMax) {
+    throw invalidBody(clientsPath, `at most ${limits.clientsPerSnapshotMax} clients`);
+  }
+  // A null prototype: client ids are data, and one named like an Object.prototype member must not
+  // collide with it.
+  const clients: Record<string, ClientRecord> = Object.create(null) as Record<string, ClientRecord>;
+  for (const clientId of clientIds) {
+    readId(clientId, `${clientsPath} key`, limits.idLengthMax);
+    clients[clientId] = readClientRecord(clientsIn[clientId], `${clientsPath}.${clientId}`, limits);
+  }
+  return {
+    // -1: nothing applied yet (the learner's starting point), so -1 is a legal if useless snapshot.
+    appliedThrough: readInteger(o.appliedThrough, `${path}.appliedThrough`, -1),
+    state: readPlainData(o.state, `${path}.state`, limits.plainDataDepthMax),
+    clients,
+  };
+}

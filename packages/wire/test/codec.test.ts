@@ -1,0 +1,483 @@
+import { expect } from 'chai';
+import * as fc from 'fast-check';
+import { Packr, pack } from 'msgpackr';
+import type { Message } from '@evpaxos/paxos';
+import {
+  EnvelopeCodec,
+  WireError,
+  clusterCodec,
+  createClusterCodec,
+  decodeEnvelope,
+  encodeEnvelope,
+  encodeMessageOnce,
+  readId,
+  readRecord,
+  type WireErrorCode,
+} from '../src';
+import { allSampleMessages, sampleMessages } from './fixtures';
+
+// What a hostile or differently configured peer could send: msgpackr's extensions switched on.
+const extendedPackr = new Packr({ moreTypes: true, useBigIntExtension: true, useRecords: false });
+
+function paxosFrame(body: unknown): Uint8Array {
+  return extendedPackr.pack({ v: 1, kind: 'paxos', body });
+}
+
+function expectWireError(run: () => unknown, code: WireErrorCode): WireError {
+  try {
+    run();
+  } catch (error) {
+    expect(error).to.be.instanceOf(WireError);
+    expect((error as WireError).code).to.equal(code);
+    return error as WireError;
+  }
+  expect.fail(`expected WireError ${code}, nothing was thrown`);
+}
+
+function expectInvalid(body: unknown, code: WireErrorCode = 'invalid-body'): WireError {
+  return expectWireError(() => decodeEnvelope(paxosFrame(body)), code);
+}
+
+const nonce = new Uint8Array(32).fill(7);
+const proof = new Uint8Array(32).fill(9);
+
+describe('wire: envelope codec', () => {
+  describe('round trip', () => {
+    for (const message of allSampleMessages) {
+      it(`decodes an encoded ${message.type} to an equal message`, () => {
+        const decoded = decodeEnvelope(encodeEnvelope({ v: 1, kind: 'paxos', body: message }));
+        expect(decoded).to.deep.equal({ v: 1, kind: 'paxos', body: message });
+      });
+    }
+
+    it('decodes every handshake kind to an equal body', () => {
+      const envelopes = [
+        { v: 1, kind: 'hello', body: { clusterId: 'site-1', nodeId: 'cp1', peerId: 'cp2', nonce } },
+        { v: 1, kind: 'challenge', body: { nodeId: 'cp2', nonce, proof } },
+        { v: 1, kind: 'proof', body: { proof } },
+        { v: 1, kind: 'welcome', body: {} },
+      ] as const;
+      for (const envelope of envelopes) {
+        const bytes = encodeEnvelope(envelope);
+        const decoded = decodeEnvelope(bytes);
+        expect(decoded.kind).to.equal(envelope.kind);
+        expect(Buffer.from(encodeEnvelope(decoded)).equals(Buffer.from(bytes))).to.equal(true);
+      }
+    });
+
+    it('keeps a catch-up reply without a snapshot free of a snapshot key', () => {
+      const message: Message = { type: 'catchup-reply', snapshot: undefined, entries: [] };
+      const decoded = decodeEnvelope(encodeEnvelope({ v: 1, kind: 'paxos', body: message }));
+      expect(decoded.body).to.deep.equal({ type: 'catchup-reply', entries: [] });
+    });
+
+    it('drops fields the caller added to the envelope', () => {
+      const envelope = { v: 1, kind: 'paxos', body: sampleMessages.accepted, extra: 'x' } as const;
+      expect(decodeEnvelope(encodeEnvelope(envelope))).to.not.have.property('extra');
+    });
+
+    it('round-trips accept messages with arbitrary JSON payloads (property)', () => {
+      const payload = fc
+        .jsonValue({ maxDepth: 5 })
+        .map((json) => JSON.parse(JSON.stringify(json)) as unknown)
+        // msgpackr decodes a key named __proto__ as __proto_ (its prototype-pollution guard), so
+        // such a key cannot round-trip; payloads are application data and never use it.
+        .filter((json) => !JSON.stringify(json).includes('"__proto__"'));
+      fc.assert(
+        fc.property(
+          fc.array(
+            fc.record({
+              clientId: fc.string({ minLength: 1, maxLength: 20 }),
+              seq: fc.integer({ min: 1 }),
+              payload,
+            }),
+            { maxLength: 10 },
+          ),
+          fc.nat(),
+          (commands, slot) => {
+            const message: Message = {
+              type: 'accept',
+              ballot: { round: 1, proposerId: 'a' },
+              slot,
+              value: { commands },
+            };
+            const decoded = decodeEnvelope(encodeEnvelope({ v: 1, kind: 'paxos', body: message }));
+            expect(decoded.body).to.deep.equal(message);
+          },
+        ),
+        { numRuns: 200, seed: 20_240_601 },
+      );
+    });
+  });
+
+  describe('encodeOnce', () => {
+    it('encodes one message object once for any number of peers', () => {
+      const message: Message = {
+        type: 'heartbeat',
+        ballot: { round: 1, proposerId: 'a' },
+        decidedBelow: 0,
+      };
+      const first = encodeMessageOnce(message);
+      expect(encodeMessageOnce(message)).to.equal(first);
+      expect(clusterCodec.encodeOnce('paxos', message)).to.equal(first);
+    });
+
+    it('encodes an equal but distinct object again', () => {
+      const a: Message = { type: 'catchup-request', fromSlot: 1 };
+      const b: Message = { type: 'catchup-request', fromSlot: 1 };
+      expect(encodeMessageOnce(a)).to.not.equal(encodeMessageOnce(b));
+      expect(Buffer.from(encodeMessageOnce(a)).equals(Buffer.from(encodeMessageOnce(b)))).to.equal(
+        true,
+      );
+    });
+  });
+
+  describe('errors', () => {
+    it('refuses a frame larger than maxFrameBytes before decoding it: frame-too-large', () => {
+      const bytes = encodeEnvelope({ v: 1, kind: 'paxos', body: sampleMessages.promise });
+      expectWireError(
+        () => decodeEnvelope(bytes, { maxFrameBytes: bytes.length - 1 }),
+        'frame-too-large',
+      );
+      expect(decodeEnvelope(bytes, { maxFrameBytes: bytes.length }).kind).to.equal('paxos');
+    });
+
+    it('refuses to encode a frame its receiver would refuse: frame-too-large', () => {
+      const small = createClusterCodec({ maxFrameBytes: 64 });
+      expectWireError(
+        () => small.encode({ v: 1, kind: 'paxos', body: sampleMessages.promise }),
+        'frame-too-large',
+      );
+    });
+
+    it('refuses bytes that are not MessagePack: malformed-frame', () => {
+      expectWireError(() => decodeEnvelope(new Uint8Array([])), 'malformed-frame');
+      expectWireError(() => decodeEnvelope(new Uint8Array([0xc1, 0xc1])), 'malformed-frame');
+      expectWireError(() => decodeEnvelope(Buffer.from('{"v":1}')), 'malformed-frame');
+    });
+
+    it('refuses trailing bytes after the envelope: malformed-frame', () => {
+      const bytes = encodeEnvelope({ v: 1, kind: 'welcome', body: {} });
+      expectWireError(
+        () => decodeEnvelope(Buffer.concat([bytes, Buffer.from([0])])),
+        'malformed-frame',
+      );
+    });
+
+    it('refuses a value that is not a { v, kind, body } envelope: malformed-frame', () => {
+      for (const value of [
+        null,
+        42,
+        'paxos',
+        [1, 'paxos', {}],
+        { v: 1, kind: 'welcome' },
+        { v: 1, kind: 'welcome', body: {}, x: 1 },
+        { v: '1', kind: 'welcome', body: {} },
+        { v: 1, kind: 7, body: {} },
+      ]) {
+        expectWireError(() => decodeEnvelope(pack(value)), 'malformed-frame');
+      }
+    });
+
+    it('refuses deeply nested input without overflowing into a crash: malformed-frame', () => {
+      expectWireError(() => decodeEnvelope(Buffer.alloc(200_000, 0x91)), 'malformed-frame');
+    });
+
+    it('refuses another envelope version: unsupported-version', () => {
+      expectWireError(
+        () => decodeEnvelope(pack({ v: 2, kind: 'welcome', body: {} })),
+        'unsupported-version',
+      );
+      expectWireError(
+        () => decodeEnvelope(pack({ v: 0, kind: 'paxos', body: {} })),
+        'unsupported-version',
+      );
+    });
+
+    it('refuses an unregistered envelope kind: unknown-type', () => {
+      expectWireError(
+        () => decodeEnvelope(pack({ v: 1, kind: 'gossip', body: {} })),
+        'unknown-type',
+      );
+    });
+
+    it('refuses an unknown Paxos message type: unknown-type', () => {
+      expectInvalid({ type: 'teleport', ballot: { round: 1, proposerId: 'a' } }, 'unknown-type');
+    });
+
+    it('names the offending field in an invalid-body error', () => {
+      const error = expectInvalid({
+        ...sampleMessages.accept,
+        ballot: { round: -1, proposerId: 'a' },
+      });
+      expect(error.message).to.contain('accept.ballot.round');
+    });
+  });
+
+  describe('paxos validation (untrusted input)', () => {
+    const ballot = { round: 1, proposerId: 'central-a' };
+    const accept = (patch: Record<string, unknown>) => ({ ...sampleMessages.accept, ...patch });
+    const command = (patch: Record<string, unknown>) =>
+      accept({ value: { commands: [{ clientId: 'cp1', seq: 1, payload: null, ...patch }] } });
+
+    const cases: [string, unknown][] = [
+      ['a body that is not an object', 'prepare'],
+      ['a message without a type', { ballot, fromSlot: 0 }],
+      [
+        'a field the catalogue does not declare',
+        { type: 'accepted', ballot, slot: 1, leader: 'x' },
+      ],
+      ['a missing field', { type: 'accepted', ballot }],
+      [
+        'a negative ballot round',
+        { type: 'prepare', ballot: { round: -1, proposerId: 'a' }, fromSlot: 0 },
+      ],
+      [
+        'a fractional ballot round',
+        { type: 'prepare', ballot: { round: 1.5, proposerId: 'a' }, fromSlot: 0 },
+      ],
+      [
+        'a ballot round beyond 2^53',
+        { type: 'prepare', ballot: { round: 2 ** 60, proposerId: 'a' }, fromSlot: 0 },
+      ],
+      [
+        'a ballot without a proposer above round 0',
+        { type: 'prepare', ballot: { round: 1, proposerId: '' }, fromSlot: 0 },
+      ],
+      [
+        'a numeric proposer id',
+        { type: 'prepare', ballot: { round: 1, proposerId: 7 }, fromSlot: 0 },
+      ],
+      [
+        'an over-long proposer id',
+        { type: 'prepare', ballot: { round: 1, proposerId: 'x'.repeat(129) }, fromSlot: 0 },
+      ],
+      ['a negative slot', accept({ slot: -1 })],
+      ['a string slot', accept({ slot: '3' })],
+      ['a NaN slot', accept({ slot: NaN })],
+      ['a value without commands', accept({ value: {} })],
+      ['commands that are not an array', accept({ value: { commands: {} } })],
+      ['a command with seq 0', command({ seq: 0 })],
+      ['a command with an empty client id', command({ clientId: '' })],
+      ['a payload holding a Date', command({ payload: { at: new Date(0) } })],
+      ['a payload holding a Set', command({ payload: new Set([1]) })],
+      ['a payload holding a BigInt', command({ payload: 2n ** 70n })],
+      ['a payload holding Infinity', command({ payload: Infinity })],
+      [
+        'a payload nested too deeply',
+        command({ payload: JSON.parse('['.repeat(40) + ']'.repeat(40)) }),
+      ],
+      [
+        'too many commands in a value',
+        accept({
+          value: {
+            commands: Array.from({ length: 1025 }, (_, index) => ({
+              clientId: 'c',
+              seq: index + 1,
+              payload: null,
+            })),
+          },
+        }),
+      ],
+      [
+        'too many entries in a decide',
+        {
+          type: 'decide',
+          entries: Array.from({ length: 4097 }, (_, slot) => ({
+            slot,
+            ballot,
+            value: { commands: [] },
+          })),
+        },
+      ],
+      [
+        'an entry without a ballot',
+        { type: 'decide', entries: [{ slot: 1, value: { commands: [] } }] },
+      ],
+      [
+        'a snapshot without clients',
+        { type: 'catchup-reply', entries: [], snapshot: { appliedThrough: 3, state: null } },
+      ],
+      [
+        'a snapshot applied through -2',
+        {
+          type: 'catchup-reply',
+          entries: [],
+          snapshot: { appliedThrough: -2, state: null, clients: {} },
+        },
+      ],
+      [
+        'a client record with a negative floor',
+        {
+          type: 'catchup-reply',
+          entries: [],
+          snapshot: {
+            appliedThrough: 3,
+            state: null,
+            clients: {
+              c: { floorSeq: -1, appliedSeqs: [], lastSeq: 0, lastResult: null, lastSlot: 0 },
+            },
+          },
+        },
+      ],
+      [
+        'a client record with seq 0 applied',
+        {
+          type: 'catchup-reply',
+          entries: [],
+          snapshot: {
+            appliedThrough: 3,
+            state: null,
+            clients: {
+              c: { floorSeq: 0, appliedSeqs: [0], lastSeq: 0, lastResult: null, lastSlot: 0 },
+            },
+          },
+        },
+      ],
+      ['a nack without promised', { type: 'nack', ballot }],
+    ];
+    for (const [name, body] of cases) {
+      it(`refuses ${name}: invalid-body`, () => {
+        expectInvalid(body);
+      });
+    }
+
+    it('accepts ballot zero, whose proposer id is empty', () => {
+      const message = { type: 'nack', ballot: { round: 0, proposerId: '' }, promised: ballot };
+      expect(decodeEnvelope(paxosFrame(message)).body).to.deep.equal(message);
+    });
+
+    it('refuses handshake bodies with nonces or proofs of the wrong length: invalid-body', () => {
+      const short = new Uint8Array(31);
+      expectWireError(
+        () =>
+          decodeEnvelope(
+            pack({
+              v: 1,
+              kind: 'hello',
+              body: { clusterId: 's', nodeId: 'a', peerId: 'b', nonce: short },
+            }),
+          ),
+        'invalid-body',
+      );
+      expectWireError(
+        () => decodeEnvelope(pack({ v: 1, kind: 'proof', body: { proof: 'x'.repeat(32) } })),
+        'invalid-body',
+      );
+      expectWireError(
+        () => decodeEnvelope(pack({ v: 1, kind: 'welcome', body: { admin: true } })),
+        'invalid-body',
+      );
+    });
+  });
+
+  describe('protocols registering their own kinds', () => {
+    interface Submit {
+      clientId: string;
+      seq: number;
+    }
+    const validateSubmit = (body: unknown, limits: { idLengthMax: number }): Submit => {
+      const o = readRecord(body, 'submit', ['clientId', 'seq']);
+      return {
+        clientId: readId(o.clientId, 'submit.clientId', limits.idLengthMax),
+        seq: Number(o.seq),
+      };
+    };
+
+    it('accepts the new kinds alongside the cluster kinds', () => {
+      const codec = clusterCodec.extend({ submit: validateSubmit });
+      const decoded = codec.decode(
+        codec.encode({ v: 1, kind: 'submit', body: { clientId: 'ev1', seq: 1 } }),
+      );
+      expect(decoded).to.deep.equal({ v: 1, kind: 'submit', body: { clientId: 'ev1', seq: 1 } });
+      expect(
+        codec.decode(encodeEnvelope({ v: 1, kind: 'paxos', body: sampleMessages.heartbeat })).kind,
+      ).to.equal('paxos');
+    });
+
+    it('leaves the codec it extends unchanged', () => {
+      clusterCodec.extend({ submit: validateSubmit });
+      expectWireError(
+        () =>
+          clusterCodec.decode(pack({ v: 1, kind: 'submit', body: { clientId: 'ev1', seq: 1 } })),
+        'unknown-type',
+      );
+      expect(clusterCodec.kinds).to.have.members([
+        'hello',
+        'challenge',
+        'proof',
+        'welcome',
+        'paxos',
+      ]);
+    });
+
+    it('throws when a kind is registered twice', () => {
+      expect(() => clusterCodec.extend({ paxos: validateSubmit })).to.throw(/already registered/);
+    });
+
+    it('turns a validator that throws something else into invalid-body', () => {
+      const codec = new EnvelopeCodec<{ odd: never }>({
+        odd: () => {
+          throw new TypeError('bug in a validator');
+        },
+      });
+      expectWireError(() => codec.decode(pack({ v: 1, kind: 'odd', body: {} })), 'invalid-body');
+    });
+
+    it('refuses limits that are not positive integers', () => {
+      expect(() => createClusterCodec({ maxFrameBytes: 0 })).to.throw(RangeError, /maxFrameBytes/);
+    });
+  });
+
+  describe('fuzz: anything from the wire throws WireError or nothing', () => {
+    function decodesOrThrowsWireError(bytes: Uint8Array): void {
+      try {
+        decodeEnvelope(bytes, { maxFrameBytes: 1 << 16 });
+      } catch (error) {
+        if (!(error instanceof WireError)) throw error;
+      }
+    }
+
+    it('random bytes', () => {
+      fc.assert(fc.property(fc.uint8Array({ maxLength: 512 }), decodesOrThrowsWireError), {
+        numRuns: 2000,
+        seed: 20_240_601,
+      });
+    });
+
+    it('every truncation of every sample frame', () => {
+      for (const message of allSampleMessages) {
+        const bytes = encodeEnvelope({ v: 1, kind: 'paxos', body: message });
+        for (let length = 0; length < bytes.length; length += 1) {
+          expectWireError(() => decodeEnvelope(bytes.subarray(0, length)), 'malformed-frame');
+        }
+      }
+    });
+
+    it('sample frames with random bytes overwritten', () => {
+      const frames = allSampleMessages.map((message) =>
+        encodeEnvelope({ v: 1, kind: 'paxos', body: message }),
+      );
+      fc.assert(
+        fc.property(
+          fc.nat(frames.length - 1),
+          fc.array(fc.tuple(fc.nat(), fc.nat(255)), { minLength: 1, maxLength: 4 }),
+          (index, edits) => {
+            const bytes = Buffer.from(frames[index] ?? new Uint8Array());
+            for (const [position, byte] of edits) bytes[position % bytes.length] = byte;
+            decodesOrThrowsWireError(bytes);
+          },
+        ),
+        { numRuns: 2000, seed: 20_240_601 },
+      );
+    });
+
+    it('still decodes valid frames after decoding garbage', () => {
+      decodesOrThrowsWireError(Buffer.alloc(100_000, 0x91));
+      decodesOrThrowsWireError(new Uint8Array([0xdd, 0xff, 0xff, 0xff, 0xff]));
+      expect(
+        decodeEnvelope(encodeEnvelope({ v: 1, kind: 'paxos', body: sampleMessages.decide })).body,
+      ).to.deep.equal(sampleMessages.decide);
+    });
+  });
+});
