@@ -2,12 +2,30 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { simCommand } from './commands/sim';
+import { clusterCommand } from './commands/cluster';
+import { healCommand, partitionCommand } from './commands/faults';
+import { killCommand, pauseCommand, restartCommand, resumeCommand } from './commands/node-control';
+import { statusCommand } from './commands/status';
+import { submitCommand } from './commands/submit';
+import { centralCommand } from './commands/central';
+import { chargePointCommand } from './commands/charge-point';
 
 /** The `evpaxos` command: one file per subcommand under commands/. */
 export async function main(argv: string[]): Promise<void> {
   await yargs(argv)
     .scriptName('evpaxos')
     .command(simCommand)
+    .command(clusterCommand)
+    .command(statusCommand)
+    .command(killCommand)
+    .command(restartCommand)
+    .command(pauseCommand)
+    .command(resumeCommand)
+    .command(partitionCommand)
+    .command(healCommand)
+    .command(submitCommand)
+    .command(centralCommand)
+    .command(chargePointCommand)
     .demandCommand(1, 'Name a command: evpaxos <command> --help lists them.')
     .strict()
     .recommendCommands()

@@ -1,0 +1,74 @@
+import type { Argv, CommandModule } from 'yargs';
+import { clusterDown, clusterUp, formatStatusTable, readProcesses } from '../launcher';
+import { runLauncher, withDir } from './launcher-command';
+
+interface UpArgs {
+  dir: string;
+  centrals: number;
+  'charge-points': number;
+  'base-port': number;
+  'unsafe-no-fsync': boolean;
+  'tick-ms': number;
+  'log-level': string;
+}
+
+const upCommand: CommandModule<object, UpArgs> = {
+  command: 'up',
+  describe: 'Start a local cluster, each node its own detached process; return once a leader is elected',
+  builder: (yargs: Argv) =>
+    withDir(yargs)
+      .option('centrals', { type: 'number', default: 2, describe: 'Central systems (proposers)' })
+      .option('charge-points', { type: 'number', default: 5, describe: 'Charge points (acceptors)' })
+      .option('base-port', {
+        type: 'number',
+        default: 7000,
+        describe: 'Cluster ports N+i, HTTP ports N+100+i; 0 picks free ports',
+      })
+      .option('unsafe-no-fsync', {
+        type: 'boolean',
+        default: false,
+        describe: 'Charge points skip fsync (fast, but a machine crash can lose promises)',
+      })
+      .option('tick-ms', { type: 'number', default: 10, describe: 'Milliseconds per Paxos tick' })
+      .option('log-level', { type: 'string', default: 'info' }) as unknown as Argv<UpArgs>,
+  handler: (args) =>
+    runLauncher(async () => {
+      const handle = await clusterUp({
+        dir: args.dir,
+        centrals: args.centrals,
+        chargePoints: args['charge-points'],
+        basePort: args['base-port'],
+        unsafeNoFsync: args['unsafe-no-fsync'],
+        tickMs: args['tick-ms'],
+        logLevel: args['log-level'],
+      });
+      console.log(formatStatusTable(await handle.status()));
+      console.log(`\nCluster up in ${handle.dir}; logs in ${handle.dir}/logs/.`);
+    }),
+};
+
+const downCommand: CommandModule<object, { dir: string }> = {
+  command: 'down',
+  describe: 'Stop every node of the cluster (SIGTERM, then SIGKILL after 3 s); keeps logs and data',
+  builder: (yargs: Argv) => withDir(yargs) as unknown as Argv<{ dir: string }>,
+  handler: (args) =>
+    runLauncher(async () => {
+      readProcesses(args.dir);
+      const result = await clusterDown(args.dir);
+      if (result.stopped.length > 0) console.log(`stopped: ${result.stopped.join(', ')}`);
+      if (result.killed.length > 0) console.log(`killed after 3 s: ${result.killed.join(', ')}`);
+      if (result.alreadyDown.length > 0)
+        console.log(`already down: ${result.alreadyDown.join(', ')}`);
+    }),
+};
+
+export const clusterCommand: CommandModule = {
+  command: 'cluster <command>',
+  describe: 'Start or stop a local cluster (cluster up | cluster down)',
+  builder: (yargs: Argv) =>
+    yargs
+      .command(upCommand)
+      .command(downCommand)
+      .demandCommand(1, 'Name a subcommand: evpaxos cluster up | down.'),
+  handler: () => undefined,
+};

@@ -1,0 +1,81 @@
+import type { AppliedEntry, Ballot } from '@evpaxos/paxos';
+
+/** One applied slot as GET /log shows it (contract.md). */
+export interface LogEntry {
+  readonly slot: number;
+  readonly ballot: Ballot;
+  readonly commands: readonly {
+    readonly clientId: string;
+    readonly seq: number;
+    readonly payload: unknown;
+    readonly duplicate: boolean;
+  }[];
+}
+
+/**
+ * The most recent applied entries, in slot order, bounded: a ring of `capacity` entries, the
+ * oldest overwritten first. Slots ascend but may jump (a learner that installs a snapshot skips
+ * what the snapshot covers), so reads search by slot rather than index by it.
+ */
+export class AppliedLog {
+  private readonly ring: (LogEntry | undefined)[];
+  private start = 0;
+  private size = 0;
+
+  constructor(readonly capacity: number) {
+    if (!Number.isSafeInteger(capacity) || capacity < 1) {
+      throw new RangeError(`AppliedLog capacity must be a positive integer, got ${capacity}.`);
+    }
+    this.ring = new Array<LogEntry | undefined>(capacity);
+  }
+
+  get length(): number {
+    return this.size;
+  }
+
+  push(entry: AppliedEntry): void {
+    const last = this.at(this.size - 1);
+    // Invariant: the learner applies in ascending slot order.
+    if (last !== undefined && entry.slot <= last.slot) {
+      throw new Error(`Invariant: applied slot ${entry.slot} after ${last.slot}`);
+    }
+    const logEntry: LogEntry = {
+      slot: entry.slot,
+      ballot: entry.ballot,
+      commands: entry.commands.map(({ command, duplicate }) => ({
+        clientId: command.clientId,
+        seq: command.seq,
+        payload: command.payload,
+        duplicate,
+      })),
+    };
+    if (this.size < this.capacity) {
+      this.ring[(this.start + this.size) % this.capacity] = logEntry;
+      this.size += 1;
+    } else {
+      this.ring[this.start] = logEntry;
+      this.start = (this.start + 1) % this.capacity;
+    }
+  }
+
+  /** Entries with slot >= fromSlot, at most `limit` of them, ascending. */
+  read(fromSlot: number, limit: number): LogEntry[] {
+    let low = 0;
+    let high = this.size;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if ((this.at(middle) as LogEntry).slot < fromSlot) low = middle + 1;
+      else high = middle;
+    }
+    const entries: LogEntry[] = [];
+    for (let index = low; index < this.size && entries.length < limit; index += 1) {
+      entries.push(this.at(index) as LogEntry);
+    }
+    return entries;
+  }
+
+  private at(index: number): LogEntry | undefined {
+    if (index < 0 || index >= this.size) return undefined;
+    return this.ring[(this.start + index) % this.capacity];
+  }
+}

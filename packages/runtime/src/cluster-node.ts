@@ -1,0 +1,321 @@
+import { randomInt as cryptoRandomInt, randomUUID } from 'node:crypto';
+import {
+  PaxosNode,
+  createPrng,
+  emptyPersistedState,
+  type Command,
+  type NodeEvent,
+  type NodeId,
+  type NodeStatus,
+  type Ready,
+  type StateMachine,
+} from '@evpaxos/paxos';
+import { FileStore, type AcceptorStore } from '@evpaxos/storage';
+import {
+  WebSocketTransport,
+  type FaultRule,
+  type PeerState,
+  type Transport,
+} from '@evpaxos/transport';
+import { AppliedLog, type LogEntry } from './applied-log';
+import { ClientCalls, type CallOutcome } from './client-calls';
+import { CommandLogStateMachine } from './command-log-state-machine';
+import { membershipOf, type ProcessConfig } from './config';
+import type { Logger } from './logger';
+import { ReadyPipeline } from './ready-pipeline';
+
+/** Collaborators of a node process, all injectable (STYLE.md rule 8). */
+export interface ClusterNodeCollaborators {
+  readonly logger: Logger;
+  /** Default: CommandLogStateMachine. */
+  readonly stateMachine?: StateMachine;
+  /** Default for a charge point: FileStore in its data dir; a central has none. */
+  readonly store?: AcceptorStore;
+  /** Default: a WebSocketTransport on the node's cluster port. */
+  readonly transport?: Transport;
+  /** Called once when the node cannot go on (a persist failed): the process should exit. */
+  readonly onFatal?: (error: unknown) => void;
+}
+
+/** GET /status's answer (contract.md). */
+export interface StatusView {
+  readonly id: NodeId;
+  readonly role: ProcessConfig['role'];
+  readonly pid: number;
+  readonly clusterId: string;
+  readonly tickMs: number;
+  readonly paxos: {
+    readonly [Key in keyof Omit<NodeStatus, 'id' | 'roles'>]-?: Exclude<
+      NodeStatus[Key],
+      undefined
+    > | null;
+  };
+  readonly peers: readonly { readonly id: NodeId; readonly state: PeerState }[];
+  readonly faults: readonly FaultRule[];
+}
+
+/**
+ * One cluster member in a process: the pure PaxosNode wired to a store, a transport and a tick
+ * timer (the only timer the core sees). Every step, tick and propose is followed by `flush()`,
+ * which hands the Ready to the pipeline (persist → send → deliver, in order).
+ */
+export class ClusterNode {
+  private readonly pipeline: ReadyPipeline;
+  private readonly calls: ClientCalls;
+  private readonly appliedLog: AppliedLog;
+  private readonly logger: Logger;
+  private tickTimer: NodeJS.Timeout | undefined;
+  private faultRules: readonly FaultRule[] = [];
+  private wasLeader = false;
+  private closing: Promise<void> | undefined;
+  /** The client id for calls that bring none (POST /submit without clientId): unique per process. */
+  private readonly ownClientId: string;
+  private ownSeq = 0;
+
+  private constructor(
+    readonly config: ProcessConfig,
+    private readonly node: PaxosNode,
+    private readonly transport: Transport,
+    private readonly store: AcceptorStore | undefined,
+    private readonly collaborators: ClusterNodeCollaborators,
+  ) {
+    this.logger = collaborators.logger;
+    this.ownClientId = `${config.id}/${randomUUID()}`;
+    this.calls = new ClientCalls({
+      pendingMax: config.pendingClientCallsMax,
+      timeoutMs: config.clientCallTimeoutMs,
+    });
+    this.appliedLog = new AppliedLog(config.appliedEntriesKeptMax);
+    this.pipeline = new ReadyPipeline({
+      persist: store ? (delta) => store.append(delta) : undefined,
+      send: (ready) => this.send(ready),
+      deliver: (ready) => this.deliver(ready),
+      fail: (error) => this.failFatally(error),
+    });
+  }
+
+  /** Opens the store (charge point), builds the core from what it holds, starts the transport and the tick. */
+  static async start(
+    config: ProcessConfig,
+    collaborators: ClusterNodeCollaborators,
+  ): Promise<ClusterNode> {
+    const { logger } = collaborators;
+    let store = collaborators.store;
+    if (store === undefined && config.role === 'charge-point') {
+      store = await FileStore.open(
+        { dataDir: config.dataDir as string, unsafeNoFsync: config.unsafeNoFsync },
+        { logger },
+      );
+    }
+    try {
+      // A central holds no state of its own: a new leader recovers everything in Phase 1.
+      const persisted = store ? await store.load() : emptyPersistedState;
+      const node = new PaxosNode(
+        {
+          id: config.id,
+          cluster: membershipOf(config.nodes, config.phase1Quorum, config.phase2Quorum),
+        },
+        {
+          stateMachine: collaborators.stateMachine ?? new CommandLogStateMachine(),
+          // The seed only spreads election timeouts between processes; it need not be replayable.
+          random: createPrng(cryptoRandomInt(2 ** 32)),
+        },
+        persisted,
+      );
+      const transport =
+        collaborators.transport ??
+        new WebSocketTransport(
+          {
+            nodeId: config.id,
+            clusterId: config.clusterId,
+            clusterSecret: config.secret,
+            listen: { host: config.listenHost, port: config.self.clusterPort },
+            peers: Object.fromEntries(
+              config.nodes
+                .filter((member) => member.id !== config.id)
+                .map((member) => [member.id, `ws://${member.host}:${member.clusterPort}`]),
+            ),
+          },
+          { logger },
+        );
+      const clusterNode = new ClusterNode(config, node, transport, store, collaborators);
+      transport.onMessage((from, message) => clusterNode.step(from, message));
+      await transport.start();
+      clusterNode.tickTimer = setInterval(() => clusterNode.tick(), config.tickMs);
+      return clusterNode;
+    } catch (error) {
+      await store?.close();
+      throw error;
+    }
+  }
+
+  get isCentral(): boolean {
+    return this.config.role === 'central';
+  }
+
+  /**
+   * Proposes a command and waits until it is applied. Without clientId the node's own client id
+   * and next seq are used.
+   */
+  submit(payload: unknown, client?: { clientId: string; seq: number }): Promise<CallOutcome> {
+    if (this.closing) return Promise.resolve({ ok: false, code: 'closed' });
+    if (this.calls.isFull()) return Promise.resolve({ ok: false, code: 'overloaded' });
+    const command: Command = client
+      ? { clientId: client.clientId, seq: client.seq, payload }
+      : { clientId: this.ownClientId, seq: (this.ownSeq += 1), payload };
+    const result = this.node.propose(command);
+    this.flush();
+    if (!result.ok) {
+      return Promise.resolve(
+        result.code === 'not-leader'
+          ? { ok: false, code: 'not-leader', leaderId: result.leaderId ?? null }
+          : { ok: false, code: 'overloaded' },
+      );
+    }
+    // Registered synchronously after propose: the command cannot be delivered before this, since
+    // delivery goes through the pipeline's promise chain.
+    return this.calls.wait(command.clientId, command.seq);
+  }
+
+  /** http://host:httpPort of a member, from the cluster's node list. */
+  urlOf(id: NodeId | null): string | null {
+    const member = this.config.nodes.find((candidate) => candidate.id === id);
+    return member ? `http://${member.host}:${member.httpPort}` : null;
+  }
+
+  status(): StatusView {
+    const status = this.node.status();
+    return {
+      id: this.config.id,
+      role: this.config.role,
+      pid: process.pid,
+      clusterId: this.config.clusterId,
+      tickMs: this.config.tickMs,
+      paxos: {
+        proposerState: status.proposerState ?? null,
+        ballot: status.ballot ?? null,
+        leaderId: status.leaderId ?? null,
+        promised: status.promised ?? null,
+        appliedThrough: status.appliedThrough,
+        firstUndecidedSlot: status.firstUndecidedSlot,
+        inFlightSlots: status.inFlightSlots,
+        pendingCommands: status.pendingCommands,
+        acceptedSlots: status.acceptedSlots,
+        snapshotThrough: status.snapshotThrough ?? null,
+      },
+      peers: this.transport.peers().map(({ id, state }) => ({ id, state })),
+      faults: this.faultRules,
+    };
+  }
+
+  readLog(fromSlot: number, limit: number): { appliedThrough: number; entries: LogEntry[] } {
+    return {
+      appliedThrough: this.node.status().appliedThrough,
+      entries: this.appliedLog.read(fromSlot, limit),
+    };
+  }
+
+  get faults(): readonly FaultRule[] {
+    return this.faultRules;
+  }
+
+  /** Replaces the fault rules; throws the transport's TransportError for an invalid rule. */
+  setFaults(rules: readonly FaultRule[]): void {
+    this.transport.setFaultRules(rules);
+    this.faultRules = rules;
+    this.logger.warn('faults set', { rules });
+  }
+
+  clearFaults(): void {
+    this.transport.clearFaultRules();
+    this.faultRules = [];
+    this.logger.info('faults cleared');
+  }
+
+  /** Stops the tick and the transport, lets queued Readies finish, then flushes and closes the store. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      if (this.tickTimer) clearInterval(this.tickTimer);
+      this.calls.rejectAll({ ok: false, code: 'closed' });
+      await this.transport.close();
+      await this.pipeline.drain();
+      await this.store?.close();
+    })();
+    return this.closing;
+  }
+
+  private step(from: NodeId, message: Parameters<PaxosNode['step']>[1]): void {
+    if (this.closing) return;
+    this.node.step(from, message);
+    this.flush();
+  }
+
+  private tick(): void {
+    this.node.tick();
+    this.flush();
+  }
+
+  private flush(): void {
+    if (this.node.hasReady()) this.pipeline.push(this.node.takeReady());
+  }
+
+  private send(ready: Ready): void {
+    if (this.closing) return;
+    for (const { to, message } of ready.messages) this.transport.send(to, message);
+  }
+
+  private deliver(ready: Ready): void {
+    for (const entry of ready.applied) {
+      this.appliedLog.push(entry);
+      // contract.md: one "decided" line per applied slot, read back by `evpaxos verify`.
+      this.logger.info('decided', {
+        slot: entry.slot,
+        ballot: entry.ballot,
+        commands: entry.commands.map(({ command }) => ({
+          clientId: command.clientId,
+          seq: command.seq,
+        })),
+      });
+    }
+    this.calls.settleApplied(ready.applied);
+    for (const event of ready.events) this.handleEvent(event);
+  }
+
+  private handleEvent(event: NodeEvent): void {
+    switch (event.type) {
+      case 'became-leader':
+        this.wasLeader = true;
+        this.logger.info('became-leader', { ballot: event.ballot });
+        return;
+      case 'became-candidate':
+        this.logger.info('became-candidate', { ballot: event.ballot });
+        break;
+      case 'became-follower':
+        this.logger.info('became-follower', { ballot: event.ballot, leaderId: event.leaderId });
+        break;
+      case 'snapshot-taken':
+      case 'snapshot-installed':
+        this.logger.info(event.type, { appliedThrough: event.appliedThrough });
+        return;
+      default: {
+        const unknown: never = event;
+        throw new Error(`unhandled node event ${JSON.stringify(unknown)}`);
+      }
+    }
+    if (this.wasLeader) {
+      // Stepped down: this node can no longer promise an answer. Clients retry (same clientId and
+      // seq) at the new leader, which applies the command at most once.
+      this.wasLeader = false;
+      const leaderId = event.type === 'became-follower' ? (event.leaderId ?? null) : null;
+      this.calls.rejectAll({ ok: false, code: 'not-leader', leaderId });
+    }
+  }
+
+  private failFatally(error: unknown): void {
+    this.logger.error('persist failed: stopping, nothing more is sent', {
+      error: error instanceof Error ? error.message : String(error),
+    });
+    if (this.tickTimer) clearInterval(this.tickTimer);
+    this.collaborators.onFatal?.(error);
+  }
+}

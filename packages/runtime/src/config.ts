@@ -1,0 +1,418 @@
+import * as fs from 'node:fs';
+import { ConfigError, resolveConfig as resolvePaxosConfig, type NodeId } from '@evpaxos/paxos';
+import { clusterSecretBytesMin } from '@evpaxos/transport';
+import {
+  defaultRuntimeLimits,
+  logLevels,
+  type LogLevel,
+  type NodeRole,
+  type RuntimeLimits,
+} from './constants';
+
+export { ConfigError };
+
+/** One member of the cluster, as the cluster file (or `--nodes`) describes it. */
+export interface ClusterMember {
+  readonly id: NodeId;
+  readonly role: NodeRole;
+  readonly host: string;
+  /** The WebSocket mesh port. */
+  readonly clusterPort: number;
+  /** The HTTP admin and client API port. */
+  readonly httpPort: number;
+}
+
+/** Everything one process needs, validated: what `resolveProcessConfig` returns. */
+export interface ProcessConfig extends RuntimeLimits {
+  readonly id: NodeId;
+  readonly role: NodeRole;
+  readonly clusterId: string;
+  /** Never logged. */
+  readonly secret: string;
+  readonly nodes: readonly ClusterMember[];
+  readonly self: ClusterMember;
+  readonly phase1Quorum: number | undefined;
+  readonly phase2Quorum: number | undefined;
+  /** How long one Paxos tick lasts. */
+  readonly tickMs: number;
+  readonly logLevel: LogLevel;
+  /** The address both servers bind; default: this node's host in the node list. */
+  readonly listenHost: string;
+  /** Charge points only. */
+  readonly dataDir: string | undefined;
+  readonly unsafeNoFsync: boolean;
+}
+
+/**
+ * The raw inputs, each a flat record of option names (camelCase). Sources take precedence in this
+ * order: flags > env > `--config` file > cluster file.
+ */
+export interface ProcessConfigInput {
+  /** Which command is starting: the node's role in the cluster must match it. */
+  readonly role: NodeRole;
+  /** Parsed command-line flags (camelCase keys; undefined means "not given"). */
+  readonly flags: Readonly<Record<string, unknown>>;
+  /** The environment; only `EVPAXOS_*` variables are read. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Reads a file as text; injected so tests need no disk. Default: fs.readFileSync. */
+  readonly readFile?: (path: string) => string;
+}
+
+type OptionKind = 'string' | 'integer' | 'boolean' | 'nodes';
+
+/** Every option, by its camelCase name; the env name is EVPAXOS_<UPPER_SNAKE>. */
+const optionKinds = {
+  id: 'string',
+  clusterFile: 'string',
+  config: 'string',
+  clusterId: 'string',
+  secret: 'string',
+  nodes: 'nodes',
+  phase1Quorum: 'integer',
+  phase2Quorum: 'integer',
+  tickMs: 'integer',
+  logLevel: 'string',
+  listenHost: 'string',
+  dataDir: 'string',
+  unsafeNoFsync: 'boolean',
+  pendingClientCallsMax: 'integer',
+  clientCallTimeoutMs: 'integer',
+  appliedEntriesKeptMax: 'integer',
+  httpBodyBytesMax: 'integer',
+  logReadEntriesMax: 'integer',
+} as const satisfies Record<string, OptionKind>;
+
+type OptionName = keyof typeof optionKinds;
+const optionNames = Object.keys(optionKinds) as OptionName[];
+
+/** Keys a cluster file may hold (the launcher writes it; see contract.md). */
+const clusterFileKeys = new Set([
+  'clusterId',
+  'secret',
+  'phase1Quorum',
+  'phase2Quorum',
+  'tickMs',
+  'nodes',
+]);
+
+export const tickMsDefault = 10;
+
+export function envName(option: string): string {
+  return `EVPAXOS_${option.replace(/[A-Z]/g, (letter) => `_${letter}`).toUpperCase()}`;
+}
+
+/**
+ * Merges and validates a process's configuration. Throws ConfigError with one sentence per
+ * problem, all of them at once, so a person fixes a config in one go.
+ */
+export function resolveProcessConfig(input: ProcessConfigInput): ProcessConfig {
+  const problems: string[] = [];
+  const readFile = input.readFile ?? ((path: string) => fs.readFileSync(path, 'utf8'));
+  const env = input.env ?? {};
+
+  const fromFlags = pickKnown(input.flags, 'flag', problems, false);
+  const fromEnv: Record<string, unknown> = {};
+  for (const name of optionNames) {
+    const value = env[envName(name)];
+    if (value !== undefined && value !== '') fromEnv[name] = value;
+  }
+  const configPath = str(fromFlags.config ?? fromEnv.config);
+  const fromConfigFile =
+    configPath === undefined
+      ? {}
+      : pickKnown(readJson(configPath, 'config file', readFile, problems), 'config file', problems);
+  const clusterPath = str(
+    fromFlags.clusterFile ?? fromEnv.clusterFile ?? fromConfigFile.clusterFile,
+  );
+  const fromClusterFile: Record<string, unknown> = {};
+  if (clusterPath !== undefined) {
+    const raw = readJson(clusterPath, 'cluster file', readFile, problems);
+    for (const [key, value] of Object.entries(raw)) {
+      if (clusterFileKeys.has(key)) fromClusterFile[key] = value;
+      else problems.push(`The cluster file ${clusterPath} has an unknown key "${key}".`);
+    }
+  }
+
+  const sources = [fromFlags, fromEnv, fromConfigFile, fromClusterFile];
+  const pick = (name: OptionName): unknown => {
+    for (const source of sources) if (source[name] !== undefined) return source[name];
+    return undefined;
+  };
+
+  const id = readString(pick('id'), 'id', problems);
+  const clusterId = readString(pick('clusterId'), 'clusterId', problems);
+  const secret = readString(pick('secret'), 'secret', problems);
+  const nodes = readNodes(pick('nodes'), problems);
+  const phase1Quorum = readInteger(pick('phase1Quorum'), 'phase1Quorum', 1, problems);
+  const phase2Quorum = readInteger(pick('phase2Quorum'), 'phase2Quorum', 1, problems);
+  const tickMs = readInteger(pick('tickMs'), 'tickMs', 1, problems) ?? tickMsDefault;
+  const logLevelRaw = readString(pick('logLevel'), 'logLevel', problems) ?? 'info';
+  const listenHostRaw = readString(pick('listenHost'), 'listenHost', problems);
+  const dataDir = readString(pick('dataDir'), 'dataDir', problems);
+  const unsafeNoFsync = readBoolean(pick('unsafeNoFsync'), 'unsafeNoFsync', problems) ?? false;
+  const limits: Record<keyof RuntimeLimits, number> = { ...defaultRuntimeLimits };
+  for (const name of Object.keys(defaultRuntimeLimits) as (keyof RuntimeLimits)[]) {
+    const value = readInteger(pick(name), name, 1, problems);
+    if (value !== undefined) limits[name] = value;
+  }
+
+  if (clusterPath === undefined && nodes === undefined) {
+    problems.push('Give the cluster: --cluster-file F, or --cluster-id, --secret and --nodes.');
+  }
+  if (id === undefined) problems.push('The node id is missing: give --id.');
+  if (clusterId === undefined) problems.push('The cluster id is missing (clusterId).');
+  if (secret === undefined) {
+    problems.push('The cluster secret is missing (secret or EVPAXOS_SECRET).');
+  } else if (Buffer.byteLength(secret) < clusterSecretBytesMin) {
+    problems.push(
+      `The cluster secret is too short: it needs at least ${clusterSecretBytesMin} bytes (64 hex characters recommended).`,
+    );
+  }
+  if (!(logLevels as readonly string[]).includes(logLevelRaw)) {
+    problems.push(`The log level "${logLevelRaw}" is not one of ${logLevels.join(', ')}.`);
+  }
+  if (limits.clientCallTimeoutMs < tickMs) {
+    problems.push(
+      `clientCallTimeoutMs (${limits.clientCallTimeoutMs}) must be at least tickMs (${tickMs}), or every call times out before a tick.`,
+    );
+  }
+
+  let self: ClusterMember | undefined;
+  if (nodes !== undefined) {
+    checkNodes(nodes, problems);
+    if (id !== undefined) {
+      self = nodes.find((node) => node.id === id);
+      if (self === undefined) {
+        problems.push(`The node id "${id}" is not in the cluster's node list.`);
+      } else if (self.role !== input.role) {
+        problems.push(
+          `The node "${id}" is a ${self.role} in the cluster, but this command starts a ${input.role}.`,
+        );
+      }
+    }
+  }
+  if (input.role === 'charge-point' && dataDir === undefined) {
+    problems.push(
+      'A charge point needs a data dir for its durable acceptor state: give --data-dir.',
+    );
+  }
+
+  // The core's own rules (quorums, Flexible Paxos q1 + q2 > n) are checked once it has a membership.
+  if (problems.length === 0 && nodes !== undefined && id !== undefined) {
+    try {
+      resolvePaxosConfig({ id, cluster: membershipOf(nodes, phase1Quorum, phase2Quorum) });
+    } catch (error) {
+      if (error instanceof ConfigError) problems.push(...error.problems);
+      else throw error;
+    }
+  }
+
+  if (problems.length > 0 || self === undefined || nodes === undefined) {
+    throw new ConfigError(problems);
+  }
+  return {
+    ...limits,
+    id: self.id,
+    role: self.role,
+    clusterId: clusterId as string,
+    secret: secret as string,
+    nodes,
+    self,
+    phase1Quorum,
+    phase2Quorum,
+    tickMs,
+    logLevel: logLevelRaw as LogLevel,
+    listenHost: listenHostRaw ?? self.host,
+    dataDir,
+    unsafeNoFsync,
+  };
+}
+
+/** Centrals propose, charge points accept; every node learns. */
+export function membershipOf(
+  nodes: readonly ClusterMember[],
+  phase1Quorum: number | undefined,
+  phase2Quorum: number | undefined,
+) {
+  return {
+    proposers: nodes.filter((node) => node.role === 'central').map((node) => node.id),
+    acceptors: nodes.filter((node) => node.role === 'charge-point').map((node) => node.id),
+    ...(phase1Quorum !== undefined ? { phase1Quorum } : {}),
+    ...(phase2Quorum !== undefined ? { phase2Quorum } : {}),
+  };
+}
+
+/** Parses `id=role@host:clusterPort:httpPort,…` (the `--nodes` flag). */
+export function parseNodeSpecs(text: string, problems: string[]): ClusterMember[] {
+  const nodes: ClusterMember[] = [];
+  for (const spec of text.split(',').map((part) => part.trim())) {
+    if (spec === '') continue;
+    const match = /^([^=@\s]+)=(central|charge-point)@(.+):(\d+):(\d+)$/.exec(spec);
+    if (!match) {
+      problems.push(
+        `The node spec "${spec}" is not of the form id=central|charge-point@host:clusterPort:httpPort.`,
+      );
+      continue;
+    }
+    const [, id, role, host, clusterPort, httpPort] = match as unknown as [
+      string,
+      string,
+      NodeRole,
+      string,
+      string,
+      string,
+    ];
+    nodes.push({ id, role, host, clusterPort: Number(clusterPort), httpPort: Number(httpPort) });
+  }
+  return nodes;
+}
+
+function readNodes(value: unknown, problems: string[]): ClusterMember[] | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'string') return parseNodeSpecs(value, problems);
+  if (!Array.isArray(value)) {
+    problems.push('nodes must be a list of nodes or a node spec string.');
+    return undefined;
+  }
+  const nodes: ClusterMember[] = [];
+  value.forEach((raw: unknown, index) => {
+    const node = raw as Partial<Record<keyof ClusterMember, unknown>> | null;
+    if (
+      typeof node !== 'object' ||
+      node === null ||
+      typeof node.id !== 'string' ||
+      (node.role !== 'central' && node.role !== 'charge-point') ||
+      typeof node.host !== 'string' ||
+      typeof node.clusterPort !== 'number' ||
+      typeof node.httpPort !== 'number'
+    ) {
+      problems.push(
+        `Node ${index} of the node list needs id, role (central or charge-point), host, clusterPort and httpPort.`,
+      );
+      return;
+    }
+    nodes.push({
+      id: node.id,
+      role: node.role,
+      host: node.host,
+      clusterPort: node.clusterPort,
+      httpPort: node.httpPort,
+    });
+  });
+  return nodes;
+}
+
+function checkNodes(nodes: readonly ClusterMember[], problems: string[]): void {
+  if (nodes.length === 0) problems.push('The node list is empty.');
+  const ids = new Set<string>();
+  const endpoints = new Map<string, string>();
+  for (const node of nodes) {
+    if (node.id === '' || node.id.length > 128) {
+      problems.push(`The node id "${node.id}" must have 1 to 128 characters.`);
+    }
+    if (ids.has(node.id)) problems.push(`The node id "${node.id}" is listed twice.`);
+    ids.add(node.id);
+    if (node.host === '') problems.push(`The node "${node.id}" has an empty host.`);
+    for (const [name, port] of [
+      ['clusterPort', node.clusterPort],
+      ['httpPort', node.httpPort],
+    ] as const) {
+      // Port 0 would make peers unable to find the node: every port in the list is a real one.
+      if (!Number.isInteger(port) || port < 1 || port > 65_535) {
+        problems.push(`The ${name} of "${node.id}" (${port}) must be a port from 1 to 65535.`);
+        continue;
+      }
+      const endpoint = `${node.host}:${port}`;
+      const owner = endpoints.get(endpoint);
+      if (owner !== undefined) {
+        problems.push(`The port ${endpoint} is used twice (${owner} and ${node.id} ${name}).`);
+      } else {
+        endpoints.set(endpoint, `${node.id} ${name}`);
+      }
+    }
+  }
+  if (!nodes.some((node) => node.role === 'central')) {
+    problems.push('The cluster needs at least one central node (the proposers).');
+  }
+  if (!nodes.some((node) => node.role === 'charge-point')) {
+    problems.push('The cluster needs at least one charge point (the acceptors).');
+  }
+}
+
+function readJson(
+  path: string,
+  what: string,
+  readFile: (path: string) => string,
+  problems: string[],
+): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFile(path);
+  } catch (error) {
+    problems.push(`The ${what} ${path} cannot be read (${(error as Error).message}).`);
+    return {};
+  }
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      return value as Record<string, unknown>;
+    }
+    problems.push(`The ${what} ${path} must hold a JSON object.`);
+  } catch (error) {
+    problems.push(`The ${what} ${path} is not valid JSON (${(error as Error).message}).`);
+  }
+  return {};
+}
+
+/** Keeps the known options of a source; an unknown key is a typo worth refusing. */
+function pickKnown(
+  source: Readonly<Record<string, unknown>>,
+  what: string,
+  problems: string[],
+  refuseUnknown = true,
+): Record<string, unknown> {
+  const known: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(source)) {
+    if (value === undefined) continue;
+    if (key in optionKinds) known[key] = value;
+    else if (refuseUnknown) problems.push(`The ${what} has an unknown option "${key}".`);
+  }
+  return known;
+}
+
+function str(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+function readString(value: unknown, name: string, problems: string[]): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value === '') {
+    problems.push(`${name} must be a non-empty string.`);
+    return undefined;
+  }
+  return value;
+}
+
+function readInteger(
+  value: unknown,
+  name: string,
+  min: number,
+  problems: string[],
+): number | undefined {
+  if (value === undefined) return undefined;
+  // Env values arrive as text; flags and JSON as numbers.
+  const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (typeof number !== 'number' || !Number.isSafeInteger(number) || number < min) {
+    problems.push(`${name} must be a whole number of at least ${min} (got ${String(value)}).`);
+    return undefined;
+  }
+  return number;
+}
+
+function readBoolean(value: unknown, name: string, problems: string[]): boolean | undefined {
+  if (value === undefined || typeof value === 'boolean') return value;
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  problems.push(`${name} must be true or false (got ${String(value)}).`);
+  return undefined;
+}

@@ -1,0 +1,30 @@
+/** A process is one of the two cluster roles (DESIGN.md, Processes). */
+export type NodeRole = 'central' | 'charge-point';
+
+export const logLevels = ['error', 'warn', 'info', 'debug'] as const;
+export type LogLevel = (typeof logLevels)[number];
+
+/**
+ * Every limit of the process layer, each an option with the same name everywhere (flag, env,
+ * config file). Written down in docs/LIMITS.md.
+ */
+export interface RuntimeLimits {
+  /** Client calls waiting for their command to be applied, at most; past it: 503 overloaded. */
+  readonly pendingClientCallsMax: number;
+  /** A client call not applied after this long answers 504 timeout (contract.md: 10 s). */
+  readonly clientCallTimeoutMs: number;
+  /** Applied entries kept in memory for GET /log (contract.md: the last 100,000 slots). */
+  readonly appliedEntriesKeptMax: number;
+  /** Bytes in one HTTP request body or one /client WebSocket frame, at most (contract.md: 1 MiB). */
+  readonly httpBodyBytesMax: number;
+  /** Entries one GET /log answer returns, at most, whatever `limit` asks for. */
+  readonly logReadEntriesMax: number;
+}
+
+export const defaultRuntimeLimits: RuntimeLimits = Object.freeze({
+  pendingClientCallsMax: 10_000,
+  clientCallTimeoutMs: 10_000,
+  appliedEntriesKeptMax: 100_000,
+  httpBodyBytesMax: 1024 * 1024,
+  logReadEntriesMax: 10_000,
+});

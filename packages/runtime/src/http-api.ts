@@ -1,0 +1,328 @@
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { Packr } from 'msgpackr';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { TransportError, type FaultRule } from '@evpaxos/transport';
+import { defaultWireLimits, readPlainData } from '@evpaxos/wire';
+import type { CallOutcome } from './client-calls';
+import type { ClusterNode } from './cluster-node';
+import type { Logger } from './logger';
+
+/** A request we refuse with 400: the reason goes back to the client and into a warn line. */
+class InvalidRequest extends Error {
+  readonly code = 'invalid-request';
+}
+
+/**
+ * The /client protocol's MessagePack configuration, spelled out for the same reasons as the
+ * cluster codec's (packages/wire/src/codec.ts): clients are untrusted and restart independently.
+ */
+const clientPackr = new Packr({
+  useRecords: false,
+  mapsAsObjects: true,
+  moreTypes: false,
+  structuredClone: false,
+  bundleStrings: false,
+  useTimestamp32: false,
+  copyBuffers: true,
+});
+
+const idLengthMax = defaultWireLimits.idLengthMax;
+
+/**
+ * The HTTP admin and client API of one node, plus the pipelined WebSocket client protocol at
+ * /client (contract.md). Bad input is answered with 400 and a reason and logged at warn; a handler
+ * error is a 500 and an error line, never a crash.
+ */
+export class HttpApi {
+  private readonly server: http.Server;
+  private readonly clients: WebSocketServer;
+
+  constructor(
+    private readonly node: ClusterNode,
+    private readonly logger: Logger,
+  ) {
+    this.server = http.createServer((request, response) => {
+      this.handle(request, response).catch((error: unknown) => {
+        this.logger.error('http: handler failed', {
+          url: request.url,
+          error: error instanceof Error ? error.message : String(error),
+        });
+        if (!response.headersSent) reply(response, 500, { error: 'internal' });
+        else response.destroy();
+      });
+    });
+    this.clients = new WebSocketServer({
+      noServer: true,
+      maxPayload: node.config.httpBodyBytesMax,
+      perMessageDeflate: false,
+    });
+    this.server.on('upgrade', (request, socket, head) => this.upgrade(request, socket, head));
+  }
+
+  /** Listens on host:port (0 picks a free port); resolves with the bound port. */
+  async listen(host: string, port: number): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    this.server.on('error', (error) =>
+      this.logger.error('http: server error', { error: error.message }),
+    );
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  close(): Promise<void> {
+    for (const client of this.clients.clients) client.terminate();
+    this.clients.close();
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      // Keep-alive connections would hold close() open until they idle out.
+      this.server.closeAllConnections();
+    });
+  }
+
+  private async handle(request: http.IncomingMessage, response: http.ServerResponse) {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const route = `${request.method ?? ''} ${url.pathname}`;
+    try {
+      switch (route) {
+        case 'GET /status':
+          return reply(response, 200, this.node.status());
+        case 'GET /log':
+          return reply(response, 200, this.readLog(url.searchParams));
+        case 'GET /faults':
+          return reply(response, 200, { rules: this.node.faults });
+        case 'PUT /faults': {
+          const body = await this.readJson(request);
+          const rules = (body as { rules?: unknown }).rules;
+          if (!Array.isArray(rules)) throw new InvalidRequest('The body needs "rules": a list.');
+          try {
+            this.node.setFaults(rules as FaultRule[]);
+          } catch (error) {
+            if (error instanceof TransportError) throw new InvalidRequest(error.message);
+            throw error;
+          }
+          return reply(response, 200, { rules: this.node.faults });
+        }
+        case 'DELETE /faults':
+          this.node.clearFaults();
+          return reply(response, 200, { rules: [] });
+        case 'POST /submit':
+          return await this.submit(request, response);
+        default: {
+          const known = ['/status', '/log', '/faults', '/submit'].includes(url.pathname);
+          return reply(response, known ? 405 : 404, {
+            error: known ? 'method-not-allowed' : 'not-found',
+            reason: `No route for ${route}.`,
+          });
+        }
+      }
+    } catch (error) {
+      if (!(error instanceof InvalidRequest)) throw error;
+      this.logger.warn('http: invalid request', { route, reason: error.message });
+      // The body may be unread (too large): close the connection rather than drain it.
+      response.setHeader('Connection', 'close');
+      return reply(response, 400, { error: 'invalid-request', reason: error.message });
+    }
+  }
+
+  private readLog(params: URLSearchParams) {
+    const from = readQueryInteger(params, 'from', 0);
+    const limit = Math.min(
+      readQueryInteger(params, 'limit', 1000),
+      this.node.config.logReadEntriesMax,
+    );
+    return this.node.readLog(from, limit);
+  }
+
+  private async submit(request: http.IncomingMessage, response: http.ServerResponse) {
+    if (!this.node.isCentral) {
+      return reply(response, 404, {
+        error: 'not-found',
+        reason: 'A charge point takes no commands: submit to a central node.',
+      });
+    }
+    const body = await this.readJson(request);
+    const { payload, client } = readSubmit(body);
+    const outcome = await this.node.submit(payload, client);
+    const [status, answer] = httpAnswer(outcome, this.node);
+    return reply(response, status, answer);
+  }
+
+  /** Reads a JSON body of at most httpBodyBytesMax bytes. */
+  private readJson(request: http.IncomingMessage): Promise<unknown> {
+    const limit = this.node.config.httpBodyBytesMax;
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let bytes = 0;
+      let done = false;
+      request.on('data', (chunk: Buffer) => {
+        if (done) return;
+        bytes += chunk.length;
+        if (bytes > limit) {
+          done = true;
+          request.pause();
+          reject(new InvalidRequest(`The body is larger than ${limit} bytes.`));
+          return;
+        }
+        chunks.push(chunk);
+      });
+      request.on('error', (error) => {
+        if (!done) reject(error);
+        done = true;
+      });
+      request.on('end', () => {
+        if (done) return;
+        done = true;
+        try {
+          resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+        } catch (error) {
+          reject(new InvalidRequest(`The body is not valid JSON (${(error as Error).message}).`));
+        }
+      });
+    });
+  }
+
+  private upgrade(request: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    if (path !== '/client' || !this.node.isCentral) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    this.clients.handleUpgrade(request, socket, head, (client) => this.serveClient(client));
+  }
+
+  /** One /client connection: pipelined requests, each answered (in any order) by requestId. */
+  private serveClient(client: WebSocket): void {
+    client.on('error', (error) =>
+      this.logger.warn('client: socket error', { error: error.message }),
+    );
+    client.on('message', (data: RawData, isBinary: boolean) => {
+      let requestId: number | null = null;
+      try {
+        if (!isBinary) throw new InvalidRequest('Frames must be binary MessagePack.');
+        const frame: unknown = clientPackr.unpack(toBuffer(data));
+        if (typeof frame !== 'object' || frame === null) {
+          throw new InvalidRequest('A frame must be a map.');
+        }
+        const fields = frame as Record<string, unknown>;
+        if (Number.isSafeInteger(fields.requestId)) requestId = fields.requestId as number;
+        if (fields.type !== 'submit') throw new InvalidRequest('The frame type must be "submit".');
+        if (requestId === null) throw new InvalidRequest('requestId must be an integer.');
+        const { payload, client: caller } = readSubmit(fields);
+        if (!caller) throw new InvalidRequest('A /client submit needs clientId and seq.');
+        const id = requestId;
+        void this.node.submit(payload, caller).then((outcome) => {
+          if (client.readyState !== client.OPEN) return;
+          client.send(clientPackr.pack(clientAnswer(id, outcome, this.node)));
+        });
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        this.logger.warn('client: invalid request', { requestId, reason });
+        client.send(
+          clientPackr.pack({ type: 'error', requestId, code: 'invalid-request', reason }),
+        );
+      }
+    });
+  }
+}
+
+function toBuffer(data: RawData): Buffer {
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.isBuffer(data) ? data : Buffer.from(data);
+}
+
+function reply(response: http.ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(text),
+  });
+  response.end(text);
+}
+
+function readQueryInteger(params: URLSearchParams, name: string, fallback: number): number {
+  const text = params.get(name);
+  if (text === null || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new InvalidRequest(`The query parameter ${name} must be a whole number (got "${text}").`);
+  }
+  return value;
+}
+
+/** Validates a submit body (HTTP or /client): payload, and clientId with seq or neither. */
+function readSubmit(body: unknown): {
+  payload: unknown;
+  client: { clientId: string; seq: number } | undefined;
+} {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new InvalidRequest('The body must be a JSON object.');
+  }
+  const { payload, clientId, seq } = body as Record<string, unknown>;
+  if (payload === undefined) throw new InvalidRequest('The body needs a "payload".');
+  try {
+    readPlainData(payload, 'payload', defaultWireLimits.plainDataDepthMax);
+  } catch (error) {
+    throw new InvalidRequest((error as Error).message);
+  }
+  if (clientId === undefined && seq === undefined) return { payload, client: undefined };
+  if (typeof clientId !== 'string' || clientId.length === 0 || clientId.length > idLengthMax) {
+    throw new InvalidRequest(`clientId must be a string of 1 to ${idLengthMax} characters.`);
+  }
+  if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 1) {
+    throw new InvalidRequest('seq must be a whole number of at least 1.');
+  }
+  return { payload, client: { clientId, seq } };
+}
+
+function httpAnswer(outcome: CallOutcome, node: ClusterNode): [number, unknown] {
+  if (outcome.ok) {
+    const { slot, ballot, result, duplicate } = outcome;
+    return [200, { slot, ballot, result, duplicate }];
+  }
+  switch (outcome.code) {
+    case 'not-leader':
+      return [
+        421,
+        {
+          error: 'not-leader',
+          leaderId: outcome.leaderId,
+          leaderUrl: node.urlOf(outcome.leaderId),
+        },
+      ];
+    case 'overloaded':
+      return [503, { error: 'overloaded' }];
+    case 'timeout':
+      return [504, { error: 'timeout' }];
+    case 'closed':
+      return [503, { error: 'overloaded', reason: 'The node is shutting down.' }];
+  }
+}
+
+function clientAnswer(requestId: number, outcome: CallOutcome, node: ClusterNode) {
+  if (outcome.ok) {
+    const { slot, ballot, result, duplicate } = outcome;
+    return { type: 'result', requestId, slot, ballot, result, duplicate };
+  }
+  switch (outcome.code) {
+    case 'not-leader':
+      return {
+        type: 'error',
+        requestId,
+        code: 'not-leader',
+        leaderId: outcome.leaderId,
+        leaderUrl: node.urlOf(outcome.leaderId),
+      };
+    case 'timeout':
+      return { type: 'error', requestId, code: 'timeout' };
+    case 'overloaded':
+    case 'closed':
+      return { type: 'error', requestId, code: 'overloaded' };
+  }
+}

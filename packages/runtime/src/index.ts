@@ -1,0 +1,26 @@
+export {
+  ConfigError,
+  envName,
+  membershipOf,
+  parseNodeSpecs,
+  resolveProcessConfig,
+  tickMsDefault,
+  type ClusterMember,
+  type ProcessConfig,
+  type ProcessConfigInput,
+} from './config';
+export {
+  defaultRuntimeLimits,
+  logLevels,
+  type LogLevel,
+  type NodeRole,
+  type RuntimeLimits,
+} from './constants';
+export { createLogger, silentLogger, type Logger, type LoggerOptions } from './logger';
+export { AppliedLog, type LogEntry } from './applied-log';
+export { CommandLogStateMachine } from './command-log-state-machine';
+export { ClientCalls, type CallOutcome, type ClientCallsOptions } from './client-calls';
+export { ReadyPipeline, type ReadySinks } from './ready-pipeline';
+export { ClusterNode, type ClusterNodeCollaborators, type StatusView } from './cluster-node';
+export { HttpApi } from './http-api';
+export { runNodeProcess, startNode, type RunningNode } from './process-main';

@@ -1,0 +1,100 @@
+import { ClusterNode } from './cluster-node';
+import { ConfigError, resolveProcessConfig, type ProcessConfig } from './config';
+import type { NodeRole } from './constants';
+import { HttpApi } from './http-api';
+import { createLogger } from './logger';
+
+/** A running node process: the cluster node and its HTTP API, closed together. */
+export interface RunningNode {
+  readonly config: ProcessConfig;
+  readonly node: ClusterNode;
+  readonly httpPort: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a node from already-resolved configuration: store, transport, tick, HTTP API, then the
+ * "ready" line (contract.md: the launcher and tests wait for it).
+ */
+export async function startNode(
+  config: ProcessConfig,
+  onFatal: (error: unknown) => void,
+): Promise<RunningNode> {
+  const logger = createLogger({ level: config.logLevel, fields: { node: config.id } });
+  const node = await ClusterNode.start(config, { logger, onFatal });
+  const api = new HttpApi(node, logger);
+  let httpPort: number;
+  try {
+    httpPort = await api.listen(config.listenHost, config.self.httpPort);
+  } catch (error) {
+    await node.close();
+    throw error;
+  }
+  logger.info('ready', {
+    id: config.id,
+    role: config.role,
+    pid: process.pid,
+    clusterPort: config.self.clusterPort,
+    httpPort,
+    tickMs: config.tickMs,
+  });
+  let closing: Promise<void> | undefined;
+  return {
+    config,
+    node,
+    httpPort,
+    close: () =>
+      (closing ??= (async () => {
+        await api.close();
+        await node.close();
+        logger.info('closed', { id: config.id });
+        logger.close();
+      })()),
+  };
+}
+
+/**
+ * The whole life of `evpaxos central` / `evpaxos charge-point`: resolve the config (a bad one:
+ * one sentence per problem on stderr, exit 2), start, and close cleanly on SIGTERM/SIGINT (exit 0).
+ */
+export async function runNodeProcess(
+  role: NodeRole,
+  flags: Readonly<Record<string, unknown>>,
+): Promise<void> {
+  let config: ProcessConfig;
+  try {
+    config = resolveProcessConfig({ role, flags, env: process.env });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`evpaxos ${role}: the configuration is refused:\n`);
+    for (const problem of error.problems) process.stderr.write(`  ${problem}\n`);
+    process.exit(2);
+  }
+  let running: RunningNode | undefined;
+  const onFatal = () => {
+    // Durable state is what makes a restart safe: exit and let the supervisor start us again.
+    process.exit(1);
+  };
+  try {
+    running = await startNode(config, onFatal);
+  } catch (error) {
+    process.stderr.write(
+      `evpaxos ${role}: cannot start: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    process.exit(1);
+  }
+  const stop = (signal: NodeJS.Signals) => {
+    process.off('SIGTERM', stop);
+    process.off('SIGINT', stop);
+    // A second signal while closing kills at once (default handlers are back).
+    void running
+      ?.close()
+      .then(() => process.exit(0))
+      .catch((error: unknown) => {
+        process.stderr.write(`evpaxos ${role}: close failed after ${signal}: ${String(error)}\n`);
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}

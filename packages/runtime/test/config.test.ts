@@ -1,0 +1,231 @@
+import { expect } from 'chai';
+import { ConfigError, envName, resolveProcessConfig, type ProcessConfigInput } from '../src';
+
+const secret = 'ab'.repeat(32);
+const cluster = {
+  clusterId: 'evpaxos-test',
+  secret,
+  tickMs: 20,
+  nodes: [
+    { id: 'central-a', role: 'central', host: '127.0.0.1', clusterPort: 7000, httpPort: 7100 },
+    { id: 'cp1', role: 'charge-point', host: '127.0.0.1', clusterPort: 7001, httpPort: 7101 },
+    { id: 'cp2', role: 'charge-point', host: '127.0.0.1', clusterPort: 7002, httpPort: 7102 },
+    { id: 'cp3', role: 'charge-point', host: '127.0.0.1', clusterPort: 7003, httpPort: 7103 },
+  ],
+};
+
+function files(contents: Record<string, unknown>): (path: string) => string {
+  return (path) => {
+    if (!(path in contents)) throw new Error(`ENOENT: ${path}`);
+    const value = contents[path];
+    return typeof value === 'string' ? value : JSON.stringify(value);
+  };
+}
+
+function resolve(input: Partial<ProcessConfigInput> & { flags: Record<string, unknown> }) {
+  return resolveProcessConfig({
+    role: 'charge-point',
+    env: {},
+    readFile: files({ 'cluster.json': cluster }),
+    ...input,
+  });
+}
+
+function problemsOf(input: Partial<ProcessConfigInput> & { flags: Record<string, unknown> }) {
+  try {
+    resolve(input);
+  } catch (error) {
+    expect(error).to.be.instanceOf(ConfigError);
+    expect((error as ConfigError).code).to.equal('invalid-config');
+    return (error as ConfigError).problems;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('resolveProcessConfig', () => {
+  describe('sources', () => {
+    it('takes the cluster from the cluster file and defaults the rest', () => {
+      const config = resolve({ flags: { id: 'cp1', clusterFile: 'cluster.json', dataDir: 'd' } });
+      expect(config.id).to.equal('cp1');
+      expect(config.role).to.equal('charge-point');
+      expect(config.clusterId).to.equal('evpaxos-test');
+      expect(config.tickMs).to.equal(20);
+      expect(config.listenHost).to.equal('127.0.0.1');
+      expect(config.self.clusterPort).to.equal(7001);
+      expect(config.logLevel).to.equal('info');
+      expect(config.unsafeNoFsync).to.equal(false);
+      expect(config.pendingClientCallsMax).to.equal(10_000);
+      expect(config.appliedEntriesKeptMax).to.equal(100_000);
+    });
+
+    it('ranks flags over env over the config file over the cluster file', () => {
+      const readFile = files({
+        'cluster.json': cluster,
+        'config.json': {
+          tickMs: 30,
+          logLevel: 'debug',
+          listenHost: '0.0.0.0',
+          dataDir: 'from-file',
+        },
+      });
+      const config = resolve({
+        readFile,
+        flags: { id: 'cp1', clusterFile: 'cluster.json', config: 'config.json', tickMs: 5 },
+        env: { EVPAXOS_TICK_MS: '40', EVPAXOS_LOG_LEVEL: 'warn', EVPAXOS_UNSAFE_NO_FSYNC: 'true' },
+      });
+      expect(config.tickMs).to.equal(5);
+      expect(config.logLevel).to.equal('warn');
+      expect(config.listenHost).to.equal('0.0.0.0');
+      expect(config.dataDir).to.equal('from-file');
+      expect(config.unsafeNoFsync).to.equal(true);
+    });
+
+    it('lets EVPAXOS_SECRET override the secret of the cluster file', () => {
+      const other = 'cd'.repeat(32);
+      const config = resolve({
+        flags: { id: 'cp1', clusterFile: 'cluster.json', dataDir: 'd' },
+        env: { EVPAXOS_SECRET: other },
+      });
+      expect(config.secret).to.equal(other);
+    });
+
+    it('takes the whole cluster from --cluster-id, --secret and --nodes', () => {
+      const config = resolveProcessConfig({
+        role: 'central',
+        flags: {
+          id: 'central-a',
+          clusterId: 'c',
+          secret,
+          nodes: 'central-a=central@127.0.0.1:7000:7100,cp1=charge-point@127.0.0.1:7001:7101',
+        },
+      });
+      expect(config.nodes).to.have.length(2);
+      expect(config.self).to.deep.equal({
+        id: 'central-a',
+        role: 'central',
+        host: '127.0.0.1',
+        clusterPort: 7000,
+        httpPort: 7100,
+      });
+      expect(config.dataDir).to.equal(undefined);
+    });
+
+    it('names env variables EVPAXOS_<UPPER_SNAKE>', () => {
+      expect(envName('clusterFile')).to.equal('EVPAXOS_CLUSTER_FILE');
+      expect(envName('phase1Quorum')).to.equal('EVPAXOS_PHASE1_QUORUM');
+      expect(envName('unsafeNoFsync')).to.equal('EVPAXOS_UNSAFE_NO_FSYNC');
+    });
+  });
+
+  describe('refusals', () => {
+    const base = { id: 'cp1', clusterFile: 'cluster.json', dataDir: 'd' };
+
+    it('refuses an id that is not in the node list', () => {
+      expect(problemsOf({ flags: { ...base, id: 'cp9' } })).to.deep.equal([
+        'The node id "cp9" is not in the cluster\'s node list.',
+      ]);
+    });
+
+    it('refuses a node started by the command of the other role', () => {
+      const problems = problemsOf({ role: 'central', flags: base });
+      expect(problems).to.deep.equal([
+        'The node "cp1" is a charge-point in the cluster, but this command starts a central.',
+      ]);
+    });
+
+    it('refuses a charge point without a data dir', () => {
+      expect(problemsOf({ flags: { id: 'cp1', clusterFile: 'cluster.json' } })).to.deep.equal([
+        'A charge point needs a data dir for its durable acceptor state: give --data-dir.',
+      ]);
+    });
+
+    it('refuses a secret shorter than 16 bytes', () => {
+      const problems = problemsOf({ flags: { ...base, secret: 'short' } });
+      expect(problems).to.have.length(1);
+      expect(problems[0]).to.match(/secret is too short/);
+    });
+
+    it('refuses a port used twice', () => {
+      const nodes = 'central-a=central@h:7000:7100,cp1=charge-point@h:7100:7101';
+      const problems = problemsOf({
+        flags: { id: 'cp1', clusterId: 'c', secret, nodes, dataDir: 'd' },
+      });
+      expect(problems).to.deep.equal([
+        'The port h:7100 is used twice (central-a httpPort and cp1 clusterPort).',
+      ]);
+    });
+
+    it('refuses a malformed node spec and a duplicate id', () => {
+      const nodes =
+        'central-a=central@h:7000:7100,cp1=acceptor@h:1:2,cp1=charge-point@h:7001:7101,cp1=charge-point@h:7002:7102';
+      const problems = problemsOf({
+        flags: { id: 'cp1', clusterId: 'c', secret, nodes, dataDir: 'd' },
+      });
+      expect(problems).to.deep.equal([
+        'The node spec "cp1=acceptor@h:1:2" is not of the form id=central|charge-point@host:clusterPort:httpPort.',
+        'The node id "cp1" is listed twice.',
+      ]);
+    });
+
+    it('refuses quorums that do not intersect (q1 + q2 <= n)', () => {
+      const problems = problemsOf({ flags: { ...base, phase1Quorum: 1, phase2Quorum: 2 } });
+      expect(problems).to.have.length(1);
+      expect(problems[0]).to.match(
+        /phase-1 quorum \(1\) plus the phase-2 quorum \(2\) must exceed/,
+      );
+    });
+
+    it('refuses a missing cluster, with every problem at once', () => {
+      const problems = problemsOf({ flags: {} });
+      expect(problems).to.include(
+        'Give the cluster: --cluster-file F, or --cluster-id, --secret and --nodes.',
+      );
+      expect(problems).to.include('The node id is missing: give --id.');
+      expect(problems).to.include('The cluster secret is missing (secret or EVPAXOS_SECRET).');
+    });
+
+    it('refuses an unreadable or invalid cluster file', () => {
+      expect(problemsOf({ flags: { ...base, clusterFile: 'nope.json' } })[0]).to.match(
+        /^The cluster file nope.json cannot be read/,
+      );
+      const readFile = files({ 'bad.json': '{nope' });
+      expect(problemsOf({ readFile, flags: { ...base, clusterFile: 'bad.json' } })[0]).to.match(
+        /^The cluster file bad.json is not valid JSON/,
+      );
+    });
+
+    it('refuses unknown keys in the config file (a typo would otherwise be ignored)', () => {
+      const readFile = files({ 'cluster.json': cluster, 'config.json': { tickMS: 5 } });
+      expect(problemsOf({ readFile, flags: { ...base, config: 'config.json' } })).to.deep.equal([
+        'The config file has an unknown option "tickMS".',
+      ]);
+    });
+
+    it('refuses non-numeric and non-boolean env values and an unknown log level', () => {
+      const problems = problemsOf({
+        flags: base,
+        env: {
+          EVPAXOS_TICK_MS: 'fast',
+          EVPAXOS_UNSAFE_NO_FSYNC: 'maybe',
+          EVPAXOS_LOG_LEVEL: 'loud',
+        },
+      });
+      expect(problems).to.deep.equal([
+        'tickMs must be a whole number of at least 1 (got fast).',
+        'unsafeNoFsync must be true or false (got maybe).',
+        'The log level "loud" is not one of error, warn, info, debug.',
+      ]);
+    });
+
+    it('refuses a cluster without a charge point', () => {
+      const nodes = 'central-a=central@h:7000:7100';
+      const problems = problemsOf({
+        role: 'central',
+        flags: { id: 'central-a', clusterId: 'c', secret, nodes },
+      });
+      expect(problems).to.deep.equal([
+        'The cluster needs at least one charge point (the acceptors).',
+      ]);
+    });
+  });
+});
