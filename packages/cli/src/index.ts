@@ -2,6 +2,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { simCommand } from './commands/sim';
+import { demoCommand } from './commands/demo';
 import { clusterCommand } from './commands/cluster';
 import { healCommand, partitionCommand } from './commands/faults';
 import { killCommand, pauseCommand, restartCommand, resumeCommand } from './commands/node-control';
@@ -15,6 +16,7 @@ export async function main(argv: string[]): Promise<void> {
   await yargs(argv)
     .scriptName('evpaxos')
     .command(simCommand)
+    .command(demoCommand)
     .command(clusterCommand)
     .command(statusCommand)
     .command(killCommand)
