@@ -1,0 +1,77 @@
+// The public API of @evpaxos/site: the pure replicated state of the charging site.
+export * from './constants';
+export type {
+  SiteCommand,
+  SiteCommandType,
+  RegisterChargePoint,
+  Reserve,
+  CancelReservation,
+  StartSession,
+  UpdateNeeds,
+  StopSession,
+  ChargePointFaulted,
+  ChargePointRecovered,
+  SetSiteLimit,
+  RenewLease,
+  Noop,
+  InvalidSiteCommand,
+  ParseSiteCommandResult,
+} from './commands';
+export { parseSiteCommand, siteCommandTypes } from './commands';
+export type {
+  SiteOptions,
+  SiteConfig,
+  SiteState,
+  ChargePointState,
+  LeaseState,
+  ReservationState,
+  SessionState,
+  EvNeeds,
+} from './state';
+export { createSiteState, resolveSiteConfig, cloneSiteState } from './state';
+export type {
+  SiteErrorCode,
+  SiteRejection,
+  SiteAcceptance,
+  SiteResult,
+  SiteTransition,
+} from './reducer';
+export { applySiteCommand } from './reducer';
+export type {
+  ChargePointMode,
+  SessionStatus,
+  SessionAllocation,
+  ChargePointAllocation,
+  SiteSchedule,
+  ScheduleOptions,
+} from './scheduler';
+export { computeSchedule, failSafePowerW, chargePointMode } from './scheduler';
+export type { PowerLimitMode, PowerLimit, SessionPowerLimit } from './lease';
+export { powerLimitAt } from './lease';
+export type {
+  ChargingSchedulePeriod,
+  ChargingSchedule,
+  ChargingProfile,
+  SetChargingProfile,
+} from './charging-profile';
+export { buildChargingProfiles, isoFromMs } from './charging-profile';
+export type { SiteStateMachine } from './state-machine';
+export { createSiteStateMachine } from './state-machine';
+export type {
+  MachineDefinition,
+  TransitionResult,
+  EvseState,
+  EvseEvent,
+  EvState,
+  EvEvent,
+} from './transitions';
+export {
+  transition,
+  allowedEvents,
+  evseMachine,
+  evseStates,
+  evseEvents,
+  evMachine,
+  evStates,
+  evEvents,
+} from './transitions';

@@ -1,0 +1,86 @@
+// Builders shared by the site tests: commands with readable defaults and a way to apply many.
+import type { SiteCommand, SiteResult, SiteState } from '../src';
+import { applySiteCommand, createSiteState } from '../src';
+
+export const MINUTE_MS = 60_000;
+export const T0 = Date.UTC(2026, 0, 1, 8, 0, 0);
+
+export function register(chargePointId: string, atMs = T0, maxPowerW = 22_000): SiteCommand {
+  return { type: 'RegisterChargePoint', atMs, chargePointId, connectorCount: 2, maxPowerW };
+}
+
+export function renew(
+  state: SiteState,
+  chargePointId: string,
+  atMs: number,
+): Extract<SiteCommand, { type: 'RenewLease' }> {
+  return {
+    type: 'RenewLease',
+    atMs,
+    chargePointId,
+    heldLeaseExpiresAtMs: state.chargePoints[chargePointId]?.lease?.expiresAtMs ?? null,
+  };
+}
+
+export function start(
+  transactionId: string,
+  chargePointId: string,
+  connectorId = 1,
+  atMs = T0,
+  idToken = 'TOKEN-' + transactionId,
+): SiteCommand {
+  return { type: 'StartSession', atMs, transactionId, chargePointId, connectorId, idToken };
+}
+
+export function needs(
+  transactionId: string,
+  atMs: number,
+  energyRequestedWh: number,
+  minPowerW: number,
+  maxPowerW: number,
+  departureAtMs: number,
+): SiteCommand {
+  return {
+    type: 'UpdateNeeds',
+    atMs,
+    transactionId,
+    energyRequestedWh,
+    minPowerW,
+    maxPowerW,
+    departureAtMs,
+  };
+}
+
+/** Applies commands in order; fails the test if one is rejected. */
+export function run(state: SiteState, commands: readonly SiteCommand[]): SiteState {
+  let current = state;
+  for (const command of commands) {
+    const next = applySiteCommand(current, command);
+    if (!next.result.ok) {
+      throw new Error(`${command.type} rejected: ${next.result.code}: ${next.result.reason}`);
+    }
+    current = next.state;
+  }
+  return current;
+}
+
+/** Applies one command and returns its result with the new state. */
+export function step(state: SiteState, command: SiteCommand): [SiteState, SiteResult] {
+  const next = applySiteCommand(state, command);
+  return [next.state, next.result];
+}
+
+/**
+ * Registers chargePointIds and gives each a confirmed lease (two renewals) at T0.
+ */
+export function siteWithLeases(
+  chargePointIds: readonly string[],
+  options: Parameters<typeof createSiteState>[0] = {},
+  maxPowerW = 22_000,
+): SiteState {
+  let state = createSiteState(options);
+  for (const id of chargePointIds) state = run(state, [register(id, T0, maxPowerW)]);
+  for (const id of chargePointIds) state = run(state, [renew(state, id, T0)]);
+  for (const id of chargePointIds) state = run(state, [renew(state, id, T0 + 1)]);
+  return state;
+}
