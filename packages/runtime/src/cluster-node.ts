@@ -6,6 +6,7 @@ import {
   type Command,
   type NodeEvent,
   type NodeId,
+  type AppliedEntry,
   type NodeStatus,
   type Ready,
   type StateMachine,
@@ -71,6 +72,8 @@ export class ClusterNode {
   /** The client id for calls that bring none (POST /submit without clientId): unique per process. */
   private readonly ownClientId: string;
   private ownSeq = 0;
+  private readonly appliedListeners = new Set<(entries: readonly AppliedEntry[]) => void>();
+  private readonly eventListeners = new Set<(event: NodeEvent) => void>();
 
   private constructor(
     readonly config: ProcessConfig,
@@ -147,6 +150,31 @@ export class ClusterNode {
       await store?.close();
       throw error;
     }
+  }
+
+  /** This node currently leads (it is a proposer that completed Phase 1). */
+  get isLeader(): boolean {
+    return this.node.isLeader();
+  }
+
+  /** The leader this node knows of (itself, when leading), or null. */
+  get leaderId(): NodeId | null {
+    return this.node.status().leaderId ?? null;
+  }
+
+  /**
+   * Calls `listener` with every batch of applied entries, in slot order, after the state machine
+   * applied them (the role packages read the replicated state from here). Returns an unsubscribe.
+   */
+  onApplied(listener: (entries: readonly AppliedEntry[]) => void): () => void {
+    this.appliedListeners.add(listener);
+    return () => this.appliedListeners.delete(listener);
+  }
+
+  /** Calls `listener` with every role change (became-leader, became-follower, …). */
+  onEvent(listener: (event: NodeEvent) => void): () => void {
+    this.eventListeners.add(listener);
+    return () => this.eventListeners.delete(listener);
   }
 
   get isCentral(): boolean {
@@ -278,7 +306,13 @@ export class ClusterNode {
       });
     }
     this.calls.settleApplied(ready.applied);
-    for (const event of ready.events) this.handleEvent(event);
+    if (ready.applied.length > 0) {
+      for (const listener of this.appliedListeners) listener(ready.applied);
+    }
+    for (const event of ready.events) {
+      this.handleEvent(event);
+      for (const listener of this.eventListeners) listener(event);
+    }
   }
 
   private handleEvent(event: NodeEvent): void {

@@ -20,6 +20,11 @@ export interface ClusterMember {
   readonly clusterPort: number;
   /** The HTTP admin and client API port. */
   readonly httpPort: number;
+  /**
+   * The role's service port: OCPP-J (CSMS) on a central, the EV link on a charge point. Optional:
+   * a consensus-only cluster has none.
+   */
+  readonly servicePort?: number;
 }
 
 /** Everything one process needs, validated: what `resolveProcessConfig` returns. */
@@ -242,27 +247,35 @@ export function membershipOf(
   };
 }
 
-/** Parses `id=role@host:clusterPort:httpPort,…` (the `--nodes` flag). */
+/** Parses `id=role@host:clusterPort:httpPort[:servicePort],…` (the `--nodes` flag). */
 export function parseNodeSpecs(text: string, problems: string[]): ClusterMember[] {
   const nodes: ClusterMember[] = [];
   for (const spec of text.split(',').map((part) => part.trim())) {
     if (spec === '') continue;
-    const match = /^([^=@\s]+)=(central|charge-point)@(.+):(\d+):(\d+)$/.exec(spec);
+    const match = /^([^=@\s]+)=(central|charge-point)@([^:]+):(\d+):(\d+)(?::(\d+))?$/.exec(spec);
     if (!match) {
       problems.push(
-        `The node spec "${spec}" is not of the form id=central|charge-point@host:clusterPort:httpPort.`,
+        `The node spec "${spec}" is not of the form id=central|charge-point@host:clusterPort:httpPort[:servicePort].`,
       );
       continue;
     }
-    const [, id, role, host, clusterPort, httpPort] = match as unknown as [
+    const [, id, role, host, clusterPort, httpPort, servicePort] = match as unknown as [
       string,
       string,
       NodeRole,
       string,
       string,
       string,
+      string | undefined,
     ];
-    nodes.push({ id, role, host, clusterPort: Number(clusterPort), httpPort: Number(httpPort) });
+    nodes.push({
+      id,
+      role,
+      host,
+      clusterPort: Number(clusterPort),
+      httpPort: Number(httpPort),
+      ...(servicePort !== undefined ? { servicePort: Number(servicePort) } : {}),
+    });
   }
   return nodes;
 }
@@ -284,7 +297,8 @@ function readNodes(value: unknown, problems: string[]): ClusterMember[] | undefi
       (node.role !== 'central' && node.role !== 'charge-point') ||
       typeof node.host !== 'string' ||
       typeof node.clusterPort !== 'number' ||
-      typeof node.httpPort !== 'number'
+      typeof node.httpPort !== 'number' ||
+      (node.servicePort !== undefined && typeof node.servicePort !== 'number')
     ) {
       problems.push(
         `Node ${index} of the node list needs id, role (central or charge-point), host, clusterPort and httpPort.`,
@@ -297,6 +311,7 @@ function readNodes(value: unknown, problems: string[]): ClusterMember[] | undefi
       host: node.host,
       clusterPort: node.clusterPort,
       httpPort: node.httpPort,
+      ...(typeof node.servicePort === 'number' ? { servicePort: node.servicePort } : {}),
     });
   });
   return nodes;
@@ -316,6 +331,7 @@ function checkNodes(nodes: readonly ClusterMember[], problems: string[]): void {
     for (const [name, port] of [
       ['clusterPort', node.clusterPort],
       ['httpPort', node.httpPort],
+      ...(node.servicePort !== undefined ? [['servicePort', node.servicePort] as const] : []),
     ] as const) {
       // Port 0 would make peers unable to find the node: every port in the list is a real one.
       if (!Number.isInteger(port) || port < 1 || port > 65_535) {

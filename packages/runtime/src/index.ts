@@ -23,4 +23,4 @@ export { ClientCalls, type CallOutcome, type ClientCallsOptions } from './client
 export { ReadyPipeline, type ReadySinks } from './ready-pipeline';
 export { ClusterNode, type ClusterNodeCollaborators, type StatusView } from './cluster-node';
 export { HttpApi } from './http-api';
-export { runNodeProcess, startNode, type RunningNode } from './process-main';
+export { runNodeProcess, startNode, type RoleExtension, type RunningNode } from './process-main';

@@ -1,8 +1,19 @@
+import type { StateMachine } from '@evpaxos/paxos';
 import { ClusterNode } from './cluster-node';
 import { ConfigError, resolveProcessConfig, type ProcessConfig } from './config';
 import type { NodeRole } from './constants';
 import { HttpApi } from './http-api';
-import { createLogger } from './logger';
+import { createLogger, type Logger } from './logger';
+
+/**
+ * What a role package (the central system's CSMS, the charge point's EVSE) adds to a node process:
+ * the replicated state machine, and a service attached once the node runs, closed before it.
+ */
+export interface RoleExtension {
+  /** The replicated state machine every node of the cluster must run alike. Default: CommandLogStateMachine. */
+  createStateMachine?(): StateMachine;
+  attach?(running: RunningNode, logger: Logger): Promise<{ close(): Promise<void> }>;
+}
 
 /** A running node process: the cluster node and its HTTP API, closed together. */
 export interface RunningNode {
@@ -19,9 +30,15 @@ export interface RunningNode {
 export async function startNode(
   config: ProcessConfig,
   onFatal: (error: unknown) => void,
+  extension: RoleExtension = {},
 ): Promise<RunningNode> {
   const logger = createLogger({ level: config.logLevel, fields: { node: config.id } });
-  const node = await ClusterNode.start(config, { logger, onFatal });
+  const stateMachine = extension.createStateMachine?.();
+  const node = await ClusterNode.start(config, {
+    logger,
+    onFatal,
+    ...(stateMachine ? { stateMachine } : {}),
+  });
   const api = new HttpApi(node, logger);
   let httpPort: number;
   try {
@@ -30,6 +47,30 @@ export async function startNode(
     await node.close();
     throw error;
   }
+  let closing: Promise<void> | undefined;
+  let service: { close(): Promise<void> } | undefined;
+  const running: RunningNode = {
+    config,
+    node,
+    httpPort,
+    close: () =>
+      (closing ??= (async () => {
+        await service?.close();
+        await api.close();
+        await node.close();
+        logger.info('closed', { id: config.id });
+        logger.close();
+      })()),
+  };
+  if (extension.attach) {
+    try {
+      service = await extension.attach(running, logger);
+    } catch (error) {
+      await running.close();
+      throw error;
+    }
+  }
+  // Last: the launcher and tests wait for this line, so every port (the role's too) is open now.
   logger.info('ready', {
     id: config.id,
     role: config.role,
@@ -38,19 +79,7 @@ export async function startNode(
     httpPort,
     tickMs: config.tickMs,
   });
-  let closing: Promise<void> | undefined;
-  return {
-    config,
-    node,
-    httpPort,
-    close: () =>
-      (closing ??= (async () => {
-        await api.close();
-        await node.close();
-        logger.info('closed', { id: config.id });
-        logger.close();
-      })()),
-  };
+  return running;
 }
 
 /**
@@ -60,6 +89,7 @@ export async function startNode(
 export async function runNodeProcess(
   role: NodeRole,
   flags: Readonly<Record<string, unknown>>,
+  extension: RoleExtension = {},
 ): Promise<void> {
   let config: ProcessConfig;
   try {
@@ -76,7 +106,7 @@ export async function runNodeProcess(
     process.exit(1);
   };
   try {
-    running = await startNode(config, onFatal);
+    running = await startNode(config, onFatal, extension);
   } catch (error) {
     process.stderr.write(
       `evpaxos ${role}: cannot start: ${error instanceof Error ? error.message : String(error)}\n`,

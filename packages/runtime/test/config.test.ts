@@ -162,7 +162,7 @@ describe('resolveProcessConfig', () => {
         flags: { id: 'cp1', clusterId: 'c', secret, nodes, dataDir: 'd' },
       });
       expect(problems).to.deep.equal([
-        'The node spec "cp1=acceptor@h:1:2" is not of the form id=central|charge-point@host:clusterPort:httpPort.',
+        'The node spec "cp1=acceptor@h:1:2" is not of the form id=central|charge-point@host:clusterPort:httpPort[:servicePort].',
         'The node id "cp1" is listed twice.',
       ]);
     });
