@@ -1,4 +1,4 @@
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { LOCK_FILE_NAME } from './constants';
 import { StoreError } from './errors';
@@ -67,9 +67,23 @@ export async function acquireDirLock(
 function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+    return !isZombie(pid);
   } catch (error) {
     // EPERM: the process exists but belongs to someone else — alive all the same.
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * A killed process its parent has not reaped yet still answers kill(pid, 0), but it holds no file
+ * and writes nothing: its lock is stale. Linux shows it as state Z in /proc; elsewhere we cannot
+ * tell, and treat it as alive (the safe side).
+ */
+function isZombie(pid: number): boolean {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return /^State:\s+Z/m.test(status);
+  } catch {
+    return false;
   }
 }

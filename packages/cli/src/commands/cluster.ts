@@ -14,11 +14,16 @@ interface UpArgs {
 
 const upCommand: CommandModule<object, UpArgs> = {
   command: 'up',
-  describe: 'Start a local cluster, each node its own detached process; return once a leader is elected',
+  describe:
+    'Start a local cluster, each node its own detached process; return once a leader is elected',
   builder: (yargs: Argv) =>
     withDir(yargs)
       .option('centrals', { type: 'number', default: 2, describe: 'Central systems (proposers)' })
-      .option('charge-points', { type: 'number', default: 5, describe: 'Charge points (acceptors)' })
+      .option('charge-points', {
+        type: 'number',
+        default: 5,
+        describe: 'Charge points (acceptors)',
+      })
       .option('base-port', {
         type: 'number',
         default: 7000,

@@ -78,5 +78,6 @@ export function compareBallots(a: BallotBody, b: BallotBody): number {
 }
 
 export function ballotText(ballot: BallotBody | null | undefined): string {
-  return ballot ? `${ballot.round}.${ballot.proposerId}` : '-';
+  // Round 0 is ballotZero, "no ballot yet": printing it as "0." would look like a real one.
+  return ballot && ballot.round > 0 ? `${ballot.round}.${ballot.proposerId}` : '-';
 }

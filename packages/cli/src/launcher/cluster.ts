@@ -19,6 +19,7 @@ import { NODES_PER_BASE_PORT_MAX, choosePorts } from './ports';
 import {
   findNode,
   isAlive,
+  isGone,
   logTail,
   processesPath,
   readProcesses,
@@ -297,6 +298,9 @@ export async function clusterDown(dir: string, graceMs = DOWN_GRACE_MS): Promise
   return result;
 }
 
+/** How long we wait for a dead node's zombie to be reaped before restarting it anyway. */
+const REAP_WAIT_MS = 5_000;
+
 async function waitForExit(nodes: readonly ProcessRecord[], timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (nodes.some((n) => isAlive(n.pid, n.id))) {
@@ -304,6 +308,14 @@ async function waitForExit(nodes: readonly ProcessRecord[], timeoutMs: number): 
       const left = nodes.filter((n) => isAlive(n.pid, n.id)).map((n) => `${n.id} (${n.pid})`);
       throw new LauncherError('start-failed', `Still running after SIGKILL: ${left.join(', ')}.`);
     }
+    await sleep(POLL_INTERVAL_MS);
+  }
+}
+
+/** Dead is not enough before a restart: the old pid must be reaped too (see `isGone`). */
+async function waitForReaped(node: ProcessRecord): Promise<void> {
+  const deadline = Date.now() + REAP_WAIT_MS;
+  while (node.pid > 0 && !isGone(node.pid) && Date.now() < deadline) {
     await sleep(POLL_INTERVAL_MS);
   }
 }
@@ -375,6 +387,7 @@ export class ClusterHandle {
       signal(node.pid, 'SIGKILL');
       await waitForExit([node], 5_000);
     }
+    await waitForReaped(node);
     node.pid = startProcess(node);
     node.paused = false;
     writeProcesses(table);
@@ -472,7 +485,10 @@ export class ClusterHandle {
     if (options.via !== undefined) {
       const via = findNode(table, options.via);
       if (via.role !== 'central') {
-        throw new LauncherError('invalid-option', `${via.id} is a charge point: submit to a central.`);
+        throw new LauncherError(
+          'invalid-option',
+          `${via.id} is a charge point: submit to a central.`,
+        );
       }
     }
     const order = (first: string | null) =>

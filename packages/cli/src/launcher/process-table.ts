@@ -110,6 +110,21 @@ export function isAlive(pid: number, id?: string): boolean {
   return true;
 }
 
+/**
+ * Whether the pid is gone from the process table altogether — not even a zombie. A zombie is
+ * dead, but a charge point's store lock (storage/dir-lock.ts) probes its holder with signal 0,
+ * which still succeeds on a zombie; a node restarted before its old process is reaped would be
+ * refused its own data dir. Processes whose launcher exited are reaped by PID 1, with a delay.
+ */
+export function isGone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
 /** Whether the process is stopped by SIGSTOP (state T), read from /proc where there is one. */
 export function isStopped(pid: number): boolean | null {
   try {

@@ -29,15 +29,16 @@ export function formatStatusTable(rows: readonly NodeStatusRow[]): string {
       paxos?.leaderId ?? '-',
       ballotText(paxos?.promised),
       paxos ? String(paxos.appliedThrough) : '-',
-      peers
-        ? `${peers.filter((peer) => peer.state === 'connected').length}/${peers.length}`
-        : '-',
+      peers ? `${peers.filter((peer) => peer.state === 'connected').length}/${peers.length}` : '-',
     ];
   });
   const widths = columns.map((title, index) =>
     Math.max(title.length, ...cells.map((line) => line[index]!.length)),
   );
   const format = (line: readonly string[]) =>
-    line.map((cell, index) => cell.padEnd(widths[index]!)).join('  ').trimEnd();
+    line
+      .map((cell, index) => cell.padEnd(widths[index]!))
+      .join('  ')
+      .trimEnd();
   return [format(columns), ...cells.map(format)].join('\n');
 }
