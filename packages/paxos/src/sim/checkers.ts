@@ -1,8 +1,16 @@
+import { ballotToString, compareBallots, type Ballot } from '../ballot';
+import type { Message } from '../messages';
 import { commandKey, type AppliedEntry, type Command, type NodeId, type Slot } from '../types';
 
 /** The properties of DESIGN.md the simulator checks, named after the guarantees. */
 export type Property =
-  'agreement' | 'validity' | 'in-order' | 'exactly-once' | 'durability' | 'liveness';
+  | 'promise-kept'
+  | 'agreement'
+  | 'validity'
+  | 'in-order'
+  | 'exactly-once'
+  | 'durability'
+  | 'liveness';
 
 export interface Violation {
   readonly seed: number;
@@ -22,6 +30,8 @@ export class Checkers {
   /** Every command applied anywhere, ever: durability says none may vanish. */
   readonly everApplied = new Set<string>();
   private readonly submitted = new Map<string, string>();
+  /** Per acceptor: the highest ballot it ever promised, as its own messages show, across restarts. */
+  private readonly promisedMax = new Map<NodeId, Ballot>();
   /** Per node: the last slot it applied in its current life. */
   private readonly lastApplied = new Map<NodeId, Slot>();
 
@@ -52,6 +62,32 @@ export class Checkers {
     for (const applied of entry.commands) this.checkValidity(node, entry.slot, applied.command);
     for (const applied of entry.commands)
       if (!applied.duplicate) this.everApplied.add(commandKey(applied.command));
+  }
+
+  /**
+   * Promise kept: an acceptor never answers a ballot below one it has promised, in this life or an
+   * earlier one (Paxos Made Simple §2.2, P1a; the promise must survive a crash). Checked on every
+   * message an acceptor sends, so a broken promise is caught even when no two values collide.
+   */
+  checkAcceptorMessage(acceptor: NodeId, message: Message): void {
+    let answered: Ballot | undefined;
+    let promised: Ballot | undefined;
+    if (message.type === 'promise' || message.type === 'accepted') {
+      answered = message.ballot;
+      promised = message.ballot;
+    } else if (message.type === 'nack') {
+      promised = message.promised;
+    } else {
+      return;
+    }
+    const max = this.promisedMax.get(acceptor);
+    if (answered && max && compareBallots(answered, max) < 0) {
+      this.violate(
+        'promise-kept',
+        `${acceptor} answered ${message.type} for ballot ${ballotToString(answered)} after promising ${ballotToString(max)}`,
+      );
+    }
+    if (!max || compareBallots(promised, max) > 0) this.promisedMax.set(acceptor, promised);
   }
 
   checkInOrder(node: NodeId, slot: Slot): void {

@@ -9,7 +9,7 @@ import { Checkers, type Violation } from './checkers';
 import { SimDisk } from './disk';
 import { RecordingStateMachine } from './recording-state-machine';
 
-export const faultKinds = ['loss', 'dup', 'reorder', 'partition', 'crash'] as const;
+export const faultKinds = ['loss', 'dup', 'reorder', 'partition', 'crash', 'pause'] as const;
 export type FaultKind = (typeof faultKinds)[number];
 
 export interface SimOptions {
@@ -66,6 +66,7 @@ export interface SimResult {
   readonly messagesSent: number;
   readonly messagesDelivered: number;
   readonly crashes: number;
+  readonly pauses: number;
   readonly partitions: number;
   readonly snapshotsInstalled: number;
 }
@@ -84,6 +85,8 @@ interface SimNode {
   node: PaxosNode | undefined;
   stateMachine: RecordingStateMachine;
   restartAtTick: number;
+  /** A paused node (a GC pause, SIGSTOP) keeps its memory but does nothing until this tick. */
+  pausedUntilTick: number;
 }
 
 interface ClientCommand {
@@ -104,9 +107,12 @@ const faultRanges = {
   partitionStartProbability: [0.005, 0.04],
   partitionHealProbability: [0.01, 0.05],
   crashProbability: [0.005, 0.08],
+  pauseProbability: [0.005, 0.05],
+  crashAfterWriteProbability: [0, 0.01],
 } as const;
 const reorderDelayTicksMax = 8;
 const restartDelayTicks = { min: 1, max: 60 } as const;
+const pauseTicks = { min: 5, max: 60 } as const;
 
 type FaultRates = { -readonly [K in keyof typeof faultRanges]: number };
 
@@ -139,6 +145,7 @@ export class Simulation {
     messagesSent: 0,
     messagesDelivered: 0,
     crashes: 0,
+    pauses: 0,
     partitions: 0,
     snapshotsInstalled: 0,
   };
@@ -162,6 +169,7 @@ export class Simulation {
         node: undefined,
         stateMachine: new RecordingStateMachine(),
         restartAtTick: 0,
+        pausedUntilTick: 0,
       };
       this.nodes.set(id, simNode);
       this.start(simNode);
@@ -212,7 +220,15 @@ export class Simulation {
     const node = simNode.node;
     if (!node || !node.hasReady()) return;
     const ready = node.takeReady();
-    if (ready.persist) simNode.disk.write(ready.persist);
+    if (ready.persist) {
+      simNode.disk.write(ready.persist);
+      // FoundationDB-style "buggify": crash at the worst moment, after a write is durable and
+      // before the messages it justifies leave. A restarted node must cope with either outcome.
+      if (this.has('crash') && this.random() < this.rates.crashAfterWriteProbability) {
+        this.crash(simNode);
+        return;
+      }
+    }
     for (const event of ready.events) {
       if (event.type === 'became-leader') {
         this.stats.leaderChanges += 1;
@@ -226,7 +242,10 @@ export class Simulation {
         this.trace(`${simNode.id} ${event.type}`);
       }
     }
-    for (const { to, message } of ready.messages) this.send(simNode.id, to, message);
+    for (const { to, message } of ready.messages) {
+      this.checkers.checkAcceptorMessage(simNode.id, message);
+      this.send(simNode.id, to, message);
+    }
     for (const entry of ready.applied) {
       this.checkers.checkApplied(simNode.id, entry);
       for (const applied of entry.commands) this.outstanding.delete(commandKey(applied.command));
@@ -263,6 +282,11 @@ export class Simulation {
     for (const m of due) {
       const target = this.nodes.get(m.to);
       if (!target?.node) continue; // a crashed node receives nothing
+      if (target.pausedUntilTick > this.tickCount) {
+        // A paused process reads its socket later: the message waits, in order.
+        this.inTransit.push({ ...m, deliverAtTick: target.pausedUntilTick });
+        continue;
+      }
       if (this.blocked.has(`${m.from}>${m.to}`)) {
         this.trace(`cut ${m.from}->${m.to} ${describe(m.message)}`);
         continue;
@@ -284,14 +308,30 @@ export class Simulation {
     if (this.has('crash')) {
       for (const simNode of this.nodes.values()) {
         if (simNode.node && this.random() < this.rates.crashProbability / this.nodes.size) {
-          simNode.node = undefined;
-          simNode.restartAtTick =
-            this.tickCount + randomInt(this.random, restartDelayTicks.min, restartDelayTicks.max);
-          this.stats.crashes += 1;
-          this.trace(`crash ${simNode.id} (restarts at ${simNode.restartAtTick})`);
+          this.crash(simNode);
         }
       }
     }
+    if (this.has('pause')) {
+      for (const simNode of this.nodes.values()) {
+        const running = simNode.node && simNode.pausedUntilTick <= this.tickCount;
+        if (running && this.random() < this.rates.pauseProbability / this.nodes.size) {
+          simNode.pausedUntilTick =
+            this.tickCount + randomInt(this.random, pauseTicks.min, pauseTicks.max);
+          this.stats.pauses += 1;
+          this.trace(`pause ${simNode.id} (resumes at ${simNode.pausedUntilTick})`);
+        }
+      }
+    }
+  }
+
+  private crash(simNode: SimNode): void {
+    simNode.node = undefined;
+    simNode.restartAtTick =
+      this.tickCount + randomInt(this.random, restartDelayTicks.min, restartDelayTicks.max);
+    simNode.pausedUntilTick = 0;
+    this.stats.crashes += 1;
+    this.trace(`crash ${simNode.id} (restarts at ${simNode.restartAtTick})`);
   }
 
   /**
@@ -375,7 +415,7 @@ export class Simulation {
     const target =
       this.leaderHint ?? this.proposerIds[randomInt(this.random, 0, this.proposerIds.length - 1)];
     const simNode = target === undefined ? undefined : this.nodes.get(target);
-    if (!simNode?.node) {
+    if (!simNode?.node || simNode.pausedUntilTick > this.tickCount) {
       this.leaderHint = undefined;
       return;
     }
@@ -392,13 +432,14 @@ export class Simulation {
     if (!this.healed && this.tickCount >= this.options.faultTicks) {
       this.healed = true;
       this.healPartition();
+      for (const simNode of this.nodes.values()) simNode.pausedUntilTick = 0;
       this.trace('all faults healed');
     }
     if (!this.healed) this.injectFaults();
     this.restartDue();
     this.deliverDue();
     for (const simNode of this.nodes.values()) {
-      if (!simNode.node) continue;
+      if (!simNode.node || simNode.pausedUntilTick > this.tickCount) continue;
       simNode.node.tick();
       this.processReady(simNode);
     }
