@@ -11,12 +11,13 @@ import {
   type Ready,
   type StateMachine,
 } from '@evpaxos/paxos';
-import { FileStore, type AcceptorStore } from '@evpaxos/storage';
+import { FileStore, type AcceptorStore, type StoreStats } from '@evpaxos/storage';
 import {
   WebSocketTransport,
   type FaultRule,
   type PeerState,
   type Transport,
+  type TransportStats,
 } from '@evpaxos/transport';
 import { AppliedLog, type LogEntry } from './applied-log';
 import { ClientCalls, type CallOutcome } from './client-calls';
@@ -53,6 +54,14 @@ export interface StatusView {
   };
   readonly peers: readonly { readonly id: NodeId; readonly state: PeerState }[];
   readonly faults: readonly FaultRule[];
+}
+
+/** GET /stats's answer: cumulative counters since the process started. */
+export interface StatsView {
+  readonly id: NodeId;
+  readonly appliedThrough: number;
+  readonly transport: TransportStats;
+  readonly store: StoreStats | null;
 }
 
 /**
@@ -233,6 +242,19 @@ export class ClusterNode {
       },
       peers: this.transport.peers().map(({ id, state }) => ({ id, state })),
       faults: this.faultRules,
+    };
+  }
+
+  /**
+   * GET /stats: counters for benchmarks and operators — frames by kind from the transport,
+   * appends and syncs from the store (a central has none), and the applied point to divide by.
+   */
+  stats(): StatsView {
+    return {
+      id: this.config.id,
+      appliedThrough: this.node.status().appliedThrough,
+      transport: this.transport.stats(),
+      store: this.store?.stats() ?? null,
     };
   }
 

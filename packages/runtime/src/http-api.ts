@@ -93,6 +93,8 @@ export class HttpApi {
       switch (route) {
         case 'GET /status':
           return reply(response, 200, this.node.status());
+        case 'GET /stats':
+          return reply(response, 200, this.node.stats());
         case 'GET /log':
           return reply(response, 200, this.readLog(url.searchParams));
         case 'GET /faults':
@@ -115,7 +117,7 @@ export class HttpApi {
         case 'POST /submit':
           return await this.submit(request, response);
         default: {
-          const known = ['/status', '/log', '/faults', '/submit'].includes(url.pathname);
+          const known = ['/status', '/stats', '/log', '/faults', '/submit'].includes(url.pathname);
           return reply(response, known ? 405 : 404, {
             error: known ? 'method-not-allowed' : 'not-found',
             reason: `No route for ${route}.`,
