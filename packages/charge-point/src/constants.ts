@@ -1,0 +1,32 @@
+/** Every limit and timing of the charge point process, written down once (STYLE.md rule 3). */
+
+/** The only connector (contract-site.md: RegisterChargePoint{connectorCount: 1}); evseId = connectorId = 1. */
+export const CONNECTOR_ID = 1;
+
+/**
+ * How long the EVSE waits for the agreed schedule after the EV's needs, ms. OCPP 2.0.1 K15.FR.08:
+ * the CSMS SHOULD send SetChargingProfile within 60 s (the ISO 15118 charge parameter discovery
+ * timeout); after it the station charges on its own limits. Option `negotiationTimeoutMs`.
+ */
+export const NEGOTIATION_TIMEOUT_MS_DEFAULT = 60_000;
+
+/** Power is re-evaluated and sampled this often while an EV is connected, ms. Option `powerSampleIntervalMs`. */
+export const POWER_SAMPLE_INTERVAL_MS_DEFAULT = 1_000;
+
+/** At most one TransactionEvent(Updated, MeterValuePeriodic) per this interval, ms. Option `meterValueIntervalMs`. */
+export const METER_VALUE_INTERVAL_MS_DEFAULT = 10_000;
+
+/**
+ * TransactionEvents the durable queue holds (OCPP 2.0.1 E04). Option `queueEntriesMax`. When full,
+ * intermediate Updated events are dropped first (E04.FR.07/08); Started and Ended are never dropped.
+ */
+export const QUEUE_ENTRIES_MAX_DEFAULT = 1_000;
+
+/** The queue file is rewritten once it holds this many records per live entry (bounds the file). */
+export const QUEUE_COMPACT_RATIO = 4;
+
+/** The queue's file name in the data dir (append-only JSON lines). */
+export const QUEUE_FILE_NAME = 'ocpp-transaction-queue.jsonl';
+
+/** Retry delay of the TransactionEvent sender after a failed send while still online, ms. */
+export const QUEUE_RETRY_MS = 1_000;

@@ -1,0 +1,147 @@
+/**
+ * The charge point's role in a node process (`evpaxos charge-point`): the site state machine as the
+ * replicated state, and, once the node runs, the EV link server on the node's servicePort, the EVSE
+ * controller, the OCPP link to the centrals and the durable TransactionEvent queue.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { EvLinkServer } from '@evpaxos/ev-link';
+import type { RoleExtension, RunningNode, Logger, ProcessConfig } from '@evpaxos/runtime';
+import { createSiteStateMachine, type SiteOptions, type SiteStateMachine } from '@evpaxos/site';
+import { POWER_SAMPLE_INTERVAL_MS_DEFAULT, QUEUE_FILE_NAME } from './constants';
+import type { CsmsLink } from './csms-link';
+import { EvseController, type EvseControllerOptions } from './evse-controller';
+import { OfflineCsmsLink } from './offline-link';
+import { createOcppCsmsLink } from './ocpp-adapter';
+import { TransactionQueue } from './transaction-queue';
+
+export interface ChargePointExtensionOptions {
+  /** Site options; must equal the centrals' (every replica alike). Default: siteLimitW from the cluster file. */
+  readonly site?: SiteOptions;
+  /** Controller options other than the charge point id. */
+  readonly controller?: Omit<EvseControllerOptions, 'chargePointId'>;
+  /** Power re-evaluation and sampling period, ms (default 1 000). */
+  readonly powerSampleIntervalMs?: number;
+  /** TransactionEvents held at most in the durable queue (default 1 000). */
+  readonly queueEntriesMax?: number;
+  /**
+   * Builds the OCPP link to the centrals ws://host:servicePort/<cpId>, in the node list's order.
+   * Default: @evpaxos/ocpp's ChargingStationClient (ocpp-adapter.ts).
+   */
+  readonly createCsmsLink?: (
+    config: ProcessConfig,
+    centralUrls: readonly string[],
+    logger: Logger,
+  ) => CsmsLink;
+}
+
+/** ws://host:servicePort/<cpId> of every central that has a service port, in node-list order. */
+export function centralUrls(config: ProcessConfig): string[] {
+  return config.nodes
+    .filter((node) => node.role === 'central' && node.servicePort !== undefined)
+    .map((node) => `ws://${node.host}:${node.servicePort}/${encodeURIComponent(config.id)}`);
+}
+
+/**
+ * Site options from a cluster file's optional `"site": { "siteLimitW": … }` (contract-site.md).
+ * Returns {} when the file or the key is missing; a present but invalid value throws one sentence.
+ */
+export function siteOptionsFromClusterFile(clusterFile: string | undefined): SiteOptions {
+  if (clusterFile === undefined) return {};
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(clusterFile, 'utf8'));
+  } catch {
+    return {}; // The runtime reports an unreadable cluster file with its own sentence.
+  }
+  const site = (raw as { site?: unknown } | null)?.site;
+  if (site === undefined || site === null) return {};
+  const siteLimitW = (site as { siteLimitW?: unknown }).siteLimitW;
+  if (siteLimitW === undefined) return {};
+  if (typeof siteLimitW !== 'number' || !Number.isSafeInteger(siteLimitW) || siteLimitW < 1) {
+    throw new RangeError(
+      `The cluster file's site.siteLimitW must be a positive integer, got ${String(siteLimitW)}.`,
+    );
+  }
+  return { siteLimitW };
+}
+
+function defaultCsmsLink(config: ProcessConfig, urls: readonly string[], logger: Logger): CsmsLink {
+  if (urls.length === 0) {
+    // A consensus-only cluster file (no central servicePort): run stand-alone, OCPP offline.
+    logger.warn('ocpp-client-unavailable', {
+      chargePointId: config.id,
+      reason: 'no central has a servicePort',
+    });
+    return new OfflineCsmsLink();
+  }
+  return createOcppCsmsLink(config, urls, logger);
+}
+
+export function chargePointExtension(options: ChargePointExtensionOptions = {}): RoleExtension {
+  let stateMachine: SiteStateMachine | undefined;
+  return {
+    createStateMachine() {
+      stateMachine = createSiteStateMachine(options.site ?? {});
+      return stateMachine;
+    },
+    async attach(running: RunningNode, logger: Logger) {
+      const replica = stateMachine;
+      if (replica === undefined)
+        throw new Error('attach before createStateMachine: the runtime must call it first');
+      const { config } = running;
+      if (config.self.servicePort === undefined) {
+        throw new Error(
+          `The charge point "${config.id}" has no servicePort in the cluster file: the EV link needs one.`,
+        );
+      }
+      if (config.dataDir === undefined) throw new Error('A charge point needs a data dir.');
+      const queue = TransactionQueue.open(path.join(config.dataDir, QUEUE_FILE_NAME), {
+        ...(options.queueEntriesMax !== undefined ? { entriesMax: options.queueEntriesMax } : {}),
+        unsafeNoFsync: config.unsafeNoFsync,
+      });
+      const urls = centralUrls(config);
+      const csms = (options.createCsmsLink ?? defaultCsmsLink)(config, urls, logger);
+      const controller = new EvseController(
+        { ...options.controller, chargePointId: config.id },
+        { logger, csms, queue, replica },
+      );
+      const unsubscribe = running.node.onApplied(() => controller.evaluate('applied'));
+      const ticker = setInterval(
+        () => controller.evaluate('tick'),
+        options.powerSampleIntervalMs ?? POWER_SAMPLE_INTERVAL_MS_DEFAULT,
+      );
+      let server: EvLinkServer;
+      try {
+        server = await EvLinkServer.listen(
+          { host: config.listenHost, port: config.self.servicePort },
+          { logger, onSession: (session) => controller.attachSession(session) },
+        );
+      } catch (error) {
+        clearInterval(ticker);
+        unsubscribe();
+        controller.close();
+        await csms.close();
+        queue.close();
+        throw error;
+      }
+      logger.info('charge-point-started', {
+        chargePointId: config.id,
+        evLinkUrl: server.url,
+        centralUrls: urls,
+        siteLimitW: replica.state.siteLimitW,
+        queuedTransactionEvents: queue.size,
+      });
+      return {
+        close: async () => {
+          clearInterval(ticker);
+          unsubscribe();
+          await server.close();
+          controller.close();
+          await csms.close();
+          queue.close();
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,180 @@
+/**
+ * Adapts @evpaxos/ocpp's ChargingStationClient (connection, failover between the centrals' URLs,
+ * typed strict calls) to the controller's CsmsLink. What the client leaves to the station is done
+ * here: BootNotification on every connection (B01; the link counts as online only once Accepted),
+ * Heartbeat every HEARTBEAT_INTERVAL_MS (contract-site.md: 5 s, which also drives lease renewals
+ * at the central), and the routing of SetChargingProfile / ReserveNow / CancelReservation.
+ */
+import {
+  ChargingStationClient,
+  type NotifyEVChargingNeedsRequest,
+  type TransactionEventRequest as OcppTransactionEventRequest,
+} from '@evpaxos/ocpp';
+import type { Logger, ProcessConfig } from '@evpaxos/runtime';
+import type {
+  ConnectorStatus,
+  CsmsCallHandlers,
+  CsmsLink,
+  EvChargingNeeds,
+  IdToken,
+  TransactionEventRequest,
+} from './csms-link';
+
+/** contract-site.md: "Heartbeat every 5 s". */
+export const HEARTBEAT_INTERVAL_MS = 5_000;
+
+/**
+ * NotifyEVChargingNeeds carries AC needs as whole amperes (OCPP 2.0.1 schema: evMinCurrent and
+ * evMaxCurrent are integers). We declare a three-phase 230 V connection, so W = A × 230 × 3;
+ * the minimum is rounded up and the maximum down, so the site never plans outside what the EV can do.
+ */
+export const AC_PHASE_VOLTAGE_V = 230;
+export const AC_PHASES = 3;
+
+export function needsRequest(
+  needs: EvChargingNeeds,
+  isoFromMs: (ms: number) => string,
+): NotifyEVChargingNeedsRequest {
+  const wattsPerAmpere = AC_PHASE_VOLTAGE_V * AC_PHASES;
+  return {
+    evseId: needs.evseId,
+    maxScheduleTuples: 3,
+    chargingNeeds: {
+      requestedEnergyTransfer: 'AC_three_phase',
+      departureTime: isoFromMs(needs.departureAtMs),
+      acChargingParameters: {
+        energyAmount: needs.energyAmountWh,
+        evMinCurrent: Math.ceil(needs.minPowerW / wattsPerAmpere),
+        evMaxCurrent: Math.max(1, Math.floor(needs.maxPowerW / wattsPerAmpere)),
+        evMaxVoltage: AC_PHASE_VOLTAGE_V,
+      },
+    },
+  };
+}
+
+export function createOcppCsmsLink(
+  config: ProcessConfig,
+  urls: readonly string[],
+  logger: Logger,
+): CsmsLink {
+  if (urls.length === 0)
+    throw new Error(
+      'No central has a servicePort in the cluster file: the OCPP client has nowhere to connect.',
+    );
+  return new OcppCsmsLink(config.id, urls, logger);
+}
+
+class OcppCsmsLink implements CsmsLink {
+  private readonly client: ChargingStationClient;
+  private readonly listeners = new Set<(online: boolean) => void>();
+  private accepted = false;
+  private heartbeat: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly chargePointId: string,
+    urls: readonly string[],
+    private readonly logger: Logger,
+  ) {
+    this.client = new ChargingStationClient(
+      { identity: chargePointId, csmsUrls: urls },
+      { logger },
+    );
+    this.client.on('connected', ({ url }) => void this.boot(url));
+    this.client.on('disconnected', () => this.setAccepted(false));
+    this.client.start();
+  }
+
+  get online(): boolean {
+    return this.accepted && this.client.isConnected;
+  }
+
+  onOnlineChange(listener: (online: boolean) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  setHandlers(handlers: CsmsCallHandlers): void {
+    this.client.handle('SetChargingProfile', (request) => ({
+      status: handlers.setChargingProfile(request),
+    }));
+    this.client.handle('ReserveNow', (request) => ({ status: handlers.reserveNow(request) }));
+    this.client.handle('CancelReservation', (request) => ({
+      status: handlers.cancelReservation(request.reservationId),
+    }));
+  }
+
+  async authorize(idToken: IdToken) {
+    const response = await this.client.call('Authorize', { idToken });
+    return response.idTokenInfo.status;
+  }
+
+  async statusNotification(connectorStatus: ConnectorStatus) {
+    await this.client.call('StatusNotification', {
+      timestamp: new Date().toISOString(),
+      connectorStatus,
+      evseId: 1,
+      connectorId: 1,
+    });
+  }
+
+  async transactionEvent(request: TransactionEventRequest): Promise<void> {
+    // Same OCPP field names; ours types stoppedReason as a plain string (strict mode checks the enum).
+    await this.client.call('TransactionEvent', request as OcppTransactionEventRequest);
+  }
+
+  async notifyEvChargingNeeds(needs: EvChargingNeeds) {
+    const response = await this.client.call(
+      'NotifyEVChargingNeeds',
+      needsRequest(needs, (ms) => new Date(ms).toISOString()),
+    );
+    return response.status;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.heartbeat);
+    this.setAccepted(false);
+    await this.client.close();
+  }
+
+  private async boot(url: string): Promise<void> {
+    try {
+      const response = await this.client.call('BootNotification', {
+        chargingStation: { model: 'evpaxos-cp', vendorName: 'evpaxos' },
+        reason: 'PowerUp',
+      });
+      if (response.status !== 'Accepted') {
+        this.logger.warn('boot-not-accepted', {
+          chargePointId: this.chargePointId,
+          url,
+          status: response.status,
+        });
+        return;
+      }
+      this.logger.info('boot-accepted', { chargePointId: this.chargePointId, url });
+      clearInterval(this.heartbeat);
+      this.heartbeat = setInterval(() => {
+        if (!this.client.isConnected) return;
+        this.client.call('Heartbeat', {}).catch((error: unknown) =>
+          this.logger.warn('heartbeat-failed', {
+            chargePointId: this.chargePointId,
+            error: String(error),
+          }),
+        );
+      }, HEARTBEAT_INTERVAL_MS);
+      this.setAccepted(true);
+    } catch (error) {
+      this.logger.warn('boot-failed', {
+        chargePointId: this.chargePointId,
+        url,
+        error: String(error),
+      });
+    }
+  }
+
+  private setAccepted(accepted: boolean): void {
+    if (!accepted) clearInterval(this.heartbeat);
+    if (this.accepted === accepted) return;
+    this.accepted = accepted;
+    for (const listener of this.listeners) listener(this.online);
+  }
+}

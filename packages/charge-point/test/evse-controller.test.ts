@@ -1,0 +1,300 @@
+import { expect } from 'chai';
+import * as path from 'node:path';
+import { EvLinkClient, EvLinkServer, type EvseNotification } from '@evpaxos/ev-link';
+import { EvseController, TransactionQueue, QUEUE_FILE_NAME } from '../src';
+import { FakeCsms, FakeReplica, recordingLogger, tempDir, waitFor, type Logged } from './fakes';
+
+const CP = 'cp1';
+
+interface Rig {
+  controller: EvseController;
+  server: EvLinkServer;
+  client: EvLinkClient;
+  queue: TransactionQueue;
+  lines: Logged[];
+  close(): Promise<void>;
+}
+
+async function startRig(
+  csms: FakeCsms,
+  replica: FakeReplica,
+  options: { dir?: string; nowMs?: () => number; negotiationTimeoutMs?: number } = {},
+): Promise<Rig> {
+  const lines: Logged[] = [];
+  const dir = options.dir ?? tempDir();
+  const queue = TransactionQueue.open(path.join(dir, QUEUE_FILE_NAME));
+  const controller = new EvseController(
+    { chargePointId: CP, negotiationTimeoutMs: options.negotiationTimeoutMs ?? 2_000 },
+    {
+      logger: recordingLogger(lines),
+      csms,
+      queue,
+      replica,
+      ...(options.nowMs ? { nowMs: options.nowMs } : {}),
+    },
+  );
+  const server = await EvLinkServer.listen(
+    { port: 0 },
+    { onSession: (s) => controller.attachSession(s) },
+  );
+  const client = await EvLinkClient.connect(server.url);
+  return {
+    controller,
+    server,
+    client,
+    queue,
+    lines,
+    close: async () => {
+      await client.close();
+      await server.close();
+      controller.close();
+      queue.close();
+    },
+  };
+}
+
+function transitions(lines: Logged[]): string[] {
+  return lines
+    .filter((l) => l.message === 'evse-transition')
+    .map((l) => `${String(l.meta.from)} -${String(l.meta.event)}-> ${String(l.meta.to)}`);
+}
+
+const needs = () => ({
+  type: 'ChargeParameterDiscoveryReq' as const,
+  energyRequestedWh: 20_000,
+  minPowerW: 1_400,
+  maxPowerW: 11_000,
+  departureAtMs: Date.now() + 3_600_000,
+});
+
+describe('EvseController', () => {
+  const rigs: Rig[] = [];
+  afterEach(async () => {
+    for (const rig of rigs.splice(0)) await rig.close();
+  });
+
+  it('drives a session waitingEV → beginSession → authentication → energyNegotiation → charging → endSession → waitingEV', async () => {
+    const replica = new FakeReplica();
+    replica.registerLeased(CP, Date.now());
+    const holder: { rig?: Rig } = {};
+    const csms = new FakeCsms(true, {
+      replica,
+      chargePointId: CP,
+      onApplied: () => holder.rig?.controller.evaluate('applied'),
+    });
+    const rig = (holder.rig = await startRig(csms, replica));
+    rigs.push(rig);
+
+    const setup = await rig.client.request({ type: 'SessionSetupReq', evId: 'EV1' });
+    expect(setup.responseCode).to.equal('OK');
+    expect(setup.sessionId).to.have.length.greaterThan(0);
+    const discovery = await rig.client.request(needs());
+    expect(discovery.mode).to.equal('profile');
+    expect(discovery.limitW).to.be.greaterThan(0);
+    expect(discovery.schedule?.periods[0]?.startOffsetS).to.equal(0);
+    const delivery = await rig.client.request({ type: 'PowerDeliveryReq', start: true });
+    expect(delivery).to.include({ responseCode: 'OK', mode: 'profile' });
+    const status = await rig.client.request({
+      type: 'ChargingStatusReq',
+      energyDeliveredWh: 500,
+      socPercent: 30,
+    });
+    expect(status.responseCode).to.equal('OK');
+    await rig.client.request({ type: 'PowerDeliveryReq', start: false });
+    const stop = await rig.client.request({ type: 'SessionStopReq' });
+    expect(stop.responseCode).to.equal('OK');
+    expect(rig.controller.state).to.equal('waitingEV');
+
+    expect(transitions(rig.lines)).to.deep.equal([
+      'waitingEV -plugIn-> beginSession',
+      'beginSession -idTokenPresented-> authentication',
+      'authentication -authorized-> energyNegotiation',
+      'energyNegotiation -scheduleAgreed-> charging',
+      'charging -stopRequested-> endSession',
+      'endSession -sessionClosed-> waitingEV',
+    ]);
+    for (const line of rig.lines.filter((l) => l.message === 'evse-transition')) {
+      expect(line.meta).to.include({ chargePointId: CP, evId: 'EV1' });
+    }
+    await waitFor(() => csms.sent.some((e) => e.eventType === 'Ended'), 'Ended sent');
+    expect(csms.sent.map((e) => [e.eventType, e.seqNo, e.offline ?? false])).to.deep.equal([
+      ['Started', 0, false],
+      ['Updated', 1, false],
+      ['Updated', 2, false],
+      ['Updated', 3, false],
+      ['Ended', 4, false],
+    ]);
+    expect(csms.sent[0]?.idToken).to.deep.equal({ idToken: 'EV1', type: 'eMAID' });
+    expect(csms.needs).to.have.length(1);
+    expect(csms.statuses).to.include.members(['Occupied', 'Available']);
+    const power = rig.lines.filter((l) => l.message === 'power');
+    expect(
+      power.some(
+        (l) => l.meta.evId === 'EV1' && (l.meta.powerW as number) > 0 && l.meta.mode === 'profile',
+      ),
+    ).to.equal(true);
+    expect(power.at(-1)?.meta).to.include({ powerW: 0, evId: null });
+  });
+
+  it('refuses an event the table does not allow, with a logged error, and keeps its state', async () => {
+    const rig = await startRig(new FakeCsms(false), new FakeReplica());
+    rigs.push(rig);
+    expect(rig.controller.fireEvent('sessionClosed')).to.equal(false);
+    expect(rig.controller.fireEvent('warp-drive')).to.equal(false);
+    expect(rig.controller.state).to.equal('waitingEV');
+    const refused = rig.lines.filter((l) => l.message === 'evse-transition-refused');
+    expect(refused).to.have.length(2);
+    expect(refused[0]).to.include({ level: 'error' });
+    // And a request out of sequence gets FAILED_SequenceError, not a crash.
+    const early = await rig.client.request({ type: 'PowerDeliveryReq', start: true });
+    expect(early.responseCode).to.equal('FAILED_UnknownSession');
+  });
+
+  it('refuses an EV whose idToken the CSMS blocks and returns to waitingEV', async () => {
+    const csms = new FakeCsms(true);
+    csms.authorizeAnswer = 'Blocked';
+    const replica = new FakeReplica();
+    replica.registerLeased(CP, Date.now());
+    const rig = await startRig(csms, replica);
+    rigs.push(rig);
+    const setup = await rig.client.request({
+      type: 'SessionSetupReq',
+      evId: 'EV9',
+      idToken: 'BLOCKED',
+    });
+    expect(setup.responseCode).to.equal('FAILED');
+    expect(rig.controller.state).to.equal('waitingEV');
+    expect(transitions(rig.lines)).to.include('authentication -authorizationRejected-> endSession');
+  });
+
+  it('queues TransactionEvents while offline, keeps them across a restart, and sends them in order with offline=true', async () => {
+    const dir = tempDir();
+    const replica = new FakeReplica();
+    replica.registerLeased(CP, Date.now());
+    const offline = new FakeCsms(false);
+    const first = await startRig(offline, replica, { dir });
+    await first.client.request({ type: 'SessionSetupReq', evId: 'EV2' });
+    const discovery = await first.client.request(needs());
+    expect(discovery.mode).to.equal('fail-safe'); // K15.FR.15: offline, charge on own limits
+    await first.client.request({ type: 'PowerDeliveryReq', start: true });
+    await first.client.request({ type: 'PowerDeliveryReq', start: false });
+    await first.client.request({ type: 'SessionStopReq' });
+    expect(first.queue.size).to.equal(4);
+    await first.close(); // the process stops
+
+    const online = new FakeCsms(true);
+    const second = await startRig(online, replica, { dir });
+    rigs.push(second);
+    await waitFor(() => online.sent.length === 4 && second.queue.size === 0, 'queue replayed');
+    expect(online.sent.map((e) => [e.eventType, e.seqNo, e.offline])).to.deep.equal([
+      ['Started', 0, true],
+      ['Updated', 1, true],
+      ['Updated', 2, true],
+      ['Ended', 3, true],
+    ]);
+    expect(new Set(online.sent.map((e) => e.transactionInfo.transactionId)).size).to.equal(1);
+    // Acknowledged events are gone for good: a third start sends nothing again.
+    const reopened = TransactionQueue.open(path.join(dir, QUEUE_FILE_NAME));
+    expect(reopened.size).to.equal(0);
+    reopened.close();
+  });
+
+  it('ends a transaction left open by a restart (Ended, stoppedReason Reboot, next seqNo)', async () => {
+    const dir = tempDir();
+    const replica = new FakeReplica();
+    const first = await startRig(new FakeCsms(false), replica, { dir });
+    await first.client.request({ type: 'SessionSetupReq', evId: 'EV3' });
+    // The process stops mid-session: the controller and its queue go first, the EV link with them.
+    first.controller.close();
+    first.queue.close();
+    await first.close();
+    const online = new FakeCsms(true);
+    const second = await startRig(online, replica, { dir });
+    rigs.push(second);
+    await waitFor(() => second.queue.size === 0, 'queue drained');
+    const types = online.sent.map((e) => `${e.eventType}#${e.seqNo}`);
+    expect(types).to.deep.equal(['Started#0', 'Ended#1']);
+    expect(online.sent[1]?.transactionInfo.stoppedReason).to.equal('Reboot');
+    expect(online.sent[0]?.offline).to.equal(true);
+  });
+
+  it('fail-safe: with an expired lease the EV is told fail-safe at site limit / charge points', async () => {
+    const replica = new FakeReplica();
+    replica.registerLeased(CP, Date.now() - 10 * 60_000); // leaseMs 30 s: long expired
+    const rig = await startRig(new FakeCsms(true), replica);
+    rigs.push(rig);
+    await rig.client.request({ type: 'SessionSetupReq', evId: 'EV4' });
+    const discovery = await rig.client.request(needs());
+    expect(discovery.mode).to.equal('fail-safe');
+    expect(discovery.limitW).to.equal(44_000 / 5);
+    expect(discovery.schedule).to.equal(undefined);
+    const delivery = await rig.client.request({ type: 'PowerDeliveryReq', start: true });
+    expect(delivery).to.include({ mode: 'fail-safe', limitW: 8_800 });
+    rig.controller.evaluate('tick');
+    expect(rig.lines.filter((l) => l.message === 'power').at(-1)?.meta).to.include({
+      powerW: 8_800,
+      mode: 'fail-safe',
+      evId: 'EV4',
+    });
+  });
+
+  it('fail-safe: a charging EV is told fail-safe when the lease runs out on the charge point clock', async () => {
+    let offsetMs = 0;
+    const nowMs = () => Date.now() + offsetMs;
+    const replica = new FakeReplica();
+    replica.registerLeased(CP, Date.now());
+    const holder: { rig?: Rig } = {};
+    const csms = new FakeCsms(true, {
+      replica,
+      chargePointId: CP,
+      onApplied: () => holder.rig?.controller.evaluate('applied'),
+    });
+    const rig = (holder.rig = await startRig(csms, replica, { nowMs }));
+    rigs.push(rig);
+    await rig.client.request({ type: 'SessionSetupReq', evId: 'EV5' });
+    expect((await rig.client.request(needs())).mode).to.equal('profile');
+    await rig.client.request({ type: 'PowerDeliveryReq', start: true });
+    const notified = new Promise<EvseNotification>((resolve) => rig.client.onNotification(resolve));
+    offsetMs = 30_000 + 30_000 + 2_000 + 1_000; // past expiry + hold-down (leaseMs) + skew
+    rig.controller.evaluate('tick');
+    const notification = await notified;
+    expect(notification).to.include({ reason: 'lease-lost', mode: 'fail-safe', limitW: 8_800 });
+    expect(transitions(rig.lines).slice(-2)).to.deep.equal([
+      'charging -leaseLost-> restartingSession',
+      'restartingSession -negotiationTimedOut-> charging',
+    ]);
+    const status = await rig.client.request({
+      type: 'ChargingStatusReq',
+      energyDeliveredWh: 1,
+      socPercent: 50,
+    });
+    expect(status).to.include({ mode: 'fail-safe', limitW: 8_800 });
+  });
+
+  it('answers the needs with fail-safe when no schedule comes within the negotiation timeout (K15.FR.08)', async () => {
+    const replica = new FakeReplica();
+    replica.registerLeased(CP, Date.now());
+    const csms = new FakeCsms(true); // accepts the needs but never decides them
+    const rig = await startRig(csms, replica, { negotiationTimeoutMs: 100 });
+    rigs.push(rig);
+    await rig.client.request({ type: 'SessionSetupReq', evId: 'EV6' });
+    const discovery = await rig.client.request(needs());
+    expect(discovery.mode).to.equal('fail-safe');
+    expect(transitions(rig.lines)).to.include('energyNegotiation -negotiationTimedOut-> charging');
+  });
+
+  it('treats a dropped EV connection as unplug and ends the transaction', async () => {
+    const csms = new FakeCsms(true);
+    const replica = new FakeReplica();
+    replica.registerLeased(CP, Date.now());
+    const rig = await startRig(csms, replica);
+    rigs.push(rig);
+    await rig.client.request({ type: 'SessionSetupReq', evId: 'EV7' });
+    await rig.client.close();
+    await waitFor(() => rig.controller.state === 'waitingEV', 'back to waitingEV');
+    await waitFor(() => csms.sent.some((e) => e.eventType === 'Ended'), 'Ended sent');
+    expect(csms.sent.find((e) => e.eventType === 'Ended')?.transactionInfo).to.include({
+      stoppedReason: 'EVDisconnected',
+    });
+  });
+});
