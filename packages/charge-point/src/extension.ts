@@ -91,9 +91,10 @@ export function chargePointExtension(options: ChargePointExtensionOptions = {}):
         throw new Error('attach before createStateMachine: the runtime must call it first');
       const { config } = running;
       if (config.self.servicePort === undefined) {
-        throw new Error(
-          `The charge point "${config.id}" has no servicePort in the cluster file: the EV link needs one.`,
-        );
+        // A consensus-only cluster (no service ports, as in the Paxos labs): the node is an
+        // acceptor and learner and nothing more; EVs cannot plug in.
+        logger.info('ev-link-disabled', { reason: 'no servicePort for this charge point' });
+        return { close: async () => undefined };
       }
       if (config.dataDir === undefined) throw new Error('A charge point needs a data dir.');
       const queue = TransactionQueue.open(path.join(config.dataDir, QUEUE_FILE_NAME), {

@@ -10,6 +10,8 @@ import { statusCommand } from './commands/status';
 import { submitCommand } from './commands/submit';
 import { centralCommand } from './commands/central';
 import { chargePointCommand } from './commands/charge-point';
+import { evEmulatorCommand } from './commands/ev-emulator';
+import { verifyCommand } from './commands/verify';
 
 /** The `evpaxos` command: one file per subcommand under commands/. */
 export async function main(argv: string[]): Promise<void> {
@@ -28,6 +30,8 @@ export async function main(argv: string[]): Promise<void> {
     .command(submitCommand)
     .command(centralCommand)
     .command(chargePointCommand)
+    .command(evEmulatorCommand)
+    .command(verifyCommand)
     .demandCommand(1, 'Name a command: evpaxos <command> --help lists them.')
     .strict()
     .recommendCommands()

@@ -90,6 +90,33 @@ export class PaxosNode {
     this.drainLocal();
   }
 
+  /**
+   * Delivers several messages, then proposes and drains once: one Ready for the lot, and the
+   * slots they decide go out as one Decide per learner instead of one per message. The same as
+   * stepping them one by one, except that the node's messages to itself wait until the end (as if
+   * they were delayed, which the protocol tolerates).
+   */
+  stepAll(batch: readonly { readonly from: NodeId; readonly message: Message }[]): void {
+    for (const { from, message } of batch) this.dispatch(from, message);
+    this.proposer?.fillWindow();
+    this.drainLocal();
+  }
+
+  /**
+   * Submits several commands that arrived together; they share slots (up to batchCommandsMax per
+   * slot) rather than each opening its own while the window has room. One result per command.
+   */
+  proposeAll(commands: readonly Command[]): ProposeResult[] {
+    const proposer = this.proposer;
+    if (!proposer) {
+      return commands.map(() => ({ ok: false, code: 'not-leader', leaderId: undefined }));
+    }
+    const results = commands.map((command) => proposer.enqueue(command));
+    proposer.fillWindow();
+    this.drainLocal();
+    return results;
+  }
+
   /** One unit of logical time: heartbeats, elections, retransmissions, catch-up retries. */
   tick(): void {
     this.proposer?.tick();

@@ -107,6 +107,17 @@ export class Proposer {
   }
 
   propose(command: Command): ProposeResult {
+    const result = this.enqueue(command);
+    if (result.ok) this.fillWindow();
+    return result;
+  }
+
+  /**
+   * Queues a command without filling the window: the caller proposes several, then calls
+   * fillWindow() once, so commands that arrived together share a slot (PMMC §4, batching) instead
+   * of each taking its own slot while the window has room.
+   */
+  enqueue(command: Command): ProposeResult {
     if (this.role !== 'leader') return { ok: false, code: 'not-leader', leaderId: this.leaderId };
     const key = commandKey(command);
     if (this.queuedKeys.has(key)) return { ok: true };
@@ -115,7 +126,6 @@ export class Proposer {
     }
     this.pending.push(command);
     this.queuedKeys.add(key);
-    this.fillWindow();
     return { ok: true };
   }
 

@@ -15,6 +15,27 @@ describe('proposer', () => {
     expect(cluster.node('p1').isLeader()).to.equal(true);
   });
 
+  it('puts commands proposed together into one slot (proposeAll, PMMC §4 batching)', () => {
+    const cluster = new TestCluster(membership);
+    cluster.elect('p1');
+    const results = cluster
+      .node('p1')
+      .proposeAll([command('c', 1), command('c', 2), command('d', 1)]);
+    expect(results.every((result) => result.ok)).to.equal(true);
+    cluster.flush('p1');
+    const accepts = cluster.queue.filter((envelope) => envelope.message.type === 'accept');
+    // One Accept per acceptor, carrying all three commands.
+    expect(accepts).to.have.length(membership.acceptors.length);
+    cluster.deliverAll();
+    expect(cluster.appliedKeys('p1')).to.deep.equal(['c#1', 'c#2', 'd#1']);
+  });
+
+  it('answers not-leader for every command of proposeAll at a follower', () => {
+    const cluster = new TestCluster(membership);
+    const results = cluster.node('p2').proposeAll([command('c', 1), command('c', 2)]);
+    expect(results.map((result) => result.ok)).to.deep.equal([false, false]);
+  });
+
   it('proposes the highest-ballot value reported for each slot (Paxos Made Simple §2.2, P2c)', () => {
     const cluster = new TestCluster(membership);
     const low = { commands: [command('c', 1)] };

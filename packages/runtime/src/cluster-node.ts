@@ -82,6 +82,15 @@ export class ClusterNode {
   private readonly ownClientId: string;
   private ownSeq = 0;
   private readonly appliedListeners = new Set<(entries: readonly AppliedEntry[]) => void>();
+  /**
+   * Messages and client commands that arrived during this turn of the event loop (after its first,
+   * see scheduleTurn), handed to the core together at the end of it (setImmediate runs right after
+   * the poll phase): one Ready, one persist, one Decide and a shared slot for the lot, instead of
+   * one of each per arrival.
+   */
+  private inbox: { from: NodeId; message: Parameters<PaxosNode['step']>[1] }[] = [];
+  private proposals: { command: Command; settle: (outcome: CallOutcome) => void }[] = [];
+  private turnScheduled = false;
   private readonly eventListeners = new Set<(event: NodeEvent) => void>();
 
   private constructor(
@@ -196,22 +205,16 @@ export class ClusterNode {
    */
   submit(payload: unknown, client?: { clientId: string; seq: number }): Promise<CallOutcome> {
     if (this.closing) return Promise.resolve({ ok: false, code: 'closed' });
-    if (this.calls.isFull()) return Promise.resolve({ ok: false, code: 'overloaded' });
+    if (this.calls.pending + this.proposals.length >= this.config.pendingClientCallsMax) {
+      return Promise.resolve({ ok: false, code: 'overloaded' });
+    }
     const command: Command = client
       ? { clientId: client.clientId, seq: client.seq, payload }
       : { clientId: this.ownClientId, seq: (this.ownSeq += 1), payload };
-    const result = this.node.propose(command);
-    this.flush();
-    if (!result.ok) {
-      return Promise.resolve(
-        result.code === 'not-leader'
-          ? { ok: false, code: 'not-leader', leaderId: result.leaderId ?? null }
-          : { ok: false, code: 'overloaded' },
-      );
-    }
-    // Registered synchronously after propose: the command cannot be delivered before this, since
-    // delivery goes through the pipeline's promise chain.
-    return this.calls.wait(command.clientId, command.seq);
+    return new Promise<CallOutcome>((settle) => {
+      this.proposals.push({ command, settle });
+      this.scheduleTurn();
+    });
   }
 
   /** http://host:httpPort of a member, from the cluster's node list. */
@@ -296,11 +299,61 @@ export class ClusterNode {
 
   private step(from: NodeId, message: Parameters<PaxosNode['step']>[1]): void {
     if (this.closing) return;
-    this.node.step(from, message);
+    this.inbox.push({ from, message });
+    this.scheduleTurn();
+  }
+
+  /**
+   * Adaptive batching: the first arrival of a turn is handled at once (an idle node adds no
+   * latency: at concurrency 1 a deferred first arrival cost ~0.7 ms per command, measured), and
+   * opens a batch that collects whatever else arrives in the same turn, handled together at its end.
+   */
+  private scheduleTurn(): void {
+    if (this.turnScheduled) return;
+    this.turnScheduled = true;
+    setImmediate(() => this.endTurn());
+    this.handleQueued();
+  }
+
+  private endTurn(): void {
+    this.turnScheduled = false;
+    this.handleQueued();
+  }
+
+  /** Hands what is queued to the core: messages first, then commands, then one flush. */
+  private handleQueued(): void {
+    const inbox = this.inbox;
+    const proposals = this.proposals;
+    this.inbox = [];
+    this.proposals = [];
+    if (this.closing) {
+      for (const { settle } of proposals) settle({ ok: false, code: 'closed' });
+      return;
+    }
+    if (inbox.length > 0) this.node.stepAll(inbox);
+    if (proposals.length > 0) {
+      const results = this.node.proposeAll(proposals.map(({ command }) => command));
+      proposals.forEach(({ command, settle }, index) => {
+        const result = results[index];
+        if (result === undefined || result.ok) {
+          // Registered synchronously after propose: the command cannot be delivered before this,
+          // since delivery goes through the pipeline's promise chain.
+          void this.calls.wait(command.clientId, command.seq).then(settle);
+        } else {
+          settle(
+            result.code === 'not-leader'
+              ? { ok: false, code: 'not-leader', leaderId: result.leaderId ?? null }
+              : { ok: false, code: 'overloaded' },
+          );
+        }
+      });
+    }
     this.flush();
   }
 
   private tick(): void {
+    if (this.closing) return;
+    this.handleQueued();
     this.node.tick();
     this.flush();
   }
@@ -321,9 +374,13 @@ export class ClusterNode {
       this.logger.info('decided', {
         slot: entry.slot,
         ballot: entry.ballot,
-        commands: entry.commands.map(({ command }) => ({
+        // duplicate: a retry the state machine did not apply again (exactly-once); type: the
+        // payload's command type, so `evpaxos verify` can check validity without the payload.
+        commands: entry.commands.map(({ command, duplicate }) => ({
           clientId: command.clientId,
           seq: command.seq,
+          duplicate,
+          type: payloadType(command.payload),
         })),
       });
     }
@@ -374,4 +431,11 @@ export class ClusterNode {
     if (this.tickTimer) clearInterval(this.tickTimer);
     this.collaborators.onFatal?.(error);
   }
+}
+
+/** The `type` of an object payload (a site command's), or null for any other payload. */
+function payloadType(payload: unknown): string | null {
+  if (typeof payload !== 'object' || payload === null) return null;
+  const type = (payload as { type?: unknown }).type;
+  return typeof type === 'string' ? type : null;
 }

@@ -46,6 +46,14 @@ export interface ProcessConfig extends RuntimeLimits {
   /** Charge points only. */
   readonly dataDir: string | undefined;
   readonly unsafeNoFsync: boolean;
+  /** The cluster file's `site` section (contract-site.md), when it has one. */
+  readonly site?: SiteSection;
+}
+
+/** The charging site's settings in the cluster file: `"site": { "siteLimitW": 44000 }`. */
+export interface SiteSection {
+  /** The site's grid connection limit, W. */
+  readonly siteLimitW?: number;
 }
 
 /**
@@ -98,6 +106,7 @@ const clusterFileKeys = new Set([
   'phase2Quorum',
   'tickMs',
   'nodes',
+  'site',
 ]);
 
 export const tickMsDefault = 10;
@@ -130,10 +139,12 @@ export function resolveProcessConfig(input: ProcessConfigInput): ProcessConfig {
     fromFlags.clusterFile ?? fromEnv.clusterFile ?? fromConfigFile.clusterFile,
   );
   const fromClusterFile: Record<string, unknown> = {};
+  let site: SiteSection | undefined;
   if (clusterPath !== undefined) {
     const raw = readJson(clusterPath, 'cluster file', readFile, problems);
     for (const [key, value] of Object.entries(raw)) {
-      if (clusterFileKeys.has(key)) fromClusterFile[key] = value;
+      if (key === 'site') site = readSite(value, problems);
+      else if (clusterFileKeys.has(key)) fromClusterFile[key] = value;
       else problems.push(`The cluster file ${clusterPath} has an unknown key "${key}".`);
     }
   }
@@ -230,7 +241,25 @@ export function resolveProcessConfig(input: ProcessConfigInput): ProcessConfig {
     listenHost: listenHostRaw ?? self.host,
     dataDir,
     unsafeNoFsync,
+    ...(site !== undefined ? { site } : {}),
   };
+}
+
+function readSite(value: unknown, problems: string[]): SiteSection | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    problems.push('The cluster file\'s "site" must be an object, e.g. { "siteLimitW": 44000 }.');
+    return undefined;
+  }
+  const { siteLimitW, ...rest } = value as Record<string, unknown>;
+  for (const key of Object.keys(rest)) {
+    problems.push(`The cluster file's "site" has an unknown key "${key}".`);
+  }
+  if (siteLimitW === undefined) return {};
+  if (typeof siteLimitW !== 'number' || !Number.isSafeInteger(siteLimitW) || siteLimitW < 1) {
+    problems.push(`site.siteLimitW (${String(siteLimitW)}) must be a positive whole number of W.`);
+    return undefined;
+  }
+  return { siteLimitW };
 }
 
 /** Centrals propose, charge points accept; every node learns. */

@@ -30,6 +30,26 @@ const clientPackr = new Packr({
 
 const idLengthMax = defaultWireLimits.idLengthMax;
 
+/** A request as a role's extra routes see it (RunningNode.addHttpRoutes). */
+export interface ExtraRouteRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly query: URLSearchParams;
+  /** The JSON body (at most httpBodyBytesMax); bad JSON is answered with 400 by the API. */
+  readJson(): Promise<unknown>;
+}
+
+export interface ExtraRouteResponse {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+/**
+ * Routes a role package adds (the central's /reservations): answers a request, or returns
+ * undefined to leave it to the next route and finally the API's 404.
+ */
+export type ExtraRoutes = (request: ExtraRouteRequest) => Promise<ExtraRouteResponse | undefined>;
+
 /**
  * The HTTP admin and client API of one node, plus the pipelined WebSocket client protocol at
  * /client (contract.md). Bad input is answered with 400 and a reason and logged at warn; a handler
@@ -38,6 +58,7 @@ const idLengthMax = defaultWireLimits.idLengthMax;
 export class HttpApi {
   private readonly server: http.Server;
   private readonly clients: WebSocketServer;
+  private readonly extraRoutes: ExtraRoutes[] = [];
 
   constructor(
     private readonly node: ClusterNode,
@@ -74,6 +95,15 @@ export class HttpApi {
       this.logger.error('http: server error', { error: error.message }),
     );
     return (this.server.address() as AddressInfo).port;
+  }
+
+  /** Adds a role's routes, tried in order after the built-in ones; returns a remover. */
+  addRoutes(routes: ExtraRoutes): () => void {
+    this.extraRoutes.push(routes);
+    return () => {
+      const index = this.extraRoutes.indexOf(routes);
+      if (index >= 0) this.extraRoutes.splice(index, 1);
+    };
   }
 
   close(): Promise<void> {
@@ -117,6 +147,15 @@ export class HttpApi {
         case 'POST /submit':
           return await this.submit(request, response);
         default: {
+          for (const routes of [...this.extraRoutes]) {
+            const answer = await routes({
+              method: request.method ?? '',
+              path: url.pathname,
+              query: url.searchParams,
+              readJson: () => this.readJson(request),
+            });
+            if (answer !== undefined) return reply(response, answer.status, answer.body);
+          }
           const known = ['/status', '/stats', '/log', '/faults', '/submit'].includes(url.pathname);
           return reply(response, known ? 405 : 404, {
             error: known ? 'method-not-allowed' : 'not-found',

@@ -7,6 +7,7 @@ export {
   tickMsDefault,
   type ClusterMember,
   type ProcessConfig,
+  type SiteSection,
   type ProcessConfigInput,
 } from './config';
 export {
@@ -22,5 +23,10 @@ export { CommandLogStateMachine } from './command-log-state-machine';
 export { ClientCalls, type CallOutcome, type ClientCallsOptions } from './client-calls';
 export { ReadyPipeline, type ReadySinks } from './ready-pipeline';
 export { ClusterNode, type ClusterNodeCollaborators, type StatusView } from './cluster-node';
-export { HttpApi } from './http-api';
+export {
+  HttpApi,
+  type ExtraRoutes,
+  type ExtraRouteRequest,
+  type ExtraRouteResponse,
+} from './http-api';
 export { runNodeProcess, startNode, type RoleExtension, type RunningNode } from './process-main';

@@ -2,7 +2,7 @@ import type { StateMachine } from '@evpaxos/paxos';
 import { ClusterNode } from './cluster-node';
 import { ConfigError, resolveProcessConfig, type ProcessConfig } from './config';
 import type { NodeRole } from './constants';
-import { HttpApi } from './http-api';
+import { HttpApi, type ExtraRoutes } from './http-api';
 import { createLogger, type Logger } from './logger';
 
 /**
@@ -20,6 +20,8 @@ export interface RunningNode {
   readonly config: ProcessConfig;
   readonly node: ClusterNode;
   readonly httpPort: number;
+  /** Serves a role's extra HTTP routes on httpPort (tried after the built-in ones); returns a remover. */
+  addHttpRoutes(routes: ExtraRoutes): () => void;
   close(): Promise<void>;
 }
 
@@ -53,6 +55,7 @@ export async function startNode(
     config,
     node,
     httpPort,
+    addHttpRoutes: (routes) => api.addRoutes(routes),
     close: () =>
       (closing ??= (async () => {
         await service?.close();

@@ -10,6 +10,7 @@ interface UpArgs {
   'unsafe-no-fsync': boolean;
   'tick-ms': number;
   'log-level': string;
+  'site-limit-w': number;
 }
 
 const upCommand: CommandModule<object, UpArgs> = {
@@ -27,7 +28,8 @@ const upCommand: CommandModule<object, UpArgs> = {
       .option('base-port', {
         type: 'number',
         default: 7000,
-        describe: 'Cluster ports N+i, HTTP ports N+100+i; 0 picks free ports',
+        describe:
+          'Cluster ports N+i, HTTP ports N+100+i, service ports (OCPP-J, EV link) N+200+i; 0 picks free ports',
       })
       .option('unsafe-no-fsync', {
         type: 'boolean',
@@ -35,7 +37,12 @@ const upCommand: CommandModule<object, UpArgs> = {
         describe: 'Charge points skip fsync (fast, but a machine crash can lose promises)',
       })
       .option('tick-ms', { type: 'number', default: 10, describe: 'Milliseconds per Paxos tick' })
-      .option('log-level', { type: 'string', default: 'info' }) as unknown as Argv<UpArgs>,
+      .option('log-level', { type: 'string', default: 'info' })
+      .option('site-limit-w', {
+        type: 'number',
+        default: 44_000,
+        describe: "The site's grid limit in W (cluster.json site.siteLimitW)",
+      }) as unknown as Argv<UpArgs>,
   handler: (args) =>
     runLauncher(async () => {
       const handle = await clusterUp({
@@ -46,6 +53,7 @@ const upCommand: CommandModule<object, UpArgs> = {
         unsafeNoFsync: args['unsafe-no-fsync'],
         tickMs: args['tick-ms'],
         logLevel: args['log-level'],
+        siteLimitW: args['site-limit-w'],
       });
       console.log(formatStatusTable(await handle.status()));
       console.log(`\nCluster up in ${handle.dir}; logs in ${handle.dir}/logs/.`);

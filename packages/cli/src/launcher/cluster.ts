@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { SITE_LIMIT_W_MAX } from '@evpaxos/site';
 import {
   compareBallots,
   type BallotBody,
@@ -15,7 +16,7 @@ import {
 import { LauncherError } from './errors';
 import { HttpTimeoutError, httpJson } from './http-client';
 import { parsePartitionSpec, partitionRules } from './partition-spec';
-import { NODES_PER_BASE_PORT_MAX, choosePorts } from './ports';
+import { NODES_PER_BASE_PORT_MAX, SERVICE_PORT_OFFSET, choosePorts } from './ports';
 import {
   findNode,
   isAlive,
@@ -38,8 +39,13 @@ export interface ClusterUpOptions {
   readonly centrals?: number;
   /** Charge points (acceptors), 1..90. Default 5: cp1..cp5. */
   readonly chargePoints?: number;
-  /** 0 (the default here) picks free ports; N gives cluster ports N+i and HTTP ports N+100+i. */
+  /**
+   * 0 (the default here) picks free ports; N gives cluster ports N+i, HTTP ports N+100+i and
+   * service ports (OCPP-J on a central, the EV link on a charge point) N+200+i.
+   */
   readonly basePort?: number;
+  /** The site's grid connection limit, W: cluster.json `site.siteLimitW`. Default 44 000. */
+  readonly siteLimitW?: number;
   /** Charge points skip fsync: only for tests that are not about durability. Default false. */
   readonly unsafeNoFsync?: boolean;
   /** Milliseconds per Paxos tick. Default 10. */
@@ -66,6 +72,7 @@ export const clusterDefaults: Readonly<{
   logLevel: string;
   readyTimeoutMs: number;
   clusterId: string;
+  siteLimitW: number;
 }> = Object.freeze({
   centrals: 2,
   chargePoints: 5,
@@ -75,6 +82,8 @@ export const clusterDefaults: Readonly<{
   logLevel: 'info',
   readyTimeoutMs: 15_000,
   clusterId: 'evpaxos-local',
+  // DESIGN.md's example site: a 44 kW grid connection (two 22 kW chargers at full power).
+  siteLimitW: 44_000,
 });
 
 /** Grace between SIGTERM and SIGKILL on `down`. */
@@ -154,11 +163,21 @@ export async function clusterUp(options: ClusterUpOptions): Promise<ClusterHandl
   const basePort = options.basePort ?? clusterDefaults.basePort;
   const tickMs = options.tickMs ?? clusterDefaults.tickMs;
   const host = options.host ?? clusterDefaults.host;
+  const siteLimitW = options.siteLimitW ?? clusterDefaults.siteLimitW;
   const problems = [
     checkCount('centrals', centrals, 1, 9),
     checkCount('charge-points', chargePoints, 1, NODES_PER_BASE_PORT_MAX - 9),
-    basePort === 0 ? null : checkCount('base-port', basePort, 1024, 65_535 - 200),
+    basePort === 0
+      ? null
+      : checkCount(
+          'base-port',
+          basePort,
+          1024,
+          65_535 - SERVICE_PORT_OFFSET - NODES_PER_BASE_PORT_MAX,
+        ),
     checkCount('tick-ms', tickMs, 1, 10_000),
+    // The reducer refuses a SetSiteLimit above SITE_LIMIT_W_MAX: the initial limit obeys it too.
+    checkCount('site-limit-w', siteLimitW, 1, SITE_LIMIT_W_MAX),
   ].filter((problem): problem is string => problem !== null);
   if (problems.length > 0) throw new LauncherError('invalid-option', problems.join(' '));
 
@@ -183,7 +202,7 @@ export async function clusterUp(options: ClusterUpOptions): Promise<ClusterHandl
   const bin = options.bin ?? path.resolve(__dirname, '../../../bin/evpaxos.js');
   const logLevel = options.logLevel ?? clusterDefaults.logLevel;
   const records: ProcessRecord[] = members.map(({ id, role }, index) => {
-    const { clusterPort, httpPort } = ports[index]!;
+    const { clusterPort, httpPort, servicePort } = ports[index]!;
     const dataDir = role === 'charge-point' ? path.join(dir, 'data', id) : null;
     const args = [bin, role, '--id', id, '--cluster-file', clusterFile];
     args.push('--log-level', logLevel, '--tick-ms', String(tickMs));
@@ -196,6 +215,7 @@ export async function clusterUp(options: ClusterUpOptions): Promise<ClusterHandl
       host,
       clusterPort,
       httpPort,
+      servicePort,
       logFile: path.join(dir, 'logs', `${id}.log`),
       dataDir,
       args,
@@ -207,12 +227,14 @@ export async function clusterUp(options: ClusterUpOptions): Promise<ClusterHandl
     ...(options.phase1Quorum === undefined ? {} : { phase1Quorum: options.phase1Quorum }),
     ...(options.phase2Quorum === undefined ? {} : { phase2Quorum: options.phase2Quorum }),
     tickMs,
-    nodes: records.map(({ id, role, clusterPort, httpPort }) => ({
+    site: { siteLimitW },
+    nodes: records.map(({ id, role, clusterPort, httpPort, servicePort }) => ({
       id,
       role,
       host,
       clusterPort,
       httpPort,
+      servicePort,
     })),
   };
   // The secret is the cluster's only credential: readable by its owner only.

@@ -7,9 +7,16 @@ export const NODES_PER_BASE_PORT_MAX = 100;
 /** The distance between a node's cluster port and its HTTP port with a fixed base port. */
 export const HTTP_PORT_OFFSET = 100;
 
+/**
+ * The distance between a node's cluster port and its service port (a central's OCPP-J endpoint, a
+ * charge point's EV link) with a fixed base port: 7000 → 7200 (contract-site.md, "Ports").
+ */
+export const SERVICE_PORT_OFFSET = 200;
+
 export interface NodePorts {
   readonly clusterPort: number;
   readonly httpPort: number;
+  readonly servicePort: number;
 }
 
 function listen(host: string, port: number): Promise<Server> {
@@ -29,8 +36,9 @@ function close(server: Server): Promise<void> {
  * Ports for `count` nodes. With `basePort` 0 the kernel picks each one (bind port 0) and we hold
  * every listener open until all are chosen, so no two nodes get the same port; they are released
  * just before the nodes start, a window small enough on a test machine. With a fixed base port,
- * node i gets cluster port base+i and HTTP port base+100+i (the contract's 7000/7100 layout), and
- * each is checked free first so a clash is a clear error instead of a node dying at start.
+ * node i gets cluster port base+i, HTTP port base+100+i and service port base+200+i (the
+ * contract's 7000/7100/7200 layout), and each is checked free first so a clash is a clear error
+ * instead of a node dying at start.
  */
 export async function choosePorts(
   count: number,
@@ -46,12 +54,19 @@ export async function choosePorts(
         held.push(cluster);
         const http = await listen(host, 0);
         held.push(http);
-        ports.push({ clusterPort: portOf(cluster), httpPort: portOf(http) });
+        const service = await listen(host, 0);
+        held.push(service);
+        ports.push({
+          clusterPort: portOf(cluster),
+          httpPort: portOf(http),
+          servicePort: portOf(service),
+        });
         continue;
       }
       const clusterPort = basePort + index;
       const httpPort = basePort + HTTP_PORT_OFFSET + index;
-      for (const port of [clusterPort, httpPort]) {
+      const servicePort = basePort + SERVICE_PORT_OFFSET + index;
+      for (const port of [clusterPort, httpPort, servicePort]) {
         try {
           held.push(await listen(host, port));
         } catch (error) {
@@ -61,7 +76,7 @@ export async function choosePorts(
           );
         }
       }
-      ports.push({ clusterPort, httpPort });
+      ports.push({ clusterPort, httpPort, servicePort });
     }
     return ports;
   } finally {

@@ -13,6 +13,11 @@ export interface ProcessRecord {
   readonly host: string;
   readonly clusterPort: number;
   readonly httpPort: number;
+  /**
+   * The role's service port: a central's OCPP-J (CSMS) endpoint, a charge point's EV link
+   * (ws://host:servicePort/ev). Absent in a processes.json written before service ports existed.
+   */
+  readonly servicePort?: number;
   readonly logFile: string;
   /** A charge point's acceptor store; null for a central (it keeps nothing on disk). */
   readonly dataDir: string | null;

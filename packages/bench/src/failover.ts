@@ -1,0 +1,111 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ClusterHandle } from '@evpaxos/cli/dist/src/launcher';
+import { nowMs } from './latency';
+import { ConnectionLost, PaxosClient } from './paxos-client';
+
+/**
+ * A sequential client that keeps committing across a leader crash, as a real client would: on a
+ * lost connection or a not-leader answer it retries the same (clientId, seq) at the leader it was
+ * told of, or the next central. Records when each command was acknowledged.
+ */
+class Committer {
+  private stopped = false;
+  private seq = 0;
+  private target = 0;
+  private client: PaxosClient | null = null;
+  /** When each command was acknowledged, and by which central. */
+  readonly commits: { readonly atMs: number; readonly by: string }[] = [];
+  private answeredBy = '';
+  private readonly clientId = `failover-${process.pid}-${Date.now().toString(36)}`;
+
+  constructor(
+    private readonly centralIds: readonly string[],
+    private readonly urlOf: (id: string) => string,
+  ) {}
+
+  async run(): Promise<void> {
+    while (!this.stopped) {
+      this.seq += 1;
+      while (!this.stopped && !(await this.tryOnce())) await sleep(2);
+      if (!this.stopped) this.commits.push({ atMs: nowMs(), by: this.answeredBy });
+    }
+    this.client?.close();
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  private async tryOnce(): Promise<boolean> {
+    const id = this.centralIds[this.target % this.centralIds.length] as string;
+    if (this.client === null || !this.client.isOpen) {
+      try {
+        this.client = await PaxosClient.connect(this.urlOf(id), 500);
+      } catch {
+        this.client = null;
+        this.target += 1;
+        return false;
+      }
+    }
+    const reply = await this.client.submit(this.clientId, this.seq, { failover: this.seq });
+    if (reply instanceof ConnectionLost) {
+      this.client = null;
+      this.target += 1;
+      return false;
+    }
+    if (reply.type === 'result') {
+      this.answeredBy = id;
+      return true;
+    }
+    if (reply.code === 'not-leader' && reply.leaderId && reply.leaderId !== id) {
+      const index = this.centralIds.indexOf(reply.leaderId);
+      if (index >= 0) {
+        this.client.close();
+        this.client = null;
+        this.target = index;
+      }
+    }
+    return false;
+  }
+}
+
+/**
+ * kill -9 the leader while a client commits, and measure the time from the kill to the next
+ * acknowledged commit. The killed central is restarted (as a standby) before the next trial.
+ */
+export async function measureFailover(cluster: ClusterHandle, trials: number): Promise<number[]> {
+  const centralIds = cluster.nodes.filter((n) => n.role === 'central').map((n) => n.id);
+  const urlOf = (id: string) => {
+    const node = cluster.node(id);
+    return `ws://${node.host}:${node.httpPort}/client`;
+  };
+  const results: number[] = [];
+  for (let trial = 0; trial < trials; trial += 1) {
+    const committer = new Committer(centralIds, urlOf);
+    const running = committer.run();
+    // Kill the central that leads *and* answers our commits: right after a restart the cluster
+    // may still be settling (the restarted central can campaign), and killing a central that is
+    // not the one committing measures nothing.
+    let leaderId = '';
+    for (let attempt = 0; attempt < 30 && leaderId === ''; attempt += 1) {
+      await sleep(300);
+      const leader = (await cluster.waitForLeader(10_000)).leaderId;
+      if (committer.commits.at(-1)?.by === leader) leaderId = leader;
+    }
+    if (leaderId === '') throw new Error('failover: the cluster did not settle on a leader');
+    const killedAtMs = nowMs();
+    await cluster.killNode(leaderId);
+    // The next commit by another central: an answer the old leader wrote just before it died may
+    // still arrive after the kill, and is not a failover.
+    const isNext = (commit: { atMs: number; by: string }) =>
+      commit.atMs > killedAtMs && commit.by !== leaderId;
+    const deadline = Date.now() + 10_000;
+    while (!committer.commits.some(isNext) && Date.now() < deadline) await sleep(5);
+    committer.stop();
+    await running;
+    const next = committer.commits.find(isNext)?.atMs;
+    results.push(next === undefined ? Number.NaN : next - killedAtMs);
+    await cluster.restartNode(leaderId);
+  }
+  return results;
+}

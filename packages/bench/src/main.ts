@@ -1,0 +1,341 @@
+/**
+ * `npm run bench [-- --quick] [-- --compare BIN]`: a real cluster driven from a separate client
+ * process, beside the physical floor (loopback round trip, fdatasync) and, where installed, etcd.
+ * Method and results: docs/BENCHMARKS.md.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { clusterUp } from '@evpaxos/cli/dist/src/launcher';
+import { runJob, startServerJob } from './child';
+import type { PaxosRunResult } from './client';
+import type { ClosedLoopResult } from './closed-loop';
+import { EtcdCluster, etcdVersion, findEtcd } from './etcd-cluster';
+import { measureFailover } from './failover';
+import { median, type LatencySummary } from './latency';
+import { renderChart, renderTable, type BenchReport, type SystemRow } from './report';
+
+interface Settings {
+  readonly quick: boolean;
+  readonly warmupMs: number;
+  readonly measureMs: number;
+  readonly concurrencies: readonly number[];
+  readonly acceptorCounts: readonly number[];
+  readonly failoverTrials: number;
+  readonly valueBytes: number;
+  /** Another build's bin/evpaxos.js, measured in the same run (before/after). */
+  readonly compareBin: string | null;
+  readonly etcd: boolean;
+  readonly failover: boolean;
+  /** Only the floor and the failover trials (a quick check of failover alone). */
+  readonly failoverOnly: boolean;
+  readonly outDir: string;
+}
+
+function parseArgs(argv: readonly string[]): Settings {
+  const quick = argv.includes('--quick');
+  const valueOfFlag = (name: string) => {
+    const index = argv.indexOf(name);
+    return index >= 0 ? (argv[index + 1] ?? null) : null;
+  };
+  return {
+    quick,
+    warmupMs: quick ? 500 : 2_000,
+    measureMs: quick ? 2_000 : 8_000,
+    concurrencies: [1, 64, 256],
+    acceptorCounts: [3, 5],
+    failoverTrials: Number(valueOfFlag('--failover-trials') ?? (quick ? 3 : 10)),
+    valueBytes: Number(valueOfFlag('--value-bytes') ?? 100),
+    compareBin: valueOfFlag('--compare'),
+    etcd: !argv.includes('--no-etcd'),
+    failover: !argv.includes('--no-failover'),
+    failoverOnly: argv.includes('--failover-only'),
+    outDir: valueOfFlag('--out') ?? path.resolve(__dirname, '../../../../bench-results'),
+  };
+}
+
+function log(line: string): void {
+  process.stderr.write(`bench: ${line}\n`);
+}
+
+interface StatsBody {
+  readonly appliedThrough: number;
+  readonly transport: { readonly framesOutByKind: Readonly<Record<string, number>> };
+  readonly store: { readonly syncCount: number } | null;
+}
+
+const protocolKinds = ['hello', 'challenge', 'proof', 'welcome'];
+
+function sumFrames(stats: StatsBody): number {
+  let total = 0;
+  for (const [kind, count] of Object.entries(stats.transport.framesOutByKind)) {
+    if (!protocolKinds.includes(kind)) total += count;
+  }
+  return total;
+}
+
+/** Messages, syncs and slots over the measured window, from every node's GET /stats. */
+function perCommand(run: PaxosRunResult): SystemRow['perCommand'] {
+  const before = run.statsBefore as (StatsBody | null)[];
+  const after = run.statsAfter as (StatsBody | null)[];
+  if (before.some((s) => s === null) || after.some((s) => s === null) || run.operations === 0) {
+    return null; // A build without GET /stats (the baseline of a --compare run).
+  }
+  let messages = 0;
+  let syncs = 0;
+  let slots = 0;
+  before.forEach((b, index) => {
+    const a = after[index] as StatsBody;
+    const start = b as StatsBody;
+    messages += sumFrames(a) - sumFrames(start);
+    if (a.store && start.store) syncs += a.store.syncCount - start.store.syncCount;
+    slots = Math.max(slots, a.appliedThrough - start.appliedThrough);
+  });
+  return {
+    messages: messages / run.operations,
+    fsyncs: syncs / run.operations,
+    commandsPerSlot: slots > 0 ? run.operations / slots : Number.NaN,
+  };
+}
+
+async function measureOurs(
+  settings: Settings,
+  label: string,
+  bin: string | undefined,
+  acceptors: number,
+  root: string,
+): Promise<SystemRow[]> {
+  const dir = fs.mkdtempSync(path.join(root, `${label}-${acceptors}-`));
+  log(`${label}: starting 1 central + ${acceptors} charge points (fsync on) in ${dir}`);
+  const cluster = await clusterUp({
+    dir,
+    centrals: 1,
+    chargePoints: acceptors,
+    basePort: 0,
+    ...(bin ? { bin } : {}),
+  });
+  const rows: SystemRow[] = [];
+  try {
+    const { leaderId } = await cluster.waitForLeader(10_000);
+    const leader = cluster.node(leaderId);
+    const statsUrls = cluster.nodes.map((n) => `http://${n.host}:${n.httpPort}/stats`);
+    for (const concurrency of settings.concurrencies) {
+      const run = await runJob<PaxosRunResult>({
+        mode: 'paxos',
+        url: `ws://${leader.host}:${leader.httpPort}/client`,
+        concurrency,
+        warmupMs: settings.warmupMs,
+        measureMs: settings.measureMs,
+        valueBytes: settings.valueBytes,
+        statsUrls,
+      });
+      const row: SystemRow = {
+        system: label,
+        acceptors,
+        concurrency,
+        commandsPerSecond: run.operationsPerSecond,
+        p50Ms: run.p50Ms,
+        p99Ms: run.p99Ms,
+        errors: run.errors,
+        perCommand: perCommand(run),
+      };
+      log(
+        `${label} n=${acceptors} c=${concurrency}: ${Math.round(row.commandsPerSecond)} cmd/s, p50 ${row.p50Ms.toFixed(3)} ms`,
+      );
+      rows.push(row);
+    }
+  } finally {
+    await cluster.down();
+  }
+  return rows;
+}
+
+async function measureFloor(settings: Settings, root: string): Promise<BenchReport['floor']> {
+  const { ready, child } = await startServerJob<{ port: number }>({ mode: 'echo-server' });
+  let roundTrip: ClosedLoopResult;
+  try {
+    roundTrip = await runJob<ClosedLoopResult>({
+      mode: 'echo-client',
+      url: `ws://127.0.0.1:${ready.port}/`,
+      warmupMs: settings.warmupMs,
+      measureMs: Math.min(settings.measureMs, 3_000),
+      valueBytes: settings.valueBytes,
+    });
+  } finally {
+    child.stdin?.end();
+    child.kill('SIGKILL');
+  }
+  const fsyncByProcesses: Record<string, LatencySummary> = {};
+  for (const processes of [1, 3, 5]) {
+    const startAtEpochMs = Date.now() + 300;
+    const runs = await Promise.all(
+      Array.from({ length: processes }, () =>
+        runJob<LatencySummary>({
+          mode: 'fsync',
+          dir: root,
+          startAtEpochMs,
+          measureMs: settings.quick ? 1_000 : 3_000,
+          recordBytes: 256,
+        }),
+      ),
+    );
+    fsyncByProcesses[processes] = {
+      count: runs.reduce((sum, run) => sum + run.count, 0),
+      p50Ms: median(runs.map((run) => run.p50Ms)),
+      p99Ms: median(runs.map((run) => run.p99Ms)),
+    };
+  }
+  log(
+    `floor: ws+msgpackr RTT p50 ${roundTrip.p50Ms.toFixed(3)} ms; fdatasync p50 ${Object.entries(
+      fsyncByProcesses,
+    )
+      .map(([n, s]) => `${n}×${s.p50Ms.toFixed(3)}`)
+      .join(' ')} ms`,
+  );
+  return {
+    roundTripP50Ms: roundTrip.p50Ms,
+    roundTripP99Ms: roundTrip.p99Ms,
+    fsyncByProcesses,
+  };
+}
+
+function resolveEtcd3(): string | null {
+  const candidates = [process.env.ETCD3_MODULE, 'etcd3'].filter(
+    (c): c is string => typeof c === 'string' && c !== '',
+  );
+  for (const candidate of candidates) {
+    try {
+      return require.resolve(candidate);
+    } catch {
+      // try the next
+    }
+  }
+  return null;
+}
+
+async function measureEtcd(
+  settings: Settings,
+  root: string,
+): Promise<{ rows: SystemRow[]; version: string | null; skipped: string | null }> {
+  if (!settings.etcd) return { rows: [], version: null, skipped: '--no-etcd' };
+  const binary = findEtcd();
+  if (binary === null) return { rows: [], version: null, skipped: 'etcd is not installed' };
+  const etcd3Module = resolveEtcd3();
+  if (etcd3Module === null) {
+    return {
+      rows: [],
+      version: null,
+      skipped: 'the etcd3 client is not installed (set ETCD3_MODULE, see docs/BENCHMARKS.md)',
+    };
+  }
+  const version = etcdVersion(binary);
+  const dir = fs.mkdtempSync(path.join(root, 'etcd-'));
+  log(`etcd ${version}: starting 3 members on loopback in ${dir}`);
+  const cluster = await EtcdCluster.start(binary, dir);
+  const rows: SystemRow[] = [];
+  try {
+    for (const concurrency of settings.concurrencies) {
+      const run = await runJob<ClosedLoopResult>({
+        mode: 'etcd',
+        hosts: cluster.clientUrls,
+        concurrency,
+        warmupMs: settings.warmupMs,
+        measureMs: settings.measureMs,
+        valueBytes: settings.valueBytes,
+        etcd3Module,
+      });
+      log(
+        `etcd c=${concurrency}: ${Math.round(run.operationsPerSecond)} puts/s, p50 ${run.p50Ms.toFixed(3)} ms`,
+      );
+      rows.push({
+        system: 'etcd',
+        acceptors: 3,
+        concurrency,
+        commandsPerSecond: run.operationsPerSecond,
+        p50Ms: run.p50Ms,
+        p99Ms: run.p99Ms,
+        errors: run.errors,
+        perCommand: null,
+      });
+    }
+  } finally {
+    cluster.stop();
+  }
+  return { rows, version, skipped: null };
+}
+
+async function main(): Promise<void> {
+  const settings = parseArgs(process.argv.slice(2));
+  const startedMs = Date.now();
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'evpaxos-bench-'));
+  log(`${settings.quick ? 'quick' : 'full'} run; temp dir ${root}`);
+  const floor = await measureFloor(settings, root);
+  const rows: SystemRow[] = [];
+  for (const acceptors of settings.failoverOnly ? [] : settings.acceptorCounts) {
+    rows.push(...(await measureOurs(settings, 'evpaxos', undefined, acceptors, root)));
+    if (settings.compareBin) {
+      rows.push(...(await measureOurs(settings, 'baseline', settings.compareBin, acceptors, root)));
+    }
+  }
+  let failoverMs: number[] = [];
+  if (settings.failover) {
+    const dir = fs.mkdtempSync(path.join(root, 'failover-'));
+    log(`failover: 2 centrals + 5 charge points, ${settings.failoverTrials} trials`);
+    const cluster = await clusterUp({ dir, centrals: 2, chargePoints: 5, basePort: 0 });
+    try {
+      failoverMs = await measureFailover(cluster, settings.failoverTrials);
+    } finally {
+      await cluster.down();
+    }
+    log(`failover: ${failoverMs.map((ms) => ms.toFixed(0)).join(', ')} ms`);
+  }
+  const etcd = settings.failoverOnly
+    ? { rows: [], version: null, skipped: '--failover-only' }
+    : await measureEtcd(settings, root);
+  rows.push(...etcd.rows);
+  const report: BenchReport = {
+    date: new Date().toISOString(),
+    quick: settings.quick,
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model ?? 'unknown',
+      node: process.version,
+      platform: `${os.platform()} ${os.release()}`,
+    },
+    settings: {
+      warmupMs: settings.warmupMs,
+      measureMs: settings.measureMs,
+      valueBytes: settings.valueBytes,
+      concurrencies: settings.concurrencies,
+      compareBin: settings.compareBin,
+    },
+    floor,
+    rows,
+    failover: {
+      trialsMs: failoverMs,
+      medianMs: median(failoverMs.filter((ms) => Number.isFinite(ms))),
+    },
+    etcd: { version: etcd.version, skipped: etcd.skipped },
+    durationMs: Date.now() - startedMs,
+  };
+  fs.mkdirSync(settings.outDir, { recursive: true });
+  const stamp = report.date.replace(/[:.]/g, '-');
+  const jsonFile = path.join(settings.outDir, `bench-${stamp}.json`);
+  const svgFile = path.join(settings.outDir, `bench-${stamp}.svg`);
+  fs.writeFileSync(jsonFile, `${JSON.stringify(report, null, 2)}\n`);
+  fs.writeFileSync(svgFile, renderChart(report));
+  fs.copyFileSync(jsonFile, path.join(settings.outDir, 'latest.json'));
+  fs.copyFileSync(svgFile, path.join(settings.outDir, 'latest.svg'));
+  fs.rmSync(root, { recursive: true, force: true });
+  process.stdout.write(`${renderTable(report)}\n`);
+  process.stdout.write(
+    `\nWrote ${jsonFile} and ${svgFile} (${Math.round(report.durationMs / 1000)} s).\n`,
+  );
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exit(1);
+});

@@ -1,0 +1,426 @@
+/**
+ * The properties of DESIGN.md ("Properties checked everywhere"), checked on the logs of a real
+ * run. Each checker is a pure function of the log lines: it returns PASS or FAIL, the evidence it
+ * used (counts), and the first counterexample, pointing at the log line. Every checker has a test
+ * with a planted counterexample that it must catch (test/verify.test.ts).
+ */
+import { siteCommandTypes } from '@evpaxos/site';
+import { where, type LogLine } from './log-reader';
+
+export interface PropertyResult {
+  readonly property: string;
+  readonly pass: boolean;
+  /** One line: what was checked, how much of it. */
+  readonly evidence: string;
+  /** The first violation found, pointing at its log line(s). */
+  readonly counterexample?: string;
+}
+
+export interface VerifyOptions {
+  /** The site limit, W (cluster.json site.siteLimitW). */
+  readonly siteLimitW: number;
+  /** Where the limit came from, for the evidence line. */
+  readonly siteLimitSource?: string;
+}
+
+interface DecidedCommand {
+  readonly clientId: unknown;
+  readonly seq: unknown;
+  /** Absent in logs written before the runtime logged it. */
+  readonly duplicate?: unknown;
+  readonly type?: unknown;
+}
+
+interface Decided {
+  readonly line: LogLine;
+  readonly slot: number;
+  /** Which run of the node's process wrote it: 0, then +1 at every later "ready". */
+  readonly life: number;
+  readonly commands: readonly DecidedCommand[];
+}
+
+/** "decided" lines with the process life of each (a restart re-applies from its recovery point). */
+function decidedLines(lines: readonly LogLine[]): Decided[] {
+  const lives = new Map<string, number>();
+  const result: Decided[] = [];
+  for (const line of lines) {
+    if (line.message === 'ready') {
+      lives.set(line.node, (lives.get(line.node) ?? -1) + 1);
+      continue;
+    }
+    if (line.message !== 'decided') continue;
+    const slot = line.fields.slot;
+    const commands = line.fields.commands;
+    if (typeof slot !== 'number' || !Array.isArray(commands)) continue;
+    result.push({
+      line,
+      slot,
+      life: Math.max(0, lives.get(line.node) ?? 0),
+      commands: commands.filter(
+        (command): command is DecidedCommand => typeof command === 'object' && command !== null,
+      ),
+    });
+  }
+  return result;
+}
+
+function signature(commands: readonly DecidedCommand[]): string {
+  return commands.length === 0
+    ? '[] (no-op)'
+    : `[${commands.map((c) => `${String(c.clientId)}#${String(c.seq)}${typeof c.type === 'string' ? ` ${c.type}` : ''}`).join(', ')}]`;
+}
+
+/** 1. Agreement: no two nodes decide different commands for one slot. */
+export function checkAgreement(lines: readonly LogLine[]): PropertyResult {
+  const decided = decidedLines(lines);
+  const bySlot = new Map<number, { signature: string; decided: Decided }>();
+  const nodes = new Set<string>();
+  let counterexample: string | undefined;
+  for (const entry of decided) {
+    nodes.add(entry.line.node);
+    const mine = signature(entry.commands);
+    const first = bySlot.get(entry.slot);
+    if (first === undefined) {
+      bySlot.set(entry.slot, { signature: mine, decided: entry });
+    } else if (first.signature !== mine && counterexample === undefined) {
+      counterexample = `slot ${entry.slot}: ${first.decided.line.node} decided ${first.signature} (${where(first.decided.line)}) but ${entry.line.node} decided ${mine} (${where(entry.line)}).`;
+    }
+  }
+  const evidence = `${decided.length} "decided" lines from ${nodes.size} nodes, ${bySlot.size} distinct slots`;
+  return counterexample === undefined
+    ? {
+        property: 'agreement',
+        pass: true,
+        evidence:
+          decided.length === 0
+            ? 'no "decided" lines: nothing to compare (vacuous)'
+            : `${evidence}: every slot has one value on every node that decided it.`,
+      }
+    : { property: 'agreement', pass: false, evidence: `${evidence}.`, counterexample };
+}
+
+/**
+ * 3. Durability: a decided command survives any crash and restart. Evidence in the logs: a node
+ * that restarted (a second "ready") and decided a slot again decides the same value it had
+ * decided before the crash.
+ */
+export function checkDurability(lines: readonly LogLine[]): PropertyResult {
+  const decided = decidedLines(lines);
+  const firstByNodeSlot = new Map<string, Decided>();
+  let restarts = 0;
+  const readies = new Map<string, number>();
+  for (const line of lines) {
+    if (line.message === 'ready') readies.set(line.node, (readies.get(line.node) ?? 0) + 1);
+  }
+  for (const count of readies.values()) restarts += Math.max(0, count - 1);
+  let redecided = 0;
+  let counterexample: string | undefined;
+  for (const entry of decided) {
+    const key = `${entry.line.node}\u0000${entry.slot}`;
+    const first = firstByNodeSlot.get(key);
+    if (first === undefined) {
+      firstByNodeSlot.set(key, entry);
+      continue;
+    }
+    if (first.life !== entry.life) redecided += 1;
+    if (signature(first.commands) !== signature(entry.commands) && counterexample === undefined) {
+      counterexample = `${entry.line.node} slot ${entry.slot}: ${signature(first.commands)} before (${where(first.line)}), ${signature(entry.commands)} after${first.life !== entry.life ? ' a restart' : ''} (${where(entry.line)}).`;
+    }
+  }
+  const evidence = `${restarts} process restarts, ${redecided} slots decided again after a restart`;
+  return counterexample === undefined
+    ? {
+        property: 'durability',
+        pass: true,
+        evidence:
+          redecided === 0
+            ? `${evidence}: nothing decided twice by one node to compare (vacuous unless the scenario restarts nodes).`
+            : `${evidence}: each the same value as before.`,
+      }
+    : { property: 'durability', pass: false, evidence: `${evidence}.`, counterexample };
+}
+
+/**
+ * 2. Validity: every decided command was submitted by a client (or is a no-op). The centrals do not
+ * log submissions, so the evidence is indirect: every decided command carries a well-formed
+ * (clientId, seq) — the runtime assigns none of its own to invented commands — and, where the
+ * "decided" line names its type, a SiteCommand type (or an opaque payload with no type, in a
+ * consensus-only cluster); and one (clientId, seq) never names two different commands.
+ */
+export function checkValidity(lines: readonly LogLine[]): PropertyResult {
+  const decided = decidedLines(lines);
+  const known = new Set<string>(siteCommandTypes);
+  const types = new Map<string, number>();
+  const typeOfRequest = new Map<string, { type: string; line: LogLine }>();
+  let commands = 0;
+  let noops = 0;
+  let counterexample: string | undefined;
+  const fail = (text: string) => {
+    counterexample ??= text;
+  };
+  for (const entry of decided) {
+    if (entry.commands.length === 0) noops += 1;
+    for (const command of entry.commands) {
+      commands += 1;
+      const { clientId, seq, type } = command;
+      if (typeof clientId !== 'string' || clientId === '') {
+        fail(
+          `slot ${entry.slot} on ${entry.line.node}: a command without a clientId (${where(entry.line)}).`,
+        );
+        continue;
+      }
+      if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) {
+        fail(
+          `slot ${entry.slot} on ${entry.line.node}: ${clientId} has seq ${JSON.stringify(seq)}, not a whole number (${where(entry.line)}).`,
+        );
+        continue;
+      }
+      const typeName =
+        typeof type === 'string' ? type : type === undefined ? '(not logged)' : '(opaque payload)';
+      if (typeof type === 'string' && !known.has(type)) {
+        fail(
+          `slot ${entry.slot} on ${entry.line.node}: ${clientId}#${seq} has type "${type}", not a site command (${where(entry.line)}).`,
+        );
+      }
+      types.set(typeName, (types.get(typeName) ?? 0) + 1);
+      const request = `${clientId}#${seq}`;
+      const seen = typeOfRequest.get(request);
+      if (seen === undefined) typeOfRequest.set(request, { type: typeName, line: entry.line });
+      else if (seen.type !== typeName) {
+        fail(
+          `${request} is decided as ${seen.type} (${where(seen.line)}) and as ${typeName} (${where(entry.line)}): one request, two commands.`,
+        );
+      }
+    }
+  }
+  const byType = [...types.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .map(([type, count]) => `${type} ${count}`)
+    .join(', ');
+  const evidence = `${commands} decided commands (${byType || 'none'}) and ${noops} no-op slots; evidence: well-formed (clientId, seq), known command types, one command per (clientId, seq) — the centrals do not log submissions`;
+  return counterexample === undefined
+    ? { property: 'validity', pass: true, evidence: `${evidence}.` }
+    : { property: 'validity', pass: false, evidence: `${evidence}.`, counterexample };
+}
+
+/** 4. Exactly-once: a retried (clientId, seq) changes the state once, on every node. */
+export function checkExactlyOnce(lines: readonly LogLine[]): PropertyResult {
+  const decided = decidedLines(lines);
+  // node → request → the slot (and line) where it was applied as new, per process life: a
+  // restarted central replays the log from slot 0 and applies everything anew, which is fine.
+  const applied = new Map<string, { slot: number; line: LogLine }>();
+  let flagsMissing = 0;
+  let duplicates = 0;
+  let counterexample: string | undefined;
+  for (const entry of decided) {
+    for (const command of entry.commands) {
+      if (command.duplicate === true) {
+        duplicates += 1;
+        continue;
+      }
+      if (command.duplicate === undefined) flagsMissing += 1;
+      const key = `${entry.line.node}\u0000${entry.life}\u0000${String(command.clientId)}#${String(command.seq)}`;
+      const first = applied.get(key);
+      if (first === undefined) applied.set(key, { slot: entry.slot, line: entry.line });
+      else if (first.slot !== entry.slot && counterexample === undefined) {
+        counterexample = `${entry.line.node} applied ${String(command.clientId)}#${String(command.seq)} twice as new: slot ${first.slot} (${where(first.line)}) and slot ${entry.slot} (${where(entry.line)}).`;
+      }
+    }
+  }
+  const evidence =
+    `${applied.size} (node, clientId, seq) applications, ${duplicates} retries recognised as duplicates` +
+    (flagsMissing > 0
+      ? `; ${flagsMissing} commands logged without a duplicate flag, counted as applied (strict)`
+      : '');
+  return counterexample === undefined
+    ? {
+        property: 'exactly-once',
+        pass: true,
+        evidence: `${evidence}: no request applied twice.`,
+      }
+    : { property: 'exactly-once', pass: false, evidence: `${evidence}.`, counterexample };
+}
+
+/** EVSE states in which a charge point's connector is taken by a session. */
+const evseSessionStates = new Set([
+  'beginSession',
+  'authentication',
+  'energyNegotiation',
+  'charging',
+  'restartingSession',
+  'endSession',
+]);
+
+/**
+ * 5. No double booking: one session per connector at a time. Evidence: the charge points'
+ * "evse-transition" lines (a session runs from beginSession back to waitingEV or failure, and only
+ * one EV is seen in it) and the emulator's "ev-transition" lines (at most one EV plugged into a
+ * charge point at a time).
+ */
+export function checkNoDoubleBooking(lines: readonly LogLine[]): PropertyResult {
+  let counterexample: string | undefined;
+  const fail = (text: string) => {
+    counterexample ??= text;
+  };
+  // Charge point side.
+  const sessions = new Map<string, { evId: string | null; line: LogLine }>();
+  let sessionCount = 0;
+  let evseLines = 0;
+  for (const line of lines) {
+    if (line.message === 'ready') {
+      // A restarted charge point starts with its connector free (waitingEV).
+      sessions.delete(line.node);
+      continue;
+    }
+    if (line.message !== 'evse-transition') continue;
+    evseLines += 1;
+    const chargePointId =
+      typeof line.fields.chargePointId === 'string' ? line.fields.chargePointId : line.node;
+    const evId = typeof line.fields.evId === 'string' ? line.fields.evId : null;
+    const from = String(line.fields.from);
+    const to = String(line.fields.to);
+    const open = sessions.get(chargePointId);
+    if (from === 'waitingEV' && to === 'beginSession') {
+      if (open !== undefined) {
+        fail(
+          `${chargePointId}: a session for ${evId ?? 'an EV'} begins (${where(line)}) while the session of ${open.evId ?? 'another EV'} is open (${where(open.line)}).`,
+        );
+      }
+      sessions.set(chargePointId, { evId, line });
+      sessionCount += 1;
+      continue;
+    }
+    if (open !== undefined && evId !== null) {
+      if (open.evId === null) open.evId = evId;
+      else if (open.evId !== evId) {
+        fail(
+          `${chargePointId}: ${evId} appears (${where(line)}) in the session of ${open.evId} (${where(open.line)}).`,
+        );
+      }
+    }
+    if (!evseSessionStates.has(to)) sessions.delete(chargePointId);
+  }
+  // EV side (the emulator): plugged in = any state but not_connected.
+  const plugged = new Map<string, { evId: string; line: LogLine }>();
+  let visits = 0;
+  let evLines = 0;
+  for (const line of lines) {
+    if (line.message !== 'ev-transition') continue;
+    evLines += 1;
+    const chargePointId = String(line.fields.chargePointId);
+    const evId = String(line.fields.evId);
+    const there = plugged.get(chargePointId);
+    if (line.fields.from === 'not_connected') {
+      if (there !== undefined && there.evId !== evId) {
+        fail(
+          `${chargePointId}: ${evId} plugs in (${where(line)}) while ${there.evId} is still plugged in (${where(there.line)}).`,
+        );
+      }
+      plugged.set(chargePointId, { evId, line });
+      visits += 1;
+    } else if (line.fields.to === 'not_connected' && there?.evId === evId) {
+      plugged.delete(chargePointId);
+    }
+  }
+  const evidence = `${sessionCount} EVSE sessions (${evseLines} evse-transition lines), ${visits} EV visits (${evLines} ev-transition lines)`;
+  if (counterexample !== undefined) {
+    return { property: 'no-double-booking', pass: false, evidence: `${evidence}.`, counterexample };
+  }
+  return {
+    property: 'no-double-booking',
+    pass: true,
+    evidence:
+      evseLines + evLines === 0
+        ? 'no evse-transition or ev-transition lines: nothing to check (vacuous)'
+        : `${evidence}: never two at once on one charge point.`,
+  };
+}
+
+/**
+ * 6. Site limit: at every "power" sample instant, the sum of every charge point's latest sampled
+ * power is within the limit. A charge point's power counts until it samples again; a restart
+ * ("ready") resets it to 0, because a restarted charge point has no EV session. A charge point
+ * that is killed and never restarted keeps counting its last power: conservative.
+ */
+export function checkSiteLimit(lines: readonly LogLine[], options: VerifyOptions): PropertyResult {
+  interface Event {
+    readonly atMs: number;
+    readonly order: number;
+    readonly chargePointId: string;
+    readonly powerW: number;
+    readonly line: LogLine;
+    readonly sample: boolean;
+  }
+  const events: Event[] = [];
+  const chargePoints = new Set<string>();
+  lines.forEach((line, order) => {
+    if (line.message === 'ready' && line.timestampMs !== null && chargePoints.has(line.node)) {
+      events.push({
+        atMs: line.timestampMs,
+        order,
+        chargePointId: line.node,
+        powerW: 0,
+        line,
+        sample: false,
+      });
+      return;
+    }
+    if (line.message !== 'power') return;
+    const atMs = typeof line.fields.atMs === 'number' ? line.fields.atMs : line.timestampMs;
+    const powerW = line.fields.powerW;
+    if (atMs === null || typeof powerW !== 'number') return;
+    const chargePointId =
+      typeof line.fields.chargePointId === 'string' ? line.fields.chargePointId : line.node;
+    chargePoints.add(chargePointId);
+    events.push({ atMs, order, chargePointId, powerW, line, sample: true });
+  });
+  events.sort((a, b) => a.atMs - b.atMs || a.order - b.order);
+  const latest = new Map<string, number>();
+  let samples = 0;
+  let peakW = 0;
+  let peakAtMs = 0;
+  let counterexample: string | undefined;
+  for (const event of events) {
+    latest.set(event.chargePointId, event.powerW);
+    if (!event.sample) continue;
+    samples += 1;
+    let sumW = 0;
+    for (const powerW of latest.values()) sumW += powerW;
+    if (sumW > peakW) {
+      peakW = sumW;
+      peakAtMs = event.atMs;
+    }
+    if (sumW > options.siteLimitW && counterexample === undefined) {
+      const parts = [...latest.entries()]
+        .filter(([, w]) => w > 0)
+        .map(([id, w]) => `${id} ${w} W`)
+        .join(' + ');
+      counterexample = `at ${new Date(event.atMs).toISOString()} (${where(event.line)}): ${parts} = ${sumW} W > ${options.siteLimitW} W.`;
+    }
+  }
+  const source = options.siteLimitSource ? ` (${options.siteLimitSource})` : '';
+  const evidence = `${samples} power samples from ${chargePoints.size} charge points, limit ${options.siteLimitW} W${source}, peak ${peakW} W${samples > 0 ? ` at ${new Date(peakAtMs).toISOString()}` : ''}`;
+  if (counterexample !== undefined) {
+    return { property: 'site-limit', pass: false, evidence: `${evidence}.`, counterexample };
+  }
+  return {
+    property: 'site-limit',
+    pass: true,
+    evidence:
+      samples === 0
+        ? `no "power" lines: nothing to check (vacuous); limit ${options.siteLimitW} W${source}`
+        : `${evidence}: never above the limit.`,
+  };
+}
+
+/** Every property, in DESIGN.md's order. */
+export function verifyLines(lines: readonly LogLine[], options: VerifyOptions): PropertyResult[] {
+  return [
+    checkAgreement(lines),
+    checkValidity(lines),
+    checkDurability(lines),
+    checkExactlyOnce(lines),
+    checkNoDoubleBooking(lines),
+    checkSiteLimit(lines, options),
+  ];
+}

@@ -1,0 +1,307 @@
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { verifyDir } from '../src/verify';
+
+const bin = path.resolve(__dirname, '../../bin/evpaxos.js');
+const t0 = Date.parse('2025-01-01T10:00:00.000Z');
+
+type Line = Record<string, unknown>;
+
+function line(node: string, message: string, fields: Line = {}, atMs = t0): string {
+  return JSON.stringify({
+    level: 'info',
+    message,
+    node,
+    timestamp: new Date(atMs).toISOString(),
+    ...fields,
+  });
+}
+
+function decided(node: string, slot: number, commands: Line[]): string {
+  return line(node, 'decided', { slot, ballot: { round: 1, proposerId: 'central-a' }, commands });
+}
+
+function cmd(clientId: string, seq: number, type = 'StartSession', duplicate = false): Line {
+  return { clientId, seq, duplicate, type };
+}
+
+/** A healthy run: three nodes agree, a retry is a duplicate, one session each, power within 44 kW. */
+function healthyLogs(): Record<string, string[]> {
+  const log = (node: string) => [
+    line(node, 'ready'),
+    decided(node, 0, [cmd('central-a', 1, 'RegisterChargePoint')]),
+    decided(node, 1, []),
+    decided(node, 2, [cmd('cp1', 1), cmd('cp2', 1)]),
+    decided(node, 3, [cmd('cp1', 1, 'StartSession', true)]),
+  ];
+  return {
+    'central-a.log': log('central-a'),
+    'cp1.log': [
+      ...log('cp1'),
+      line('cp1', 'evse-transition', {
+        chargePointId: 'cp1',
+        evId: 'EV1',
+        from: 'waitingEV',
+        to: 'beginSession',
+        event: 'plugIn',
+      }),
+      line('cp1', 'power', {
+        chargePointId: 'cp1',
+        atMs: t0 + 1_000,
+        powerW: 22_000,
+        mode: 'profile',
+        evId: 'EV1',
+      }),
+      line('cp1', 'evse-transition', {
+        chargePointId: 'cp1',
+        evId: 'EV1',
+        from: 'charging',
+        to: 'endSession',
+        event: 'stopRequested',
+      }),
+      line('cp1', 'evse-transition', {
+        chargePointId: 'cp1',
+        evId: 'EV1',
+        from: 'endSession',
+        to: 'waitingEV',
+        event: 'sessionClosed',
+      }),
+      line('cp1', 'evse-transition', {
+        chargePointId: 'cp1',
+        evId: 'EV4',
+        from: 'waitingEV',
+        to: 'beginSession',
+        event: 'plugIn',
+      }),
+    ],
+    'cp2.log': [
+      ...log('cp2'),
+      'Error: something printed by hand',
+      line('cp2', 'power', {
+        chargePointId: 'cp2',
+        atMs: t0 + 2_000,
+        powerW: 22_000,
+        mode: 'profile',
+        evId: 'EV2',
+      }),
+    ],
+    'ev-emulator.log': [
+      line('ev-emulator', 'ev-transition', {
+        evId: 'EV1',
+        chargePointId: 'cp1',
+        from: 'not_connected',
+        to: 'connected_not_charging',
+        scenarioMs: 60_000,
+      }),
+      line('ev-emulator', 'ev-transition', {
+        evId: 'EV1',
+        chargePointId: 'cp1',
+        from: 'connected_not_charging',
+        to: 'not_connected',
+        scenarioMs: 90_000,
+      }),
+      line('ev-emulator', 'ev-transition', {
+        evId: 'EV4',
+        chargePointId: 'cp1',
+        from: 'not_connected',
+        to: 'connected_not_charging',
+        scenarioMs: 95_000,
+      }),
+    ],
+  };
+}
+
+function writeRun(files: Record<string, string[]>, siteLimitW?: number): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'evpaxos-verify-'));
+  fs.mkdirSync(path.join(dir, 'logs'));
+  for (const [name, lines] of Object.entries(files)) {
+    fs.writeFileSync(path.join(dir, 'logs', name), `${lines.join('\n')}\n`);
+  }
+  if (siteLimitW !== undefined) {
+    fs.writeFileSync(
+      path.join(dir, 'cluster.json'),
+      JSON.stringify({ site: { siteLimitW }, nodes: [] }),
+    );
+  }
+  return dir;
+}
+
+function resultOf(dir: string, property: string) {
+  const result = verifyDir(dir).results.find((r) => r.property === property);
+  expect(result, property).to.not.equal(undefined);
+  return result!;
+}
+
+describe('evpaxos verify', () => {
+  const dirs: string[] = [];
+  const run = (files: Record<string, string[]>, siteLimitW?: number) => {
+    const dir = writeRun(files, siteLimitW);
+    dirs.push(dir);
+    return dir;
+  };
+  after(() => dirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
+  it('passes every property on a healthy run and counts the skipped non-JSON line', () => {
+    const report = verifyDir(run(healthyLogs(), 44_000));
+    expect(report.results.map((r) => `${r.property} ${r.pass}`)).to.deep.equal([
+      'agreement true',
+      'validity true',
+      'durability true',
+      'exactly-once true',
+      'no-double-booking true',
+      'site-limit true',
+    ]);
+    expect(report.logs.skippedLines).to.equal(1);
+    expect(report.pass).to.equal(true);
+  });
+
+  it('agreement: FAILs when two nodes decide different commands for one slot', () => {
+    const files = healthyLogs();
+    files['cp2.log']!.push(decided('cp2', 1, [cmd('cp9', 1)]));
+    const result = resultOf(run(files), 'agreement');
+    expect(result.pass).to.equal(false);
+    expect(result.counterexample).to.match(
+      /^slot 1: central-a decided \[\] \(no-op\) .* but cp2 decided \[cp9#1 StartSession\] \(cp2\.log:\d+\)/,
+    );
+  });
+
+  it('validity: FAILs on a decided command with an unknown type or no clientId', () => {
+    const files = healthyLogs();
+    files['cp1.log']!.push(decided('cp1', 4, [cmd('cp1', 2, 'FreeElectricity')]));
+    const result = resultOf(run(files), 'validity');
+    expect(result.pass).to.equal(false);
+    expect(result.counterexample).to.include('type "FreeElectricity", not a site command');
+    const noClient = healthyLogs();
+    noClient['cp1.log']!.push(decided('cp1', 4, [{ seq: 1, duplicate: false, type: 'Noop' }]));
+    expect(resultOf(run(noClient), 'validity').counterexample).to.include(
+      'a command without a clientId',
+    );
+  });
+
+  it('durability: FAILs when a restarted node decides a slot differently than before its crash', () => {
+    const files = healthyLogs();
+    files['cp2.log']!.push(line('cp2', 'ready'), decided('cp2', 2, [cmd('cp1', 1)]));
+    const result = resultOf(run(files), 'durability');
+    expect(result.pass).to.equal(false);
+    expect(result.counterexample).to.match(/^cp2 slot 2: .* after a restart/);
+  });
+
+  it('exactly-once: FAILs when one (clientId, seq) is applied as new in two slots', () => {
+    const files = healthyLogs();
+    files['cp1.log']!.push(decided('cp1', 5, [cmd('cp2', 1)]));
+    const result = resultOf(run(files), 'exactly-once');
+    expect(result.pass).to.equal(false);
+    expect(result.counterexample).to.match(/^cp1 applied cp2#1 twice as new: slot 2 .* and slot 5/);
+  });
+
+  it('exactly-once: a restarted node replaying the log from slot 0 is not a violation', () => {
+    const files = healthyLogs();
+    files['central-a.log']!.push(
+      line('central-a', 'ready'),
+      decided('central-a', 2, [cmd('cp1', 1), cmd('cp2', 1)]),
+    );
+    expect(resultOf(run(files), 'exactly-once').pass).to.equal(true);
+  });
+
+  it('no double booking: FAILs when a charge point begins a second session while one is open', () => {
+    const files = healthyLogs();
+    files['cp1.log']!.push(
+      line('cp1', 'evse-transition', {
+        chargePointId: 'cp1',
+        evId: 'EV5',
+        from: 'waitingEV',
+        to: 'beginSession',
+        event: 'plugIn',
+      }),
+    );
+    const result = resultOf(run(files), 'no-double-booking');
+    expect(result.pass).to.equal(false);
+    expect(result.counterexample).to.match(
+      /^cp1: a session for EV5 begins .* while the session of EV4 is open/,
+    );
+  });
+
+  it('no double booking: FAILs when two EVs are plugged into one charge point at once', () => {
+    const files = healthyLogs();
+    files['ev-emulator.log']!.push(
+      line('ev-emulator', 'ev-transition', {
+        evId: 'EV6',
+        chargePointId: 'cp1',
+        from: 'not_connected',
+        to: 'connected_not_charging',
+        scenarioMs: 99_000,
+      }),
+    );
+    expect(resultOf(run(files), 'no-double-booking').counterexample).to.match(
+      /^cp1: EV6 plugs in .* while EV4 is still plugged in/,
+    );
+  });
+
+  it('site limit: FAILs at the first sample where the latest powers add up above the limit', () => {
+    const files = healthyLogs();
+    files['cp3.log'] = [
+      line('cp3', 'power', {
+        chargePointId: 'cp3',
+        atMs: t0 + 3_000,
+        powerW: 11_000,
+        mode: 'fail-safe',
+        evId: 'EV3',
+      }),
+    ];
+    const result = resultOf(run(files, 44_000), 'site-limit');
+    expect(result.pass).to.equal(false);
+    expect(result.counterexample).to.equal(
+      `at ${new Date(t0 + 3_000).toISOString()} (cp3.log:1): cp1 22000 W + cp2 22000 W + cp3 11000 W = 55000 W > 44000 W.`,
+    );
+  });
+
+  it('site limit: a restarted charge point ("ready") no longer counts its old power', () => {
+    const files = healthyLogs();
+    files['cp1.log']!.push(line('cp1', 'ready', {}, t0 + 2_500));
+    files['cp3.log'] = [
+      line('cp3', 'power', {
+        chargePointId: 'cp3',
+        atMs: t0 + 3_000,
+        powerW: 11_000,
+        mode: 'profile',
+        evId: 'EV3',
+      }),
+    ];
+    expect(resultOf(run(files, 44_000), 'site-limit').pass).to.equal(true);
+  });
+
+  describe('the command', () => {
+    it('prints one PASS line per property and exits 0 on a healthy run', () => {
+      const out = spawnSync(process.execPath, [bin, 'verify', run(healthyLogs(), 44_000)], {
+        encoding: 'utf8',
+      });
+      expect(out.status, out.stderr).to.equal(0);
+      expect(out.stdout.split('\n').filter((l) => l.startsWith('PASS'))).to.have.length(6);
+      expect(out.stdout).to.include('1 non-JSON lines skipped');
+    });
+
+    it('prints FAIL with the counterexample and exits 1 when a property is broken', () => {
+      const files = healthyLogs();
+      files['cp1.log']!.push(decided('cp1', 5, [cmd('cp2', 1)]));
+      const out = spawnSync(process.execPath, [bin, 'verify', run(files)], { encoding: 'utf8' });
+      expect(out.status).to.equal(1);
+      expect(out.stdout).to.match(/FAIL {2}exactly-once/);
+      expect(out.stdout).to.include('first counterexample: cp1 applied cp2#1 twice');
+    });
+
+    it('exits 2 with one sentence when the dir has no logs', () => {
+      const out = spawnSync(
+        process.execPath,
+        [bin, 'verify', path.join(os.tmpdir(), 'no-such-evpaxos-run')],
+        { encoding: 'utf8' },
+      );
+      expect(out.status).to.equal(2);
+      expect(out.stderr).to.match(
+        /^evpaxos verify: No logs to verify: .* cannot be read \(ENOENT\)\./,
+      );
+    });
+  });
+});

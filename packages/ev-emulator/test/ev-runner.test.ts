@@ -1,0 +1,325 @@
+import { expect } from 'chai';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  EvLinkServer,
+  type EvLinkSession,
+  type EvRequest,
+  type PowerMode,
+  type ResponseBody,
+} from '@evpaxos/ev-link';
+import {
+  runScenario,
+  validateScenario,
+  type ClusterInfo,
+  type EmulatorLogger,
+  type FaultController,
+} from '../src';
+
+interface Logged {
+  readonly message: string;
+  readonly meta: Record<string, unknown>;
+}
+
+function recordingLogger(): EmulatorLogger & { lines: Logged[] } {
+  const lines: Logged[] = [];
+  const push = (message: string, meta: Record<string, unknown> = {}) =>
+    lines.push({ message, meta });
+  return { lines, info: push, warn: push, error: push };
+}
+
+/**
+ * A fake EVSE: answers every request at once with `limitW` in the current `mode`. Tests flip the
+ * mode (a lease lost and restored) or drop the connection (a crashed charge point).
+ */
+class FakeEvse {
+  mode: PowerMode = 'profile';
+  limitW = 11_000;
+  readonly requests: EvRequest['type'][] = [];
+  readonly sessions: EvLinkSession[] = [];
+  statusRequests = 0;
+  onStatus: (count: number, session: EvLinkSession) => void = () => undefined;
+
+  private constructor(readonly server: EvLinkServer) {}
+
+  static async start(): Promise<FakeEvse> {
+    // The server calls onSession only after listen resolves, so the holder is filled by then.
+    const holder: { evse?: FakeEvse } = {};
+    const server = await EvLinkServer.listen(
+      { port: 0 },
+      { onSession: (session) => holder.evse!.accept(session) },
+    );
+    holder.evse = new FakeEvse(server);
+    return holder.evse;
+  }
+
+  private accept(session: EvLinkSession): void {
+    this.sessions.push(session);
+    session.handle((request) => this.answer(request, session));
+  }
+
+  private answer(request: EvRequest, session: EvLinkSession): ResponseBody {
+    this.requests.push(request.type);
+    const grant = { limitW: this.limitW, mode: this.mode };
+    switch (request.type) {
+      case 'SessionSetupReq':
+        return {
+          type: 'SessionSetupRes',
+          responseCode: 'OK',
+          sessionId: 'tx-1',
+          chargePointId: 'cp1',
+        };
+      case 'ChargeParameterDiscoveryReq':
+        return { type: 'ChargeParameterDiscoveryRes', responseCode: 'OK', ...grant };
+      case 'PowerDeliveryReq':
+        return {
+          type: 'PowerDeliveryRes',
+          responseCode: 'OK',
+          ...(request.start ? grant : { limitW: 0, mode: this.mode }),
+        };
+      case 'ChargingStatusReq':
+        this.statusRequests += 1;
+        this.onStatus(this.statusRequests, session);
+        return {
+          type: 'ChargingStatusRes',
+          responseCode: 'OK',
+          limitW: this.limitW,
+          mode: this.mode,
+        };
+      case 'SessionStopReq':
+        return { type: 'SessionStopRes', responseCode: 'OK' };
+    }
+  }
+
+  close(): Promise<void> {
+    return this.server.close();
+  }
+}
+
+function clusterWith(evse: FakeEvse, centralHttpPort = 1): ClusterInfo {
+  return {
+    nodes: [
+      { id: 'central-a', role: 'central', host: '127.0.0.1', httpPort: centralHttpPort },
+      {
+        id: 'cp1',
+        role: 'charge-point',
+        host: '127.0.0.1',
+        httpPort: 2,
+        servicePort: evse.server.port,
+      },
+    ],
+  };
+}
+
+const needs = { energyWh: 30_000, minPowerW: 1_400, maxPowerW: 11_000, departureAtMinute: 60 };
+
+function transitions(logger: { lines: Logged[] }, evId = 'EV1'): string[] {
+  return logger.lines
+    .filter((line) => line.message === 'ev-transition' && line.meta.evId === evId)
+    .map((line) => `${String(line.meta.event)}:${String(line.meta.to)}`);
+}
+
+describe('EV runner (against a real EvLinkServer)', () => {
+  let evse: FakeEvse;
+  beforeEach(async () => {
+    evse = await FakeEvse.start();
+  });
+  afterEach(() => evse.close());
+
+  it('walks the EV table: plug in, needs, schedule, charge with profile, stop, unplug (speed 60)', async () => {
+    const logger = recordingLogger();
+    // 0.2 scenario minutes = 12 s scenario = 200 ms real at speed 60.
+    const scenario = validateScenario({
+      name: 'one-ev',
+      durationMinutes: 0.2,
+      evs: [
+        {
+          id: 'EV1',
+          chargePointId: 'cp1',
+          arriveAtMinute: 0.02,
+          stopAtMinute: 0.15,
+          unplugAtMinute: 0.18,
+          needs,
+        },
+      ],
+    });
+    const report = await runScenario(
+      { scenario, cluster: clusterWith(evse), speed: 60, ev: { statusIntervalMs: 20 } },
+      { logger },
+    );
+    expect(transitions(logger)).to.deep.equal([
+      'plugIn:connected_not_charging',
+      'authorized:sendNeeds',
+      'needsSent:receiveScheduling',
+      'scheduleReceived:charging_with_profile',
+      'stopCharging:connected_not_charging',
+      'unplug:not_connected',
+    ]);
+    expect(evse.requests[0]).to.equal('SessionSetupReq');
+    expect(evse.requests).to.include.members([
+      'ChargeParameterDiscoveryReq',
+      'PowerDeliveryReq',
+      'ChargingStatusReq',
+      'SessionStopReq',
+    ]);
+    const summary = report.evs[0]!;
+    expect(summary.profileReceived).to.equal(true);
+    expect(summary.finalState).to.equal('not_connected');
+    // 11 kW for at most (0.15 - 0.02) scenario minutes = 7.8 s: ≤ 23.9 Wh, and well above 0.
+    expect(summary.energyWh)
+      .to.be.greaterThan(5)
+      .and.at.most((11_000 * 7.8) / 3600 + 0.1);
+    const names = logger.lines.map((line) => line.message);
+    expect(names).to.include('ev-summary');
+    expect(names[names.length - 1]).to.equal('scenario-done');
+  });
+
+  it('goes to charging_without_profile when the lease is lost, and back when it is restored', async () => {
+    evse.onStatus = (count) => {
+      if (count === 2) evse.mode = 'fail-safe';
+      if (count === 4) evse.mode = 'profile';
+    };
+    const logger = recordingLogger();
+    const scenario = validateScenario({
+      durationMinutes: 0.3,
+      evs: [{ id: 'EV1', chargePointId: 'cp1', arriveAtMinute: 0.01, stopAtMinute: 0.25, needs }],
+    });
+    await runScenario(
+      { scenario, cluster: clusterWith(evse), speed: 60, ev: { statusIntervalMs: 15 } },
+      { logger },
+    );
+    const seen = transitions(logger);
+    expect(seen).to.include('leaseLost:charging_without_profile');
+    expect(
+      seen.indexOf(
+        'scheduleReceived:charging_with_profile',
+        seen.indexOf('leaseLost:charging_without_profile'),
+      ),
+    ).to.be.greaterThan(0);
+  });
+
+  it('unplugs (not_connected) and reports connectionLost when the charge point drops the link', async () => {
+    evse.onStatus = (count, session) => {
+      if (count === 2) setImmediate(() => session.close(1001, 'crash'));
+    };
+    const logger = recordingLogger();
+    const scenario = validateScenario({
+      durationMinutes: 0.2,
+      evs: [{ id: 'EV1', chargePointId: 'cp1', arriveAtMinute: 0.01, stopAtMinute: 0.15, needs }],
+    });
+    const report = await runScenario(
+      { scenario, cluster: clusterWith(evse), speed: 60, ev: { statusIntervalMs: 15 } },
+      { logger },
+    );
+    const summary = report.evs[0]!;
+    expect(summary.connectionLost).to.equal(true);
+    expect(summary.finalState).to.equal('not_connected');
+    expect(transitions(logger).pop()).to.equal('unplug:not_connected');
+  });
+
+  it('runs fault steps through the FaultController and logs each as scenario-step', async () => {
+    const calls: string[] = [];
+    const faults: FaultController = {
+      killNode: async (id) => void calls.push(`kill ${id}`),
+      restartNode: async (id) => void calls.push(`restart ${id}`),
+      pauseNode: (id) => void calls.push(`pause ${id}`),
+      resumeNode: (id) => void calls.push(`resume ${id}`),
+      partition: async (sides) =>
+        void calls.push(`partition ${sides.map((s) => s.join(',')).join('|')}`),
+      heal: async () => {
+        calls.push('heal');
+        throw new Error('heal failed on purpose');
+      },
+    };
+    const logger = recordingLogger();
+    const scenario = validateScenario({
+      durationMinutes: 0.1,
+      steps: [
+        { atMinute: 0.01, action: 'kill', node: 'central-a' },
+        { atMinute: 0.02, action: 'partition', sides: [['central-a', 'cp1'], ['cp2']] },
+        { atMinute: 0.03, action: 'heal' },
+        { atMinute: 0.04, action: 'restart', node: 'central-a' },
+      ],
+    });
+    const report = await runScenario(
+      { scenario, cluster: clusterWith(evse), speed: 60 },
+      { logger, faults },
+    );
+    expect(calls).to.deep.equal([
+      'kill central-a',
+      'partition central-a,cp1|cp2',
+      'heal',
+      'restart central-a',
+    ]);
+    expect(report.steps.map((step) => step.ok)).to.deep.equal([true, true, false, true]);
+    expect(report.steps[2]?.error).to.equal('heal failed on purpose');
+    expect(logger.lines.filter((line) => line.message === 'scenario-step')).to.have.length(4);
+  });
+
+  it('refuses fault steps without a launcher, before anything runs', async () => {
+    const scenario = validateScenario({ steps: [{ atMinute: 1, action: 'kill', node: 'cp1' }] });
+    const logger = recordingLogger();
+    let error: unknown;
+    try {
+      await runScenario({ scenario, cluster: clusterWith(evse), speed: 60 }, { logger });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(String(error)).to.match(
+      /steps\[0\]\.action "kill" needs the launcher: give the cluster's --dir/,
+    );
+    expect(logger.lines).to.deep.equal([]);
+  });
+
+  it('makes and cancels a reservation at the leader central (POST/DELETE /reservations)', async () => {
+    const requests: string[] = [];
+    const central = http.createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        requests.push(`${request.method} ${request.url} ${body}`);
+        response.setHeader('content-type', 'application/json');
+        if (request.url === '/status') {
+          response.end(JSON.stringify({ id: 'central-a', paxos: { proposerState: 'leader' } }));
+        } else if (request.method === 'POST') {
+          response.end(JSON.stringify({ reservationId: 7 }));
+        } else {
+          response.end('{}');
+        }
+      });
+    });
+    await new Promise<void>((resolve) => central.listen(0, '127.0.0.1', resolve));
+    try {
+      const scenario = validateScenario({
+        durationMinutes: 0.05,
+        steps: [
+          {
+            atMinute: 0.01,
+            action: 'reserve',
+            chargePointId: 'cp1',
+            idToken: 'TOKEN',
+            expiresAtMinute: 30,
+            ref: 'r',
+          },
+          { atMinute: 0.02, action: 'cancel-reservation', ref: 'r' },
+        ],
+      });
+      const port = (central.address() as AddressInfo).port;
+      const report = await runScenario(
+        { scenario, cluster: clusterWith(evse, port), speed: 60 },
+        { logger: recordingLogger() },
+      );
+      expect(report.steps.map((step) => [step.ok, step.reservationId])).to.deep.equal([
+        [true, 7],
+        [true, 7],
+      ]);
+      const post = requests.find((line) => line.startsWith('POST /reservations '))!;
+      const body = JSON.parse(post.slice('POST /reservations '.length)) as Record<string, unknown>;
+      expect(body).to.include({ chargePointId: 'cp1', connectorId: 1, idToken: 'TOKEN' });
+      expect(body.expiresAtMs).to.be.a('number').greaterThan(Date.now());
+      expect(requests.some((line) => line.startsWith('DELETE /reservations/7'))).to.equal(true);
+    } finally {
+      await new Promise<void>((resolve) => central.close(() => resolve()));
+    }
+  });
+});
