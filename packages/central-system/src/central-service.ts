@@ -1,0 +1,566 @@
+/**
+ * The central system as a CSMS: the OCPP-J server wired to the replicated site state.
+ *
+ * - Only the Paxos leader speaks OCPP: a standby refuses the WebSocket upgrade (HTTP 503) and a
+ *   central that stops leading closes every station connection with 1012, so stations fail over to
+ *   the next URL, which is where the new leader is.
+ * - Everything a station reports that changes the site becomes a SiteCommand submitted through the
+ *   cluster node; a TransactionEvent is acknowledged only once its command is decided and applied,
+ *   so a station's durable queue (E04) never drops an event the site has not agreed on.
+ * - After every applied batch, the leader recomputes the TxProfiles (site buildChargingProfiles) and
+ *   pushes those whose allocation changed (K15.FR.08: within 60 s of NotifyEVChargingNeeds).
+ */
+import {
+  callError,
+  closeCodeServiceRestart,
+  CsmsServer,
+  OcppError,
+  type AuthorizeRequest,
+  type AuthorizeResponse,
+  type BootNotificationResponse,
+  type NotifyEVChargingNeedsRequest,
+  type NotifyEVChargingNeedsResponse,
+  type StatusNotificationRequest,
+  type TransactionEventRequest,
+  type TransactionEventResponse,
+} from '@evpaxos/ocpp';
+import type { CallOutcome, ClusterNode, Logger } from '@evpaxos/runtime';
+import {
+  buildChargingProfiles,
+  isoFromMs,
+  type SetChargingProfile,
+  type SiteCommand,
+  type SiteResult,
+  type SiteState,
+} from '@evpaxos/site';
+import {
+  CHARGE_POINT_MAX_POWER_W_DEFAULT,
+  CONNECTOR_COUNT_DEFAULT,
+  CSMS_CALL_TIMEOUT_MS,
+  HEARTBEAT_INTERVAL_S,
+  LEADERSHIP_CHECK_MS,
+  PROFILE_DEADLINE_MS,
+  RENEWALS_PER_LEASE,
+  TRANSACTION_EVENTS_REMEMBERED_MAX,
+} from './constants';
+import { needsFromRequest } from './needs';
+
+/** Distributes SiteCommand over its union, so each literal keeps its own fields. */
+type WithoutAtMs<T> = T extends unknown ? Omit<T, 'atMs'> : never;
+export type CommandDraft = WithoutAtMs<SiteCommand>;
+
+export interface CentralServiceOptions {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface CentralServiceCollaborators {
+  readonly node: ClusterNode;
+  /** The central's replica of the site state. */
+  readonly readState: () => SiteState;
+  readonly logger: Logger;
+  /** Wall clock, ms (stamps `atMs`; default Date.now). */
+  readonly nowMs?: () => number;
+}
+
+/** The outcome of a submitted command, with the reducer's result when it was applied. */
+export type SubmitOutcome =
+  | { readonly ok: true; readonly slot: number; readonly result: SiteResult }
+  | { readonly ok: false; readonly code: Exclude<CallOutcome, { ok: true }>['code'] };
+
+interface ProfilePush {
+  /** The allocation we last got Accepted (or are sending): first period's limit + profile id. */
+  signature: string;
+  inFlight: boolean;
+  /** A newer allocation arrived while one was in flight. */
+  dirty: boolean;
+}
+
+export class CentralService {
+  readonly server: CsmsServer;
+  private readonly node: ClusterNode;
+  private readonly readState: () => SiteState;
+  private readonly logger: Logger;
+  private readonly nowMs: () => number;
+  private readonly unsubscribers: (() => void)[] = [];
+  private leadershipTimer: NodeJS.Timeout | undefined;
+  /** Per charge point: when the last RenewLease was submitted (ms), and whether one is in flight. */
+  private readonly renewals = new Map<string, { lastAtMs: number; inFlight: boolean }>();
+  /** By transactionId. */
+  private readonly pushes = new Map<string, ProfilePush>();
+  /**
+   * By transactionId: when (performance.now) the EV's needs arrived, and whether the UpdateNeeds is
+   * applied (only a profile built after that answers the needs), until that profile goes out.
+   */
+  private readonly needsArrivedAt = new Map<string, { atMs: number; applied: boolean }>();
+  /** `${transactionId}#${seqNo}` of TransactionEvents already agreed (acknowledged again, not resubmitted). */
+  private readonly transactionEventsSeen = new Set<string>();
+  private pushScheduled = false;
+  private closed = false;
+
+  constructor(options: CentralServiceOptions, collaborators: CentralServiceCollaborators) {
+    this.node = collaborators.node;
+    this.readState = collaborators.readState;
+    this.logger = collaborators.logger;
+    this.nowMs = collaborators.nowMs ?? Date.now;
+    this.server = new CsmsServer(
+      { host: options.host, port: options.port, callTimeoutMs: CSMS_CALL_TIMEOUT_MS },
+      { logger: this.logger },
+    );
+    this.server.accept(() =>
+      this.node.isLeader
+        ? true
+        : `standby: not the leader (leader: ${this.node.leaderId ?? 'unknown'})`,
+    );
+    this.registerHandlers();
+  }
+
+  async start(): Promise<number> {
+    const port = await this.server.listen();
+    this.unsubscribers.push(
+      this.node.onApplied(() => this.schedulePush()),
+      this.node.onEvent((event) => {
+        if (event.type === 'became-leader') {
+          // A new term: we do not know what an earlier leader sent, so every profile is resent
+          // when its station connects (and on the next change).
+          this.pushes.clear();
+          this.renewals.clear();
+          this.logger.info('csms-leading', { ballot: event.ballot });
+        } else if (event.type === 'became-follower' || event.type === 'became-candidate') {
+          void this.stepDown(event.type);
+        }
+      }),
+      this.server.on('connected', ({ chargePointId }) => {
+        // A station that (re)connects gets its sessions' profiles again from this leader.
+        for (const [transactionId, push] of this.pushes) {
+          if (this.readState().sessions[transactionId]?.chargePointId === chargePointId) {
+            push.signature = '';
+          }
+        }
+        this.schedulePush();
+      }),
+    );
+    // Backstop to the events: a non-leader must hold no station connection.
+    this.leadershipTimer = setInterval(() => {
+      if (!this.node.isLeader && this.server.connectedIds().length > 0) void this.stepDown('check');
+    }, LEADERSHIP_CHECK_MS);
+    return port;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.leadershipTimer) clearInterval(this.leadershipTimer);
+    for (const unsubscribe of this.unsubscribers) unsubscribe();
+    await this.server.close();
+  }
+
+  /** Stamps `atMs`, submits, waits until applied. */
+  async submit(draft: CommandDraft): Promise<SubmitOutcome> {
+    const payload = { ...draft, atMs: this.nowMs() } as SiteCommand;
+    const outcome = await this.node.submit(payload);
+    if (!outcome.ok) {
+      this.logger.warn('submit-failed', { type: draft.type, code: outcome.code });
+      return { ok: false, code: outcome.code };
+    }
+    return { ok: true, slot: outcome.slot, result: outcome.result as SiteResult };
+  }
+
+  private async stepDown(why: string): Promise<void> {
+    const ids = this.server.connectedIds();
+    if (ids.length === 0) return;
+    this.logger.info('csms-stepping-down', { why, closing: ids });
+    this.pushes.clear();
+    await this.server.closeAll(closeCodeServiceRestart, 'not the leader any more');
+  }
+
+  private registerHandlers(): void {
+    const server = this.server;
+    server.handle('BootNotification', (chargePointId) => this.boot(chargePointId));
+    server.handle('Heartbeat', (chargePointId) => {
+      this.maybeRenewLease(chargePointId);
+      return { currentTime: new Date(this.nowMs()).toISOString() };
+    });
+    server.handle('StatusNotification', (chargePointId, request) =>
+      this.statusNotification(chargePointId, request),
+    );
+    server.handle('Authorize', (chargePointId, request) => this.authorize(chargePointId, request));
+    server.handle('TransactionEvent', (chargePointId, request) =>
+      this.transactionEvent(chargePointId, request),
+    );
+    server.handle('NotifyEVChargingNeeds', (chargePointId, request) =>
+      this.notifyEvChargingNeeds(chargePointId, request),
+    );
+    server.handle('ReservationStatusUpdate', (chargePointId, request) => {
+      this.maybeRenewLease(chargePointId);
+      this.logger.info('reservation-status-update', {
+        chargePointId,
+        reservationId: request.reservationId,
+        status: request.reservationUpdateStatus,
+      });
+      return {};
+    });
+  }
+
+  /** B01: register an unknown station in the replicated state, then Accepted. */
+  private async boot(chargePointId: string): Promise<BootNotificationResponse> {
+    const answer = (status: BootNotificationResponse['status']): BootNotificationResponse => ({
+      currentTime: new Date(this.nowMs()).toISOString(),
+      interval: HEARTBEAT_INTERVAL_S,
+      status,
+    });
+    if (this.readState().chargePoints[chargePointId] === undefined) {
+      const outcome = await this.submit({
+        type: 'RegisterChargePoint',
+        chargePointId,
+        connectorCount: CONNECTOR_COUNT_DEFAULT,
+        maxPowerW: CHARGE_POINT_MAX_POWER_W_DEFAULT,
+      });
+      // B02: Pending asks the station to retry later (we could not reach agreement now).
+      if (!outcome.ok) return answer('Pending');
+      if (!outcome.result.ok && outcome.result.code !== 'charge-point-exists') {
+        this.logger.warn('boot-rejected', { chargePointId, reason: outcome.result.reason });
+        return answer('Rejected');
+      }
+      this.logger.info('charge-point-registered', { chargePointId, slot: outcome.slot });
+    }
+    this.maybeRenewLease(chargePointId);
+    return answer('Accepted');
+  }
+
+  /**
+   * contract-site.md: every message from a station renews its lease, at most once per
+   * leaseMs / 3. The station proves it hears this leader by talking to it; the held expiry is the
+   * one in our replica (lease.ts R2).
+   */
+  private maybeRenewLease(chargePointId: string): void {
+    const state = this.readState();
+    const chargePoint = state.chargePoints[chargePointId];
+    if (chargePoint === undefined || !this.node.isLeader) return;
+    const now = this.nowMs();
+    const renewal = this.renewals.get(chargePointId) ?? { lastAtMs: -Infinity, inFlight: false };
+    this.renewals.set(chargePointId, renewal);
+    if (renewal.inFlight || now - renewal.lastAtMs < state.config.leaseMs / RENEWALS_PER_LEASE) {
+      return;
+    }
+    renewal.inFlight = true;
+    renewal.lastAtMs = now;
+    void this.submit({
+      type: 'RenewLease',
+      chargePointId,
+      heldLeaseExpiresAtMs: chargePoint.lease?.expiresAtMs ?? null,
+    }).then((outcome) => {
+      renewal.inFlight = false;
+      if (!outcome.ok) {
+        renewal.lastAtMs = -Infinity;
+      } else if (!outcome.result.ok) {
+        // A renewal raced another one: retry with the expiry now in the replica.
+        renewal.lastAtMs = -Infinity;
+        this.logger.info('lease-renewal-rejected', {
+          chargePointId,
+          reason: outcome.result.reason,
+        });
+      }
+    });
+  }
+
+  /** G01 → ChargePointFaulted / ChargePointRecovered when the agreed state differs. */
+  private async statusNotification(
+    chargePointId: string,
+    request: StatusNotificationRequest,
+  ): Promise<Record<string, never>> {
+    this.maybeRenewLease(chargePointId);
+    const chargePoint = this.readState().chargePoints[chargePointId];
+    if (chargePoint === undefined) return {};
+    const connectorId = request.connectorId > 0 ? request.connectorId : request.evseId;
+    const faulted =
+      connectorId > 0
+        ? chargePoint.faultedConnectorIds.includes(connectorId)
+        : chargePoint.faultedConnectorIds.length > 0;
+    const scope = connectorId > 0 ? { connectorId } : {};
+    if (request.connectorStatus === 'Faulted' && !faulted) {
+      await this.submitOrCallError({ type: 'ChargePointFaulted', chargePointId, ...scope });
+    } else if (
+      request.connectorStatus !== 'Faulted' &&
+      request.connectorStatus !== 'Unavailable' &&
+      faulted
+    ) {
+      await this.submitOrCallError({ type: 'ChargePointRecovered', chargePointId, ...scope });
+    }
+    return {};
+  }
+
+  /** C01: Accepted for any idToken except "BLOCKED" (contract-site.md). */
+  private authorize(chargePointId: string, request: AuthorizeRequest): AuthorizeResponse {
+    this.maybeRenewLease(chargePointId);
+    const blocked =
+      request.idToken.idToken === 'BLOCKED' || (request.idToken.type as string) === 'BLOCKED';
+    return { idTokenInfo: { status: blocked ? 'Blocked' : 'Accepted' } };
+  }
+
+  /** E01–E07: Started → StartSession, Ended → StopSession, Updated → logged. */
+  private async transactionEvent(
+    chargePointId: string,
+    request: TransactionEventRequest,
+  ): Promise<TransactionEventResponse> {
+    this.maybeRenewLease(chargePointId);
+    const transactionId = request.transactionInfo.transactionId;
+    const key = `${transactionId}#${request.seqNo}`;
+    if (request.offline === true) {
+      this.logger.info('transaction-event-offline', {
+        chargePointId,
+        transactionId,
+        seqNo: request.seqNo,
+        eventType: request.eventType,
+      });
+    }
+    if (this.transactionEventsSeen.has(key)) {
+      this.logger.info('transaction-event-duplicate', {
+        chargePointId,
+        transactionId,
+        seqNo: request.seqNo,
+      });
+      return {};
+    }
+    let response: TransactionEventResponse = {};
+    switch (request.eventType) {
+      case 'Started': {
+        const connectorId = request.evse?.connectorId ?? request.evse?.id ?? 1;
+        const result = await this.submitOrCallError({
+          type: 'StartSession',
+          transactionId,
+          chargePointId,
+          connectorId,
+          idToken: request.idToken?.idToken ?? 'unknown',
+        });
+        if (!result.ok && result.code !== 'transaction-exists') {
+          this.logger.warn('start-session-rejected', {
+            chargePointId,
+            transactionId,
+            code: result.code,
+            reason: result.reason,
+          });
+          response = {
+            idTokenInfo: {
+              status: result.code === 'connector-occupied' ? 'ConcurrentTx' : 'Invalid',
+            },
+          };
+        }
+        break;
+      }
+      case 'Ended': {
+        const result = await this.submitOrCallError({ type: 'StopSession', transactionId });
+        if (!result.ok && result.code !== 'unknown-transaction') {
+          this.logger.warn('stop-session-rejected', {
+            chargePointId,
+            transactionId,
+            reason: result.reason,
+          });
+        }
+        this.needsArrivedAt.delete(transactionId);
+        this.pushes.delete(transactionId);
+        break;
+      }
+      case 'Updated':
+        this.logger.info('transaction-updated', {
+          chargePointId,
+          transactionId,
+          seqNo: request.seqNo,
+          triggerReason: request.triggerReason,
+          chargingState: request.transactionInfo.chargingState ?? null,
+          meterValues: request.meterValue?.length ?? 0,
+        });
+        break;
+    }
+    this.remember(key);
+    return response;
+  }
+
+  /** K15: UpdateNeeds, then (once applied) SetChargingProfile from the push. */
+  private async notifyEvChargingNeeds(
+    chargePointId: string,
+    request: NotifyEVChargingNeedsRequest,
+  ): Promise<NotifyEVChargingNeedsResponse> {
+    const arrivedAt = performance.now();
+    this.maybeRenewLease(chargePointId);
+    const session = Object.values(this.readState().sessions).find(
+      (candidate) =>
+        candidate.chargePointId === chargePointId && candidate.connectorId === request.evseId,
+    );
+    if (session === undefined) {
+      this.logger.warn('needs-without-transaction', { chargePointId, evseId: request.evseId });
+      return { status: 'Rejected', statusInfo: { reasonCode: 'NoTransaction' } };
+    }
+    const fields = needsFromRequest(request, this.nowMs());
+    if (typeof fields === 'string') {
+      this.logger.warn('needs-rejected', {
+        chargePointId,
+        transactionId: session.transactionId,
+        reason: fields,
+      });
+      return {
+        status: 'Rejected',
+        statusInfo: { reasonCode: 'InvalidNeeds', additionalInfo: fields.slice(0, 512) },
+      };
+    }
+    const arrival = { atMs: arrivedAt, applied: false };
+    this.needsArrivedAt.set(session.transactionId, arrival);
+    const result = await this.submitOrCallError({
+      type: 'UpdateNeeds',
+      transactionId: session.transactionId,
+      ...fields,
+    });
+    if (!result.ok) {
+      this.needsArrivedAt.delete(session.transactionId);
+      this.logger.warn('needs-rejected', {
+        chargePointId,
+        transactionId: session.transactionId,
+        reason: result.reason,
+      });
+      return {
+        status: 'Rejected',
+        statusInfo: {
+          reasonCode: result.code.slice(0, 20),
+          additionalInfo: result.reason.slice(0, 512),
+        },
+      };
+    }
+    arrival.applied = true;
+    // New needs change this session's allocation: make sure a profile goes out even if its first
+    // period's limit happens to equal the last one sent.
+    const push = this.pushes.get(session.transactionId);
+    if (push !== undefined) push.signature = '';
+    this.schedulePush();
+    return { status: 'Accepted' };
+  }
+
+  /**
+   * Submits; a submit that did not reach agreement (not leader, timeout, overloaded) becomes a
+   * CALLERROR, so the station keeps the message and retries (with its next CSMS, if we stepped down).
+   */
+  private async submitOrCallError(draft: CommandDraft): Promise<SiteResult> {
+    const outcome = await this.submit(draft);
+    if (!outcome.ok) {
+      throw callError('GenericError', `not agreed (${outcome.code}): retry later`, {
+        code: outcome.code,
+      });
+    }
+    return outcome.result;
+  }
+
+  private remember(key: string): void {
+    this.transactionEventsSeen.add(key);
+    if (this.transactionEventsSeen.size > TRANSACTION_EVENTS_REMEMBERED_MAX) {
+      const oldest = this.transactionEventsSeen.values().next().value;
+      if (oldest !== undefined) this.transactionEventsSeen.delete(oldest);
+    }
+  }
+
+  /**
+   * After the current turn (so that a handler's CALLRESULT, e.g. NotifyEVChargingNeedsResponse,
+   * goes out before the SetChargingProfile it causes: K15 Table 187, steps 3 then 4).
+   */
+  private schedulePush(): void {
+    if (this.pushScheduled || this.closed) return;
+    this.pushScheduled = true;
+    setImmediate(() => {
+      this.pushScheduled = false;
+      this.pushChangedProfiles();
+    });
+  }
+
+  private pushChangedProfiles(): void {
+    if (!this.node.isLeader || this.closed) return;
+    const state = this.readState();
+    const profiles = buildChargingProfiles(state, this.nowMs());
+    for (const profile of profiles) {
+      const transactionId = profile.chargingProfile.transactionId;
+      if (!this.server.isConnected(profile.chargePointId)) continue;
+      const signature = signatureOf(profile);
+      const push = this.pushes.get(transactionId) ?? {
+        signature: '',
+        inFlight: false,
+        dirty: false,
+      };
+      this.pushes.set(transactionId, push);
+      if (push.signature === signature) continue;
+      if (push.inFlight) {
+        push.dirty = true;
+        continue;
+      }
+      void this.sendProfile(profile, push, signature);
+    }
+  }
+
+  private async sendProfile(
+    profile: SetChargingProfile,
+    push: ProfilePush,
+    signature: string,
+  ): Promise<void> {
+    const { chargePointId, evseId, chargingProfile } = profile;
+    const transactionId = chargingProfile.transactionId;
+    push.inFlight = true;
+    push.signature = signature;
+    // Built from a state that holds the needs (pushChangedProfiles runs after the apply)?
+    const arrivalEntry = this.needsArrivedAt.get(transactionId);
+    const arrival = arrivalEntry?.applied === true ? arrivalEntry : undefined;
+    const schedule = chargingProfile.chargingSchedule[0];
+    try {
+      const response = await this.server.call(chargePointId, 'SetChargingProfile', {
+        evseId,
+        chargingProfile: {
+          ...chargingProfile,
+          chargingSchedule: chargingProfile.chargingSchedule.map((entry) => ({
+            ...entry,
+            chargingSchedulePeriod: entry.chargingSchedulePeriod.map((period) => ({ ...period })),
+          })),
+        },
+      });
+      const sentWithinMs =
+        arrival === undefined ? null : Math.round(performance.now() - arrival.atMs);
+      if (arrival !== undefined && this.needsArrivedAt.get(transactionId) === arrival) {
+        this.needsArrivedAt.delete(transactionId);
+      }
+      this.logger.info('profile-sent', {
+        chargePointId,
+        transactionId,
+        limitW: schedule?.chargingSchedulePeriod[0]?.limit ?? null,
+        startSchedule: schedule?.startSchedule ?? null,
+        periods: schedule?.chargingSchedulePeriod.length ?? 0,
+        status: response.status,
+        sentWithinMs,
+      });
+      if (sentWithinMs !== null && sentWithinMs > PROFILE_DEADLINE_MS) {
+        this.logger.warn('profile-late', {
+          chargePointId,
+          transactionId,
+          sentWithinMs,
+          requirement: 'K15.FR.08',
+        });
+      }
+      if (response.status !== 'Accepted') push.signature = '';
+    } catch (error) {
+      push.signature = '';
+      this.logger.warn('profile-send-failed', {
+        chargePointId,
+        transactionId,
+        code: error instanceof OcppError ? error.code : 'unknown',
+        reason: (error as Error).message,
+      });
+    } finally {
+      push.inFlight = false;
+    }
+    if (push.dirty) {
+      push.dirty = false;
+      this.schedulePush();
+    }
+  }
+}
+
+/** What makes a profile worth re-sending: its id and the allocation now (the first period). */
+function signatureOf(profile: SetChargingProfile): string {
+  const first = profile.chargingProfile.chargingSchedule[0]?.chargingSchedulePeriod[0]?.limit;
+  return `${profile.chargingProfile.id}:${profile.evseId}:${String(first)}`;
+}
+
+export { isoFromMs };

@@ -1,0 +1,71 @@
+/**
+ * `evpaxos central`'s role: the site state machine on every central (the same as the charge points
+ * run), and the CSMS + reservations API attached once the node runs.
+ */
+import type { Logger, RoleExtension, RunningNode } from '@evpaxos/runtime';
+import { createSiteStateMachine, type SiteOptions, type SiteStateMachine } from '@evpaxos/site';
+import { CentralService } from './central-service';
+import { reservationRoutes } from './reservations';
+
+export interface CentralExtensionOptions {
+  /**
+   * Site options; every replica must use the same. Default: the cluster file's `site` section as
+   * the runtime read it (ProcessConfig.site), i.e. `{ siteLimitW }` when present.
+   */
+  readonly site?: SiteOptions;
+}
+
+export function centralExtension(options: CentralExtensionOptions = {}): RoleExtension {
+  let machine: SiteStateMachine | undefined;
+  return {
+    createStateMachine() {
+      machine = createSiteStateMachine(options.site ?? {});
+      return machine;
+    },
+    async attach(running: RunningNode, logger: Logger) {
+      const replica = machine;
+      if (replica === undefined)
+        throw new Error('attach before createStateMachine: the runtime must call it first');
+      const { config } = running;
+      const configured = config.site?.siteLimitW;
+      if (
+        options.site === undefined &&
+        configured !== undefined &&
+        configured !== replica.state.config.siteLimitW
+      ) {
+        // The runtime builds the state machine before it hands us the config: refuse a mismatch.
+        throw new Error(
+          `site.siteLimitW is ${configured} in the cluster file but the state machine was built with ${replica.state.config.siteLimitW}: pass centralExtension({ site }).`,
+        );
+      }
+      if (config.self.servicePort === undefined) {
+        // runtime config.ts: "a consensus-only cluster has none" — run as a plain proposer.
+        logger.warn('csms-disabled', {
+          id: config.id,
+          reason: 'no servicePort in the cluster file: no OCPP server, no /reservations',
+        });
+        return { close: async () => undefined };
+      }
+      const readState = () => replica.state;
+      const service = new CentralService(
+        { host: config.listenHost, port: config.self.servicePort },
+        { node: running.node, readState, logger },
+      );
+      const port = await service.start();
+      const removeRoutes = running.addHttpRoutes(
+        reservationRoutes(service, running.node, readState),
+      );
+      logger.info('csms-started', {
+        id: config.id,
+        ocppUrl: `ws://${config.self.host}:${port}/<chargePointId>`,
+        siteLimitW: replica.state.config.siteLimitW,
+      });
+      return {
+        async close() {
+          removeRoutes();
+          await service.close();
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,314 @@
+/**
+ * The CSMS side of the OCPP link: an HTTP server whose WebSocket upgrades (`ws://host:port/<id>`,
+ * subprotocol ocpp2.0.1) become charging-station connections, strict-validated both ways. Whether an
+ * upgrade is accepted is the caller's predicate (`accept`): in this project only the Paxos leader
+ * accepts, so a standby answers HTTP 503 and the station fails over to its next URL.
+ */
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  badMessagesMaxDefault,
+  callTimeoutMsDefault,
+  ocppSubprotocol,
+  pingIntervalMsDefault,
+} from './constants';
+import { OcppError } from './errors';
+import { Listeners } from './listeners';
+import { silentOcppLogger, type OcppLogger } from './logger';
+import type {
+  ChargingStationToCsms,
+  CsmsAction,
+  CsmsToChargingStation,
+  StationAction,
+} from './messages';
+import { stationActions } from './messages';
+import { createRpcServer, rpcStateOpen, toOcppError, type RpcPeer, type RpcServer } from './rpc';
+import { describeValidationError, validateIdentity } from './validation';
+import type { CallOptions, IncomingCallContext } from './client';
+
+export interface CsmsServerOptions {
+  /** Default '0.0.0.0'. */
+  readonly host?: string;
+  /** 0 picks a free port (see `port` after `listen`). */
+  readonly port: number;
+  /** Default 30 000. */
+  readonly callTimeoutMs?: number;
+  /** WebSocket ping cadence; default 10 000. */
+  readonly pingIntervalMs?: number;
+  /** Invalid frames tolerated per connection before it is closed; default 10. */
+  readonly badMessagesMax?: number;
+  /** Log every call in and out as "ocpp" {chargePointId, direction, action} at info. Default true. */
+  readonly logTraffic?: boolean;
+}
+
+export interface CsmsServerCollaborators {
+  readonly logger?: OcppLogger;
+}
+
+export interface UpgradeRequest {
+  readonly chargePointId: string;
+  readonly remoteAddress: string | undefined;
+}
+
+/** true accepts; a string refuses with HTTP 503 and that reason. */
+export type UpgradePredicate = (request: UpgradeRequest) => true | string;
+
+/** Handles a station-initiated call; throw `callError(...)` to answer with a specific CALLERROR. */
+export type CsmsCallHandler<Action extends StationAction> = (
+  chargePointId: string,
+  request: ChargingStationToCsms[Action][0],
+  context: IncomingCallContext<Action>,
+) => ChargingStationToCsms[Action][1] | Promise<ChargingStationToCsms[Action][1]>;
+
+export interface CsmsServerEvents extends Record<string, unknown> {
+  connected: { readonly chargePointId: string; readonly remoteAddress: string | undefined };
+  disconnected: {
+    readonly chargePointId: string;
+    readonly code: number | undefined;
+    readonly reason: string;
+  };
+  refused: { readonly chargePointId: string; readonly status: number; readonly reason: string };
+}
+
+type AnyHandler = (
+  chargePointId: string,
+  request: unknown,
+  context: IncomingCallContext<StationAction>,
+) => unknown;
+
+export class CsmsServer {
+  private readonly options: Required<Omit<CsmsServerOptions, 'host'>> & { readonly host: string };
+  private readonly logger: OcppLogger;
+  private readonly listeners = new Listeners<CsmsServerEvents>();
+  private readonly handlers = new Map<StationAction, AnyHandler>();
+  private readonly peers = new Map<string, RpcPeer>();
+  private readonly validationErrors = new WeakSet<object>();
+  private readonly rpcServer: RpcServer;
+  private readonly httpServer: http.Server;
+  private predicate: UpgradePredicate = () => true;
+  private boundPort = 0;
+  private closed = false;
+
+  constructor(options: CsmsServerOptions, collaborators: CsmsServerCollaborators = {}) {
+    if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65_535) {
+      throw new OcppError('OCPP_BAD_OPTIONS', 'port must be an integer within 0 … 65535.');
+    }
+    this.options = {
+      host: options.host ?? '0.0.0.0',
+      port: options.port,
+      callTimeoutMs: options.callTimeoutMs ?? callTimeoutMsDefault,
+      pingIntervalMs: options.pingIntervalMs ?? pingIntervalMsDefault,
+      badMessagesMax: options.badMessagesMax ?? badMessagesMaxDefault,
+      logTraffic: options.logTraffic ?? true,
+    };
+    this.logger = collaborators.logger ?? silentOcppLogger;
+    this.rpcServer = createRpcServer({
+      protocols: [ocppSubprotocol],
+      strictMode: true,
+      callTimeoutMs: this.options.callTimeoutMs,
+      pingIntervalMs: this.options.pingIntervalMs,
+      maxBadMessages: this.options.badMessagesMax,
+      callConcurrency: 1,
+      respondWithDetailedErrors: false,
+    });
+    this.rpcServer.auth((accept, reject, handshake) => {
+      const chargePointId = handshake.identity;
+      const refuse = (status: number, reason: string): void => {
+        this.logger.info('ocpp-upgrade-refused', { chargePointId, status, reason });
+        this.listeners.emit('refused', { chargePointId, status, reason });
+        reject(status, reason);
+      };
+      const identityProblem = validateIdentity(chargePointId);
+      if (identityProblem !== null) {
+        refuse(400, identityProblem);
+        return;
+      }
+      if (!handshake.protocols.has(ocppSubprotocol)) {
+        refuse(400, `subprotocol ${ocppSubprotocol} required`);
+        return;
+      }
+      let verdict: true | string;
+      try {
+        verdict = this.predicate({ chargePointId, remoteAddress: handshake.remoteAddress });
+      } catch (error) {
+        verdict = `accept predicate failed: ${(error as Error).message}`;
+      }
+      if (verdict !== true) {
+        refuse(503, verdict);
+        return;
+      }
+      accept({}, ocppSubprotocol);
+    });
+    this.rpcServer.on('client', (peer) => this.adopt(peer));
+    this.rpcServer.on('error', (error) =>
+      this.logger.warn('ocpp-server-error', { reason: error.message }),
+    );
+    this.rpcServer.on('upgradeAborted', (event) => {
+      this.logger.debug('ocpp-upgrade-aborted', {
+        chargePointId: event.identity,
+        reason: event.error?.message,
+      });
+    });
+    this.httpServer = http.createServer((_request, response) => {
+      response.writeHead(426, { 'content-type': 'text/plain' });
+      response.end(
+        `OCPP-J endpoint: connect with a WebSocket to /<chargePointId>, subprotocol ${ocppSubprotocol}\n`,
+      );
+    });
+    this.httpServer.on('upgrade', (request, socket, head) =>
+      this.rpcServer.handleUpgrade(request, socket, head),
+    );
+  }
+
+  /** Binds host:port; resolves with the port (useful with port 0). */
+  async listen(): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      const onError = (error: Error): void => {
+        reject(
+          new OcppError(
+            'OCPP_LISTEN_FAILED',
+            `cannot listen on ${this.options.host}:${this.options.port}: ${error.message}`,
+          ),
+        );
+      };
+      this.httpServer.once('error', onError);
+      this.httpServer.listen(this.options.port, this.options.host, () => {
+        this.httpServer.off('error', onError);
+        resolve();
+      });
+    });
+    this.boundPort = (this.httpServer.address() as AddressInfo).port;
+    this.logger.info('ocpp-listening', { host: this.options.host, port: this.boundPort });
+    return this.boundPort;
+  }
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  /** Decides every later upgrade (existing connections are not affected; see closeAll). */
+  accept(predicate: UpgradePredicate): void {
+    this.predicate = predicate;
+  }
+
+  /** Registers the handler of a station-initiated action; unhandled actions get NotImplemented. */
+  handle<Action extends StationAction>(action: Action, handler: CsmsCallHandler<Action>): void {
+    this.handlers.set(action, handler as AnyHandler);
+  }
+
+  /** A typed CALL to a connected station. Rejects with an OcppError. */
+  async call<Action extends CsmsAction>(
+    chargePointId: string,
+    action: Action,
+    request: CsmsToChargingStation[Action][0],
+    options: CallOptions = {},
+  ): Promise<CsmsToChargingStation[Action][1]> {
+    const peer = this.peers.get(chargePointId);
+    if (peer === undefined || peer.state !== rpcStateOpen) {
+      throw new OcppError('OCPP_NOT_CONNECTED', `${action}: ${chargePointId} is not connected`);
+    }
+    if (this.options.logTraffic)
+      this.logger.info('ocpp', { chargePointId, direction: 'out', action });
+    try {
+      const response = await peer.call(action, request, {
+        callTimeoutMs: options.timeoutMs ?? this.options.callTimeoutMs,
+      });
+      return response as CsmsToChargingStation[Action][1];
+    } catch (error) {
+      throw toOcppError(error, action, this.validationErrors);
+    }
+  }
+
+  connectedIds(): string[] {
+    return [...this.peers.keys()].sort();
+  }
+
+  isConnected(chargePointId: string): boolean {
+    return this.peers.get(chargePointId)?.state === rpcStateOpen;
+  }
+
+  on<E extends keyof CsmsServerEvents>(
+    event: E,
+    listener: (payload: CsmsServerEvents[E]) => void,
+  ): () => void {
+    return this.listeners.on(event, listener);
+  }
+
+  /** Closes every station connection with `code` (e.g. 1012 on step-down); keeps listening. */
+  async closeAll(code: number, reason = ''): Promise<void> {
+    const peers = [...this.peers.values()];
+    await Promise.all(peers.map((peer) => peer.close({ code, reason }).catch(() => undefined)));
+  }
+
+  /** Closes every connection and the listening socket. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.rpcServer.close({ code: 1001, reason: 'server closing' }).catch(() => undefined);
+    await new Promise<void>((resolve) => {
+      this.httpServer.close(() => resolve());
+      this.httpServer.closeAllConnections();
+    });
+  }
+
+  private adopt(peer: RpcPeer): void {
+    const chargePointId = peer.identity ?? '';
+    const previous = this.peers.get(chargePointId);
+    if (previous !== undefined) {
+      // The station reconnected before we saw its old socket close: the new one is the truth.
+      this.logger.info('ocpp-replaced-connection', { chargePointId });
+      previous.removeAllListeners();
+      void previous
+        .close({ code: 1000, reason: 'replaced by a newer connection', force: true })
+        .catch(() => undefined);
+    }
+    this.peers.set(chargePointId, peer);
+    peer.on('strictValidationFailure', (event) => {
+      this.validationErrors.add(event.error);
+      this.logger.warn('ocpp-validation-failed', {
+        chargePointId,
+        action: event.method,
+        messageId: event.messageId,
+        direction: event.outbound ? 'out' : 'in',
+        part: event.isCall ? 'request' : 'response',
+        reason: describeValidationError(event.error),
+      });
+    });
+    peer.on('badMessage', (event) => {
+      this.logger.warn('ocpp-bad-message', {
+        chargePointId,
+        reason: event.error.message,
+        frame: String(event.buffer).slice(0, 200),
+      });
+    });
+    peer.on('socketError', (error) => {
+      this.logger.debug('ocpp-socket-error', { chargePointId, reason: error.message });
+    });
+    peer.on('close', (event) => {
+      if (this.peers.get(chargePointId) === peer) this.peers.delete(chargePointId);
+      this.logger.info('ocpp-disconnected', {
+        chargePointId,
+        code: event.code,
+        reason: event.reason ?? '',
+      });
+      this.listeners.emit('disconnected', {
+        chargePointId,
+        code: event.code,
+        reason: event.reason ?? '',
+      });
+    });
+    for (const action of stationActions) {
+      peer.handle(action, async (context) => {
+        if (this.options.logTraffic)
+          this.logger.info('ocpp', { chargePointId, direction: 'in', action });
+        const handler = this.handlers.get(action);
+        if (handler === undefined) {
+          throw new OcppError('OCPP_CALL_ERROR', `${action} is not implemented`, 'NotImplemented');
+        }
+        return handler(chargePointId, context.params, { action, messageId: context.messageId });
+      });
+    }
+    this.logger.info('ocpp-connected', { chargePointId });
+    this.listeners.emit('connected', { chargePointId, remoteAddress: undefined });
+  }
+}
