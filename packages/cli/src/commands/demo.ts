@@ -1,133 +1,175 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import {
-  ballotText,
-  clusterDown,
-  clusterUp,
-  formatStatusTable,
-  type ClusterHandle,
-} from '../launcher';
+import { clusterDown, clusterUp, formatStatusTable, type ClusterHandle } from '../launcher';
+import { LogTail } from '../demo/log-tail';
+import { Timeline } from '../demo/timeline';
+import { formatVerifyReport, verifyDir } from '../verify';
 
 interface DemoArgs {
-  dir?: string;
-  keep: boolean;
+  dir: string;
+  speed: number;
+  scenario?: string;
+  'site-limit-w': number;
 }
 
+const bin = path.resolve(__dirname, '../../../bin/evpaxos.js');
+const POLL_MS = 200;
+/** Scenario minutes the default timeline lasts, for the overall deadline. */
+const SCENARIO_MINUTES_MAX = 60;
+
 /**
- * The consensus demo behind `npm start`: a real cluster of OS processes on 127.0.0.1 (2 central
- * systems, 5 charge points), commands committed through Multi-Paxos, the leader killed with
- * SIGKILL, the standby taking over, two charge points lost, and every node's log compared slot
- * by slot at the end. The charging-site scenario (EVs, OCPP, the 10-minute timeline) builds on it.
+ * `npm start`: the whole charging site on this machine — 2 central systems, 5 charge points and
+ * the EV emulator as separate processes — running the seed's 10-minute timeline (scaled by
+ * --speed), with a live timeline, a summary, and `evpaxos verify` over the run's logs.
  */
 export const demoCommand: CommandModule<object, DemoArgs> = {
   command: 'demo',
   describe:
-    'Run the consensus demo: a local cluster, commits, leader failover, lost charge points, verification',
+    'Run the charging-site demo: 2 centrals, 5 charge points, the EV emulator, live timeline, verification',
   builder: (yargs: Argv) =>
     yargs
-      .option('dir', { type: 'string', describe: 'Cluster directory (default: a fresh temp dir)' })
-      .option('keep', {
-        type: 'boolean',
-        default: false,
-        describe: 'Keep the directory (logs) afterwards',
+      .option('dir', {
+        type: 'string',
+        default: '.evpaxos-demo',
+        describe: 'Where the run keeps its cluster files and logs (wiped first)',
+      })
+      .option('speed', {
+        type: 'number',
+        default: 10,
+        describe: 'Scenario time per real time: 10 runs the 10 minutes in 1; 1 is real time',
+      })
+      .option('scenario', {
+        type: 'string',
+        describe: "A scenario file (docs/SCENARIOS.md); default: the seed's timeline",
+      })
+      .option('site-limit-w', {
+        type: 'number',
+        default: 44_000,
+        describe: "The site's grid limit in watts",
+      })
+      .check((args) => {
+        if (!(args.speed > 0) || args.speed > 600)
+          throw new Error(`--speed must be above 0 and at most 600 (got ${args.speed}).`);
+        if (!Number.isInteger(args['site-limit-w']) || args['site-limit-w'] <= 0) {
+          throw new Error(`--site-limit-w must be a positive whole number of watts.`);
+        }
+        if (args.scenario !== undefined && !fs.existsSync(args.scenario)) {
+          throw new Error(`The scenario file ${args.scenario} does not exist.`);
+        }
+        return true;
       }) as unknown as Argv<DemoArgs>,
   handler: async (args) => {
-    const dir = args.dir ?? mkdtempSync(path.join(tmpdir(), 'evpaxos-demo-'));
-    let cluster: ClusterHandle | undefined;
-    const stop = async (code: number) => {
+    const dir = path.resolve(args.dir);
+    let emulator: ChildProcess | undefined;
+    let stopping = false;
+    const stop = async (code: number, note?: string) => {
+      if (stopping) return;
+      stopping = true;
+      emulator?.kill('SIGTERM');
       await clusterDown(dir).catch(() => undefined);
-      if (!args.keep && args.dir === undefined) rmSync(dir, { recursive: true, force: true });
+      if (note) console.log(note);
       process.exit(code);
     };
     // Ctrl-C leaves no process behind.
-    process.once('SIGINT', () => void stop(130));
+    process.once('SIGINT', () => void stop(130, '\nInterrupted: every process stopped.'));
     process.once('SIGTERM', () => void stop(143));
+
     try {
-      step('Starting 2 central systems and 5 charge points as separate processes on 127.0.0.1');
-      cluster = await clusterUp({ dir, centrals: 2, chargePoints: 5 });
-      const first = await cluster.waitForLeader();
+      // A previous run may have been killed hard: stop whatever it left, then start clean.
+      await clusterDown(dir, 1_000).catch(() => undefined);
+      fs.rmSync(dir, { recursive: true, force: true });
+      section(`Starting 2 central systems and 5 charge points (separate processes) in ${dir}`);
+      const cluster: ClusterHandle = await clusterUp({
+        dir,
+        centrals: 2,
+        chargePoints: 5,
+        siteLimitW: args['site-limit-w'],
+      });
+      const leader = await cluster.waitForLeader();
       console.log(formatStatusTable(await cluster.status()));
-      step(`${first.leaderId} leads with ballot ${ballotText(first.ballot)}`);
+      console.log(`\nDashboard and API of the leader: ${cluster.url(leader.leaderId)}/status`);
 
-      step('Committing site commands through Multi-Paxos');
-      for (const id of ['cp1', 'cp2', 'cp3', 'cp4', 'cp5']) {
-        await commit(cluster, {
-          type: 'RegisterChargePoint',
-          chargePointId: id,
-          maxPowerW: 22_000,
-        });
+      section(`Running the scenario at ${args.speed}× (minute:second of scenario time)`);
+      const logs = path.join(dir, 'logs');
+      const emulatorLog = fs.openSync(path.join(logs, 'ev-emulator.log'), 'a');
+      emulator = spawn(
+        process.execPath,
+        [
+          bin,
+          'ev-emulator',
+          '--dir',
+          dir,
+          '--speed',
+          String(args.speed),
+          ...(args.scenario ? ['--scenario', args.scenario] : []),
+        ],
+        { stdio: ['ignore', emulatorLog, emulatorLog] },
+      );
+      const exited = new Promise<number>((resolve) =>
+        emulator?.once('exit', (code) => resolve(code ?? 1)),
+      );
+      const timeline = new Timeline(args.speed, args['site-limit-w'], (line) => console.log(line));
+      const tail = new LogTail(logs);
+      const deadlineMs = Date.now() + 60_000 + (SCENARIO_MINUTES_MAX * 60_000) / args.speed;
+      let emulatorCode: number | undefined;
+      void exited.then((code) => (emulatorCode = code));
+      while (emulatorCode === undefined && Date.now() < deadlineMs) {
+        for (const line of tail.poll()) timeline.accept(line);
+        await new Promise((resolve) => setTimeout(resolve, POLL_MS));
       }
-      await commit(cluster, { type: 'SetSiteLimit', limitW: 44_000 });
+      for (const line of tail.poll()) timeline.accept(line);
+      if (emulatorCode !== 0) {
+        console.log(
+          `\nThe EV emulator ${emulatorCode === undefined ? 'did not finish in time' : `exited with ${emulatorCode}`}: see ${path.join(logs, 'ev-emulator.log')}`,
+        );
+      }
 
-      step(`Killing the leader ${first.leaderId} with SIGKILL`);
-      const killedAtMs = Date.now();
-      await cluster.killNode(first.leaderId);
-      const next = await commit(cluster, { type: 'Reserve', chargePointId: 'cp1', evId: 'EV1' });
-      step(`The standby ${next.nodeId} committed ${Date.now() - killedAtMs} ms after the kill`);
-
-      step('Killing charge points cp4 and cp5: 3 of 5 acceptors remain, a majority');
-      await cluster.killNode('cp4');
-      await cluster.killNode('cp5');
-      await commit(cluster, { type: 'StartSession', chargePointId: 'cp1', evId: 'EV1' });
-
-      step(`Restarting ${first.leaderId}, cp4 and cp5: they recover and catch up`);
-      for (const id of [first.leaderId, 'cp4', 'cp5']) await cluster.restartNode(id);
-      await commit(cluster, { type: 'StopSession', chargePointId: 'cp1', evId: 'EV1' });
-
-      step('Verifying: every node applied the same command in every slot');
-      const verdict = await verifyLogs(cluster);
-      console.log(verdict.text);
-      await stop(verdict.ok ? 0 : 1);
+      section('Summary');
+      printSummary(timeline);
+      // Let the last power samples and decisions reach the logs before verifying.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await clusterDown(dir);
+      section('Verification (evpaxos verify)');
+      const report = verifyDir(dir);
+      console.log(formatVerifyReport(report));
+      console.log(`\nLogs: ${logs}   Again: npx evpaxos verify ${args.dir}`);
+      await stop(report.pass && emulatorCode === 0 ? 0 : 1);
     } catch (error) {
-      console.error(`demo failed: ${error instanceof Error ? error.message : String(error)}`);
+      console.error(`\ndemo failed: ${error instanceof Error ? error.message : String(error)}`);
       console.error(`logs: ${path.join(dir, 'logs')}`);
-      args.keep = true;
       await stop(1);
     }
   },
 };
 
-function step(text: string): void {
+function section(text: string): void {
   console.log(`\n» ${text}`);
 }
 
-async function commit(cluster: ClusterHandle, payload: { type: string } & Record<string, unknown>) {
-  const result = await cluster.submit(payload);
-  console.log(
-    `  slot ${String(result.slot).padStart(3)}  ballot ${ballotText(result.ballot).padEnd(12)} ${payload.type.padEnd(20)} via ${result.nodeId} (${result.latencyMs.toFixed(1)} ms)`,
+function printSummary(timeline: Timeline): void {
+  const rows = timeline.evSummaries.map((ev) => [
+    ev.evId,
+    ev.chargePointId,
+    `${(ev.energyWh / 1000).toFixed(2)} kWh`,
+    ev.profileReceived ? 'yes' : 'no',
+    ev.states.join(' → '),
+  ]);
+  const header = ['EV', 'charge point', 'energy', 'profile', 'states visited'];
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => row[column]!.length)),
   );
-  return result;
-}
-
-/** Waits until every node has applied the leader's slots, then compares the logs slot by slot. */
-async function verifyLogs(cluster: ClusterHandle): Promise<{ ok: boolean; text: string }> {
-  const ids = cluster.nodes.map((node) => node.id);
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const logs = await Promise.all(ids.map((id) => cluster.log(id)));
-    const target = Math.max(...logs.map((log) => log.appliedThrough));
-    const behind = ids.filter((_, i) => (logs[i]?.appliedThrough ?? -1) < target);
-    if (behind.length === 0 || Date.now() > deadline) {
-      const canonical = new Map<number, string>();
-      const disagreements: string[] = [];
-      logs.forEach((log, i) => {
-        for (const entry of log.entries) {
-          const key = entry.commands.map((c) => `${c.clientId}#${c.seq}`).join(',') || 'noop';
-          const known = canonical.get(entry.slot);
-          if (known === undefined) canonical.set(entry.slot, key);
-          else if (known !== key) disagreements.push(`slot ${entry.slot} on ${ids[i]}`);
-        }
-      });
-      const ok = disagreements.length === 0 && behind.length === 0;
-      return {
-        ok,
-        text: ok
-          ? `  agreement: pass — ${canonical.size} slots identical on all ${ids.length} nodes`
-          : `  agreement: FAIL — ${disagreements.length ? `differs at ${disagreements.join(', ')}` : `behind: ${behind.join(', ')}`}`,
-      };
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  const format = (row: string[]) =>
+    row.map((cell, column) => (column < 4 ? cell.padEnd(widths[column]!) : cell)).join('  ');
+  console.log(format(header));
+  for (const row of rows) console.log(format(row));
+  if (rows.length === 0) console.log('(no EV summary: see the emulator log)');
+  const types = [...timeline.commandsByType.entries()]
+    .map(([type, count]) => `${type} ${count}`)
+    .join(', ');
+  console.log(
+    `\nConsensus: ${timeline.decisions} slots decided (${types}); ` +
+      `${timeline.leaderChanges.length} leader election(s): ${timeline.leaderChanges.join(', ')}`,
+  );
 }
