@@ -18,8 +18,9 @@ export interface CentralExtensionOptions {
 export function centralExtension(options: CentralExtensionOptions = {}): RoleExtension {
   let machine: SiteStateMachine | undefined;
   return {
-    createStateMachine() {
-      machine = createSiteStateMachine(options.site ?? {});
+    createStateMachine(config) {
+      // Every replica builds the site from the same cluster-file section (runtime config.ts).
+      machine = createSiteStateMachine(options.site ?? config.site ?? {});
       return machine;
     },
     async attach(running: RunningNode, logger: Logger) {
@@ -27,17 +28,6 @@ export function centralExtension(options: CentralExtensionOptions = {}): RoleExt
       if (replica === undefined)
         throw new Error('attach before createStateMachine: the runtime must call it first');
       const { config } = running;
-      const configured = config.site?.siteLimitW;
-      if (
-        options.site === undefined &&
-        configured !== undefined &&
-        configured !== replica.state.config.siteLimitW
-      ) {
-        // The runtime builds the state machine before it hands us the config: refuse a mismatch.
-        throw new Error(
-          `site.siteLimitW is ${configured} in the cluster file but the state machine was built with ${replica.state.config.siteLimitW}: pass centralExtension({ site }).`,
-        );
-      }
       if (config.self.servicePort === undefined) {
         // runtime config.ts: "a consensus-only cluster has none" — run as a plain proposer.
         logger.warn('csms-disabled', {

@@ -28,6 +28,7 @@ import {
   transition,
   type EvseEvent,
   type EvseState,
+  type EvState,
   type PowerLimit,
   type SiteState,
 } from '@evpaxos/site';
@@ -111,6 +112,25 @@ interface Waiter {
   readonly resolve: (ok: boolean) => void;
 }
 
+/** GET /evse's answer on a charge point (EvseController.view). */
+export interface EvseView {
+  readonly chargePointId: string;
+  readonly evseState: EvseState;
+  readonly evId: string | null;
+  /** Inferred from the link: see EvseController.view. */
+  readonly evState: EvState;
+  readonly transactionId: string | null;
+  /** The power last sampled (the "power" log line's powerW). */
+  readonly powerW: number;
+  readonly mode: PowerMode | null;
+  /** The limit the EV was last told. */
+  readonly limitW: number | null;
+  readonly energyDeliveredWh: number | null;
+  readonly socPercent: number | null;
+  /** This charge point's clock when the view was taken. */
+  readonly atMs: number;
+}
+
 const ACTIVE_STATES: readonly EvseState[] = ['charging', 'restartingSession'];
 
 export class EvseController {
@@ -162,6 +182,46 @@ export class EvseController {
   /** The connector's state in the EVSE transition table. */
   get state(): EvseState {
     return this.evseState;
+  }
+
+  /**
+   * What GET /evse shows (the dashboard): the EVSE state, the plugged-in EV and the state the EV
+   * is last known to be in — inferred from what it told this EVSE over the link (the EV's own
+   * machine runs in the emulator), and the power last sampled.
+   */
+  view(): EvseView {
+    const ev = this.ev;
+    return {
+      chargePointId: this.chargePointId,
+      evseState: this.evseState,
+      evId: ev?.evId ?? null,
+      evState: this.evStateSeen(),
+      transactionId: ev?.transactionId ?? null,
+      powerW: this.lastSample?.powerW ?? 0,
+      mode: this.lastSample?.mode ?? null,
+      limitW: ev?.lastGrant?.limitW ?? null,
+      energyDeliveredWh: ev?.energyDeliveredWh ?? null,
+      socPercent: ev?.socPercent ?? null,
+      atMs: this.nowMs(),
+    };
+  }
+
+  /** The EV machine's state (site evMachine) matching what the EV last did on the link. */
+  private evStateSeen(): EvState {
+    const ev = this.ev;
+    if (ev === null) return 'not_connected';
+    if (ev.delivering) {
+      return ev.lastGrant?.mode === 'fail-safe'
+        ? 'charging_without_profile'
+        : 'charging_with_profile';
+    }
+    if (this.evseState === 'endSession' || this.evseState === 'charging') {
+      return 'connected_not_charging';
+    }
+    if (ev.needs === null) {
+      return this.evseState === 'energyNegotiation' ? 'sendNeeds' : 'connected_not_charging';
+    }
+    return ev.scheduleAgreed ? 'charging_with_profile' : 'receiveScheduling';
   }
 
   // -------------------------------------------------------------------------------------------

@@ -3,7 +3,6 @@
  * replicated state, and, once the node runs, the EV link server on the node's servicePort, the EVSE
  * controller, the OCPP link to the centrals and the durable TransactionEvent queue.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EvLinkServer } from '@evpaxos/ev-link';
 import type { RoleExtension, RunningNode, Logger, ProcessConfig } from '@evpaxos/runtime';
@@ -42,30 +41,6 @@ export function centralUrls(config: ProcessConfig): string[] {
     .map((node) => `ws://${node.host}:${node.servicePort}/${encodeURIComponent(config.id)}`);
 }
 
-/**
- * Site options from a cluster file's optional `"site": { "siteLimitW": … }` (contract-site.md).
- * Returns {} when the file or the key is missing; a present but invalid value throws one sentence.
- */
-export function siteOptionsFromClusterFile(clusterFile: string | undefined): SiteOptions {
-  if (clusterFile === undefined) return {};
-  let raw: unknown;
-  try {
-    raw = JSON.parse(fs.readFileSync(clusterFile, 'utf8'));
-  } catch {
-    return {}; // The runtime reports an unreadable cluster file with its own sentence.
-  }
-  const site = (raw as { site?: unknown } | null)?.site;
-  if (site === undefined || site === null) return {};
-  const siteLimitW = (site as { siteLimitW?: unknown }).siteLimitW;
-  if (siteLimitW === undefined) return {};
-  if (typeof siteLimitW !== 'number' || !Number.isSafeInteger(siteLimitW) || siteLimitW < 1) {
-    throw new RangeError(
-      `The cluster file's site.siteLimitW must be a positive integer, got ${String(siteLimitW)}.`,
-    );
-  }
-  return { siteLimitW };
-}
-
 function defaultCsmsLink(config: ProcessConfig, urls: readonly string[], logger: Logger): CsmsLink {
   if (urls.length === 0) {
     // A consensus-only cluster file (no central servicePort): run stand-alone, OCPP offline.
@@ -81,8 +56,9 @@ function defaultCsmsLink(config: ProcessConfig, urls: readonly string[], logger:
 export function chargePointExtension(options: ChargePointExtensionOptions = {}): RoleExtension {
   let stateMachine: SiteStateMachine | undefined;
   return {
-    createStateMachine() {
-      stateMachine = createSiteStateMachine(options.site ?? {});
+    createStateMachine(config) {
+      // Every replica builds the site from the same cluster-file section (runtime config.ts).
+      stateMachine = createSiteStateMachine(options.site ?? config.site ?? {});
       return stateMachine;
     },
     async attach(running: RunningNode, logger: Logger) {
@@ -108,6 +84,14 @@ export function chargePointExtension(options: ChargePointExtensionOptions = {}):
         { logger, csms, queue, replica },
       );
       const unsubscribe = running.node.onApplied(() => controller.evaluate('applied'));
+      // GET /evse: the EVSE, its EV and the power, for the central's dashboard.
+      const removeRoutes = running.addHttpRoutes((request) =>
+        Promise.resolve(
+          request.path === '/evse' && request.method === 'GET'
+            ? { status: 200, body: controller.view() }
+            : undefined,
+        ),
+      );
       const ticker = setInterval(
         () => controller.evaluate('tick'),
         options.powerSampleIntervalMs ?? POWER_SAMPLE_INTERVAL_MS_DEFAULT,
@@ -121,6 +105,7 @@ export function chargePointExtension(options: ChargePointExtensionOptions = {}):
       } catch (error) {
         clearInterval(ticker);
         unsubscribe();
+        removeRoutes();
         controller.close();
         await csms.close();
         queue.close();
@@ -137,6 +122,7 @@ export function chargePointExtension(options: ChargePointExtensionOptions = {}):
         close: async () => {
           clearInterval(ticker);
           unsubscribe();
+          removeRoutes();
           await server.close();
           controller.close();
           await csms.close();

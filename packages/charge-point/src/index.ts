@@ -1,15 +1,11 @@
 // The public API of @evpaxos/charge-point: the charge point role for `evpaxos charge-point`.
-export {
-  chargePointExtension,
-  centralUrls,
-  siteOptionsFromClusterFile,
-  type ChargePointExtensionOptions,
-} from './extension';
+export { chargePointExtension, centralUrls, type ChargePointExtensionOptions } from './extension';
 export {
   EvseController,
   type EvseControllerOptions,
   type EvseControllerCollaborators,
   type ControllerLogger,
+  type EvseView,
 } from './evse-controller';
 export {
   TransactionQueue,

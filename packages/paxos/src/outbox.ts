@@ -1,6 +1,6 @@
 import type { Ballot } from './ballot';
 import type { Message } from './messages';
-import type { AcceptedEntry, AppliedEntry, NodeId, PersistDelta, Snapshot } from './types';
+import type { AcceptedEntry, AppliedEntry, NodeId, PersistDelta, Slot, Snapshot } from './types';
 
 export interface Outbound {
   readonly to: NodeId;
@@ -8,7 +8,7 @@ export interface Outbound {
   readonly message: Message;
 }
 
-/** Changes of a node's role, for logs, metrics and the process wrapper. */
+/** Changes of a node's role and decisions it made, for logs, metrics and the process wrapper. */
 export type NodeEvent =
   | { readonly type: 'became-candidate'; readonly ballot: Ballot }
   | { readonly type: 'became-leader'; readonly ballot: Ballot }
@@ -18,7 +18,18 @@ export type NodeEvent =
       readonly leaderId: NodeId | undefined;
     }
   | { readonly type: 'snapshot-taken'; readonly appliedThrough: number }
-  | { readonly type: 'snapshot-installed'; readonly appliedThrough: number };
+  | { readonly type: 'snapshot-installed'; readonly appliedThrough: number }
+  /**
+   * The leader saw a phase-2 quorum accept `slot` at `ballot`: the value is chosen. `acceptedBy`
+   * is that quorum (in arrival order); acceptors answering after the quorum are not counted, since
+   * the leader stops tracking a slot once it is decided. For dashboards and metrics only.
+   */
+  | {
+      readonly type: 'slot-decided';
+      readonly slot: Slot;
+      readonly ballot: Ballot;
+      readonly acceptedBy: readonly NodeId[];
+    };
 
 /**
  * What the caller must do after step/tick/propose, in this order (etcd raft's Ready):

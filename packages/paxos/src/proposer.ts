@@ -229,6 +229,12 @@ export class Proposer {
     for (const command of flight.value.commands) this.queuedKeys.delete(commandKey(command));
     const entry: DecidedEntry = { slot: message.slot, ballot: this.ballot, value: flight.value };
     this.decidedOut.push(entry);
+    this.out.event({
+      type: 'slot-decided',
+      slot: message.slot,
+      ballot: this.ballot,
+      acceptedBy: [...flight.acks],
+    });
     this.learner.learnLocal(entry);
     this.fillWindow();
   }

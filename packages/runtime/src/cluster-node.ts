@@ -24,6 +24,7 @@ import { ClientCalls, type CallOutcome } from './client-calls';
 import { CommandLogStateMachine } from './command-log-state-machine';
 import { membershipOf, type ProcessConfig } from './config';
 import type { Logger } from './logger';
+import { NodeMetrics } from './metrics';
 import { ReadyPipeline } from './ready-pipeline';
 
 /** Collaborators of a node process, all injectable (STYLE.md rule 8). */
@@ -92,6 +93,8 @@ export class ClusterNode {
   private proposals: { command: Command; settle: (outcome: CallOutcome) => void }[] = [];
   private turnScheduled = false;
   private readonly eventListeners = new Set<(event: NodeEvent) => void>();
+  /** GET /metrics: this process's Prometheus registry. */
+  readonly metrics: NodeMetrics;
 
   private constructor(
     readonly config: ProcessConfig,
@@ -107,6 +110,16 @@ export class ClusterNode {
       timeoutMs: config.clientCallTimeoutMs,
     });
     this.appliedLog = new AppliedLog(config.appliedEntriesKeptMax);
+    this.metrics = new NodeMetrics({
+      nodeId: config.id,
+      role: config.role,
+      transportStats: () => transport.stats(),
+      storeStats: () => store?.stats() ?? null,
+      peers: () => transport.peers(),
+      ballotRound: () => node.status().ballot?.round ?? 0,
+      promisedRound: () => node.status().promised?.round ?? 0,
+      appliedThrough: () => node.status().appliedThrough,
+    });
     this.pipeline = new ReadyPipeline({
       persist: store ? (delta) => store.append(delta) : undefined,
       send: (ready) => this.send(ready),
@@ -211,8 +224,17 @@ export class ClusterNode {
     const command: Command = client
       ? { clientId: client.clientId, seq: client.seq, payload }
       : { clientId: this.ownClientId, seq: (this.ownSeq += 1), payload };
+    const startedAtMs = performance.now();
     return new Promise<CallOutcome>((settle) => {
-      this.proposals.push({ command, settle });
+      this.proposals.push({
+        command,
+        settle: (outcome) => {
+          if (outcome.ok && !outcome.duplicate) {
+            this.metrics.observeCommitMs(performance.now() - startedAtMs);
+          }
+          settle(outcome);
+        },
+      });
       this.scheduleTurn();
     });
   }
@@ -384,11 +406,13 @@ export class ClusterNode {
         })),
       });
     }
+    this.metrics.observeApplied(ready.applied.length);
     this.calls.settleApplied(ready.applied);
     if (ready.applied.length > 0) {
       for (const listener of this.appliedListeners) listener(ready.applied);
     }
     for (const event of ready.events) {
+      this.metrics.observeEvent(event);
       this.handleEvent(event);
       for (const listener of this.eventListeners) listener(event);
     }
@@ -410,6 +434,9 @@ export class ClusterNode {
       case 'snapshot-installed':
         this.logger.info(event.type, { appliedThrough: event.appliedThrough });
         return;
+      case 'slot-decided':
+        // Counted by the metrics; the "decided" line of every applied slot is the log's record.
+        return;
       default: {
         const unknown: never = event;
         throw new Error(`unhandled node event ${JSON.stringify(unknown)}`);
@@ -419,6 +446,7 @@ export class ClusterNode {
       // Stepped down: this node can no longer promise an answer. Clients retry (same clientId and
       // seq) at the new leader, which applies the command at most once.
       this.wasLeader = false;
+      this.metrics.observeSteppedDown();
       const leaderId = event.type === 'became-follower' ? (event.leaderId ?? null) : null;
       this.calls.rejectAll({ ok: false, code: 'not-leader', leaderId });
     }

@@ -46,14 +46,22 @@ export interface ProcessConfig extends RuntimeLimits {
   /** Charge points only. */
   readonly dataDir: string | undefined;
   readonly unsafeNoFsync: boolean;
+  /**
+   * Lab mode (EVPAXOS_LAB=1, set by `evpaxos cluster up --lab`): the node accepts POST
+   * /admin/kill, and a central's dashboard shows kill/restart/partition/heal buttons. Default false:
+   * a production node must not let an HTTP caller crash it.
+   */
+  readonly lab: boolean;
   /** The cluster file's `site` section (contract-site.md), when it has one. */
   readonly site?: SiteSection;
 }
 
-/** The charging site's settings in the cluster file: `"site": { "siteLimitW": 44000 }`. */
+/** The charging site's settings in the cluster file: `"site": { "siteLimitW": 44000, "leaseMs": 30000 }`. */
 export interface SiteSection {
   /** The site's grid connection limit, W. */
   readonly siteLimitW?: number;
+  /** How long a charge point's power allocation lasts without renewal, ms. */
+  readonly leaseMs?: number;
 }
 
 /**
@@ -88,6 +96,7 @@ const optionKinds = {
   listenHost: 'string',
   dataDir: 'string',
   unsafeNoFsync: 'boolean',
+  lab: 'boolean',
   pendingClientCallsMax: 'integer',
   clientCallTimeoutMs: 'integer',
   appliedEntriesKeptMax: 'integer',
@@ -166,6 +175,7 @@ export function resolveProcessConfig(input: ProcessConfigInput): ProcessConfig {
   const listenHostRaw = readString(pick('listenHost'), 'listenHost', problems);
   const dataDir = readString(pick('dataDir'), 'dataDir', problems);
   const unsafeNoFsync = readBoolean(pick('unsafeNoFsync'), 'unsafeNoFsync', problems) ?? false;
+  const lab = readBoolean(pick('lab'), 'lab', problems) ?? false;
   const limits: Record<keyof RuntimeLimits, number> = { ...defaultRuntimeLimits };
   for (const name of Object.keys(defaultRuntimeLimits) as (keyof RuntimeLimits)[]) {
     const value = readInteger(pick(name), name, 1, problems);
@@ -241,6 +251,7 @@ export function resolveProcessConfig(input: ProcessConfigInput): ProcessConfig {
     listenHost: listenHostRaw ?? self.host,
     dataDir,
     unsafeNoFsync,
+    lab,
     ...(site !== undefined ? { site } : {}),
   };
 }
@@ -250,16 +261,23 @@ function readSite(value: unknown, problems: string[]): SiteSection | undefined {
     problems.push('The cluster file\'s "site" must be an object, e.g. { "siteLimitW": 44000 }.');
     return undefined;
   }
-  const { siteLimitW, ...rest } = value as Record<string, unknown>;
+  const { siteLimitW, leaseMs, ...rest } = value as Record<string, unknown>;
   for (const key of Object.keys(rest)) {
     problems.push(`The cluster file's "site" has an unknown key "${key}".`);
   }
-  if (siteLimitW === undefined) return {};
-  if (typeof siteLimitW !== 'number' || !Number.isSafeInteger(siteLimitW) || siteLimitW < 1) {
-    problems.push(`site.siteLimitW (${String(siteLimitW)}) must be a positive whole number of W.`);
-    return undefined;
+  const site: { siteLimitW?: number; leaseMs?: number } = {};
+  for (const [name, raw, unit] of [
+    ['siteLimitW', siteLimitW, 'W'],
+    ['leaseMs', leaseMs, 'ms'],
+  ] as const) {
+    if (raw === undefined) continue;
+    if (typeof raw !== 'number' || !Number.isSafeInteger(raw) || raw < 1) {
+      problems.push(`site.${name} (${String(raw)}) must be a positive whole number of ${unit}.`);
+      return undefined;
+    }
+    site[name] = raw;
   }
-  return { siteLimitW };
+  return site;
 }
 
 /** Centrals propose, charge points accept; every node learns. */

@@ -41,7 +41,12 @@ export interface ExtraRouteRequest {
 
 export interface ExtraRouteResponse {
   readonly status: number;
+  /** Sent as JSON, unless `contentType` is given: then a string or Buffer sent as it is. */
   readonly body: unknown;
+  /** For a page or an asset (the dashboard): e.g. 'text/html; charset=utf-8'. */
+  readonly contentType?: string;
+  /** Extra headers (e.g. Cache-Control). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -49,6 +54,21 @@ export interface ExtraRouteResponse {
  * undefined to leave it to the next route and finally the API's 404.
  */
 export type ExtraRoutes = (request: ExtraRouteRequest) => Promise<ExtraRouteResponse | undefined>;
+
+/**
+ * A WebSocket (or other) upgrade a role serves on httpPort (the dashboard's live feed): it owns the
+ * socket once called, and must answer or destroy it.
+ */
+export type UpgradeHandler = (request: http.IncomingMessage, socket: Duplex, head: Buffer) => void;
+
+/** Collaborators of the HTTP API; all optional. */
+export interface HttpApiCollaborators {
+  /**
+   * What POST /admin/kill does in lab mode, once the answer is sent. Default: SIGKILL this process
+   * — a crash, exactly like `evpaxos kill` (no flush, no goodbye).
+   */
+  readonly kill?: () => void;
+}
 
 /**
  * The HTTP admin and client API of one node, plus the pipelined WebSocket client protocol at
@@ -59,11 +79,15 @@ export class HttpApi {
   private readonly server: http.Server;
   private readonly clients: WebSocketServer;
   private readonly extraRoutes: ExtraRoutes[] = [];
+  private readonly upgradeRoutes = new Map<string, UpgradeHandler>();
+  private readonly kill: () => void;
 
   constructor(
     private readonly node: ClusterNode,
     private readonly logger: Logger,
+    collaborators: HttpApiCollaborators = {},
   ) {
+    this.kill = collaborators.kill ?? (() => process.kill(process.pid, 'SIGKILL'));
     this.server = http.createServer((request, response) => {
       this.handle(request, response).catch((error: unknown) => {
         this.logger.error('http: handler failed', {
@@ -106,6 +130,20 @@ export class HttpApi {
     };
   }
 
+  /**
+   * Serves upgrades (WebSocket handshakes) on `path` with `handler`; /client stays the API's own.
+   * Returns a remover.
+   */
+  addUpgradeRoute(path: string, handler: UpgradeHandler): () => void {
+    if (path === '/client' || this.upgradeRoutes.has(path)) {
+      throw new Error(`The upgrade path ${path} is taken.`);
+    }
+    this.upgradeRoutes.set(path, handler);
+    return () => {
+      if (this.upgradeRoutes.get(path) === handler) this.upgradeRoutes.delete(path);
+    };
+  }
+
   close(): Promise<void> {
     for (const client of this.clients.clients) client.terminate();
     this.clients.close();
@@ -125,6 +163,17 @@ export class HttpApi {
           return reply(response, 200, this.node.status());
         case 'GET /stats':
           return reply(response, 200, this.node.stats());
+        case 'GET /metrics': {
+          const { contentType, text } = await this.node.metrics.expose();
+          response.writeHead(200, {
+            'Content-Type': contentType,
+            'Content-Length': Buffer.byteLength(text),
+          });
+          response.end(text);
+          return;
+        }
+        case 'POST /admin/kill':
+          return this.adminKill(response);
         case 'GET /log':
           return reply(response, 200, this.readLog(url.searchParams));
         case 'GET /faults':
@@ -154,9 +203,31 @@ export class HttpApi {
               query: url.searchParams,
               readJson: () => this.readJson(request),
             });
-            if (answer !== undefined) return reply(response, answer.status, answer.body);
+            if (answer === undefined) continue;
+            if (answer.contentType === undefined) {
+              return reply(response, answer.status, answer.body, answer.headers);
+            }
+            const raw =
+              typeof answer.body === 'string' || Buffer.isBuffer(answer.body)
+                ? answer.body
+                : String(answer.body);
+            response.writeHead(answer.status, {
+              ...answer.headers,
+              'Content-Type': answer.contentType,
+              'Content-Length': Buffer.byteLength(raw),
+            });
+            response.end(raw);
+            return;
           }
-          const known = ['/status', '/stats', '/log', '/faults', '/submit'].includes(url.pathname);
+          const known = [
+            '/status',
+            '/stats',
+            '/metrics',
+            '/log',
+            '/faults',
+            '/submit',
+            '/admin/kill',
+          ].includes(url.pathname);
           return reply(response, known ? 405 : 404, {
             error: known ? 'method-not-allowed' : 'not-found',
             reason: `No route for ${route}.`,
@@ -170,6 +241,20 @@ export class HttpApi {
       response.setHeader('Connection', 'close');
       return reply(response, 400, { error: 'invalid-request', reason: error.message });
     }
+  }
+
+  /** Lab mode only: answers 202, then crashes this process (the dashboard's kill button). */
+  private adminKill(response: http.ServerResponse): void {
+    if (!this.node.config.lab) {
+      return reply(response, 404, {
+        error: 'not-found',
+        reason:
+          'POST /admin/kill exists in lab mode only (EVPAXOS_LAB=1, evpaxos cluster up --lab).',
+      });
+    }
+    this.logger.warn('admin: killed over HTTP (lab mode)', { pid: process.pid });
+    response.on('finish', () => this.kill());
+    return reply(response, 202, { killing: this.node.config.id, pid: process.pid });
   }
 
   private readLog(params: URLSearchParams) {
@@ -231,6 +316,11 @@ export class HttpApi {
 
   private upgrade(request: http.IncomingMessage, socket: Duplex, head: Buffer): void {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    const extra = this.upgradeRoutes.get(path);
+    if (extra !== undefined) {
+      extra(request, socket, head);
+      return;
+    }
     if (path !== '/client' || !this.node.isCentral) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
@@ -278,9 +368,15 @@ function toBuffer(data: RawData): Buffer {
   return Buffer.isBuffer(data) ? data : Buffer.from(data);
 }
 
-function reply(response: http.ServerResponse, status: number, body: unknown): void {
+function reply(
+  response: http.ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Readonly<Record<string, string>> = {},
+): void {
   const text = JSON.stringify(body);
   response.writeHead(status, {
+    ...headers,
     'Content-Type': 'application/json',
     'Content-Length': Buffer.byteLength(text),
   });

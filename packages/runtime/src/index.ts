@@ -25,8 +25,11 @@ export { ReadyPipeline, type ReadySinks } from './ready-pipeline';
 export { ClusterNode, type ClusterNodeCollaborators, type StatusView } from './cluster-node';
 export {
   HttpApi,
+  type HttpApiCollaborators,
+  type UpgradeHandler,
   type ExtraRoutes,
   type ExtraRouteRequest,
   type ExtraRouteResponse,
 } from './http-api';
+export { NodeMetrics, type MetricsSources } from './metrics';
 export { runNodeProcess, startNode, type RoleExtension, type RunningNode } from './process-main';

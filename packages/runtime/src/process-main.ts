@@ -2,7 +2,7 @@ import type { StateMachine } from '@evpaxos/paxos';
 import { ClusterNode } from './cluster-node';
 import { ConfigError, resolveProcessConfig, type ProcessConfig } from './config';
 import type { NodeRole } from './constants';
-import { HttpApi, type ExtraRoutes } from './http-api';
+import { HttpApi, type ExtraRoutes, type UpgradeHandler } from './http-api';
 import { createLogger, type Logger } from './logger';
 
 /**
@@ -11,7 +11,7 @@ import { createLogger, type Logger } from './logger';
  */
 export interface RoleExtension {
   /** The replicated state machine every node of the cluster must run alike. Default: CommandLogStateMachine. */
-  createStateMachine?(): StateMachine;
+  createStateMachine?(config: ProcessConfig): StateMachine;
   attach?(running: RunningNode, logger: Logger): Promise<{ close(): Promise<void> }>;
 }
 
@@ -22,6 +22,8 @@ export interface RunningNode {
   readonly httpPort: number;
   /** Serves a role's extra HTTP routes on httpPort (tried after the built-in ones); returns a remover. */
   addHttpRoutes(routes: ExtraRoutes): () => void;
+  /** Serves upgrades (a WebSocket feed) on `path` of httpPort; returns a remover. */
+  addUpgradeRoute(path: string, handler: UpgradeHandler): () => void;
   close(): Promise<void>;
 }
 
@@ -35,7 +37,7 @@ export async function startNode(
   extension: RoleExtension = {},
 ): Promise<RunningNode> {
   const logger = createLogger({ level: config.logLevel, fields: { node: config.id } });
-  const stateMachine = extension.createStateMachine?.();
+  const stateMachine = extension.createStateMachine?.(config);
   const node = await ClusterNode.start(config, {
     logger,
     onFatal,
@@ -56,6 +58,7 @@ export async function startNode(
     node,
     httpPort,
     addHttpRoutes: (routes) => api.addRoutes(routes),
+    addUpgradeRoute: (path, handler) => api.addUpgradeRoute(path, handler),
     close: () =>
       (closing ??= (async () => {
         await service?.close();

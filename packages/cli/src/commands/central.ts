@@ -1,6 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
 import { centralExtension } from '@evpaxos/central-system';
-import { siteOptionsFromClusterFile } from '@evpaxos/charge-point';
 import { runNodeProcess } from '@evpaxos/runtime';
 import { nodeOptions, toRuntimeFlags, type NodeArgs } from './charge-point';
 
@@ -12,19 +11,5 @@ export const centralCommand: CommandModule<object, NodeArgs> = {
   command: 'central',
   describe: 'Run a central node: Paxos proposer + learner, OCPP CSMS, HTTP and client API',
   builder: (yargs: Argv) => nodeOptions(yargs) as Argv<NodeArgs>,
-  handler: (args) => {
-    const clusterFile =
-      typeof args.clusterFile === 'string' ? args.clusterFile : process.env.EVPAXOS_CLUSTER_FILE;
-    let site;
-    try {
-      // The same reading of the cluster file's "site" block as the charge points: every replica alike.
-      site = siteOptionsFromClusterFile(clusterFile);
-    } catch (error) {
-      process.stderr.write(
-        `evpaxos central: the configuration is refused:\n  ${String((error as Error).message)}\n`,
-      );
-      process.exit(2);
-    }
-    return runNodeProcess('central', toRuntimeFlags(args), centralExtension({ site }));
-  },
+  handler: (args) => runNodeProcess('central', toRuntimeFlags(args), centralExtension()),
 };

@@ -1,5 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
-import { chargePointExtension, siteOptionsFromClusterFile } from '@evpaxos/charge-point';
+import { chargePointExtension } from '@evpaxos/charge-point';
 import { runNodeProcess } from '@evpaxos/runtime';
 
 /**
@@ -75,19 +75,5 @@ export const chargePointCommand: CommandModule<object, NodeArgs> = {
   command: 'charge-point',
   describe: 'Run a charge point node: Paxos acceptor + learner, durable in its data dir',
   builder: (yargs: Argv) => nodeOptions(yargs) as Argv<NodeArgs>,
-  handler: (args) => {
-    const clusterFile =
-      typeof args.clusterFile === 'string' ? args.clusterFile : process.env.EVPAXOS_CLUSTER_FILE;
-    let site;
-    try {
-      // The cluster file's optional "site" block (contract-site.md): every replica alike.
-      site = siteOptionsFromClusterFile(clusterFile);
-    } catch (error) {
-      process.stderr.write(
-        `evpaxos charge-point: the configuration is refused:\n  ${String((error as Error).message)}\n`,
-      );
-      process.exit(2);
-    }
-    return runNodeProcess('charge-point', toRuntimeFlags(args), chargePointExtension({ site }));
-  },
+  handler: (args) => runNodeProcess('charge-point', toRuntimeFlags(args), chargePointExtension()),
 };

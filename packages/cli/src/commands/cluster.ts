@@ -11,6 +11,8 @@ interface UpArgs {
   'tick-ms': number;
   'log-level': string;
   'site-limit-w': number;
+  lab: boolean;
+  'lease-ms'?: number;
 }
 
 const upCommand: CommandModule<object, UpArgs> = {
@@ -42,6 +44,17 @@ const upCommand: CommandModule<object, UpArgs> = {
         type: 'number',
         default: 44_000,
         describe: "The site's grid limit in W (cluster.json site.siteLimitW)",
+      })
+      .option('lease-ms', {
+        type: 'number',
+        describe:
+          "How long a charge point's allocation lasts without renewal (site.leaseMs; default 30000)",
+      })
+      .option('lab', {
+        type: 'boolean',
+        default: false,
+        describe:
+          'Lab mode: the dashboard (http://<central>/dashboard) gets kill, restart, partition and heal buttons',
       }) as unknown as Argv<UpArgs>,
   handler: (args) =>
     runLauncher(async () => {
@@ -54,9 +67,19 @@ const upCommand: CommandModule<object, UpArgs> = {
         tickMs: args['tick-ms'],
         logLevel: args['log-level'],
         siteLimitW: args['site-limit-w'],
+        lab: args.lab,
+        ...(args['lease-ms'] !== undefined ? { leaseMs: args['lease-ms'] } : {}),
       });
-      console.log(formatStatusTable(await handle.status()));
+      const rows = await handle.status();
+      console.log(formatStatusTable(rows));
       console.log(`\nCluster up in ${handle.dir}; logs in ${handle.dir}/logs/.`);
+      // Every central serves the dashboard; the leader's shows the most (it knows the accepts).
+      const central =
+        rows.find((row) => row.status?.paxos.proposerState === 'leader') ??
+        rows.find((row) => row.role === 'central');
+      if (central !== undefined) {
+        console.log(`Dashboard: ${central.httpUrl}/dashboard${args.lab ? ' (lab mode)' : ''}`);
+      }
     }),
 };
 

@@ -46,6 +46,8 @@ export interface ClusterUpOptions {
   readonly basePort?: number;
   /** The site's grid connection limit, W: cluster.json `site.siteLimitW`. Default 44 000. */
   readonly siteLimitW?: number;
+  /** How long a charge point's power allocation lasts without renewal: cluster.json `site.leaseMs`. Default: the site's (30 000). */
+  readonly leaseMs?: number;
   /** Charge points skip fsync: only for tests that are not about durability. Default false. */
   readonly unsafeNoFsync?: boolean;
   /** Milliseconds per Paxos tick. Default 10. */
@@ -59,6 +61,12 @@ export interface ClusterUpOptions {
   readonly clusterId?: string;
   readonly phase1Quorum?: number;
   readonly phase2Quorum?: number;
+  /**
+   * Lab mode: every node gets EVPAXOS_LAB=1 (POST /admin/kill answers; the centrals' dashboard shows
+   * kill/restart/partition/heal buttons) and EVPAXOS_CLUSTER_DIR (where the dashboard finds
+   * processes.json to restart a node). Default false.
+   */
+  readonly lab?: boolean;
   /** The evpaxos entry point each node runs. Default: this package's bin/evpaxos.js. */
   readonly bin?: string;
 }
@@ -219,6 +227,7 @@ export async function clusterUp(options: ClusterUpOptions): Promise<ClusterHandl
       logFile: path.join(dir, 'logs', `${id}.log`),
       dataDir,
       args,
+      ...(options.lab ? { env: { EVPAXOS_LAB: '1', EVPAXOS_CLUSTER_DIR: dir } } : {}),
     };
   });
   const description = {
@@ -227,7 +236,7 @@ export async function clusterUp(options: ClusterUpOptions): Promise<ClusterHandl
     ...(options.phase1Quorum === undefined ? {} : { phase1Quorum: options.phase1Quorum }),
     ...(options.phase2Quorum === undefined ? {} : { phase2Quorum: options.phase2Quorum }),
     tickMs,
-    site: { siteLimitW },
+    site: { siteLimitW, ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}) },
     nodes: records.map(({ id, role, clusterPort, httpPort, servicePort }) => ({
       id,
       role,

@@ -23,6 +23,11 @@ export interface ProcessRecord {
   readonly dataDir: string | null;
   /** The arguments after the Node executable: a restart runs exactly these again. */
   readonly args: readonly string[];
+  /**
+   * Extra environment for the node, kept so a restart gets it again: `cluster up --lab` records
+   * `EVPAXOS_LAB=1` and `EVPAXOS_CLUSTER_DIR` here. Absent before lab mode existed.
+   */
+  readonly env?: Readonly<Record<string, string>>;
   /** Set by `pause` (SIGSTOP), cleared by `resume`: a stopped process cannot say so itself. */
   paused?: boolean;
 }
@@ -152,7 +157,7 @@ export function startProcess(node: ProcessRecord): number {
     const child = spawn(process.execPath, [...node.args], {
       detached: true,
       stdio: ['ignore', out, out],
-      env: { ...process.env, FORCE_COLOR: '0' },
+      env: { ...process.env, ...node.env, FORCE_COLOR: '0' },
     });
     if (child.pid === undefined) {
       throw new LauncherError('start-failed', `Could not start ${node.id}: no pid.`);

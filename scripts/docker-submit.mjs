@@ -1,0 +1,91 @@
+#!/usr/bin/env node
+// Submits one command from inside a central's container (scripts/docker-submit.sh runs it with
+// `docker exec`): POST /submit to this container's own node, following a 421 to the leader it
+// names — inside the site network the leader's hostname resolves, from the host it would not.
+//
+//   node scripts/docker-submit.mjs '{"type":"Noop"}' [--no-follow] [--timeout-ms 12000]
+import http from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const args = process.argv.slice(2);
+const follow = !args.includes('--no-follow');
+const timeoutIndex = args.indexOf('--timeout-ms');
+const timeoutMs = timeoutIndex >= 0 ? Number(args[timeoutIndex + 1]) : 12_000;
+const payloadText = args.find(
+  (arg, index) => !arg.startsWith('--') && (timeoutIndex < 0 || index !== timeoutIndex + 1),
+);
+const id = process.env.EVPAXOS_ID;
+const spec = (process.env.EVPAXOS_NODES ?? '').split(',').find((part) => part.startsWith(`${id}=`));
+const httpPort = spec && Number(/@[^:]+:\d+:(\d+)/.exec(spec)?.[1]);
+if (!payloadText || !httpPort) {
+  console.error(
+    'usage: docker-submit.mjs <json payload> [--no-follow] [--timeout-ms N] (inside a central)',
+  );
+  process.exit(2);
+}
+let payload;
+try {
+  payload = JSON.parse(payloadText);
+} catch (error) {
+  console.error(`The payload is not JSON: ${error.message}`);
+  process.exit(2);
+}
+const deadline = Date.now() + timeoutMs;
+
+function post(url) {
+  return new Promise((resolve, reject) => {
+    const body = JSON.stringify({ payload });
+    const request = http.request(
+      url,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        timeout: Math.max(1, deadline - Date.now()),
+      },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk) => (text += chunk));
+        response.on('end', () => resolve({ status: response.statusCode, text }));
+      },
+    );
+    request.on('timeout', () => request.destroy(new Error(`no reply within ${timeoutMs} ms`)));
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+const RETRY_DELAY_MS = 100;
+const ownUrl = `http://127.0.0.1:${httpPort}/submit`;
+let url = ownUrl;
+for (;;) {
+  let reply;
+  try {
+    reply = await post(url);
+  } catch (error) {
+    console.error(`${url}: ${error.message}`);
+    process.exit(1);
+  }
+  let body = {};
+  try {
+    body = JSON.parse(reply.text);
+  } catch {
+    // Not JSON: printed as it is below.
+  }
+  // 421 names the leader: go there (once per answer). 421 without a leader means an election is
+  // under way, and 503 that the leader is busy: nothing was accepted, so asking again is safe.
+  // A 504 is not retried: that command may still commit.
+  const electing = reply.status === 421 && !body.leaderUrl;
+  if (reply.status === 421 && body.leaderUrl && follow) {
+    console.error(`not the leader; following to ${body.leaderUrl}`);
+    url = `${body.leaderUrl}/submit`;
+    continue;
+  }
+  if ((electing || reply.status === 503) && Date.now() + RETRY_DELAY_MS < deadline) {
+    await sleep(RETRY_DELAY_MS);
+    url = ownUrl;
+    continue;
+  }
+  console.log(reply.text);
+  process.exit(reply.status === 200 ? 0 : 1);
+}

@@ -1,0 +1,175 @@
+#!/usr/bin/env node
+// The check every lab (docs/labs/) ends with: asks each node of a running cluster for /status
+// and /log and checks what Multi-Paxos promises — at most one leader per ballot, every reachable
+// node agrees on each slot, and (with the options) that progress happened.
+//
+//   node scripts/lab-check.mjs [--dir .evpaxos]      the local cluster (`evpaxos cluster up`)
+//   node scripts/lab-check.mjs --docker              the compose site (ports 7100-7106 on localhost)
+//   node scripts/lab-check.mjs --host 10.77.0 …      (not needed: see scripts/netns-cluster.sh status)
+// Options: --leader-id (print the leader's id, nothing else), --leader ID (that node must lead), --min-applied N (every reachable node applied slot N),
+//          --min-ballot-round R (the leader's round is at least R), --expect-unreachable ID,…
+// Prints PASS or FAIL with the reason per check; exit 0 only if every check passed.
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+
+const REQUEST_TIMEOUT_MS = 1_500;
+const argv = process.argv.slice(2);
+const option = (name) => {
+  const index = argv.indexOf(name);
+  return index >= 0 ? argv[index + 1] : undefined;
+};
+const dockerNodes = ['central-a', 'central-b', 'cp1', 'cp2', 'cp3', 'cp4', 'cp5'];
+
+function nodesToAsk() {
+  if (argv.includes('--docker')) {
+    // docker-compose.yml publishes node i's HTTP API on localhost:7100+i.
+    return dockerNodes.map((id, index) => ({ id, url: `http://127.0.0.1:${7100 + index}` }));
+  }
+  const dir = option('--dir') ?? '.evpaxos';
+  const file = path.join(dir, 'processes.json');
+  if (!fs.existsSync(file)) {
+    console.error(`No cluster in ${dir} (no processes.json): run "npx evpaxos cluster up" first.`);
+    process.exit(2);
+  }
+  const processes = JSON.parse(fs.readFileSync(file, 'utf8'));
+  return processes.nodes.map((node) => ({
+    id: node.id,
+    url: `http://${node.host}:${node.httpPort}`,
+  }));
+}
+
+function getJson(url) {
+  return new Promise((resolve) => {
+    const request = http.get(url, { timeout: REQUEST_TIMEOUT_MS, agent: false }, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk) => (text += chunk));
+      response.on('end', () => {
+        try {
+          resolve(response.statusCode === 200 ? JSON.parse(text) : null);
+        } catch {
+          resolve(null);
+        }
+      });
+    });
+    request.on('timeout', () => request.destroy());
+    request.on('error', () => resolve(null));
+  });
+}
+
+async function readLog(url) {
+  const entries = [];
+  for (let from = 0; ;) {
+    const page = await getJson(`${url}/log?from=${from}&limit=10000`);
+    if (!page) return null;
+    entries.push(...page.entries);
+    if (page.entries.length === 0 || page.entries.at(-1).slot >= page.appliedThrough)
+      return entries;
+    from = page.entries.at(-1).slot + 1;
+  }
+}
+
+const ballotText = (ballot) =>
+  ballot && ballot.round > 0 ? `${ballot.round}.${ballot.proposerId}` : '-';
+const results = [];
+const check = (ok, what) => results.push({ ok, what });
+
+const nodes = nodesToAsk();
+const answers = await Promise.all(
+  nodes.map(async (node) => ({ ...node, status: await getJson(`${node.url}/status`) })),
+);
+const reachable = answers.filter((node) => node.status);
+if (argv.includes('--leader-id')) {
+  // For scripts: print the id of the node that leads now (the highest ballot), or fail.
+  const leading = reachable
+    .filter((node) => node.status.paxos.proposerState === 'leader')
+    .sort((a, b) => b.status.paxos.ballot.round - a.status.paxos.ballot.round);
+  if (leading.length === 0) {
+    console.error('no leader right now');
+    process.exit(1);
+  }
+  console.log(leading[0].id);
+  process.exit(0);
+}
+for (const node of answers) {
+  const paxos = node.status?.paxos;
+  console.log(
+    node.status
+      ? `${node.id.padEnd(10)} ${String(paxos.proposerState ?? '-').padEnd(10)} ballot ${ballotText(paxos.ballot).padEnd(12)} leader ${String(paxos.leaderId ?? '-').padEnd(10)} promised ${ballotText(paxos.promised).padEnd(12)} applied ${paxos.appliedThrough}`
+      : `${node.id.padEnd(10)} unreachable`,
+  );
+}
+
+// Safety: two leaders may exist for a moment (an old one that has not heard of the new ballot),
+// but never two with the same ballot, and only the highest ballot can get a quorum.
+const leaders = reachable.filter((node) => node.status.paxos.proposerState === 'leader');
+const leaderBallots = leaders.map((node) => ballotText(node.status.paxos.ballot));
+check(
+  new Set(leaderBallots).size === leaderBallots.length,
+  `no two leaders share a ballot (leaders: ${leaders.map((n) => `${n.id}@${ballotText(n.status.paxos.ballot)}`).join(', ') || 'none'})`,
+);
+
+// Agreement: for every slot, every reachable node that applied it applied the same commands.
+const logs = await Promise.all(
+  reachable.map(async (node) => ({ id: node.id, log: await readLog(node.url) })),
+);
+const bySlot = new Map();
+let disagreements = 0;
+for (const { id, log } of logs) {
+  for (const entry of log ?? []) {
+    const value = JSON.stringify(entry.commands.map((c) => [c.clientId, c.seq, c.payload]));
+    const seen = bySlot.get(entry.slot);
+    if (!seen) bySlot.set(entry.slot, { id, value });
+    else if (seen.value !== value) {
+      disagreements += 1;
+      if (disagreements <= 3)
+        console.log(`slot ${entry.slot}: ${seen.id} and ${id} applied different commands`);
+    }
+  }
+}
+check(
+  disagreements === 0,
+  `agreement: ${bySlot.size} slots, every reachable node applied the same commands`,
+);
+
+const wantLeader = option('--leader');
+if (wantLeader !== undefined) {
+  check(
+    leaders.length === 1 && leaders[0].id === wantLeader,
+    `${wantLeader} is the one leader (leaders: ${leaders.map((n) => n.id).join(', ') || 'none'})`,
+  );
+} else {
+  check(
+    leaders.length >= 1,
+    `a leader is elected (${leaders.map((n) => n.id).join(', ') || 'none'})`,
+  );
+}
+const minRound = option('--min-ballot-round');
+if (minRound !== undefined) {
+  const round = Math.max(0, ...leaders.map((node) => node.status.paxos.ballot?.round ?? 0));
+  check(
+    round >= Number(minRound),
+    `the leader's ballot round is at least ${minRound} (it is ${round})`,
+  );
+}
+const minApplied = option('--min-applied');
+if (minApplied !== undefined) {
+  const lagging = reachable.filter((node) => node.status.paxos.appliedThrough < Number(minApplied));
+  check(
+    lagging.length === 0,
+    `every reachable node applied slot ${minApplied}${lagging.length ? ` (behind: ${lagging.map((n) => n.id).join(', ')})` : ''}`,
+  );
+}
+const unreachable = option('--expect-unreachable');
+if (unreachable !== undefined) {
+  for (const id of unreachable.split(',')) {
+    check(
+      !reachable.some((node) => node.id === id),
+      `${id} does not answer (it is down or cut off)`,
+    );
+  }
+}
+
+for (const result of results) console.log(`${result.ok ? 'PASS' : 'FAIL'}  ${result.what}`);
+process.exit(results.every((result) => result.ok) ? 0 : 1);
