@@ -1,0 +1,213 @@
+import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ClusterHandle } from '../src/launcher';
+import { readLogDir, verifyDir, type LogLine } from '../src/verify';
+import { useClusters } from './cluster-harness';
+
+/**
+ * End-to-end runs of the charging site (issue 4 §8): real central, charge-point and EV-emulator
+ * processes on 127.0.0.1, scenarios at high speed, every run ending with `evpaxos verify`.
+ */
+
+const bin = path.resolve(__dirname, '../../bin/evpaxos.js');
+
+/** Runs the EV emulator as its own process, its log in the cluster's logs dir; resolves on exit. */
+function runEmulator(cluster: ClusterHandle, speed: number, scenario?: object): Promise<number> {
+  const logs = path.join(cluster.dir, 'logs');
+  const args = [bin, 'ev-emulator', '--dir', cluster.dir, '--speed', String(speed)];
+  if (scenario) {
+    const file = path.join(cluster.dir, 'scenario.json');
+    fs.writeFileSync(file, JSON.stringify(scenario));
+    args.push('--scenario', file);
+  }
+  const out = fs.openSync(path.join(logs, 'ev-emulator.log'), 'a');
+  const child = spawn(process.execPath, args, { stdio: ['ignore', out, out] });
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code ?? 1)));
+}
+
+function lines(cluster: ClusterHandle, message: string): LogLine[] {
+  return readLogDir(cluster.dir).lines.filter((line) => line.message === message);
+}
+
+function evStates(cluster: ClusterHandle, evId: string): string[] {
+  const transitions = lines(cluster, 'ev-transition').filter((line) => line.fields.evId === evId);
+  return ['not_connected', ...transitions.map((line) => String(line.fields.to))];
+}
+
+function expectVerified(cluster: ClusterHandle): void {
+  const report = verifyDir(cluster.dir);
+  const failed = report.results.filter((result) => !result.pass);
+  expect(
+    failed.map((result) => `${result.property}: ${result.counterexample ?? result.evidence}`),
+  ).to.deep.equal([]);
+}
+
+const needs = (energyWh: number, maxPowerW: number) => ({
+  energyWh,
+  minPowerW: 1400,
+  maxPowerW,
+  departureAtMinute: 60,
+});
+
+describe('site end to end (real processes, high speed)', function () {
+  this.timeout(120_000);
+  const clusters = useClusters();
+
+  it("site: the seed's default scenario visits the EV and EVSE states in order and ends with every EV not_connected", async () => {
+    const cluster = await clusters.up('site-default', { unsafeNoFsync: true });
+    expect(await runEmulator(cluster, 30)).to.equal(0);
+    for (const evId of ['EV1', 'EV2', 'EV3']) {
+      expect(evStates(cluster, evId), evId).to.deep.equal([
+        'not_connected',
+        'connected_not_charging',
+        'sendNeeds',
+        'receiveScheduling',
+        'charging_with_profile',
+        'connected_not_charging',
+        'not_connected',
+      ]);
+    }
+    for (const cp of ['cp1', 'cp2', 'cp3']) {
+      const path_ = lines(cluster, 'evse-transition')
+        .filter((line) => line.fields.chargePointId === cp)
+        .map((line) => String(line.fields.to));
+      expect(path_, cp).to.deep.equal([
+        'beginSession',
+        'authentication',
+        'energyNegotiation',
+        'charging',
+        'endSession',
+        'waitingEV',
+      ]);
+    }
+    const profiles = lines(cluster, 'profile-sent');
+    expect(profiles.length, 'SetChargingProfile sent').to.be.at.least(3);
+    // OCPP 2.0.1 K15.FR.08: the profile follows the EV's needs within 60 s.
+    for (const profile of profiles) expect(Number(profile.fields.sentWithinMs)).to.be.below(60_000);
+    expectVerified(cluster);
+  });
+
+  it('site: kill -9 of the leader central at minute 5: charging goes on under the standby, with profiles', async () => {
+    const cluster = await clusters.up('site-failover', { unsafeNoFsync: true });
+    const { leaderId } = await cluster.waitForLeader();
+    const standby = leaderId === 'central-a' ? 'central-b' : 'central-a';
+    const code = await runEmulator(cluster, 30, {
+      name: 'failover',
+      durationMinutes: 10,
+      evs: [
+        {
+          id: 'EV1',
+          chargePointId: 'cp1',
+          arriveAtMinute: 1,
+          stopAtMinute: 8,
+          needs: needs(30_000, 11_000),
+        },
+        {
+          id: 'EV2',
+          chargePointId: 'cp2',
+          arriveAtMinute: 2,
+          stopAtMinute: 9,
+          needs: needs(20_000, 22_000),
+        },
+        {
+          id: 'EV3',
+          chargePointId: 'cp3',
+          arriveAtMinute: 6,
+          stopAtMinute: 9,
+          needs: needs(40_000, 22_000),
+        },
+      ],
+      steps: [{ atMinute: 5, action: 'kill', node: leaderId }],
+    });
+    expect(code).to.equal(0);
+    expect(
+      lines(cluster, 'became-leader').some((line) => line.node === standby),
+      `${standby} took over`,
+    ).to.equal(true);
+    // EV3 arrives after the kill: the standby decides its session and sends its profile.
+    const standbyProfiles = lines(cluster, 'profile-sent').filter((line) => line.node === standby);
+    expect(standbyProfiles.map((line) => line.fields.chargePointId)).to.include('cp3');
+    const summaries = lines(cluster, 'ev-summary');
+    for (const evId of ['EV1', 'EV2', 'EV3']) {
+      const summary = summaries.find((line) => line.fields.evId === evId)?.fields;
+      expect(summary?.profileReceived, `${evId} profile`).to.equal(true);
+      expect(summary?.finalState, `${evId} final`).to.equal('not_connected');
+      expect(Number(summary?.energyWh), `${evId} energy`).to.be.greaterThan(0);
+    }
+    // EV1 and EV2 were charging when the leader died and never stopped before minute 8/9.
+    for (const evId of ['EV1', 'EV2']) {
+      const stops = lines(cluster, 'ev-transition').filter(
+        (line) =>
+          line.fields.evId === evId &&
+          line.fields.from === 'charging_with_profile' &&
+          Number(line.fields.scenarioMs) < 7.9 * 60_000,
+      );
+      expect(stops, `${evId} kept charging through the failover`).to.deep.equal([]);
+    }
+    expectVerified(cluster);
+  });
+
+  it('site: partition {central-b, cp4, cp5} away: the majority decides on, an EV at minority cp4 charges without profile at fail-safe power, the limit holds', async () => {
+    const leaseMs = 3_000;
+    const cluster = await clusters.up('site-partition', { unsafeNoFsync: true, leaseMs });
+    const minority = ['central-b', 'cp4', 'cp5'];
+    const code = await runEmulator(cluster, 10, {
+      name: 'partition',
+      durationMinutes: 4,
+      evs: [
+        {
+          id: 'EV1',
+          chargePointId: 'cp1',
+          arriveAtMinute: 0.2,
+          unplugAtMinute: 3.8,
+          needs: needs(30_000, 22_000),
+        },
+        {
+          id: 'EV2',
+          chargePointId: 'cp2',
+          arriveAtMinute: 2,
+          unplugAtMinute: 3.8,
+          needs: needs(30_000, 22_000),
+        },
+        {
+          id: 'EV4',
+          chargePointId: 'cp4',
+          arriveAtMinute: 2,
+          unplugAtMinute: 3.8,
+          needs: needs(30_000, 22_000),
+        },
+      ],
+      steps: [
+        { atMinute: 1, action: 'partition', sides: [['central-a', 'cp1', 'cp2', 'cp3'], minority] },
+      ],
+    });
+    expect(code).to.equal(0);
+    const partitionAtMs = lines(cluster, 'scenario-step').find(
+      (line) => (line.fields.step as { action?: string })?.action === 'partition',
+    )?.timestampMs;
+    expect(partitionAtMs, 'the partition step ran').to.be.a('number');
+    // The majority side keeps deciding (EV2's session among others).
+    const decidedAfter = lines(cluster, 'decided').filter(
+      (line) => line.node === 'cp1' && (line.timestampMs ?? 0) > (partitionAtMs ?? 0),
+    );
+    expect(
+      decidedAfter.length,
+      'slots decided on the majority side after the cut',
+    ).to.be.greaterThan(0);
+    const ev4 = lines(cluster, 'ev-transition').filter((line) => line.fields.evId === 'EV4');
+    expect(ev4.map((line) => line.fields.to)).to.include('charging_without_profile');
+    const failSafeW = 44_000 / 5;
+    const ev4Power = lines(cluster, 'power').filter(
+      (line) => line.fields.chargePointId === 'cp4' && Number(line.fields.powerW) > 0,
+    );
+    expect(ev4Power.length, 'cp4 drew power').to.be.greaterThan(0);
+    for (const sample of ev4Power) {
+      expect(sample.fields.mode).to.equal('fail-safe');
+      expect(Number(sample.fields.powerW)).to.be.at.most(failSafeW);
+    }
+    expect(Math.max(...ev4Power.map((sample) => Number(sample.fields.powerW)))).to.equal(failSafeW);
+    expectVerified(cluster);
+  });
+});
