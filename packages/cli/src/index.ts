@@ -12,6 +12,7 @@ import { centralCommand } from './commands/central';
 import { chargePointCommand } from './commands/charge-point';
 import { evEmulatorCommand } from './commands/ev-emulator';
 import { verifyCommand } from './commands/verify';
+import { reportCommand } from './commands/report';
 
 /** The `evpaxos` command: one file per subcommand under commands/. */
 export async function main(argv: string[]): Promise<void> {
@@ -32,6 +33,7 @@ export async function main(argv: string[]): Promise<void> {
     .command(chargePointCommand)
     .command(evEmulatorCommand)
     .command(verifyCommand)
+    .command(reportCommand)
     .demandCommand(1, 'Name a command: evpaxos <command> --help lists them.')
     .strict()
     .recommendCommands()

@@ -1,5 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import { centralExtension } from '@evpaxos/central-system';
+import { composeExtensions, dashboardExtension } from '@evpaxos/dashboard';
 import { runNodeProcess } from '@evpaxos/runtime';
 import { nodeOptions, toRuntimeFlags, type NodeArgs } from './charge-point';
 
@@ -11,5 +12,10 @@ export const centralCommand: CommandModule<object, NodeArgs> = {
   command: 'central',
   describe: 'Run a central node: Paxos proposer + learner, OCPP CSMS, HTTP and client API',
   builder: (yargs: Argv) => nodeOptions(yargs) as Argv<NodeArgs>,
-  handler: (args) => runNodeProcess('central', toRuntimeFlags(args), centralExtension()),
+  handler: (args) =>
+    runNodeProcess(
+      'central',
+      toRuntimeFlags(args),
+      composeExtensions(centralExtension(), dashboardExtension()),
+    ),
 };

@@ -1,0 +1,26 @@
+/** Every bound of the dashboard, written down once (STYLE.md rule 3; docs/DASHBOARD.md). */
+export const DASHBOARD_LIMITS = Object.freeze({
+  /** How often the backend polls every node's /status (and a charge point's /evse), ms. */
+  pollIntervalMs: 500,
+  /** One poll request, at most: a paused node must not stall the others' readings. */
+  pollTimeoutMs: 400,
+  /** Slots shown in the replicated log. */
+  recentSlotsMax: 40,
+  /** Power samples kept per charge point: 10 minutes at one per poll. */
+  powerSamplesPerChargePointMax: 1200,
+  /** Timeline events kept. */
+  timelineEventsMax: 400,
+  /** Browsers connected to one dashboard at once. */
+  viewersMax: 32,
+  /** How often the dashboard logs a "cluster-stats" line for `evpaxos report`, ms. */
+  statsLogIntervalMs: 5_000,
+  /** A lab restart waits this long for the node's /status. */
+  restartReadyTimeoutMs: 10_000,
+});
+
+/** Where the page lives on every central's HTTP port. */
+export const DASHBOARD_PATH = '/dashboard';
+export const DASHBOARD_WS_PATH = '/dashboard/ws';
+
+/** The site limit shown when the cluster file has none (the launcher's default, DESIGN.md). */
+export const SITE_LIMIT_W_SHOWN_DEFAULT = 44_000;

@@ -1,0 +1,381 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export interface RunEvent {
+  readonly seq: number;
+  readonly atMs: number;
+  readonly kind: 'node' | 'leader' | 'fault' | 'evse' | 'ev' | 'scenario' | 'paxos';
+  readonly text: string;
+}
+
+export interface Interval {
+  readonly fromMs: number;
+  /** null: still open when the logs end. */
+  readonly toMs: number | null;
+  readonly label: string;
+}
+
+export interface LatencySummary {
+  /** What the numbers are made of, in a sentence (the report prints it). */
+  readonly source: string;
+  readonly count: number;
+  readonly quantilesMs: Record<'p50' | 'p90' | 'p99' | 'max', number | null>;
+}
+
+/** Everything `evpaxos report` draws, read from `<dir>/logs/*.log`. */
+export interface RunData {
+  readonly dir: string;
+  readonly startMs: number;
+  readonly endMs: number;
+  readonly siteLimitW: number;
+  readonly nodes: string[];
+  readonly events: RunEvent[];
+  readonly power: Record<
+    string,
+    { seq: number; atMs: number; powerW: number; mode: string | null }[]
+  >;
+  readonly leaderChanges: { atMs: number; leaderId: string; ballot: string }[];
+  readonly faultIntervals: Interval[];
+  readonly downIntervals: Interval[];
+  readonly decidedSlots: number;
+  readonly commandsDecided: number;
+  readonly messagesPerDecision: { readonly source: string; readonly value: number | null };
+  readonly commitLatency: LatencySummary;
+  readonly profileLatency: LatencySummary;
+  readonly linesRead: number;
+  readonly linesUnreadable: number;
+}
+
+type Line = Record<string, unknown> & { message: string; atMs: number; node: string };
+
+function ballotText(value: unknown): string {
+  const ballot = value as { round?: number; proposerId?: string } | undefined;
+  return ballot && typeof ballot.round === 'number'
+    ? `${ballot.round}.${ballot.proposerId ?? '?'}`
+    : '-';
+}
+
+function quantile(sorted: readonly number[], q: number): number | null {
+  if (sorted.length === 0) return null;
+  const index = Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1);
+  return sorted[Math.max(0, index)] ?? null;
+}
+
+/** Quantile from cumulative histogram buckets (upper bounds in s), linear within a bucket. */
+function bucketQuantile(buckets: [number, number][], count: number, q: number): number | null {
+  if (count === 0) return null;
+  const rank = q * count;
+  let lowerBound = 0;
+  let lowerCount = 0;
+  for (const [upper, cumulative] of buckets) {
+    if (cumulative >= rank) {
+      if (!Number.isFinite(upper)) return lowerBound * 1000;
+      const inBucket = cumulative - lowerCount;
+      const fraction = inBucket === 0 ? 1 : (rank - lowerCount) / inBucket;
+      return (lowerBound + (upper - lowerBound) * fraction) * 1000;
+    }
+    lowerBound = upper;
+    lowerCount = cumulative;
+  }
+  return lowerBound * 1000;
+}
+
+/**
+ * Reads a finished run's JSON-line logs (the launcher's `<dir>/logs/<id>.log`) into what the report
+ * shows. Unreadable lines (a torn last line of a killed process, a non-JSON stderr line) are counted
+ * and skipped.
+ */
+export function readRun(dir: string): RunData {
+  const logDir = path.join(dir, 'logs');
+  const files = fs.existsSync(logDir)
+    ? fs.readdirSync(logDir).filter((name) => name.endsWith('.log'))
+    : [];
+  if (files.length === 0) throw new Error(`No logs in ${logDir}: is ${dir} a cluster directory?`);
+  const lines: Line[] = [];
+  let linesUnreadable = 0;
+  for (const file of files) {
+    const fallbackNode = file.replace(/\.log$/, '');
+    for (const text of fs.readFileSync(path.join(logDir, file), 'utf8').split('\n')) {
+      if (text.trim() === '') continue;
+      try {
+        const line = JSON.parse(text) as Record<string, unknown>;
+        const atMs = Date.parse(String(line.timestamp));
+        if (typeof line.message !== 'string' || Number.isNaN(atMs)) throw new Error('no message');
+        lines.push({
+          ...line,
+          message: line.message,
+          atMs,
+          node: String(line.node ?? fallbackNode),
+        });
+      } catch {
+        linesUnreadable += 1;
+      }
+    }
+  }
+  lines.sort((a, b) => a.atMs - b.atMs);
+  let siteLimitW = 44_000;
+  try {
+    const cluster = JSON.parse(fs.readFileSync(path.join(dir, 'cluster.json'), 'utf8')) as {
+      site?: { siteLimitW?: number };
+    };
+    siteLimitW = cluster.site?.siteLimitW ?? siteLimitW;
+  } catch {
+    // No cluster file: the default the launcher uses.
+  }
+
+  let seq = 0;
+  const events: RunEvent[] = [];
+  const note = (atMs: number, kind: RunEvent['kind'], text: string) =>
+    events.push({ seq: (seq += 1), atMs, kind, text });
+  const power: RunData['power'] = {};
+  const leaderChanges: RunData['leaderChanges'] = [];
+  const faultIntervals: Interval[] = [];
+  const downIntervals: Interval[] = [];
+  const openFaults = new Map<string, { fromMs: number; peers: string }>();
+  const lastLineAt = new Map<string, number>();
+  const readyCount = new Map<string, number>();
+  const closedCleanly = new Set<string>();
+  const profileLatencies: number[] = [];
+  let commandsDecided = 0;
+  const appliedSlots = new Set<number>();
+  const statsLines: Line[] = [];
+
+  for (const line of lines) {
+    const { node, atMs } = line;
+    switch (line.message) {
+      case 'ready': {
+        const count = (readyCount.get(node) ?? 0) + 1;
+        readyCount.set(node, count);
+        if (count > 1) {
+          const lastSeen = lastLineAt.get(node) ?? atMs;
+          if (!closedCleanly.has(node)) {
+            downIntervals.push({ fromMs: lastSeen, toMs: atMs, label: `${node} down (crash)` });
+          }
+          note(atMs, 'node', `${node} restarted`);
+        } else {
+          note(atMs, 'node', `${node} ready`);
+        }
+        closedCleanly.delete(node);
+        break;
+      }
+      case 'closed':
+        closedCleanly.add(node);
+        note(atMs, 'node', `${node} closed`);
+        break;
+      case 'became-leader': {
+        const ballot = ballotText(line.ballot);
+        leaderChanges.push({ atMs, leaderId: node, ballot });
+        note(atMs, 'leader', `${node} leads with ballot ${ballot}`);
+        break;
+      }
+      case 'became-follower':
+        note(
+          atMs,
+          'paxos',
+          `${node} follows ${String(line.leaderId ?? '?')} (${ballotText(line.ballot)})`,
+        );
+        break;
+      case 'faults set': {
+        const rules = (line.rules as { peer?: string }[] | undefined) ?? [];
+        const peers = rules.map((rule) => rule.peer ?? '?').join(',');
+        if (rules.length === 0) {
+          const open = openFaults.get(node);
+          if (open)
+            faultIntervals.push({
+              fromMs: open.fromMs,
+              toMs: atMs,
+              label: `${node} cut from ${open.peers}`,
+            });
+          openFaults.delete(node);
+        } else if (!openFaults.has(node)) {
+          openFaults.set(node, { fromMs: atMs, peers });
+          note(atMs, 'fault', `${node} drops traffic with ${peers}`);
+        }
+        break;
+      }
+      case 'faults cleared': {
+        const open = openFaults.get(node);
+        if (open) {
+          faultIntervals.push({
+            fromMs: open.fromMs,
+            toMs: atMs,
+            label: `${node} cut from ${open.peers}`,
+          });
+          note(atMs, 'fault', `${node}: fault rules cleared`);
+        }
+        openFaults.delete(node);
+        break;
+      }
+      case 'evse-transition':
+        note(
+          atMs,
+          'evse',
+          `${String(line.chargePointId ?? node)} EVSE ${String(line.from)} → ${String(line.to)} (${String(line.event)})`,
+        );
+        break;
+      case 'ev-transition':
+        note(
+          atMs,
+          'ev',
+          `${String(line.evId)} at ${String(line.chargePointId)}: ${String(line.from)} → ${String(line.to)}`,
+        );
+        break;
+      case 'scenario-step':
+        note(atMs, 'scenario', `minute ${String(line.minute)}: ${JSON.stringify(line.step)}`);
+        break;
+      case 'power': {
+        const id = String(line.chargePointId ?? node);
+        const at = typeof line.atMs === 'number' ? line.atMs : atMs;
+        (power[id] ??= []).push({
+          seq: (seq += 1),
+          atMs: at,
+          powerW: Number(line.powerW) || 0,
+          mode: typeof line.mode === 'string' ? line.mode : null,
+        });
+        break;
+      }
+      case 'profile-sent':
+        if (typeof line.sentWithinMs === 'number') profileLatencies.push(line.sentWithinMs);
+        break;
+      case 'decided': {
+        const slot = Number(line.slot);
+        if (!appliedSlots.has(slot)) {
+          appliedSlots.add(slot);
+          commandsDecided += Array.isArray(line.commands) ? line.commands.length : 0;
+        }
+        break;
+      }
+      case 'cluster-stats':
+        statsLines.push(line);
+        break;
+      default:
+        break;
+    }
+    lastLineAt.set(node, atMs);
+  }
+  const endMs = lines.at(-1)?.atMs ?? 0;
+  for (const [node, open] of openFaults) {
+    faultIntervals.push({
+      fromMs: open.fromMs,
+      toMs: null,
+      label: `${node} cut from ${open.peers}`,
+    });
+  }
+  // A node whose last line is not "closed" and that did not come back was down at the end.
+  for (const [node, last] of lastLineAt) {
+    if (!closedCleanly.has(node) && endMs - last > 5_000) {
+      downIntervals.push({ fromMs: last, toMs: null, label: `${node} down (crash) until the end` });
+    }
+  }
+
+  return {
+    dir,
+    startMs: lines[0]?.atMs ?? 0,
+    endMs,
+    siteLimitW,
+    nodes: [...new Set(lines.map((line) => line.node))].sort(),
+    events,
+    power,
+    leaderChanges,
+    faultIntervals,
+    downIntervals,
+    decidedSlots: appliedSlots.size,
+    commandsDecided,
+    messagesPerDecision: messagesPerDecision(statsLines),
+    commitLatency: commitLatency(statsLines),
+    profileLatency: {
+      source:
+        "profile-sent.sentWithinMs: from an EV's needs reaching the leader to the SetChargingProfile going out (includes committing UpdateNeeds through Paxos).",
+      count: profileLatencies.length,
+      quantilesMs: quantiles(profileLatencies),
+    },
+    linesRead: lines.length,
+    linesUnreadable,
+  };
+}
+
+function quantiles(values: number[]): LatencySummary['quantilesMs'] {
+  const sorted = [...values].sort((a, b) => a - b);
+  return {
+    p50: quantile(sorted, 0.5),
+    p90: quantile(sorted, 0.9),
+    p99: quantile(sorted, 0.99),
+    max: sorted.at(-1) ?? null,
+  };
+}
+
+interface StatsLine {
+  nodes?: Record<string, { framesOut?: number; appliedThrough?: number }>;
+  commitLatency?: { buckets?: Record<string, number>; count?: number };
+}
+
+/**
+ * Frames sent by all nodes per slot decided, between the first and the last "cluster-stats" line
+ * of one central (the dashboard logs one every 5 s). Counters restart with a process, so a node
+ * whose count went down between the two snapshots is left out.
+ */
+function messagesPerDecision(lines: readonly Line[]): RunData['messagesPerDecision'] {
+  const byCentral = new Map<string, Line[]>();
+  for (const line of lines) {
+    const list = byCentral.get(line.node) ?? [];
+    list.push(line);
+    byCentral.set(line.node, list);
+  }
+  let best: { frames: number; slots: number } | null = null;
+  for (const list of byCentral.values()) {
+    const first = list[0] as StatsLine | undefined;
+    const last = list.at(-1) as StatsLine | undefined;
+    if (!first?.nodes || !last?.nodes || list.length < 2) continue;
+    let frames = 0;
+    let slots = 0;
+    for (const [id, end] of Object.entries(last.nodes)) {
+      const start = first.nodes[id];
+      if (!start) continue;
+      const delta = (end.framesOut ?? 0) - (start.framesOut ?? 0);
+      if (delta >= 0) frames += delta;
+      slots = Math.max(slots, (end.appliedThrough ?? 0) - (start.appliedThrough ?? 0));
+    }
+    if (best === null || slots > best.slots) best = { frames, slots };
+  }
+  if (best === null || best.slots === 0) {
+    return {
+      source:
+        'needs two "cluster-stats" lines (logged every 5 s by a central\'s dashboard) with slots decided between them: none in these logs',
+      value: null,
+    };
+  }
+  return {
+    source: `cluster frames sent by every node ÷ slots decided, between the first and last "cluster-stats" snapshots (${best.frames} frames, ${best.slots} slots; heartbeats included)`,
+    value: best.frames / best.slots,
+  };
+}
+
+/** The centrals' commit latency histograms (their last "cluster-stats" line each), merged. */
+function commitLatency(lines: readonly Line[]): LatencySummary {
+  const last = new Map<string, StatsLine>();
+  for (const line of lines) last.set(line.node, line as StatsLine);
+  const merged = new Map<number, number>();
+  let count = 0;
+  for (const line of last.values()) {
+    const buckets = line.commitLatency?.buckets ?? {};
+    count += line.commitLatency?.count ?? 0;
+    for (const [le, value] of Object.entries(buckets)) {
+      const upper = le === '+Inf' ? Infinity : Number(le);
+      merged.set(upper, (merged.get(upper) ?? 0) + value);
+    }
+  }
+  const buckets = [...merged].sort((a, b) => a[0] - b[0]);
+  return {
+    source:
+      count > 0
+        ? 'the centrals\' evpaxos_commit_latency_seconds histograms (submit → applied at the central, from their last "cluster-stats" line), interpolated within buckets'
+        : "no commit latency histogram in these logs (a central's dashboard logs one every 5 s)",
+    count,
+    quantilesMs: {
+      p50: bucketQuantile(buckets, count, 0.5),
+      p90: bucketQuantile(buckets, count, 0.9),
+      p99: bucketQuantile(buckets, count, 0.99),
+      max: null,
+    },
+  };
+}

@@ -1,0 +1,460 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { evMachine, evseMachine } from '@evpaxos/site';
+import type {
+  ExtraRouteRequest,
+  ExtraRouteResponse,
+  Logger,
+  RoleExtension,
+  RunningNode,
+  StatusView,
+} from '@evpaxos/runtime';
+import { Collector, type EvseReading } from './collector';
+import {
+  DASHBOARD_LIMITS,
+  DASHBOARD_PATH,
+  DASHBOARD_WS_PATH,
+  SITE_LIMIT_W_SHOWN_DEFAULT,
+} from './constants';
+import {
+  isGone,
+  isNodeAlive,
+  readProcessesFile,
+  spawnNode,
+  writeProcessesFile,
+  type FaultRuleShape,
+} from './process-file';
+
+export interface DashboardOptions {
+  /** Lab mode: kill/restart/partition/heal buttons. Default: the node's `lab` config (EVPAXOS_LAB). */
+  readonly lab?: boolean;
+  /** The launcher's cluster dir (processes.json), for restarts. Default: EVPAXOS_CLUSTER_DIR. */
+  readonly clusterDir?: string;
+  /** Default DASHBOARD_LIMITS.pollIntervalMs. */
+  readonly pollIntervalMs?: number;
+}
+
+/** The page and its two scripts, read once from packages/dashboard/static (no CDN, no build step). */
+export const staticDir = path.resolve(__dirname, '../../static');
+const assets: Record<string, { file: string; contentType: string }> = {
+  [DASHBOARD_PATH]: { file: 'index.html', contentType: 'text/html; charset=utf-8' },
+  [`${DASHBOARD_PATH}/`]: { file: 'index.html', contentType: 'text/html; charset=utf-8' },
+  [`${DASHBOARD_PATH}/app.css`]: { file: 'app.css', contentType: 'text/css; charset=utf-8' },
+  [`${DASHBOARD_PATH}/render.js`]: {
+    file: 'render.js',
+    contentType: 'text/javascript; charset=utf-8',
+  },
+  [`${DASHBOARD_PATH}/app.js`]: { file: 'app.js', contentType: 'text/javascript; charset=utf-8' },
+};
+
+/** A lab action refused with a reason (400), e.g. an unknown node. */
+class LabError extends Error {}
+
+/**
+ * The live dashboard of one central: polls every node, keeps the view (Collector), serves the
+ * page under /dashboard and pushes the view to browsers over /dashboard/ws; in lab mode it also
+ * runs kill, restart, partition and heal through the nodes' own fault API.
+ */
+export class DashboardServer {
+  private readonly collector: Collector;
+  private readonly viewers: WebSocketServer;
+  private readonly lab: boolean;
+  private readonly clusterDir: string | undefined;
+  private readonly siteLimitW: number;
+  private readonly cleanups: (() => void)[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private statsTimer: NodeJS.Timeout | undefined;
+  private polling = false;
+  private closed = false;
+  private sentSeq = 0;
+
+  constructor(
+    private readonly running: RunningNode,
+    private readonly logger: Logger,
+    options: DashboardOptions = {},
+  ) {
+    this.lab = options.lab ?? running.config.lab;
+    this.clusterDir = options.clusterDir ?? process.env.EVPAXOS_CLUSTER_DIR;
+    this.siteLimitW = running.config.site?.siteLimitW ?? SITE_LIMIT_W_SHOWN_DEFAULT;
+    this.collector = new Collector(running.config.nodes, Date.now);
+    this.viewers = new WebSocketServer({
+      noServer: true,
+      maxPayload: 4096,
+      perMessageDeflate: false,
+    });
+    this.viewers.on('connection', (socket) => this.welcome(socket));
+    const node = running.node;
+    this.cleanups.push(
+      node.onApplied((entries) => this.collector.applied(entries)),
+      node.onEvent((event) => this.collector.nodeEvent(running.config.id, event)),
+      running.addHttpRoutes((request) => this.route(request)),
+      running.addUpgradeRoute(DASHBOARD_WS_PATH, (request, socket, head) => {
+        if (this.viewers.clients.size >= DASHBOARD_LIMITS.viewersMax) {
+          socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n');
+          return;
+        }
+        this.viewers.handleUpgrade(request, socket, head, (ws) =>
+          this.viewers.emit('connection', ws, request),
+        );
+      }),
+    );
+    const intervalMs = options.pollIntervalMs ?? DASHBOARD_LIMITS.pollIntervalMs;
+    this.timer = setInterval(() => void this.poll(), intervalMs);
+    this.statsTimer = setInterval(() => void this.logStats(), DASHBOARD_LIMITS.statsLogIntervalMs);
+    void this.poll();
+  }
+
+  get url(): string {
+    return `http://${this.running.config.self.host}:${this.running.httpPort}${DASHBOARD_PATH}`;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    if (this.statsTimer) clearInterval(this.statsTimer);
+    for (const cleanup of this.cleanups) cleanup();
+    for (const client of this.viewers.clients) client.terminate();
+    await new Promise<void>((resolve) => this.viewers.close(() => resolve()));
+  }
+
+  private labView() {
+    return { enabled: this.lab, restart: this.lab && this.clusterDir !== undefined };
+  }
+
+  private fullView() {
+    return this.collector.view(this.running.config.id, this.labView(), this.siteLimitW);
+  }
+
+  private welcome(socket: WebSocket): void {
+    socket.on('error', () => undefined);
+    socket.send(
+      JSON.stringify({
+        type: 'snapshot',
+        machines: { evse: evseMachine, ev: evMachine },
+        view: this.fullView(),
+      }),
+    );
+  }
+
+  /** Reads every node's /status (and /evse on charge points) in parallel, then pushes the view. */
+  private async poll(): Promise<void> {
+    if (this.polling || this.closed) return;
+    this.polling = true;
+    try {
+      await Promise.all(
+        [...this.collector.nodes.values()].map(async (node) => {
+          const status = await getJson<StatusView>(`${node.httpUrl}/status`);
+          let evse: { value: EvseReading | null; error: string | null } = {
+            value: null,
+            error: null,
+          };
+          if (status.value !== null && node.role === 'charge-point') {
+            evse = await getJson<EvseReading>(`${node.httpUrl}/evse`);
+          }
+          this.collector.reading(node.id, status.value, evse.value, status.error);
+        }),
+      );
+      this.collector.observeLeader();
+      this.broadcast();
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  /**
+   * A "cluster-stats" log line (read by `evpaxos report`): every node's cumulative frame and sync
+   * counts from its /stats, and this central's commit latency histogram (cumulative buckets).
+   */
+  private async logStats(): Promise<void> {
+    if (this.closed) return;
+    const nodes: Record<string, unknown> = {};
+    await Promise.all(
+      [...this.collector.nodes.values()].map(async (node) => {
+        const stats = await getJson<StatsReading>(`${node.httpUrl}/stats`);
+        if (stats.value === null) return;
+        const sum = (counts: Record<string, number>) =>
+          Object.values(counts).reduce((total, count) => total + count, 0);
+        nodes[node.id] = {
+          framesOut: sum(stats.value.transport.framesOutByKind),
+          framesIn: sum(stats.value.transport.framesInByKind),
+          syncs: stats.value.store?.syncCount ?? 0,
+          appliedThrough: stats.value.appliedThrough,
+        };
+      }),
+    );
+    const histogram = await this.running.node.metrics.registry
+      .getSingleMetric('evpaxos_commit_latency_seconds')
+      ?.get();
+    const buckets: Record<string, number> = {};
+    let count = 0;
+    let sumSeconds = 0;
+    for (const value of (histogram?.values ?? []) as {
+      metricName?: string;
+      labels: Record<string, string | number | undefined>;
+      value: number;
+    }[]) {
+      if (value.metricName?.endsWith('_bucket')) buckets[String(value.labels.le)] = value.value;
+      else if (value.metricName?.endsWith('_count')) count = value.value;
+      else if (value.metricName?.endsWith('_sum')) sumSeconds = value.value;
+    }
+    this.logger.info('cluster-stats', {
+      nodes,
+      commitLatency: { buckets, count, sumSeconds },
+    });
+  }
+
+  private broadcast(): void {
+    if (this.viewers.clients.size === 0) {
+      this.sentSeq = this.fullView().seq;
+      return;
+    }
+    const view = this.collector.view(
+      this.running.config.id,
+      this.labView(),
+      this.siteLimitW,
+      this.sentSeq,
+    );
+    this.sentSeq = view.seq;
+    const text = JSON.stringify({ type: 'update', view });
+    for (const client of this.viewers.clients) {
+      if (client.readyState === client.OPEN) client.send(text);
+    }
+  }
+
+  private async route(request: ExtraRouteRequest): Promise<ExtraRouteResponse | undefined> {
+    if (!request.path.startsWith(DASHBOARD_PATH)) return undefined;
+    const asset = assets[request.path];
+    if (asset !== undefined && request.method === 'GET') {
+      return {
+        status: 200,
+        contentType: asset.contentType,
+        body: fs.readFileSync(path.join(staticDir, asset.file)),
+        headers: { 'Cache-Control': 'no-cache' },
+      };
+    }
+    if (request.path === `${DASHBOARD_PATH}/api/view` && request.method === 'GET') {
+      return {
+        status: 200,
+        body: { machines: { evse: evseMachine, ev: evMachine }, view: this.fullView() },
+      };
+    }
+    const lab = /^\/dashboard\/api\/lab\/(kill|restart|partition|heal)$/.exec(request.path);
+    if (lab !== null && request.method === 'POST') {
+      if (!this.lab) {
+        return {
+          status: 403,
+          body: {
+            error: 'not-lab',
+            reason: 'Lab actions need lab mode (evpaxos cluster up --lab).',
+          },
+        };
+      }
+      const body = ((await request.readJson()) ?? {}) as Record<string, unknown>;
+      try {
+        const result = await this.labAction(lab[1] as string, body);
+        void this.poll();
+        return { status: 200, body: result };
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        this.logger.warn('dashboard: lab action failed', { action: lab[1], reason });
+        return { status: error instanceof LabError ? 400 : 500, body: { error: 'lab', reason } };
+      }
+    }
+    return undefined;
+  }
+
+  private labAction(action: string, body: Record<string, unknown>): Promise<unknown> {
+    this.logger.info('dashboard-lab', { action, ...body });
+    switch (action) {
+      case 'kill':
+        return this.kill(this.nodeId(body.node));
+      case 'restart':
+        return this.restart(this.nodeId(body.node));
+      case 'partition':
+        return this.partition(body.sides);
+      default:
+        return this.heal();
+    }
+  }
+
+  private nodeId(value: unknown): string {
+    if (typeof value !== 'string' || !this.collector.nodes.has(value)) {
+      throw new LabError(
+        `Name a node of the cluster (${[...this.collector.nodes.keys()].join(', ')}).`,
+      );
+    }
+    return value;
+  }
+
+  /** POST /admin/kill on the node: it SIGKILLs itself (a crash, as `evpaxos kill`). */
+  private async kill(id: string) {
+    const url = `${this.collector.nodes.get(id)?.httpUrl ?? ''}/admin/kill`;
+    const answer = await fetch(url, { method: 'POST', signal: AbortSignal.timeout(2_000) });
+    if (answer.status !== 202) throw new LabError(`${id} refused the kill (${answer.status}).`);
+    this.collector.note('lab', `lab: killed ${id}`);
+    return { killed: id };
+  }
+
+  /** Starts the node again from processes.json (as `evpaxos restart`), then puts its fault rules back. */
+  private async restart(id: string) {
+    const dir = this.clusterDir;
+    if (dir === undefined) {
+      throw new LabError(
+        'Restart needs the cluster dir (EVPAXOS_CLUSTER_DIR, set by cluster up --lab).',
+      );
+    }
+    if (id === this.running.config.id) {
+      throw new LabError(
+        `${id} serves this dashboard: restart it from another central or the CLI.`,
+      );
+    }
+    const table = readProcessesFile(dir);
+    const record = table.nodes.find((node) => node.id === id);
+    if (record === undefined) throw new LabError(`${id} is not in ${dir}/processes.json.`);
+    if (isNodeAlive(record.pid, id)) {
+      process.kill(record.pid, 'SIGKILL');
+    }
+    // A charge point's store lock sees a zombie as its holder: wait until the old pid is reaped.
+    const reapedBy = Date.now() + 5_000;
+    while (record.pid > 0 && !isGone(record.pid) && Date.now() < reapedBy) await sleep(25);
+    record.pid = spawnNode(record);
+    record.paused = false;
+    writeProcessesFile(dir, table);
+    const url = `http://${record.host}:${record.httpPort}`;
+    const deadline = Date.now() + DASHBOARD_LIMITS.restartReadyTimeoutMs;
+    while ((await getJson(`${url}/status`)).value === null) {
+      if (Date.now() > deadline) throw new Error(`${id} did not answer /status after its restart.`);
+      await sleep(50);
+    }
+    const rules = table.faults?.[id];
+    if (rules && rules.length > 0) await putFaults(url, rules);
+    this.collector.note('lab', `lab: restarted ${id} (pid ${record.pid})`);
+    return { restarted: id, pid: record.pid };
+  }
+
+  /** Every listed node drops all traffic with the other sides (the CLI's partition). */
+  private async partition(sidesRaw: unknown) {
+    if (
+      !Array.isArray(sidesRaw) ||
+      sidesRaw.length < 2 ||
+      !sidesRaw.every((side) => Array.isArray(side) && side.length > 0)
+    ) {
+      throw new LabError('A partition needs "sides": two or more non-empty lists of node ids.');
+    }
+    const sides = (sidesRaw as unknown[][]).map((side) => side.map((id) => this.nodeId(id)));
+    const seen = new Set<string>();
+    for (const id of sides.flat()) {
+      if (seen.has(id)) throw new LabError(`${id} is on more than one side.`);
+      seen.add(id);
+    }
+    const faults: Record<string, FaultRuleShape[]> = {};
+    for (const id of this.collector.nodes.keys()) faults[id] = [];
+    sides.forEach((side, index) => {
+      const others = sides.filter((_, other) => other !== index).flat();
+      for (const id of side) {
+        faults[id] = others.map((peer) => ({ peer, direction: 'both', action: 'drop' }));
+      }
+    });
+    this.rememberFaults(faults);
+    const failed = await this.onEveryUpNode((url, id) => putFaults(url, faults[id] ?? []));
+    const text = sides.map((side) => side.join(',')).join(' | ');
+    this.collector.note('lab', `lab: partition ${text}`);
+    return { partition: sides, unreachable: failed };
+  }
+
+  private async heal() {
+    this.rememberFaults(undefined);
+    const failed = await this.onEveryUpNode(async (url) => {
+      const answer = await fetch(`${url}/faults`, {
+        method: 'DELETE',
+        signal: AbortSignal.timeout(2_000),
+      });
+      if (answer.status !== 200) throw new Error(`DELETE /faults: ${answer.status}`);
+    });
+    this.collector.note('lab', 'lab: heal');
+    return { healed: true, unreachable: failed };
+  }
+
+  /** As the launcher does, so `evpaxos restart` (and ours) put a restarted node's rules back. */
+  private rememberFaults(faults: Record<string, FaultRuleShape[]> | undefined): void {
+    if (this.clusterDir === undefined) return;
+    try {
+      const table = readProcessesFile(this.clusterDir);
+      if (faults === undefined) delete table.faults;
+      else table.faults = faults;
+      writeProcessesFile(this.clusterDir, table);
+    } catch (error) {
+      this.logger.warn('dashboard: cannot record faults in processes.json', {
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
+
+  /** Runs `action` on every node; returns the ids it failed on (down nodes get rules on restart). */
+  private async onEveryUpNode(action: (url: string, id: string) => Promise<void>) {
+    const failed: string[] = [];
+    await Promise.all(
+      [...this.collector.nodes.values()].map(async (node) => {
+        try {
+          await action(node.httpUrl, node.id);
+        } catch {
+          failed.push(node.id);
+        }
+      }),
+    );
+    return failed;
+  }
+}
+
+interface StatsReading {
+  readonly appliedThrough: number;
+  readonly transport: {
+    readonly framesOutByKind: Record<string, number>;
+    readonly framesInByKind: Record<string, number>;
+  };
+  readonly store: { readonly syncCount: number } | null;
+}
+
+async function putFaults(url: string, rules: readonly FaultRuleShape[]): Promise<void> {
+  const answer = await fetch(`${url}/faults`, {
+    method: 'PUT',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ rules }),
+    signal: AbortSignal.timeout(2_000),
+  });
+  if (answer.status !== 200) throw new Error(`PUT /faults: ${answer.status}`);
+}
+
+async function getJson<T>(url: string): Promise<{ value: T | null; error: string | null }> {
+  try {
+    const answer = await fetch(url, {
+      signal: AbortSignal.timeout(DASHBOARD_LIMITS.pollTimeoutMs),
+    });
+    if (answer.status !== 200) return { value: null, error: `HTTP ${answer.status}` };
+    return { value: (await answer.json()) as T, error: null };
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause?.code;
+    return {
+      value: null,
+      error: cause ?? (error instanceof Error ? error.name : String(error)),
+    };
+  }
+}
+
+/**
+ * The dashboard as a role extension: `attach` starts it on a running central. Compose it with the
+ * central's own extension (composeExtensions in index.ts).
+ */
+export function dashboardExtension(
+  options: DashboardOptions = {},
+): Required<Pick<RoleExtension, 'attach'>> {
+  return {
+    async attach(running: RunningNode, logger: Logger) {
+      const server = new DashboardServer(running, logger, options);
+      logger.info('dashboard', { url: server.url, lab: options.lab ?? running.config.lab });
+      return { close: () => server.close() };
+    },
+  };
+}

@@ -1,0 +1,268 @@
+/* global window, document, WebSocket, fetch, location, setTimeout */
+// The live dashboard: one WebSocket to the central serving the page (/dashboard/ws), a full view
+// on connect, then an update every poll; everything is redrawn from the state kept here.
+(function () {
+  'use strict';
+  const R = window.EvRender;
+  const POWER_SAMPLES_MAX = 1200;
+  const EVENTS_MAX = 400;
+  const WINDOW_MS = 10 * 60 * 1000;
+  let machines = null;
+  let view = null;
+  let labKey = '';
+
+  const $ = (id) => document.getElementById(id);
+
+  function connect() {
+    const socket = new WebSocket(
+      (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/dashboard/ws',
+    );
+    socket.onopen = () => setConnection(true);
+    socket.onclose = () => {
+      setConnection(false);
+      // The central may have been killed from this very page: try again, it may come back.
+      setTimeout(connect, 1000);
+    };
+    socket.onmessage = (message) => {
+      const data = JSON.parse(message.data);
+      if (data.type === 'snapshot') {
+        machines = data.machines;
+        view = data.view;
+      } else if (data.type === 'update' && view !== null) {
+        merge(data.view);
+      }
+      render();
+    };
+  }
+
+  function setConnection(on) {
+    const el = $('connection');
+    el.textContent = on ? 'live' : 'offline — reconnecting';
+    el.className = 'connection ' + (on ? 'on' : 'off');
+  }
+
+  function merge(update) {
+    const power = view.power;
+    for (const id of Object.keys(update.power)) {
+      const list = (power[id] = (power[id] || []).concat(update.power[id]));
+      if (list.length > POWER_SAMPLES_MAX) list.splice(0, list.length - POWER_SAMPLES_MAX);
+    }
+    const events = view.events.concat(update.events);
+    if (events.length > EVENTS_MAX) events.splice(0, events.length - EVENTS_MAX);
+    view = Object.assign({}, update, { power, events });
+  }
+
+  // During a partition a cut-off leader may still call itself leader: the highest ballot wins.
+  function leaderOf(nodes) {
+    const leaders = nodes
+      .filter((n) => n.up && n.status && n.status.paxos.proposerState === 'leader')
+      .sort((a, b) => b.status.paxos.ballot.round - a.status.paxos.ballot.round);
+    return leaders.length > 0 ? leaders[0].id : null;
+  }
+
+  function render() {
+    const nodes = view.nodes;
+    const leaderId = leaderOf(nodes);
+    const leader = nodes.find((n) => n.id === leaderId);
+    const up = nodes.filter((n) => n.up).length;
+    $('summary').innerHTML =
+      'leader <b id="leader-id">' +
+      R.esc(leaderId || 'none') +
+      '</b>' +
+      (leader
+        ? ' · ballot <b>' +
+          R.esc(R.ballotText(leader.status.paxos.ballot)) +
+          '</b> · applied <b>' +
+          leader.status.paxos.appliedThrough +
+          '</b>'
+        : '') +
+      ' · <b>' +
+      up +
+      '/' +
+      nodes.length +
+      '</b> nodes up · site limit <b>' +
+      (view.siteLimitW / 1000).toFixed(1) +
+      ' kW</b> · this page: ' +
+      R.esc(view.selfId) +
+      (view.lab.enabled ? ' · <b>lab mode</b>' : '');
+    $('topology').innerHTML = R.topology(nodes, leaderId);
+    renderLab(nodes, leaderId);
+    renderSlots(nodes);
+    $('timeline').innerHTML = R.timeline(view.events);
+    const marks = view.events
+      .filter((e) => e.kind === 'leader')
+      .map((e) => ({ atMs: e.atMs, label: e.text }));
+    $('power-chart').innerHTML = R.powerChart(view.power, view.siteLimitW, {
+      windowMs: WINDOW_MS,
+      width: 1300,
+      marks,
+    });
+    renderChargePoints(nodes);
+  }
+
+  function renderSlots(nodes) {
+    const acceptors = nodes.filter((n) => n.role === 'charge-point').map((n) => n.id);
+    let rows = '';
+    if (view.inFlight) {
+      rows +=
+        '<tr class="inflight"><td>' +
+        view.inFlight.from +
+        '…' +
+        (view.inFlight.from + view.inFlight.count - 1) +
+        '</td><td colspan="3" class="pending">' +
+        view.inFlight.count +
+        ' slot(s) in flight at the leader: Phase 2 waiting for a quorum</td><td class="pending">no</td></tr>';
+    }
+    for (const slot of view.slots) {
+      const chips = acceptors
+        .map((id) => {
+          if (slot.acceptedBy === null) return '';
+          const yes = slot.acceptedBy.includes(id);
+          return '<span class="acc' + (yes ? '' : ' no') + '">' + R.esc(id) + '</span>';
+        })
+        .join('');
+      rows +=
+        '<tr data-slot="' +
+        slot.slot +
+        '"><td>' +
+        slot.slot +
+        '</td><td>' +
+        R.esc(R.ballotText(slot.ballot)) +
+        '</td><td class="types">' +
+        R.esc(slot.types.join(', ') || '…') +
+        '</td><td>' +
+        (slot.acceptedBy === null
+          ? '<span class="acc no" title="decided while another central led">not led here</span>'
+          : chips) +
+        '</td><td>' +
+        (slot.decided ? '<span class="tick">decided</span>' : 'no') +
+        (slot.applied ? '' : ' <span class="pending">(not applied)</span>') +
+        '</td></tr>';
+    }
+    $('slots').innerHTML =
+      '<table><thead><tr><th>slot</th><th>ballot</th><th>commands</th><th>accepted by (phase-2 quorum)</th><th>state</th></tr></thead><tbody>' +
+      (rows || '<tr><td colspan="5">no slot applied yet</td></tr>') +
+      '</tbody></table>';
+  }
+
+  function renderChargePoints(nodes) {
+    const html = nodes
+      .filter((n) => n.role === 'charge-point')
+      .map((n) => {
+        const evse = n.evse;
+        const head =
+          '<h3>' +
+          R.esc(n.id) +
+          '<span>' +
+          (!n.up
+            ? 'down'
+            : evse
+              ? (evse.evId ? 'EV ' + R.esc(evse.evId) : 'no EV') +
+                ' · ' +
+                (evse.powerW / 1000).toFixed(1) +
+                ' kW' +
+                (evse.evId && evse.mode ? ' · ' + R.esc(evse.mode) : '')
+              : 'no EVSE reading') +
+          '</span></h3>';
+        return (
+          '<div class="cp' +
+          (n.up ? '' : ' down') +
+          '" data-cp="' +
+          R.esc(n.id) +
+          '">' +
+          head +
+          '<div class="machine-label">EVSE</div>' +
+          R.stateDiagram(machines.evse, evse ? evse.evseState : '') +
+          '<div class="machine-label">EV (last known, as the EVSE sees it)</div>' +
+          R.stateDiagram(machines.ev, evse ? evse.evState : '') +
+          '</div>'
+        );
+      })
+      .join('');
+    $('charge-points').innerHTML = html;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Lab mode: the same fault API as the CLI, through this central's dashboard backend.
+
+  function renderLab(nodes, leaderId) {
+    const lab = $('lab');
+    lab.hidden = !view.lab.enabled;
+    if (!view.lab.enabled) return;
+    const key = nodes.map((n) => n.id + (n.up ? '+' : '-')).join(',') + view.lab.restart;
+    if (key !== labKey) {
+      labKey = key;
+      $('lab-nodes').innerHTML = nodes
+        .map(
+          (n) =>
+            '<span class="lab-node">' +
+            R.esc(n.id) +
+            ' <button class="danger" data-action="kill" data-node="' +
+            R.esc(n.id) +
+            '"' +
+            (n.up ? '' : ' disabled') +
+            '>kill</button> <button data-action="restart" data-node="' +
+            R.esc(n.id) +
+            '"' +
+            (view.lab.restart && n.id !== view.selfId ? '' : ' disabled') +
+            '>restart</button></span>',
+        )
+        .join('');
+    }
+    const spec = $('partition-spec');
+    if (!spec.value && leaderId) {
+      const others = nodes.filter((n) => n.id !== leaderId).map((n) => n.id);
+      spec.placeholder = leaderId + ' | ' + others.join(',');
+    }
+  }
+
+  async function lab(action, body) {
+    $('lab-result').textContent = action + '…';
+    try {
+      const answer = await fetch('/dashboard/api/lab/' + action, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(body || {}),
+      });
+      const result = await answer.json();
+      $('lab-result').textContent =
+        (answer.ok ? 'done: ' : 'refused: ') + (result.reason || JSON.stringify(result));
+    } catch (error) {
+      $('lab-result').textContent = action + ' failed: ' + error;
+    }
+  }
+
+  function parseSides(text) {
+    return text
+      .split('|')
+      .map((side) =>
+        side
+          .split(',')
+          .map((id) => id.trim())
+          .filter((id) => id !== ''),
+      )
+      .filter((side) => side.length > 0);
+  }
+
+  document.addEventListener('click', (event) => {
+    const button = event.target.closest('button[data-action]');
+    if (!button || view === null) return;
+    const action = button.dataset.action;
+    if (action === 'kill' || action === 'restart') {
+      lab(action, { node: button.dataset.node });
+    } else if (action === 'isolate-leader') {
+      const leaderId = leaderOf(view.nodes);
+      if (!leaderId) return;
+      lab('partition', {
+        sides: [[leaderId], view.nodes.filter((n) => n.id !== leaderId).map((n) => n.id)],
+      });
+    } else if (action === 'partition') {
+      const spec = $('partition-spec');
+      lab('partition', { sides: parseSides(spec.value || spec.placeholder) });
+    } else if (action === 'heal') {
+      lab('heal');
+    }
+  });
+
+  connect();
+})();
