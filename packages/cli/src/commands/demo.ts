@@ -89,7 +89,9 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       });
       const leader = await cluster.waitForLeader();
       console.log(formatStatusTable(await cluster.status()));
-      console.log(`\nLive dashboard: ${cluster.url(leader.leaderId)}/dashboard   (API: /status, /log, /metrics)`);
+      console.log(
+        `\nLive dashboard: ${cluster.url(leader.leaderId)}/dashboard   (API: /status, /log, /metrics)`,
+      );
 
       section(`Running the scenario at ${args.speed}× (minute:second of scenario time)`);
       const logs = path.join(dir, 'logs');
