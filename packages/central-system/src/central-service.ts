@@ -143,6 +143,12 @@ export class CentralService {
     // Backstop to the events: a non-leader must hold no station connection.
     this.leadershipTimer = setInterval(() => {
       if (!this.node.isLeader && this.server.connectedIds().length > 0) void this.stepDown('check');
+      // Leases are renewed while the station's OCPP connection to the leader is open, at the
+      // lease's own pace (maybeRenewLease rate-limits to leaseMs / RENEWALS_PER_LEASE), not only
+      // when a Heartbeat arrives: a short lease must not lapse between two heartbeats.
+      if (this.node.isLeader) {
+        for (const chargePointId of this.server.connectedIds()) this.maybeRenewLease(chargePointId);
+      }
     }, LEADERSHIP_CHECK_MS);
     return port;
   }

@@ -56,7 +56,9 @@ describe('site end to end (real processes, high speed)', function () {
   const clusters = useClusters();
 
   it("site: the seed's default scenario visits the EV and EVSE states in order and ends with every EV not_connected", async () => {
-    const cluster = await clusters.up('site-default', { unsafeNoFsync: true });
+    // Leases are protocol time (real ms) while the scenario runs 30x: a short lease lets the
+    // re-allocation a new EV needs (make-before-break, one lease) happen within scenario minutes.
+    const cluster = await clusters.up('site-default', { unsafeNoFsync: true, leaseMs: 3_000 });
     expect(await runEmulator(cluster, 30)).to.equal(0);
     for (const evId of ['EV1', 'EV2', 'EV3']) {
       expect(evStates(cluster, evId), evId).to.deep.equal([
@@ -90,7 +92,7 @@ describe('site end to end (real processes, high speed)', function () {
   });
 
   it('site: kill -9 of the leader central at minute 5: charging goes on under the standby, with profiles', async () => {
-    const cluster = await clusters.up('site-failover', { unsafeNoFsync: true });
+    const cluster = await clusters.up('site-failover', { unsafeNoFsync: true, leaseMs: 3_000 });
     const { leaderId } = await cluster.waitForLeader();
     const standby = leaderId === 'central-a' ? 'central-b' : 'central-a';
     const code = await runEmulator(cluster, 30, {

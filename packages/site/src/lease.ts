@@ -1,57 +1,70 @@
 /**
- * Leases and fail-safe power: what a charge point may draw when it can no longer hear the leader
- * or a quorum, and why the site limit still holds.
+ * Leases, grants and fail-safe power: what a charge point may draw, and why the site limit holds
+ * whatever prefix of the decided log each charge point's replica holds.
  *
- * DESIGN.md, "The replicated site state": "A session's allocation is valid for a lease; a charge
- * point that cannot renew it (cut off from the leader or a quorum) drops to its fail-safe power
- * (site limit / number of charge points) and its EV goes to `charging_without_profile`; the leader
- * gives a lost charge point's share to others only after that lease has expired." And the headline
- * property (DESIGN.md, property 6): "the power drawn by all charge points together never exceeds
- * the limit."
+ * DESIGN.md, "The replicated site state": a session's allocation is valid for a lease; a charge
+ * point that cannot renew it drops to its fail-safe power (site limit / number of charge points);
+ * "the leader gives a lost charge point's share to others only after that lease has expired".
+ * DESIGN.md property 6: "the power drawn by all charge points together never exceeds the limit."
  *
- * Notation: L = leaseMs, s = clockSkewMsMax, fs = failSafePowerW(state) = floor(limit / chargePointsMax),
- * E = a lease's expiresAtMs (proposer time), share(k) = what computeSchedule gives charge point k's
- * sessions when k is counted as leased (`assumeLeased: k`).
+ * Model. The log decides states S_0, S_1, … (S_n at time t_n). Charge point k's replica is a prefix
+ * S_p, p only growing: k may stop learning anywhere and catch up later. k draws
+ * powerLimitAt(S_p, k, its clock); clocks are within s of real time. L = leaseMs, s = clockSkewMsMax,
+ * fs = floor(limit / chargePointsMax). An epoch of k is the log from one RenewLease of k to the next.
  *
- * The rules:
- * - R1 (scheduler.ts, accounting): at time t, k is counted at share(k) if its lease is live and
- *   confirmed, else at fs. At most chargePointsMax charge points are registered, so the fs reserve
- *   is at most limit, the budget is never negative, and the counted sum is at most the limit for
- *   every state and every t (the property test checks it on random histories).
- * - R2 (reducer, RenewLease): a live lease is extended only by a renewal naming its expiry, i.e. by a
- *   charge point that holds it. So a charge point is at most one renewal behind its own lease, and
- *   that unknown renewal was stamped before the expiry E it does know: it ends before E + L.
- * - R3 (reducer, RenewLease): a renewal of no lease or an expired lease grants an unconfirmed lease;
- *   k is counted at fs until a renewal naming it confirms it (k may still be at fs until it learns).
- * - R4 (powerLimitAt, on k's own replica and clock): before E − s, k draws share(k) (at most fs if the
- *   lease is unconfirmed); from E − s to E + L + s (the hold-down) it draws min(fs, share(k)); after
- *   that, or with no lease, it draws fs.
+ * Rules.
+ * - R1 (reducer) Recorded grants: every accepted command records every session's grant
+ *   (SessionState.allocatedW). What k draws on S_p is a number written in S_p, never a share
+ *   recomputed at k's clock, so the log knows every value any replica may be drawing.
+ * - R2 (reducer, RenewLease) Proof: k names the expiry of the lease on its own replica; a live lease
+ *   is extended only if the name matches, and the new lease is confirmed and keeps the named expiry H
+ *   (previousExpiresAtMs). So k's replica holds that lease or a later one. (Two leases granted in the
+ *   same ms end together; a renewal naming that expiry proves no more than the one before it.)
+ * - R3 (reducer) A renewal of no lease or of an expired one grants an unconfirmed lease: no proof.
+ * - R4 (powerLimitAt, on k's replica and clock), lease expiry E: before E − s its grant (`leased`;
+ *   on an unconfirmed lease at most fs, `probation`); until E + L + s, min(fs, that) (`hold-down`);
+ *   then fs. But nothing beyond its grant before G + s (`pending`), where G is one lease after it
+ *   registered and, on an unconfirmed lease, one lease after the lease that one replaced ended.
+ * - R5 (state DrawBounds; scheduler mayDrawW, planAllocations) Make-before-break: per charge point
+ *   the state keeps, for its current and its previous epoch, the highest leased-phase and hold-down
+ *   draw of any state in it, and F = failSafeFromMs, the earliest time any replica it may hold can
+ *   be at fs (registration + L; on a confirmed renewal naming lease X, E_X + L, or X's G if X was
+ *   unconfirmed). mayDrawW(S_n, k, τ) is the maximum of: an epoch's leased bound before its expiry,
+ *   its hold bound for L after, and fs from F. A command at t records grants only for charge points
+ *   with a live lease, each at most its target (scheduler.ts; fs on probation), and above the least
+ *   it may draw throughout [t, t + L) only while at every τ in that window
+ *   Σ_k max(grant_k, mayDrawW(k, τ)) ≤ limit. So a lowered grant frees budget only once the epoch
+ *   holding the higher value has run out, and an increase comes only out of what is free then.
  *
- * The argument: at any moment, k draws no more than the others count it at.
- * - If they count k as leased, k's lease c is live and confirmed. k holds c, or c − 1 (R2). Either way
- *   k is leased, in probation or in hold-down, drawing at most share(k) — the number the others
- *   compute for it, since their state differs from k's replica only in k's own lease. k cannot be at
- *   fs: holding c − 1, its fs phase starts at E(c−1) + L + s, after E(c) because c was stamped before
- *   E(c−1) (R2); holding c, it starts after E(c) + L.
- * - If they count k at fs (no lease, expired, or unconfirmed), k draws at most fs in every phase but
- *   the leased one, and it is not in the leased one: that phase ends at E − s on k's clock, before E
- *   on the proposer's; and an unconfirmed lease c was granted after E(c−1) had passed (R3).
- * So the sum of what all charge points draw is at most the counted sum, which R1 keeps within the
- * limit. The leader re-uses a lost charge point's share only when the lease has expired (R1), while
- * the lost charge point has already stopped using it (R4): the order DESIGN.md asks for.
+ * The argument.
+ * (a) k draws at most mayDrawW(S_n, k, τ) at real time τ ≥ t_n. By R2 its replica is in the current
+ *     or the previous epoch (after an unconfirmed renewal, R3, older epochs have no leased phase left,
+ *     and the hold bounds still running are folded into "previous"). In an epoch ending E its leased
+ *     phase ends before E − s on its clock, so before E, drawing that epoch's recorded grants (R1),
+ *     which the bounds hold; its hold-down draws at most the hold bound, and from E + L ≥ F it is
+ *     counted at fs anyway; it reaches fs itself only from G ≥ F (R4).
+ * (b) Σ_k mayDrawW(S_n, k, τ) ≤ limit. A grant recorded at t is drawn only on replicas whose lease
+ *     ends by t + L, and the plan at t checked every τ in [t, t + L) against everyone's mayDrawW,
+ *     which only falls with time except at F, one of the times checked; F never moves earlier, and a
+ *     charge point registered later has F beyond every earlier window. After t + L no grant of S_n is
+ *     in a leased phase: what remains is hold-downs and fs, at most fs each for at most
+ *     chargePointsMax charge points.
+ * So the sum drawn stays within the limit, whatever each replica has learned
+ * (test/prefix-replicas.test.ts checks exactly this on random histories).
  *
- * Assumptions, stated so they can be checked: (A1) clocks differ by at most s; (A2) apart from its
- * own latest renewal, a charge point's replica holds the commands that change its share (a
- * charge point that lags further is cut off from the log and runs out its lease; closing this gap
- * fully needs "decreases before increases" — each change that lowers someone's share taking effect
- * one lease after it is decided — not built yet); (A3) lowering the site limit is honoured by a
- * cut-off charge point only once it learns it; (A4) the charge point's controller applies
- * powerLimitAt often compared with L. The schedule changes with time only at lease boundaries
- * (urgency is measured from when needs were stated), so replicas evaluating at slightly different
- * clocks agree except within s of a boundary.
+ * The price, by design: an increase waits for the decreases that pay for it. A new EV starts below
+ * its fair share and reaches it about one lease later (two renewal rounds); a charge point that just
+ * confirmed a lease after probation, or just registered, may hold fs in reserve for its first lease.
+ *
+ * Assumptions: (A1) clocks differ by at most s; (A2) charge points renew well within L (else they
+ * are counted at fs and get at most fs); (A3) lowering the limit: drawn power is within the new limit
+ * 2L + 2s after it is decided, except that a charge point on fail-safe power keeps the fs of the limit
+ * its replica knows until it learns the new one (it cannot know better); (A4) the charge point
+ * applies powerLimitAt often compared with L.
  */
 import type { SiteState } from './state';
-import { computeSchedule, failSafePowerW } from './scheduler';
+import { failSafePowerW, pendingUntilMs } from './scheduler';
+import { sortedKeys } from './state';
 
 export type PowerLimitMode =
   /** Live, confirmed lease: the scheduled share. */
@@ -62,6 +75,11 @@ export type PowerLimitMode =
   | 'hold-down'
   /** No lease, or the hold-down is over: fs (OCPP K15.FR.15: the station charges on its own limits). */
   | 'fail-safe'
+  /**
+   * Not leased, and not yet allowed fail-safe power (R4): registered less than a lease ago, or on a
+   * fresh lease whose predecessor's hold-down is not over. Nothing, or that hold-down's power.
+   */
+  | 'pending'
   /** Not a registered charge point: it may draw nothing. */
   | 'unregistered';
 
@@ -92,6 +110,11 @@ function splitCap(
   if (shareTotalW > 0) {
     return shares.map((s) => ({ ...s, powerW: Math.floor((s.powerW * capW) / shareTotalW) }));
   }
+  return splitEqually(shares, capW);
+}
+
+/** capW split equally over the sessions, integer watts. */
+function splitEqually(shares: readonly SessionPowerLimit[], capW: number): SessionPowerLimit[] {
   const each = shares.length === 0 ? 0 : Math.floor(capW / shares.length);
   return shares.map((s) => ({ ...s, powerW: each }));
 }
@@ -99,7 +122,7 @@ function splitCap(
 /**
  * What charge point `chargePointId` may draw at `nowMs` on its own clock, computed on its own
  * replica `state` (rule R4 above). Pure; the charge point calls it on every tick and renegotiates
- * with the EV (OCPP K16) when the result changes.
+ * with the EV (OCPP K16) when the result changes. Its leased power is the grant the log recorded.
  */
 export function powerLimitAt(state: SiteState, chargePointId: string, nowMs: number): PowerLimit {
   const chargePoint = state.chargePoints[chargePointId];
@@ -107,43 +130,78 @@ export function powerLimitAt(state: SiteState, chargePointId: string, nowMs: num
     return { chargePointId, mode: 'unregistered', powerW: 0, sessions: [], nextChangeAtMs: null };
   }
   const failSafeW = failSafePowerW(state);
-  const schedule = computeSchedule(state, nowMs, { assumeLeased: chargePointId });
-  const shares: SessionPowerLimit[] = schedule.allocations
-    .filter((a) => a.chargePointId === chargePointId)
-    .map((a) => ({ transactionId: a.transactionId, connectorId: a.connectorId, powerW: a.powerW }));
-  const shareW = shares.reduce((sum, s) => sum + s.powerW, 0);
-
+  const shares: SessionPowerLimit[] = [];
+  for (const transactionId of sortedKeys(state.sessions)) {
+    const session = state.sessions[transactionId];
+    if (session?.chargePointId !== chargePointId) continue;
+    shares.push({ transactionId, connectorId: session.connectorId, powerW: session.allocatedW });
+  }
   const lease = chargePoint.lease;
+  const confirmed = lease?.confirmed === true;
+  const grantW = shares.reduce((sum, s) => sum + s.powerW, 0);
+  // The leased-phase draw: the recorded grant, or fs on probation (R4), once it may.
+  const leasedW = confirmed ? grantW : failSafeW;
+  const leasedSessions = confirmed ? shares : splitEqually(shares, failSafeW);
+
   const skewMs = state.config.clockSkewMsMax;
+  const pendingUntil = pendingUntilMs(state, chargePoint) + skewMs;
+  // Waiting for fail-safe power: nothing, or on a fresh lease what the hold-down of the lease it
+  // replaced allowed (the previous epoch's bound; grants counted it there).
+  const waitingW =
+    lease !== null && !confirmed ? Math.min(failSafeW, chargePoint.bounds.previousHoldW) : 0;
+  const pending = (next: number | null): PowerLimit | null =>
+    nowMs < pendingUntil
+      ? {
+          chargePointId,
+          mode: 'pending',
+          powerW: waitingW,
+          sessions: splitEqually(shares, waitingW),
+          nextChangeAtMs: next === null ? pendingUntil : Math.min(next, pendingUntil),
+        }
+      : null;
+
   if (lease !== null && nowMs < lease.expiresAtMs - skewMs) {
-    const capW = lease.confirmed ? shareW : Math.min(shareW, failSafeW);
+    if (!confirmed && nowMs < pendingUntil) {
+      // Probation before it may draw fs: its grant (at most fs), or what it waits with.
+      const capW = Math.max(grantW, waitingW);
+      return {
+        chargePointId,
+        mode: capW > 0 ? 'probation' : 'pending',
+        powerW: capW,
+        sessions: grantW >= waitingW ? shares : splitEqually(shares, waitingW),
+        nextChangeAtMs: Math.min(lease.expiresAtMs - skewMs, pendingUntil),
+      };
+    }
     return {
       chargePointId,
-      mode: lease.confirmed ? 'leased' : 'probation',
-      powerW: capW,
-      sessions: splitCap(shares, shareW, capW),
+      mode: confirmed ? 'leased' : 'probation',
+      powerW: leasedW,
+      sessions: leasedSessions,
       nextChangeAtMs: lease.expiresAtMs - skewMs,
     };
   }
   if (lease !== null && nowMs < lease.expiresAtMs + state.config.leaseMs + skewMs) {
-    const capW = Math.min(shareW, failSafeW);
+    const holdUntil = lease.expiresAtMs + state.config.leaseMs + skewMs;
+    // min(fs, grant) is no more than the grant; only fs itself waits out the pending phase.
+    const waiting = confirmed ? null : pending(holdUntil);
+    if (waiting !== null) return waiting;
+    const capW = Math.min(failSafeW, leasedW);
     return {
       chargePointId,
       mode: 'hold-down',
       powerW: capW,
-      sessions: splitCap(shares, shareW, capW),
-      nextChangeAtMs: lease.expiresAtMs + state.config.leaseMs + skewMs,
+      sessions: splitCap(leasedSessions, leasedW, capW),
+      nextChangeAtMs: holdUntil,
     };
   }
+  const waiting = pending(null);
+  if (waiting !== null) return waiting;
   return {
     chargePointId,
     mode: 'fail-safe',
     powerW: failSafeW,
-    // The replica's share no longer binds it: fs is split equally over the sessions it knows.
-    sessions: shares.map((s) => ({
-      ...s,
-      powerW: Math.floor(failSafeW / shares.length),
-    })),
+    // The replica's grant no longer binds it: fs is split equally over the sessions it knows.
+    sessions: splitEqually(shares, failSafeW),
     nextChangeAtMs: null,
   };
 }

@@ -11,6 +11,7 @@ import {
   POWER_W_MAX,
   SITE_LIMIT_W_MAX,
 } from './constants';
+import { holdDownDrawW, leasedDrawW, pendingUntilMs, planAllocations } from './scheduler';
 import type { ChargePointState, LeaseState, SiteState } from './state';
 import { cloneSiteState, sortedKeys } from './state';
 
@@ -160,8 +161,92 @@ function accept(draft: SiteState, result: SiteAcceptance): SiteTransition {
  * Applies one command. `state` is never mutated. Rejections return `state` itself.
  * The command's time is clamped to the replicated clock: a proposer whose clock is behind its
  * predecessor's cannot make time run backwards (leases and reservations depend on it).
+ * Every accepted command then records the grants (lease.ts, R5): the renewing charge point starts a
+ * new lease epoch, the plan is computed at the command's time, and each charge point's epoch bounds
+ * take in what it may now draw.
  */
 export function applySiteCommand(state: SiteState, command: SiteCommand): SiteTransition {
+  const before =
+    command.type === 'RenewLease' ? state.chargePoints[command.chargePointId] : undefined;
+  const transition = applyCommand(state, command);
+  if (!transition.result.ok) return transition;
+  const draft = transition.state;
+  const t = draft.clockMs;
+  const config = draft.config;
+  if (command.type === 'RenewLease') {
+    const renewed = draft.chargePoints[command.chargePointId];
+    const lease = renewed?.lease ?? null;
+    if (renewed !== undefined && lease !== null) {
+      const bounds = renewed.bounds;
+      // R2: a confirmed renewal proves the replica holds the named lease, so the epochs before it
+      // no longer matter. An unconfirmed one proves nothing: fold them together.
+      // Two leases granted at the same ms end together: naming that expiry does not say which one
+      // the replica holds, so such a renewal proves no more than the one before it did.
+      const replaced = before?.lease ?? null;
+      const ambiguous = replaced !== null && replaced.previousExpiresAtMs === replaced.expiresAtMs;
+      renewed.bounds =
+        lease.confirmed && ambiguous
+          ? {
+              drawW: 0,
+              holdW: 0,
+              previousDrawW: Math.max(bounds.drawW, bounds.previousDrawW),
+              previousHoldW: Math.max(bounds.holdW, bounds.previousHoldW),
+              failSafeFromMs: bounds.failSafeFromMs,
+            }
+          : lease.confirmed && lease.previousExpiresAtMs !== null
+            ? {
+                drawW: 0,
+                holdW: 0,
+                previousDrawW: bounds.drawW,
+                previousHoldW: bounds.holdW,
+                // A replica holding the named lease X reaches fs one lease after X ends, or, if X
+                // was unconfirmed, when X's probation may (pendingUntilMs).
+                failSafeFromMs: Math.max(
+                  bounds.failSafeFromMs,
+                  before === undefined || before.lease?.confirmed === true
+                    ? lease.previousExpiresAtMs + config.leaseMs
+                    : pendingUntilMs(state, before),
+                ),
+              }
+            : {
+                drawW: 0,
+                holdW: 0,
+                // The replaced lease X had expired: no leased phase is left, only hold-downs, which
+                // only a confirmed X had below fs (an unconfirmed one's are covered from
+                // failSafeFromMs): X's, and its predecessor's while it lasts.
+                previousDrawW: 0,
+                previousHoldW: replacedHoldW(before, t, config.leaseMs),
+                failSafeFromMs: bounds.failSafeFromMs,
+              };
+    }
+  }
+  for (const [transactionId, planned] of planAllocations(draft, t)) {
+    const session = draft.sessions[transactionId];
+    if (session === undefined) continue;
+    session.allocatedW = planned.powerW;
+    session.allocationStatus = planned.status;
+  }
+  for (const chargePointId of sortedKeys(draft.chargePoints)) {
+    const chargePoint = draft.chargePoints[chargePointId];
+    if (chargePoint === undefined) continue;
+    const bounds = chargePoint.bounds;
+    bounds.drawW = Math.max(bounds.drawW, leasedDrawW(draft, chargePointId));
+    bounds.holdW = Math.max(bounds.holdW, holdDownDrawW(draft, chargePointId));
+  }
+  return transition;
+}
+
+/** On an unconfirmed renewal at t: the hold-down bound still live from the lease it replaces. */
+function replacedHoldW(replaced: ChargePointState | undefined, t: number, leaseMs: number): number {
+  const lease = replaced?.lease ?? null;
+  if (replaced === undefined || lease === null || !lease.confirmed) return 0;
+  const earlier = lease.previousExpiresAtMs;
+  const earlierHoldW =
+    earlier !== null && t < earlier + leaseMs ? replaced.bounds.previousHoldW : 0;
+  return Math.max(replaced.bounds.holdW, earlierHoldW);
+}
+
+function applyCommand(state: SiteState, command: SiteCommand): SiteTransition {
   const t = Math.max(state.clockMs, command.atMs);
   const config = state.config;
   switch (command.type) {
@@ -202,6 +287,13 @@ export function applySiteCommand(state: SiteState, command: SiteCommand): SiteTr
         faultedConnectorIds: [],
         lease: null,
         registeredAtMs: t,
+        bounds: {
+          drawW: 0,
+          holdW: 0,
+          previousDrawW: 0,
+          previousHoldW: 0,
+          failSafeFromMs: t + config.leaseMs,
+        },
       };
       return accept(draft, { ok: true, type: command.type });
     }
@@ -324,6 +416,8 @@ export function applySiteCommand(state: SiteState, command: SiteCommand): SiteTr
         reservationId: reservation?.reservationId ?? null,
         needs: null,
         chargingProfileId,
+        allocatedW: 0,
+        allocationStatus: 'fail-safe',
       };
       return accept(draft, {
         ok: true,
@@ -523,7 +617,11 @@ export function applySiteCommand(state: SiteState, command: SiteCommand): SiteTr
         );
       }
       // lease.ts, rule R3: a fresh lease (none, or expired) starts unconfirmed.
-      const lease: LeaseState = { expiresAtMs: t + config.leaseMs, confirmed: live };
+      const lease: LeaseState = {
+        expiresAtMs: t + config.leaseMs,
+        confirmed: live,
+        previousExpiresAtMs: current?.expiresAtMs ?? null,
+      };
       const draft = begin(state, t);
       const target = draft.chargePoints[command.chargePointId];
       if (target !== undefined) target.lease = lease;

@@ -2,11 +2,18 @@
  * The scheduler: a pure function of the replicated state and a time. Every replica that evaluates
  * it on the same state at the same time gets the same allocation, to the watt.
  *
- * Rule (in this order):
- * 1. Power is counted against the site limit per charge point. A charge point whose lease is live
- *    and confirmed is counted at what its sessions are allocated; every other registered charge
- *    point (no lease, lease expired, or lease still unconfirmed) is counted at its fail-safe power,
- *    because that is what it may be drawing (lease.ts). The rest is the budget shared below.
+ * Two layers (lease.ts has the argument):
+ * - The *target* (fair share), rules 1–4 below, computed afresh at the time of every decided command.
+ * - The *grant*, make-before-break (lease.ts, R5): what a charge point may draw can rise towards its
+ *   target only out of budget that is free even counting every value any replica of every other
+ *   charge point may still be drawing. A lowered grant frees budget only when the lease epoch that
+ *   granted the higher value can no longer be drawn. The reducer records the grant in the state
+ *   (`SessionState.allocatedW`), so a replica never recomputes someone's power at its own clock.
+ *
+ * Target rule (in this order):
+ * 1. Power is counted against the site limit per charge point. A charge point in mode `leased` is
+ *    counted at what its sessions are allocated; every other registered charge point is counted at
+ *    its fail-safe power, because that is what it may be drawing (lease.ts). The rest is the budget.
  * 2. Minimums first: sessions in order of urgency (most urgent first, ties by transactionId) get
  *    their EV's minimum power while the budget and their charge point's maximum allow. A session
  *    that cannot get its minimum gets nothing (an EV cannot charge below it) and is reported.
@@ -15,20 +22,29 @@
  *    charge point's maximum (water-filling: what a capped session cannot take goes to the others).
  *    Sessions that stated no needs, or need no more energy, share what is left after that equally.
  * 4. Watts are integers, rounded down, so rounding never pushes the total over the limit.
+ * Grant rule (lease.ts, R5): a charge point with a live lease gets min(target, the least it may
+ * draw throughout the grant's life) plus a common fraction of the rest of its target, as large as
+ * the limit allows at every moment of that life; its sessions get their targets scaled to the grant
+ * (a session scaled below its minimum gets 0 and is reported below minimum until the next command).
+ * A charge point on probation is counted at fail-safe power and its target is what its sessions
+ * would take of that.
  */
 import { URGENCY_HORIZON_MS_MIN } from './constants';
-import type { ChargePointState, SiteState } from './state';
+import type { ChargePointState, SessionState, SiteState } from './state';
 import { sortedKeys } from './state';
 
 /** How a charge point is counted against the site limit at a given time. */
 export type ChargePointMode =
-  /** Live, confirmed lease: counted at its sessions' allocation. */
+  /** Live, confirmed lease, before the lease it proved it holds ends: counted at its grants. */
   | 'leased'
-  /** Live lease granted after none or an expired one: counted at fail-safe power until confirmed. */
+  /**
+   * Live lease not (or no longer) proven held: unconfirmed, or the lease its renewal named has
+   * ended. Counted at fail-safe power; granted at most that.
+   */
   | 'probation'
-  /** Its lease has ended: counted at fail-safe power. */
+  /** Its lease has ended: counted at fail-safe power (or its hold-down while it may not rise). */
   | 'lease-expired'
-  /** Never held a lease: counted at fail-safe power. */
+  /** Never held a lease: counted at fail-safe power (nothing while newly registered). */
   | 'no-lease';
 
 export type SessionStatus =
@@ -36,7 +52,7 @@ export type SessionStatus =
   | 'scheduled'
   /** Its minimum did not fit: allocated 0 W. */
   | 'below-minimum'
-  /** On a charge point not in mode `leased`: allocated 0 W here; it runs on fail-safe power. */
+  /** On a charge point without a live lease: allocated 0 W here; it runs on fail-safe power. */
   | 'fail-safe';
 
 export interface SessionAllocation {
@@ -57,9 +73,9 @@ export interface SessionAllocation {
 export interface ChargePointAllocation {
   readonly chargePointId: string;
   readonly mode: ChargePointMode;
-  /** Sum of its sessions' allocations, W (0 unless mode is `leased`). */
+  /** Sum of its sessions' recorded grants, W (0 without a live lease). */
   readonly allocatedW: number;
-  /** What it is counted at against the site limit, W. */
+  /** The most it may be drawing now on any replica it may hold (mayDrawW), W. */
   readonly reservedW: number;
 }
 
@@ -69,9 +85,15 @@ export interface SiteSchedule {
   readonly siteLimitW: number;
   /** siteLimitW / chargePointsMax, rounded down, W. */
   readonly failSafePowerW: number;
-  /** The budget shared among sessions of leased charge points, W. */
+  /**
+   * The budget for sessions of leased charge points: the limit less what every other charge point
+   * is counted at (at least fail-safe power each), W.
+   */
   readonly budgetW: number;
-  /** Sum of reservedW over all charge points, W. Invariant: <= siteLimitW. */
+  /**
+   * Sum of reservedW over all charge points, W. At most siteLimitW, except for a while after the
+   * limit was lowered (lease.ts, A3).
+   */
   readonly reservedW: number;
   /** One per session, ordered by transactionId. */
   readonly allocations: readonly SessionAllocation[];
@@ -83,8 +105,8 @@ export interface SiteSchedule {
 
 export interface ScheduleOptions {
   /**
-   * Count this charge point as if its lease were live and confirmed. A charge point uses it to
-   * compute the share the others count it at (lease.ts); the central system never needs it.
+   * Deprecated, ignored: allocations are recorded by the reducer (lease.ts, R1), so no charge point
+   * computes its share as if leased any more. Kept so existing callers still compile.
    */
   readonly assumeLeased?: string;
 }
@@ -94,12 +116,83 @@ export function failSafePowerW(state: SiteState): number {
   return Math.floor(state.siteLimitW / state.config.chargePointsMax);
 }
 
-/** How the charge point is counted at time t (proposer time). */
+/**
+ * How the charge point is counted at time t (proposer time). `leased` needs a confirmed lease and
+ * t before the expiry of the lease the charge point proved it holds (lease.ts, R2): only then can
+ * it not be drawing anything but its grants.
+ */
 export function chargePointMode(chargePoint: ChargePointState, atMs: number): ChargePointMode {
   const lease = chargePoint.lease;
   if (lease === null) return 'no-lease';
   if (atMs >= lease.expiresAtMs) return 'lease-expired';
-  return lease.confirmed ? 'leased' : 'probation';
+  const heldExpiresAtMs = lease.previousExpiresAtMs ?? null;
+  return lease.confirmed && heldExpiresAtMs !== null && atMs < heldExpiresAtMs
+    ? 'leased'
+    : 'probation';
+}
+
+/**
+ * Until when (proposer time) the charge point may not rise to fail-safe power (lease.ts, R4): one
+ * lease after it registered, and, on an unconfirmed lease, one lease after the lease it replaced
+ * ended (it may have held grants until then that others counted below fail-safe power).
+ */
+export function pendingUntilMs(state: SiteState, chargePoint: ChargePointState): number {
+  const lease = chargePoint.lease;
+  const previousMs =
+    lease !== null && !lease.confirmed && lease.previousExpiresAtMs !== null
+      ? lease.previousExpiresAtMs
+      : -Infinity;
+  return Math.max(chargePoint.registeredAtMs, previousMs) + state.config.leaseMs;
+}
+
+/**
+ * What the charge point draws in its leased phase on this replica (lease.ts, R4), W: its grant; on
+ * probation what it may draw before fail-safe power (which mayDrawW counts from failSafeFromMs).
+ */
+export function leasedDrawW(state: SiteState, chargePointId: string): number {
+  const chargePoint = state.chargePoints[chargePointId];
+  const lease = chargePoint?.lease ?? null;
+  if (chargePoint === undefined || lease === null) return 0;
+  let sum = 0;
+  for (const transactionId of sortedKeys(state.sessions)) {
+    const session = state.sessions[transactionId];
+    if (session?.chargePointId === chargePointId) sum += session.allocatedW;
+  }
+  if (!lease.confirmed) {
+    return Math.max(sum, Math.min(failSafePowerW(state), chargePoint.bounds.previousHoldW));
+  }
+  return sum;
+}
+
+/** What the charge point draws in its hold-down on this replica (lease.ts, R4), W. */
+export function holdDownDrawW(state: SiteState, chargePointId: string): number {
+  const lease = state.chargePoints[chargePointId]?.lease ?? null;
+  if (lease === null) return 0;
+  return Math.min(failSafePowerW(state), leasedDrawW(state, chargePointId));
+}
+
+/**
+ * The most charge point `chargePoint` may be drawing at time t (proposer time) on any replica it may
+ * hold, by any clock within the skew (lease.ts, R5). Its replica holds at least the lease its last
+ * confirmed renewal named, so two lease epochs cover every replica it may hold.
+ */
+export function mayDrawW(state: SiteState, chargePoint: ChargePointState, atMs: number): number {
+  const bounds = chargePoint.bounds;
+  let drawW = atMs >= bounds.failSafeFromMs ? failSafePowerW(state) : 0;
+  // One epoch ending E: its leased phase ends by E (real time), its hold-down draws at most the
+  // epoch's hold bound until E + leaseMs; after that it is at most fs, counted above.
+  const epoch = (expiresAtMs: number, leasedW: number, holdW: number): number =>
+    atMs < expiresAtMs ? leasedW : atMs < expiresAtMs + state.config.leaseMs ? holdW : 0;
+  const lease = chargePoint.lease;
+  if (lease === null) return drawW;
+  drawW = Math.max(drawW, epoch(lease.expiresAtMs, bounds.drawW, bounds.holdW));
+  if (lease.previousExpiresAtMs !== null) {
+    drawW = Math.max(
+      drawW,
+      epoch(lease.previousExpiresAtMs, bounds.previousDrawW, bounds.previousHoldW),
+    );
+  }
+  return drawW;
 }
 
 interface Request {
@@ -208,78 +301,75 @@ function splitPower(
   return { powerW: power, belowMinimum };
 }
 
-/** The site's schedule at time atMs (proposer time, ms). Pure. */
-export function computeSchedule(
-  state: SiteState,
-  atMs: number,
-  options: ScheduleOptions = {},
-): SiteSchedule {
+function requestFor(session: SessionState, chargePoint: ChargePointState): Request {
+  const needs = session.needs;
+  return {
+    transactionId: session.transactionId,
+    chargePointId: session.chargePointId,
+    minPowerW: needs?.minPowerW ?? 0,
+    maxPowerW: Math.min(needs?.maxPowerW ?? chargePoint.maxPowerW, chargePoint.maxPowerW),
+    urgencyW:
+      needs === null ? 0 : urgencyW(needs.energyRequestedWh, needs.departureAtMs, needs.statedAtMs),
+  };
+}
+
+interface Target {
+  readonly request: Request | undefined;
+  readonly powerW: number;
+  readonly status: SessionStatus;
+}
+
+/** The fair share at time t (target rules 1–4): per session, ignoring what is still drawn. */
+function targets(state: SiteState, atMs: number): Map<string, Target> {
   const failSafeW = failSafePowerW(state);
-  const modes = new Map<string, ChargePointMode>();
+  const leased = new Set<string>();
   let failSafeReservedW = 0;
   for (const chargePointId of sortedKeys(state.chargePoints)) {
     const chargePoint = state.chargePoints[chargePointId];
     if (chargePoint === undefined) continue;
-    const mode =
-      options.assumeLeased === chargePointId ? 'leased' : chargePointMode(chargePoint, atMs);
-    modes.set(chargePointId, mode);
-    if (mode !== 'leased') failSafeReservedW += failSafeW;
+    if (chargePointMode(chargePoint, atMs) === 'leased') leased.add(chargePointId);
+    else failSafeReservedW += failSafeW;
   }
   // Invariant: registered <= chargePointsMax, so the fail-safe reserve never exceeds the limit.
   const budgetW = Math.max(0, state.siteLimitW - failSafeReservedW);
 
   const requests: Request[] = [];
   const chargePointRoomW = new Map<string, number>();
-  for (const chargePointId of sortedKeys(state.chargePoints)) {
-    const chargePoint = state.chargePoints[chargePointId];
-    if (chargePoint !== undefined && modes.get(chargePointId) === 'leased') {
-      chargePointRoomW.set(chargePointId, chargePoint.maxPowerW);
-    }
+  for (const chargePointId of leased) {
+    chargePointRoomW.set(chargePointId, state.chargePoints[chargePointId]?.maxPowerW ?? 0);
   }
   for (const transactionId of sortedKeys(state.sessions)) {
     const session = state.sessions[transactionId];
-    if (session === undefined || modes.get(session.chargePointId) !== 'leased') continue;
+    if (session === undefined || !leased.has(session.chargePointId)) continue;
     const chargePoint = state.chargePoints[session.chargePointId];
     if (chargePoint === undefined) continue;
-    const needs = session.needs;
-    requests.push({
-      transactionId,
-      chargePointId: session.chargePointId,
-      minPowerW: needs?.minPowerW ?? 0,
-      maxPowerW: Math.min(needs?.maxPowerW ?? chargePoint.maxPowerW, chargePoint.maxPowerW),
-      urgencyW:
-        needs === null
-          ? 0
-          : urgencyW(needs.energyRequestedWh, needs.departureAtMs, needs.statedAtMs),
-    });
+    requests.push(requestFor(session, chargePoint));
   }
   const split = splitPower(requests, budgetW, chargePointRoomW);
-
-  const allocations: SessionAllocation[] = [];
-  const allocatedByChargePoint = new Map<string, number>();
+  // A charge point on probation (live lease, not leased) is counted at fs; its sessions may share
+  // that, within its maximum: a grant it draws before it may draw fs itself (lease.ts, R4).
+  for (const chargePointId of sortedKeys(state.chargePoints)) {
+    const chargePoint = state.chargePoints[chargePointId];
+    if (chargePoint === undefined || chargePointMode(chargePoint, atMs) !== 'probation') continue;
+    const own = sortedKeys(state.sessions)
+      .map((transactionId) => state.sessions[transactionId])
+      .filter((session) => session?.chargePointId === chargePointId)
+      .map((session) => requestFor(session as SessionState, chargePoint));
+    const ownSplit = splitPower(own, failSafeW, new Map([[chargePointId, chargePoint.maxPowerW]]));
+    for (const request of own) {
+      requests.push(request);
+      split.powerW.set(request.transactionId, ownSplit.powerW.get(request.transactionId) ?? 0);
+      if (ownSplit.belowMinimum.has(request.transactionId)) {
+        split.belowMinimum.add(request.transactionId);
+      }
+    }
+  }
+  const out = new Map<string, Target>();
   for (const transactionId of sortedKeys(state.sessions)) {
-    const session = state.sessions[transactionId];
-    if (session === undefined) continue;
     const request = requests.find((r) => r.transactionId === transactionId);
-    const chargePoint = state.chargePoints[session.chargePointId];
-    const powerW = split.powerW.get(transactionId) ?? 0;
-    allocatedByChargePoint.set(
-      session.chargePointId,
-      (allocatedByChargePoint.get(session.chargePointId) ?? 0) + powerW,
-    );
-    allocations.push({
-      transactionId,
-      chargePointId: session.chargePointId,
-      connectorId: session.connectorId,
-      powerW,
-      minPowerW: request?.minPowerW ?? session.needs?.minPowerW ?? 0,
-      maxPowerW:
-        request?.maxPowerW ??
-        Math.min(
-          session.needs?.maxPowerW ?? chargePoint?.maxPowerW ?? 0,
-          chargePoint?.maxPowerW ?? 0,
-        ),
-      urgencyW: request?.urgencyW ?? 0,
+    out.set(transactionId, {
+      request,
+      powerW: split.powerW.get(transactionId) ?? 0,
       status:
         request === undefined
           ? 'fail-safe'
@@ -288,13 +378,186 @@ export function computeSchedule(
             : 'scheduled',
     });
   }
+  return out;
+}
+
+/** A session's grant as the reducer records it. */
+export interface PlannedAllocation {
+  readonly powerW: number;
+  readonly status: SessionStatus;
+}
+
+/**
+ * The grants a command decided at time t records (lease.ts, R5), per transactionId. Pure; the
+ * reducer calls it on the state the command produced, after the renewing charge point's epoch moved.
+ *
+ * The grants live until t + leaseMs at most (a replica drawing one holds a lease granted by t).
+ * At every moment of that life where anyone's mayDrawW changes, the sum over charge points of
+ * max(new grant, what it may draw anyway) must stay within the limit; grants rise above what their
+ * charge point may draw throughout only by a common fraction of their deficits that keeps it so.
+ */
+export function planAllocations(state: SiteState, atMs: number): Map<string, PlannedAllocation> {
+  const target = targets(state, atMs);
+  const targetByChargePoint = new Map<string, number>();
+  for (const [transactionId, t] of target) {
+    const chargePointId = state.sessions[transactionId]?.chargePointId ?? '';
+    targetByChargePoint.set(
+      chargePointId,
+      (targetByChargePoint.get(chargePointId) ?? 0) + t.powerW,
+    );
+  }
+
+  // What each charge point may draw during these grants' life [t, t + leaseMs), without them:
+  // mayDrawW is piecewise constant, changing only at its epochs' ends and at failSafeFromMs.
+  const endMs = atMs + state.config.leaseMs;
+  const times = new Set<number>([atMs]);
+  const leased: string[] = [];
+  const others: string[] = [];
+  for (const chargePointId of sortedKeys(state.chargePoints)) {
+    const chargePoint = state.chargePoints[chargePointId];
+    if (chargePoint === undefined) continue;
+    // Grants go to charge points with a live lease: leased, or on probation (capped at fs).
+    const mode = chargePointMode(chargePoint, atMs);
+    if (mode === 'leased' || mode === 'probation') leased.push(chargePointId);
+    else others.push(chargePointId);
+    const lease = chargePoint.lease;
+    const ends = [chargePoint.bounds.failSafeFromMs];
+    for (const e of [lease?.expiresAtMs ?? null, lease?.previousExpiresAtMs ?? null]) {
+      if (e !== null) ends.push(e, e + state.config.leaseMs);
+    }
+    for (const e of ends) if (e > atMs && e < endMs) times.add(e);
+  }
+  const at = [...times].sort((x, y) => x - y);
+  const drawAt = (chargePointId: string, t: number): number => {
+    const chargePoint = state.chargePoints[chargePointId];
+    return chargePoint === undefined ? 0 : mayDrawW(state, chargePoint, t);
+  };
+  // Per time: what is free once everyone is counted at what they may draw.
+  const freeAt = at.map((t) => {
+    let free = state.siteLimitW;
+    for (const id of leased) free -= drawAt(id, t);
+    for (const id of others) free -= drawAt(id, t);
+    return free;
+  });
+  // A leased charge point keeps, for free, min(target, the least it may draw throughout); above
+  // that, a fraction theta of its deficit, the same for all, as large as every time allows.
+  const base = new Map<string, number>();
+  const deficit = new Map<string, number>();
+  for (const id of leased) {
+    const targetW = targetByChargePoint.get(id) ?? 0;
+    const throughoutW = Math.min(...at.map((t) => drawAt(id, t)));
+    base.set(id, Math.min(targetW, throughoutW));
+    deficit.set(id, Math.max(0, targetW - throughoutW));
+  }
+  const fits = (theta: number): boolean =>
+    at.every((t, k) => {
+      let cost = 0;
+      for (const id of leased) {
+        const grantW = (base.get(id) ?? 0) + theta * (deficit.get(id) ?? 0);
+        cost += Math.max(0, grantW - drawAt(id, t));
+      }
+      return cost <= (freeAt[k] ?? 0);
+    });
+  let theta = 0;
+  if (fits(1)) {
+    theta = 1;
+  } else {
+    // Bisection, a bounded loop; theta only ever moves to a value that fits.
+    let high = 1;
+    for (let round = 0; round < 40; round += 1) {
+      const mid = (theta + high) / 2;
+      if (fits(mid)) theta = mid;
+      else high = mid;
+    }
+  }
+  const grants = new Map<string, number>();
+  const granted = new Set(leased);
+  for (const id of leased) {
+    grants.set(id, Math.floor((base.get(id) ?? 0) + theta * (deficit.get(id) ?? 0)));
+  }
+
+  const out = new Map<string, PlannedAllocation>();
+  for (const [transactionId, t] of target) {
+    const chargePointId = state.sessions[transactionId]?.chargePointId ?? '';
+    const targetW = targetByChargePoint.get(chargePointId) ?? 0;
+    const grantW = grants.get(chargePointId) ?? 0;
+    if (t.status !== 'scheduled' || !granted.has(chargePointId)) {
+      out.set(transactionId, { powerW: 0, status: t.status });
+      continue;
+    }
+    const powerW = grantW >= targetW ? t.powerW : Math.floor((t.powerW * grantW) / targetW);
+    const minPowerW = t.request?.minPowerW ?? 0;
+    out.set(
+      transactionId,
+      powerW >= minPowerW && (powerW > 0 || minPowerW === 0)
+        ? { powerW, status: 'scheduled' }
+        : { powerW: 0, status: 'below-minimum' },
+    );
+  }
+  return out;
+}
+
+/**
+ * The site's schedule at time atMs (proposer time, ms). Pure. Allocations are the grants the log
+ * recorded (what a charge point draws in its leased phase); a charge point whose lease is not live
+ * at atMs shows 0 W, status `fail-safe`. reservedW is what each may be drawing at atMs (mayDrawW).
+ */
+export function computeSchedule(
+  state: SiteState,
+  atMs: number,
+  // Accepted for compatibility; allocations are recorded, so no charge point needs to be assumed.
+  _options: ScheduleOptions = {},
+): SiteSchedule {
+  const failSafeW = failSafePowerW(state);
+  const modes = new Map<string, ChargePointMode>();
+  for (const chargePointId of sortedKeys(state.chargePoints)) {
+    const chargePoint = state.chargePoints[chargePointId];
+    if (chargePoint !== undefined) modes.set(chargePointId, chargePointMode(chargePoint, atMs));
+  }
+  const live = (mode: ChargePointMode | undefined): boolean =>
+    mode === 'leased' || mode === 'probation';
+
+  const allocations: SessionAllocation[] = [];
+  const allocatedByChargePoint = new Map<string, number>();
+  for (const transactionId of sortedKeys(state.sessions)) {
+    const session = state.sessions[transactionId];
+    if (session === undefined) continue;
+    const chargePoint = state.chargePoints[session.chargePointId];
+    const counted = live(modes.get(session.chargePointId));
+    const powerW = counted ? session.allocatedW : 0;
+    allocatedByChargePoint.set(
+      session.chargePointId,
+      (allocatedByChargePoint.get(session.chargePointId) ?? 0) + powerW,
+    );
+    const needs = session.needs;
+    allocations.push({
+      transactionId,
+      chargePointId: session.chargePointId,
+      connectorId: session.connectorId,
+      powerW,
+      minPowerW: needs?.minPowerW ?? 0,
+      maxPowerW: Math.min(
+        needs?.maxPowerW ?? chargePoint?.maxPowerW ?? 0,
+        chargePoint?.maxPowerW ?? 0,
+      ),
+      urgencyW:
+        needs === null
+          ? 0
+          : urgencyW(needs.energyRequestedWh, needs.departureAtMs, needs.statedAtMs),
+      status: counted ? session.allocationStatus : 'fail-safe',
+    });
+  }
 
   const chargePoints: ChargePointAllocation[] = [];
   let reservedW = 0;
+  let failSafeReservedW = 0;
   for (const [chargePointId, mode] of modes) {
-    const allocatedW = mode === 'leased' ? (allocatedByChargePoint.get(chargePointId) ?? 0) : 0;
-    const chargePointReservedW = mode === 'leased' ? allocatedW : failSafeW;
+    const chargePoint = state.chargePoints[chargePointId];
+    if (chargePoint === undefined) continue;
+    const allocatedW = allocatedByChargePoint.get(chargePointId) ?? 0;
+    const chargePointReservedW = mayDrawW(state, chargePoint, atMs);
     reservedW += chargePointReservedW;
+    if (mode !== 'leased') failSafeReservedW += Math.max(chargePointReservedW, failSafeW);
     chargePoints.push({ chargePointId, mode, allocatedW, reservedW: chargePointReservedW });
   }
 
@@ -302,7 +565,7 @@ export function computeSchedule(
     atMs,
     siteLimitW: state.siteLimitW,
     failSafePowerW: failSafeW,
-    budgetW,
+    budgetW: Math.max(0, state.siteLimitW - failSafeReservedW),
     reservedW,
     allocations,
     chargePoints,

@@ -46,6 +46,38 @@ export interface LeaseState {
    * fail-safe power, so the scheduler keeps reserving that for it (lease.ts).
    */
   confirmed: boolean;
+  /**
+   * The expiry of the lease this one replaced, or null if it had none. For a confirmed lease it is
+   * the lease the renewal named: the charge point's replica holds at least that one, and the others
+   * count it at its grant only until then (lease.ts, R2). For an unconfirmed one, the charge point
+   * may still be in that lease's hold-down, so it waits until its end for fail-safe power (R4).
+   */
+  previousExpiresAtMs: number | null;
+}
+
+/**
+ * What a charge point may be drawing on any replica it might hold, per lease epoch (lease.ts, rule
+ * R5). An epoch is the stretch of the log from one RenewLease of the charge point to the next.
+ * Make-before-break: a lowered allocation frees budget only when the epoch that granted the higher
+ * one can no longer be drawn. Four numbers per charge point, however long the log.
+ */
+export interface DrawBounds {
+  /** Highest leased-phase draw (its allocation; fail-safe power on probation) in this epoch, W. */
+  drawW: number;
+  /** Highest hold-down draw, min(fail-safe, allocation), in this epoch, W. */
+  holdW: number;
+  /**
+   * The same two for the previous epoch (ended by the lease `previousExpiresAtMs`), W. After an
+   * unconfirmed renewal, the epochs before it are folded in here: no proof rules them out.
+   */
+  previousDrawW: number;
+  previousHoldW: number;
+  /**
+   * The earliest time (proposer time) at which it may be at fail-safe power on any replica it may
+   * hold: one lease after it registered, raised to one lease after the lease each confirmed renewal
+   * names (its replica holds at least that lease). Grants before then may count it below fs.
+   */
+  failSafeFromMs: number;
 }
 
 export interface ChargePointState {
@@ -57,6 +89,8 @@ export interface ChargePointState {
   /** The current lease, or null if it never held one. */
   lease: LeaseState | null;
   registeredAtMs: number;
+  /** Make-before-break accounting (lease.ts, R5). */
+  bounds: DrawBounds;
 }
 
 export interface ReservationState {
@@ -88,6 +122,12 @@ export interface SessionState {
   needs: EvNeeds | null;
   /** ChargingProfile.id for this session's TxProfile, unique at the site. */
   chargingProfileId: number;
+  /**
+   * The power allocated to it by the last decided command, W (integer), and its status. Recorded,
+   * not recomputed: every replica draws exactly what the log granted (lease.ts, R1).
+   */
+  allocatedW: number;
+  allocationStatus: 'scheduled' | 'below-minimum' | 'fail-safe';
 }
 
 export interface SiteState {

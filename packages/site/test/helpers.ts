@@ -71,7 +71,10 @@ export function step(state: SiteState, command: SiteCommand): [SiteState, SiteRe
 }
 
 /**
- * Registers chargePointIds and gives each a confirmed lease (two renewals) at T0.
+ * Registers chargePointIds and gives each a confirmed lease at T0: a renewal at T0 (unconfirmed),
+ * one at T0 + 1 (confirmed), and a second at T0 + 1 that leaves the lease ending at T0 + 1 + leaseMs
+ * but closes the probation epoch, in which the charge point may still have been at fail-safe power
+ * (lease.ts, R5). So the whole budget is free for grants from T0 + 1.
  */
 export function siteWithLeases(
   chargePointIds: readonly string[],
@@ -82,5 +85,23 @@ export function siteWithLeases(
   for (const id of chargePointIds) state = run(state, [register(id, T0, maxPowerW)]);
   for (const id of chargePointIds) state = run(state, [renew(state, id, T0)]);
   for (const id of chargePointIds) state = run(state, [renew(state, id, T0 + 1)]);
+  for (const id of chargePointIds) state = run(state, [renew(state, id, T0 + 1)]);
   return state;
+}
+
+/**
+ * Two rounds of renewals, at atMs and atMs + 10 s: after them no charge point's replica can still
+ * be in an epoch from before atMs, so every lowered grant has freed its budget (lease.ts, R5) and the
+ * grants reach their targets. Returns the state and the time of the last round.
+ */
+export function settle(
+  state: SiteState,
+  chargePointIds: readonly string[],
+  atMs: number,
+): [SiteState, number] {
+  let current = state;
+  for (const roundMs of [atMs, atMs + 10_000]) {
+    for (const id of chargePointIds) current = run(current, [renew(current, id, roundMs)]);
+  }
+  return [current, atMs + 10_000];
 }

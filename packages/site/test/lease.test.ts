@@ -58,13 +58,22 @@ describe('powerLimitAt', () => {
     expect(powerLimitAt(state, 'cp1', expiresAtMs + 2 * LEASE_MS).powerW).to.equal(8_800);
   });
 
-  it('gives a charge point that never held a lease its fail-safe power', () => {
+  it('gives a charge point that never held a lease its fail-safe power, one lease after registering', () => {
+    // Grants decided before it registered did not count it; they run out within one lease (R4).
     const state = run(createSiteState(), [register('cp1')]);
-    expect(powerLimitAt(state, 'cp1', T0)).to.deep.include({ mode: 'fail-safe', powerW: 8_800 });
+    expect(powerLimitAt(state, 'cp1', T0)).to.deep.include({
+      mode: 'pending',
+      powerW: 0,
+      nextChangeAtMs: T0 + LEASE_MS + SKEW_MS,
+    });
+    expect(powerLimitAt(state, 'cp1', T0 + LEASE_MS + SKEW_MS)).to.deep.include({
+      mode: 'fail-safe',
+      powerW: 8_800,
+    });
   });
 
   it('keeps a charge point on probation at most at fail-safe power until its lease is confirmed', () => {
-    let state = run(createSiteState(), [register('cp1'), start('tx1', 'cp1')]);
+    let state = run(createSiteState(), [register('cp1', T0 - 2 * LEASE_MS), start('tx1', 'cp1')]);
     state = run(state, [renew(state, 'cp1', T0 + 1)]);
     expect(powerLimitAt(state, 'cp1', T0 + 2)).to.deep.include({
       mode: 'probation',

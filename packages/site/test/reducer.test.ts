@@ -414,6 +414,7 @@ describe('applySiteCommand', () => {
       expect(after.chargePoints['cp1']?.lease).to.deep.equal({
         expiresAtMs: T0 + 60_000,
         confirmed: false,
+        previousExpiresAtMs: T0 + 30_000,
       });
     });
 

@@ -1,7 +1,9 @@
 import { expect } from 'chai';
 import type { SiteSchedule, SiteState } from '../src';
 import { computeSchedule, failSafePowerW } from '../src';
-import { MINUTE_MS, T0, needs, renew, run, siteWithLeases, start } from './helpers';
+import { MINUTE_MS, T0, needs, renew, run, settle, siteWithLeases, start } from './helpers';
+
+const ALL = ['cp1', 'cp2', 'cp3', 'cp4', 'cp5'];
 
 const HOUR_MS = 60 * MINUTE_MS;
 
@@ -42,7 +44,11 @@ describe('computeSchedule', () => {
       needs('tx2', T0 + 2, 10_000, 2_000, 50_000, T0 + 2 + HOUR_MS),
       needs('tx3', T0 + 2, 10_000, 2_000, 50_000, T0 + 2 + 2 * HOUR_MS),
     ]);
-    const schedule = computeSchedule(state, T0 + 3);
+    // Before the needs, the three shared equally: tx2 and tx3 are lowered, and their old grants
+    // are only re-used once no replica can still be drawing them (make-before-break).
+    expect(powerOf(computeSchedule(state, T0 + 3), 'tx1')).to.be.below(2_000 + (38_000 * 30) / 45);
+    const [settled, atMs] = settle(state, ALL, T0 + 10_000);
+    const schedule = computeSchedule(settled, atMs);
     const p1 = powerOf(schedule, 'tx1');
     const p2 = powerOf(schedule, 'tx2');
     const p3 = powerOf(schedule, 'tx3');
@@ -87,7 +93,8 @@ describe('computeSchedule', () => {
       needs('tx1', T0 + 2, 5_000, 6_000, 11_000, T0 + 2 + HOUR_MS),
       needs('tx2', T0 + 2, 20_000, 6_000, 11_000, T0 + 2 + HOUR_MS),
     ]);
-    const schedule = computeSchedule(state, T0 + 3);
+    const [settled, atMs] = settle(state, ALL, T0 + 10_000);
+    const schedule = computeSchedule(settled, atMs);
     expect(schedule.belowMinimum).to.deep.equal(['tx1']);
     expect(powerOf(schedule, 'tx1')).to.equal(0);
     expect(powerOf(schedule, 'tx2')).to.equal(10_000);
@@ -114,7 +121,9 @@ describe('computeSchedule', () => {
       start('tx1', 'cp1'),
       start('tx2', 'cp2'),
     ]);
-    const schedule = computeSchedule(state, T0 + 3);
+    // tx1 had 22 kW alone; tx2 gets the rest at once and its full share once that is re-usable.
+    const [settled, atMs] = settle(state, ['cp1', 'cp2'], T0 + 10_000);
+    const schedule = computeSchedule(settled, atMs);
     expect(failSafePowerW(state)).to.equal(8_800);
     expect(schedule.budgetW).to.equal(44_000 - 8_800);
     expect(powerOf(schedule, 'tx1') + powerOf(schedule, 'tx2')).to.equal(35_200);
