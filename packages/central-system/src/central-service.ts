@@ -11,6 +11,8 @@
  *   pushes those whose allocation changed (K15.FR.08: within 60 s of NotifyEVChargingNeeds).
  */
 import {
+  LEASE_MESSAGE_ID,
+  LEASE_VENDOR_ID,
   callError,
   closeCodeServiceRestart,
   CsmsServer,
@@ -143,12 +145,6 @@ export class CentralService {
     // Backstop to the events: a non-leader must hold no station connection.
     this.leadershipTimer = setInterval(() => {
       if (!this.node.isLeader && this.server.connectedIds().length > 0) void this.stepDown('check');
-      // Leases are renewed while the station's OCPP connection to the leader is open, at the
-      // lease's own pace (maybeRenewLease rate-limits to leaseMs / RENEWALS_PER_LEASE), not only
-      // when a Heartbeat arrives: a short lease must not lapse between two heartbeats.
-      if (this.node.isLeader) {
-        for (const chargePointId of this.server.connectedIds()) this.maybeRenewLease(chargePointId);
-      }
     }, LEADERSHIP_CHECK_MS);
     return port;
   }
@@ -184,8 +180,26 @@ export class CentralService {
     const server = this.server;
     server.handle('BootNotification', (chargePointId) => this.boot(chargePointId));
     server.handle('Heartbeat', (chargePointId) => {
-      this.maybeRenewLease(chargePointId);
+      // A third-party station is no replica: it follows the profiles the leader sends, so its
+      // lease is the leader's view, renewed while it talks to us (OCPP K: without a CSMS it falls
+      // back to its own default profile). Cluster members prove their lease by DataTransfer.
+      if (!this.isClusterMember(chargePointId)) {
+        const held = this.readState().chargePoints[chargePointId]?.lease?.expiresAtMs ?? null;
+        this.maybeRenewLease(chargePointId, held);
+      }
       return { currentTime: new Date(this.nowMs()).toISOString() };
+    });
+    // The station names the lease its own replica holds (lease.ts): only it can prove that.
+    server.handle('DataTransfer', (chargePointId, request) => {
+      if (request.vendorId !== LEASE_VENDOR_ID) return { status: 'UnknownVendorId' };
+      if (request.messageId !== LEASE_MESSAGE_ID) return { status: 'UnknownMessageId' };
+      const held = (request.data as { heldLeaseExpiresAtMs?: unknown } | undefined)
+        ?.heldLeaseExpiresAtMs;
+      if (held !== null && (typeof held !== 'number' || !Number.isSafeInteger(held))) {
+        return { status: 'Rejected' };
+      }
+      this.maybeRenewLease(chargePointId, held);
+      return { status: 'Accepted' };
     });
     server.handle('StatusNotification', (chargePointId, request) =>
       this.statusNotification(chargePointId, request),
@@ -198,7 +212,6 @@ export class CentralService {
       this.notifyEvChargingNeeds(chargePointId, request),
     );
     server.handle('ReservationStatusUpdate', (chargePointId, request) => {
-      this.maybeRenewLease(chargePointId);
       this.logger.info('reservation-status-update', {
         chargePointId,
         reservationId: request.reservationId,
@@ -230,7 +243,6 @@ export class CentralService {
       }
       this.logger.info('charge-point-registered', { chargePointId, slot: outcome.slot });
     }
-    this.maybeRenewLease(chargePointId);
     return answer('Accepted');
   }
 
@@ -239,7 +251,11 @@ export class CentralService {
    * leaseMs / 3. The station proves it hears this leader by talking to it; the held expiry is the
    * one in our replica (lease.ts R2).
    */
-  private maybeRenewLease(chargePointId: string): void {
+  private isClusterMember(chargePointId: string): boolean {
+    return this.node.config.nodes.some((node) => node.id === chargePointId);
+  }
+
+  private maybeRenewLease(chargePointId: string, heldLeaseExpiresAtMs: number | null): void {
     const state = this.readState();
     const chargePoint = state.chargePoints[chargePointId];
     if (chargePoint === undefined || !this.node.isLeader) return;
@@ -254,7 +270,7 @@ export class CentralService {
     void this.submit({
       type: 'RenewLease',
       chargePointId,
-      heldLeaseExpiresAtMs: chargePoint.lease?.expiresAtMs ?? null,
+      heldLeaseExpiresAtMs,
     }).then((outcome) => {
       renewal.inFlight = false;
       if (!outcome.ok) {
@@ -275,7 +291,6 @@ export class CentralService {
     chargePointId: string,
     request: StatusNotificationRequest,
   ): Promise<Record<string, never>> {
-    this.maybeRenewLease(chargePointId);
     const chargePoint = this.readState().chargePoints[chargePointId];
     if (chargePoint === undefined) return {};
     const connectorId = request.connectorId > 0 ? request.connectorId : request.evseId;
@@ -298,7 +313,6 @@ export class CentralService {
 
   /** C01: Accepted for any idToken except "BLOCKED" (contract-site.md). */
   private authorize(chargePointId: string, request: AuthorizeRequest): AuthorizeResponse {
-    this.maybeRenewLease(chargePointId);
     const blocked =
       request.idToken.idToken === 'BLOCKED' || (request.idToken.type as string) === 'BLOCKED';
     return { idTokenInfo: { status: blocked ? 'Blocked' : 'Accepted' } };
@@ -309,7 +323,6 @@ export class CentralService {
     chargePointId: string,
     request: TransactionEventRequest,
   ): Promise<TransactionEventResponse> {
-    this.maybeRenewLease(chargePointId);
     const transactionId = request.transactionInfo.transactionId;
     const key = `${transactionId}#${request.seqNo}`;
     if (request.offline === true) {
@@ -388,7 +401,6 @@ export class CentralService {
     request: NotifyEVChargingNeedsRequest,
   ): Promise<NotifyEVChargingNeedsResponse> {
     const arrivedAt = performance.now();
-    this.maybeRenewLease(chargePointId);
     const session = Object.values(this.readState().sessions).find(
       (candidate) =>
         candidate.chargePointId === chargePointId && candidate.connectorId === request.evseId,

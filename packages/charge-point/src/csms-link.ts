@@ -154,5 +154,11 @@ export interface CsmsLink {
   statusNotification(connectorStatus: ConnectorStatus): Promise<void>;
   transactionEvent(request: TransactionEventRequest): Promise<void>;
   notifyEvChargingNeeds(needs: EvChargingNeeds): Promise<NotifyEvChargingNeedsStatus>;
+  /**
+   * Asks the CSMS to renew this station's lease, naming the expiry its own replica holds: a
+   * renewal proves what the station can be drawing (lease.ts), so it must come from here, not from
+   * the leader's view. Optional: a link without a CSMS renews nothing.
+   */
+  renewLease?(heldLeaseExpiresAtMs: number | null): Promise<void>;
   close(): Promise<void>;
 }

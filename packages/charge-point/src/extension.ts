@@ -34,6 +34,11 @@ export interface ChargePointExtensionOptions {
   ) => CsmsLink;
 }
 
+/** A station asks for renewal this many times per lease (one lost renewal is then harmless). */
+const LEASE_RENEWALS_PER_LEASE = 4;
+/** …but not more often than this, ms. */
+const LEASE_RENEW_INTERVAL_MS_MIN = 200;
+
 /** ws://host:servicePort/<cpId> of every central that has a service port, in node-list order. */
 export function centralUrls(config: ProcessConfig): string[] {
   return config.nodes
@@ -96,6 +101,24 @@ export function chargePointExtension(options: ChargePointExtensionOptions = {}):
         () => controller.evaluate('tick'),
         options.powerSampleIntervalMs ?? POWER_SAMPLE_INTERVAL_MS_DEFAULT,
       );
+      // Lease renewal comes from here, naming the expiry this replica holds (lease.ts): a station
+      // cut off from the Paxos mesh names a stale lease, its renewal is refused, and the others
+      // count it at fail-safe power — even when its OCPP link to the leader still works.
+      const renewEveryMs = Math.max(
+        LEASE_RENEW_INTERVAL_MS_MIN,
+        Math.floor(replica.state.config.leaseMs / LEASE_RENEWALS_PER_LEASE),
+      );
+      const renewer = setInterval(() => {
+        const held = replica.state.chargePoints[config.id]?.lease?.expiresAtMs ?? null;
+        csms
+          .renewLease?.(held)
+          .catch((error: unknown) =>
+            logger.debug('lease-renewal-failed', {
+              chargePointId: config.id,
+              error: String(error),
+            }),
+          );
+      }, renewEveryMs);
       let server: EvLinkServer;
       try {
         server = await EvLinkServer.listen(
@@ -104,6 +127,7 @@ export function chargePointExtension(options: ChargePointExtensionOptions = {}):
         );
       } catch (error) {
         clearInterval(ticker);
+        clearInterval(renewer);
         unsubscribe();
         removeRoutes();
         controller.close();
@@ -121,6 +145,7 @@ export function chargePointExtension(options: ChargePointExtensionOptions = {}):
       return {
         close: async () => {
           clearInterval(ticker);
+          clearInterval(renewer);
           unsubscribe();
           removeRoutes();
           await server.close();

@@ -19,6 +19,7 @@ import type {
   IdToken,
   TransactionEventRequest,
 } from './csms-link';
+import { LEASE_MESSAGE_ID, LEASE_VENDOR_ID } from '@evpaxos/ocpp';
 
 /** contract-site.md: "Heartbeat every 5 s". */
 export const HEARTBEAT_INTERVAL_MS = 5_000;
@@ -120,6 +121,15 @@ class OcppCsmsLink implements CsmsLink {
   async transactionEvent(request: TransactionEventRequest): Promise<void> {
     // Same OCPP field names; ours types stoppedReason as a plain string (strict mode checks the enum).
     await this.client.call('TransactionEvent', request as OcppTransactionEventRequest);
+  }
+
+  async renewLease(heldLeaseExpiresAtMs: number | null): Promise<void> {
+    if (!this.online) return;
+    await this.client.call('DataTransfer', {
+      vendorId: LEASE_VENDOR_ID,
+      messageId: LEASE_MESSAGE_ID,
+      data: { heldLeaseExpiresAtMs },
+    });
   }
 
   async notifyEvChargingNeeds(needs: EvChargingNeeds) {

@@ -219,7 +219,8 @@ describe('cluster (real processes on 127.0.0.1)', function () {
     }
     const after = await cluster.nodeStatus('cp1');
     expect(after.paxos.promised).to.deep.equal(before.paxos.promised);
-    expect(after.paxos.appliedThrough).to.equal(before.paxos.appliedThrough);
+    // The site keeps deciding lease renewals in the background: nothing may be lost, more may come.
+    expect(after.paxos.appliedThrough).to.be.at.least(before.paxos.appliedThrough);
     acknowledged.push(await cluster.submit({ type: 'Noop', phase: 'after' }));
     await checkLogsAgree(cluster, acknowledged);
   });

@@ -346,8 +346,27 @@ export type ReservationStatusUpdateResponse = Record<string, never>;
 // --- Catalogues by direction ---------------------------------------------------------------------
 
 /** Calls a charging station makes to the CSMS: action → [request, response]. */
+// --- P01 DataTransfer ----------------------------------------------------------------------------
+// Vendor-specific messages inside OCPP (evpaxos uses vendorId "org.evpaxos", messageId
+// "RenewLease": the station states the lease expiry its own replica holds).
+
+export const LEASE_VENDOR_ID = 'org.evpaxos';
+export const LEASE_MESSAGE_ID = 'RenewLease';
+
+export interface DataTransferRequest {
+  vendorId: string;
+  messageId?: string;
+  data?: unknown;
+}
+
+export interface DataTransferResponse {
+  status: 'Accepted' | 'Rejected' | 'UnknownMessageId' | 'UnknownVendorId';
+  data?: unknown;
+}
+
 export interface ChargingStationToCsms {
   BootNotification: [BootNotificationRequest, BootNotificationResponse];
+  DataTransfer: [DataTransferRequest, DataTransferResponse];
   Heartbeat: [HeartbeatRequest, HeartbeatResponse];
   StatusNotification: [StatusNotificationRequest, StatusNotificationResponse];
   Authorize: [AuthorizeRequest, AuthorizeResponse];
@@ -377,6 +396,7 @@ export type ResponseOf<
 
 export const stationActions: readonly StationAction[] = [
   'BootNotification',
+  'DataTransfer',
   'Heartbeat',
   'StatusNotification',
   'Authorize',
