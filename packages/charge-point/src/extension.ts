@@ -110,14 +110,12 @@ export function chargePointExtension(options: ChargePointExtensionOptions = {}):
       );
       const renewer = setInterval(() => {
         const held = replica.state.chargePoints[config.id]?.lease?.expiresAtMs ?? null;
-        csms
-          .renewLease?.(held)
-          .catch((error: unknown) =>
-            logger.debug('lease-renewal-failed', {
-              chargePointId: config.id,
-              error: String(error),
-            }),
-          );
+        csms.renewLease?.(held).catch((error: unknown) =>
+          logger.debug('lease-renewal-failed', {
+            chargePointId: config.id,
+            error: String(error),
+          }),
+        );
       }, renewEveryMs);
       let server: EvLinkServer;
       try {
