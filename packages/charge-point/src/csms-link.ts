@@ -4,6 +4,31 @@
  * (@evpaxos/ocpp's ChargingStationClient, adapted in ocpp-adapter.ts) can change underneath.
  * Field names are OCPP 2.0.1's (reference/ocpp.md §5.2–5.4).
  */
+// The OCPP 2.0.1 shapes the controller speaks are the ocpp package's: one catalogue per protocol.
+import type {
+  IdToken,
+  AuthorizationStatus,
+  TriggerReason,
+  ChargingState,
+  SampledValue,
+  MeterValue,
+  TransactionEventRequest,
+  ConnectorStatus,
+  SetChargingProfileRequest,
+  ReserveNowRequest,
+} from '@evpaxos/ocpp';
+export type {
+  IdToken,
+  AuthorizationStatus,
+  TriggerReason,
+  ChargingState,
+  SampledValue,
+  MeterValue,
+  TransactionEventRequest,
+  ConnectorStatus,
+  SetChargingProfileRequest,
+  ReserveNowRequest,
+};
 
 export type IdTokenType =
   | 'Central'
@@ -14,82 +39,6 @@ export type IdTokenType =
   | 'Local'
   | 'MacAddress'
   | 'NoAuthorization';
-
-export interface IdToken {
-  readonly idToken: string;
-  readonly type: IdTokenType;
-}
-
-export type AuthorizationStatus =
-  | 'Accepted'
-  | 'Blocked'
-  | 'ConcurrentTx'
-  | 'Expired'
-  | 'Invalid'
-  | 'NoCredit'
-  | 'NotAllowedTypeEVSE'
-  | 'NotAtThisLocation'
-  | 'NotAtThisTime'
-  | 'Unknown';
-
-export type TriggerReason =
-  | 'Authorized'
-  | 'CablePluggedIn'
-  | 'ChargingRateChanged'
-  | 'ChargingStateChanged'
-  | 'Deauthorized'
-  | 'EnergyLimitReached'
-  | 'EVCommunicationLost'
-  | 'EVConnectTimeout'
-  | 'MeterValueClock'
-  | 'MeterValuePeriodic'
-  | 'TimeLimitReached'
-  | 'Trigger'
-  | 'UnlockCommand'
-  | 'StopAuthorized'
-  | 'EVDeparted'
-  | 'EVDetected'
-  | 'RemoteStop'
-  | 'RemoteStart'
-  | 'AbnormalCondition'
-  | 'SignedDataReceived'
-  | 'ResetCommand';
-
-export type ChargingState = 'Charging' | 'EVConnected' | 'SuspendedEV' | 'SuspendedEVSE' | 'Idle';
-
-export interface SampledValue {
-  readonly value: number;
-  readonly measurand?: 'Energy.Active.Import.Register' | 'Power.Active.Import' | 'SoC';
-  readonly unitOfMeasure?: { readonly unit: string };
-}
-
-export interface MeterValue {
-  readonly timestamp: string;
-  readonly sampledValue: readonly SampledValue[];
-}
-
-/** TransactionEventRequest (OCPP 2.0.1 E01–E04). */
-export interface TransactionEventRequest {
-  readonly eventType: 'Started' | 'Updated' | 'Ended';
-  /** ISO 8601. */
-  readonly timestamp: string;
-  readonly triggerReason: TriggerReason;
-  /** Per transaction, from 0, increasing (E04: lets the CSMS detect gaps). */
-  readonly seqNo: number;
-  /** E04.FR.03: true when the event happened while the station was offline. */
-  readonly offline?: boolean;
-  readonly transactionInfo: {
-    readonly transactionId: string;
-    readonly chargingState?: ChargingState;
-    readonly stoppedReason?: string;
-  };
-  readonly evse?: { readonly id: number; readonly connectorId?: number };
-  readonly idToken?: IdToken;
-  readonly meterValue?: readonly MeterValue[];
-  readonly reservationId?: number;
-}
-
-export type ConnectorStatus = 'Available' | 'Occupied' | 'Reserved' | 'Unavailable' | 'Faulted';
 
 /** NotifyEVChargingNeedsRequest, AC (K15). Powers are sent as currents by the adapter if needed. */
 export interface EvChargingNeeds {
@@ -102,33 +51,6 @@ export interface EvChargingNeeds {
 }
 
 export type NotifyEvChargingNeedsStatus = 'Accepted' | 'Rejected' | 'Processing';
-
-/** SetChargingProfileRequest as received (K15 step 4). Only what the EVSE reads. */
-export interface SetChargingProfileRequest {
-  readonly evseId: number;
-  readonly chargingProfile: {
-    readonly id: number;
-    readonly chargingProfilePurpose: string;
-    readonly transactionId?: string;
-    readonly chargingSchedule: readonly {
-      readonly id: number;
-      readonly startSchedule?: string;
-      readonly chargingRateUnit: 'W' | 'A';
-      readonly chargingSchedulePeriod: readonly {
-        readonly startPeriod: number;
-        readonly limit: number;
-      }[];
-    }[];
-  };
-}
-
-/** ReserveNowRequest (H01). */
-export interface ReserveNowRequest {
-  readonly id: number;
-  readonly expiryDateTime: string;
-  readonly idToken: IdToken;
-  readonly evseId?: number;
-}
 
 export type ReserveNowStatus = 'Accepted' | 'Faulted' | 'Occupied' | 'Rejected' | 'Unavailable';
 
