@@ -32,6 +32,17 @@ export const submitCommand: CommandModule<object, SubmitArgs> = {
           `The payload is not JSON (${(error as Error).message}): quote it, e.g. '{"type":"Noop"}'.`,
         );
       }
+      // Site commands carry the submitter's clock (contract-site.md): stamp it when the person
+      // typing the command left it out, as the central system does for OCPP-born commands.
+      if (
+        typeof payload === 'object' &&
+        payload !== null &&
+        !Array.isArray(payload) &&
+        'type' in payload &&
+        !('atMs' in payload)
+      ) {
+        payload = { ...payload, atMs: Date.now() };
+      }
       const result = await openCluster(args.dir).submit(payload, {
         timeoutMs: args['timeout-ms'],
         ...(args.via === undefined ? {} : { via: args.via, follow: false }),

@@ -512,7 +512,13 @@ export class ClusterHandle {
     const seq = options.seq ?? (this.seq += 1);
     const follow = options.follow ?? true;
     const table = this.table();
-    const centrals = table.nodes.filter((n) => n.role === 'central').map((n) => n.id);
+    // Centrals this launcher paused or found dead are tried last: a SIGSTOPped central accepts
+    // the TCP connection and then never answers, which would eat the whole timeout.
+    const allCentrals = table.nodes.filter((n) => n.role === 'central');
+    const responsive = allCentrals.filter((n) => !n.paused && isAlive(n.pid, n.id));
+    const centrals = [...responsive, ...allCentrals.filter((n) => !responsive.includes(n))].map(
+      (n) => n.id,
+    );
     if (options.via !== undefined) {
       const via = findNode(table, options.via);
       if (via.role !== 'central') {
@@ -523,7 +529,9 @@ export class ClusterHandle {
       }
     }
     const order = (first: string | null) =>
-      first === null ? centrals : [first, ...centrals.filter((id) => id !== first)];
+      first === null || !responsive.some((n) => n.id === first)
+        ? centrals
+        : [first, ...centrals.filter((id) => id !== first)];
     let queue = options.via !== undefined ? [options.via] : order(this.leaderHint);
     let lastProblem = 'no central answered';
     let attempt = 0;
