@@ -525,6 +525,9 @@ export class EvseController {
         evId: ev.evId,
         reason: csms.online ? `lease ${limit.mode}` : 'CSMS offline',
       });
+      // Without a live lease the EV starts at fail-safe power now, but the site must still learn
+      // its needs, or the schedule never uses them once the lease (and a grant) arrives.
+      if (csms.online) this.sendNeedsWhenStartedDelivered(ev, needs);
       return false;
     }
     // The CSMS maps evseId to the transaction through the replica: Started must be applied first.
@@ -739,30 +742,37 @@ export class EvseController {
       !ev.scheduleAgreed &&
       ACTIVE_STATES.includes(this.evseState)
     ) {
-      // Needs stated while offline never reached the site: send them now (K17-like), once the queue
-      // delivered Started; evaluate() switches the EV to 'profile' when they are applied.
-      const needs = ev.needs;
-      void this.waitUntil(() => this.collaborators.queue.size === 0, this.nowMs() + 60_000).then(
-        (drained) => {
-          if (!drained || this.ev !== ev || ev.needs !== needs || !this.collaborators.csms.online)
-            return;
-          this.collaborators.csms
-            .notifyEvChargingNeeds({
-              evseId: CONNECTOR_ID,
-              energyAmountWh: needs.energyRequestedWh,
-              minPowerW: needs.minPowerW,
-              maxPowerW: needs.maxPowerW,
-              departureAtMs: needs.departureAtMs,
-            })
-            .catch((error: unknown) =>
-              this.collaborators.logger.warn('notify-ev-charging-needs-failed', {
-                chargePointId: this.chargePointId,
-                error: errorText(error),
-              }),
-            );
-        },
-      );
+      // Needs stated while offline never reached the site: send them now (K17-like).
+      this.sendNeedsWhenStartedDelivered(ev, ev.needs);
     }
+  }
+
+  /**
+   * Sends the EV's needs to the CSMS once the queue delivered its Started (the CSMS finds the
+   * transaction through the replica), so the site schedules by them; evaluate() switches the EV
+   * to 'profile' when its grant is applied. Fire and forget: a failure is logged.
+   */
+  private sendNeedsWhenStartedDelivered(ev: ActiveEv, needs: EvNeedsSent): void {
+    void this.waitUntil(() => this.collaborators.queue.size === 0, this.nowMs() + 60_000).then(
+      (drained) => {
+        if (!drained || this.ev !== ev || ev.needs !== needs || !this.collaborators.csms.online)
+          return;
+        this.collaborators.csms
+          .notifyEvChargingNeeds({
+            evseId: CONNECTOR_ID,
+            energyAmountWh: needs.energyRequestedWh,
+            minPowerW: needs.minPowerW,
+            maxPowerW: needs.maxPowerW,
+            departureAtMs: needs.departureAtMs,
+          })
+          .catch((error: unknown) =>
+            this.collaborators.logger.warn('notify-ev-charging-needs-failed', {
+              chargePointId: this.chargePointId,
+              error: errorText(error),
+            }),
+          );
+      },
+    );
   }
 
   private connectorStatus(): ConnectorStatus {
