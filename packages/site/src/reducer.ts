@@ -74,6 +74,10 @@ function reject(state: SiteState, code: SiteErrorCode, reason: string): SiteTran
   return { state, result: { ok: false, code, reason } };
 }
 
+function unknownChargePoint(state: SiteState, chargePointId: string): SiteTransition {
+  return reject(state, 'unknown-charge-point', `charge point ${chargePointId} is not registered`);
+}
+
 /** Is a reservation still holding its connector at time t? */
 function reservationHolds(expiresAtMs: number, t: number): boolean {
   return t < expiresAtMs;
@@ -486,13 +490,7 @@ function applyCommand(state: SiteState, command: SiteCommand): SiteTransition {
 
     case 'ChargePointFaulted': {
       const chargePoint = state.chargePoints[command.chargePointId];
-      if (chargePoint === undefined) {
-        return reject(
-          state,
-          'unknown-charge-point',
-          `charge point ${command.chargePointId} is not registered`,
-        );
-      }
+      if (chargePoint === undefined) return unknownChargePoint(state, command.chargePointId);
       if (command.connectorId !== undefined && command.connectorId > chargePoint.connectorCount) {
         return reject(
           state,
@@ -553,13 +551,7 @@ function applyCommand(state: SiteState, command: SiteCommand): SiteTransition {
 
     case 'ChargePointRecovered': {
       const chargePoint = state.chargePoints[command.chargePointId];
-      if (chargePoint === undefined) {
-        return reject(
-          state,
-          'unknown-charge-point',
-          `charge point ${command.chargePointId} is not registered`,
-        );
-      }
+      if (chargePoint === undefined) return unknownChargePoint(state, command.chargePointId);
       const recovering =
         command.connectorId === undefined
           ? chargePoint.faultedConnectorIds
@@ -598,13 +590,7 @@ function applyCommand(state: SiteState, command: SiteCommand): SiteTransition {
 
     case 'RenewLease': {
       const chargePoint = state.chargePoints[command.chargePointId];
-      if (chargePoint === undefined) {
-        return reject(
-          state,
-          'unknown-charge-point',
-          `charge point ${command.chargePointId} is not registered`,
-        );
-      }
+      if (chargePoint === undefined) return unknownChargePoint(state, command.chargePointId);
       const current = chargePoint.lease;
       const live = current !== null && t < current.expiresAtMs;
       // lease.ts, rule R2: a live lease is extended only by a charge point that holds it, so a
