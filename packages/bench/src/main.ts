@@ -42,8 +42,8 @@ function parseArgs(argv: readonly string[]): Settings {
     quick,
     warmupMs: quick ? 500 : 2_000,
     measureMs: quick ? 2_000 : 8_000,
-    concurrencies: [1, 64, 256],
-    acceptorCounts: [3, 5],
+    concurrencies: listFlag(valueOfFlag('--concurrency')) ?? [1, 64, 256],
+    acceptorCounts: listFlag(valueOfFlag('--acceptors')) ?? [3, 5],
     failoverTrials: Number(valueOfFlag('--failover-trials') ?? (quick ? 3 : 10)),
     valueBytes: Number(valueOfFlag('--value-bytes') ?? 100),
     compareBin: valueOfFlag('--compare'),
@@ -52,6 +52,16 @@ function parseArgs(argv: readonly string[]): Settings {
     failoverOnly: argv.includes('--failover-only'),
     outDir: valueOfFlag('--out') ?? path.resolve(__dirname, '../../../../bench-results'),
   };
+}
+
+/** `--acceptors 5` or `--concurrency 1,256`: a comma-separated list of positive integers. */
+function listFlag(value: string | null): number[] | null {
+  if (value === null) return null;
+  const numbers = value.split(',').map(Number);
+  if (numbers.length === 0 || numbers.some((n) => !Number.isInteger(n) || n < 1)) {
+    throw new Error(`expected a comma-separated list of positive integers, got "${value}"`);
+  }
+  return numbers;
 }
 
 function log(line: string): void {

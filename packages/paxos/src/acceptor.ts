@@ -48,9 +48,15 @@ export class Acceptor {
   }
 
   handlePrepare(from: NodeId, message: Prepare): void {
-    // Paxos Made Simple §2.2 (P1a): promise only a ballot at least as high as any promised.
-    // An equal ballot is a retransmission from the same proposer: answer it again.
-    if (compareBallots(message.ballot, this.promised) < 0) {
+    // Paxos Made Simple §2.2 (P1a): promise only a ballot higher than any promised. Not an equal
+    // one: a proposer keeps no state (a central), so a restarted one may campaign again with the
+    // ballot it led with before, while its old Accepts are still out; two values could then be
+    // accepted in one slot under one ballot. The nack tells it to go above (Proposer.handleNack).
+    const refused =
+      this.config.plantedBug === 'acceptor-repromises-equal-ballot'
+        ? compareBallots(message.ballot, this.promised) < 0
+        : compareBallots(message.ballot, this.promised) <= 0;
+    if (refused) {
       this.out.send(from, { type: 'nack', ballot: message.ballot, promised: this.promised });
       return;
     }

@@ -14,6 +14,8 @@ export const plantedBugs = {
   'acceptor-accepts-lower-ballot': 'the acceptor accepts values from ballots below its promise',
   /** Paxos Made Moderately Complex §3: a replica applies each command once. */
   'learner-skips-dedup': 'the learner applies a retried command again',
+  /** A proposer without durable state must never lead twice with one ballot (Acceptor.handlePrepare). */
+  'acceptor-repromises-equal-ballot': 'the acceptor grants a prepare equal to its promise again',
 } as const;
 
 export type PlantedBug = keyof typeof plantedBugs;

@@ -138,6 +138,15 @@ export function resolveConfig(config: NodeConfig): ResolvedConfig {
         `the number of acceptors (${acceptorCount}), or two leaders could decide different values for one slot.`,
     );
   }
+  // Proposers keep no state across a restart (a central's ballot lives in memory), so the only
+  // thing stopping a restarted proposer from leading again with the ballot of its previous life is
+  // that a phase-1 quorum already promised it (Acceptor.handlePrepare): phase-1 quorums must meet.
+  if (2 * phase1Quorum <= acceptorCount) {
+    problems.push(
+      `The phase-1 quorum (${phase1Quorum}) must be more than half the acceptors (${acceptorCount}), ` +
+        'or a restarted proposer could lead twice with the same ballot.',
+    );
+  }
   for (const [name, value] of Object.entries(options)) {
     if (!isPositiveInteger(value as number)) {
       problems.push(`The option ${name} (${String(value)}) must be a whole number of at least 1.`);

@@ -239,11 +239,18 @@ export class Proposer {
     this.fillWindow();
   }
 
-  handleNack(_from: NodeId, message: Nack): void {
+  handleNack(from: NodeId, message: Nack): void {
     this.observe(message.promised);
     if (this.role === 'follower') return;
     if (compareBallots(message.ballot, this.ballot) !== 0) return;
-    if (compareBallots(message.promised, this.ballot) <= 0) return;
+    const order = compareBallots(message.promised, this.ballot);
+    if (order === 0 && this.role === 'candidate' && !this.promises.has(from)) {
+      // Our own ballot, already promised: a Promise that was lost, or this proposer's previous
+      // life (Acceptor.handlePrepare). Either way, campaign again above it.
+      this.campaign();
+      return;
+    }
+    if (order <= 0) return;
     // Paxos Made Simple §2.5: a proposer that learns of a higher ballot abandons its own.
     this.becomeFollower(message.promised, message.promised.proposerId);
   }

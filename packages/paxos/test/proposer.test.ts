@@ -97,6 +97,34 @@ describe('proposer', () => {
     expect(cluster.node('p2').isLeader()).to.equal(true);
   });
 
+  it('never leads again with a ballot it used before a restart (a central keeps no state)', () => {
+    const cluster = new TestCluster(membership);
+    cluster.elect('p1');
+    const first = cluster.node('p1').status().ballot;
+    cluster.node('p1').propose(command('c', 1));
+    cluster.flush('p1');
+    // Only a1 receives the Accept before p1 crashes; the other two are lost with it.
+    cluster.deliverAll((e) => e.to === 'a1' && e.message.type === 'accept');
+    cluster.queue = [];
+    cluster.start('p1'); // restarted from nothing: a proposer-only node persists no state
+    cluster.cut.add('p1>a1');
+    cluster.elect('p1');
+    expect(cluster.node('p1').isLeader()).to.equal(true);
+    const second = cluster.node('p1').status().ballot;
+    expect(second?.round).to.be.greaterThan(first?.round ?? 0);
+    cluster.node('p1').propose(command('d', 1));
+    cluster.flush('p1');
+    cluster.deliverAll();
+    expect(cluster.appliedKeys('p1')).to.deep.equal(['d#1']);
+    // Agreement: a later leader whose quorum includes a1 (c#1 at the old ballot) keeps d#1.
+    cluster.cut.clear();
+    cluster.cut.add('p2>a3');
+    cluster.elect('p2');
+    cluster.elect('p2');
+    expect(cluster.node('p2').isLeader()).to.equal(true);
+    expect(cluster.appliedKeys('p2')).to.deep.equal(['d#1']);
+  });
+
   it('pipelines up to windowSlotsMax slots and batches up to batchCommandsMax commands per slot', () => {
     const cluster = new TestCluster(membership, { windowSlotsMax: 2, batchCommandsMax: 3 });
     cluster.elect('p1');
@@ -147,6 +175,24 @@ describe('proposer', () => {
       ConfigError,
       /phase-1 quorum \(2\) plus the phase-2 quorum \(2\) must exceed the number of acceptors \(4\)/,
     );
+  });
+
+  it('refuses a phase-1 quorum of half the acceptors or fewer (two lives of one proposer must meet)', () => {
+    expect(
+      () =>
+        new PaxosNode(
+          {
+            id: 'p1',
+            cluster: {
+              ...membership,
+              acceptors: ['a1', 'a2', 'a3', 'a4'],
+              phase1Quorum: 2,
+              phase2Quorum: 3,
+            },
+          },
+          { stateMachine: new RecordingStateMachine(), random: createPrng(1) },
+        ),
+    ).to.throw(ConfigError, /more than half the acceptors/);
   });
 
   it('accepts flexible quorums that intersect (q1 = 4, q2 = 2 of 5)', () => {
