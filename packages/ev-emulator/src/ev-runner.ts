@@ -229,18 +229,36 @@ export class EvRunner {
     }
     if (!this.isCharging()) return;
 
+    // From here on the EV is charging, and it leaves charging through PowerDeliveryReq(Stop)
+    // (stopCharging) unless its signal aborted (the link dropped, or the scenario ended: it then
+    // unplugs at once). A null from raceStop only means the stop time came while a request was
+    // still in flight (a slow EVSE, or a loaded machine at a high speed): the driver stops all the
+    // same, so that must not skip the stop.
     const started = await this.raceStop(
       client.request({ type: 'PowerDeliveryReq', start: true }),
       signal,
     );
-    if (started === null) return;
-    this.applyGrant(started);
+    if (started !== null) {
+      this.applyGrant(started);
+      await this.reportStatusUntilStop(client, signal);
+    }
+    if (this.isCharging() && !signal.aborted) {
+      this.integrate();
+      const stopped = await client.request({ type: 'PowerDeliveryReq', start: false });
+      this.fire('stopCharging');
+      this.limitW = stopped.limitW;
+      this.mode = stopped.mode;
+    }
+  }
 
+  /** ChargingStatusReq every statusIntervalMs until the stop time (or the signal aborts). */
+  private async reportStatusUntilStop(client: EvLinkClient, signal: AbortSignal): Promise<void> {
+    const { clock } = this.collaborators;
     const intervalMs = this.options.statusIntervalMs ?? STATUS_INTERVAL_MS_DEFAULT;
     while (this.isCharging() && clock.nowMs() < this.stopMs) {
       const next = Math.min(intervalMs, clock.realDelayUntilMs(this.stopMs));
       if (!(await clock.sleepReal(next, signal))) return;
-      if (clock.nowMs() >= this.stopMs || !this.isCharging()) break;
+      if (clock.nowMs() >= this.stopMs || !this.isCharging()) return;
       this.integrate();
       const status = await this.raceStop(
         client.request({
@@ -250,15 +268,9 @@ export class EvRunner {
         }),
         signal,
       );
+      // The stop time came first: the late ChargingStatusRes is dropped, the caller stops.
       if (status === null) return;
       this.applyGrant(status);
-    }
-    if (this.isCharging() && !signal.aborted) {
-      this.integrate();
-      const stopped = await client.request({ type: 'PowerDeliveryReq', start: false });
-      this.fire('stopCharging');
-      this.limitW = stopped.limitW;
-      this.mode = stopped.mode;
     }
   }
 

@@ -2,10 +2,13 @@ import { expect } from 'chai';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
+  EvLinkClient,
   EvLinkServer,
   type EvLinkSession,
   type EvRequest,
   type PowerMode,
+  type RequestBody,
+  type RequestOptions,
   type ResponseBody,
 } from '@evpaxos/ev-link';
 import {
@@ -13,7 +16,9 @@ import {
   validateScenario,
   type ClusterInfo,
   type EmulatorLogger,
+  type EvLinkConnector,
   type FaultController,
+  type RealClock,
 } from '../src';
 
 interface Logged {
@@ -39,6 +44,10 @@ class FakeEvse {
   readonly sessions: EvLinkSession[] = [];
   statusRequests = 0;
   onStatus: (count: number, session: EvLinkSession) => void = () => undefined;
+  /** The ChargingStatusReq (1 = the first) whose response waits until the EV's next request. */
+  holdStatus = 0;
+  /** Responses held back (see holdStatus), each released by the EV's next request. */
+  private readonly held: (() => void)[] = [];
 
   private constructor(readonly server: EvLinkServer) {}
 
@@ -58,8 +67,13 @@ class FakeEvse {
     session.handle((request) => this.answer(request, session));
   }
 
-  private answer(request: EvRequest, session: EvLinkSession): ResponseBody {
+  get heldCount(): number {
+    return this.held.length;
+  }
+
+  private answer(request: EvRequest, session: EvLinkSession): ResponseBody | Promise<ResponseBody> {
     this.requests.push(request.type);
+    for (const release of this.held.splice(0)) release();
     const grant = { limitW: this.limitW, mode: this.mode };
     switch (request.type) {
       case 'SessionSetupReq':
@@ -80,20 +94,131 @@ class FakeEvse {
       case 'ChargingStatusReq':
         this.statusRequests += 1;
         this.onStatus(this.statusRequests, session);
-        return {
+        return this.maybeHold(this.statusRequests === this.holdStatus, {
           type: 'ChargingStatusRes',
           responseCode: 'OK',
           limitW: this.limitW,
           mode: this.mode,
-        };
+        });
       case 'SessionStopReq':
         return { type: 'SessionStopRes', responseCode: 'OK' };
     }
   }
 
+  private maybeHold(hold: boolean, response: ResponseBody): ResponseBody | Promise<ResponseBody> {
+    if (!hold) return response;
+    return new Promise((resolve) => this.held.push(() => resolve(response)));
+  }
+
   close(): Promise<void> {
+    for (const release of this.held.splice(0)) release();
     return this.server.close();
   }
+}
+
+/**
+ * EvLinkClient.connect, counting what the EV has in flight on the link (a connect or a request)
+ * so that a SteppedClock moves only while the EV waits on a timer.
+ */
+class LinkTracker {
+  inFlight = 0;
+
+  readonly connect: EvLinkConnector = async (url, options) => {
+    const client = await this.track(EvLinkClient.connect(url, options));
+    const request = client.request.bind(client);
+    client.request = <B extends RequestBody>(body: B, requestOptions?: RequestOptions) =>
+      this.track(request(body, requestOptions));
+    return client;
+  };
+
+  private track<T>(call: Promise<T>): Promise<T> {
+    this.inFlight += 1;
+    const done = () => void (this.inFlight -= 1);
+    call.then(done, done);
+    return call;
+  }
+}
+
+/**
+ * Real time that a loaded machine cannot race: it stands still while the EV talks to the EVSE and
+ * jumps to the next timer only when the test says so (see runStepped). The sockets stay real; the
+ * scenario's timeline is virtual, so every run takes the same steps in the same order. Under the
+ * system clock at speed 60 a whole visit has 130 real ms, and a cold, loaded process can spend
+ * that on its first connection alone.
+ */
+class SteppedClock implements RealClock {
+  private now = 1_000_000;
+  private timerSequence = 0;
+  private timers: { atMs: number; sequence: number; callback: () => void }[] = [];
+
+  nowMs(): number {
+    return this.now;
+  }
+
+  setTimer(callback: () => void, delayMs: number): () => void {
+    const timer = {
+      atMs: this.now + Math.max(0, delayMs),
+      sequence: this.timerSequence++,
+      callback,
+    };
+    this.timers.push(timer);
+    return () => {
+      this.timers = this.timers.filter((other) => other !== timer);
+    };
+  }
+
+  /** Moves to the earliest timer (the first set, among equals) and fires it; false if none. */
+  fireNextTimer(): boolean {
+    const next = this.timers.reduce<(typeof this.timers)[number] | undefined>(
+      (earliest, timer) =>
+        earliest === undefined ||
+        timer.atMs < earliest.atMs ||
+        (timer.atMs === earliest.atMs && timer.sequence < earliest.sequence)
+          ? timer
+          : earliest,
+      undefined,
+    );
+    if (next === undefined) return false;
+    this.timers = this.timers.filter((timer) => timer !== next);
+    this.now = Math.max(this.now, next.atMs);
+    next.callback();
+    return true;
+  }
+}
+
+/** Timers one stepped run may fire: far above what these scenarios set, so a loop fails fast. */
+const STEPPED_TIMERS_MAX = 1_000;
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Awaits `run` while firing `clock`'s timers one at a time, each only once the EV is settled:
+ * `settled()` holds (typically: nothing in flight on the link) across a full event-loop turn,
+ * so the continuations of the last response have run and armed whatever the EV waits on next.
+ */
+async function runStepped<T>(
+  clock: SteppedClock,
+  run: Promise<T>,
+  settled: () => boolean,
+): Promise<T> {
+  let finished = false;
+  const finish = () => void (finished = true);
+  run.then(finish, finish);
+  let fired = 0;
+  while (!finished) {
+    await nextTurn();
+    if (!settled()) continue;
+    await nextTurn();
+    if (!settled() || finished) continue;
+    if (clock.fireNextTimer()) {
+      fired += 1;
+      if (fired > STEPPED_TIMERS_MAX) throw new Error(`more than ${STEPPED_TIMERS_MAX} timers`);
+    } else {
+      // No timer armed: the run is closing its sockets (real I/O only); wait for it.
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+  }
+  return run;
 }
 
 function clusterWith(evse: FakeEvse, centralHttpPort = 1): ClusterInfo {
@@ -128,7 +253,8 @@ describe('EV runner (against a real EvLinkServer)', () => {
 
   it('walks the EV table: plug in, needs, schedule, charge with profile, stop, unplug (speed 60)', async () => {
     const logger = recordingLogger();
-    // 0.2 scenario minutes = 12 s scenario = 200 ms real at speed 60.
+    // 0.2 scenario minutes = 12 s scenario = 200 ms real at speed 60 (on a SteppedClock: the
+    // scripted stop at 0.15 and unplug at 0.18 cannot be overtaken by a slow machine).
     const scenario = validateScenario({
       name: 'one-ev',
       durationMinutes: 0.2,
@@ -143,9 +269,15 @@ describe('EV runner (against a real EvLinkServer)', () => {
         },
       ],
     });
-    const report = await runScenario(
-      { scenario, cluster: clusterWith(evse), speed: 60, ev: { statusIntervalMs: 20 } },
-      { logger },
+    const clock = new SteppedClock();
+    const link = new LinkTracker();
+    const report = await runStepped(
+      clock,
+      runScenario(
+        { scenario, cluster: clusterWith(evse), speed: 60, ev: { statusIntervalMs: 20 } },
+        { logger, clock, connect: link.connect },
+      ),
+      () => link.inFlight === 0,
     );
     expect(transitions(logger)).to.deep.equal([
       'plugIn:connected_not_charging',
@@ -172,6 +304,55 @@ describe('EV runner (against a real EvLinkServer)', () => {
     const names = logger.lines.map((line) => line.message);
     expect(names).to.include('ev-summary');
     expect(names[names.length - 1]).to.equal('scenario-done');
+  });
+
+  it('stops charging (PowerDeliveryReq Stop) at its stop time even with a ChargingStatusReq in flight', async () => {
+    // The EVSE holds the 2nd ChargingStatusRes past the stop time (a slow charge point, or a
+    // loaded machine at speed 60): the driver stops charging all the same, then unplugs.
+    evse.holdStatus = 2;
+    const logger = recordingLogger();
+    const scenario = validateScenario({
+      durationMinutes: 0.2,
+      evs: [
+        {
+          id: 'EV1',
+          chargePointId: 'cp1',
+          arriveAtMinute: 0.02,
+          stopAtMinute: 0.15,
+          unplugAtMinute: 0.18,
+          needs,
+        },
+      ],
+    });
+    const clock = new SteppedClock();
+    const link = new LinkTracker();
+    const report = await runStepped(
+      clock,
+      runScenario(
+        { scenario, cluster: clusterWith(evse), speed: 60, ev: { statusIntervalMs: 20 } },
+        { logger, clock, connect: link.connect },
+      ),
+      () => link.inFlight === evse.heldCount,
+    );
+    expect(transitions(logger)).to.deep.equal([
+      'plugIn:connected_not_charging',
+      'authorized:sendNeeds',
+      'needsSent:receiveScheduling',
+      'scheduleReceived:charging_with_profile',
+      'stopCharging:connected_not_charging',
+      'unplug:not_connected',
+    ]);
+    const stop = logger.lines.find(
+      (line) => line.message === 'ev-transition' && line.meta.event === 'stopCharging',
+    );
+    expect(stop?.meta.scenarioMs).to.equal(0.15 * 60_000);
+    expect(evse.statusRequests).to.equal(2);
+    expect(evse.requests.slice(-3)).to.deep.equal([
+      'ChargingStatusReq',
+      'PowerDeliveryReq',
+      'SessionStopReq',
+    ]);
+    expect(report.evs[0]!.problems).to.deep.equal([]);
   });
 
   it('goes to charging_without_profile when the lease is lost, and back when it is restored', async () => {
