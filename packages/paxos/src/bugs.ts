@@ -16,6 +16,8 @@ export const plantedBugs = {
   'learner-skips-dedup': 'the learner applies a retried command again',
   /** A proposer without durable state must never lead twice with one ballot (Acceptor.handlePrepare). */
   'acceptor-repromises-equal-ballot': 'the acceptor grants a prepare equal to its promise again',
+  /** A commit notice names the ballot the slot was chosen in; another ballot's value may have lost. */
+  'learner-ignores-notice-ballot': 'the learner applies whatever its acceptor accepted in a slot',
 } as const;
 
 export type PlantedBug = keyof typeof plantedBugs;

@@ -1,8 +1,18 @@
+import { compareBallots } from './ballot';
 import { ClientTable } from './client-table';
 import type { ResolvedConfig } from './config';
 import type { CatchupReply, CatchupRequest, Decide } from './messages';
 import type { Outbox } from './outbox';
-import type { AppliedCommand, DecidedEntry, NodeId, Slot, Snapshot, StateMachine } from './types';
+import type {
+  AcceptedEntry,
+  AppliedCommand,
+  DecideEntry,
+  DecidedEntry,
+  NodeId,
+  Slot,
+  Snapshot,
+  StateMachine,
+} from './types';
 
 /**
  * The learner: records chosen values, applies them strictly in slot order to the state machine,
@@ -26,6 +36,7 @@ export class Learner {
 
   /**
    * @param onCompact called when a snapshot is taken, so the co-located acceptor can drop state.
+   * @param acceptedAt what the co-located acceptor accepted in a slot: the value of a commit notice.
    */
   constructor(
     private readonly config: ResolvedConfig,
@@ -33,6 +44,7 @@ export class Learner {
     private readonly stateMachine: StateMachine,
     snapshot: Snapshot | undefined,
     private readonly onCompact: (appliedThrough: Slot) => void,
+    private readonly acceptedAt: (slot: Slot) => AcceptedEntry | undefined = () => undefined,
   ) {
     const { clientSeqWindow, clientsMax } = config.options;
     this.clients = new ClientTable(clientSeqWindow, clientsMax);
@@ -65,9 +77,32 @@ export class Learner {
   }
 
   handleDecide(from: NodeId, message: Decide): void {
-    for (const entry of message.entries) this.learn(entry);
+    for (const entry of message.entries) {
+      const decided = this.withValue(entry);
+      if (decided) this.learn(decided);
+      else this.noteDecided(entry.slot); // the Accept never came: catch-up fetches the value
+    }
     this.applyReady();
     this.maybeRequestCatchup(from);
+  }
+
+  /**
+   * A commit notice carries no value: it is the one this node's acceptor accepted in that slot,
+   * if it accepted it in the very ballot the slot was chosen in — one value per slot per ballot,
+   * and one life per ballot (Acceptor.handlePrepare). Any other accepted value may be a loser.
+   */
+  private withValue(entry: DecideEntry): DecidedEntry | undefined {
+    if (entry.value !== undefined)
+      return { slot: entry.slot, ballot: entry.ballot, value: entry.value };
+    const accepted = this.acceptedAt(entry.slot);
+    if (accepted === undefined) return undefined;
+    const sameBallot = compareBallots(accepted.ballot, entry.ballot) === 0;
+    if (!sameBallot && this.config.plantedBug !== 'learner-ignores-notice-ballot') return undefined;
+    return { slot: entry.slot, ballot: entry.ballot, value: accepted.value };
+  }
+
+  private noteDecided(slot: Slot): void {
+    if (slot + 1 > this.decidedBelowKnown) this.decidedBelowKnown = slot + 1;
   }
 
   /** A leader's heartbeat says slots below decidedBelow are decided: fetch what is missing. */
@@ -139,7 +174,7 @@ export class Learner {
 
   private learn(entry: DecidedEntry): void {
     if (entry.slot <= this.appliedThroughSlot) return;
-    if (entry.slot + 1 > this.decidedBelowKnown) this.decidedBelowKnown = entry.slot + 1;
+    this.noteDecided(entry.slot);
     // Bounded: a decision far ahead of the applied point is dropped; catch-up fetches it later.
     if (entry.slot > this.appliedThroughSlot + this.config.options.decidedAheadSlotsMax) return;
     if (!this.decided.has(entry.slot)) this.decided.set(entry.slot, entry);

@@ -1,5 +1,5 @@
 import type { Ballot } from './ballot';
-import type { AcceptedEntry, DecidedEntry, Slot, Snapshot, Value } from './types';
+import type { AcceptedEntry, DecideEntry, DecidedEntry, Slot, Snapshot, Value } from './types';
 
 /**
  * Every message between Paxos roles, in one place (STYLE.md rule 5). The sender is not a field:
@@ -63,10 +63,14 @@ export interface Nack {
   readonly promised: Ballot;
 }
 
-/** Leader → learners: these slots are chosen. */
+/**
+ * Leader → learners: these slots are chosen. To a learner that is not an acceptor, at once and with
+ * the values; to acceptors, without the values and deferred until the next Accept to them goes out
+ * (the transport puts both in one frame) or the next tick.
+ */
 export interface Decide {
   readonly type: 'decide';
-  readonly entries: readonly DecidedEntry[];
+  readonly entries: readonly DecideEntry[];
 }
 
 /** Leader → everyone, every heartbeatTicks: I lead with this ballot; slots < decidedBelow are decided. */

@@ -72,6 +72,7 @@ export class PaxosNode {
       collaborators.stateMachine,
       persisted.snapshot,
       (appliedThrough) => acceptor?.compact(appliedThrough),
+      (slot) => acceptor?.acceptedAt(slot),
     );
     this.proposer = this.config.isProposer
       ? new Proposer(this.config, this.out, this.learner, collaborators.random)

@@ -9,6 +9,7 @@ import {
   noop,
   type AcceptedEntry,
   type Command,
+  type DecideEntry,
   type DecidedEntry,
   type NodeId,
   type Slot,
@@ -59,8 +60,17 @@ export class Proposer {
   private heartbeatElapsedTicks = 0;
   private quorumCheckElapsedTicks = 0;
   private readonly heardFrom = new Set<NodeId>();
-  /** Slots chosen during this step, broadcast once as a single Decide (fewer messages). */
+  /** Slots chosen during this step, sent with their values to learners that are not acceptors. */
   private decidedOut: DecidedEntry[] = [];
+  /**
+   * Commit notices (slot and ballot, no value) for the other acceptors, held until the next Accept
+   * goes to them (one frame: Paxos Made Live §4.2's piggybacking, Raft's commit index) or the tick.
+   */
+  private noticesOut: DecideEntry[] = [];
+  /** Learners that get values: not acceptors (standby centrals, pure learners), not this node. */
+  private readonly valueLearners: readonly NodeId[];
+  /** Acceptors that get commit notices: every one but this node. */
+  private readonly noticeAcceptors: readonly NodeId[];
 
   constructor(
     private readonly config: ResolvedConfig,
@@ -69,6 +79,10 @@ export class Proposer {
     private readonly random: Random,
   ) {
     this.electionTimeoutTicks = this.randomElectionTimeout();
+    this.valueLearners = config.learners.filter(
+      (id) => id !== config.id && !config.acceptors.includes(id),
+    );
+    this.noticeAcceptors = config.acceptors.filter((id) => id !== config.id);
   }
 
   get state(): ProposerState {
@@ -171,10 +185,14 @@ export class Proposer {
         break;
     }
     this.flushDecided();
+    this.flushNotices();
   }
 
   private tickLeader(): void {
     const { heartbeatTicks, acceptRetryTicks, electionTimeoutTicks } = this.config.options;
+    // Notices ahead of the heartbeat: its decidedBelow would otherwise send acceptors to catch-up
+    // for slots whose notice is still waiting here.
+    this.flushNotices();
     this.heartbeatElapsedTicks += 1;
     if (this.heartbeatElapsedTicks >= heartbeatTicks) {
       this.heartbeatElapsedTicks = 0;
@@ -229,6 +247,9 @@ export class Proposer {
     for (const command of flight.value.commands) this.queuedKeys.delete(commandKey(command));
     const entry: DecidedEntry = { slot: message.slot, ballot: this.ballot, value: flight.value };
     this.decidedOut.push(entry);
+    this.noticesOut.push({ slot: message.slot, ballot: this.ballot });
+    // Bounded: a window's worth at most waits for the next Accept or tick.
+    if (this.noticesOut.length >= this.config.options.windowSlotsMax) this.flushNotices();
     this.out.event({
       type: 'slot-decided',
       slot: message.slot,
@@ -275,6 +296,7 @@ export class Proposer {
   private becomeFollower(higher: Ballot, leaderId: NodeId | undefined): void {
     this.observe(higher);
     const wasLeader = this.role === 'leader';
+    this.flushNotices(); // what was chosen stays chosen: tell the acceptors before going quiet
     this.role = 'follower';
     this.leaderId = leaderId;
     this.electionElapsedTicks = 0;
@@ -360,18 +382,24 @@ export class Proposer {
         return;
       }
       this.inFlight.set(slot, { value, acks: new Set(), elapsedTicks: 0 });
+      this.flushNotices(); // ahead of the Accept, in the same frame to each acceptor
       this.out.sendAll(this.config.acceptors, { type: 'accept', ballot: this.ballot, slot, value });
     }
   }
 
-  /** Broadcasts the slots chosen during this step in one Decide per learner. */
+  /** Sends the slots chosen during this step, with their values, to learners that are not acceptors. */
   flushDecided(): void {
     if (this.decidedOut.length === 0) return;
     const message = { type: 'decide', entries: this.decidedOut } as const;
     this.decidedOut = [];
-    this.out.sendAll(
-      this.config.learners.filter((id) => id !== this.config.id),
-      message,
-    );
+    this.out.sendAll(this.valueLearners, message);
+  }
+
+  /** Sends the pending commit notices to the acceptors: one Decide object, encoded once. */
+  private flushNotices(): void {
+    if (this.noticesOut.length === 0) return;
+    const message = { type: 'decide', entries: this.noticesOut } as const;
+    this.noticesOut = [];
+    this.out.sendAll(this.noticeAcceptors, message);
   }
 }

@@ -75,9 +75,24 @@ export interface AcceptedEntry {
 
 export interface DecidedEntry {
   readonly slot: Slot;
-  /** The ballot the value was chosen in (for people reading timelines; safety does not need it). */
+  /**
+   * The ballot the value was chosen in. A learner that is also an acceptor and accepted exactly
+   * this (slot, ballot) already holds the value: a proposer proposes one value per slot in a
+   * ballot, and a ballot leads at most once (Acceptor.handlePrepare).
+   */
   readonly ballot: Ballot;
   readonly value: Value;
+}
+
+/**
+ * An entry of a Decide: a DecidedEntry whose value is left out when it goes to an acceptor, which
+ * has it from the Accept for that slot and ballot (a commit notice, as Raft's commit index on
+ * AppendEntries). The learner takes the value from its acceptor, or catches up when it has not.
+ */
+export interface DecideEntry {
+  readonly slot: Slot;
+  readonly ballot: Ballot;
+  readonly value?: Value;
 }
 
 /**

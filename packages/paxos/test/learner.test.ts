@@ -20,6 +20,56 @@ describe('learner', () => {
     expect(learner.takeReady().applied.map((entry) => entry.slot)).to.deep.equal([0, 1]);
   });
 
+  it('sends values to learners that are not acceptors, and acceptors only commit notices with the next accept', () => {
+    const cluster = new TestCluster(membership);
+    cluster.elect('p1');
+    cluster.node('p1').propose(command('c', 1));
+    cluster.flush('p1');
+    cluster.deliverAll((e) => e.message.type === 'accept' || e.message.type === 'accepted');
+    const decides = cluster.take((e) => e.message.type === 'decide');
+    expect(decides.map((e) => e.to)).to.deep.equal(['l1']);
+    expect(decides[0]?.message).to.deep.include({
+      entries: [{ slot: 0, ballot, value: { commands: [command('c', 1)] } }],
+    });
+    cluster.node('p1').propose(command('c', 2));
+    cluster.flush('p1');
+    const toA1 = cluster.queue.filter((e) => e.to === 'a1').map((e) => e.message);
+    // The notice goes right before the next Accept, so the transport puts both in one frame.
+    expect(toA1.map((m) => m.type)).to.deep.equal(['decide', 'accept']);
+    expect(toA1[0]).to.deep.equal({ type: 'decide', entries: [{ slot: 0, ballot }] });
+    cluster.deliverAll();
+    expect(cluster.appliedKeys('a1')).to.deep.equal(['c#1']);
+  });
+
+  it('sends pending commit notices at the next tick when no accept follows', () => {
+    const cluster = new TestCluster(membership);
+    cluster.elect('p1');
+    cluster.node('p1').propose(command('c', 1));
+    cluster.flush('p1');
+    cluster.deliverAll((e) => e.message.type !== 'decide');
+    expect(cluster.appliedKeys('a2')).to.deep.equal([]);
+    cluster.node('p1').tick();
+    cluster.flush('p1');
+    cluster.deliverAll((e) => e.message.type === 'decide');
+    expect(cluster.appliedKeys('a2')).to.deep.equal(['c#1']);
+  });
+
+  it('does not apply a commit notice for a ballot its acceptor did not accept in: it catches up', () => {
+    const cluster = new TestCluster(membership);
+    const acceptor = cluster.node('a1');
+    const stale = { commands: [command('old', 1)] };
+    acceptor.step('p1', { type: 'accept', ballot, slot: 0, value: stale });
+    acceptor.takeReady();
+    const chosenIn = { round: 2, proposerId: 'p1' };
+    acceptor.step('p1', { type: 'decide', entries: [{ slot: 0, ballot: chosenIn }] });
+    const ready = acceptor.takeReady();
+    expect(ready.applied).to.have.length(0);
+    expect(ready.messages.map((m) => m.message)).to.deep.include({
+      type: 'catchup-request',
+      fromSlot: 0,
+    });
+  });
+
   it('applies a command decided twice only once (exactly-once, Paxos Made Moderately Complex §3)', () => {
     const cluster = new TestCluster(membership);
     const learner = cluster.node('l1');

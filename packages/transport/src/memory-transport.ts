@@ -69,6 +69,7 @@ export class MemoryNetwork {
       return;
     }
     if (!this.serialize) {
+      from.core.countWrite();
       from.core.countFrameOut(message.type, 0);
       setImmediate(() => {
         if (this.attached.get(to) === target) target.deliver(from.nodeId, message, 0);
@@ -88,6 +89,7 @@ export class MemoryNetwork {
       });
       return;
     }
+    from.core.countWrite();
     from.core.countFrameOut(message.type, bytes.length);
     setImmediate(() => {
       if (this.attached.get(to) !== target) return;
@@ -204,6 +206,7 @@ export class MemoryTransport implements Transport {
   deliver(from: NodeId, message: Message, bytes: number): void {
     if (this.core.closed) return;
     this.lastSeenMs.set(from, this.core.now());
+    this.core.countRead();
     this.core.countFrameIn(message.type, bytes);
     this.core.receive(from, message);
   }

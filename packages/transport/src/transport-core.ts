@@ -18,6 +18,8 @@ interface MutableStats {
   framesOutByKind: Record<string, number>;
   bytesIn: number;
   bytesOut: number;
+  framesIn: number;
+  framesOut: number;
   rejectionsByCode: Partial<Record<RejectionCode, number>>;
   dropsByReason: Partial<Record<DropReason, number>>;
 }
@@ -48,6 +50,8 @@ export class TransportCore {
     framesOutByKind: {},
     bytesIn: 0,
     bytesOut: 0,
+    framesIn: 0,
+    framesOut: 0,
     rejectionsByCode: {},
     dropsByReason: {},
   };
@@ -127,6 +131,16 @@ export class TransportCore {
     for (const handler of [...this.messageHandlers]) handler(from, message);
   }
 
+  /** One frame read (it may hold several messages, each counted by countFrameIn). */
+  countRead(): void {
+    this.counters.framesIn += 1;
+  }
+
+  /** One frame written (it may hold several messages, each counted by countFrameOut). */
+  countWrite(): void {
+    this.counters.framesOut += 1;
+  }
+
   countFrameIn(kind: string, bytes: number): void {
     increment(this.counters.framesInByKind, kind);
     this.counters.bytesIn += bytes;
@@ -152,6 +166,8 @@ export class TransportCore {
       framesOutByKind: { ...counters.framesOutByKind },
       bytesIn: counters.bytesIn,
       bytesOut: counters.bytesOut,
+      framesIn: counters.framesIn,
+      framesOut: counters.framesOut,
       rejectionsByCode: { ...counters.rejectionsByCode },
       dropsByReason: { ...counters.dropsByReason },
     };

@@ -109,12 +109,18 @@ export type RejectionCode =
 export type DropReason =
   'peer-down' | 'fault-rule' | 'frame-too-large' | 'send-buffer-full' | 'closed';
 
-/** Counters for metrics. Frames are counted by envelope kind; Paxos frames by message type. */
+/**
+ * Counters for metrics. `…ByKind` count messages: handshake envelopes by kind, Paxos messages by
+ * type. A WebSocket frame may carry several messages (those sent to one peer in one turn):
+ * `framesIn`/`framesOut` count frames (the in-memory twin: one per message).
+ */
 export interface TransportStats {
   readonly framesInByKind: Readonly<Record<string, number>>;
   readonly framesOutByKind: Readonly<Record<string, number>>;
   readonly bytesIn: number;
   readonly bytesOut: number;
+  readonly framesIn: number;
+  readonly framesOut: number;
   readonly rejectionsByCode: Readonly<Partial<Record<RejectionCode, number>>>;
   /** Messages dropped on send (for 'fault-rule': also those dropped on receipt by an 'in' rule). */
   readonly dropsByReason: Readonly<Partial<Record<DropReason, number>>>;

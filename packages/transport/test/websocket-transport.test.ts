@@ -278,6 +278,57 @@ describe('WebSocketTransport: untrusted connections', () => {
     socket.terminate();
   });
 
+  it('delivers every envelope of a frame that holds several, in order', async () => {
+    const socket = await connectRaw(a.port);
+    const inboxA = collect(a);
+    const welcome = new Promise<void>((resolve) => {
+      let frames = 0;
+      socket.on('message', () => {
+        frames += 1;
+        if (frames === 2) resolve();
+      });
+    });
+    await handshake(socket);
+    await welcome;
+    const frame = Buffer.concat(
+      [1, 2, 3].map((round) => encodeEnvelope({ v: 1, kind: 'paxos', body: heartbeat(round) })),
+    );
+    socket.send(frame);
+    await waitUntil(() => inboxA.length === 3, 'three messages');
+    expect(roundsFrom(inboxA, 'b')).to.deep.equal([1, 2, 3]);
+    socket.terminate();
+  });
+
+  it('refuses a whole frame when one of its envelopes is bad, delivering none of it: malformed-frame', async () => {
+    const socket = await connectRaw(a.port);
+    const inboxA = collect(a);
+    await handshake(socket);
+    await nextFrame(socket); // welcome
+    const frame = Buffer.concat([
+      encodeEnvelope({ v: 1, kind: 'paxos', body: heartbeat(7) }),
+      encodeEnvelope({ v: 1, kind: 'paxos', body: heartbeat(8) }).subarray(0, 10),
+    ]);
+    const closing = closed(socket);
+    socket.send(frame);
+    expect((await closing).reason).to.equal('malformed-frame');
+    expectLoggedRejection('malformed-frame');
+    expect(roundsFrom(inboxA, 'b')).to.deep.equal([]);
+  });
+
+  it('sends the messages of one turn to a peer as one frame, in order', async () => {
+    const inboxB = collect(b);
+    const before = a.stats();
+    for (const round of [11, 12, 13]) a.send('b', heartbeat(round));
+    a.send('b', heartbeat(14));
+    await waitUntil(() => inboxB.length === 4, 'four messages');
+    expect(roundsFrom(inboxB, 'a')).to.deep.equal([11, 12, 13, 14]);
+    const after = a.stats();
+    expect(after.framesOut - before.framesOut).to.equal(1);
+    expect(
+      (after.framesOutByKind.heartbeat ?? 0) - (before.framesOutByKind.heartbeat ?? 0),
+    ).to.equal(4);
+  });
+
   it('terminates an authenticated link that stops answering pings: liveness-timeout', async () => {
     // A lone node whose member b is not running, so nothing but our raw socket speaks for b.
     const lone = new WebSocketTransport(

@@ -127,22 +127,48 @@ export class EnvelopeCodec<Kinds extends object> {
   }
 
   /**
-   * Decodes and validates one frame. Throws only `WireError`: whatever the bytes, the caller can
-   * close the connection with the error's code and carry on.
+   * Decodes and validates a frame holding exactly one envelope (the handshake, tests). Throws only
+   * `WireError`: whatever the bytes, the caller can close the connection with its code and go on.
    */
   decode(bytes: Uint8Array, options: DecodeOptions = {}): Envelope<Kinds> {
+    const envelopes = this.decodeAll(bytes, options);
+    if (envelopes.length !== 1) {
+      throw new WireError('malformed-frame', `${envelopes.length} envelopes, expected one`);
+    }
+    return envelopes[0] as Envelope<Kinds>;
+  }
+
+  /**
+   * Decodes and validates a frame: one or more envelopes back to back (MessagePack values, no
+   * separator; a sender coalesces what it sends a peer in one turn into one frame, see
+   * `concatFrames`). All or nothing: one bad envelope refuses the whole frame. Throws only
+   * `WireError`.
+   */
+  decodeAll(bytes: Uint8Array, options: DecodeOptions = {}): Envelope<Kinds>[] {
     const maxFrameBytes = options.maxFrameBytes ?? this.limits.maxFrameBytes;
     if (bytes.length > maxFrameBytes) {
       throw new WireError('frame-too-large', `${bytes.length} bytes, more than ${maxFrameBytes}`);
     }
-    let decoded: unknown;
+    if (bytes.length === 0) throw new WireError('malformed-frame', 'an empty frame');
+    const values: unknown[] = [];
+    const countMax = this.limits.envelopesPerFrameMax;
     try {
-      // msgpackr throws on truncated input and on trailing bytes after the first value; deep
-      // nesting may overflow the stack (a RangeError), which is caught here like any other.
-      decoded = packr.unpack(bytes);
+      // msgpackr throws on a truncated value; deep nesting may overflow the stack (a RangeError),
+      // which is caught here like any other.
+      packr.unpackMultiple(bytes, (value: unknown) => {
+        if (values.length >= countMax) throw new TooManyEnvelopes();
+        values.push(value);
+      });
     } catch (error) {
+      if (error instanceof TooManyEnvelopes) {
+        throw new WireError('malformed-frame', `more than ${countMax} envelopes in one frame`);
+      }
       throw new WireError('malformed-frame', `not MessagePack (${describe(error)})`);
     }
+    return values.map((value) => this.validateEnvelope(value));
+  }
+
+  private validateEnvelope(decoded: unknown): Envelope<Kinds> {
     let envelope: Record<string, unknown>;
     try {
       envelope = readRecord(decoded, 'envelope', ['v', 'kind', 'body']);
@@ -171,6 +197,18 @@ export class EnvelopeCodec<Kinds extends object> {
     }
     return { v: WIRE_VERSION, kind, body } as Envelope<Kinds>;
   }
+}
+
+/** Thrown inside msgpackr's iteration to stop a frame with too many envelopes early. */
+class TooManyEnvelopes extends Error {}
+
+/**
+ * One frame from several encoded envelopes (each from `encode`/`encodeOnce`): their bytes back to
+ * back, which `decodeAll` reads as a sequence. The caller keeps the total within `maxFrameBytes`.
+ */
+export function concatFrames(encoded: readonly Uint8Array[]): Uint8Array {
+  if (encoded.length === 1) return encoded[0] as Uint8Array;
+  return Buffer.concat(encoded);
 }
 
 function describe(error: unknown): string {

@@ -19,6 +19,8 @@ export const PROOF_BYTES = 32;
 export interface WireLimits {
   /** Bytes in one encoded frame, at most. Checked before decoding and after encoding. */
   readonly maxFrameBytes: number;
+  /** Envelopes in one frame (a sender coalesces the messages of one turn to a peer), at most. */
+  readonly envelopesPerFrameMax: number;
   /** Characters in an id (node, cluster, client, proposer), at most. */
   readonly idLengthMax: number;
   /** Entries (accepted or decided) in one Paxos message, at most. */
@@ -37,6 +39,8 @@ export const defaultWireLimits: WireLimits = Object.freeze({
   // 4 MiB: a full catch-up reply (256 entries × 64 commands) or a site snapshot fits with room;
   // ws buffers a whole message before handing it over, so this is also memory per connection.
   maxFrameBytes: 4 * 1024 * 1024,
+  // A leader's turn sends a peer one Accept per new slot (window 64) plus a Decide and a heartbeat.
+  envelopesPerFrameMax: 1024,
   idLengthMax: 128,
   // Paxos catchupEntriesMax defaults to 256 and a Promise reports at most the window (64) plus
   // what a slow leader left behind; 4096 leaves headroom without letting one frame run away.

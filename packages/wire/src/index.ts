@@ -8,6 +8,7 @@ export {
 export { WireError, isWireError, wireErrorCodes, type WireErrorCode } from './errors';
 export {
   EnvelopeCodec,
+  concatFrames,
   type BodyValidator,
   type BodyValidators,
   type DecodeOptions,

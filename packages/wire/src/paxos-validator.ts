@@ -4,6 +4,7 @@ import type {
   Ballot,
   ClientRecord,
   Command,
+  DecideEntry,
   DecidedEntry,
   Message,
   MessageType,
@@ -78,7 +79,7 @@ export function validatePaxosMessage(value: unknown, limits: WireLimits): Messag
     }
     case 'decide': {
       const o = readRecord(value, path, ['type', 'entries']);
-      return { type, entries: readEntries(o.entries, `${path}.entries`, limits) };
+      return { type, entries: readDecideEntries(o.entries, `${path}.entries`, limits) };
     }
     case 'heartbeat': {
       const o = readRecord(value, path, ['type', 'ballot', 'decidedBelow']);
@@ -172,6 +173,20 @@ function readEntries(
       ballot: readBallot(o.ballot, `${entryPath}.ballot`, limits),
       value: readValue(o.value, `${entryPath}.value`, limits),
     };
+  });
+}
+
+/** A Decide's entries: slot and ballot, and the value unless it is a commit notice. */
+function readDecideEntries(value: unknown, path: string, limits: WireLimits): DecideEntry[] {
+  const entries = readArray(value, path, limits.entriesPerMessageMax);
+  return entries.map((entry, index) => {
+    const entryPath = `${path}[${index}]`;
+    const o = readRecord(entry, entryPath, ['slot', 'ballot', 'value']);
+    const slot = readSlot(o.slot, `${entryPath}.slot`);
+    const ballot = readBallot(o.ballot, `${entryPath}.ballot`, limits);
+    // An absent value may arrive as a key holding undefined (msgpackr keeps the key).
+    if (o.value === undefined) return { slot, ballot };
+    return { slot, ballot, value: readValue(o.value, `${entryPath}.value`, limits) };
   });
 }
 

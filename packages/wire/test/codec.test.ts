@@ -5,6 +5,7 @@ import type { Message } from '@evpaxos/paxos';
 import {
   EnvelopeCodec,
   WireError,
+  concatFrames,
   clusterCodec,
   createClusterCodec,
   decodeEnvelope,
@@ -129,6 +130,38 @@ describe('wire: envelope codec', () => {
       expect(Buffer.from(encodeMessageOnce(a)).equals(Buffer.from(encodeMessageOnce(b)))).to.equal(
         true,
       );
+    });
+  });
+
+  describe('several envelopes in one frame', () => {
+    const frameOf = (...messages: Message[]) =>
+      concatFrames(messages.map((body) => encodeEnvelope({ v: 1, kind: 'paxos', body })));
+
+    it('decodes every envelope of a frame, in order (decodeAll)', () => {
+      const messages = [sampleMessages.decide, sampleMessages.accept, sampleMessages.heartbeat];
+      const envelopes = clusterCodec.decodeAll(frameOf(...messages));
+      expect(envelopes.map((envelope) => envelope.body)).to.deep.equal(messages);
+    });
+
+    it('refuses the whole frame when any envelope is bad: invalid-body', () => {
+      const bad = extendedPackr.pack({ v: 1, kind: 'paxos', body: { type: 'accepted', slot: -1 } });
+      const frame = Buffer.concat([frameOf(sampleMessages.accept), bad]);
+      expectWireError(() => clusterCodec.decodeAll(frame), 'invalid-body');
+    });
+
+    it('refuses more envelopes than envelopesPerFrameMax: malformed-frame', () => {
+      const codec = createClusterCodec({ envelopesPerFrameMax: 2 });
+      const heartbeat = sampleMessages.heartbeat;
+      expect(codec.decodeAll(frameOf(heartbeat, heartbeat))).to.have.length(2);
+      expectWireError(
+        () => codec.decodeAll(frameOf(heartbeat, heartbeat, heartbeat)),
+        'malformed-frame',
+      );
+    });
+
+    it('refuses several envelopes where exactly one is expected (decode): malformed-frame', () => {
+      const heartbeat = sampleMessages.heartbeat;
+      expectWireError(() => decodeEnvelope(frameOf(heartbeat, heartbeat)), 'malformed-frame');
     });
   });
 

@@ -24,7 +24,14 @@ export const sampleMessages: { readonly [Type in MessageType]: Extract<Message, 
     accept: { type: 'accept', ballot, slot: 9, value },
     accepted: { type: 'accepted', ballot, slot: 9 },
     nack: { type: 'nack', ballot, promised: { round: 4, proposerId: 'central-b' } },
-    decide: { type: 'decide', entries: [{ slot: 9, ballot, value }] },
+    // A value for a learner that is not an acceptor, then a commit notice (no value) for slot 10.
+    decide: {
+      type: 'decide',
+      entries: [
+        { slot: 9, ballot, value },
+        { slot: 10, ballot },
+      ],
+    },
     heartbeat: { type: 'heartbeat', ballot, decidedBelow: 10 },
     'heartbeat-ack': { type: 'heartbeat-ack', ballot },
     'catchup-request': { type: 'catchup-request', fromSlot: 0 },
