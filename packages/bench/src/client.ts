@@ -21,6 +21,8 @@ export type ClientJob =
       readonly valueBytes: number;
       /** GET /stats of every node, fetched as the measured window opens and closes. */
       readonly statsUrls: readonly string[];
+      /** False for a --compare build from before array frames: one request per frame. */
+      readonly arrayFrames: boolean;
     }
   | {
       readonly mode: 'etcd';
@@ -72,7 +74,7 @@ async function fetchAll(urls: readonly string[]): Promise<unknown[]> {
 }
 
 async function runPaxos(job: Extract<ClientJob, { mode: 'paxos' }>): Promise<PaxosRunResult> {
-  const client = await PaxosClient.connect(job.url);
+  const client = await PaxosClient.connect(job.url, undefined, job.arrayFrames);
   const payload = valueOf(job.valueBytes);
   // One client id per lane: each lane is a sequential client numbering its commands 1, 2, 3, ….
   const run = `bench-${process.pid}-${Date.now().toString(36)}`;

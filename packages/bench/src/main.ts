@@ -138,6 +138,9 @@ async function measureOurs(
         measureMs: settings.measureMs,
         valueBytes: settings.valueBytes,
         statsUrls,
+        // A --compare build may predate array frames on /client; one request per frame is
+        // understood by every build.
+        arrayFrames: bin === undefined,
       });
       const row: SystemRow = {
         system: label,

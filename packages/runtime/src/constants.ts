@@ -5,6 +5,15 @@ export const logLevels = ['error', 'warn', 'info', 'debug'] as const;
 export type LogLevel = (typeof logLevels)[number];
 
 /**
+ * Requests in one /client WebSocket frame (an array of request maps), at most; answers sent
+ * together are split into frames of at most this many too. A protocol bound rather than an option:
+ * a client must know it without asking the server. It keeps the work done for one frame, and the
+ * invalid-request warnings one frame can cause, bounded independently of its byte size
+ * (`httpBodyBytesMax`). docs/LIMITS.md.
+ */
+export const clientFrameRequestsMax = 4096;
+
+/**
  * Every limit of the process layer, each an option with the same name everywhere (flag, env,
  * config file). Written down in docs/LIMITS.md.
  */

@@ -169,10 +169,12 @@ describe('resolveProcessConfig', () => {
 
     it('refuses quorums that do not intersect (q1 + q2 <= n)', () => {
       const problems = problemsOf({ flags: { ...base, phase1Quorum: 1, phase2Quorum: 2 } });
-      expect(problems).to.have.length(1);
+      expect(problems).to.have.length(2);
       expect(problems[0]).to.match(
         /phase-1 quorum \(1\) plus the phase-2 quorum \(2\) must exceed/,
       );
+      // And a phase-1 quorum of at most half: a restarted central could reuse its ballot.
+      expect(problems[1]).to.match(/phase-1 quorum \(1\) must be more than half the acceptors/);
     });
 
     it('refuses a missing cluster, with every problem at once', () => {

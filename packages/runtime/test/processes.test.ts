@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { pack, unpack } from 'msgpackr';
 import { WebSocket } from 'ws';
+import { clientFrameRequestsMax } from '../src/constants';
 
 const cliPath = path.resolve(__dirname, '../../../cli/bin/evpaxos.js');
 
@@ -39,6 +40,59 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+type Answer = Record<string, unknown>;
+
+/**
+ * A /client connection for tests: sends frames as they are given, and collects answers from every
+ * answer frame (one map, or an array of maps).
+ */
+class ClientSocket {
+  /** Answer frames as received, each a map or an array. */
+  readonly frames: unknown[] = [];
+  readonly answers: Answer[] = [];
+  private waiting: { count: number; resolve: () => void } | null = null;
+
+  private constructor(private readonly socket: WebSocket) {
+    socket.on('message', (data: Buffer) => {
+      const frame = unpack(data) as Answer | Answer[];
+      this.frames.push(frame);
+      this.answers.push(...(Array.isArray(frame) ? frame : [frame]));
+      if (this.waiting && this.answers.length >= this.waiting.count) this.waiting.resolve();
+    });
+  }
+
+  static async open(port: number): Promise<ClientSocket> {
+    const socket = new WebSocket(`ws://127.0.0.1:${port}/client`);
+    await new Promise((resolve, reject) => {
+      socket.once('open', resolve);
+      socket.once('error', reject);
+    });
+    return new ClientSocket(socket);
+  }
+
+  send(frame: unknown): void {
+    this.socket.send(pack(frame));
+  }
+
+  /** Resolves with every answer of the connection so far, once there are at least `count`. */
+  async answersUntil(count: number): Promise<Answer[]> {
+    if (this.answers.length < count) {
+      await new Promise<void>((resolve) => (this.waiting = { count, resolve }));
+      this.waiting = null;
+    }
+    return this.answers;
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}
+
+/** A /client submit request map. */
+function submitRequest(requestId: number, clientId: string, seq: number, payload: unknown) {
+  return { type: 'submit', requestId, clientId, seq, payload };
 }
 
 interface Member {
@@ -193,6 +247,79 @@ describe('node processes: 1 central + 3 charge points (real sockets, separate pr
       (byId.get(1) as { slot: number }).slot,
     );
     expect(byId.get(3)).to.include({ type: 'error', code: 'invalid-request' });
+  });
+
+  it('sends only map answer frames on a connection that has sent no array frame', async () => {
+    const client = await ClientSocket.open((members[0] as Member).httpPort);
+    const count = 10;
+    for (let seq = 1; seq <= count; seq += 1) {
+      client.send(submitRequest(seq, 'map-client', seq, `command ${seq}`));
+    }
+    const answers = await client.answersUntil(count);
+    client.close();
+    for (const answer of answers) expect(answer).to.include({ type: 'result', duplicate: false });
+    expect(client.frames.filter((frame) => Array.isArray(frame))).to.deep.equal([]);
+  });
+
+  it('answers every submit of one array frame, in fewer answer frames than requests', async () => {
+    const client = await ClientSocket.open((members[0] as Member).httpPort);
+    const count = 20;
+    client.send(
+      Array.from({ length: count }, (_, index) =>
+        submitRequest(index + 1, 'array-client', index + 1, `command ${index + 1}`),
+      ),
+    );
+    const answers = await client.answersUntil(count);
+    client.close();
+    expect(
+      answers.map((answer) => answer.requestId).sort((a, b) => Number(a) - Number(b)),
+    ).to.deep.equal(Array.from({ length: count }, (_, index) => index + 1));
+    for (const answer of answers) expect(answer).to.include({ type: 'result', duplicate: false });
+    // Answers settled in the same turn share a frame. Not one frame for all: the node proposes the
+    // first command of a turn at once, alone, and batches the rest.
+    expect(client.frames.length).to.be.below(count);
+  });
+
+  it('answers a mixed array frame request by request (result, invalid-request for seq 0 and for a non-map) and keeps the connection', async () => {
+    const client = await ClientSocket.open((members[0] as Member).httpPort);
+    client.send([
+      submitRequest(1, 'mixed-client', 1, 'valid'),
+      submitRequest(2, 'mixed-client', 0, 'seq 0'),
+      'not a map',
+    ]);
+    const answers = await client.answersUntil(3);
+    expect(answers).to.have.length(3);
+    const byId = new Map(answers.map((answer) => [answer.requestId, answer]));
+    expect(byId.get(1)).to.include({ type: 'result', duplicate: false });
+    expect(byId.get(2)).to.include({ type: 'error', code: 'invalid-request' });
+    expect(byId.get(null)).to.include({ type: 'error', code: 'invalid-request' });
+    expect((byId.get(null) as { reason: string }).reason).to.equal('A request must be a map.');
+
+    client.send([submitRequest(3, 'mixed-client', 2, 'after the bad ones')]);
+    const [after] = (await client.answersUntil(4)).slice(3);
+    client.close();
+    expect(after).to.include({ type: 'result', requestId: 3, duplicate: false });
+  });
+
+  it('refuses an empty array frame and an array of more than 4096 requests with one invalid-request each, submitting none', async () => {
+    const client = await ClientSocket.open((members[0] as Member).httpPort);
+    client.send([]);
+    const [empty] = await client.answersUntil(1);
+    expect(empty).to.include({ type: 'error', requestId: null, code: 'invalid-request' });
+
+    const overLong = Array.from({ length: clientFrameRequestsMax + 1 }, (_, index) =>
+      submitRequest(index + 1, 'over-long-client', index + 1, 'x'),
+    );
+    client.send(overLong);
+    const [refused] = (await client.answersUntil(2)).slice(1);
+    expect(refused).to.include({ type: 'error', requestId: null, code: 'invalid-request' });
+
+    // Nothing of the refused frame was submitted: its first command is new when sent again.
+    client.send(submitRequest(1, 'over-long-client', 1, 'x'));
+    const [first] = (await client.answersUntil(3)).slice(2);
+    client.close();
+    expect(first).to.include({ type: 'result', requestId: 1, duplicate: false });
+    expect(client.answers).to.have.length(3);
   });
 
   it('closes every process cleanly on SIGTERM (exit 0)', async () => {
