@@ -25,6 +25,8 @@ interface Settings {
   readonly valueBytes: number;
   /** Another build's bin/evpaxos.js, measured in the same run (before/after). */
   readonly compareBin: string | null;
+  /** The --compare build understands array frames on /client (built after they came). */
+  readonly compareArrays: boolean;
   readonly etcd: boolean;
   readonly failover: boolean;
   /** Only the floor and the failover trials (a quick check of failover alone). */
@@ -47,6 +49,7 @@ function parseArgs(argv: readonly string[]): Settings {
     failoverTrials: Number(valueOfFlag('--failover-trials') ?? (quick ? 3 : 10)),
     valueBytes: Number(valueOfFlag('--value-bytes') ?? 100),
     compareBin: valueOfFlag('--compare'),
+    compareArrays: argv.includes('--compare-arrays'),
     etcd: !argv.includes('--no-etcd'),
     failover: !argv.includes('--no-failover'),
     failoverOnly: argv.includes('--failover-only'),
@@ -140,7 +143,7 @@ async function measureOurs(
         statsUrls,
         // A --compare build may predate array frames on /client; one request per frame is
         // understood by every build.
-        arrayFrames: bin === undefined,
+        arrayFrames: bin === undefined || settings.compareArrays,
       });
       const row: SystemRow = {
         system: label,
