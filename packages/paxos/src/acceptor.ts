@@ -16,10 +16,15 @@ export class Acceptor {
   /** Slots below this were decided, applied and compacted away (see Learner snapshots). */
   private truncatedBelow: Slot;
 
+  /**
+   * @param appliedBelow the first slot this node's learner has not applied: a candidate preparing
+   * from far below it is told to catch up first (Nack.decidedBelow).
+   */
   constructor(
     private readonly config: ResolvedConfig,
     private readonly out: Outbox,
     persisted: PersistedState,
+    private readonly appliedBelow: () => Slot = () => 0,
   ) {
     this.promised = persisted.promised;
     this.truncatedBelow = persisted.snapshot ? persisted.snapshot.appliedThrough + 1 : 0;
@@ -58,6 +63,18 @@ export class Acceptor {
         : compareBallots(message.ballot, this.promised) <= 0;
     if (refused) {
       this.out.send(from, { type: 'nack', ballot: message.ballot, promised: this.promised });
+      return;
+    }
+    const appliedBelow = this.appliedBelow();
+    if (appliedBelow - message.fromSlot > this.config.options.windowSlotsMax) {
+      // Promise nothing yet: the candidate learns the decided slots by catch-up (bounded replies)
+      // and prepares again from further on, so no Promise has to carry a backlog of values.
+      this.out.send(from, {
+        type: 'nack',
+        ballot: message.ballot,
+        promised: this.promised,
+        decidedBelow: appliedBelow,
+      });
       return;
     }
     this.promise(message.ballot);

@@ -54,13 +54,23 @@ export interface Accepted {
   readonly slot: Slot;
 }
 
-/** Acceptor → proposer, in reply to a Prepare, Accept or Heartbeat with a ballot below its promise. */
+/**
+ * Acceptor → proposer, in reply to a Prepare, Accept or Heartbeat with a ballot below its promise;
+ * or to a Prepare from a candidate far behind (decidedBelow set, nothing promised).
+ */
 export interface Nack {
   readonly type: 'nack';
   /** The ballot the message carried. */
   readonly ballot: Ballot;
-  /** The higher ballot this acceptor has promised: the proposer steps down and learns of it. */
+  /** The ballot this acceptor has promised: a higher one makes the proposer step down. */
   readonly promised: Ballot;
+  /**
+   * Set when the Prepare's fromSlot is more than windowSlotsMax below what this node has applied:
+   * slots below this are decided, so the candidate catches up first and prepares again from
+   * further on. Its Promise would otherwise report every slot in between, values and all, which
+   * under load outgrows a frame (a fresh central after a busy hour).
+   */
+  readonly decidedBelow?: Slot;
 }
 
 /**

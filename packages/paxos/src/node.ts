@@ -63,7 +63,7 @@ export class PaxosNode {
     this.config = resolveConfig(config);
     this.out = new Outbox(this.config.id);
     const acceptor = this.config.isAcceptor
-      ? new Acceptor(this.config, this.out, persisted)
+      ? new Acceptor(this.config, this.out, persisted, () => this.learner.firstUnapplied)
       : undefined;
     this.acceptor = acceptor;
     this.learner = new Learner(

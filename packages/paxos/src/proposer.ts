@@ -172,6 +172,9 @@ export class Proposer {
         this.prepareElapsedTicks += 1;
         if (this.prepareElapsedTicks >= this.config.options.prepareRetryTicks) {
           this.prepareElapsedTicks = 0;
+          // What was caught up since is decided: ask only from there (promises already in hand
+          // report from lower slots, a superset; becomeLeader skips decided slots).
+          this.prepareFromSlot = Math.max(this.prepareFromSlot, this.learner.firstUnapplied);
           const silent = this.config.acceptors.filter((id) => !this.promises.has(id));
           this.out.sendAll(silent, {
             type: 'prepare',
@@ -264,6 +267,11 @@ export class Proposer {
     this.observe(message.promised);
     if (this.role === 'follower') return;
     if (compareBallots(message.ballot, this.ballot) !== 0) return;
+    if (message.decidedBelow !== undefined && this.role === 'candidate') {
+      // Far behind: learn the decided slots first; the next Prepare goes from further on.
+      this.learner.requestCatchupFrom(from, message.decidedBelow);
+      return;
+    }
     const order = compareBallots(message.promised, this.ballot);
     if (order === 0 && this.role === 'candidate' && !this.promises.has(from)) {
       // Our own ballot, already promised: a Promise that was lost, or this proposer's previous

@@ -125,6 +125,34 @@ describe('proposer', () => {
     expect(cluster.appliedKeys('p2')).to.deep.equal(['d#1']);
   });
 
+  it('catches up before leading when acceptors have applied far past its first slot', () => {
+    const cluster = new TestCluster(membership, { windowSlotsMax: 2, decidedAheadSlotsMax: 8 });
+    cluster.elect('p1');
+    cluster.cut.add('p1>p2'); // p2, a standby, hears none of it
+    for (let seq = 1; seq <= 6; seq += 1) {
+      cluster.node('p1').propose(command('c', seq));
+      cluster.flush('p1');
+      cluster.deliverAll();
+    }
+    cluster.tick(1); // the last commit notices reach the acceptors
+    cluster.deliverAll((e) => e.to !== 'p2');
+    cluster.queue = [];
+    cluster.nodes.delete('p1'); // the leader dies
+    cluster.node('p2').campaign();
+    cluster.flush('p2');
+    cluster.deliverAll();
+    // Every acceptor applied slots 0-5 (6 > windowSlotsMax below them): none promised yet.
+    expect(cluster.node('p2').status().proposerState).to.equal('candidate');
+    expect(cluster.appliedKeys('p2')).to.deep.equal(['c#1', 'c#2', 'c#3', 'c#4', 'c#5', 'c#6']);
+    cluster.tick(6); // prepareRetryTicks: prepare again, from slot 6
+    cluster.deliverAll();
+    expect(cluster.node('p2').isLeader()).to.equal(true);
+    cluster.node('p2').propose(command('d', 1));
+    cluster.flush('p2');
+    cluster.deliverAll();
+    expect(cluster.appliedKeys('p2').at(-1)).to.equal('d#1');
+  });
+
   it('pipelines up to windowSlotsMax slots and batches up to batchCommandsMax commands per slot', () => {
     const cluster = new TestCluster(membership, { windowSlotsMax: 2, batchCommandsMax: 3 });
     cluster.elect('p1');

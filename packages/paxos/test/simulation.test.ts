@@ -58,6 +58,29 @@ describe('simulation', () => {
     }
   });
 
+  it('with a one-slot window and frequent snapshots, candidates far behind catch up first: no violation', () => {
+    const paxosOptions = {
+      windowSlotsMax: 1,
+      batchCommandsMax: 1,
+      decidedAheadSlotsMax: 4,
+      snapshotEverySlots: 8,
+      logTailSlots: 4,
+    };
+    let behind = 0;
+    for (let seed = 1; seed <= 150; seed += 1) {
+      const result = run(seed, {
+        paxosOptions,
+        commandsPerClient: 12,
+        trace: (line) => {
+          if (line.includes('(behind:')) behind += 1;
+        },
+      });
+      expect(result.violations, `seed ${seed}`).to.deep.equal([]);
+      expect(result.commandsDecided, `seed ${seed}`).to.equal(result.commandsSubmitted);
+    }
+    expect(behind, 'prepares answered "catch up first"').to.be.greaterThan(100);
+  });
+
   describe('planted bugs: each is caught within 2000 seeds', () => {
     // A ballot reused by a restarted proposer shows when it is the only one: with two, the other's
     // higher ballots almost always come first.

@@ -70,12 +70,15 @@ export function validatePaxosMessage(value: unknown, limits: WireLimits): Messag
       };
     }
     case 'nack': {
-      const o = readRecord(value, path, ['type', 'ballot', 'promised']);
-      return {
+      const o = readRecord(value, path, ['type', 'ballot', 'promised', 'decidedBelow']);
+      const nack = {
         type,
         ballot: readBallot(o.ballot, `${path}.ballot`, limits),
         promised: readBallot(o.promised, `${path}.promised`, limits),
       };
+      // An absent decidedBelow may arrive as a key holding undefined (msgpackr keeps the key).
+      if (o.decidedBelow === undefined) return nack;
+      return { ...nack, decidedBelow: readSlot(o.decidedBelow, `${path}.decidedBelow`) };
     }
     case 'decide': {
       const o = readRecord(value, path, ['type', 'entries']);

@@ -521,7 +521,9 @@ function describe(message: Message): string {
     case 'accepted':
       return `accepted ${ballotToString(message.ballot)} slot ${message.slot}`;
     case 'nack':
-      return `nack ${ballotToString(message.ballot)} (promised ${ballotToString(message.promised)})`;
+      return message.decidedBelow === undefined
+        ? `nack ${ballotToString(message.ballot)} (promised ${ballotToString(message.promised)})`
+        : `nack ${ballotToString(message.ballot)} (behind: decided below ${message.decidedBelow})`;
     case 'decide':
       return `decide slots ${message.entries.map((e) => e.slot).join(',')}`;
     case 'heartbeat':
