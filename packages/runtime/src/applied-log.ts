@@ -18,7 +18,8 @@ export interface LogEntry {
  * what the snapshot covers), so reads search by slot rather than index by it.
  */
 export class AppliedLog {
-  private readonly ring: (LogEntry | undefined)[];
+  /** Entries as the learner applied them: shaped for GET /log only when read (no copy per push). */
+  private readonly ring: (AppliedEntry | undefined)[];
   private start = 0;
   private size = 0;
 
@@ -26,7 +27,7 @@ export class AppliedLog {
     if (!Number.isSafeInteger(capacity) || capacity < 1) {
       throw new RangeError(`AppliedLog capacity must be a positive integer, got ${capacity}.`);
     }
-    this.ring = new Array<LogEntry | undefined>(capacity);
+    this.ring = new Array<AppliedEntry | undefined>(capacity);
   }
 
   get length(): number {
@@ -39,21 +40,11 @@ export class AppliedLog {
     if (last !== undefined && entry.slot <= last.slot) {
       throw new Error(`Invariant: applied slot ${entry.slot} after ${last.slot}`);
     }
-    const logEntry: LogEntry = {
-      slot: entry.slot,
-      ballot: entry.ballot,
-      commands: entry.commands.map(({ command, duplicate }) => ({
-        clientId: command.clientId,
-        seq: command.seq,
-        payload: command.payload,
-        duplicate,
-      })),
-    };
     if (this.size < this.capacity) {
-      this.ring[(this.start + this.size) % this.capacity] = logEntry;
+      this.ring[(this.start + this.size) % this.capacity] = entry;
       this.size += 1;
     } else {
-      this.ring[this.start] = logEntry;
+      this.ring[this.start] = entry;
       this.start = (this.start + 1) % this.capacity;
     }
   }
@@ -64,17 +55,27 @@ export class AppliedLog {
     let high = this.size;
     while (low < high) {
       const middle = (low + high) >>> 1;
-      if ((this.at(middle) as LogEntry).slot < fromSlot) low = middle + 1;
+      if ((this.at(middle) as AppliedEntry).slot < fromSlot) low = middle + 1;
       else high = middle;
     }
     const entries: LogEntry[] = [];
     for (let index = low; index < this.size && entries.length < limit; index += 1) {
-      entries.push(this.at(index) as LogEntry);
+      const entry = this.at(index) as AppliedEntry;
+      entries.push({
+        slot: entry.slot,
+        ballot: entry.ballot,
+        commands: entry.commands.map(({ command, duplicate }) => ({
+          clientId: command.clientId,
+          seq: command.seq,
+          payload: command.payload,
+          duplicate,
+        })),
+      });
     }
     return entries;
   }
 
-  private at(index: number): LogEntry | undefined {
+  private at(index: number): AppliedEntry | undefined {
     if (index < 0 || index >= this.size) return undefined;
     return this.ring[(this.start + index) % this.capacity];
   }
