@@ -71,7 +71,12 @@ export class PaxosClient {
   /** Connects to ws://host:port/client; rejects if the connection is refused or times out. */
   static connect(url: string, timeoutMs = 2_000, arrayFrames = true): Promise<PaxosClient> {
     return new Promise((resolve, reject) => {
-      const socket = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: timeoutMs });
+      const socket = new WebSocket(url, {
+        perMessageDeflate: false,
+        handshakeTimeout: timeoutMs,
+        // No masking (an all-zero key): a benchmark tool on loopback, like etcd's gRPC client.
+        generateMask: (mask: Buffer) => mask.fill(0),
+      });
       socket.once('open', () => resolve(new PaxosClient(socket, arrayFrames)));
       socket.once('error', reject);
     });
