@@ -73,7 +73,11 @@ function log(line: string): void {
 
 interface StatsBody {
   readonly appliedThrough: number;
-  readonly transport: { readonly framesOutByKind: Readonly<Record<string, number>> };
+  readonly transport: {
+    readonly framesOutByKind: Readonly<Record<string, number>>;
+    /** Absent in a build from before frames carried several messages. */
+    readonly framesOut?: number;
+  };
   readonly store: { readonly syncCount: number } | null;
 }
 
@@ -95,17 +99,24 @@ function perCommand(run: PaxosRunResult): SystemRow['perCommand'] {
     return null; // A build without GET /stats (the baseline of a --compare run).
   }
   let messages = 0;
+  let frames: number | null = 0;
   let syncs = 0;
   let slots = 0;
   before.forEach((b, index) => {
     const a = after[index] as StatsBody;
     const start = b as StatsBody;
     messages += sumFrames(a) - sumFrames(start);
+    // Handshake frames are in framesOut too, but none happen during a measured window.
+    const framesAfter = a.transport.framesOut;
+    const framesBefore = start.transport.framesOut;
+    if (frames === null || framesAfter === undefined || framesBefore === undefined) frames = null;
+    else frames += framesAfter - framesBefore;
     if (a.store && start.store) syncs += a.store.syncCount - start.store.syncCount;
     slots = Math.max(slots, a.appliedThrough - start.appliedThrough);
   });
   return {
     messages: messages / run.operations,
+    frames: frames === null ? null : frames / run.operations,
     fsyncs: syncs / run.operations,
     commandsPerSlot: slots > 0 ? run.operations / slots : Number.NaN,
   };

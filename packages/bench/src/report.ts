@@ -12,6 +12,8 @@ export interface SystemRow {
   /** Over the measured window, summed over every node; null where GET /stats is not there. */
   readonly perCommand: {
     readonly messages: number;
+    /** WebSocket frames: a node writes the messages of one turn to a peer as one frame. */
+    readonly frames: number | null;
     readonly fsyncs: number;
     readonly commandsPerSlot: number;
   } | null;
@@ -65,6 +67,7 @@ export function renderTable(report: BenchReport): string {
     'p50 ms',
     'p99 ms',
     'msgs/cmd',
+    'frames/cmd',
     'fsyncs/cmd',
     'cmds/slot',
     'p50 / floor',
@@ -82,6 +85,7 @@ export function renderTable(report: BenchReport): string {
       fixed(row.p50Ms, 3),
       fixed(row.p99Ms, 3),
       fixed(row.perCommand?.messages, 2),
+      fixed(row.perCommand?.frames ?? undefined, 2),
       fixed(row.perCommand?.fsyncs, 3),
       fixed(row.perCommand?.commandsPerSlot, 1),
       fixed(row.p50Ms / floorMs(report, row.acceptors), 2),
