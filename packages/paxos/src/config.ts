@@ -31,10 +31,17 @@ export interface PaxosOptions {
   readonly windowSlotsMax: number;
   /** Commands in one slot's batch, at most. */
   readonly batchCommandsMax: number;
+  /**
+   * Estimated bytes in one slot's batch (estimateBytes), at most; a single larger command still
+   * gets a slot of its own. Keeps an Accept well inside the wire's frame limit (4 MiB).
+   */
+  readonly valueBytesMax: number;
   /** Commands waiting at the leader for a slot, at most; past that propose() answers overloaded. */
   readonly pendingCommandsMax: number;
   /** Decided entries in one catch-up reply, at most. */
   readonly catchupEntriesMax: number;
+  /** Estimated bytes of the entries in one catch-up reply, at most (one entry always goes). */
+  readonly catchupBytesMax: number;
   /** A learner takes a snapshot (and its acceptor compacts) every this many applied slots. */
   readonly snapshotEverySlots: number;
   /** Decided entries kept in memory below the latest snapshot, to serve short catch-ups cheaply. */
@@ -55,8 +62,10 @@ export const defaultPaxosOptions: PaxosOptions = Object.freeze({
   catchupRetryTicks: 6,
   windowSlotsMax: 64,
   batchCommandsMax: 64,
+  valueBytesMax: 1024 * 1024,
   pendingCommandsMax: 4096,
   catchupEntriesMax: 256,
+  catchupBytesMax: 2 * 1024 * 1024,
   snapshotEverySlots: 1024,
   logTailSlots: 256,
   decidedAheadSlotsMax: 1024,
@@ -163,6 +172,12 @@ export function resolveConfig(config: NodeConfig): ResolvedConfig {
     problems.push(
       `decidedAheadSlotsMax (${options.decidedAheadSlotsMax}) must be at least windowSlotsMax ` +
         `(${options.windowSlotsMax}), or learners drop decisions of one pipeline window.`,
+    );
+  }
+  if (options.catchupBytesMax < options.valueBytesMax) {
+    problems.push(
+      `catchupBytesMax (${options.catchupBytesMax}) must be at least valueBytesMax ` +
+        `(${options.valueBytesMax}), or a full slot could not be caught up.`,
     );
   }
   if (options.batchCommandsMax > options.pendingCommandsMax) {

@@ -4,6 +4,7 @@ import type { Learner } from './learner';
 import type { Accepted, Heartbeat, HeartbeatAck, Nack, Promise } from './messages';
 import type { Outbox } from './outbox';
 import { randomInt, type Random } from './prng';
+import { estimateCommandBytes } from './size';
 import {
   commandKey,
   noop,
@@ -371,7 +372,7 @@ export class Proposer {
    */
   fillWindow(): void {
     if (this.role !== 'leader') return;
-    const { windowSlotsMax, batchCommandsMax, decidedAheadSlotsMax } = this.config.options;
+    const { windowSlotsMax, decidedAheadSlotsMax } = this.config.options;
     const slotLimit = this.learner.appliedThrough + decidedAheadSlotsMax;
     while (this.inFlight.size < windowSlotsMax) {
       let slot: Slot;
@@ -385,7 +386,7 @@ export class Proposer {
       } else if (this.pending.length > 0 && this.nextSlot <= slotLimit) {
         slot = this.nextSlot;
         this.nextSlot += 1;
-        value = { commands: this.pending.splice(0, batchCommandsMax) };
+        value = { commands: this.pending.splice(0, this.batchLength()) };
       } else {
         return;
       }
@@ -393,6 +394,23 @@ export class Proposer {
       this.flushNotices(); // ahead of the Accept, in the same frame to each acceptor
       this.out.sendAll(this.config.acceptors, { type: 'accept', ballot: this.ballot, slot, value });
     }
+  }
+
+  /**
+   * How many pending commands the next slot takes: up to batchCommandsMax, and up to valueBytesMax
+   * estimated bytes (a lone larger command still goes, alone).
+   */
+  private batchLength(): number {
+    const { batchCommandsMax, valueBytesMax } = this.config.options;
+    let bytes = 0;
+    let length = 0;
+    for (const command of this.pending) {
+      if (length >= batchCommandsMax) break;
+      bytes += estimateCommandBytes(command);
+      if (length > 0 && bytes > valueBytesMax) break;
+      length += 1;
+    }
+    return length;
   }
 
   /** Sends the slots chosen during this step, with their values, to learners that are not acceptors. */

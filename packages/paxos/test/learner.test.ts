@@ -70,6 +70,22 @@ describe('learner', () => {
     });
   });
 
+  it('bounds a catch-up reply by catchupBytesMax estimated bytes, one entry at least', () => {
+    const cluster = new TestCluster(membership, { valueBytesMax: 1_000, catchupBytesMax: 1_000 });
+    const learner = cluster.node('l1');
+    const value = (seq: number) => ({ commands: [command('c', seq, 'z'.repeat(150))] }); // ~480 B
+    learner.step('p1', {
+      type: 'decide',
+      entries: [0, 1, 2, 3, 4].map((slot) => ({ slot, ballot, value: value(slot + 1) })),
+    });
+    learner.takeReady();
+    learner.step('a1', { type: 'catchup-request', fromSlot: 0 });
+    const [reply] = learner.takeReady().messages;
+    expect(reply?.message.type).to.equal('catchup-reply');
+    if (reply?.message.type !== 'catchup-reply') return;
+    expect(reply.message.entries.map((entry) => entry.slot)).to.deep.equal([0, 1]);
+  });
+
   it('applies a command decided twice only once (exactly-once, Paxos Made Moderately Complex §3)', () => {
     const cluster = new TestCluster(membership);
     const learner = cluster.node('l1');

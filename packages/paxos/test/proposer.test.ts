@@ -168,6 +168,29 @@ describe('proposer', () => {
     expect(Math.max(...batches)).to.be.at.most(3);
   });
 
+  it('closes a slot at valueBytesMax estimated bytes, and gives a larger command a slot alone', () => {
+    const cluster = new TestCluster(membership, { valueBytesMax: 2_000, catchupBytesMax: 2_000 });
+    cluster.elect('p1');
+    const big = 'x'.repeat(1_000); // ~3 kB estimated: over the budget on its own
+    const small = 'y'.repeat(200); // ~0.6 kB estimated: three fit in one slot
+    const results = cluster
+      .node('p1')
+      .proposeAll([
+        command('c', 1, small),
+        command('c', 2, small),
+        command('c', 3, small),
+        command('c', 4, small),
+        command('c', 5, big),
+        command('c', 6, small),
+      ]);
+    expect(results.every((result) => result.ok)).to.equal(true);
+    cluster.flush('p1');
+    cluster.deliverAll();
+    const batches = cluster.applied.get('p1')!.map((entry) => entry.commands.length);
+    expect(batches).to.deep.equal([3, 1, 1, 1]);
+    expect(cluster.appliedKeys('p1')).to.have.length(6);
+  });
+
   it('answers not-leader with the leader it knows of, when it is a standby', () => {
     const cluster = new TestCluster(membership, { heartbeatTicks: 1 });
     cluster.elect('p1');
