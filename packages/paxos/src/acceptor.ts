@@ -2,6 +2,7 @@ import { compareBallots, type Ballot } from './ballot';
 import type { Accept, Heartbeat, Prepare } from './messages';
 import type { Outbox } from './outbox';
 import type { ResolvedConfig } from './config';
+import { estimateCommandBytes } from './size';
 import type { AcceptedEntry, NodeId, PersistedState, Slot } from './types';
 
 /**
@@ -83,11 +84,15 @@ export class Acceptor {
       if (entry.slot >= message.fromSlot) reported.push(entry);
     }
     reported.sort((a, b) => a.slot - b.slot);
-    this.out.send(from, {
-      type: 'promise',
-      ballot: message.ballot,
-      accepted: reported,
-      truncatedBelow: this.truncatedBelow,
+    const chunks = chunkByBytes(reported, this.config.options.catchupBytesMax);
+    chunks.forEach((accepted, part) => {
+      this.out.send(from, {
+        type: 'promise',
+        ballot: message.ballot,
+        accepted,
+        truncatedBelow: this.truncatedBelow,
+        ...(chunks.length > 1 ? { part, parts: chunks.length } : {}),
+      });
     });
   }
 
@@ -130,4 +135,23 @@ export class Acceptor {
       if (slot < this.truncatedBelow) this.accepted.delete(slot);
     }
   }
+}
+
+/** Consecutive runs of entries within `bytesMax` estimated bytes each (one entry at least). */
+function chunkByBytes(entries: readonly AcceptedEntry[], bytesMax: number): AcceptedEntry[][] {
+  const chunks: AcceptedEntry[][] = [[]];
+  let bytes = 0;
+  for (const entry of entries) {
+    let entryBytes = 0;
+    for (const command of entry.value.commands) entryBytes += estimateCommandBytes(command);
+    const current = chunks[chunks.length - 1] as AcceptedEntry[];
+    if (current.length > 0 && bytes + entryBytes > bytesMax) {
+      chunks.push([entry]);
+      bytes = entryBytes;
+    } else {
+      current.push(entry);
+      bytes += entryBytes;
+    }
+  }
+  return chunks;
 }

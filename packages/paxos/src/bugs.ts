@@ -18,6 +18,8 @@ export const plantedBugs = {
   'acceptor-repromises-equal-ballot': 'the acceptor grants a prepare equal to its promise again',
   /** A commit notice names the ballot the slot was chosen in; another ballot's value may have lost. */
   'learner-ignores-notice-ballot': 'the learner applies whatever its acceptor accepted in a slot',
+  /** A Promise in parts counts only once every part arrived: each reports other slots. */
+  'proposer-counts-first-part': 'the candidate counts a promise sent in parts on its first part',
 } as const;
 
 export type PlantedBug = keyof typeof plantedBugs;

@@ -37,6 +37,13 @@ export interface Promise {
    * (catch-up), never propose in them.
    */
   readonly truncatedBelow: Slot;
+  /**
+   * A Promise too big for one frame goes in parts (each within catchupBytesMax estimated bytes of
+   * entries): this is part `part` of `parts`, and the promise counts once all have arrived. Absent:
+   * the whole promise in one message.
+   */
+  readonly part?: number;
+  readonly parts?: number;
 }
 
 /** Leader → acceptors. Phase 2a for one slot. */

@@ -47,6 +47,8 @@ export class Proposer {
 
   // Candidate state.
   private promises = new Map<NodeId, Promise>();
+  /** Parts of promises that came in several messages, until every part is in. */
+  private promiseParts = new Map<NodeId, (Promise | undefined)[]>();
   private prepareFromSlot: Slot = 0;
   private prepareElapsedTicks = 0;
 
@@ -151,6 +153,7 @@ export class Proposer {
     this.role = 'candidate';
     this.leaderId = undefined;
     this.promises = new Map();
+    this.promiseParts = new Map();
     this.prepareFromSlot = this.learner.firstUnapplied;
     this.prepareElapsedTicks = 0;
     this.electionElapsedTicks = 0;
@@ -231,8 +234,34 @@ export class Proposer {
 
   handlePromise(from: NodeId, message: Promise): void {
     if (this.role !== 'candidate' || compareBallots(message.ballot, this.ballot) !== 0) return;
-    this.promises.set(from, message);
+    const whole = this.assemble(from, message);
+    if (whole === undefined) return;
+    this.promises.set(from, whole);
     if (this.promises.size >= this.config.phase1Quorum) this.becomeLeader();
+  }
+
+  /** The whole promise once every part of it is in (a one-part promise is whole at once). */
+  private assemble(from: NodeId, message: Promise): Promise | undefined {
+    const parts = message.parts ?? 1;
+    if (parts === 1 || this.config.plantedBug === 'proposer-counts-first-part') return message;
+    let held = this.promiseParts.get(from);
+    if (held === undefined || held.length !== parts) {
+      held = new Array<Promise | undefined>(parts).fill(undefined);
+      this.promiseParts.set(from, held);
+    }
+    held[message.part ?? 0] = message;
+    const complete: Promise[] = [];
+    for (const part of held) {
+      if (part === undefined) return undefined;
+      complete.push(part);
+    }
+    this.promiseParts.delete(from);
+    return {
+      type: 'promise',
+      ballot: message.ballot,
+      accepted: complete.flatMap((part) => part.accepted),
+      truncatedBelow: message.truncatedBelow,
+    };
   }
 
   handleAccepted(from: NodeId, message: Accepted): void {
@@ -311,6 +340,7 @@ export class Proposer {
     this.electionElapsedTicks = 0;
     this.electionTimeoutTicks = this.randomElectionTimeout();
     this.promises = new Map();
+    this.promiseParts = new Map();
     if (wasLeader) {
       // Undecided work is abandoned: the next leader recovers whatever reached an acceptor
       // (Phase 1), and clients retry the rest.
@@ -362,6 +392,7 @@ export class Proposer {
     }
     this.nextSlot = maxAcceptedSlot + 1;
     this.promises = new Map();
+    this.promiseParts = new Map();
     this.fillWindow();
   }
 

@@ -97,4 +97,23 @@ describe('acceptor', () => {
     cluster.flush('a1');
     expect(cluster.start('a1').status().promised).to.deep.equal({ round: 0, proposerId: '' });
   });
+
+  it('answers a prepare in parts when the accepted entries outgrow catchupBytesMax', () => {
+    const cluster = new TestCluster(membership, { valueBytesMax: 600, catchupBytesMax: 600 });
+    const acceptor = cluster.node('a1');
+    const b1 = { round: 1, proposerId: 'p1' };
+    for (const slot of [0, 1, 2]) {
+      const value = { commands: [{ clientId: 'c', seq: slot + 1, payload: 'v'.repeat(150) }] };
+      acceptor.step('p1', { type: 'accept', ballot: b1, slot, value });
+    }
+    acceptor.takeReady();
+    acceptor.step('p2', { type: 'prepare', ballot: { round: 2, proposerId: 'p2' }, fromSlot: 0 });
+    const promises = acceptor.takeReady().messages.map((m) => m.message);
+    // ~480 estimated bytes per entry: one entry per part.
+    expect(promises.map((m) => (m.type === 'promise' ? [m.part, m.parts] : m.type))).to.deep.equal([
+      [0, 3],
+      [1, 3],
+      [2, 3],
+    ]);
+  });
 });

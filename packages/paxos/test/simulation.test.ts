@@ -81,11 +81,29 @@ describe('simulation', () => {
     expect(behind, 'prepares answered "catch up first"').to.be.greaterThan(100);
   });
 
+  it('with promises and catch-up replies split by a 150-byte budget: no violation, every command decided', () => {
+    const paxosOptions = { valueBytesMax: 150, catchupBytesMax: 150 };
+    let parts = 0;
+    for (let seed = 1; seed <= 150; seed += 1) {
+      const result = run(seed, {
+        paxosOptions,
+        trace: (line) => {
+          if (line.includes(' promise ') && line.includes(' of ')) parts += 1;
+        },
+      });
+      expect(result.violations, `seed ${seed}`).to.deep.equal([]);
+      expect(result.commandsDecided, `seed ${seed}`).to.equal(result.commandsSubmitted);
+    }
+    expect(parts, 'promise parts sent, delivered or lost').to.be.greaterThan(1000);
+  });
+
   describe('planted bugs: each is caught within 2000 seeds', () => {
     // A ballot reused by a restarted proposer shows when it is the only one: with two, the other's
     // higher ballots almost always come first.
     const shapes: Partial<Record<PlantedBug, Partial<Parameters<typeof simulate>[0]>>> = {
       'acceptor-repromises-equal-ballot': { proposers: 1, acceptors: 3 },
+      // Promises come in parts only when they outgrow catchupBytesMax: make that small.
+      'proposer-counts-first-part': { paxosOptions: { valueBytesMax: 150, catchupBytesMax: 150 } },
     };
     for (const bug of Object.keys(plantedBugs) as PlantedBug[]) {
       it(`catches ${bug}`, () => {

@@ -25,6 +25,8 @@ export interface WireLimits {
   readonly idLengthMax: number;
   /** Entries (accepted or decided) in one Paxos message, at most. */
   readonly entriesPerMessageMax: number;
+  /** Parts of one Promise sent in several messages (Paxos catchupBytesMax per part), at most. */
+  readonly promisePartsMax: number;
   /** Commands in one value (a slot's batch), at most. */
   readonly commandsPerValueMax: number;
   /** Client records in one snapshot, at most. */
@@ -45,6 +47,8 @@ export const defaultWireLimits: WireLimits = Object.freeze({
   // Paxos catchupEntriesMax defaults to 256 and a Promise reports at most the window (64) plus
   // what a slow leader left behind; 4096 leaves headroom without letting one frame run away.
   entriesPerMessageMax: 4096,
+  // A Promise holds about two windows of slots (128); even a part per slot stays far below.
+  promisePartsMax: 1024,
   // Paxos batchCommandsMax defaults to 64.
   commandsPerValueMax: 1024,
   // Paxos clientsMax defaults to 10 000.

@@ -44,13 +44,29 @@ export function validatePaxosMessage(value: unknown, limits: WireLimits): Messag
       };
     }
     case 'promise': {
-      const o = readRecord(value, path, ['type', 'ballot', 'accepted', 'truncatedBelow']);
-      return {
+      const o = readRecord(value, path, [
+        'type',
+        'ballot',
+        'accepted',
+        'truncatedBelow',
+        'part',
+        'parts',
+      ]);
+      const promise = {
         type,
         ballot: readBallot(o.ballot, `${path}.ballot`, limits),
         accepted: readEntries(o.accepted, `${path}.accepted`, limits),
         truncatedBelow: readSlot(o.truncatedBelow, `${path}.truncatedBelow`),
       };
+      // Absent fields may arrive as keys holding undefined (msgpackr keeps the key).
+      if (o.part === undefined && o.parts === undefined) return promise;
+      const parts = readPositiveInteger(o.parts, `${path}.parts`);
+      if (parts > limits.promisePartsMax) {
+        throw invalidBody(`${path}.parts`, `at most ${limits.promisePartsMax}`);
+      }
+      const part = readNonNegativeInteger(o.part, `${path}.part`);
+      if (part >= parts) throw invalidBody(`${path}.part`, `below parts (${parts})`);
+      return { ...promise, part, parts };
     }
     case 'accept': {
       const o = readRecord(value, path, ['type', 'ballot', 'slot', 'value']);

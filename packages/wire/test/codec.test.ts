@@ -368,6 +368,22 @@ describe('wire: envelope codec', () => {
         },
       ],
       ['a nack without promised', { type: 'nack', ballot }],
+      [
+        'a promise part at or beyond its parts',
+        { type: 'promise', ballot, accepted: [], truncatedBelow: 0, part: 2, parts: 2 },
+      ],
+      [
+        'a promise part without parts',
+        { type: 'promise', ballot, accepted: [], truncatedBelow: 0, part: 0 },
+      ],
+      [
+        'a promise in more parts than promisePartsMax',
+        { type: 'promise', ballot, accepted: [], truncatedBelow: 0, part: 0, parts: 1025 },
+      ],
+      [
+        'a nack behind a negative slot',
+        { type: 'nack', ballot, promised: ballot, decidedBelow: -1 },
+      ],
     ];
     for (const [name, body] of cases) {
       it(`refuses ${name}: invalid-body`, () => {

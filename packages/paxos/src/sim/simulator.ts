@@ -515,7 +515,7 @@ function describe(message: Message): string {
     case 'prepare':
       return `prepare ${ballotToString(message.ballot)} from slot ${message.fromSlot}`;
     case 'promise':
-      return `promise ${ballotToString(message.ballot)} (${message.accepted.length} accepted, truncated below ${message.truncatedBelow})`;
+      return `promise ${ballotToString(message.ballot)} (${message.accepted.length} accepted, truncated below ${message.truncatedBelow}${message.parts === undefined ? '' : `, part ${(message.part ?? 0) + 1} of ${message.parts}`})`;
     case 'accept':
       return `accept ${ballotToString(message.ballot)} slot ${message.slot} [${message.value.commands.map(commandKey).join(',') || 'noop'}]`;
     case 'accepted':
