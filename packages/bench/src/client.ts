@@ -9,7 +9,9 @@ import { Packr } from 'msgpackr';
 import WebSocket, { WebSocketServer } from 'ws';
 import { runClosedLoop, type ClosedLoopResult } from './closed-loop';
 import { Samples, nowMs } from './latency';
-import { PaxosClient, clientPackr } from './paxos-client';
+// The submodule, not the package index: the client process stays free of the node's modules.
+import { clientPackr } from '@evpaxos/runtime/dist/src/client-frames';
+import { PaxosClient } from './paxos-client';
 
 export type ClientJob =
   | {

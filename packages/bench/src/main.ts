@@ -83,7 +83,7 @@ interface StatsBody {
 
 const protocolKinds = ['hello', 'challenge', 'proof', 'welcome'];
 
-function sumFrames(stats: StatsBody): number {
+function sumMessages(stats: StatsBody): number {
   let total = 0;
   for (const [kind, count] of Object.entries(stats.transport.framesOutByKind)) {
     if (!protocolKinds.includes(kind)) total += count;
@@ -105,7 +105,7 @@ function perCommand(run: PaxosRunResult): SystemRow['perCommand'] {
   before.forEach((b, index) => {
     const a = after[index] as StatsBody;
     const start = b as StatsBody;
-    messages += sumFrames(a) - sumFrames(start);
+    messages += sumMessages(a) - sumMessages(start);
     // Handshake frames are in framesOut too, but none happen during a measured window.
     const framesAfter = a.transport.framesOut;
     const framesBefore = start.transport.framesOut;

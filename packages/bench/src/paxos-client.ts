@@ -1,22 +1,6 @@
-import { Packr } from 'msgpackr';
 import WebSocket from 'ws';
-
-/** The /client protocol's MessagePack settings (packages/runtime/src/http-api.ts). */
-export const clientPackr = new Packr({
-  useRecords: false,
-  mapsAsObjects: true,
-  moreTypes: false,
-  structuredClone: false,
-  bundleStrings: false,
-  useTimestamp32: false,
-  copyBuffers: true,
-});
-
-/**
- * Requests in one /client frame, at most: the server's `clientFrameRequestsMax`
- * (packages/runtime/src/constants.ts), copied like the Packr settings above.
- */
-const frameRequestsMax = 4096;
+// The submodule, not the package index: the client process stays free of the node's modules.
+import { ClientFrameBatch, clientPackr } from '@evpaxos/runtime/dist/src/client-frames';
 
 /** A /client answer (contract.md); a frame holds one, or an array of them (docs/PROTOCOL-WIRE.md). */
 export type ClientReply =
@@ -48,9 +32,8 @@ interface SubmitRequest {
  */
 export class PaxosClient {
   private readonly pending = new Map<number, (reply: ClientReply | ConnectionLost) => void>();
-  /** Submits of this turn, sent together by flush (a microtask queued by the first of them). */
-  private outgoing: SubmitRequest[] = [];
-  private flushQueued = false;
+  /** Submits of this turn, sent together as one frame. */
+  private readonly outgoing: ClientFrameBatch<SubmitRequest>;
   private nextRequestId = 1;
   private closed = false;
 
@@ -59,6 +42,11 @@ export class PaxosClient {
     /** False: one map per request frame, for a central built before array frames (--compare). */
     private readonly arrayFrames: boolean,
   ) {
+    this.outgoing = new ClientFrameBatch((frame) => {
+      // Closed in the meantime: fail() has answered these with ConnectionLost already.
+      if (!this.closed) socket.send(frame);
+    });
+    if (arrayFrames) this.outgoing.allowArrays();
     socket.on('message', (data: Buffer) => {
       const frame = clientPackr.unpack(data) as ClientReply | ClientReply[];
       if (Array.isArray(frame)) for (const reply of frame) this.settle(reply);
@@ -94,28 +82,12 @@ export class PaxosClient {
     return new Promise((resolve) => {
       this.pending.set(requestId, resolve);
       this.outgoing.push({ type: 'submit', requestId, clientId, seq, payload });
-      if (this.flushQueued) return;
-      this.flushQueued = true;
-      queueMicrotask(() => this.flush());
     });
   }
 
   close(): void {
     this.socket.terminate();
     this.fail();
-  }
-
-  private flush(): void {
-    this.flushQueued = false;
-    const requests = this.outgoing;
-    this.outgoing = [];
-    // Closed in the meantime: fail() has answered these with ConnectionLost already.
-    if (this.closed) return;
-    const perFrame = this.arrayFrames ? frameRequestsMax : 1;
-    for (let start = 0; start < requests.length; start += perFrame) {
-      const frame = requests.slice(start, start + perFrame);
-      this.socket.send(clientPackr.pack(frame.length === 1 ? frame[0] : frame));
-    }
   }
 
   private settle(reply: ClientReply): void {
@@ -128,7 +100,7 @@ export class PaxosClient {
   private fail(): void {
     if (this.closed) return;
     this.closed = true;
-    this.outgoing = [];
+    this.outgoing.clear();
     for (const resolve of this.pending.values()) resolve(new ConnectionLost('connection lost'));
     this.pending.clear();
   }

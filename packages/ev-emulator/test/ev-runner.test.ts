@@ -244,6 +244,42 @@ function transitions(logger: { lines: Logged[] }, evId = 'EV1'): string[] {
     .map((line) => `${String(line.meta.event)}:${String(line.meta.to)}`);
 }
 
+/**
+ * EV1 at cp1 in a 0.2-minute scenario — arrives at 0.02, stops at 0.15, unplugs at 0.18 — at speed
+ * 60 (12 s of scenario, 200 ms real) on a SteppedClock, which moves on only once `settled` holds,
+ * so a slow machine cannot overtake the scripted stop and unplug.
+ */
+function runOneEvStepped(
+  evse: FakeEvse,
+  logger: ReturnType<typeof recordingLogger>,
+  settled: (link: LinkTracker) => boolean,
+) {
+  const scenario = validateScenario({
+    name: 'one-ev',
+    durationMinutes: 0.2,
+    evs: [
+      {
+        id: 'EV1',
+        chargePointId: 'cp1',
+        arriveAtMinute: 0.02,
+        stopAtMinute: 0.15,
+        unplugAtMinute: 0.18,
+        needs,
+      },
+    ],
+  });
+  const clock = new SteppedClock();
+  const link = new LinkTracker();
+  return runStepped(
+    clock,
+    runScenario(
+      { scenario, cluster: clusterWith(evse), speed: 60, ev: { statusIntervalMs: 20 } },
+      { logger, clock, connect: link.connect },
+    ),
+    () => settled(link),
+  );
+}
+
 describe('EV runner (against a real EvLinkServer)', () => {
   let evse: FakeEvse;
   beforeEach(async () => {
@@ -253,32 +289,7 @@ describe('EV runner (against a real EvLinkServer)', () => {
 
   it('walks the EV table: plug in, needs, schedule, charge with profile, stop, unplug (speed 60)', async () => {
     const logger = recordingLogger();
-    // 0.2 scenario minutes = 12 s scenario = 200 ms real at speed 60 (on a SteppedClock: the
-    // scripted stop at 0.15 and unplug at 0.18 cannot be overtaken by a slow machine).
-    const scenario = validateScenario({
-      name: 'one-ev',
-      durationMinutes: 0.2,
-      evs: [
-        {
-          id: 'EV1',
-          chargePointId: 'cp1',
-          arriveAtMinute: 0.02,
-          stopAtMinute: 0.15,
-          unplugAtMinute: 0.18,
-          needs,
-        },
-      ],
-    });
-    const clock = new SteppedClock();
-    const link = new LinkTracker();
-    const report = await runStepped(
-      clock,
-      runScenario(
-        { scenario, cluster: clusterWith(evse), speed: 60, ev: { statusIntervalMs: 20 } },
-        { logger, clock, connect: link.connect },
-      ),
-      () => link.inFlight === 0,
-    );
+    const report = await runOneEvStepped(evse, logger, (link) => link.inFlight === 0);
     expect(transitions(logger)).to.deep.equal([
       'plugIn:connected_not_charging',
       'authorized:sendNeeds',
@@ -311,29 +322,7 @@ describe('EV runner (against a real EvLinkServer)', () => {
     // loaded machine at speed 60): the driver stops charging all the same, then unplugs.
     evse.holdStatus = 2;
     const logger = recordingLogger();
-    const scenario = validateScenario({
-      durationMinutes: 0.2,
-      evs: [
-        {
-          id: 'EV1',
-          chargePointId: 'cp1',
-          arriveAtMinute: 0.02,
-          stopAtMinute: 0.15,
-          unplugAtMinute: 0.18,
-          needs,
-        },
-      ],
-    });
-    const clock = new SteppedClock();
-    const link = new LinkTracker();
-    const report = await runStepped(
-      clock,
-      runScenario(
-        { scenario, cluster: clusterWith(evse), speed: 60, ev: { statusIntervalMs: 20 } },
-        { logger, clock, connect: link.connect },
-      ),
-      () => link.inFlight === evse.heldCount,
-    );
+    const report = await runOneEvStepped(evse, logger, (link) => link.inFlight === evse.heldCount);
     expect(transitions(logger)).to.deep.equal([
       'plugIn:connected_not_charging',
       'authorized:sendNeeds',

@@ -279,7 +279,7 @@ export class Proposer {
     this.inFlight.delete(message.slot);
     for (const command of flight.value.commands) this.queuedKeys.delete(commandKey(command));
     const entry: DecidedEntry = { slot: message.slot, ballot: this.ballot, value: flight.value };
-    this.decidedOut.push(entry);
+    if (this.valueLearners.length > 0) this.decidedOut.push(entry);
     this.noticesOut.push({ slot: message.slot, ballot: this.ballot });
     // Bounded: a window's worth at most waits for the next Accept or tick.
     if (this.noticesOut.length >= this.config.options.windowSlotsMax) this.flushNotices();

@@ -1,12 +1,12 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { Packr } from 'msgpackr';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { TransportError, type FaultRule } from '@evpaxos/transport';
 import { defaultWireLimits, readPlainData } from '@evpaxos/wire';
 import type { Ballot, NodeId } from '@evpaxos/paxos';
 import type { CallOutcome } from './client-calls';
+import { ClientFrameBatch, clientPackr } from './client-frames';
 import type { ClusterNode } from './cluster-node';
 import { clientFrameRequestsMax } from './constants';
 import type { Logger } from './logger';
@@ -15,20 +15,6 @@ import type { Logger } from './logger';
 class InvalidRequest extends Error {
   readonly code = 'invalid-request';
 }
-
-/**
- * The /client protocol's MessagePack configuration, spelled out for the same reasons as the
- * cluster codec's (packages/wire/src/codec.ts): clients are untrusted and restart independently.
- */
-const clientPackr = new Packr({
-  useRecords: false,
-  mapsAsObjects: true,
-  moreTypes: false,
-  structuredClone: false,
-  bundleStrings: false,
-  useTimestamp32: false,
-  copyBuffers: true,
-});
 
 const idLengthMax = defaultWireLimits.idLengthMax;
 
@@ -336,11 +322,15 @@ export class HttpApi {
    * array is validated on its own, so a bad one costs only its own invalid-request answer.
    */
   private serveClient(socket: WebSocket): void {
-    const outbox = new ClientOutbox(socket);
+    // Answers ready in one turn leave as one frame (~90 per frame at concurrency 256); arrays only
+    // to a client that has sent one, so clients of the one-map-per-frame protocol keep working.
+    const outbox = new ClientFrameBatch<ClientAnswer>((frame) => {
+      if (socket.readyState === socket.OPEN) socket.send(frame);
+    });
     socket.on('error', (error) =>
       this.logger.warn('client: socket error', { error: error.message }),
     );
-    socket.on('close', () => outbox.drop());
+    socket.on('close', () => outbox.clear());
     socket.on('message', (data: RawData, isBinary: boolean) => {
       let frame: unknown;
       try {
@@ -354,7 +344,7 @@ export class HttpApi {
         this.serveClientRequest(outbox, frame, undefined);
         return;
       }
-      outbox.acceptArrays();
+      outbox.allowArrays();
       if (frame.length === 0 || frame.length > clientFrameRequestsMax) {
         this.refuseClientRequest(
           outbox,
@@ -368,7 +358,11 @@ export class HttpApi {
   }
 
   /** Submits one /client request, or refuses it; `index` is its place in an array frame. */
-  private serveClientRequest(outbox: ClientOutbox, request: unknown, index: number | undefined) {
+  private serveClientRequest(
+    outbox: ClientFrameBatch<ClientAnswer>,
+    request: unknown,
+    index: number | undefined,
+  ) {
     const read = readClientRequest(request, index === undefined ? 'A frame' : 'A request');
     if (!read.ok) {
       this.refuseClientRequest(outbox, read.requestId, read.reason, index);
@@ -381,7 +375,7 @@ export class HttpApi {
   }
 
   private refuseClientRequest(
-    outbox: ClientOutbox,
+    outbox: ClientFrameBatch<ClientAnswer>,
     requestId: number | null,
     reason: string,
     index?: number,
@@ -412,63 +406,6 @@ type ClientAnswer =
       /** invalid-request: what is wrong, as a sentence. */
       readonly reason?: string;
     };
-
-/**
- * The answers of one /client connection that are ready but not yet sent. Answers that become
- * ready in the same turn of the event loop leave together: one frame (an array of answer maps)
- * and one socket write for the lot, instead of one of each per answer — at concurrency 256 the
- * per-answer writes were ~10 % of the leader's CPU. The flush is a microtask queued by the first
- * answer: it runs before the event loop moves on, so a lone answer waits for nothing, and the
- * answers of one applied batch (settled in one synchronous sweep) share a frame (~90 answers per
- * frame at concurrency 256, 5 acceptors). Flushing at the end of the turn (setImmediate) was
- * measured too: no fewer leader CPU ms per command (30–31 vs 28–32), and it makes every answer
- * wait for the rest of the poll phase (docs/BENCHMARKS.md).
- * Arrays go only to a client that has sent one (acceptArrays): until then every answer is its own
- * map frame, as in the one-request-per-frame protocol, so clients written for that keep working.
- * Bounded: answers wait for one microtask checkpoint at most, and a connection that is no longer
- * open keeps none.
- */
-class ClientOutbox {
-  private answers: ClientAnswer[] = [];
-  private flushQueued = false;
-  private arraysAccepted = false;
-
-  constructor(private readonly socket: WebSocket) {}
-
-  /** The client sent an array frame, so it reads array frames too. */
-  acceptArrays(): void {
-    this.arraysAccepted = true;
-  }
-
-  push(answer: ClientAnswer): void {
-    if (this.socket.readyState !== this.socket.OPEN) return;
-    if (!this.arraysAccepted) {
-      this.socket.send(clientPackr.pack(answer));
-      return;
-    }
-    this.answers.push(answer);
-    if (this.flushQueued) return;
-    this.flushQueued = true;
-    queueMicrotask(() => this.flush());
-  }
-
-  /** The socket closed: its answers have nowhere to go. */
-  drop(): void {
-    this.answers = [];
-  }
-
-  private flush(): void {
-    this.flushQueued = false;
-    const answers = this.answers;
-    this.answers = [];
-    if (this.socket.readyState !== this.socket.OPEN) return;
-    // An answer frame holds at most as many answers as a request frame may hold requests.
-    for (let start = 0; start < answers.length; start += clientFrameRequestsMax) {
-      const frame = answers.slice(start, start + clientFrameRequestsMax);
-      this.socket.send(clientPackr.pack(frame.length === 1 ? frame[0] : frame));
-    }
-  }
-}
 
 /** A /client request, validated; or why it is refused, with its requestId when it has one. */
 type ClientRequestRead =

@@ -10,7 +10,9 @@ export {
   type SiteSection,
   type ProcessConfigInput,
 } from './config';
+export { ClientFrameBatch, clientPackr } from './client-frames';
 export {
+  clientFrameRequestsMax,
   defaultRuntimeLimits,
   logLevels,
   type LogLevel,

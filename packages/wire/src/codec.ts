@@ -17,7 +17,7 @@ import { WireError } from './errors';
  * msgpackr still decodes some extensions regardless (Date, Set, Error, RegExp, typed arrays,
  * BigInt); the body validators refuse them (check.ts `readPlainData`).
  */
-const packr = new Packr({
+export const untrustedPackrOptions = Object.freeze({
   useRecords: false,
   mapsAsObjects: true,
   moreTypes: false,
@@ -26,6 +26,8 @@ const packr = new Packr({
   useTimestamp32: false,
   copyBuffers: true,
 });
+
+const packr = new Packr(untrustedPackrOptions);
 
 /** Turns an untrusted body into a typed one, or throws `WireError` (usually `invalid-body`). */
 export type BodyValidator<Body> = (body: unknown, limits: WireLimits) => Body;

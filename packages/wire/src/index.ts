@@ -9,6 +9,7 @@ export { WireError, isWireError, wireErrorCodes, type WireErrorCode } from './er
 export {
   EnvelopeCodec,
   concatFrames,
+  untrustedPackrOptions,
   type BodyValidator,
   type BodyValidators,
   type DecodeOptions,

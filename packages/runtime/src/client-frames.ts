@@ -1,0 +1,51 @@
+import { Packr } from 'msgpackr';
+import { untrustedPackrOptions } from '@evpaxos/wire';
+import { clientFrameRequestsMax } from './constants';
+
+/**
+ * The /client protocol's MessagePack configuration (both sides): the cluster codec's, for the same
+ * reasons (packages/wire/src/codec.ts) — clients are untrusted and restart independently.
+ */
+export const clientPackr = new Packr(untrustedPackrOptions);
+
+/**
+ * /client requests or answers produced during one turn of the event loop, sent together when its
+ * synchronous work ends (a queued microtask, so a lone one waits for nothing): one item as a map
+ * frame, several as array frames of at most `clientFrameRequestsMax` — one socket write for the lot
+ * instead of one per item (docs/BENCHMARKS.md). Until `allowArrays()`, every item is its own map
+ * frame: the protocol for a peer that has not shown it reads arrays. Holds items for one microtask
+ * checkpoint at most; `clear()` drops them (the connection is gone).
+ */
+export class ClientFrameBatch<Item> {
+  private items: Item[] = [];
+  private flushQueued = false;
+  private perFrameMax = 1;
+
+  /** @param send writes one encoded frame, or drops it when the connection is no longer open. */
+  constructor(private readonly send: (frame: Buffer) => void) {}
+
+  allowArrays(): void {
+    this.perFrameMax = clientFrameRequestsMax;
+  }
+
+  push(item: Item): void {
+    this.items.push(item);
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    queueMicrotask(() => this.flush());
+  }
+
+  clear(): void {
+    this.items = [];
+  }
+
+  private flush(): void {
+    this.flushQueued = false;
+    const items = this.items;
+    this.items = [];
+    for (let start = 0; start < items.length; start += this.perFrameMax) {
+      const frame = items.slice(start, start + this.perFrameMax);
+      this.send(clientPackr.pack(frame.length === 1 ? frame[0] : frame));
+    }
+  }
+}
