@@ -1,5 +1,5 @@
 import * as winston from 'winston';
-import type { LogLevel } from './constants';
+import { logLevels, type LogLevel } from './constants';
 
 /** The logger every adapter takes (transport, storage, runtime): four levels, message + fields. */
 export interface Logger {
@@ -20,52 +20,89 @@ export interface LoggerOptions {
   readonly pretty?: boolean;
 }
 
-/** triple-beam's MESSAGE: the finished line a winston transport writes. */
-const MESSAGE = Symbol.for('message');
+/**
+ * JSON lines, one `write` each, without winston's stream pipeline. Under load a node logs one
+ * "decided" line per slot; through winston (DerivedLogger → Transform → pipe → Console transport,
+ * which also schedules a setImmediate per line) that cost 30 µs a line with one command and 64 µs
+ * with 64 in a micro-benchmark here, against 4 and 18 µs written directly — 17 % of a charge
+ * point's CPU at concurrency 256 (docs/BENCHMARKS.md). The line is written synchronously, as
+ * winston's Console transport did (stdout to a file or pipe is synchronous on Linux): a line logged
+ * before a kill -9 is in the file, which `evpaxos verify` relies on.
+ */
+class JsonLineLogger implements Logger {
+  private readonly levelRank: number;
+
+  constructor(
+    level: LogLevel,
+    private readonly fields: Readonly<Record<string, unknown>>,
+    private readonly out: (line: string) => void,
+  ) {
+    this.levelRank = logLevels.indexOf(level);
+  }
+
+  debug(message: string, meta?: Record<string, unknown>): void {
+    this.log('debug', message, meta);
+  }
+
+  info(message: string, meta?: Record<string, unknown>): void {
+    this.log('info', message, meta);
+  }
+
+  warn(message: string, meta?: Record<string, unknown>): void {
+    this.log('warn', message, meta);
+  }
+
+  error(message: string, meta?: Record<string, unknown>): void {
+    this.log('error', message, meta);
+  }
+
+  close(): void {
+    // Nothing to flush: every line was written when it was logged.
+  }
+
+  private log(level: LogLevel, message: string, meta?: Record<string, unknown>): void {
+    if (logLevels.indexOf(level) > this.levelRank) return;
+    const timestamp = new Date().toISOString();
+    let line: string;
+    try {
+      // level, message and time first: what a person scanning the file reads.
+      line = JSON.stringify({ level, message, timestamp, ...this.fields, ...meta });
+    } catch (error) {
+      // A cycle or a BigInt in the fields: keep the line, say why its fields are missing.
+      line = JSON.stringify({
+        level,
+        message,
+        timestamp,
+        ...this.fields,
+        logError: `fields not serializable: ${error instanceof Error ? error.message : String(error)}`,
+      });
+    }
+    this.out(`${line}\n`);
+  }
+}
 
 /**
- * winston's `json()` runs every line through safe-stable-stringify with a replacer, which sorted
- * keys and cost ~8 % of a charge point's CPU under load (one "decided" line per slot, ~64 commands
- * each; docs/BENCHMARKS.md). V8's own JSON.stringify is several times faster; a line it cannot
- * write (a cycle, a BigInt) still goes through `json()`.
+ * A logger writing to stdout: JSON lines for a log file, the launcher and `evpaxos verify`; winston's
+ * coloured readable lines for a person at a terminal.
  */
-const fastJson = winston.format((info) => {
-  const fallback = winston.format.json();
-  try {
-    // level, message and time first: what a person scanning the file reads.
-    const { level, message, timestamp, ...fields } = info;
-    (info as unknown as Record<symbol, unknown>)[MESSAGE] = JSON.stringify({
-      level,
-      message,
-      timestamp,
-      ...fields,
-    });
-    return info;
-  } catch {
-    return fallback.transform(info, fallback.options);
-  }
-});
-
-/** A winston logger writing to stdout, adapted to the `Logger` interface. */
-export function createLogger(options: LoggerOptions): Logger & { close(): void } {
+export function createLogger(
+  options: LoggerOptions,
+  out: (line: string) => void = (line) => process.stdout.write(line),
+): Logger & { close(): void } {
   const pretty = options.pretty ?? process.stdout.isTTY === true;
-  const format = pretty
-    ? winston.format.combine(
-        winston.format.timestamp({ format: 'HH:mm:ss.SSS' }),
-        winston.format.colorize(),
-        winston.format.printf((info) => {
-          const { timestamp, level, message, ...fields } = info;
-          const rest = Object.keys(fields).length > 0 ? ` ${JSON.stringify(fields)}` : '';
-          return `${String(timestamp)} ${level} ${String(message)}${rest}`;
-        }),
-      )
-    : winston.format.combine(winston.format.timestamp(), fastJson());
+  if (!pretty) return new JsonLineLogger(options.level, options.fields ?? {}, out);
   const logger = winston.createLogger({
     level: options.level,
-    format,
+    format: winston.format.combine(
+      winston.format.timestamp({ format: 'HH:mm:ss.SSS' }),
+      winston.format.colorize(),
+      winston.format.printf((info) => {
+        const { timestamp, level, message, ...fields } = info;
+        const rest = Object.keys(fields).length > 0 ? ` ${JSON.stringify(fields)}` : '';
+        return `${String(timestamp)} ${level} ${String(message)}${rest}`;
+      }),
+    ),
     defaultMeta: options.fields ?? {},
-    // Every level to stdout: the launcher collects stdout and stderr into one file anyway, and one
-    // stream keeps the lines in order.
     transports: [new winston.transports.Console()],
   });
   return {

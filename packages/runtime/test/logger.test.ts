@@ -1,0 +1,62 @@
+import { expect } from 'chai';
+import { createLogger } from '../src';
+
+function capture(level: 'error' | 'warn' | 'info' | 'debug'): {
+  lines: () => Record<string, unknown>[];
+  raw: string[];
+  logger: ReturnType<typeof createLogger>;
+} {
+  const raw: string[] = [];
+  const logger = createLogger({ level, pretty: false, fields: { node: 'cp1' } }, (line) =>
+    raw.push(line),
+  );
+  return {
+    raw,
+    logger,
+    lines: () => raw.map((line) => JSON.parse(line) as Record<string, unknown>),
+  };
+}
+
+describe('createLogger (JSON lines)', () => {
+  it('writes one JSON line per call: level, message and timestamp first, then the fields', () => {
+    const { raw, lines, logger } = capture('info');
+    logger.info('decided', { slot: 7, commands: [{ clientId: 'c', seq: 1 }] });
+    expect(raw).to.have.length(1);
+    expect(raw[0]?.endsWith('\n')).to.equal(true);
+    expect(Object.keys(lines()[0] ?? {})).to.deep.equal([
+      'level',
+      'message',
+      'timestamp',
+      'node',
+      'slot',
+      'commands',
+    ]);
+    expect(lines()[0]).to.include({ level: 'info', message: 'decided', node: 'cp1', slot: 7 });
+    expect(Date.parse(String(lines()[0]?.timestamp))).to.be.closeTo(Date.now(), 5_000);
+  });
+
+  it('drops lines below its level and keeps those at or above it', () => {
+    const { lines, logger } = capture('warn');
+    logger.debug('d');
+    logger.info('i');
+    logger.warn('w');
+    logger.error('e');
+    expect(lines().map((line) => line.message)).to.deep.equal(['w', 'e']);
+  });
+
+  it('keeps a line whose fields cannot be serialized and says why', () => {
+    const { lines, logger } = capture('debug');
+    const cycle: Record<string, unknown> = {};
+    cycle.self = cycle;
+    logger.error('odd', { cycle, big: 1n });
+    expect(lines()).to.have.length(1);
+    expect(lines()[0]).to.include({ level: 'error', message: 'odd', node: 'cp1' });
+    expect(String(lines()[0]?.logError)).to.match(/not serializable/);
+  });
+
+  it('lets a call field override a default field of the same name', () => {
+    const { lines, logger } = capture('info');
+    logger.info('moved', { node: 'cp2' });
+    expect(lines()[0]?.node).to.equal('cp2');
+  });
+});
