@@ -3,39 +3,38 @@ import type { ClientRecord, Command } from './types';
 /**
  * The duplicate table that makes application exactly-once (Paxos Made Moderately Complex §3: a
  * replica skips a command it has already performed). Plain data, so it goes into snapshots.
- * Bounded: clientSeqWindow seqs per client above a contiguous floor, clientsMax clients.
+ * Bounded: clientSeqWindow seqs per client above a contiguous floor, clientsMax clients. A Map
+ * inside (every applied command looks its client up: a dictionary-mode object cost ~4 % of a charge
+ * point under load), a plain record in snapshots.
  */
 export class ClientTable {
-  private records: Record<string, ClientRecord>;
-  private size: number;
+  private readonly records: Map<string, ClientRecord>;
 
   constructor(
     private readonly clientSeqWindow: number,
     private readonly clientsMax: number,
     records: Readonly<Record<string, ClientRecord>> = {},
   ) {
-    this.records = clone(records);
-    this.size = Object.keys(this.records).length;
+    this.records = new Map(Object.entries(records).map(([id, record]) => [id, copy(record)]));
   }
 
   isApplied(command: Pick<Command, 'clientId' | 'seq'>): boolean {
-    const record = this.records[command.clientId];
+    const record = this.records.get(command.clientId);
     if (!record) return false;
     return command.seq <= record.floorSeq || record.appliedSeqs.includes(command.seq);
   }
 
   /** The remembered result of a duplicate, when it was the client's latest command. */
   resultOf(command: Pick<Command, 'clientId' | 'seq'>): unknown {
-    const record = this.records[command.clientId];
+    const record = this.records.get(command.clientId);
     return record && record.lastSeq === command.seq ? record.lastResult : undefined;
   }
 
   record(command: Command, result: unknown, slot: number): void {
-    let record = this.records[command.clientId];
+    let record = this.records.get(command.clientId);
     if (!record) {
       record = { floorSeq: 0, appliedSeqs: [], lastSeq: 0, lastResult: undefined, lastSlot: slot };
-      this.records[command.clientId] = record;
-      this.size += 1;
+      this.records.set(command.clientId, record);
     }
     record.lastSlot = slot;
     record.lastSeq = command.seq;
@@ -51,7 +50,7 @@ export class ClientTable {
     while (record.appliedSeqs.length > this.clientSeqWindow) {
       record.floorSeq = record.appliedSeqs.shift() ?? record.floorSeq;
     }
-    if (this.size > this.clientsMax) this.evictLeastRecent();
+    if (this.records.size > this.clientsMax) this.evictLeastRecent();
   }
 
   /**
@@ -61,7 +60,7 @@ export class ClientTable {
   private evictLeastRecent(): void {
     let victim: string | undefined;
     let victimSlot = Infinity;
-    for (const [id, record] of Object.entries(this.records)) {
+    for (const [id, record] of this.records) {
       if (
         record.lastSlot < victimSlot ||
         (record.lastSlot === victimSlot && victim !== undefined && id < victim)
@@ -70,21 +69,16 @@ export class ClientTable {
         victimSlot = record.lastSlot;
       }
     }
-    if (victim !== undefined) {
-      delete this.records[victim];
-      this.size -= 1;
-    }
+    if (victim !== undefined) this.records.delete(victim);
   }
 
   snapshot(): Record<string, ClientRecord> {
-    return clone(this.records);
+    const records: Record<string, ClientRecord> = {};
+    for (const [id, record] of this.records) records[id] = copy(record);
+    return records;
   }
 }
 
-function clone(records: Readonly<Record<string, ClientRecord>>): Record<string, ClientRecord> {
-  const copy: Record<string, ClientRecord> = {};
-  for (const [id, record] of Object.entries(records)) {
-    copy[id] = { ...record, appliedSeqs: [...record.appliedSeqs] };
-  }
-  return copy;
+function copy(record: ClientRecord): ClientRecord {
+  return { ...record, appliedSeqs: [...record.appliedSeqs] };
 }
