@@ -390,6 +390,9 @@ export class ClusterNode {
   private send(ready: Ready): void {
     if (this.closing) return;
     for (const { to, message } of ready.messages) this.transport.send(to, message);
+    // Out before deliver() applies, logs and answers: an acceptor's Accepted waited ~60 µs for
+    // that at concurrency 1 (traced, docs/BENCHMARKS.md). Still one frame per peer per Ready.
+    this.transport.flush();
   }
 
   private deliver(ready: Ready): void {

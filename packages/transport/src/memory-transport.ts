@@ -157,6 +157,10 @@ export class MemoryTransport implements Transport {
     for (const peer of this.peerIds) this.send(peer, message);
   }
 
+  flush(): void {
+    // Nothing waits here: each message is handed to the network as it is sent.
+  }
+
   onMessage(handler: MessageHandler): () => void {
     return this.core.onMessage(handler);
   }

@@ -35,6 +35,12 @@ export interface Transport {
   send(to: NodeId, message: Message): void;
   /** Sends to every other member; the message is encoded once. */
   broadcast(message: Message): void;
+  /**
+   * Writes now what `send` and `broadcast` queued during this turn, one frame per peer, instead of
+   * when the turn's synchronous work ends: a caller with more work after its sends (a node applying
+   * decided slots) lets its messages leave first.
+   */
+  flush(): void;
   /** Returns a function that unsubscribes. */
   onMessage(handler: MessageHandler): () => void;
   onPeerChange(handler: PeerChangeHandler): () => void;

@@ -241,6 +241,10 @@ export class WebSocketTransport implements Transport {
     for (const link of this.links.values()) this.send(link.id, message);
   }
 
+  flush(): void {
+    for (const link of this.links.values()) this.flushBatch(link);
+  }
+
   onMessage(handler: MessageHandler): () => void {
     return this.core.onMessage(handler);
   }
