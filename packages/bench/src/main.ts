@@ -1,7 +1,7 @@
 /**
- * `npm run bench [-- --quick] [-- --compare BIN]`: a real cluster driven from a separate client
- * process, beside the physical floor (loopback round trip, fdatasync) and, where installed, etcd.
- * Method and results: docs/BENCHMARKS.md.
+ * `npm run bench [-- --quick] [-- --compare BIN] [-- --rounds N]` (`-- --help` lists the options): a
+ * real cluster driven from a separate client process, beside the physical floor (loopback round
+ * trip, fdatasync) and, where installed, etcd. Method and results: docs/BENCHMARKS.md.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -12,60 +12,10 @@ import type { PaxosRunResult } from './client';
 import type { ClosedLoopResult } from './closed-loop';
 import { EtcdCluster, etcdVersion, findEtcd } from './etcd-cluster';
 import { measureFailover } from './failover';
+import { BenchArgsError, benchUsage, parseBenchArgs, type Settings } from './args';
 import { median, type LatencySummary } from './latency';
 import { renderChart, renderTable, type BenchReport, type SystemRow } from './report';
-
-interface Settings {
-  readonly quick: boolean;
-  readonly warmupMs: number;
-  readonly measureMs: number;
-  readonly concurrencies: readonly number[];
-  readonly acceptorCounts: readonly number[];
-  readonly failoverTrials: number;
-  readonly valueBytes: number;
-  /** Another build's bin/evpaxos.js, measured in the same run (before/after). */
-  readonly compareBin: string | null;
-  /** The --compare build understands array frames on /client (built after they came). */
-  readonly compareArrays: boolean;
-  readonly etcd: boolean;
-  readonly failover: boolean;
-  /** Only the floor and the failover trials (a quick check of failover alone). */
-  readonly failoverOnly: boolean;
-  readonly outDir: string;
-}
-
-function parseArgs(argv: readonly string[]): Settings {
-  const quick = argv.includes('--quick');
-  const valueOfFlag = (name: string) => {
-    const index = argv.indexOf(name);
-    return index >= 0 ? (argv[index + 1] ?? null) : null;
-  };
-  return {
-    quick,
-    warmupMs: quick ? 500 : 2_000,
-    measureMs: quick ? 2_000 : 8_000,
-    concurrencies: listFlag(valueOfFlag('--concurrency')) ?? [1, 64, 256],
-    acceptorCounts: listFlag(valueOfFlag('--acceptors')) ?? [3, 5],
-    failoverTrials: Number(valueOfFlag('--failover-trials') ?? (quick ? 3 : 10)),
-    valueBytes: Number(valueOfFlag('--value-bytes') ?? 100),
-    compareBin: valueOfFlag('--compare'),
-    compareArrays: argv.includes('--compare-arrays'),
-    etcd: !argv.includes('--no-etcd'),
-    failover: !argv.includes('--no-failover'),
-    failoverOnly: argv.includes('--failover-only'),
-    outDir: valueOfFlag('--out') ?? path.resolve(__dirname, '../../../../bench-results'),
-  };
-}
-
-/** `--acceptors 5` or `--concurrency 1,256`: a comma-separated list of positive integers. */
-function listFlag(value: string | null): number[] | null {
-  if (value === null) return null;
-  const numbers = value.split(',').map(Number);
-  if (numbers.length === 0 || numbers.some((n) => !Number.isInteger(n) || n < 1)) {
-    throw new Error(`expected a comma-separated list of positive integers, got "${value}"`);
-  }
-  return numbers;
-}
+import { medianRows, roundOrder } from './rounds';
 
 function log(line: string): void {
   process.stderr.write(`bench: ${line}\n`);
@@ -240,25 +190,38 @@ function resolveEtcd3(): string | null {
   return null;
 }
 
-async function measureEtcd(
-  settings: Settings,
-  root: string,
-): Promise<{ rows: SystemRow[]; version: string | null; skipped: string | null }> {
-  if (!settings.etcd) return { rows: [], version: null, skipped: '--no-etcd' };
+/** Our build, another build (--compare) and etcd: the systems a run measures. */
+type System = 'evpaxos' | 'baseline' | 'etcd';
+
+interface EtcdSetup {
+  readonly binary: string;
+  readonly etcd3Module: string;
+  readonly version: string;
+}
+
+/** Whether etcd can be measured here, and with what; or why not. */
+function etcdSetup(settings: Settings): EtcdSetup | { readonly skipped: string } {
+  if (!settings.etcd) return { skipped: '--no-etcd' };
+  if (settings.failoverOnly) return { skipped: '--failover-only' };
   const binary = findEtcd();
-  if (binary === null) return { rows: [], version: null, skipped: 'etcd is not installed' };
+  if (binary === null) return { skipped: 'etcd is not installed' };
   const etcd3Module = resolveEtcd3();
   if (etcd3Module === null) {
     return {
-      rows: [],
-      version: null,
       skipped: 'the etcd3 client is not installed (set ETCD3_MODULE, see docs/BENCHMARKS.md)',
     };
   }
-  const version = etcdVersion(binary);
+  return { binary, etcd3Module, version: etcdVersion(binary) };
+}
+
+async function measureEtcd(
+  settings: Settings,
+  setup: EtcdSetup,
+  root: string,
+): Promise<SystemRow[]> {
   const dir = fs.mkdtempSync(path.join(root, 'etcd-'));
-  log(`etcd ${version}: starting 3 members on loopback in ${dir}`);
-  const cluster = await EtcdCluster.start(binary, dir);
+  log(`etcd ${setup.version}: starting 3 members on loopback in ${dir}`);
+  const cluster = await EtcdCluster.start(setup.binary, dir);
   const rows: SystemRow[] = [];
   try {
     for (const concurrency of settings.concurrencies) {
@@ -269,7 +232,7 @@ async function measureEtcd(
         warmupMs: settings.warmupMs,
         measureMs: settings.measureMs,
         valueBytes: settings.valueBytes,
-        etcd3Module,
+        etcd3Module: setup.etcd3Module,
       });
       log(
         `etcd c=${concurrency}: ${Math.round(run.operationsPerSecond)} puts/s, p50 ${run.p50Ms.toFixed(3)} ms`,
@@ -288,22 +251,70 @@ async function measureEtcd(
   } finally {
     cluster.stop();
   }
-  return { rows, version, skipped: null };
+  return rows;
+}
+
+/** The rows of one system in one round: every acceptor count for a cluster, or etcd. */
+async function measureSystem(
+  settings: Settings,
+  system: System,
+  etcd: EtcdSetup | null,
+  root: string,
+): Promise<SystemRow[]> {
+  if (system === 'etcd') return etcd === null ? [] : measureEtcd(settings, etcd, root);
+  const bin = system === 'baseline' ? (settings.compareBin ?? undefined) : undefined;
+  const rows: SystemRow[] = [];
+  for (const acceptors of settings.acceptorCounts) {
+    rows.push(...(await measureOurs(settings, system, bin, acceptors, root)));
+  }
+  return rows;
 }
 
 async function main(): Promise<void> {
-  const settings = parseArgs(process.argv.slice(2));
+  let parsed: Settings | null;
+  try {
+    parsed = parseBenchArgs(
+      process.argv.slice(2),
+      path.resolve(__dirname, '../../../../bench-results'),
+    );
+  } catch (error) {
+    if (!(error instanceof BenchArgsError)) throw error;
+    process.stderr.write(`bench: ${error.message}\n`);
+    process.exit(2);
+  }
+  if (parsed === null) {
+    process.stdout.write(`${benchUsage}\n`);
+    return;
+  }
+  const settings = parsed;
   const startedMs = Date.now();
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'evpaxos-bench-'));
-  log(`${settings.quick ? 'quick' : 'full'} run; temp dir ${root}`);
+  log(
+    `${settings.quick ? 'quick' : 'full'} run${settings.rounds > 1 ? `, ${settings.rounds} rounds` : ''}; temp dir ${root}`,
+  );
   const floor = await measureFloor(settings, root);
-  const rows: SystemRow[] = [];
-  for (const acceptors of settings.failoverOnly ? [] : settings.acceptorCounts) {
-    rows.push(...(await measureOurs(settings, 'evpaxos', undefined, acceptors, root)));
-    if (settings.compareBin) {
-      rows.push(...(await measureOurs(settings, 'baseline', settings.compareBin, acceptors, root)));
+  const etcd = etcdSetup(settings);
+  const etcdReady = 'skipped' in etcd ? null : etcd;
+  const systems: System[] = settings.failoverOnly
+    ? []
+    : [
+        'evpaxos',
+        ...(settings.compareBin ? (['baseline'] as const) : []),
+        ...(etcdReady ? (['etcd'] as const) : []),
+      ];
+  const measured: SystemRow[] = [];
+  for (let round = 0; round < settings.rounds && systems.length > 0; round += 1) {
+    if (settings.rounds > 1) log(`round ${round + 1} of ${settings.rounds}`);
+    for (const system of roundOrder(systems, round)) {
+      measured.push(...(await measureSystem(settings, system, etcdReady, root)));
     }
   }
+  // Table order: our build, the baseline, etcd — whatever order the rounds measured them in.
+  const rows = medianRows(
+    [...measured].sort(
+      (a, b) => systems.indexOf(a.system as System) - systems.indexOf(b.system as System),
+    ),
+  );
   let failoverMs: number[] = [];
   if (settings.failover) {
     const dir = fs.mkdtempSync(path.join(root, 'failover-'));
@@ -316,10 +327,6 @@ async function main(): Promise<void> {
     }
     log(`failover: ${failoverMs.map((ms) => ms.toFixed(0)).join(', ')} ms`);
   }
-  const etcd = settings.failoverOnly
-    ? { rows: [], version: null, skipped: '--failover-only' }
-    : await measureEtcd(settings, root);
-  rows.push(...etcd.rows);
   const report: BenchReport = {
     date: new Date().toISOString(),
     quick: settings.quick,
@@ -335,6 +342,7 @@ async function main(): Promise<void> {
       valueBytes: settings.valueBytes,
       concurrencies: settings.concurrencies,
       compareBin: settings.compareBin,
+      rounds: settings.rounds,
     },
     floor,
     rows,
@@ -342,7 +350,10 @@ async function main(): Promise<void> {
       trialsMs: failoverMs,
       medianMs: median(failoverMs.filter((ms) => Number.isFinite(ms))),
     },
-    etcd: { version: etcd.version, skipped: etcd.skipped },
+    etcd:
+      'skipped' in etcd
+        ? { version: null, skipped: etcd.skipped }
+        : { version: etcd.version, skipped: null },
     durationMs: Date.now() - startedMs,
   };
   fs.mkdirSync(settings.outDir, { recursive: true });

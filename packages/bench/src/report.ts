@@ -17,6 +17,11 @@ export interface SystemRow {
     readonly fsyncs: number;
     readonly commandsPerSlot: number;
   } | null;
+  /** With --rounds N > 1: the numbers above are medians; these are each round's, in round order. */
+  readonly rounds?: {
+    readonly commandsPerSecond: readonly number[];
+    readonly p50Ms: readonly number[];
+  };
 }
 
 export interface BenchReport {
@@ -29,6 +34,8 @@ export interface BenchReport {
     valueBytes: number;
     concurrencies: readonly number[];
     compareBin: string | null;
+    /** How many times each row was measured (medians shown); absent in reports from before. */
+    rounds?: number;
   };
   readonly floor: {
     readonly roundTripP50Ms: number;
@@ -114,7 +121,23 @@ export function renderTable(report: BenchReport): string {
       ? `etcd: skipped (${report.etcd.skipped}).`
       : `etcd ${report.etcd.version}, 3 members on loopback.`,
     `${report.quick ? 'Quick' : 'Full'} run: ${report.settings.warmupMs} ms warm-up, ${report.settings.measureMs} ms measured per row, ${report.settings.valueBytes}-byte values; ${report.machine.cpus} × ${report.machine.cpuModel}, Node ${report.machine.node}.`,
+    ...roundsLines(report),
   ].join('\n');
+}
+
+/** With --rounds: say that the table holds medians, and show each row's spread over the rounds. */
+function roundsLines(report: BenchReport): string[] {
+  const rounds = report.settings.rounds ?? 1;
+  if (rounds <= 1) return [];
+  return [
+    `Each row is the median of ${rounds} rounds, the systems measured in a different order each round; per round (cmds/s, p50 ms):`,
+    ...report.rows
+      .filter((row) => row.rounds !== undefined)
+      .map(
+        (row) =>
+          `  ${row.system} n=${row.acceptors} c=${row.concurrency}: ${(row.rounds?.commandsPerSecond ?? []).map((v) => Math.round(v)).join(' / ')} cmds/s; ${(row.rounds?.p50Ms ?? []).map((v) => fixed(v, 3)).join(' / ')} ms`,
+      ),
+  ];
 }
 
 const palette: Readonly<Record<string, string>> = {

@@ -1,0 +1,146 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** What one `npm run bench` does. */
+export interface Settings {
+  readonly quick: boolean;
+  readonly warmupMs: number;
+  readonly measureMs: number;
+  readonly concurrencies: readonly number[];
+  readonly acceptorCounts: readonly number[];
+  readonly failoverTrials: number;
+  readonly valueBytes: number;
+  /**
+   * Every system's rows are measured this many times, in an order that changes every round, and
+   * the table shows the median of each row (the machine is noisy, and the first build measured
+   * in a run gets a small head start: docs/BENCHMARKS.md).
+   */
+  readonly rounds: number;
+  /** Another build's bin/evpaxos.js, measured in the same run (before/after). */
+  readonly compareBin: string | null;
+  /** The --compare build understands array frames on /client (built after they came). */
+  readonly compareArrays: boolean;
+  readonly etcd: boolean;
+  readonly failover: boolean;
+  /** Only the floor and the failover trials (a quick check of failover alone). */
+  readonly failoverOnly: boolean;
+  readonly outDir: string;
+}
+
+export class BenchArgsError extends Error {}
+
+/** The largest value the bench sends: well under the central's 1 MiB body limit. */
+export const BENCH_VALUE_BYTES_MAX = 512 * 1024;
+/** Rounds at most: a full round takes ~1 min per system. */
+export const BENCH_ROUNDS_MAX = 20;
+
+export const benchUsage = `Usage: npm run bench [-- options]
+
+  --quick                 0.5 s warm-up and 2 s per row (about 40 s in all)
+  --acceptors LIST        charge-point acceptors, e.g. 3,5 (default 3,5)
+  --concurrency LIST      closed-loop lanes, e.g. 1,64,256 (default 1,64,256)
+  --rounds N              measure every row N times, order changing per round; report medians
+                          (default 1, at most ${BENCH_ROUNDS_MAX})
+  --compare BIN           also measure another build's packages/cli/bin/evpaxos.js ('baseline')
+  --compare-arrays        that build reads array frames on /client
+  --value-bytes N         bytes per value (default 100, at most ${BENCH_VALUE_BYTES_MAX})
+  --failover-trials N     kill -9 trials (default 10; --quick 3)
+  --failover-only         only the floor and the failover trials
+  --no-etcd               skip etcd
+  --no-failover           skip the failover trials
+  --out DIR               where JSON and SVG go (default bench-results/)
+  --help                  this text`;
+
+const switches = new Set([
+  '--quick',
+  '--compare-arrays',
+  '--no-etcd',
+  '--no-failover',
+  '--failover-only',
+  '--help',
+]);
+const valued = new Set([
+  '--acceptors',
+  '--concurrency',
+  '--rounds',
+  '--compare',
+  '--value-bytes',
+  '--failover-trials',
+  '--out',
+]);
+
+/**
+ * Reads the command line; throws BenchArgsError, with a sentence saying what is wrong, for an
+ * unknown flag, a flag without its value or a value out of range. `null`: --help was asked for.
+ */
+export function parseBenchArgs(argv: readonly string[], defaultOutDir: string): Settings | null {
+  const values = new Map<string, string>();
+  const seen = new Set<string>();
+  for (let index = 0; index < argv.length; index += 1) {
+    const flag = argv[index] as string;
+    if (switches.has(flag)) {
+      seen.add(flag);
+      continue;
+    }
+    if (!valued.has(flag)) {
+      throw new BenchArgsError(`unknown option "${flag}" (--help lists them)`);
+    }
+    const value = argv[index + 1];
+    if (value === undefined || value.startsWith('--')) {
+      throw new BenchArgsError(`${flag} needs a value`);
+    }
+    values.set(flag, value);
+    index += 1;
+  }
+  if (seen.has('--help')) return null;
+  const quick = seen.has('--quick');
+  const compareBin = values.get('--compare') ?? null;
+  if (compareBin !== null && !fs.existsSync(compareBin)) {
+    throw new BenchArgsError(`--compare: no such file "${compareBin}"`);
+  }
+  return {
+    quick,
+    warmupMs: quick ? 500 : 2_000,
+    measureMs: quick ? 2_000 : 8_000,
+    concurrencies: listFlag('--concurrency', values.get('--concurrency')) ?? [1, 64, 256],
+    acceptorCounts: listFlag('--acceptors', values.get('--acceptors')) ?? [3, 5],
+    failoverTrials:
+      integerFlag('--failover-trials', values.get('--failover-trials'), 1, 1_000) ??
+      (quick ? 3 : 10),
+    valueBytes:
+      integerFlag('--value-bytes', values.get('--value-bytes'), 1, BENCH_VALUE_BYTES_MAX) ?? 100,
+    rounds: integerFlag('--rounds', values.get('--rounds'), 1, BENCH_ROUNDS_MAX) ?? 1,
+    compareBin: compareBin === null ? null : path.resolve(compareBin),
+    compareArrays: seen.has('--compare-arrays'),
+    etcd: !seen.has('--no-etcd'),
+    failover: !seen.has('--no-failover'),
+    failoverOnly: seen.has('--failover-only'),
+    outDir: path.resolve(values.get('--out') ?? defaultOutDir),
+  };
+}
+
+/** `--acceptors 5` or `--concurrency 1,256`: a comma-separated list of positive integers. */
+function listFlag(flag: string, value: string | undefined): number[] | null {
+  if (value === undefined) return null;
+  const numbers = value.split(',').map(Number);
+  if (numbers.some((n) => !Number.isSafeInteger(n) || n < 1)) {
+    throw new BenchArgsError(`${flag}: expected positive integers like 1,64,256, got "${value}"`);
+  }
+  return numbers;
+}
+
+function integerFlag(
+  flag: string,
+  value: string | undefined,
+  minimum: number,
+  maximum: number,
+): number | null {
+  if (value === undefined) return null;
+  const number = Number(value);
+  if (!Number.isSafeInteger(number) || number < minimum || number > maximum) {
+    throw new BenchArgsError(
+      `${flag}: expected an integer from ${minimum} to ${maximum}, got "${value}"`,
+    );
+  }
+  return number;
+}

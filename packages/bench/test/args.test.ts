@@ -1,0 +1,81 @@
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { BenchArgsError, parseBenchArgs } from '../src/args';
+
+const parse = (...argv: string[]) => parseBenchArgs(argv, '/tmp/bench-out');
+
+describe('bench arguments', () => {
+  it('defaults to a full run of 3 and 5 acceptors at concurrency 1, 64 and 256, one round', () => {
+    expect(parse()).to.deep.include({
+      quick: false,
+      warmupMs: 2_000,
+      measureMs: 8_000,
+      acceptorCounts: [3, 5],
+      concurrencies: [1, 64, 256],
+      rounds: 1,
+      failoverTrials: 10,
+      valueBytes: 100,
+      compareBin: null,
+      etcd: true,
+      failover: true,
+      outDir: '/tmp/bench-out',
+    });
+  });
+
+  it('reads lists, numbers and switches', () => {
+    expect(
+      parse('--quick', '--acceptors', '5', '--concurrency', '1,256', '--rounds', '3', '--no-etcd'),
+    ).to.deep.include({
+      quick: true,
+      warmupMs: 500,
+      acceptorCounts: [5],
+      concurrencies: [1, 256],
+      rounds: 3,
+      failoverTrials: 3,
+      etcd: false,
+    });
+  });
+
+  it('returns null for --help', () => {
+    expect(parse('--help')).to.equal(null);
+  });
+
+  const refused: [string[], RegExp][] = [
+    [['--frobnicate'], /unknown option "--frobnicate"/],
+    [['--rounds'], /--rounds needs a value/],
+    [['--rounds', '--quick'], /--rounds needs a value/],
+    [['--rounds', '0'], /--rounds: expected an integer from 1 to 20, got "0"/],
+    [['--rounds', 'two'], /--rounds: expected an integer/],
+    [['--value-bytes', '9999999'], /--value-bytes: expected an integer from 1 to 524288/],
+    [['--failover-trials', '1.5'], /--failover-trials: expected an integer/],
+    [['--concurrency', '1,,256'], /--concurrency: expected positive integers/],
+    [['--acceptors', '-3'], /--acceptors: expected positive integers/],
+    [['--compare', '/no/such/evpaxos.js'], /--compare: no such file/],
+  ];
+  for (const [argv, message] of refused) {
+    it(`refuses ${argv.join(' ')} with a clear message`, () => {
+      expect(() => parse(...argv))
+        .to.throw(BenchArgsError)
+        .with.property('message')
+        .that.matches(message);
+    });
+  }
+});
+
+describe('npm run bench (the process)', () => {
+  const main = path.resolve(__dirname, '../src/main.js');
+
+  it('exits 2 with the reason for a bad option, before starting anything', () => {
+    const result = spawnSync(process.execPath, [main, '--rounds', '0'], { encoding: 'utf8' });
+    expect(result.status).to.equal(2);
+    expect(result.stderr).to.match(/^bench: --rounds: expected an integer from 1 to 20, got "0"/);
+    expect(result.stdout).to.equal('');
+  });
+
+  it('prints the options for --help and exits 0', () => {
+    const result = spawnSync(process.execPath, [main, '--help'], { encoding: 'utf8' });
+    expect(result.status).to.equal(0);
+    expect(result.stdout).to.match(/--rounds N/);
+  });
+});
