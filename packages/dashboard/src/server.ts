@@ -3,13 +3,16 @@ import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { evMachine, evseMachine } from '@evpaxos/site';
-import type {
-  ExtraRouteRequest,
-  ExtraRouteResponse,
-  Logger,
-  RoleExtension,
-  RunningNode,
-  StatusView,
+import {
+  isGone,
+  isNodeAlive,
+  startNodeProcess,
+  type ExtraRouteRequest,
+  type ExtraRouteResponse,
+  type Logger,
+  type RoleExtension,
+  type RunningNode,
+  type StatusView,
 } from '@evpaxos/runtime';
 import { Collector, type EvseReading } from './collector';
 import {
@@ -18,14 +21,7 @@ import {
   DASHBOARD_WS_PATH,
   SITE_LIMIT_W_SHOWN_DEFAULT,
 } from './constants';
-import {
-  isGone,
-  isNodeAlive,
-  readProcessesFile,
-  spawnNode,
-  writeProcessesFile,
-  type FaultRuleShape,
-} from './process-file';
+import { readProcessesFile, writeProcessesFile, type FaultRuleShape } from './process-file';
 
 export interface DashboardOptions {
   /** Lab mode: kill/restart/partition/heal buttons. Default: the node's `lab` config (EVPAXOS_LAB). */
@@ -319,7 +315,7 @@ export class DashboardServer {
     // A charge point's store lock sees a zombie as its holder: wait until the old pid is reaped.
     const reapedBy = Date.now() + 5_000;
     while (record.pid > 0 && !isGone(record.pid) && Date.now() < reapedBy) await sleep(25);
-    record.pid = spawnNode(record);
+    record.pid = startNodeProcess(record);
     record.paused = false;
     writeProcessesFile(dir, table);
     const url = `http://${record.host}:${record.httpPort}`;

@@ -35,3 +35,11 @@ export {
 } from './http-api';
 export { NodeMetrics, type MetricsSources } from './metrics';
 export { runNodeProcess, startNode, type RoleExtension, type RunningNode } from './process-main';
+export {
+  isGone,
+  isNodeAlive,
+  signalNode,
+  startNodeProcess,
+  writeJsonAtomically,
+  type NodeProcessSpec,
+} from './node-process';

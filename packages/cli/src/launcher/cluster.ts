@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SITE_LIMIT_W_MAX } from '@evpaxos/site';
+import { isGone, isNodeAlive, signalNode } from '@evpaxos/runtime';
 import {
   compareBallots,
   type BallotBody,
@@ -19,12 +20,9 @@ import { parsePartitionSpec, partitionRules } from './partition-spec';
 import { NODES_PER_BASE_PORT_MAX, SERVICE_PORT_OFFSET, choosePorts } from './ports';
 import {
   findNode,
-  isAlive,
-  isGone,
   logTail,
   processesPath,
   readProcesses,
-  signal,
   startProcess,
   writeProcesses,
   type ProcessRecord,
@@ -192,7 +190,7 @@ export async function clusterUp(options: ClusterUpOptions): Promise<ClusterHandl
   const dir = path.resolve(options.dir);
   fs.mkdirSync(dir, { recursive: true });
   if (fs.existsSync(processesPath(dir))) {
-    const running = readProcesses(dir).nodes.filter((node) => isAlive(node.pid, node.id));
+    const running = readProcesses(dir).nodes.filter((node) => isNodeAlive(node.pid, node.id));
     if (running.length > 0) {
       throw new LauncherError(
         'cluster-already-up',
@@ -302,21 +300,21 @@ export async function clusterDown(dir: string, graceMs = DOWN_GRACE_MS): Promise
   const table = readProcesses(path.resolve(dir));
   const result: DownResult = { stopped: [], killed: [], alreadyDown: [] };
   const running = table.nodes.filter((node) => {
-    if (isAlive(node.pid, node.id)) return true;
+    if (isNodeAlive(node.pid, node.id)) return true;
     result.alreadyDown.push(node.id);
     return false;
   });
   for (const node of running) {
-    signal(node.pid, 'SIGTERM');
-    signal(node.pid, 'SIGCONT');
+    signalNode(node.pid, 'SIGTERM');
+    signalNode(node.pid, 'SIGCONT');
   }
   const graceDeadline = Date.now() + graceMs;
-  while (running.some((n) => isAlive(n.pid, n.id)) && Date.now() < graceDeadline) {
+  while (running.some((n) => isNodeAlive(n.pid, n.id)) && Date.now() < graceDeadline) {
     await sleep(POLL_INTERVAL_MS);
   }
   for (const node of running) {
-    if (isAlive(node.pid, node.id)) {
-      signal(node.pid, 'SIGKILL');
+    if (isNodeAlive(node.pid, node.id)) {
+      signalNode(node.pid, 'SIGKILL');
       result.killed.push(node.id);
     } else {
       result.stopped.push(node.id);
@@ -334,9 +332,9 @@ const REAP_WAIT_MS = 5_000;
 
 async function waitForExit(nodes: readonly ProcessRecord[], timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (nodes.some((n) => isAlive(n.pid, n.id))) {
+  while (nodes.some((n) => isNodeAlive(n.pid, n.id))) {
     if (Date.now() > deadline) {
-      const left = nodes.filter((n) => isAlive(n.pid, n.id)).map((n) => `${n.id} (${n.pid})`);
+      const left = nodes.filter((n) => isNodeAlive(n.pid, n.id)).map((n) => `${n.id} (${n.pid})`);
       throw new LauncherError('start-failed', `Still running after SIGKILL: ${left.join(', ')}.`);
     }
     await sleep(POLL_INTERVAL_MS);
@@ -391,17 +389,17 @@ export class ClusterHandle {
 
   isRunning(id: string): boolean {
     const node = this.node(id);
-    return isAlive(node.pid, node.id);
+    return isNodeAlive(node.pid, node.id);
   }
 
   /** SIGKILL: a crash, with no chance to flush or say goodbye. Resolves once it is gone. */
   async killNode(id: string): Promise<void> {
     const table = this.table();
     const node = findNode(table, id);
-    if (!isAlive(node.pid, node.id)) {
+    if (!isNodeAlive(node.pid, node.id)) {
       throw new LauncherError('node-down', `${id} is not running (pid ${node.pid}).`);
     }
-    signal(node.pid, 'SIGKILL');
+    signalNode(node.pid, 'SIGKILL');
     await waitForExit([node], 5_000);
     node.paused = false;
     writeProcesses(table);
@@ -414,8 +412,8 @@ export class ClusterHandle {
   async restartNode(id: string, timeoutMs = clusterDefaults.readyTimeoutMs): Promise<void> {
     const table = this.table();
     const node = findNode(table, id);
-    if (isAlive(node.pid, node.id)) {
-      signal(node.pid, 'SIGKILL');
+    if (isNodeAlive(node.pid, node.id)) {
+      signalNode(node.pid, 'SIGKILL');
       await waitForExit([node], 5_000);
     }
     await waitForReaped(node);
@@ -431,10 +429,10 @@ export class ClusterHandle {
   pauseNode(id: string): void {
     const table = this.table();
     const node = findNode(table, id);
-    if (!isAlive(node.pid, node.id)) {
+    if (!isNodeAlive(node.pid, node.id)) {
       throw new LauncherError('node-down', `${id} is not running (pid ${node.pid}).`);
     }
-    signal(node.pid, 'SIGSTOP');
+    signalNode(node.pid, 'SIGSTOP');
     node.paused = true;
     writeProcesses(table);
   }
@@ -443,10 +441,10 @@ export class ClusterHandle {
   resumeNode(id: string): void {
     const table = this.table();
     const node = findNode(table, id);
-    if (!isAlive(node.pid, node.id)) {
+    if (!isNodeAlive(node.pid, node.id)) {
       throw new LauncherError('node-down', `${id} is not running (pid ${node.pid}).`);
     }
-    signal(node.pid, 'SIGCONT');
+    signalNode(node.pid, 'SIGCONT');
     node.paused = false;
     writeProcesses(table);
   }
@@ -468,7 +466,7 @@ export class ClusterHandle {
     writeProcesses(table);
     await Promise.all(
       table.nodes
-        .filter((n) => isAlive(n.pid, n.id) && !n.paused)
+        .filter((n) => isNodeAlive(n.pid, n.id) && !n.paused)
         .map((n) => this.putFaults(n.id, faults[n.id] ?? [])),
     );
   }
@@ -480,7 +478,7 @@ export class ClusterHandle {
     writeProcesses(table);
     await Promise.all(
       table.nodes
-        .filter((n) => isAlive(n.pid, n.id) && !n.paused)
+        .filter((n) => isNodeAlive(n.pid, n.id) && !n.paused)
         .map(async (n) => {
           const reply = await httpJson(`${this.url(n.id)}/faults`, 'DELETE', undefined, 5_000);
           if (reply.status !== 200) {
@@ -515,7 +513,7 @@ export class ClusterHandle {
     // Centrals this launcher paused or found dead are tried last: a SIGSTOPped central accepts
     // the TCP connection and then never answers, which would eat the whole timeout.
     const allCentrals = table.nodes.filter((n) => n.role === 'central');
-    const responsive = allCentrals.filter((n) => !n.paused && isAlive(n.pid, n.id));
+    const responsive = allCentrals.filter((n) => !n.paused && isNodeAlive(n.pid, n.id));
     const centrals = [...responsive, ...allCentrals.filter((n) => !responsive.includes(n))].map(
       (n) => n.id,
     );
@@ -604,7 +602,7 @@ export class ClusterHandle {
           pid: node.pid,
           httpUrl: `http://${node.host}:${node.httpPort}`,
         };
-        if (!isAlive(node.pid, node.id)) return { ...base, state: 'down', status: null };
+        if (!isNodeAlive(node.pid, node.id)) return { ...base, state: 'down', status: null };
         if (node.paused) return { ...base, state: 'paused', status: null };
         try {
           return { ...base, state: 'up', status: await this.nodeStatus(node.id) };
@@ -656,7 +654,7 @@ export class ClusterHandle {
         (n) =>
           n.role === 'central' &&
           (among === undefined || among.includes(n.id)) &&
-          isAlive(n.pid, n.id) &&
+          isNodeAlive(n.pid, n.id) &&
           !n.paused,
       );
       const answers = await Promise.all(
@@ -690,7 +688,7 @@ export class ClusterHandle {
       const table = this.table();
       for (const id of [...waiting]) {
         const node = findNode(table, id);
-        if (!isAlive(node.pid, node.id)) {
+        if (!isNodeAlive(node.pid, node.id)) {
           throw new LauncherError(
             'start-failed',
             `${id} exited during start (pid ${node.pid}); the end of ${node.logFile}:\n${logTail(node.logFile)}`,
