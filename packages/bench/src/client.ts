@@ -19,6 +19,7 @@ export type ClientJob =
       readonly url: string;
       readonly concurrency: number;
       readonly warmupMs: number;
+      readonly warmupOperationsMin: number;
       readonly measureMs: number;
       readonly valueBytes: number;
       /** GET /stats of every node, fetched as the measured window opens and closes. */
@@ -31,6 +32,7 @@ export type ClientJob =
       readonly hosts: readonly string[];
       readonly concurrency: number;
       readonly warmupMs: number;
+      readonly warmupOperationsMin: number;
       readonly measureMs: number;
       readonly valueBytes: number;
       readonly etcd3Module: string;
@@ -87,6 +89,7 @@ async function runPaxos(job: Extract<ClientJob, { mode: 'paxos' }>): Promise<Pax
     {
       concurrency: job.concurrency,
       warmupMs: job.warmupMs,
+      warmupOperationsMin: job.warmupOperationsMin,
       measureMs: job.measureMs,
       onWindow: (edge) => {
         if (edge === 'start') before = fetchAll(job.statsUrls);

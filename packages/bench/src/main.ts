@@ -99,6 +99,7 @@ async function measureOurs(
         url: `ws://${leader.host}:${leader.httpPort}/client`,
         concurrency,
         warmupMs: settings.warmupMs,
+        warmupOperationsMin: settings.warmupOperationsMin,
         measureMs: settings.measureMs,
         valueBytes: settings.valueBytes,
         statsUrls,
@@ -230,6 +231,7 @@ async function measureEtcd(
         hosts: cluster.clientUrls,
         concurrency,
         warmupMs: settings.warmupMs,
+        warmupOperationsMin: settings.warmupOperationsMin,
         measureMs: settings.measureMs,
         valueBytes: settings.valueBytes,
         etcd3Module: setup.etcd3Module,
@@ -338,6 +340,7 @@ async function main(): Promise<void> {
     },
     settings: {
       warmupMs: settings.warmupMs,
+      warmupOperationsMin: settings.warmupOperationsMin,
       measureMs: settings.measureMs,
       valueBytes: settings.valueBytes,
       concurrencies: settings.concurrencies,

@@ -30,6 +30,8 @@ export interface BenchReport {
   readonly machine: { cpus: number; cpuModel: string; node: string; platform: string };
   readonly settings: {
     warmupMs: number;
+    /** Absent in reports from before the warm-up also counted operations. */
+    warmupOperationsMin?: number;
     measureMs: number;
     valueBytes: number;
     concurrencies: readonly number[];
@@ -120,7 +122,7 @@ export function renderTable(report: BenchReport): string {
     report.etcd.skipped
       ? `etcd: skipped (${report.etcd.skipped}).`
       : `etcd ${report.etcd.version}, 3 members on loopback.`,
-    `${report.quick ? 'Quick' : 'Full'} run: ${report.settings.warmupMs} ms warm-up, ${report.settings.measureMs} ms measured per row, ${report.settings.valueBytes}-byte values; ${report.machine.cpus} × ${report.machine.cpuModel}, Node ${report.machine.node}.`,
+    `${report.quick ? 'Quick' : 'Full'} run: ${report.settings.warmupMs} ms warm-up${report.settings.warmupOperationsMin ? ` and at least ${report.settings.warmupOperationsMin} commands` : ''}, ${report.settings.measureMs} ms measured per row, ${report.settings.valueBytes}-byte values; ${report.machine.cpus} × ${report.machine.cpuModel}, Node ${report.machine.node}.`,
     ...roundsLines(report),
   ].join('\n');
 }
