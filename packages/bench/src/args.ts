@@ -38,7 +38,7 @@ export const BENCH_ROUNDS_MAX = 20;
 
 export const benchUsage = `Usage: npm run bench [-- options]
 
-  --quick                 warm-up 0.5 s and 2,000 commands, 2 s per row (under a minute in all);
+  --quick                 warm-up 0.5 s and 1,500 commands, 2 s per row (under a minute in all);
                           default: 2 s and 4,000 commands, 8 s per row
   --acceptors LIST        charge-point acceptors, e.g. 3,5 (default 3,5)
   --concurrency LIST      closed-loop lanes, e.g. 1,64,256 (default 1,64,256)
@@ -104,7 +104,7 @@ export function parseBenchArgs(argv: readonly string[], defaultOutDir: string): 
   return {
     quick,
     warmupMs: quick ? 500 : 2_000,
-    warmupOperationsMin: quick ? 2_000 : 4_000,
+    warmupOperationsMin: quick ? 1_500 : 4_000,
     measureMs: quick ? 2_000 : 8_000,
     concurrencies: listFlag('--concurrency', values.get('--concurrency')) ?? [1, 64, 256],
     acceptorCounts: listFlag('--acceptors', values.get('--acceptors')) ?? [3, 5],
