@@ -22,6 +22,7 @@ function log(line: string): void {
 }
 
 interface StatsBody {
+  readonly id: string;
   readonly appliedThrough: number;
   readonly transport: {
     readonly framesOutByKind: Readonly<Record<string, number>>;
@@ -29,6 +30,12 @@ interface StatsBody {
     readonly framesOut?: number;
   };
   readonly store: { readonly syncCount: number } | null;
+  /** Absent in a build from before /stats reported CPU time. */
+  readonly cpu?: { readonly userMicros: number; readonly systemMicros: number };
+}
+
+function cpuMicros(stats: StatsBody): number | null {
+  return stats.cpu === undefined ? null : stats.cpu.userMicros + stats.cpu.systemMicros;
 }
 
 const protocolKinds = ['hello', 'challenge', 'proof', 'welcome'];
@@ -41,7 +48,7 @@ function sumMessages(stats: StatsBody): number {
   return total;
 }
 
-/** Messages, syncs and slots over the measured window, from every node's GET /stats. */
+/** Messages, syncs, slots and CPU time over the measured window, from every node's GET /stats. */
 function perCommand(run: PaxosRunResult): SystemRow['perCommand'] {
   const before = run.statsBefore as (StatsBody | null)[];
   const after = run.statsAfter as (StatsBody | null)[];
@@ -52,6 +59,8 @@ function perCommand(run: PaxosRunResult): SystemRow['perCommand'] {
   let frames: number | null = 0;
   let syncs = 0;
   let slots = 0;
+  let cpu: number | null = 0;
+  let centralCpu: number | null = 0;
   before.forEach((b, index) => {
     const a = after[index] as StatsBody;
     const start = b as StatsBody;
@@ -63,12 +72,24 @@ function perCommand(run: PaxosRunResult): SystemRow['perCommand'] {
     else frames += framesAfter - framesBefore;
     if (a.store && start.store) syncs += a.store.syncCount - start.store.syncCount;
     slots = Math.max(slots, a.appliedThrough - start.appliedThrough);
+    const cpuAfter = cpuMicros(a);
+    const cpuBefore = cpuMicros(start);
+    if (cpu === null || centralCpu === null || cpuAfter === null || cpuBefore === null) {
+      cpu = null;
+      centralCpu = null;
+    } else {
+      cpu += cpuAfter - cpuBefore;
+      // The leader answers the client; a standby central would count here too (none in the bench).
+      if (a.id.startsWith('central')) centralCpu += cpuAfter - cpuBefore;
+    }
   });
   return {
     messages: messages / run.operations,
     frames: frames === null ? null : frames / run.operations,
     fsyncs: syncs / run.operations,
     commandsPerSlot: slots > 0 ? run.operations / slots : Number.NaN,
+    cpuMicros: cpu === null ? null : cpu / run.operations,
+    centralCpuMicros: centralCpu === null ? null : centralCpu / run.operations,
   };
 }
 

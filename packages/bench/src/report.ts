@@ -16,6 +16,12 @@ export interface SystemRow {
     readonly frames: number | null;
     readonly fsyncs: number;
     readonly commandsPerSlot: number;
+    /**
+     * CPU time (user + system) of every node process per command, µs, and of the central alone;
+     * null for a build whose /stats has no CPU time. Absent in reports from before.
+     */
+    readonly cpuMicros?: number | null;
+    readonly centralCpuMicros?: number | null;
   } | null;
   /** With --rounds N > 1: the numbers above are medians; these are each round's, in round order. */
   readonly rounds?: {
@@ -79,6 +85,8 @@ export function renderTable(report: BenchReport): string {
     'frames/cmd',
     'fsyncs/cmd',
     'cmds/slot',
+    'CPU µs/cmd',
+    'central CPU µs/cmd',
     'p50 / floor',
     'cmds/s ÷ etcd',
     'p50 ÷ etcd',
@@ -97,6 +105,8 @@ export function renderTable(report: BenchReport): string {
       fixed(row.perCommand?.frames ?? undefined, 2),
       fixed(row.perCommand?.fsyncs, 3),
       fixed(row.perCommand?.commandsPerSlot, 1),
+      fixed(row.perCommand?.cpuMicros ?? undefined, 0),
+      fixed(row.perCommand?.centralCpuMicros ?? undefined, 0),
       fixed(row.p50Ms / floorMs(report, row.acceptors), 2),
       etcd && !isEtcd ? `${fixed(row.commandsPerSecond / etcd.commandsPerSecond, 1)}×` : '–',
       etcd && !isEtcd ? `${fixed(row.p50Ms / etcd.p50Ms, 2)}×` : '–',

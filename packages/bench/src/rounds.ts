@@ -12,6 +12,11 @@ export function roundOrder<System>(systems: readonly System[], round: number): S
   return [...systems.slice(shift), ...systems.slice(0, shift)];
 }
 
+/** The median, or null when a round has no value (a build without that counter). */
+function medianOrNull(values: readonly (number | null | undefined)[]): number | null {
+  return values.every((v): v is number => typeof v === 'number') ? median(values) : null;
+}
+
 /**
  * One row per (system, acceptors, concurrency), in the order of their first appearance, holding the
  * median of every measured number over the rounds that measured it, and the per-round values of
@@ -38,6 +43,8 @@ export function medianRows(rows: readonly SystemRow[]): SystemRow[] {
             : null,
           fsyncs: median(perCommands.map((p) => p.fsyncs)),
           commandsPerSlot: median(perCommands.map((p) => p.commandsPerSlot)),
+          cpuMicros: medianOrNull(perCommands.map((p) => p.cpuMicros)),
+          centralCpuMicros: medianOrNull(perCommands.map((p) => p.centralCpuMicros)),
         }
       : null;
     return {

@@ -19,7 +19,14 @@ function row(
     perCommand:
       system === 'etcd'
         ? null
-        : { messages: 15, frames: 10, fsyncs: commandsPerSecond / 1000, commandsPerSlot: 1 },
+        : {
+            messages: 15,
+            frames: 10,
+            fsyncs: commandsPerSecond / 1000,
+            commandsPerSlot: 1,
+            cpuMicros: p50Ms * 100,
+            centralCpuMicros: concurrency === 256 ? null : p50Ms * 10,
+          },
   };
 }
 
@@ -50,6 +57,8 @@ describe('bench rounds', () => {
     expect(ours.commandsPerSecond).to.equal(500);
     expect(ours.p50Ms).to.equal(1.5);
     expect(ours.perCommand?.fsyncs).to.equal(0.5);
+    expect(ours.perCommand?.cpuMicros).to.equal(150);
+    expect(ours.perCommand?.centralCpuMicros).to.equal(15);
     expect(ours.rounds).to.deep.equal({
       commandsPerSecond: [500, 560, 400],
       p50Ms: [1.5, 1.4, 1.9],
@@ -61,6 +70,12 @@ describe('bench rounds', () => {
   it('keeps a row measured once as it is', () => {
     const once = row('evpaxos', 256, 30_000, 6.5);
     expect(medianRows([once])).to.deep.equal([once]);
+  });
+
+  it('has no median CPU time where a round lacks it (a build without it in /stats)', () => {
+    const rows = medianRows([row('evpaxos', 256, 30_000, 6.5), row('evpaxos', 256, 31_000, 6.4)]);
+    expect(rows[0]?.perCommand?.cpuMicros).to.equal(645);
+    expect(rows[0]?.perCommand?.centralCpuMicros).to.equal(null);
   });
 
   it('keeps rows of different concurrencies apart', () => {

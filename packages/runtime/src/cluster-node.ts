@@ -63,6 +63,8 @@ export interface StatsView {
   readonly appliedThrough: number;
   readonly transport: TransportStats;
   readonly store: StoreStats | null;
+  /** CPU this process has used since it started (process.cpuUsage()), µs: cost per command. */
+  readonly cpu: { readonly userMicros: number; readonly systemMicros: number };
 }
 
 /**
@@ -272,14 +274,17 @@ export class ClusterNode {
 
   /**
    * GET /stats: counters for benchmarks and operators — frames by kind from the transport,
-   * appends and syncs from the store (a central has none), and the applied point to divide by.
+   * appends and syncs from the store (a central has none), the process's CPU time, and the applied
+   * point to divide by.
    */
   stats(): StatsView {
+    const cpu = process.cpuUsage();
     return {
       id: this.config.id,
       appliedThrough: this.node.status().appliedThrough,
       transport: this.transport.stats(),
       store: this.store?.stats() ?? null,
+      cpu: { userMicros: cpu.user, systemMicros: cpu.system },
     };
   }
 

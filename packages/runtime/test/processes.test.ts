@@ -227,6 +227,18 @@ describe('node processes: 1 central + 3 charge points (real sockets, separate pr
     }
   });
 
+  it('reports its counters and CPU time on GET /stats', async () => {
+    const stats = (await (await fetch(url('cp1', '/stats'))).json()) as {
+      id: string;
+      store: { syncCount: number } | null;
+      cpu: { userMicros: number; systemMicros: number };
+    };
+    expect(stats.id).to.equal('cp1');
+    expect(stats.store?.syncCount).to.be.greaterThan(0);
+    expect(stats.cpu.userMicros).to.be.greaterThan(0);
+    expect(stats.cpu.systemMicros).to.be.at.least(0);
+  });
+
   it('answers garbage JSON with 400 and keeps serving', async () => {
     const response = await fetch(url('central-a', '/submit'), { method: 'POST', body: '{nope' });
     expect(response.status).to.equal(400);
