@@ -280,6 +280,16 @@ function runOneEvStepped(
   );
 }
 
+/** The EV table walked once, plug-in to unplug, as the transitions log it. */
+const fullVisit = [
+  'plugIn:connected_not_charging',
+  'authorized:sendNeeds',
+  'needsSent:receiveScheduling',
+  'scheduleReceived:charging_with_profile',
+  'stopCharging:connected_not_charging',
+  'unplug:not_connected',
+];
+
 describe('EV runner (against a real EvLinkServer)', () => {
   let evse: FakeEvse;
   beforeEach(async () => {
@@ -290,14 +300,7 @@ describe('EV runner (against a real EvLinkServer)', () => {
   it('walks the EV table: plug in, needs, schedule, charge with profile, stop, unplug (speed 60)', async () => {
     const logger = recordingLogger();
     const report = await runOneEvStepped(evse, logger, (link) => link.inFlight === 0);
-    expect(transitions(logger)).to.deep.equal([
-      'plugIn:connected_not_charging',
-      'authorized:sendNeeds',
-      'needsSent:receiveScheduling',
-      'scheduleReceived:charging_with_profile',
-      'stopCharging:connected_not_charging',
-      'unplug:not_connected',
-    ]);
+    expect(transitions(logger)).to.deep.equal(fullVisit);
     expect(evse.requests[0]).to.equal('SessionSetupReq');
     expect(evse.requests).to.include.members([
       'ChargeParameterDiscoveryReq',
@@ -323,14 +326,7 @@ describe('EV runner (against a real EvLinkServer)', () => {
     evse.holdStatus = 2;
     const logger = recordingLogger();
     const report = await runOneEvStepped(evse, logger, (link) => link.inFlight === evse.heldCount);
-    expect(transitions(logger)).to.deep.equal([
-      'plugIn:connected_not_charging',
-      'authorized:sendNeeds',
-      'needsSent:receiveScheduling',
-      'scheduleReceived:charging_with_profile',
-      'stopCharging:connected_not_charging',
-      'unplug:not_connected',
-    ]);
+    expect(transitions(logger)).to.deep.equal(fullVisit);
     const stop = logger.lines.find(
       (line) => line.message === 'ev-transition' && line.meta.event === 'stopCharging',
     );

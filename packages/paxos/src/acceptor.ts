@@ -2,7 +2,7 @@ import { compareBallots, type Ballot } from './ballot';
 import type { Accept, Heartbeat, Prepare } from './messages';
 import type { Outbox } from './outbox';
 import type { ResolvedConfig } from './config';
-import { estimateCommandBytes } from './size';
+import { estimateValueBytes } from './size';
 import type { AcceptedEntry, NodeId, PersistedState, Slot } from './types';
 
 /**
@@ -142,8 +142,7 @@ function chunkByBytes(entries: readonly AcceptedEntry[], bytesMax: number): Acce
   const chunks: AcceptedEntry[][] = [[]];
   let bytes = 0;
   for (const entry of entries) {
-    let entryBytes = 0;
-    for (const command of entry.value.commands) entryBytes += estimateCommandBytes(command);
+    const entryBytes = estimateValueBytes(entry.value);
     const current = chunks[chunks.length - 1] as AcceptedEntry[];
     if (current.length > 0 && bytes + entryBytes > bytesMax) {
       chunks.push([entry]);

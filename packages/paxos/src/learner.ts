@@ -1,6 +1,6 @@
 import { compareBallots } from './ballot';
 import { ClientTable } from './client-table';
-import { estimateCommandBytes } from './size';
+import { estimateValueBytes } from './size';
 import type { ResolvedConfig } from './config';
 import type { CatchupReply, CatchupRequest, Decide } from './messages';
 import type { Outbox } from './outbox';
@@ -152,7 +152,7 @@ export class Learner {
     while (entries.length < limit) {
       const entry = this.decided.get(slot);
       if (!entry) break;
-      for (const command of entry.value.commands) bytes += estimateCommandBytes(command);
+      bytes += estimateValueBytes(entry.value);
       // Within the frame limit: one entry always goes (a slot is at most valueBytesMax).
       if (entries.length > 0 && bytes > this.config.options.catchupBytesMax) break;
       entries.push(entry);

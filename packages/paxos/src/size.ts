@@ -29,11 +29,20 @@ export function estimateBytes(value: unknown): number {
   return total;
 }
 
-/** A command's estimated bytes: its client id, seq and payload. */
-export function estimateCommandBytes(command: {
+interface CommandLike {
   readonly clientId: string;
   readonly seq: number;
   readonly payload: unknown;
-}): number {
+}
+
+/** A slot value's estimated bytes: the sum of its commands'. */
+export function estimateValueBytes(value: { readonly commands: readonly CommandLike[] }): number {
+  let total = 0;
+  for (const command of value.commands) total += estimateCommandBytes(command);
+  return total;
+}
+
+/** A command's estimated bytes: its client id, seq and payload. */
+export function estimateCommandBytes(command: CommandLike): number {
   return 5 + 3 * command.clientId.length + 9 + estimateBytes(command.payload);
 }

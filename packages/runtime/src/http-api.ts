@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { TransportError, type FaultRule } from '@evpaxos/transport';
-import { defaultWireLimits, readPlainData } from '@evpaxos/wire';
+import { defaultWireLimits, isPlainObject, readPlainData } from '@evpaxos/wire';
 import type { Ballot, NodeId } from '@evpaxos/paxos';
 import type { CallOutcome } from './client-calls';
 import { ClientFrameBatch, clientPackr } from './client-frames';
@@ -419,7 +419,7 @@ type ClientRequestRead =
 
 /** Reads one /client request: `{ type: 'submit', requestId, clientId, seq, payload }`. */
 function readClientRequest(request: unknown, what: 'A frame' | 'A request'): ClientRequestRead {
-  if (!isPlainMap(request)) {
+  if (!isPlainObject(request)) {
     const reason =
       what === 'A frame'
         ? `A frame must be a map (one request) or an array of 1 to ${clientFrameRequestsMax} maps.`
@@ -436,13 +436,6 @@ function readClientRequest(request: unknown, what: 'A frame' | 'A request'): Cli
   } catch (error) {
     return { ok: false, requestId, reason: errorMessage(error) };
   }
-}
-
-/** A MessagePack map as clientPackr decodes it (mapsAsObjects): a plain object. */
-function isPlainMap(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null) return false;
-  const prototype = Object.getPrototypeOf(value) as unknown;
-  return prototype === Object.prototype || prototype === null;
 }
 
 function errorMessage(error: unknown): string {

@@ -29,7 +29,6 @@ import type { AcceptorStore, Logger, StoreStats } from './types';
 
 const fdatasync = promisify(fs.fdatasync);
 const fsync = promisify(fs.fsync);
-const write = promisify(fs.write);
 const open = promisify(fs.open);
 const closeFd = promisify(fs.close);
 
@@ -294,7 +293,8 @@ export class FileStore implements AcceptorStore {
     const content = Buffer.concat([LOG_MAGIC, ...frames]);
     const fd = await open(tmpPath, 'w');
     try {
-      await writeAll(fd, content, 0);
+      // Synchronous like the appends: a copy into the page cache; the fsync below is the slow part.
+      writeAllSync(fd, content, 0);
       await this.sync(fd, 'full');
     } finally {
       await closeFd(fd);
@@ -372,22 +372,6 @@ function writeAllSync(fd: number, buffer: Buffer, position: number): void {
   // A regular-file write can be short (a signal, a full disk); loop until every byte is in.
   while (written < buffer.length) {
     const bytesWritten = fs.writeSync(
-      fd,
-      buffer,
-      written,
-      buffer.length - written,
-      position + written,
-    );
-    if (bytesWritten === 0) throw new Error(`write made no progress at byte ${position + written}`);
-    written += bytesWritten;
-  }
-}
-
-async function writeAll(fd: number, buffer: Buffer, position: number): Promise<void> {
-  let written = 0;
-  // A regular-file write can be short (a signal, a full disk); loop until every byte is in.
-  while (written < buffer.length) {
-    const { bytesWritten } = await write(
       fd,
       buffer,
       written,

@@ -11,7 +11,8 @@ export function invalidBody(path: string, expected: string): WireError {
   return new WireError('invalid-body', `${path}: expected ${expected}`);
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
+/** A plain object (what msgpackr's mapsAsObjects makes of a map): not an array, not a class instance. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const prototype: unknown = Object.getPrototypeOf(value);
   return prototype === Object.prototype || prototype === null;

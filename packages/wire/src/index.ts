@@ -28,6 +28,7 @@ export type { Challenge, Hello, Proof, Welcome } from './handshake';
 export { validatePaxosMessage } from './paxos-validator';
 export {
   invalidBody,
+  isPlainObject,
   readArray,
   readBytes,
   readId,
