@@ -23,6 +23,11 @@ export interface Settings {
   /** The --compare build understands array frames on /client (built after they came). */
   readonly compareArrays: boolean;
   readonly etcd: boolean;
+  /**
+   * Measure the bare commit path (bare-commit.ts) beside the cluster: on by default, off with
+   * --quick (it would take the quick run past a minute) unless --bare asks for it.
+   */
+  readonly bare: boolean;
   readonly failover: boolean;
   /** Only the floor and the failover trials (a quick check of failover alone). */
   readonly failoverOnly: boolean;
@@ -50,6 +55,8 @@ export const benchUsage = `Usage: npm run bench [-- options]
   --failover-trials N     kill -9 trials (default 10; --quick 3)
   --failover-only         only the floor and the failover trials
   --no-etcd               skip etcd
+  --bare, --no-bare       measure the bare commit path (this stack's floor for the same process
+                          layout) or not (default: yes, except with --quick)
   --no-failover           skip the failover trials
   --out DIR               where JSON and SVG go (default bench-results/)
   --help                  this text`;
@@ -58,6 +65,8 @@ const switches = new Set([
   '--quick',
   '--compare-arrays',
   '--no-etcd',
+  '--bare',
+  '--no-bare',
   '--no-failover',
   '--failover-only',
   '--help',
@@ -97,6 +106,9 @@ export function parseBenchArgs(argv: readonly string[], defaultOutDir: string): 
   }
   if (seen.has('--help')) return null;
   const quick = seen.has('--quick');
+  if (seen.has('--bare') && seen.has('--no-bare')) {
+    throw new BenchArgsError('--bare and --no-bare contradict each other');
+  }
   const compareBin = values.get('--compare') ?? null;
   if (compareBin !== null && !fs.existsSync(compareBin)) {
     throw new BenchArgsError(`--compare: no such file "${compareBin}"`);
@@ -117,6 +129,7 @@ export function parseBenchArgs(argv: readonly string[], defaultOutDir: string): 
     compareBin: compareBin === null ? null : path.resolve(compareBin),
     compareArrays: seen.has('--compare-arrays'),
     etcd: !seen.has('--no-etcd'),
+    bare: seen.has('--bare') || (!quick && !seen.has('--no-bare')),
     failover: !seen.has('--no-failover'),
     failoverOnly: seen.has('--failover-only'),
     outDir: path.resolve(values.get('--out') ?? defaultOutDir),

@@ -45,3 +45,40 @@ export function startServerJob<Ready>(
     child.on('exit', (code) => reject(new Error(`server job exited ${code} before it was ready`)));
   });
 }
+
+/** A bare commit path (bare-commit.ts) running in child processes: its /client URL, and a stop. */
+export interface BareCommitPath {
+  readonly url: string;
+  stop(): void;
+}
+
+/** Starts `acceptors` bare acceptors logging to `dir`, then the bare proposer connected to them. */
+export async function startBareCommitPath(acceptors: number, dir: string): Promise<BareCommitPath> {
+  const children: ChildProcess[] = [];
+  const stop = (): void => {
+    for (const child of children) {
+      child.stdin?.end();
+      child.kill('SIGKILL');
+    }
+  };
+  try {
+    const ports: number[] = [];
+    for (let index = 0; index < acceptors; index += 1) {
+      const { ready, child } = await startServerJob<{ port: number }>({
+        mode: 'bare-acceptor',
+        dir,
+      });
+      children.push(child);
+      ports.push(ready.port);
+    }
+    const { ready, child } = await startServerJob<{ port: number }>({
+      mode: 'bare-proposer',
+      acceptorPorts: ports,
+    });
+    children.push(child);
+    return { url: `ws://127.0.0.1:${ready.port}/client`, stop };
+  } catch (error) {
+    stop();
+    throw error;
+  }
+}

@@ -12,6 +12,7 @@ import { Samples, nowMs } from './latency';
 // The submodule, not the package index: the client process stays free of the node's modules.
 import { clientPackr } from '@evpaxos/runtime/dist/src/client-frames';
 import { PaxosClient } from './paxos-client';
+import { runBareAcceptor, runBareProposer } from './bare-commit';
 
 export type ClientJob =
   | {
@@ -38,6 +39,8 @@ export type ClientJob =
       readonly etcd3Module: string;
     }
   | { readonly mode: 'echo-server' }
+  | { readonly mode: 'bare-acceptor'; readonly dir: string }
+  | { readonly mode: 'bare-proposer'; readonly acceptorPorts: readonly number[] }
   | {
       readonly mode: 'echo-client';
       readonly url: string;
@@ -213,6 +216,12 @@ async function main(): Promise<void> {
       break;
     case 'echo-server':
       runEchoServer();
+      return;
+    case 'bare-acceptor':
+      runBareAcceptor(job.dir);
+      return;
+    case 'bare-proposer':
+      await runBareProposer(job.acceptorPorts);
       return;
     case 'echo-client':
       result = await runEchoClient(job);

@@ -7,8 +7,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { clusterUp } from '@evpaxos/cli/dist/src/launcher';
-import { runJob, startServerJob } from './child';
-import type { PaxosRunResult } from './client';
+import { runJob, startBareCommitPath, startServerJob } from './child';
+import type { ClientJob, PaxosRunResult } from './client';
 import type { ClosedLoopResult } from './closed-loop';
 import { EtcdCluster, etcdVersion, findEtcd } from './etcd-cluster';
 import { measureFailover } from './failover';
@@ -93,6 +93,50 @@ function perCommand(run: PaxosRunResult): SystemRow['perCommand'] {
   };
 }
 
+/** One row of the table from one closed-loop run, logged as it is measured. */
+function measuredRow(
+  system: string,
+  acceptors: number,
+  concurrency: number,
+  run: ClosedLoopResult,
+  perCommandStats: SystemRow['perCommand'],
+): SystemRow {
+  log(
+    `${system} n=${acceptors} c=${concurrency}: ${Math.round(run.operationsPerSecond)} ops/s, p50 ${run.p50Ms.toFixed(3)} ms`,
+  );
+  return {
+    system,
+    acceptors,
+    concurrency,
+    commandsPerSecond: run.operationsPerSecond,
+    p50Ms: run.p50Ms,
+    p99Ms: run.p99Ms,
+    errors: run.errors,
+    perCommand: perCommandStats,
+  };
+}
+
+/** A closed-loop /client job with the run's warm-up, window and value size. */
+function paxosJob(
+  settings: Settings,
+  url: string,
+  concurrency: number,
+  statsUrls: readonly string[],
+  arrayFrames: boolean,
+): ClientJob {
+  return {
+    mode: 'paxos',
+    url,
+    concurrency,
+    warmupMs: settings.warmupMs,
+    warmupOperationsMin: settings.warmupOperationsMin,
+    measureMs: settings.measureMs,
+    valueBytes: settings.valueBytes,
+    statsUrls,
+    arrayFrames,
+  };
+}
+
 async function measureOurs(
   settings: Settings,
   label: string,
@@ -115,33 +159,18 @@ async function measureOurs(
     const leader = cluster.node(leaderId);
     const statsUrls = cluster.nodes.map((n) => `http://${n.host}:${n.httpPort}/stats`);
     for (const concurrency of settings.concurrencies) {
-      const run = await runJob<PaxosRunResult>({
-        mode: 'paxos',
-        url: `ws://${leader.host}:${leader.httpPort}/client`,
-        concurrency,
-        warmupMs: settings.warmupMs,
-        warmupOperationsMin: settings.warmupOperationsMin,
-        measureMs: settings.measureMs,
-        valueBytes: settings.valueBytes,
-        statsUrls,
-        // A --compare build may predate array frames on /client; one request per frame is
-        // understood by every build.
-        arrayFrames: bin === undefined || settings.compareArrays,
-      });
-      const row: SystemRow = {
-        system: label,
-        acceptors,
-        concurrency,
-        commandsPerSecond: run.operationsPerSecond,
-        p50Ms: run.p50Ms,
-        p99Ms: run.p99Ms,
-        errors: run.errors,
-        perCommand: perCommand(run),
-      };
-      log(
-        `${label} n=${acceptors} c=${concurrency}: ${Math.round(row.commandsPerSecond)} cmd/s, p50 ${row.p50Ms.toFixed(3)} ms`,
+      // A --compare build may predate array frames on /client; one request per frame is
+      // understood by every build.
+      const run = await runJob<PaxosRunResult>(
+        paxosJob(
+          settings,
+          `ws://${leader.host}:${leader.httpPort}/client`,
+          concurrency,
+          statsUrls,
+          bin === undefined || settings.compareArrays,
+        ),
       );
-      rows.push(row);
+      rows.push(measuredRow(label, acceptors, concurrency, run, perCommand(run)));
     }
   } finally {
     await cluster.down();
@@ -212,8 +241,11 @@ function resolveEtcd3(): string | null {
   return null;
 }
 
-/** Our build, another build (--compare) and etcd: the systems a run measures. */
-type System = 'evpaxos' | 'baseline' | 'etcd';
+/**
+ * Our build, another build (--compare), the bare commit path (bare-commit.ts) and etcd: the
+ * systems a run measures.
+ */
+type System = 'evpaxos' | 'baseline' | 'bare' | 'etcd';
 
 interface EtcdSetup {
   readonly binary: string;
@@ -257,22 +289,31 @@ async function measureEtcd(
         valueBytes: settings.valueBytes,
         etcd3Module: setup.etcd3Module,
       });
-      log(
-        `etcd c=${concurrency}: ${Math.round(run.operationsPerSecond)} puts/s, p50 ${run.p50Ms.toFixed(3)} ms`,
-      );
-      rows.push({
-        system: 'etcd',
-        acceptors: 3,
-        concurrency,
-        commandsPerSecond: run.operationsPerSecond,
-        p50Ms: run.p50Ms,
-        p99Ms: run.p99Ms,
-        errors: run.errors,
-        perCommand: null,
-      });
+      rows.push(measuredRow('etcd', 3, concurrency, run, null));
     }
   } finally {
     cluster.stop();
+  }
+  return rows;
+}
+
+/** The bare commit path with `acceptors` acceptor processes, at every concurrency. */
+async function measureBare(
+  settings: Settings,
+  acceptors: number,
+  root: string,
+): Promise<SystemRow[]> {
+  const dir = fs.mkdtempSync(path.join(root, `bare-${acceptors}-`));
+  const bare = await startBareCommitPath(acceptors, dir);
+  const rows: SystemRow[] = [];
+  try {
+    for (const concurrency of settings.concurrencies) {
+      const run = await runJob<PaxosRunResult>(paxosJob(settings, bare.url, concurrency, [], true));
+      rows.push(measuredRow('bare', acceptors, concurrency, run, null));
+    }
+  } finally {
+    bare.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
   }
   return rows;
 }
@@ -288,7 +329,11 @@ async function measureSystem(
   const bin = system === 'baseline' ? (settings.compareBin ?? undefined) : undefined;
   const rows: SystemRow[] = [];
   for (const acceptors of settings.acceptorCounts) {
-    rows.push(...(await measureOurs(settings, system, bin, acceptors, root)));
+    rows.push(
+      ...(await (system === 'bare'
+        ? measureBare(settings, acceptors, root)
+        : measureOurs(settings, system, bin, acceptors, root))),
+    );
   }
   return rows;
 }
@@ -323,6 +368,7 @@ async function main(): Promise<void> {
     : [
         'evpaxos',
         ...(settings.compareBin ? (['baseline'] as const) : []),
+        ...(settings.bare ? (['bare'] as const) : []),
         ...(etcdReady ? (['etcd'] as const) : []),
       ];
   const measured: SystemRow[] = [];

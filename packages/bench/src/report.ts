@@ -1,7 +1,7 @@
 import type { LatencySummary } from './latency';
 
 export interface SystemRow {
-  /** 'evpaxos', 'baseline' (a --compare build) or 'etcd'. */
+  /** 'evpaxos', 'baseline' (a --compare build), 'bare' (the bare commit path) or 'etcd'. */
   readonly system: string;
   readonly acceptors: number;
   readonly concurrency: number;
@@ -74,6 +74,11 @@ function fixed(value: number | undefined, digits: number): string {
 export function renderTable(report: BenchReport): string {
   const etcdAt = (concurrency: number) =>
     report.rows.find((row) => row.system === 'etcd' && row.concurrency === concurrency);
+  const bareAt = (acceptors: number, concurrency: number) =>
+    report.rows.find(
+      (row) =>
+        row.system === 'bare' && row.acceptors === acceptors && row.concurrency === concurrency,
+    );
   const header = [
     'system',
     'acceptors',
@@ -90,10 +95,15 @@ export function renderTable(report: BenchReport): string {
     'p50 / floor',
     'cmds/s ÷ etcd',
     'p50 ÷ etcd',
+    'cmds/s ÷ bare',
+    'p50 ÷ bare',
   ];
   const lines = report.rows.map((row) => {
     const etcd = etcdAt(row.concurrency);
     const isEtcd = row.system === 'etcd';
+    // The bare path is the reference for a cluster's rows, not for itself or etcd.
+    const bare =
+      isEtcd || row.system === 'bare' ? undefined : bareAt(row.acceptors, row.concurrency);
     return [
       row.system,
       String(row.acceptors),
@@ -110,6 +120,8 @@ export function renderTable(report: BenchReport): string {
       fixed(row.p50Ms / floorMs(report, row.acceptors), 2),
       etcd && !isEtcd ? `${fixed(row.commandsPerSecond / etcd.commandsPerSecond, 1)}×` : '–',
       etcd && !isEtcd ? `${fixed(row.p50Ms / etcd.p50Ms, 2)}×` : '–',
+      bare ? `${fixed(row.commandsPerSecond / bare.commandsPerSecond, 2)}×` : '–',
+      bare ? `${fixed(row.p50Ms / bare.p50Ms, 2)}×` : '–',
     ];
   });
   const table = [header, header.map(() => '---'), ...lines]
@@ -155,6 +167,7 @@ function roundsLines(report: BenchReport): string[] {
 const palette: Readonly<Record<string, string>> = {
   evpaxos: '#2b6cb0',
   baseline: '#a0aec0',
+  bare: '#38a169',
   etcd: '#dd6b20',
 };
 

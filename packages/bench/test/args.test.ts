@@ -18,6 +18,7 @@ describe('bench arguments', () => {
       valueBytes: 100,
       compareBin: null,
       etcd: true,
+      bare: true,
       failover: true,
       outDir: '/tmp/bench-out',
     });
@@ -34,7 +35,13 @@ describe('bench arguments', () => {
       rounds: 3,
       failoverTrials: 3,
       etcd: false,
+      bare: false,
     });
+  });
+
+  it('measures the bare commit path unless --quick or --no-bare, and with --quick --bare', () => {
+    expect(parse('--no-bare')?.bare).to.equal(false);
+    expect(parse('--quick', '--bare')?.bare).to.equal(true);
   });
 
   it('returns null for --help', () => {
@@ -52,6 +59,7 @@ describe('bench arguments', () => {
     [['--concurrency', '1,,256'], /--concurrency: expected positive integers/],
     [['--acceptors', '-3'], /--acceptors: expected positive integers/],
     [['--compare', '/no/such/evpaxos.js'], /--compare: no such file/],
+    [['--bare', '--no-bare'], /--bare and --no-bare contradict each other/],
   ];
   for (const [argv, message] of refused) {
     it(`refuses ${argv.join(' ')} with a clear message`, () => {

@@ -1,0 +1,152 @@
+/**
+ * The bare commit path: the floor of *this stack* for one replicated commit, as separate processes
+ * laid out like the cluster (a client, a proposer, n acceptors), with nothing but what a commit
+ * cannot do without. The proposer speaks the /client protocol (submit → result), batches the
+ * submits of one turn into a slot (at most 64 commands, at most 64 slots in flight), encodes the
+ * slot once and writes it to every acceptor; an acceptor appends the frame's bytes as it received
+ * them to a file, `fdatasync`s once per turn, and answers; a majority of answers commits the slot
+ * and answers its clients. No ballots, no recovery, no state machine, no logging, no validation.
+ *
+ * It answers the question the physical floor (a round trip plus an fdatasync) cannot: how much of
+ * the gap between evpaxos and that floor is the design of the cluster — several processes on the
+ * machine's cores, ws and msgpackr, an fdatasync per acceptor — rather than the code of evpaxos.
+ * Not a consensus protocol: a benchmark instrument (docs/BENCHMARKS.md).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import WebSocket, { WebSocketServer } from 'ws';
+import { clientPackr } from '@evpaxos/runtime/dist/src/client-frames';
+
+const slotCommandsMax = 64;
+const slotsInFlightMax = 64;
+
+function listen(server: WebSocketServer): void {
+  server.on('listening', () => {
+    const address = server.address() as { port: number };
+    process.stdout.write(`${JSON.stringify({ port: address.port })}\n`);
+  });
+  // Ends with its parent (stdin closes), like the echo server.
+  process.stdin.resume();
+  process.stdin.on('end', () => process.exit(0));
+}
+
+/** An acceptor: [slot, values] in; the frame appended and made durable; [slot] out. */
+export function runBareAcceptor(dir: string): void {
+  fs.mkdirSync(dir, { recursive: true });
+  const fd = fs.openSync(path.join(dir, `bare-acceptor-${process.pid}.log`), 'w');
+  let position = 0;
+  const server = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
+  listen(server);
+  server.on('connection', (socket) => {
+    let queued: Buffer[] = [];
+    const sync = (): void => {
+      const frames = queued;
+      queued = [];
+      for (const frame of frames) {
+        fs.writeSync(fd, frame, 0, frame.length, position);
+        position += frame.length;
+      }
+      fs.fdatasyncSync(fd);
+      for (const frame of frames) {
+        const [slot] = clientPackr.unpack(frame) as [number, unknown[]];
+        socket.send(clientPackr.pack([slot]));
+      }
+    };
+    socket.on('message', (frame: Buffer) => {
+      if (queued.length === 0) queueMicrotask(sync);
+      queued.push(frame);
+    });
+  });
+}
+
+interface Submit {
+  readonly requestId: number;
+  readonly payload: unknown;
+  readonly socket: WebSocket;
+}
+
+interface Slot {
+  readonly commands: readonly Submit[];
+  acks: number;
+}
+
+/** The proposer: /client submits in, one slot per turn to every acceptor, results out. */
+export async function runBareProposer(acceptorPorts: readonly number[]): Promise<void> {
+  const acceptors = await Promise.all(
+    acceptorPorts.map(
+      (port) =>
+        new Promise<WebSocket>((resolve, reject) => {
+          const ws = new WebSocket(`ws://127.0.0.1:${port}`, {
+            perMessageDeflate: false,
+            generateMask: (mask: Buffer) => mask.fill(0),
+          });
+          ws.once('open', () => resolve(ws));
+          ws.once('error', reject);
+        }),
+    ),
+  );
+  const quorum = Math.floor(acceptors.length / 2) + 1;
+  const inFlight = new Map<number, Slot>();
+  let waiting: Submit[] = [];
+  let nextSlot = 0;
+  let proposeQueued = false;
+  const answers = new Map<WebSocket, unknown[]>();
+  let answerQueued = false;
+
+  const answer = (socket: WebSocket, reply: unknown): void => {
+    const list = answers.get(socket);
+    if (list === undefined) answers.set(socket, [reply]);
+    else list.push(reply);
+    if (answerQueued) return;
+    answerQueued = true;
+    queueMicrotask(() => {
+      answerQueued = false;
+      for (const [to, replies] of answers) to.send(clientPackr.pack(replies));
+      answers.clear();
+    });
+  };
+  const propose = (): void => {
+    proposeQueued = false;
+    while (waiting.length > 0 && inFlight.size < slotsInFlightMax) {
+      const commands = waiting.slice(0, slotCommandsMax);
+      waiting = waiting.slice(slotCommandsMax);
+      const slot = nextSlot;
+      nextSlot += 1;
+      inFlight.set(slot, { commands, acks: 0 });
+      const frame = clientPackr.pack([slot, commands.map((c) => c.payload)]);
+      for (const acceptor of acceptors) acceptor.send(frame);
+    }
+  };
+  const schedulePropose = (): void => {
+    if (proposeQueued) return;
+    proposeQueued = true;
+    queueMicrotask(propose);
+  };
+  for (const acceptor of acceptors) {
+    acceptor.on('message', (data: Buffer) => {
+      const [slotNumber] = clientPackr.unpack(data) as [number];
+      const slot = inFlight.get(slotNumber);
+      if (slot === undefined) return;
+      slot.acks += 1;
+      if (slot.acks < quorum) return;
+      inFlight.delete(slotNumber);
+      for (const c of slot.commands) {
+        answer(c.socket, { type: 'result', requestId: c.requestId, slot: slotNumber });
+      }
+      schedulePropose();
+    });
+  }
+
+  const server = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
+  listen(server);
+  server.on('connection', (socket) => {
+    socket.on('message', (data: Buffer) => {
+      const frame = clientPackr.unpack(data) as
+        { requestId: number; payload: unknown } | { requestId: number; payload: unknown }[];
+      for (const request of Array.isArray(frame) ? frame : [frame]) {
+        waiting.push({ requestId: request.requestId, payload: request.payload, socket });
+      }
+      schedulePropose();
+    });
+  });
+}
