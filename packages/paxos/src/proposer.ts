@@ -1,7 +1,7 @@
 import { ballotZero, compareBallots, type Ballot } from './ballot';
 import type { ResolvedConfig } from './config';
 import type { Learner } from './learner';
-import type { Accepted, Heartbeat, HeartbeatAck, Nack, Promise } from './messages';
+import type { Accept, Accepted, Decide, Heartbeat, HeartbeatAck, Nack, Promise } from './messages';
 import type { Outbox } from './outbox';
 import { randomInt, type Random } from './prng';
 import { estimateCommandBytes } from './size';
@@ -18,6 +18,9 @@ import {
 } from './types';
 
 export type ProposerState = 'follower' | 'candidate' | 'leader';
+
+/** Messages held for one acceptor by thrifty Accepts, at most, before they are sent anyway. */
+const heldMessagesMax = 256;
 
 export type ProposeResult =
   | { readonly ok: true }
@@ -70,6 +73,18 @@ export class Proposer {
    * goes to them (one frame: Paxos Made Live §4.2's piggybacking, Raft's commit index) or the tick.
    */
   private noticesOut: DecideEntry[] = [];
+  /**
+   * Thrifty Accepts at low load. A slot proposed while no other is in flight goes to a bare
+   * phase-2 quorum at once; the other acceptors' copies of its Accept, and the commit notices that
+   * follow it, wait here until the next tick (or until load brings a broadcast), then leave as
+   * one frame — so at one command in flight those acceptors sync and wake once per tick instead
+   * of once per command. Safe for any subset (an Accept to fewer acceptors only makes the quorum
+   * smaller to reach); live because a silent target is covered at the next tick by the others
+   * (docs/PROTOCOL.md, docs/BENCHMARKS.md). Bounded: heldMessagesMax per acceptor.
+   */
+  private readonly held = new Map<NodeId, (Accept | Decide)[]>();
+  /** The acceptors that accepted the last decided slot, in the order they answered. */
+  private answeredFirst: readonly NodeId[] = [];
   /** Learners that get values: not acceptors (standby centrals, pure learners), not this node. */
   private readonly valueLearners: readonly NodeId[];
   /** Acceptors that get commit notices: every one but this node. */
@@ -197,9 +212,10 @@ export class Proposer {
 
   private tickLeader(): void {
     const { heartbeatTicks, acceptRetryTicks, electionTimeoutTicks } = this.config.options;
-    // Notices ahead of the heartbeat: its decidedBelow would otherwise send acceptors to catch-up
-    // for slots whose notice is still waiting here.
+    // Held Accepts and notices ahead of the heartbeat: its decidedBelow would otherwise send
+    // acceptors to catch-up for slots whose Accept or notice is still waiting here.
     this.flushNotices();
+    this.flushHeld();
     this.heartbeatElapsedTicks += 1;
     if (this.heartbeatElapsedTicks >= heartbeatTicks) {
       this.heartbeatElapsedTicks = 0;
@@ -277,6 +293,7 @@ export class Proposer {
     // Paxos Made Simple §2.3: a value is chosen once a quorum of acceptors has accepted it.
     if (flight.acks.size < needed) return;
     this.inFlight.delete(message.slot);
+    this.answeredFirst = [...flight.acks];
     for (const command of flight.value.commands) this.queuedKeys.delete(commandKey(command));
     const entry: DecidedEntry = { slot: message.slot, ballot: this.ballot, value: flight.value };
     if (this.valueLearners.length > 0) this.decidedOut.push(entry);
@@ -335,6 +352,7 @@ export class Proposer {
     this.observe(higher);
     const wasLeader = this.role === 'leader';
     this.flushNotices(); // what was chosen stays chosen: tell the acceptors before going quiet
+    this.flushHeld();
     this.role = 'follower';
     this.leaderId = leaderId;
     this.electionElapsedTicks = 0;
@@ -368,6 +386,8 @@ export class Proposer {
     }
     this.role = 'leader';
     this.leaderId = this.config.id;
+    // Those that promised are known to be up: the first thrifty quorum comes from them.
+    this.answeredFirst = [...this.promises.keys()];
     this.heartbeatElapsedTicks = this.config.options.heartbeatTicks; // announce at the next tick
     this.quorumCheckElapsedTicks = 0;
     this.heardFrom.clear();
@@ -421,10 +441,57 @@ export class Proposer {
       } else {
         return;
       }
+      const thrifty = this.inFlight.size === 0;
       this.inFlight.set(slot, { value, acks: new Set(), elapsedTicks: 0 });
       this.flushNotices(); // ahead of the Accept, in the same frame to each acceptor
-      this.out.sendAll(this.config.acceptors, { type: 'accept', ballot: this.ballot, slot, value });
+      const accept: Accept = { type: 'accept', ballot: this.ballot, slot, value };
+      if (thrifty) {
+        const quorum = this.thriftyQuorum();
+        for (const id of this.config.acceptors) {
+          if (quorum.includes(id)) this.out.send(id, accept);
+          else this.hold(id, accept);
+        }
+      } else {
+        this.flushHeld();
+        this.out.sendAll(this.config.acceptors, accept);
+      }
     }
+  }
+
+  /**
+   * The bare phase-2 quorum a thrifty Accept goes to: this node if it is an acceptor (no network),
+   * then those that answered the last decided slot first, then the rest in configuration order. A
+   * target that fell silent is dropped after one slot: that slot is decided by a held copy's
+   * answer at the next tick, and its answerers become the next quorum.
+   */
+  private thriftyQuorum(): NodeId[] {
+    const quorum: NodeId[] = [];
+    const candidates = [
+      ...(this.config.isAcceptor ? [this.config.id] : []),
+      ...this.answeredFirst,
+      ...this.config.acceptors,
+    ];
+    for (const id of candidates) {
+      if (quorum.length >= this.config.phase2Quorum) break;
+      if (!quorum.includes(id)) quorum.push(id);
+    }
+    return quorum;
+  }
+
+  private hold(to: NodeId, message: Accept | Decide): void {
+    const queue = this.held.get(to);
+    if (queue === undefined) this.held.set(to, [message]);
+    else queue.push(message);
+    // A limit on everything: a tick that does not come (a blocked event loop) holds no more.
+    if ((queue?.length ?? 1) >= heldMessagesMax) this.flushHeld();
+  }
+
+  /** Sends what thrifty Accepts held back, in order: each Accept before the notices about it. */
+  private flushHeld(): void {
+    if (this.held.size === 0) return;
+    for (const [to, messages] of this.held)
+      for (const message of messages) this.out.send(to, message);
+    this.held.clear();
   }
 
   /**
@@ -455,8 +522,12 @@ export class Proposer {
   /** Sends the pending commit notices to the acceptors: one Decide object, encoded once. */
   private flushNotices(): void {
     if (this.noticesOut.length === 0) return;
-    const message = { type: 'decide', entries: this.noticesOut } as const;
+    const message: Decide = { type: 'decide', entries: this.noticesOut };
     this.noticesOut = [];
-    this.out.sendAll(this.noticeAcceptors, message);
+    for (const to of this.noticeAcceptors) {
+      // Behind a held Accept: the notice must not reach an acceptor before the value it names.
+      if (this.held.has(to)) this.hold(to, message);
+      else this.out.send(to, message);
+    }
   }
 }

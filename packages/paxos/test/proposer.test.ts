@@ -24,10 +24,85 @@ describe('proposer', () => {
     expect(results.every((result) => result.ok)).to.equal(true);
     cluster.flush('p1');
     const accepts = cluster.queue.filter((envelope) => envelope.message.type === 'accept');
-    // One Accept per acceptor, carrying all three commands.
-    expect(accepts).to.have.length(membership.acceptors.length);
+    // One Accept, carrying all three commands, to each acceptor of a bare quorum (thrifty).
+    expect(accepts).to.have.length(2);
+    for (const accept of accepts) {
+      expect(accept.message).to.deep.include({
+        value: { commands: [command('c', 1), command('c', 2), command('d', 1)] },
+      });
+    }
     cluster.deliverAll();
     expect(cluster.appliedKeys('p1')).to.deep.equal(['c#1', 'c#2', 'd#1']);
+  });
+
+  it('sends a lone slot to a bare quorum, and its Accept and notice to the others at the next tick', () => {
+    const five = { proposers: ['p1'], acceptors: ['a1', 'a2', 'a3', 'a4', 'a5'] };
+    const cluster = new TestCluster(five);
+    cluster.elect('p1');
+    cluster.tick(1);
+    cluster.deliverAll();
+    cluster.node('p1').propose(command('c', 1));
+    cluster.flush('p1');
+    const targets = cluster.queue.filter((e) => e.message.type === 'accept').map((e) => e.to);
+    expect(targets).to.have.length(3);
+    cluster.deliverAll();
+    expect(cluster.appliedKeys('p1')).to.deep.equal(['c#1']);
+    // The next lone slot: its notice for slot 0 rides along to the quorum only.
+    cluster.node('p1').propose(command('c', 2));
+    cluster.flush('p1');
+    const reached = new Set(cluster.queue.map((e) => e.to));
+    expect([...reached].sort()).to.deep.equal([...targets].sort());
+    cluster.deliverAll();
+    const lagging = five.acceptors.filter((id) => !targets.includes(id));
+    for (const id of lagging) expect(cluster.appliedKeys(id)).to.deep.equal([]);
+    // The tick: each lagging acceptor gets both Accepts, each before the notice that names it.
+    cluster.tick(1);
+    for (const id of lagging) {
+      const kinds = cluster.queue
+        .filter((e) => e.to === id && e.message.type !== 'heartbeat')
+        .map((e) =>
+          e.message.type === 'accept'
+            ? `accept ${e.message.slot}`
+            : e.message.type === 'decide'
+              ? `notice ${e.message.entries.map((entry) => entry.slot).join(',')}`
+              : e.message.type,
+        );
+      expect(kinds).to.deep.equal(['accept 0', 'notice 0', 'accept 1', 'notice 1']);
+    }
+    cluster.deliverAll();
+    for (const id of lagging) expect(cluster.appliedKeys(id)).to.deep.equal(['c#1', 'c#2']);
+  });
+
+  it('broadcasts a slot proposed while another is in flight', () => {
+    const cluster = new TestCluster(membership);
+    cluster.elect('p1');
+    cluster.node('p1').propose(command('c', 1));
+    cluster.node('p1').propose(command('c', 2));
+    cluster.flush('p1');
+    const accepts = cluster.queue.filter((e) => e.message.type === 'accept');
+    // Slot 0 to a bare quorum; slot 1 to all, after the held copy of slot 0.
+    expect(
+      accepts.map((e) => `${e.to}:${e.message.type === 'accept' ? e.message.slot : ''}`),
+    ).to.deep.equal(['a1:0', 'a2:0', 'a3:0', 'a1:1', 'a2:1', 'a3:1']);
+  });
+
+  it('decides a lone slot whose quorum has a silent acceptor at the next tick, then leaves it out', () => {
+    const cluster = new TestCluster(membership);
+    cluster.elect('p1');
+    cluster.cut.add('p1>a1'); // a1 answered the election, then fell silent
+    cluster.node('p1').propose(command('c', 1));
+    cluster.flush('p1');
+    cluster.deliverAll();
+    expect(cluster.appliedKeys('p1')).to.deep.equal([]);
+    cluster.tick(1);
+    cluster.deliverAll();
+    expect(cluster.appliedKeys('p1')).to.deep.equal(['c#1']);
+    cluster.node('p1').propose(command('c', 2));
+    cluster.flush('p1');
+    const targets = cluster.queue.filter((e) => e.message.type === 'accept').map((e) => e.to);
+    expect(targets.sort()).to.deep.equal(['a2', 'a3']);
+    cluster.deliverAll();
+    expect(cluster.appliedKeys('p1')).to.deep.equal(['c#1', 'c#2']);
   });
 
   it('answers not-leader for every command of proposeAll at a follower', () => {
