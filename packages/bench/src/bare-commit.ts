@@ -10,9 +10,12 @@
  * It answers the question the physical floor (a round trip plus an fdatasync) cannot: how much of
  * the gap between evpaxos and that floor is the design of the cluster — several processes on the
  * machine's cores, ws and msgpackr, an fdatasync per acceptor — rather than the code of evpaxos.
- * Not a consensus protocol: a benchmark instrument (docs/BENCHMARKS.md).
+ * Not a consensus protocol: a benchmark instrument (docs/BENCHMARKS.md). Each process answers
+ * GET /stats on its port in the shape of a node's (frames, syncs, slots, CPU time), so the bench
+ * reports the same per-command columns for it.
  */
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as path from 'node:path';
 import WebSocket, { WebSocketServer } from 'ws';
 import { clientPackr } from '@evpaxos/runtime/dist/src/client-frames';
@@ -20,14 +23,46 @@ import { clientPackr } from '@evpaxos/runtime/dist/src/client-frames';
 const slotCommandsMax = 64;
 const slotsInFlightMax = 64;
 
-function listen(server: WebSocketServer): void {
-  server.on('listening', () => {
+/** What a bare process counts, reported as a node's GET /stats body (main.ts StatsBody). */
+interface BareCounters {
+  readonly id: string;
+  framesOut: number;
+  syncs: number;
+  slotsDecided: number;
+}
+
+/**
+ * A WebSocket server on a free port whose HTTP side answers GET /stats; prints the port once it
+ * listens, and exits when its parent closes stdin (like the echo server).
+ */
+function serve(counters: BareCounters, kind: 'accept' | 'accepted'): WebSocketServer {
+  const server = http.createServer((request, response) => {
+    if (request.method !== 'GET' || request.url !== '/stats') {
+      response.writeHead(404).end();
+      return;
+    }
+    const cpu = process.cpuUsage();
+    response.writeHead(200, { 'content-type': 'application/json' }).end(
+      JSON.stringify({
+        id: counters.id,
+        appliedThrough: counters.slotsDecided - 1,
+        transport: {
+          framesOutByKind: { [kind]: counters.framesOut },
+          framesOut: counters.framesOut,
+        },
+        store: kind === 'accepted' ? { syncCount: counters.syncs } : null,
+        cpu: { userMicros: cpu.user, systemMicros: cpu.system },
+      }),
+    );
+  });
+  const sockets = new WebSocketServer({ server, perMessageDeflate: false });
+  server.listen(0, '127.0.0.1', () => {
     const address = server.address() as { port: number };
     process.stdout.write(`${JSON.stringify({ port: address.port })}\n`);
   });
-  // Ends with its parent (stdin closes), like the echo server.
   process.stdin.resume();
   process.stdin.on('end', () => process.exit(0));
+  return sockets;
 }
 
 /** An acceptor: [slot, values] in; the frame appended and made durable; [slot] out. */
@@ -35,9 +70,8 @@ export function runBareAcceptor(dir: string): void {
   fs.mkdirSync(dir, { recursive: true });
   const fd = fs.openSync(path.join(dir, `bare-acceptor-${process.pid}.log`), 'w');
   let position = 0;
-  const server = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
-  listen(server);
-  server.on('connection', (socket) => {
+  const counters: BareCounters = { id: 'bare-acceptor', framesOut: 0, syncs: 0, slotsDecided: 0 };
+  serve(counters, 'accepted').on('connection', (socket) => {
     let queued: Buffer[] = [];
     const sync = (): void => {
       const frames = queued;
@@ -47,9 +81,11 @@ export function runBareAcceptor(dir: string): void {
         position += frame.length;
       }
       fs.fdatasyncSync(fd);
+      counters.syncs += 1;
       for (const frame of frames) {
         const [slot] = clientPackr.unpack(frame) as [number, unknown[]];
         socket.send(clientPackr.pack([slot]));
+        counters.framesOut += 1;
       }
     };
     socket.on('message', (frame: Buffer) => {
@@ -86,6 +122,7 @@ export async function runBareProposer(acceptorPorts: readonly number[]): Promise
     ),
   );
   const quorum = Math.floor(acceptors.length / 2) + 1;
+  const counters: BareCounters = { id: 'bare-proposer', framesOut: 0, syncs: 0, slotsDecided: 0 };
   const inFlight = new Map<number, Slot>();
   let waiting: Submit[] = [];
   let nextSlot = 0;
@@ -115,6 +152,7 @@ export async function runBareProposer(acceptorPorts: readonly number[]): Promise
       inFlight.set(slot, { commands, acks: 0 });
       const frame = clientPackr.pack([slot, commands.map((c) => c.payload)]);
       for (const acceptor of acceptors) acceptor.send(frame);
+      counters.framesOut += acceptors.length;
     }
   };
   const schedulePropose = (): void => {
@@ -130,6 +168,7 @@ export async function runBareProposer(acceptorPorts: readonly number[]): Promise
       slot.acks += 1;
       if (slot.acks < quorum) return;
       inFlight.delete(slotNumber);
+      counters.slotsDecided += 1;
       for (const c of slot.commands) {
         answer(c.socket, { type: 'result', requestId: c.requestId, slot: slotNumber });
       }
@@ -137,9 +176,7 @@ export async function runBareProposer(acceptorPorts: readonly number[]): Promise
     });
   }
 
-  const server = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
-  listen(server);
-  server.on('connection', (socket) => {
+  serve(counters, 'accept').on('connection', (socket) => {
     socket.on('message', (data: Buffer) => {
       const frame = clientPackr.unpack(data) as
         { requestId: number; payload: unknown } | { requestId: number; payload: unknown }[];

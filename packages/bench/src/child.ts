@@ -49,6 +49,8 @@ export function startServerJob<Ready>(
 /** A bare commit path (bare-commit.ts) running in child processes: its /client URL, and a stop. */
 export interface BareCommitPath {
   readonly url: string;
+  /** GET /stats of the proposer and every acceptor, in the shape of a node's. */
+  readonly statsUrls: readonly string[];
   stop(): void;
 }
 
@@ -76,7 +78,8 @@ export async function startBareCommitPath(acceptors: number, dir: string): Promi
       acceptorPorts: ports,
     });
     children.push(child);
-    return { url: `ws://127.0.0.1:${ready.port}/client`, stop };
+    const statsUrls = [ready.port, ...ports].map((port) => `http://127.0.0.1:${port}/stats`);
+    return { url: `ws://127.0.0.1:${ready.port}/client`, statsUrls, stop };
   } catch (error) {
     stop();
     throw error;

@@ -80,7 +80,10 @@ function perCommand(run: PaxosRunResult): SystemRow['perCommand'] {
     } else {
       cpu += cpuAfter - cpuBefore;
       // The leader answers the client; a standby central would count here too (none in the bench).
-      if (a.id.startsWith('central')) centralCpu += cpuAfter - cpuBefore;
+      // The bare path's proposer plays the central's part.
+      if (a.id.startsWith('central') || a.id === 'bare-proposer') {
+        centralCpu += cpuAfter - cpuBefore;
+      }
     }
   });
   return {
@@ -308,8 +311,10 @@ async function measureBare(
   const rows: SystemRow[] = [];
   try {
     for (const concurrency of settings.concurrencies) {
-      const run = await runJob<PaxosRunResult>(paxosJob(settings, bare.url, concurrency, [], true));
-      rows.push(measuredRow('bare', acceptors, concurrency, run, null));
+      const run = await runJob<PaxosRunResult>(
+        paxosJob(settings, bare.url, concurrency, bare.statsUrls, true),
+      );
+      rows.push(measuredRow('bare', acceptors, concurrency, run, perCommand(run)));
     }
   } finally {
     bare.stop();

@@ -30,11 +30,35 @@ describe('the bare commit path (bench floor of this stack)', function () {
       warmupOperationsMin: 50,
       measureMs: 300,
       valueBytes: 100,
-      statsUrls: [],
+      statsUrls: bare.statsUrls,
       arrayFrames: true,
     });
     expect(run.errors).to.equal(0);
     expect(run.operations).to.be.greaterThan(0);
+    // GET /stats in a node's shape, read as the window opened and closed.
+    type Stats = {
+      id: string;
+      appliedThrough: number;
+      transport: { framesOut: number };
+      store: { syncCount: number } | null;
+      cpu: { userMicros: number; systemMicros: number };
+    };
+    const [proposer, ...acceptors] = run.statsAfter as Stats[];
+    const [proposerBefore] = run.statsBefore as Stats[];
+    expect(proposer?.id).to.equal('bare-proposer');
+    expect(proposer?.store).to.equal(null);
+    // Every slot decided in the window went to all 3 acceptors, one frame each.
+    const slots = (proposer?.appliedThrough ?? 0) - (proposerBefore?.appliedThrough ?? 0);
+    expect(slots).to.be.greaterThan(0);
+    expect(proposer?.transport.framesOut).to.be.at.least(3 * ((proposer?.appliedThrough ?? 0) + 1));
+    expect(proposer?.cpu.userMicros).to.be.greaterThan(0);
+    expect(acceptors.map((a) => a.id)).to.deep.equal(Array(3).fill('bare-acceptor'));
+    for (const acceptor of acceptors) {
+      expect(acceptor.store?.syncCount).to.be.greaterThan(0);
+      expect(acceptor.transport.framesOut).to.be.greaterThan(0);
+    }
+    const missing = await fetch(bare.statsUrls[0]?.replace('/stats', '/nope') ?? '');
+    expect(missing.status).to.equal(404);
     const logs = fs.readdirSync(dir).filter((name) => name.startsWith('bare-acceptor-'));
     expect(logs).to.have.length(3);
     for (const name of logs) {
