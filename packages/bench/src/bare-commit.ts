@@ -5,7 +5,9 @@
  * submits of one turn into a slot (at most 64 commands, at most 64 slots in flight), encodes the
  * slot once and writes it to every acceptor; an acceptor appends the frame's bytes as it received
  * them to a file, `fdatasync`s once per turn, and answers; a majority of answers commits the slot
- * and answers its clients. No ballots, no recovery, no state machine, no logging, no validation.
+ * and answers its clients. No ballots, no recovery, no state machine, no logging, no validation —
+ * and no decoding at the acceptor: a frame is the slot number (4 bytes, big-endian) followed by
+ * the MessagePack of its values, and the answer is those 4 bytes.
  *
  * It answers the question the physical floor (a round trip plus an fdatasync) cannot: how much of
  * the gap between evpaxos and that floor is the design of the cluster — several processes on the
@@ -22,6 +24,8 @@ import { clientPackr } from '@evpaxos/runtime/dist/src/client-frames';
 
 const slotCommandsMax = 64;
 const slotsInFlightMax = 64;
+/** Every frame between proposer and acceptors starts with its slot number, uint32 big-endian. */
+const slotHeaderBytes = 4;
 
 /** What a bare process counts, reported as a node's GET /stats body (main.ts StatsBody). */
 interface BareCounters {
@@ -65,7 +69,7 @@ function serve(counters: BareCounters, kind: 'accept' | 'accepted'): WebSocketSe
   return sockets;
 }
 
-/** An acceptor: [slot, values] in; the frame appended and made durable; [slot] out. */
+/** An acceptor: slot header + values in; the frame appended and made durable; the header out. */
 export function runBareAcceptor(dir: string): void {
   fs.mkdirSync(dir, { recursive: true });
   const fd = fs.openSync(path.join(dir, `bare-acceptor-${process.pid}.log`), 'w');
@@ -83,8 +87,7 @@ export function runBareAcceptor(dir: string): void {
       fs.fdatasyncSync(fd);
       counters.syncs += 1;
       for (const frame of frames) {
-        const [slot] = clientPackr.unpack(frame) as [number, unknown[]];
-        socket.send(clientPackr.pack([slot]));
+        socket.send(frame.subarray(0, slotHeaderBytes));
         counters.framesOut += 1;
       }
     };
@@ -124,7 +127,7 @@ export async function runBareProposer(acceptorPorts: readonly number[]): Promise
   const quorum = Math.floor(acceptors.length / 2) + 1;
   const counters: BareCounters = { id: 'bare-proposer', framesOut: 0, syncs: 0, slotsDecided: 0 };
   const inFlight = new Map<number, Slot>();
-  let waiting: Submit[] = [];
+  const waiting: Submit[] = [];
   let nextSlot = 0;
   let proposeQueued = false;
   const answers = new Map<WebSocket, unknown[]>();
@@ -145,12 +148,13 @@ export async function runBareProposer(acceptorPorts: readonly number[]): Promise
   const propose = (): void => {
     proposeQueued = false;
     while (waiting.length > 0 && inFlight.size < slotsInFlightMax) {
-      const commands = waiting.slice(0, slotCommandsMax);
-      waiting = waiting.slice(slotCommandsMax);
+      const commands = waiting.splice(0, slotCommandsMax);
       const slot = nextSlot;
       nextSlot += 1;
       inFlight.set(slot, { commands, acks: 0 });
-      const frame = clientPackr.pack([slot, commands.map((c) => c.payload)]);
+      const header = Buffer.alloc(slotHeaderBytes);
+      header.writeUInt32BE(slot);
+      const frame = Buffer.concat([header, clientPackr.pack(commands.map((c) => c.payload))]);
       for (const acceptor of acceptors) acceptor.send(frame);
       counters.framesOut += acceptors.length;
     }
@@ -162,7 +166,7 @@ export async function runBareProposer(acceptorPorts: readonly number[]): Promise
   };
   for (const acceptor of acceptors) {
     acceptor.on('message', (data: Buffer) => {
-      const [slotNumber] = clientPackr.unpack(data) as [number];
+      const slotNumber = data.readUInt32BE(0);
       const slot = inFlight.get(slotNumber);
       if (slot === undefined) return;
       slot.acks += 1;

@@ -83,8 +83,11 @@ export class Proposer {
    * (docs/PROTOCOL.md, docs/BENCHMARKS.md). Bounded: heldMessagesMax per acceptor.
    */
   private readonly held = new Map<NodeId, (Accept | Decide)[]>();
-  /** The acceptors that accepted the last decided slot, in the order they answered. */
-  private answeredFirst: readonly NodeId[] = [];
+  /**
+   * The acceptors that accepted the last decided slot, in the order they answered (that slot's
+   * ack set, no longer changed once it is decided); after an election, those that promised.
+   */
+  private answeredFirst: Iterable<NodeId> = [];
   /** Learners that get values: not acceptors (standby centrals, pure learners), not this node. */
   private readonly valueLearners: readonly NodeId[];
   /** Acceptors that get commit notices: every one but this node. */
@@ -293,7 +296,7 @@ export class Proposer {
     // Paxos Made Simple §2.3: a value is chosen once a quorum of acceptors has accepted it.
     if (flight.acks.size < needed) return;
     this.inFlight.delete(message.slot);
-    this.answeredFirst = [...flight.acks];
+    this.answeredFirst = flight.acks;
     for (const command of flight.value.commands) this.queuedKeys.delete(commandKey(command));
     const entry: DecidedEntry = { slot: message.slot, ballot: this.ballot, value: flight.value };
     if (this.valueLearners.length > 0) this.decidedOut.push(entry);
