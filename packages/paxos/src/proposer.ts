@@ -69,8 +69,11 @@ export class Proposer {
   /** Slots chosen during this step, sent with their values to learners that are not acceptors. */
   private decidedOut: DecidedEntry[] = [];
   /**
-   * Commit notices (slot and ballot, no value) for the other acceptors, held until the next Accept
-   * goes to them (one frame: Paxos Made Live §4.2's piggybacking, Raft's commit index) or the tick.
+   * Commit notices (slot and ballot, no value) for the other acceptors, held until an Accept that
+   * is proposed while another slot is in flight goes to them (one frame: Paxos Made Live §4.2's
+   * piggybacking, Raft's commit index), or the tick. A lone slot's Accept goes without them: the
+   * acceptor then answers it without first applying the slots they name, and applies a tick's
+   * worth at once (docs/PROTOCOL.md, "Notices at low load wait for the tick").
    */
   private noticesOut: DecideEntry[] = [];
   /**
@@ -446,7 +449,8 @@ export class Proposer {
       }
       const thrifty = this.inFlight.size === 0;
       this.inFlight.set(slot, { value, acks: new Set(), elapsedTicks: 0 });
-      this.flushNotices(); // ahead of the Accept, in the same frame to each acceptor
+      // Under load, ahead of the Accept, in the same frame to each acceptor; alone, at the tick.
+      if (!thrifty) this.flushNotices();
       const accept: Accept = { type: 'accept', ballot: this.ballot, slot, value };
       if (thrifty) {
         const quorum = this.thriftyQuorum();

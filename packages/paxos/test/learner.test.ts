@@ -20,7 +20,7 @@ describe('learner', () => {
     expect(learner.takeReady().applied.map((entry) => entry.slot)).to.deep.equal([0, 1]);
   });
 
-  it('sends values to learners that are not acceptors, and acceptors only commit notices with the next accept', () => {
+  it('sends values to learners that are not acceptors, and acceptors only commit notices', () => {
     const cluster = new TestCluster(membership);
     cluster.elect('p1');
     cluster.node('p1').propose(command('c', 1));
@@ -31,13 +31,34 @@ describe('learner', () => {
     expect(decides[0]?.message).to.deep.include({
       entries: [{ slot: 0, ballot, value: { commands: [command('c', 1)] } }],
     });
+    cluster.tick(1);
+    cluster.deliverAll();
+    expect(cluster.appliedKeys('a1')).to.deep.equal(['c#1']);
+  });
+
+  it('sends a commit notice right before the next Accept while slots are in flight, in one frame', () => {
+    const cluster = new TestCluster(membership);
+    cluster.elect('p1');
+    cluster.node('p1').propose(command('c', 1));
+    cluster.flush('p1');
     cluster.node('p1').propose(command('c', 2));
     cluster.flush('p1');
-    const toA1 = cluster.queue.filter((e) => e.to === 'a1').map((e) => e.message);
-    // The notice goes right before the next Accept, so the transport puts both in one frame.
+    // Slot 0 is decided while slot 1 is still in flight: under load.
+    cluster.deliverAll(
+      (e) =>
+        (e.message.type === 'accept' && e.message.slot === 0) ||
+        (e.message.type === 'accepted' && e.message.slot === 0),
+    );
+    cluster.take((e) => e.to === 'l1');
+    cluster.node('p1').propose(command('c', 3));
+    cluster.flush('p1');
+    const toA1 = cluster.queue
+      .filter((e) => e.to === 'a1' && !(e.message.type === 'accept' && e.message.slot === 1))
+      .map((e) => e.message);
     expect(toA1.map((m) => m.type)).to.deep.equal(['decide', 'accept']);
     expect(toA1[0]).to.deep.equal({ type: 'decide', entries: [{ slot: 0, ballot }] });
     cluster.deliverAll();
+    // Slots 1 and 2 are decided now; their notices wait for the next Accept or tick.
     expect(cluster.appliedKeys('a1')).to.deep.equal(['c#1']);
   });
 

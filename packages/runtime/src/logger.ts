@@ -25,12 +25,18 @@ export interface LoggerOptions {
  * "decided" line per slot; through winston (DerivedLogger → Transform → pipe → Console transport,
  * which also schedules a setImmediate per line) that cost 30 µs a line with one command and 64 µs
  * with 64 in a micro-benchmark here, against 4 and 18 µs written directly — 17 % of a charge
- * point's CPU at concurrency 256 (docs/BENCHMARKS.md). The line is written synchronously, as
- * winston's Console transport did (stdout to a file or pipe is synchronous on Linux): a line logged
- * before a kill -9 is in the file, which `evpaxos verify` relies on.
+ * point's CPU at concurrency 256 (docs/BENCHMARKS.md). Lines logged in one synchronous run of
+ * the event loop (a charge point applying a tick's worth of slots) go out together in one `write`,
+ * at the end of that run (a microtask) — each `write` to an ext4 log file costs ~20 µs of system
+ * time here. stdout to a file or pipe is synchronous on Linux, so a line is in the file before
+ * anything the process does after that run (a client's answer is sent in a later microtask); warn
+ * and error lines, `close()` and process exit write at once.
  */
 class JsonLineLogger implements Logger {
   private readonly levelRank: number;
+  /** Lines of this run of the event loop, not yet written. */
+  private pending: string[] = [];
+  private readonly flushPending = (): void => this.flush();
 
   constructor(
     level: LogLevel,
@@ -38,6 +44,7 @@ class JsonLineLogger implements Logger {
     private readonly out: (line: string) => void,
   ) {
     this.levelRank = logLevels.indexOf(level);
+    openLoggers.add(this);
   }
 
   debug(message: string, meta?: Record<string, unknown>): void {
@@ -57,7 +64,16 @@ class JsonLineLogger implements Logger {
   }
 
   close(): void {
-    // Nothing to flush: every line was written when it was logged.
+    this.flush();
+    openLoggers.delete(this);
+  }
+
+  /** Writes the pending lines in one `write`. */
+  flush(): void {
+    if (this.pending.length === 0) return;
+    const text = this.pending.length === 1 ? (this.pending[0] as string) : this.pending.join('');
+    this.pending = [];
+    this.out(text);
   }
 
   private log(level: LogLevel, message: string, meta?: Record<string, unknown>): void {
@@ -77,9 +93,17 @@ class JsonLineLogger implements Logger {
         logError: `fields not serializable: ${error instanceof Error ? error.message : String(error)}`,
       });
     }
-    this.out(`${line}\n`);
+    this.pending.push(`${line}\n`);
+    if (level === 'warn' || level === 'error') this.flush();
+    else if (this.pending.length === 1) queueMicrotask(this.flushPending);
   }
 }
+
+/** Loggers with lines that may be pending: written when the process exits (process.exit too). */
+const openLoggers = new Set<JsonLineLogger>();
+process.on('exit', () => {
+  for (const logger of openLoggers) logger.flush();
+});
 
 /**
  * A logger writing to stdout: JSON lines for a log file, the launcher and `evpaxos verify`; winston's

@@ -13,14 +13,23 @@ function capture(level: 'error' | 'warn' | 'info' | 'debug'): {
   return {
     raw,
     logger,
-    lines: () => raw.map((line) => JSON.parse(line) as Record<string, unknown>),
+    lines: () =>
+      raw
+        .join('')
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
   };
 }
 
+/** Lets the microtask that writes a run's lines go. */
+const endOfRun = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 describe('createLogger (JSON lines)', () => {
-  it('writes one JSON line per call: level, message and timestamp first, then the fields', () => {
+  it('writes one JSON line per call: level, message and timestamp first, then the fields', async () => {
     const { raw, lines, logger } = capture('info');
     logger.info('decided', { slot: 7, commands: [{ clientId: 'c', seq: 1 }] });
+    await endOfRun();
     expect(raw).to.have.length(1);
     expect(raw[0]?.endsWith('\n')).to.equal(true);
     expect(Object.keys(lines()[0] ?? {})).to.deep.equal([
@@ -33,6 +42,29 @@ describe('createLogger (JSON lines)', () => {
     ]);
     expect(lines()[0]).to.include({ level: 'info', message: 'decided', node: 'cp1', slot: 7 });
     expect(Date.parse(String(lines()[0]?.timestamp))).to.be.closeTo(Date.now(), 5_000);
+  });
+
+  it('writes the lines of one synchronous run in one write at its end, and warn or error at once', async () => {
+    const { raw, lines, logger } = capture('debug');
+    logger.info('decided', { slot: 1 });
+    logger.debug('decided', { slot: 2 });
+    expect(raw).to.have.length(0);
+    await endOfRun();
+    expect(raw).to.have.length(1);
+    logger.info('decided', { slot: 3 });
+    logger.warn('slow');
+    // The warn line goes out at once, after the info line before it: the order is kept.
+    expect(raw).to.have.length(2);
+    logger.info('closing');
+    logger.close();
+    expect(raw).to.have.length(3);
+    expect(lines().map((line) => line.slot ?? line.message)).to.deep.equal([
+      1,
+      2,
+      3,
+      'slow',
+      'closing',
+    ]);
   });
 
   it('drops lines below its level and keeps those at or above it', () => {
@@ -54,9 +86,10 @@ describe('createLogger (JSON lines)', () => {
     expect(String(lines()[0]?.logError)).to.match(/not serializable/);
   });
 
-  it('lets a call field override a default field of the same name', () => {
+  it('lets a call field override a default field of the same name', async () => {
     const { lines, logger } = capture('info');
     logger.info('moved', { node: 'cp2' });
+    await endOfRun();
     expect(lines()[0]?.node).to.equal('cp2');
   });
 });
