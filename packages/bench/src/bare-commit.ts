@@ -21,6 +21,7 @@ import * as http from 'node:http';
 import * as path from 'node:path';
 import WebSocket, { WebSocketServer } from 'ws';
 import { clientPackr } from '@evpaxos/runtime/dist/src/client-frames';
+import { PREALLOCATE_BYTES_DEFAULT, zeroFillAhead } from '@evpaxos/storage';
 
 const slotCommandsMax = 64;
 const slotsInFlightMax = 64;
@@ -74,6 +75,7 @@ export function runBareAcceptor(dir: string): void {
   fs.mkdirSync(dir, { recursive: true });
   const fd = fs.openSync(path.join(dir, `bare-acceptor-${process.pid}.log`), 'w');
   let position = 0;
+  let fileBytes = 0;
   const counters: BareCounters = { id: 'bare-acceptor', framesOut: 0, syncs: 0, slotsDecided: 0 };
   serve(counters, 'accepted').on('connection', (socket) => {
     let queued: Buffer[] = [];
@@ -85,6 +87,8 @@ export function runBareAcceptor(dir: string): void {
         position += frame.length;
       }
       fs.fdatasyncSync(fd);
+      // Into zeros written ahead, like the store: an append that grows the file syncs its size too.
+      fileBytes = zeroFillAhead(fd, position, fileBytes, PREALLOCATE_BYTES_DEFAULT);
       counters.syncs += 1;
       for (const frame of frames) {
         socket.send(frame.subarray(0, slotHeaderBytes));

@@ -35,8 +35,12 @@ interface CommandLike {
   readonly payload: unknown;
 }
 
-/** A slot value's estimated bytes: the sum of its commands'. */
-export function estimateValueBytes(value: { readonly commands: readonly CommandLike[] }): number {
+/** A slot value's estimated bytes: its encoding's size when it has one, else the sum of its commands'. */
+export function estimateValueBytes(value: {
+  readonly commands: readonly CommandLike[];
+  readonly encodedBytes?: number;
+}): number {
+  if (value.encodedBytes !== undefined) return value.encodedBytes;
   let total = 0;
   for (const command of value.commands) total += estimateCommandBytes(command);
   return total;

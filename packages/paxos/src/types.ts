@@ -15,9 +15,16 @@ export interface Command {
   readonly payload: unknown;
 }
 
-/** What one slot decides: a batch of commands. An empty batch is a no-op (a filled hole). */
+/**
+ * What one slot decides: a batch of commands. An empty batch is a no-op (a filled hole). Values are
+ * never changed once proposed. A value that arrived encoded (the runtime's wire keeps a slot's
+ * value as the bytes the leader encoded, so acceptors store them as they are) says how many bytes
+ * that is, and decodes its commands when they are read.
+ */
 export interface Value {
   readonly commands: readonly Command[];
+  /** The size of the value's encoding, when it has one: what estimateValueBytes then reports. */
+  readonly encodedBytes?: number;
 }
 
 export const noop: Value = Object.freeze({ commands: Object.freeze([]) as readonly Command[] });

@@ -12,6 +12,7 @@ import {
   type StateMachine,
 } from '@evpaxos/paxos';
 import { FileStore, type AcceptorStore, type StoreStats } from '@evpaxos/storage';
+import { onInvalidValue } from '@evpaxos/wire';
 import {
   WebSocketTransport,
   type FaultRule,
@@ -95,6 +96,7 @@ export class ClusterNode {
   private proposals: { command: Command; settle: (outcome: CallOutcome) => void }[] = [];
   private turnScheduled = false;
   private readonly eventListeners = new Set<(event: NodeEvent) => void>();
+  private readonly stopInvalidValueLog: () => void;
   /** GET /metrics: this process's Prometheus registry. */
   readonly metrics: NodeMetrics;
 
@@ -122,6 +124,11 @@ export class ClusterNode {
       promisedRound: () => node.status().promised?.round ?? 0,
       appliedThrough: () => node.status().appliedThrough,
     });
+    this.stopInvalidValueLog = onInvalidValue((reason) =>
+      this.logger.error('a slot value does not decode: its commands are skipped as a no-op', {
+        reason,
+      }),
+    );
     this.pipeline = new ReadyPipeline({
       persist: store ? (delta) => store.append(delta) : undefined,
       send: (ready) => this.send(ready),
@@ -316,6 +323,7 @@ export class ClusterNode {
   close(): Promise<void> {
     this.closing ??= (async () => {
       if (this.tickTimer) clearInterval(this.tickTimer);
+      this.stopInvalidValueLog();
       this.calls.rejectAll({ ok: false, code: 'closed' });
       await this.transport.close();
       await this.pipeline.drain();

@@ -47,6 +47,18 @@ export class AcceptorState {
     this.snapshot = state.snapshot;
   }
 
+  /** A copy of the state for `load()`: entries copied, values shared (never changed, and an encoded
+   * value must stay the object it is), the snapshot cloned. */
+  copy(): PersistedState {
+    const view = this.view();
+    const state: PersistedState = {
+      promised: { ...view.promised },
+      accepted: view.accepted.map((entry) => ({ ...entry })),
+    };
+    if (view.snapshot !== undefined) state.snapshot = structuredClone(view.snapshot);
+    return state;
+  }
+
   /** The state as plain data, accepted entries in slot order. Shares objects: copy before handing out. */
   view(): PersistedState {
     const accepted = [...this.acceptedBySlot.values()].sort((a, b) => a.slot - b.slot);

@@ -25,6 +25,15 @@ export const RECORD_BYTES_MAX_DEFAULT = 16 * 1024 * 1024;
  */
 export const PENDING_APPENDS_MAX_DEFAULT = 4096;
 
+/**
+ * Zeros written ahead of the log's last record, so that an append overwrites blocks the file
+ * already has and its fdatasync flushes data alone. An append that grows the file makes ext4 commit
+ * its journal (the new size, the new blocks) in every fdatasync: here 190 vs 130 µs per sync alone,
+ * 308 vs 230 µs with five processes syncing at once (docs/STORAGE.md). A new chunk is written when
+ * less than half of one is left; the sync after it carries its allocation once. 0 turns it off.
+ */
+export const PREALLOCATE_BYTES_DEFAULT = 1024 * 1024;
+
 /** The first bytes of every log file: a name and a format version, so a stranger file is refused. */
 export const LOG_MAGIC = Buffer.from('EVPXLOG1', 'ascii');
 

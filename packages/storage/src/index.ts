@@ -9,4 +9,6 @@ export {
   LOG_BYTES_MAX_DEFAULT,
   RECORD_BYTES_MAX_DEFAULT,
   PENDING_APPENDS_MAX_DEFAULT,
+  PREALLOCATE_BYTES_DEFAULT,
 } from './constants';
+export { zeroFillAhead, writeAllSync } from './preallocation';

@@ -1,11 +1,16 @@
 import { crc32 } from 'node:zlib';
 import { Packr } from 'msgpackr';
+// Registers the MessagePack extension of encoded slot values: an acceptor logs a value as the bytes
+// that arrived, and reads it back as such (wire value-codec.ts).
+import '@evpaxos/wire';
 import type { Ballot, PersistDelta, Snapshot } from '@evpaxos/paxos';
 import { FRAME_HEADER_BYTES, LOG_MAGIC } from './constants';
 import { StoreError } from './errors';
 
 /**
- * The log file: LOG_MAGIC, then frames [payload length u32 LE][crc32 u32 LE][payload].
+ * The log file: LOG_MAGIC, then frames [payload length u32 LE][crc32 u32 LE][payload], then zeros
+ * up to the end of the file: space written ahead for the next appends (preallocation.ts). A frame's
+ * length is never 0, so the first zero length field with only zeros after it ends the log.
  * The CRC covers the four length bytes and the payload, so a flipped bit in the length is caught
  * even when the damaged length still points inside the file.
  *
@@ -102,7 +107,7 @@ export type FrameDamage = 'short header' | 'bad length' | 'short payload' | 'bad
 export interface ScanResult {
   /** Good frames' payloads in file order, each with the byte offset of its frame. */
   frames: { offset: number; payload: Buffer }[];
-  /** Where the good frames end: the length to keep. */
+  /** Where the good frames end: the next append goes here (zeros may follow, to keep). */
   goodBytes: number;
   /** The first damaged frame, if any; everything from its offset on is the tail to cut. */
   damage?: { offset: number; reason: FrameDamage };
@@ -137,6 +142,7 @@ export function scanLog(file: Buffer, recordBytesMax: number): ScanResult {
   const frames: ScanResult['frames'] = [];
   let offset = LOG_MAGIC.length;
   while (offset < file.length) {
+    if (zerosToEnd(file, offset)) break;
     const read = readFrame(file, offset, recordBytesMax);
     if ('damage' in read) {
       const result: ScanResult = {
@@ -152,6 +158,17 @@ export function scanLog(file: Buffer, recordBytesMax: number): ScanResult {
     offset = read.end;
   }
   return { frames, goodBytes: offset };
+}
+
+const zeroBlock = Buffer.alloc(64 * 1024);
+
+/** Whether every byte from `offset` to the end is zero: space written ahead, not a record. */
+function zerosToEnd(file: Buffer, offset: number): boolean {
+  for (let at = offset; at < file.length; at += zeroBlock.length) {
+    const end = Math.min(file.length, at + zeroBlock.length);
+    if (!file.subarray(at, end).equals(zeroBlock.subarray(0, end - at))) return false;
+  }
+  return true;
 }
 
 /**

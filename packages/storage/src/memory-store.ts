@@ -74,7 +74,7 @@ export class MemoryStore implements AcceptorStore {
 
   async load(): Promise<PersistedState> {
     if (this.closing !== undefined) throw new StoreError('ERR_STORE_CLOSED', 'store is closed');
-    return structuredClone(this.disk.state.view());
+    return this.disk.state.copy();
   }
 
   append(delta: PersistDelta): Promise<void> {

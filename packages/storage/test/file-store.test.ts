@@ -40,6 +40,14 @@ describe('FileStore', () => {
     return { store: await FileStore.open({ dataDir }, { logger }), logger };
   }
 
+  /** Where the last record ends (the file goes on with zeros written ahead). */
+  async function endOfLog(): Promise<number> {
+    const { store } = await reopen();
+    const end = store.stats().logBytes;
+    await store.close();
+    return end;
+  }
+
   async function flipByte(offset: number): Promise<void> {
     const file = await fsp.readFile(logPath);
     file[offset] = (file[offset] as number) ^ 0xff;
@@ -63,7 +71,7 @@ describe('FileStore', () => {
     it('cuts a torn tail (file truncated mid-record), logs the cut and keeps earlier records', async () => {
       const offsets = await writeRecords(three);
       const lastOffset = offsets[2] as number;
-      const size = (await fsp.stat(logPath)).size;
+      const size = await endOfLog();
       // Cut inside the header, right after it, and inside the payload.
       for (const cutAt of [lastOffset + 3, lastOffset + FRAME_HEADER_BYTES, size - 1]) {
         await fsp.truncate(logPath, cutAt);
@@ -93,12 +101,34 @@ describe('FileStore', () => {
       await store.close();
     });
 
-    it('cuts zeros after the last record (a grown file whose data never reached the disk)', async () => {
+    it('keeps zeros after the last record as free space, and appends right after the record', async () => {
       await writeRecords(three);
-      await fsp.appendFile(logPath, Buffer.alloc(4096));
-      const { store, logger } = await reopen();
+      const end = await endOfLog();
+      // More zeros than it wrote ahead itself: a grown file whose data never reached the disk.
+      await fsp.appendFile(logPath, Buffer.alloc(3 * 1024 * 1024));
+      const first = await reopen();
+      let store = first.store;
       expect((await store.load()).accepted).to.have.length(3);
-      expect(logger.lines.some((l) => l.meta?.['reason'] === 'bad length')).to.equal(true);
+      expect(store.stats().logBytes).to.equal(end);
+      expect(first.logger.lines.filter((l) => l.level === 'warn')).to.deep.equal([]);
+      await store.append({ accepted: [entry(4)] });
+      await store.close();
+      ({ store } = await reopen());
+      expect((await store.load()).accepted.map((e) => e.slot)).to.deep.equal([1, 2, 3, 4]);
+      await store.close();
+    });
+
+    it('cuts a last record whose end never left the zeros written ahead of it (bad checksum)', async () => {
+      const offsets = await writeRecords(three);
+      const end = await endOfLog();
+      const file = await fsp.readFile(logPath);
+      // A crash while overwriting the zeros: the third record's last bytes are still zeros.
+      file.fill(0, end - 4, end);
+      await fsp.writeFile(logPath, file);
+      const { store, logger } = await reopen();
+      expect((await store.load()).accepted).to.deep.equal([entry(1), entry(2)]);
+      expect(logger.lines.some((l) => l.meta?.['reason'] === 'bad checksum')).to.equal(true);
+      expect(store.stats().logBytes).to.equal(offsets[2]);
       await store.close();
     });
 
@@ -233,6 +263,41 @@ describe('FileStore', () => {
       );
       expect(error).to.be.instanceOf(StoreError);
       expect(error.code).to.equal('ERR_STORE_CONFIG');
+      const negative = await FileStore.open(
+        { dataDir, preallocateBytes: -1 },
+        { logger: recordingLogger() },
+      ).then(
+        () => expect.fail('opened'),
+        (e: StoreError) => e,
+      );
+      expect(negative.message).to.include('preallocateBytes must be an integer from 0');
+    });
+
+    it('keeps a chunk of zeros written ahead, so that small appends do not grow the file', async () => {
+      const chunk = 64 * 1024;
+      const store = await FileStore.open(
+        { dataDir, preallocateBytes: chunk },
+        { logger: recordingLogger() },
+      );
+      await store.append({ accepted: [entry(1)] });
+      const size = (await fsp.stat(logPath)).size;
+      expect(size - store.stats().logBytes).to.be.within(chunk / 2, chunk);
+      for (let slot = 2; slot <= 20; slot += 1) await store.append({ accepted: [entry(slot)] });
+      expect((await fsp.stat(logPath)).size).to.equal(size);
+      // Past half a chunk of zeros left, another chunk is written after the last one.
+      await store.append({ accepted: [entry(21, 1, 'x'.repeat(chunk / 2))] });
+      expect((await fsp.stat(logPath)).size).to.equal(size + chunk);
+      await store.close();
+    });
+
+    it('writes no zeros ahead with preallocateBytes 0: the file ends at the last record', async () => {
+      const store = await FileStore.open(
+        { dataDir, preallocateBytes: 0 },
+        { logger: recordingLogger() },
+      );
+      await store.append({ accepted: [entry(1)] });
+      expect((await fsp.stat(logPath)).size).to.equal(store.stats().logBytes);
+      await store.close();
     });
   });
 
@@ -241,7 +306,9 @@ describe('FileStore', () => {
     const file = await fsp.readFile(logPath);
     expect(file.subarray(0, LOG_MAGIC_BYTES).toString('ascii')).to.equal('EVPXLOG1');
     const length = file.readUInt32LE(LOG_MAGIC_BYTES);
-    expect(file.length).to.equal(LOG_MAGIC_BYTES + FRAME_HEADER_BYTES + length);
+    // One record, then only the zeros written ahead of it.
+    const end = LOG_MAGIC_BYTES + FRAME_HEADER_BYTES + length;
+    expect(file.subarray(end).every((byte) => byte === 0)).to.equal(true);
     // The payload opens with the DELTAS tag: msgpack uint32 'EVD1'.
     expect(file.subarray(16, 21)).to.deep.equal(Buffer.from([0xce, 0x45, 0x56, 0x44, 0x31]));
   });

@@ -11,6 +11,7 @@ import {
   type Welcome,
 } from './handshake';
 import { validatePaxosMessage } from './paxos-validator';
+import { withEncodedValues } from './value-codec';
 
 /** The kinds of the cluster protocol: the handshake, then Paxos messages. */
 export interface ClusterKinds {
@@ -39,6 +40,8 @@ export function createClusterCodec(
       paxos: validatePaxosMessage,
     },
     limits,
+    // Slot values as the bytes the leader encoded (value-codec.ts).
+    { paxos: withEncodedValues },
   );
 }
 

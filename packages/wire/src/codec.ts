@@ -35,6 +35,11 @@ export type BodyValidator<Body> = (body: unknown, limits: WireLimits) => Body;
 /** One validator per envelope kind: the registry of a protocol's kinds. */
 export type BodyValidators<Kinds> = { readonly [Kind in keyof Kinds]: BodyValidator<Kinds[Kind]> };
 
+/** What a body is turned into right before it is encoded, for kinds that need it. */
+export type BodyEncoders<Kinds> = {
+  readonly [Kind in keyof Kinds]?: (body: Kinds[Kind]) => Kinds[Kind];
+};
+
 /** The versioned envelope every frame carries: `{ v: 1, kind, body }`. */
 export type Envelope<Kinds> = {
   [Kind in keyof Kinds & string]: {
@@ -57,12 +62,18 @@ export interface DecodeOptions {
 export class EnvelopeCodec<Kinds extends object> {
   readonly limits: WireLimits;
   private readonly validators: ReadonlyMap<string, BodyValidator<unknown>>;
+  private readonly encoders: ReadonlyMap<string, (body: unknown) => unknown>;
   /** Encoded frames by body object: a broadcast to N peers encodes once. */
   private readonly encodedOnce = new WeakMap<object, { kind: string; bytes: Uint8Array }>();
 
-  constructor(validators: BodyValidators<Kinds>, limits: Partial<WireLimits> = {}) {
+  constructor(
+    validators: BodyValidators<Kinds>,
+    limits: Partial<WireLimits> = {},
+    encoders: BodyEncoders<Kinds> = {},
+  ) {
     this.limits = Object.freeze({ ...defaultWireLimits, ...limits });
     this.validators = new Map(Object.entries(validators) as [string, BodyValidator<unknown>][]);
+    this.encoders = new Map(Object.entries(encoders) as [string, (body: unknown) => unknown][]);
     for (const [name, limit] of Object.entries(this.limits)) {
       if (!Number.isSafeInteger(limit) || (limit as number) <= 0) {
         throw new RangeError(
@@ -87,10 +98,11 @@ export class EnvelopeCodec<Kinds extends object> {
       if (kind in merged) throw new Error(`Envelope kind ${kind} is already registered.`);
       merged[kind] = validator;
     }
-    return new EnvelopeCodec<Kinds & More>(merged as BodyValidators<Kinds & More>, {
-      ...this.limits,
-      ...limits,
-    });
+    return new EnvelopeCodec<Kinds & More>(
+      merged as BodyValidators<Kinds & More>,
+      { ...this.limits, ...limits },
+      Object.fromEntries(this.encoders) as BodyEncoders<Kinds & More>,
+    );
   }
 
   /**
@@ -99,10 +111,11 @@ export class EnvelopeCodec<Kinds extends object> {
    */
   encode(envelope: Envelope<Kinds>): Uint8Array {
     // A fresh object with exactly the envelope's three fields, whatever else the caller's had.
+    const encoder = this.encoders.get(envelope.kind);
     const bytes: Uint8Array = packr.pack({
       v: WIRE_VERSION,
       kind: envelope.kind,
-      body: envelope.body,
+      body: encoder === undefined ? envelope.body : encoder(envelope.body),
     });
     if (bytes.length > this.limits.maxFrameBytes) {
       throw new WireError(

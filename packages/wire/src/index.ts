@@ -10,6 +10,7 @@ export {
   EnvelopeCodec,
   concatFrames,
   untrustedPackrOptions,
+  type BodyEncoders,
   type BodyValidator,
   type BodyValidators,
   type DecodeOptions,
@@ -26,6 +27,13 @@ export {
 } from './cluster';
 export type { Challenge, Hello, Proof, Welcome } from './handshake';
 export { validatePaxosMessage } from './paxos-validator';
+export {
+  ENCODED_VALUE_EXT_TYPE,
+  EncodedValue,
+  encodeValue,
+  onInvalidValue,
+  withEncodedValues,
+} from './value-codec';
 export {
   invalidBody,
   isPlainObject,

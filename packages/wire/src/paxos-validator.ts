@@ -3,7 +3,6 @@ import type {
   AcceptedEntry,
   Ballot,
   ClientRecord,
-  Command,
   DecideEntry,
   DecidedEntry,
   Message,
@@ -25,6 +24,7 @@ import {
 } from './check';
 import type { WireLimits } from './constants';
 import { WireError } from './errors';
+import { EncodedValue, readCommands } from './value-codec';
 
 /**
  * The strict validator for the Paxos message catalogue (packages/paxos/src/messages.ts).
@@ -157,24 +157,14 @@ function readSlot(value: unknown, path: string): number {
   return readNonNegativeInteger(value, path);
 }
 
-function readCommand(value: unknown, path: string, limits: WireLimits): Command {
-  const o = readRecord(value, path, ['clientId', 'seq', 'payload']);
-  return {
-    clientId: readId(o.clientId, `${path}.clientId`, limits.idLengthMax),
-    // Commands are numbered 1, 2, 3, … per client (types.ts), so seq 0 is never sent.
-    seq: readPositiveInteger(o.seq, `${path}.seq`),
-    payload: readPlainData(o.payload, `${path}.payload`, limits.plainDataDepthMax),
-  };
-}
-
+/**
+ * A value as its encoded bytes (value-codec.ts: its commands are checked when a learner applies
+ * them), or, from a peer or a log of an earlier version, as a map checked here and now.
+ */
 function readValue(value: unknown, path: string, limits: WireLimits): Value {
+  if (value instanceof EncodedValue) return value;
   const o = readRecord(value, path, ['commands']);
-  const commands = readArray(o.commands, `${path}.commands`, limits.commandsPerValueMax);
-  return {
-    commands: commands.map((command, index) =>
-      readCommand(command, `${path}.commands[${index}]`, limits),
-    ),
-  };
+  return { commands: readCommands(o.commands, `${path}.commands`, limits) };
 }
 
 /** AcceptedEntry and DecidedEntry share one shape: slot, ballot, value. */
