@@ -39,6 +39,12 @@ export class ClientTable {
     record.lastSlot = slot;
     record.lastSeq = command.seq;
     record.lastResult = result;
+    if (command.seq === record.floorSeq + 1 && record.appliedSeqs.length === 0) {
+      // The usual case, a client's next command in order: the floor moves, nothing to sort.
+      record.floorSeq = command.seq;
+      if (this.records.size > this.clientsMax) this.evictLeastRecent();
+      return;
+    }
     record.appliedSeqs.push(command.seq);
     record.appliedSeqs.sort((a, b) => a - b);
     while (record.appliedSeqs[0] === record.floorSeq + 1) {

@@ -21,7 +21,7 @@ import {
   type TransportStats,
 } from '@evpaxos/transport';
 import { AppliedLog, type LogEntry } from './applied-log';
-import { ClientCalls, type CallOutcome } from './client-calls';
+import { ClientCalls, type CallOutcome, type SettleCall } from './client-calls';
 import { CommandLogStateMachine } from './command-log-state-machine';
 import { membershipOf, type ProcessConfig } from './config';
 import type { Logger } from './logger';
@@ -93,7 +93,7 @@ export class ClusterNode {
    * one of each per arrival.
    */
   private inbox: { from: NodeId; message: Parameters<PaxosNode['step']>[1] }[] = [];
-  private proposals: { command: Command; settle: (outcome: CallOutcome) => void }[] = [];
+  private proposals: { command: Command; settle: SettleCall }[] = [];
   private turnScheduled = false;
   private readonly eventListeners = new Set<(event: NodeEvent) => void>();
   private readonly stopInvalidValueLog: () => void;
@@ -226,26 +226,36 @@ export class ClusterNode {
    * and next seq are used.
    */
   submit(payload: unknown, client?: { clientId: string; seq: number }): Promise<CallOutcome> {
-    if (this.closing) return Promise.resolve({ ok: false, code: 'closed' });
+    return new Promise<CallOutcome>((settle) => this.submitWith(payload, client, settle));
+  }
+
+  /**
+   * `submit` with a callback, called once with the outcome: the /client path, where a promise per
+   * command was measurable at the central under load.
+   */
+  submitWith(
+    payload: unknown,
+    client: { clientId: string; seq: number } | undefined,
+    settle: SettleCall,
+  ): void {
+    if (this.closing) return settle({ ok: false, code: 'closed' });
     if (this.calls.pending + this.proposals.length >= this.config.pendingClientCallsMax) {
-      return Promise.resolve({ ok: false, code: 'overloaded' });
+      return settle({ ok: false, code: 'overloaded' });
     }
     const command: Command = client
       ? { clientId: client.clientId, seq: client.seq, payload }
       : { clientId: this.ownClientId, seq: (this.ownSeq += 1), payload };
     const startedAtMs = performance.now();
-    return new Promise<CallOutcome>((settle) => {
-      this.proposals.push({
-        command,
-        settle: (outcome) => {
-          if (outcome.ok && !outcome.duplicate) {
-            this.metrics.observeCommitMs(performance.now() - startedAtMs);
-          }
-          settle(outcome);
-        },
-      });
-      this.scheduleTurn();
+    this.proposals.push({
+      command,
+      settle: (outcome) => {
+        if (outcome.ok && !outcome.duplicate) {
+          this.metrics.observeCommitMs(performance.now() - startedAtMs);
+        }
+        settle(outcome);
+      },
     });
+    this.scheduleTurn();
   }
 
   /** http://host:httpPort of a member, from the cluster's node list. */
@@ -376,7 +386,7 @@ export class ClusterNode {
         if (result === undefined || result.ok) {
           // Registered synchronously after propose: the command cannot be delivered before this,
           // since delivery goes through the pipeline's promise chain.
-          void this.calls.wait(command.clientId, command.seq).then(settle);
+          this.calls.wait(command.clientId, command.seq, settle);
         } else {
           settle(
             result.code === 'not-leader'
@@ -391,6 +401,7 @@ export class ClusterNode {
 
   private tick(): void {
     if (this.closing) return;
+    this.calls.expire();
     this.handleQueued();
     this.node.tick();
     this.flush();
@@ -409,6 +420,9 @@ export class ClusterNode {
   }
 
   private deliver(ready: Ready): void {
+    // Answers first: their frames are queued ahead of the log lines' write (both leave at the end
+    // of this run of the event loop), so a client does not wait for the "decided" line's write.
+    this.calls.settleApplied(ready.applied);
     for (const entry of ready.applied) {
       this.appliedLog.push(entry);
       // contract.md: one "decided" line per applied slot, read back by `evpaxos verify`.
@@ -426,7 +440,6 @@ export class ClusterNode {
       });
     }
     this.metrics.observeApplied(ready.applied.length);
-    this.calls.settleApplied(ready.applied);
     if (ready.applied.length > 0) {
       for (const listener of this.appliedListeners) listener(ready.applied);
     }

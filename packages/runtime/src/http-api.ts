@@ -369,9 +369,9 @@ export class HttpApi {
       return;
     }
     const { requestId, payload, client } = read;
-    void this.node.submit(payload, client).then((outcome) => {
-      outbox.push(clientAnswer(requestId, outcome, this.node));
-    });
+    this.node.submitWith(payload, client, (outcome) =>
+      outbox.push(clientAnswer(requestId, outcome, this.node)),
+    );
   }
 
   private refuseClientRequest(

@@ -22,7 +22,12 @@ export {
 export { createLogger, silentLogger, type Logger, type LoggerOptions } from './logger';
 export { AppliedLog, type LogEntry } from './applied-log';
 export { CommandLogStateMachine } from './command-log-state-machine';
-export { ClientCalls, type CallOutcome, type ClientCallsOptions } from './client-calls';
+export {
+  ClientCalls,
+  type CallOutcome,
+  type ClientCallsOptions,
+  type SettleCall,
+} from './client-calls';
 export { ReadyPipeline, type ReadySinks } from './ready-pipeline';
 export { ClusterNode, type ClusterNodeCollaborators, type StatusView } from './cluster-node';
 export {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { AppliedEntry } from '@evpaxos/paxos';
-import { AppliedLog, ClientCalls } from '../src';
+import { AppliedLog, ClientCalls, type CallOutcome, type SettleCall } from '../src';
 
 const ballot = { round: 1, proposerId: 'central-a' };
 
@@ -12,39 +12,64 @@ function applied(slot: number, clientId: string, seq: number): AppliedEntry {
   };
 }
 
+/** A waiter's outcomes, in the order they came (each call should get exactly one). */
+function outcomes(): { settle: SettleCall; got: CallOutcome[] } {
+  const got: CallOutcome[] = [];
+  return { settle: (outcome) => got.push(outcome), got };
+}
+
 describe('ClientCalls', () => {
-  it('answers every waiter of a (clientId, seq) with the applied result', async () => {
+  it('answers every waiter of a (clientId, seq) with the applied result, once', () => {
     const calls = new ClientCalls({ pendingMax: 10, timeoutMs: 1_000 });
-    const first = calls.wait('c', 1);
-    const retry = calls.wait('c', 1);
+    const first = outcomes();
+    const retry = outcomes();
+    calls.wait('c', 1, first.settle);
+    calls.wait('c', 1, retry.settle);
     expect(calls.pending).to.equal(2);
     calls.settleApplied([applied(4, 'c', 1)]);
-    expect(await first).to.deep.equal({
-      ok: true,
-      slot: 4,
-      ballot,
-      result: { slot: 4 },
-      duplicate: false,
-    });
-    expect(await retry).to.deep.equal(await first);
+    expect(first.got).to.deep.equal([
+      { ok: true, slot: 4, ballot, result: { slot: 4 }, duplicate: false },
+    ]);
+    expect(retry.got).to.deep.equal(first.got);
+    expect(calls.pending).to.equal(0);
+    calls.settleApplied([applied(5, 'c', 1)]);
+    calls.expire(Number.MAX_SAFE_INTEGER);
+    expect(first.got).to.have.length(1);
+  });
+
+  it('times a call out once timeoutMs has passed, at the next sweep, oldest first', () => {
+    const calls = new ClientCalls({ pendingMax: 10, timeoutMs: 100 });
+    const early = outcomes();
+    const late = outcomes();
+    calls.wait('c', 1, early.settle, 1_000);
+    calls.wait('c', 2, late.settle, 1_050);
+    calls.expire(1_099);
+    expect(early.got).to.deep.equal([]);
+    calls.expire(1_100);
+    expect(early.got).to.deep.equal([{ ok: false, code: 'timeout' }]);
+    expect(late.got).to.deep.equal([]);
+    expect(calls.pending).to.equal(1);
+    // Applied after its timeout: nobody waits for it any more.
+    calls.settleApplied([applied(4, 'c', 1)]);
+    expect(early.got).to.have.length(1);
+    calls.expire(1_150);
+    expect(late.got).to.deep.equal([{ ok: false, code: 'timeout' }]);
     expect(calls.pending).to.equal(0);
   });
 
-  it('times a call out after timeoutMs', async () => {
-    const calls = new ClientCalls({ pendingMax: 10, timeoutMs: 5 });
-    expect(await calls.wait('c', 1)).to.deep.equal({ ok: false, code: 'timeout' });
-    expect(calls.pending).to.equal(0);
-  });
-
-  it('is full at pendingMax and rejects all on step-down', async () => {
+  it('is full at pendingMax and rejects all on step-down', () => {
     const calls = new ClientCalls({ pendingMax: 2, timeoutMs: 1_000 });
-    const waits = [calls.wait('c', 1), calls.wait('c', 2)];
+    const waits = [outcomes(), outcomes()];
+    calls.wait('c', 1, (waits[0] as ReturnType<typeof outcomes>).settle);
+    calls.wait('c', 2, (waits[1] as ReturnType<typeof outcomes>).settle);
     expect(calls.isFull()).to.equal(true);
     calls.rejectAll({ ok: false, code: 'not-leader', leaderId: 'central-b' });
-    for (const outcome of await Promise.all(waits)) {
-      expect(outcome).to.deep.equal({ ok: false, code: 'not-leader', leaderId: 'central-b' });
+    for (const { got } of waits) {
+      expect(got).to.deep.equal([{ ok: false, code: 'not-leader', leaderId: 'central-b' }]);
     }
     expect(calls.isFull()).to.equal(false);
+    calls.expire(Number.MAX_SAFE_INTEGER);
+    expect(waits.map(({ got }) => got.length)).to.deep.equal([1, 1]);
   });
 });
 
