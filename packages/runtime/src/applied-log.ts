@@ -13,8 +13,8 @@ export interface LogEntry {
 }
 
 /**
- * The most recent applied entries, in slot order, bounded: a ring of `capacity` entries, the
- * oldest overwritten first. Slots ascend but may jump (a learner that installs a snapshot skips
+ * The most recent applied entries, in slot order, bounded: a ring of `capacity` entries holding at
+ * most `commandsMax` commands (the latest entry is always kept), the oldest dropped first. Slots ascend but may jump (a learner that installs a snapshot skips
  * what the snapshot covers), so reads search by slot rather than index by it.
  */
 export class AppliedLog {
@@ -22,10 +22,19 @@ export class AppliedLog {
   private readonly ring: (AppliedEntry | undefined)[];
   private start = 0;
   private size = 0;
+  private commandCount = 0;
 
-  constructor(readonly capacity: number) {
+  constructor(
+    readonly capacity: number,
+    readonly commandsMax = Number.MAX_SAFE_INTEGER,
+  ) {
     if (!Number.isSafeInteger(capacity) || capacity < 1) {
       throw new RangeError(`AppliedLog capacity must be a positive integer, got ${capacity}.`);
+    }
+    if (!Number.isSafeInteger(commandsMax) || commandsMax < 1) {
+      throw new RangeError(
+        `AppliedLog commandsMax must be a positive integer, got ${commandsMax}.`,
+      );
     }
     this.ring = new Array<AppliedEntry | undefined>(capacity);
   }
@@ -40,13 +49,24 @@ export class AppliedLog {
     if (last !== undefined && entry.slot <= last.slot) {
       throw new Error(`Invariant: applied slot ${entry.slot} after ${last.slot}`);
     }
-    if (this.size < this.capacity) {
-      this.ring[(this.start + this.size) % this.capacity] = entry;
-      this.size += 1;
-    } else {
-      this.ring[this.start] = entry;
-      this.start = (this.start + 1) % this.capacity;
-    }
+    if (this.size === this.capacity) this.dropOldest();
+    this.ring[(this.start + this.size) % this.capacity] = entry;
+    this.size += 1;
+    this.commandCount += entry.commands.length;
+    while (this.size > 1 && this.commandCount > this.commandsMax) this.dropOldest();
+  }
+
+  /** Commands in the kept entries. */
+  get commands(): number {
+    return this.commandCount;
+  }
+
+  private dropOldest(): void {
+    const oldest = this.ring[this.start] as AppliedEntry;
+    this.ring[this.start] = undefined;
+    this.commandCount -= oldest.commands.length;
+    this.start = (this.start + 1) % this.capacity;
+    this.size -= 1;
   }
 
   /** Entries with slot >= fromSlot, at most `limit` of them, ascending. */

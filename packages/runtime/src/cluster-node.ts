@@ -113,7 +113,7 @@ export class ClusterNode {
       pendingMax: config.pendingClientCallsMax,
       timeoutMs: config.clientCallTimeoutMs,
     });
-    this.appliedLog = new AppliedLog(config.appliedEntriesKeptMax);
+    this.appliedLog = new AppliedLog(config.appliedEntriesKeptMax, config.appliedCommandsKeptMax);
     this.metrics = new NodeMetrics({
       nodeId: config.id,
       role: config.role,

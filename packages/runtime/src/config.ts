@@ -100,6 +100,7 @@ const optionKinds = {
   pendingClientCallsMax: 'integer',
   clientCallTimeoutMs: 'integer',
   appliedEntriesKeptMax: 'integer',
+  appliedCommandsKeptMax: 'integer',
   httpBodyBytesMax: 'integer',
   logReadEntriesMax: 'integer',
 } as const satisfies Record<string, OptionKind>;

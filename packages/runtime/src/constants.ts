@@ -24,6 +24,14 @@ export interface RuntimeLimits {
   readonly clientCallTimeoutMs: number;
   /** Applied entries kept in memory for GET /log (contract.md: the last 100,000 slots). */
   readonly appliedEntriesKeptMax: number;
+  /**
+   * Commands in the entries kept for GET /log, at most: the oldest slots go first past it. A slot
+   * holds up to 64 commands, so the slot bound alone let a busy node keep 6.4 million commands
+   * (~1 GB), and the garbage collector marked them all again and again: at concurrency 256 that
+   * cost ~20 % of the throughput (docs/BENCHMARKS.md, change 19). At one command per slot the
+   * slot bound comes first, as before.
+   */
+  readonly appliedCommandsKeptMax: number;
   /** Bytes in one HTTP request body or one /client WebSocket frame, at most (contract.md: 1 MiB). */
   readonly httpBodyBytesMax: number;
   /** Entries one GET /log answer returns, at most, whatever `limit` asks for. */
@@ -34,6 +42,7 @@ export const defaultRuntimeLimits: RuntimeLimits = Object.freeze({
   pendingClientCallsMax: 10_000,
   clientCallTimeoutMs: 10_000,
   appliedEntriesKeptMax: 100_000,
+  appliedCommandsKeptMax: 100_000,
   httpBodyBytesMax: 1024 * 1024,
   logReadEntriesMax: 10_000,
 });

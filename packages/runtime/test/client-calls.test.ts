@@ -84,6 +84,29 @@ describe('AppliedLog', () => {
     expect(log.read(8, 10)).to.deep.equal([]);
   });
 
+  it('keeps at most commandsMax commands, dropping the oldest slots, and always the latest slot', () => {
+    const log = new AppliedLog(100, 3);
+    const slotOf = (slot: number, commands: number): AppliedEntry => ({
+      slot,
+      ballot,
+      commands: Array.from({ length: commands }, (_, index) => ({
+        command: { clientId: 'c', seq: slot * 10 + index + 1, payload: null },
+        result: null,
+        duplicate: false,
+      })),
+    });
+    log.push(slotOf(0, 1));
+    log.push(slotOf(1, 2));
+    expect([log.length, log.commands]).to.deep.equal([2, 3]);
+    log.push(slotOf(2, 1));
+    expect(log.read(0, 10).map((entry) => entry.slot)).to.deep.equal([1, 2]);
+    log.push(slotOf(3, 5));
+    expect(log.read(0, 10).map((entry) => entry.slot)).to.deep.equal([3]);
+    expect(log.commands).to.equal(5);
+    log.push(slotOf(4, 0));
+    expect(log.read(0, 10).map((entry) => entry.slot)).to.deep.equal([4]);
+  });
+
   it('refuses a slot that does not ascend (an invariant of the learner)', () => {
     const log = new AppliedLog(3);
     log.push(applied(2, 'c', 1));

@@ -56,6 +56,7 @@ describe('resolveProcessConfig', () => {
       expect(config.unsafeNoFsync).to.equal(false);
       expect(config.pendingClientCallsMax).to.equal(10_000);
       expect(config.appliedEntriesKeptMax).to.equal(100_000);
+      expect(config.appliedCommandsKeptMax).to.equal(100_000);
     });
 
     it('ranks flags over env over the config file over the cluster file', () => {

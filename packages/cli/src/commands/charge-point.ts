@@ -36,6 +36,7 @@ export function nodeOptions(yargs: Argv) {
     .option('pending-client-calls-max', { type: 'number', describe: 'Default 10000' })
     .option('client-call-timeout-ms', { type: 'number', describe: 'Default 10000' })
     .option('applied-entries-kept-max', { type: 'number', describe: 'Default 100000' })
+    .option('applied-commands-kept-max', { type: 'number', describe: 'Default 100000' })
     .option('http-body-bytes-max', { type: 'number', describe: 'Default 1048576' })
     .option('log-read-entries-max', { type: 'number', describe: 'Default 10000' });
 }
@@ -59,6 +60,7 @@ const runtimeFlagNames = [
   'pendingClientCallsMax',
   'clientCallTimeoutMs',
   'appliedEntriesKeptMax',
+  'appliedCommandsKeptMax',
   'httpBodyBytesMax',
   'logReadEntriesMax',
 ];
