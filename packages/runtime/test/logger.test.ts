@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
 import { expect } from 'chai';
 import { createLogger } from '../src';
 
@@ -65,6 +67,24 @@ describe('createLogger (JSON lines)', () => {
       'slow',
       'closing',
     ]);
+  });
+
+  it('writes the pending lines when the process exits in the same run (process.exit, a real process)', () => {
+    const runtime = path.join(__dirname, '..', 'src', 'index.js');
+    const script = [
+      `const { createLogger } = require(${JSON.stringify(runtime)});`,
+      "const logger = createLogger({ level: 'info', pretty: false });",
+      "logger.info('decided', { slot: 1 });",
+      "logger.info('last words');",
+      'process.exit(3);',
+    ].join('\n');
+    const child = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+    expect(child.status).to.equal(3);
+    const messages = child.stdout
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => (JSON.parse(line) as { message: string }).message);
+    expect(messages).to.deep.equal(['decided', 'last words']);
   });
 
   it('drops lines below its level and keeps those at or above it', () => {

@@ -3,6 +3,7 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { expect } from 'chai';
 import type { PersistDelta } from '@evpaxos/paxos';
+import { EncodedValue, encodeValue } from '@evpaxos/wire';
 import { FileStore, StoreError } from '../src';
 import { ballot, entry, makeTempDir, recordingLogger, removeDir, snapshot } from './helpers';
 
@@ -299,6 +300,20 @@ describe('FileStore', () => {
       expect((await fsp.stat(logPath)).size).to.equal(store.stats().logBytes);
       await store.close();
     });
+  });
+
+  it('logs an encoded value as its bytes and reads it back as the same encoded value', async () => {
+    const value = encodeValue(entry(1).value);
+    await writeRecords([{ promised: ballot(1), accepted: [{ ...entry(1), value }] }]);
+    const file = await fsp.readFile(logPath);
+    // The value's bytes are in the log as they are (inside its 0x56 extension).
+    expect(file.includes(value.bytes)).to.equal(true);
+    const { store } = await reopen();
+    const loaded = (await store.load()).accepted[0]?.value;
+    expect(loaded).to.be.instanceOf(EncodedValue);
+    expect(Buffer.compare((loaded as EncodedValue).bytes, value.bytes)).to.equal(0);
+    expect(loaded?.commands).to.deep.equal(entry(1).value.commands);
+    await store.close();
   });
 
   it('starts the log with its magic and frames one group-commit batch as one record', async () => {
