@@ -82,8 +82,9 @@ export interface Nack {
 
 /**
  * Leader → learners: these slots are chosen. To a learner that is not an acceptor, at once and with
- * the values; to acceptors, without the values and deferred until the next Accept to them goes out
- * (the transport puts both in one frame) or the next tick.
+ * the values; to acceptors, without the values and deferred until the next Accept proposed while
+ * another slot is in flight goes out to them (the transport puts both in one frame), or the next
+ * tick.
  */
 export interface Decide {
   readonly type: 'decide';
