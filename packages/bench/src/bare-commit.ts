@@ -21,7 +21,9 @@ import * as http from 'node:http';
 import * as path from 'node:path';
 import WebSocket, { WebSocketServer } from 'ws';
 import { clientPackr } from '@evpaxos/runtime/dist/src/client-frames';
-import { PREALLOCATE_BYTES_DEFAULT, zeroFillAhead } from '@evpaxos/storage';
+// Submodules, not the package index (which loads the store, the wire and their codecs).
+import { PREALLOCATE_BYTES_DEFAULT } from '@evpaxos/storage/dist/src/constants';
+import { zeroFillAhead } from '@evpaxos/storage/dist/src/preallocation';
 
 const slotCommandsMax = 64;
 const slotsInFlightMax = 64;

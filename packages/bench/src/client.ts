@@ -7,7 +7,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Packr } from 'msgpackr';
 import WebSocket, { WebSocketServer } from 'ws';
-import { PREALLOCATE_BYTES_DEFAULT, zeroFillAhead } from '@evpaxos/storage';
+// Submodules, not the package index (which loads the store, the wire and their codecs).
+import { PREALLOCATE_BYTES_DEFAULT } from '@evpaxos/storage/dist/src/constants';
+import { zeroFillAhead } from '@evpaxos/storage/dist/src/preallocation';
 import { runClosedLoop, type ClosedLoopResult } from './closed-loop';
 import { Samples, nowMs } from './latency';
 // The submodule, not the package index: the client process stays free of the node's modules.

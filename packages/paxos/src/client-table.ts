@@ -42,19 +42,18 @@ export class ClientTable {
     if (command.seq === record.floorSeq + 1 && record.appliedSeqs.length === 0) {
       // The usual case, a client's next command in order: the floor moves, nothing to sort.
       record.floorSeq = command.seq;
-      if (this.records.size > this.clientsMax) this.evictLeastRecent();
-      return;
-    }
-    record.appliedSeqs.push(command.seq);
-    record.appliedSeqs.sort((a, b) => a - b);
-    while (record.appliedSeqs[0] === record.floorSeq + 1) {
-      record.floorSeq += 1;
-      record.appliedSeqs.shift();
-    }
-    // A client that skipped a seq for good: move the floor past the gap (that seq is then refused
-    // as a duplicate, deterministically on every replica).
-    while (record.appliedSeqs.length > this.clientSeqWindow) {
-      record.floorSeq = record.appliedSeqs.shift() ?? record.floorSeq;
+    } else {
+      record.appliedSeqs.push(command.seq);
+      record.appliedSeqs.sort((a, b) => a - b);
+      while (record.appliedSeqs[0] === record.floorSeq + 1) {
+        record.floorSeq += 1;
+        record.appliedSeqs.shift();
+      }
+      // A client that skipped a seq for good: move the floor past the gap (that seq is then
+      // refused as a duplicate, deterministically on every replica).
+      while (record.appliedSeqs.length > this.clientSeqWindow) {
+        record.floorSeq = record.appliedSeqs.shift() ?? record.floorSeq;
+      }
     }
     if (this.records.size > this.clientsMax) this.evictLeastRecent();
   }

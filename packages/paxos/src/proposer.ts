@@ -449,16 +449,17 @@ export class Proposer {
       }
       const thrifty = this.inFlight.size === 0;
       this.inFlight.set(slot, { value, acks: new Set(), elapsedTicks: 0 });
-      // Under load, ahead of the Accept, in the same frame to each acceptor; alone, at the tick.
-      if (!thrifty) this.flushNotices();
       const accept: Accept = { type: 'accept', ballot: this.ballot, slot, value };
       if (thrifty) {
+        // Alone: to a bare quorum, without the pending notices (they leave at the tick).
         const quorum = this.thriftyQuorum();
         for (const id of this.config.acceptors) {
           if (quorum.includes(id)) this.out.send(id, accept);
           else this.hold(id, accept);
         }
       } else {
+        // Under load: notices and held messages ahead of the Accept, in one frame to each acceptor.
+        this.flushNotices();
         this.flushHeld();
         this.out.sendAll(this.config.acceptors, accept);
       }

@@ -14,8 +14,9 @@ export interface LogEntry {
 
 /**
  * The most recent applied entries, in slot order, bounded: a ring of `capacity` entries holding at
- * most `commandsMax` commands (the latest entry is always kept), the oldest dropped first. Slots ascend but may jump (a learner that installs a snapshot skips
- * what the snapshot covers), so reads search by slot rather than index by it.
+ * most `commandsMax` commands (the latest entry is always kept), the oldest dropped first. Slots
+ * ascend but may jump (a learner that installs a snapshot skips what the snapshot covers), so reads
+ * search by slot rather than index by it.
  */
 export class AppliedLog {
   /** Entries as the learner applied them: shaped for GET /log only when read (no copy per push). */

@@ -44,7 +44,6 @@ class JsonLineLogger implements Logger {
     private readonly out: (line: string) => void,
   ) {
     this.levelRank = logLevels.indexOf(level);
-    openLoggers.add(this);
   }
 
   debug(message: string, meta?: Record<string, unknown>): void {
@@ -65,7 +64,6 @@ class JsonLineLogger implements Logger {
 
   close(): void {
     this.flush();
-    openLoggers.delete(this);
   }
 
   /** Writes the pending lines in one `write`. */
@@ -73,6 +71,7 @@ class JsonLineLogger implements Logger {
     if (this.pending.length === 0) return;
     const text = this.pending.length === 1 ? (this.pending[0] as string) : this.pending.join('');
     this.pending = [];
+    pendingLoggers.delete(this);
     this.out(text);
   }
 
@@ -95,14 +94,17 @@ class JsonLineLogger implements Logger {
     }
     this.pending.push(`${line}\n`);
     if (level === 'warn' || level === 'error') this.flush();
-    else if (this.pending.length === 1) queueMicrotask(this.flushPending);
+    else if (this.pending.length === 1) {
+      pendingLoggers.add(this);
+      queueMicrotask(this.flushPending);
+    }
   }
 }
 
-/** Loggers with lines that may be pending: written when the process exits (process.exit too). */
-const openLoggers = new Set<JsonLineLogger>();
+/** Loggers with pending lines: written if the process exits first (process.exit too). */
+const pendingLoggers = new Set<JsonLineLogger>();
 process.on('exit', () => {
-  for (const logger of openLoggers) logger.flush();
+  for (const logger of pendingLoggers) logger.flush();
 });
 
 /**

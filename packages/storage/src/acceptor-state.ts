@@ -47,8 +47,10 @@ export class AcceptorState {
     this.snapshot = state.snapshot;
   }
 
-  /** A copy of the state for `load()`: entries copied, values shared (never changed, and an encoded
-   * value must stay the object it is), the snapshot cloned. */
+  /**
+   * A copy of the state for `load()`: entries copied, values shared (never changed, and an encoded
+   * value must stay the object it is), the snapshot cloned.
+   */
   copy(): PersistedState {
     const view = this.view();
     const state: PersistedState = {

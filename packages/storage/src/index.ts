@@ -11,4 +11,4 @@ export {
   PENDING_APPENDS_MAX_DEFAULT,
   PREALLOCATE_BYTES_DEFAULT,
 } from './constants';
-export { zeroFillAhead, writeAllSync } from './preallocation';
+export { zeroFillAhead } from './preallocation';
