@@ -79,11 +79,9 @@ function perCommand(run: PaxosRunResult): SystemRow['perCommand'] {
       centralCpu = null;
     } else {
       cpu += cpuAfter - cpuBefore;
-      // The leader answers the client; a standby central would count here too (none in the bench).
-      // The bare path's proposer plays the central's part.
-      if (a.id.startsWith('central') || a.id === 'bare-proposer') {
-        centralCpu += cpuAfter - cpuBefore;
-      }
+      // The process without an acceptor store answers the client: the leading central, or the
+      // bare path's proposer (a standby central would count here too; none in the bench).
+      if (a.store === null) centralCpu += cpuAfter - cpuBefore;
     }
   });
   return {

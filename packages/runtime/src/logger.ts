@@ -27,9 +27,9 @@ export interface LoggerOptions {
  * with 64 in a micro-benchmark here, against 4 and 18 µs written directly — 17 % of a charge
  * point's CPU at concurrency 256 (docs/BENCHMARKS.md). Lines logged in one synchronous run of
  * the event loop (a charge point applying a tick's worth of slots) go out together in one `write`,
- * at the end of that run (a microtask) — each `write` to an ext4 log file costs ~20 µs of system
- * time here. stdout to a file or pipe is synchronous on Linux, so a line is in the file before
- * anything the process does after that run (a client's answer is sent in a later microtask); warn
+ * at the end of that run (a microtask): one system call instead of one per slot. stdout to a file
+ * or pipe is synchronous on Linux, so a line is in the file by the end of the run that logged it
+ * (the client answers of that run are queued just ahead of it: cluster-node.ts `deliver`); warn
  * and error lines, `close()` and process exit write at once.
  */
 class JsonLineLogger implements Logger {

@@ -142,7 +142,8 @@ export function scanLog(file: Buffer, recordBytesMax: number): ScanResult {
   const frames: ScanResult['frames'] = [];
   let offset = LOG_MAGIC.length;
   while (offset < file.length) {
-    if (zerosToEnd(file, offset)) break;
+    // A zero byte where a length starts may be the space written ahead: only then look further.
+    if (file[offset] === 0 && zerosToEnd(file, offset)) break;
     const read = readFrame(file, offset, recordBytesMax);
     if ('damage' in read) {
       const result: ScanResult = {
