@@ -2,7 +2,7 @@ import WebSocket from 'ws';
 // The submodule, not the package index: the client process stays free of the node's modules.
 import { ClientFrameBatch, clientPackr } from '@evpaxos/runtime/dist/src/client-frames';
 
-/** A /client answer (contract.md); a frame holds one, or an array of them (docs/PROTOCOL-WIRE.md). */
+/** A /client answer (docs/CLUSTER.md); a frame holds one, or an array of them (docs/PROTOCOL-WIRE.md). */
 export type ClientReply =
   | { readonly type: 'result'; readonly requestId: number; readonly slot: number }
   | {

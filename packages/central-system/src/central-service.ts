@@ -247,7 +247,7 @@ export class CentralService {
   }
 
   /**
-   * contract-site.md: every message from a station renews its lease, at most once per
+   * docs/SITE.md: every message from a station renews its lease, at most once per
    * leaseMs / 3. The station proves it hears this leader by talking to it; the held expiry is the
    * one in our replica (lease.ts R2).
    */
@@ -311,7 +311,7 @@ export class CentralService {
     return {};
   }
 
-  /** C01: Accepted for any idToken except "BLOCKED" (contract-site.md). */
+  /** C01: Accepted for any idToken except "BLOCKED" (docs/SITE.md). */
   private authorize(chargePointId: string, request: AuthorizeRequest): AuthorizeResponse {
     const blocked =
       request.idToken.idToken === 'BLOCKED' || (request.idToken.type as string) === 'BLOCKED';

@@ -1,13 +1,13 @@
 /** Limits and defaults of the central system, each with its reason. */
 
-/** BootNotificationResponse.interval, s: contract-site.md ("Heartbeat every 5 s"). */
+/** BootNotificationResponse.interval, s: docs/SITE.md ("Heartbeat every 5 s"). */
 export const HEARTBEAT_INTERVAL_S = 5;
 
-/** What a charge point registers as (contract-site.md): one connector, 22 kW. */
+/** What a charge point registers as (docs/SITE.md): one connector, 22 kW. */
 export const CONNECTOR_COUNT_DEFAULT = 1;
 export const CHARGE_POINT_MAX_POWER_W_DEFAULT = 22_000;
 
-/** RenewLease at most once per leaseMs / RENEWALS_PER_LEASE per charge point (contract-site.md: leaseMs/3). */
+/** RenewLease at most once per leaseMs / RENEWALS_PER_LEASE per charge point (docs/SITE.md: leaseMs/3). */
 export const RENEWALS_PER_LEASE = 3;
 
 /** OCPP 2.0.1 K15.FR.08: SetChargingProfile SHOULD follow NotifyEVChargingNeeds within 60 s. */

@@ -1,5 +1,5 @@
 /**
- * The reservations API on the central's httpPort (contract-site.md), added to the runtime's HTTP API:
+ * The reservations API on the central's httpPort (docs/SITE.md), added to the runtime's HTTP API:
  *   POST   /reservations {chargePointId, connectorId?, idToken, expiresAtMs, reservationId?}
  *          → Reserve agreed, then ReserveNow (H01) to the station → 201
  *   DELETE /reservations/:id → CancelReservation agreed, then CancelReservation (H02) → 200

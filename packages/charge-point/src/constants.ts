@@ -1,6 +1,6 @@
-/** Every limit and timing of the charge point process, written down once (STYLE.md rule 3). */
+/** Every limit and timing of the charge point process, written down once (docs/STYLE.md rule 3). */
 
-/** The only connector (contract-site.md: RegisterChargePoint{connectorCount: 1}); evseId = connectorId = 1. */
+/** The only connector (docs/SITE.md: RegisterChargePoint{connectorCount: 1}); evseId = connectorId = 1. */
 export const CONNECTOR_ID = 1;
 
 /**

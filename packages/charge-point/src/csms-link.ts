@@ -2,7 +2,7 @@
  * What the EVSE controller needs from its OCPP 2.0.1 link to the CSMS (the central system's
  * leader), as a small interface so the controller is tested with a fake and the real link
  * (@evpaxos/ocpp's ChargingStationClient, adapted in ocpp-adapter.ts) can change underneath.
- * Field names are OCPP 2.0.1's (reference/ocpp.md §5.2–5.4).
+ * Field names are OCPP 2.0.1's (docs/OCPP.md §5.2–5.4).
  */
 // The OCPP 2.0.1 shapes the controller speaks are the ocpp package's: one catalogue per protocol.
 import type {

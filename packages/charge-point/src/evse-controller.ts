@@ -2,10 +2,10 @@
  * The EVSE controller: one connector driven by the site's `evseMachine` transition table. Inputs
  * are EV link requests (ISO 15118-2), OCPP replies and CSMS calls, the node's own replica of the site
  * state, and the clock; outputs are EV link responses and notifications, OCPP calls, and the
- * "evse-transition" and "power" log lines. Every collaborator is injected (STYLE.md rule 8), so the
+ * "evse-transition" and "power" log lines. Every collaborator is injected (docs/STYLE.md rule 8), so the
  * tests drive it with a fake CSMS link and a hand-built replica.
  *
- * Power (DESIGN.md, lease.ts): what the EV may draw is always `powerLimitAt(replica, cpId, now)` on
+ * Power (docs/DESIGN.md, lease.ts): what the EV may draw is always `powerLimitAt(replica, cpId, now)` on
  * this node's own replica — never the CSMS's word alone — so a cut-off charge point falls to its
  * fail-safe power on time by its own clock. The TxProfile only labels the grant 'profile' and
  * carries the schedule to the EV.
@@ -621,7 +621,7 @@ export class EvseController {
   }
 
   /**
-   * What the EV is told. One connector per charge point (contract-site.md), so the EV may use all the
+   * What the EV is told. One connector per charge point (docs/SITE.md), so the EV may use all the
    * charge point may draw: limit.powerW, which is ≤ what every other replica counts us at (lease.ts).
    */
   private grant(ev: ActiveEv, limit: PowerLimit): PowerGrant {
@@ -664,7 +664,7 @@ export class EvseController {
       last.powerW !== next.powerW ||
       last.mode !== next.mode ||
       last.evId !== next.evId;
-    // Once per second while an EV is connected, and on every change (contract-site.md).
+    // Once per second while an EV is connected, and on every change (docs/SITE.md).
     if (!changed && !(periodic && next.evId !== null)) return;
     this.lastSample = next;
     this.collaborators.logger.info('power', {

@@ -2,7 +2,7 @@
  * Adapts @evpaxos/ocpp's ChargingStationClient (connection, failover between the centrals' URLs,
  * typed strict calls) to the controller's CsmsLink. What the client leaves to the station is done
  * here: BootNotification on every connection (B01; the link counts as online only once Accepted),
- * Heartbeat every HEARTBEAT_INTERVAL_MS (contract-site.md: 5 s, which also drives lease renewals
+ * Heartbeat every HEARTBEAT_INTERVAL_MS (docs/SITE.md: 5 s, which also drives lease renewals
  * at the central), and the routing of SetChargingProfile / ReserveNow / CancelReservation.
  */
 import {
@@ -21,7 +21,7 @@ import type {
 } from './csms-link';
 import { LEASE_MESSAGE_ID, LEASE_VENDOR_ID } from '@evpaxos/ocpp';
 
-/** contract-site.md: "Heartbeat every 5 s". */
+/** docs/SITE.md: "Heartbeat every 5 s". */
 export const HEARTBEAT_INTERVAL_MS = 5_000;
 
 /**

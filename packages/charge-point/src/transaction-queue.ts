@@ -1,7 +1,7 @@
 /**
  * The durable TransactionEvent queue (OCPP 2.0.1 E04; 1.6 §3.7: "When offline, the Charge Point
  * MUST queue any transaction-related messages"). ocpp-rpc keeps calls made while connecting in
- * memory only and rejects in-flight calls on disconnect (reference/ocpp.md §1.4, §1.8 (a)2), so every
+ * memory only and rejects in-flight calls on disconnect (docs/OCPP.md §1.4, §1.8 (a)2), so every
  * TransactionEvent goes through this queue, online or not, and leaves it only once the CSMS answered.
  *
  * Storage: one append-only JSON-lines file in the data dir, fsync'd after every append, so an event

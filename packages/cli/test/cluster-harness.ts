@@ -15,7 +15,7 @@ import {
 /**
  * What the cluster integration tests share: clusters that are always brought down, waits with
  * deadlines instead of sleeps, and the end-of-test checks named after the guarantees they check
- * (DESIGN.md, "Properties checked everywhere").
+ * (docs/DESIGN.md, "Properties checked everywhere").
  */
 
 const liveClusters = new Set<ClusterHandle>();

@@ -1,4 +1,4 @@
-/** Every bound of the dashboard, written down once (STYLE.md rule 3; docs/DASHBOARD.md). */
+/** Every bound of the dashboard, written down once (docs/STYLE.md rule 3; docs/DASHBOARD.md). */
 export const DASHBOARD_LIMITS = Object.freeze({
   /** How often the backend polls every node's /status (and a charge point's /evse), ms. */
   pollIntervalMs: 500,
@@ -22,5 +22,5 @@ export const DASHBOARD_LIMITS = Object.freeze({
 export const DASHBOARD_PATH = '/dashboard';
 export const DASHBOARD_WS_PATH = '/dashboard/ws';
 
-/** The site limit shown when the cluster file has none (the launcher's default, DESIGN.md). */
+/** The site limit shown when the cluster file has none (the launcher's default, docs/DESIGN.md). */
 export const SITE_LIMIT_W_SHOWN_DEFAULT = 44_000;

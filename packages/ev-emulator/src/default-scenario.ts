@@ -1,7 +1,7 @@
 import type { Scenario } from './scenario';
 
 /**
- * The seed's 10-minute timeline (DESIGN.md, "The default scenario"): boot; EV1 plugs into cp1 at
+ * The seed's 10-minute timeline (docs/DESIGN.md, "The default scenario"): boot; EV1 plugs into cp1 at
  * minute 1, EV2 into cp2 at 2, EV3 into cp3 at 4; EV1 stops at 8; EV2 and EV3 stop at 9.
  *
  * The needs are plausible AC cars: 1.4 kW minimum (6 A on one 230 V phase), 11 or 22 kW maximum

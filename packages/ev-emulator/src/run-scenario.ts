@@ -3,7 +3,7 @@
  * timeline of steps (faults through an injected FaultController — the launcher's ClusterHandle —
  * and reservations over the leader central's HTTP API), all on one scaled ScenarioClock.
  *
- * Log lines (contract-site.md): "scenario-step" {minute, step, ok, …} per step, "ev-transition"
+ * Log lines (docs/SITE.md): "scenario-step" {minute, step, ok, …} per step, "ev-transition"
  * per EV state change, "ev-summary" per EV at the end, then "scenario-done".
  */
 import * as fs from 'node:fs';
@@ -31,7 +31,7 @@ export interface ClusterNodeInfo {
   readonly role: 'central' | 'charge-point';
   readonly host: string;
   readonly httpPort: number;
-  /** OCPP-J on a central, the EV link on a charge point (contract-site.md, "Ports"). */
+  /** OCPP-J on a central, the EV link on a charge point (docs/SITE.md, "Ports"). */
   readonly servicePort?: number;
 }
 

@@ -70,7 +70,7 @@ export interface HealStep {
   readonly action: 'heal';
 }
 
-/** POST /reservations to the leader central (contract-site.md: Reserve → ReserveNow). */
+/** POST /reservations to the leader central (docs/SITE.md: Reserve → ReserveNow). */
 export interface ReserveStep {
   readonly atMinute: number;
   readonly action: 'reserve';
@@ -113,7 +113,7 @@ export interface Scenario {
   readonly steps: readonly ScenarioStep[];
 }
 
-/** Limits of a scenario file (STYLE.md rule 3). */
+/** Limits of a scenario file (docs/STYLE.md rule 3). */
 export const SCENARIO_EVS_MAX = 100;
 export const SCENARIO_STEPS_MAX = 1_000;
 /** A day of scenario time: a run longer than that is a mistake, not a demo. */

@@ -1,12 +1,12 @@
 /**
- * Every limit of the EV link, written down once (STYLE.md rule 3). Each is an option of
+ * Every limit of the EV link, written down once (docs/STYLE.md rule 3). Each is an option of
  * `EvLinkServer` / `EvLinkClient` / `decodeFrame` unless marked as a protocol constant.
  */
 
 /** Version carried in every frame (`v`); a frame of another version is refused. Protocol constant. */
 export const EV_LINK_VERSION = 1;
 
-/** The WebSocket path of the EVSE's EV link endpoint (contract-site.md: ws://host:servicePort/ev). */
+/** The WebSocket path of the EVSE's EV link endpoint (docs/SITE.md: ws://host:servicePort/ev). */
 export const EV_LINK_PATH = '/ev';
 
 /**

@@ -1,7 +1,7 @@
 import type { EvLinkErrorCode } from './messages';
 
 /**
- * Every operating error of the EV link (STYLE.md rule 4): a stable `code` and one sentence. A
+ * Every operating error of the EV link (docs/STYLE.md rule 4): a stable `code` and one sentence. A
  * validator or codec throws nothing else on untrusted input.
  */
 export class EvLinkError extends Error {

@@ -1,5 +1,5 @@
 /**
- * The EV ↔ EVSE message catalogue (STYLE.md rule 5: one catalogue, a discriminated union, every
+ * The EV ↔ EVSE message catalogue (docs/STYLE.md rule 5: one catalogue, a discriminated union, every
  * field documented). It emulates the ISO 15118-2 high-level messages (V2G application layer) that
  * matter to a charging site: the names are ISO 15118-2's, the content is reduced to what the site's
  * scheduler needs, in watts, watt-hours and ms since the Unix epoch.

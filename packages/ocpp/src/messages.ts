@@ -1,6 +1,6 @@
 /**
  * The OCPP 2.0.1 messages this project speaks, with the official field names of the JSON schemas
- * bundled in ocpp-rpc (lib/schemas/ocpp2_0_1.json; reference/ocpp.md §5.2–§5.4). Only the fields we
+ * bundled in ocpp-rpc (lib/schemas/ocpp2_0_1.json; docs/OCPP.md §5.2–§5.4). Only the fields we
  * use or may receive are typed; the schemas (strict mode) remain the authority on the wire. Every
  * action is listed once in `ChargingStationToCsms` or `CsmsToChargingStation`, which is what types
  * `call` and `handle` on both sides.

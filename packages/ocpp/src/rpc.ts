@@ -1,6 +1,6 @@
 /**
  * The narrow, typed surface of ocpp-rpc that this package uses. ocpp-rpc's own typings declare every
- * option as required (reference/ocpp.md §1.6) and type handlers loosely, so the rest of the code sees
+ * option as required (docs/OCPP.md §1.6) and type handlers loosely, so the rest of the code sees
  * only these interfaces; the casts live here and nowhere else.
  */
 import type { IncomingMessage } from 'node:http';

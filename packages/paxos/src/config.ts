@@ -161,7 +161,7 @@ export function resolveConfig(config: NodeConfig): ResolvedConfig {
       problems.push(`The option ${name} (${String(value)}) must be a whole number of at least 1.`);
     }
   }
-  // Relations between limits, asserted once here (STYLE.md rule 3).
+  // Relations between limits, asserted once here (docs/STYLE.md rule 3).
   if (options.heartbeatTicks >= options.electionTimeoutTicks) {
     problems.push(
       `heartbeatTicks (${options.heartbeatTicks}) must be below electionTimeoutTicks ` +

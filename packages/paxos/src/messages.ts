@@ -2,7 +2,7 @@ import type { Ballot } from './ballot';
 import type { AcceptedEntry, DecideEntry, DecidedEntry, Slot, Snapshot, Value } from './types';
 
 /**
- * Every message between Paxos roles, in one place (STYLE.md rule 5). The sender is not a field:
+ * Every message between Paxos roles, in one place (docs/STYLE.md rule 5). The sender is not a field:
  * the transport knows who sent a frame, and `Node.step(from, message)` receives it.
  * Names follow Paxos Made Simple: prepare = phase 1a, promise = 1b, accept = 2a, accepted = 2b.
  */

@@ -38,7 +38,7 @@ export const emptyPersistedState: PersistedState = Object.freeze({
 
 /**
  * One cluster member, composed of the roles its configuration gives it. Pure and deterministic:
- * no I/O, clock or randomness of its own. The caller's loop (etcd raft's, STYLE.md):
+ * no I/O, clock or randomness of its own. The caller's loop (etcd raft's, docs/STYLE.md):
  *
  *   node.step(from, message) | node.tick() | node.propose(command)
  *   const ready = node.takeReady();

@@ -2,7 +2,7 @@
  * An upper bound on the MessagePack size of plain data, without encoding it (the core does no I/O
  * and knows no codec): 3 bytes per UTF-16 unit of a string (UTF-8's worst case), 9 per number, and
  * 5 bytes of header per string, array and map. Used to keep slots and catch-up replies inside the
- * wire's frame limit (STYLE.md rule 3: a limit on everything). Plain data only: what the runtime
+ * wire's frame limit (docs/STYLE.md rule 3: a limit on everything). Plain data only: what the runtime
  * admits as a payload (wire `readPlainData`), so no cycles; the walk is iterative besides.
  */
 export function estimateBytes(value: unknown): number {

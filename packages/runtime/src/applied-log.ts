@@ -1,6 +1,6 @@
 import type { AppliedEntry, Ballot } from '@evpaxos/paxos';
 
-/** One applied slot as GET /log shows it (contract.md). */
+/** One applied slot as GET /log shows it (docs/CLUSTER.md). */
 export interface LogEntry {
   readonly slot: number;
   readonly ballot: Ballot;

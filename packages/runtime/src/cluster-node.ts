@@ -28,7 +28,7 @@ import type { Logger } from './logger';
 import { NodeMetrics } from './metrics';
 import { ReadyPipeline } from './ready-pipeline';
 
-/** Collaborators of a node process, all injectable (STYLE.md rule 8). */
+/** Collaborators of a node process, all injectable (docs/STYLE.md rule 8). */
 export interface ClusterNodeCollaborators {
   readonly logger: Logger;
   /** Default: CommandLogStateMachine. */
@@ -41,7 +41,7 @@ export interface ClusterNodeCollaborators {
   readonly onFatal?: (error: unknown) => void;
 }
 
-/** GET /status's answer (contract.md). */
+/** GET /status's answer (docs/CLUSTER.md). */
 export interface StatusView {
   readonly id: NodeId;
   readonly role: ProcessConfig['role'];
@@ -425,7 +425,7 @@ export class ClusterNode {
     this.calls.settleApplied(ready.applied);
     for (const entry of ready.applied) {
       this.appliedLog.push(entry);
-      // contract.md: one "decided" line per applied slot, read back by `evpaxos verify`.
+      // docs/CLUSTER.md: one "decided" line per applied slot, read back by `evpaxos verify`.
       this.logger.info('decided', {
         slot: entry.slot,
         ballot: entry.ballot,

@@ -52,7 +52,7 @@ export interface ProcessConfig extends RuntimeLimits {
    * a production node must not let an HTTP caller crash it.
    */
   readonly lab: boolean;
-  /** The cluster file's `site` section (contract-site.md), when it has one. */
+  /** The cluster file's `site` section (docs/SITE.md), when it has one. */
   readonly site?: SiteSection;
 }
 
@@ -108,7 +108,7 @@ const optionKinds = {
 type OptionName = keyof typeof optionKinds;
 const optionNames = Object.keys(optionKinds) as OptionName[];
 
-/** Keys a cluster file may hold (the launcher writes it; see contract.md). */
+/** Keys a cluster file may hold (the launcher writes it; see docs/CLUSTER.md). */
 const clusterFileKeys = new Set([
   'clusterId',
   'secret',

@@ -1,4 +1,4 @@
-/** A process is one of the two cluster roles (DESIGN.md, Processes). */
+/** A process is one of the two cluster roles (docs/DESIGN.md, Processes). */
 export type NodeRole = 'central' | 'charge-point';
 
 export const logLevels = ['error', 'warn', 'info', 'debug'] as const;
@@ -20,9 +20,9 @@ export const clientFrameRequestsMax = 4096;
 export interface RuntimeLimits {
   /** Client calls waiting for their command to be applied, at most; past it: 503 overloaded. */
   readonly pendingClientCallsMax: number;
-  /** A client call not applied after this long answers 504 timeout (contract.md: 10 s). */
+  /** A client call not applied after this long answers 504 timeout (docs/CLUSTER.md: 10 s). */
   readonly clientCallTimeoutMs: number;
-  /** Applied entries kept in memory for GET /log (contract.md: the last 100,000 slots). */
+  /** Applied entries kept in memory for GET /log (docs/CLUSTER.md: the last 100,000 slots). */
   readonly appliedEntriesKeptMax: number;
   /**
    * Commands in the entries kept for GET /log, at most: the oldest slots go first past it. A slot
@@ -32,7 +32,7 @@ export interface RuntimeLimits {
    * slot bound comes first, as before.
    */
   readonly appliedCommandsKeptMax: number;
-  /** Bytes in one HTTP request body or one /client WebSocket frame, at most (contract.md: 1 MiB). */
+  /** Bytes in one HTTP request body or one /client WebSocket frame, at most (docs/CLUSTER.md: 1 MiB). */
   readonly httpBodyBytesMax: number;
   /** Entries one GET /log answer returns, at most, whatever `limit` asks for. */
   readonly logReadEntriesMax: number;

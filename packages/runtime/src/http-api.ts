@@ -60,7 +60,7 @@ export interface HttpApiCollaborators {
 
 /**
  * The HTTP admin and client API of one node, plus the pipelined WebSocket client protocol at
- * /client (contract.md). Bad input is answered with 400 and a reason and logged at warn; a handler
+ * /client (docs/CLUSTER.md). Bad input is answered with 400 and a reason and logged at warn; a handler
  * error is a 500 and an error line, never a crash.
  */
 export class HttpApi {
@@ -385,7 +385,7 @@ export class HttpApi {
   }
 }
 
-/** A /client answer (contract.md), matched to its request by requestId. */
+/** A /client answer (docs/CLUSTER.md), matched to its request by requestId. */
 type ClientAnswer =
   | {
       readonly type: 'result';

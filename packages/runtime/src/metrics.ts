@@ -18,7 +18,7 @@ export interface MetricsSources {
 
 /**
  * Commit latency buckets, seconds: from a loopback commit with fsync (~0.3 ms, docs/BENCHMARKS.md)
- * to the client call timeout (10 s, contract.md).
+ * to the client call timeout (10 s, docs/CLUSTER.md).
  */
 const commitLatencyBucketsSeconds = [
   0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,

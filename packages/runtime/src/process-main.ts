@@ -29,7 +29,7 @@ export interface RunningNode {
 
 /**
  * Starts a node from already-resolved configuration: store, transport, tick, HTTP API, then the
- * "ready" line (contract.md: the launcher and tests wait for it).
+ * "ready" line (docs/CLUSTER.md: the launcher and tests wait for it).
  */
 export async function startNode(
   config: ProcessConfig,

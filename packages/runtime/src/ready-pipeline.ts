@@ -13,7 +13,7 @@ export interface ReadySinks {
 }
 
 /**
- * Processes Readies strictly in order: persist → send → deliver (etcd raft's loop, STYLE.md).
+ * Processes Readies strictly in order: persist → send → deliver (etcd raft's loop, docs/STYLE.md).
  *
  * Persists start at once, so the store's group commit batches Readies that arrive while a sync is
  * in flight; but Ready k+1 is sent and delivered only after Ready k was, and after its own persist

@@ -1,5 +1,5 @@
 /**
- * OCPP 2.0.1 charging profiles built from the schedule (reference/ocpp.md §5.2,
+ * OCPP 2.0.1 charging profiles built from the schedule (docs/OCPP.md §5.2,
  * SetChargingProfileRequest). One TxProfile per session, in watts, Absolute, starting at the
  * command time. Its periods are the lease rules of lease.ts laid out in time, so a charge point that
  * hears nothing more still follows them (OCPP 1.6 §3.13.6: an offline station keeps its TxProfile):

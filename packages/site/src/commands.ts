@@ -1,6 +1,6 @@
 /**
  * The catalogue of site commands: everything that can change the replicated site state
- * (STYLE.md rule 5: one catalogue, a discriminated union, every field documented).
+ * (docs/STYLE.md rule 5: one catalogue, a discriminated union, every field documented).
  *
  * A command is the `payload` of a Paxos `Command`. It comes from the network, so it is plain data
  * and `parseSiteCommand` checks its shape before the reducer sees it. Every command carries `atMs`:

@@ -1,10 +1,10 @@
 /**
- * Every limit of the replicated site state, written down once (STYLE.md rule 3). Each is an option
+ * Every limit of the replicated site state, written down once (docs/STYLE.md rule 3). Each is an option
  * of `createSiteState` / `createSiteStateMachine` unless marked as a protocol constant. All replicas
  * must be built with the same options: the resolved options are part of the state and its snapshot.
  */
 
-/** The site's grid connection limit, W. DESIGN.md: "a hard limit (say 44 kW)". Option `siteLimitW`. */
+/** The site's grid connection limit, W. docs/DESIGN.md: "a hard limit (say 44 kW)". Option `siteLimitW`. */
 export const SITE_LIMIT_W_DEFAULT = 44_000;
 
 /** Upper bound accepted by SetSiteLimit, W (a 10 MW site is a very large depot). Protocol constant. */
@@ -12,7 +12,7 @@ export const SITE_LIMIT_W_MAX = 10_000_000;
 
 /**
  * How many charge points the site is built for. Option `chargePointsMax`. It is also the divisor of
- * the fail-safe power (DESIGN.md: "site limit / number of charge points"): dividing by the configured
+ * the fail-safe power (docs/DESIGN.md: "site limit / number of charge points"): dividing by the configured
  * number rather than the number registered so far means a later registration never shrinks the
  * fail-safe share that a cut-off charge point is already using. The default is the default cluster
  * (cp1 … cp5).

@@ -2,10 +2,10 @@
  * Leases, grants and fail-safe power: what a charge point may draw, and why the site limit holds
  * whatever prefix of the decided log each charge point's replica holds.
  *
- * DESIGN.md, "The replicated site state": a session's allocation is valid for a lease; a charge
+ * docs/DESIGN.md, "The replicated site state": a session's allocation is valid for a lease; a charge
  * point that cannot renew it drops to its fail-safe power (site limit / number of charge points);
  * "the leader gives a lost charge point's share to others only after that lease has expired".
- * DESIGN.md property 6: "the power drawn by all charge points together never exceeds the limit."
+ * docs/DESIGN.md property 6: "the power drawn by all charge points together never exceeds the limit."
  *
  * Model. The log decides states S_0, S_1, … (S_n at time t_n). Charge point k's replica is a prefix
  * S_p, p only growing: k may stop learning anywhere and catch up later. k draws

@@ -111,7 +111,7 @@ export interface ScheduleOptions {
   readonly assumeLeased?: string;
 }
 
-/** DESIGN.md: fail-safe power = site limit / number of charge points (the configured number). */
+/** docs/DESIGN.md: fail-safe power = site limit / number of charge points (the configured number). */
 export function failSafePowerW(state: SiteState): number {
   return Math.floor(state.siteLimitW / state.config.chargePointsMax);
 }

@@ -3,7 +3,7 @@
  * walks them. The tables are data: every allowed (state, event) pair is a row; anything else is
  * refused with `invalid-transition`, never thrown (the event may come from the network).
  *
- * Each state is mapped to what OCPP 2.0.1 / ISO 15118-2 shows of it (reference/ocpp.md §5.6).
+ * Each state is mapped to what OCPP 2.0.1 / ISO 15118-2 shows of it (docs/OCPP.md §5.6).
  */
 
 export interface MachineDefinition<S extends string, E extends string> {

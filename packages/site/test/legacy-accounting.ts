@@ -78,7 +78,7 @@ interface ScheduleOptions {
   readonly assumeLeased?: string;
 }
 
-/** DESIGN.md: fail-safe power = site limit / number of charge points (the configured number). */
+/** docs/DESIGN.md: fail-safe power = site limit / number of charge points (the configured number). */
 function failSafePowerW(state: SiteState): number {
   return Math.floor(state.siteLimitW / state.config.chargePointsMax);
 }

@@ -1,4 +1,4 @@
-// DESIGN.md property 6 when every charge point's replica is its own prefix of the decided log.
+// docs/DESIGN.md property 6 when every charge point's replica is its own prefix of the decided log.
 // A charge point cut off from the mesh stops learning at any point (and may catch up later); it
 // draws what powerLimitAt says on *its* prefix and *its* clock. The sum over charge points must stay
 // within the limit at every sampled moment. This is the test that would have caught the 51.6 kW

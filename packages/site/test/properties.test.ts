@@ -1,5 +1,5 @@
 // Seeded property tests over random command histories (fast-check prints the failing seed and the
-// shrunk history). Checkers are named after the guarantees (DESIGN.md properties 5 and 6).
+// shrunk history). Checkers are named after the guarantees (docs/DESIGN.md properties 5 and 6).
 import { expect } from 'chai';
 import fc from 'fast-check';
 import type { LeaseState, PowerLimit, SiteCommand, SiteState } from '../src';

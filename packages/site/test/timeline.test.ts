@@ -107,7 +107,7 @@ describe('seed timeline (10 minutes, 5 charge points, 3 EVs)', () => {
         }
       }
 
-      // DESIGN.md property 6, as drawn: each charge point on its own replica and clock.
+      // docs/DESIGN.md property 6, as drawn: each charge point on its own replica and clock.
       const drawnW = chargePoints.reduce(
         (sum, id) => sum + powerLimitAt(replicaOf.get(id) ?? state, id, t).powerW,
         0,

@@ -1,5 +1,5 @@
 /**
- * Every limit of the acceptor store, written down once (STYLE.md rule 3). Each one is an option of
+ * Every limit of the acceptor store, written down once (docs/STYLE.md rule 3). Each one is an option of
  * `FileStore.open` / `new MemoryStore`; these are the defaults.
  */
 

@@ -1,4 +1,4 @@
-/** Stable codes for every operating error of the store (STYLE.md rule 4). */
+/** Stable codes for every operating error of the store (docs/STYLE.md rule 4). */
 export type StoreErrorCode =
   /** Two processes (or two stores in one process) tried to open one data dir. */
   | 'ERR_STORE_LOCKED'

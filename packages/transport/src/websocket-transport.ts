@@ -797,7 +797,7 @@ function urlProblem(url: string): string | null {
   }
 }
 
-/** Bad configuration throws at construction, one sentence per broken rule (STYLE.md rule 4). */
+/** Bad configuration throws at construction, one sentence per broken rule (docs/STYLE.md rule 4). */
 function checkOptions(options: WebSocketTransportOptions, limits: WebSocketLimits): void {
   const problems: string[] = [];
   const checkId = (name: string, id: unknown) => {

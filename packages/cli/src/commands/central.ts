@@ -5,8 +5,8 @@ import { runNodeProcess } from '@evpaxos/runtime';
 import { nodeOptions, toRuntimeFlags, type NodeArgs } from './charge-point';
 
 /**
- * `evpaxos central`: a proposer + learner process (contract.md) and, while it leads, the OCPP 2.0.1
- * CSMS on its servicePort (contract-site.md); the logic is in @evpaxos/central-system.
+ * `evpaxos central`: a proposer + learner process (docs/CLUSTER.md) and, while it leads, the OCPP 2.0.1
+ * CSMS on its servicePort (docs/SITE.md); the logic is in @evpaxos/central-system.
  */
 export const centralCommand: CommandModule<object, NodeArgs> = {
   command: 'central',

@@ -72,7 +72,7 @@ export function toRuntimeFlags(args: NodeArgs): Record<string, unknown> {
   return flags;
 }
 
-/** `evpaxos charge-point`: an acceptor + learner process with durable state (contract.md). */
+/** `evpaxos charge-point`: an acceptor + learner process with durable state (docs/CLUSTER.md). */
 export const chargePointCommand: CommandModule<object, NodeArgs> = {
   command: 'charge-point',
   describe: 'Run a charge point node: Paxos acceptor + learner, durable in its data dir',

@@ -22,7 +22,7 @@ interface EvEmulatorArgs {
   'log-level': string;
 }
 
-/** A bad argument or scenario: one sentence per problem on stderr, exit 2 (contract.md). */
+/** A bad argument or scenario: one sentence per problem on stderr, exit 2 (docs/CLUSTER.md). */
 function refuse(message: string): void {
   console.error(`evpaxos ev-emulator: ${message}`);
   process.exitCode = 2;

@@ -32,7 +32,7 @@ export const submitCommand: CommandModule<object, SubmitArgs> = {
           `The payload is not JSON (${(error as Error).message}): quote it, e.g. '{"type":"Noop"}'.`,
         );
       }
-      // Site commands carry the submitter's clock (contract-site.md): stamp it when the person
+      // Site commands carry the submitter's clock (docs/SITE.md): stamp it when the person
       // typing the command left it out, as the central system does for OCPP-born commands.
       if (
         typeof payload === 'object' &&

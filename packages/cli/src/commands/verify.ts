@@ -39,7 +39,7 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
       return;
     }
     console.log(args.json ? JSON.stringify(report, null, 2) : formatVerifyReport(report));
-    // Exit 0 only if every property holds (contract-site.md).
+    // Exit 0 only if every property holds (docs/SITE.md).
     process.exitCode = report.pass ? 0 : 1;
   },
 };

@@ -1,5 +1,5 @@
 /**
- * The shapes of the node HTTP API the launcher reads (contract.md, "HTTP API"). Written here, not
+ * The shapes of the node HTTP API the launcher reads (docs/CLUSTER.md, "HTTP API"). Written here, not
  * imported from the runtime, because the launcher only depends on the wire contract: it must keep
  * working against any process that honours it (a container, another build).
  */

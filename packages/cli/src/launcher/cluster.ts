@@ -88,7 +88,7 @@ export const clusterDefaults: Readonly<{
   logLevel: 'info',
   readyTimeoutMs: 15_000,
   clusterId: 'evpaxos-local',
-  // DESIGN.md's example site: a 44 kW grid connection (two 22 kW chargers at full power).
+  // docs/DESIGN.md's example site: a 44 kW grid connection (two 22 kW chargers at full power).
   siteLimitW: 44_000,
 });
 

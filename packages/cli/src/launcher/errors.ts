@@ -1,5 +1,5 @@
 /**
- * Every way the launcher refuses or fails, with a stable `code` (STYLE.md rule 4: operating
+ * Every way the launcher refuses or fails, with a stable `code` (docs/STYLE.md rule 4: operating
  * errors are typed). Usage errors — a bad argument the user can fix by retyping — exit 2, like
  * yargs' own; everything else exits 1.
  */

@@ -9,7 +9,7 @@ export const HTTP_PORT_OFFSET = 100;
 
 /**
  * The distance between a node's cluster port and its service port (a central's OCPP-J endpoint, a
- * charge point's EV link) with a fixed base port: 7000 → 7200 (contract-site.md, "Ports").
+ * charge point's EV link) with a fixed base port: 7000 → 7200 (docs/SITE.md, "Ports").
  */
 export const SERVICE_PORT_OFFSET = 200;
 

@@ -4,7 +4,7 @@ import { startNodeProcess, writeJsonAtomically } from '@evpaxos/runtime';
 import type { FaultRule, Role } from './api-types';
 import { LauncherError } from './errors';
 
-/** One started node, as `<dir>/processes.json` records it (contract.md, "Launcher"). */
+/** One started node, as `<dir>/processes.json` records it (docs/CLUSTER.md, "Launcher"). */
 export interface ProcessRecord {
   readonly id: string;
   readonly role: Role;

@@ -1,5 +1,5 @@
 /**
- * `evpaxos verify DIR`: the properties of DESIGN.md checked on the logs of a run (DIR/logs/*.log,
+ * `evpaxos verify DIR`: the properties of docs/DESIGN.md checked on the logs of a run (DIR/logs/*.log,
  * JSON lines of every process) — the same properties the simulator checks, on a real cluster.
  */
 import * as fs from 'node:fs';

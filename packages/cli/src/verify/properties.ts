@@ -1,5 +1,5 @@
 /**
- * The properties of DESIGN.md ("Properties checked everywhere"), checked on the logs of a real
+ * The properties of docs/DESIGN.md ("Properties checked everywhere"), checked on the logs of a real
  * run. Each checker is a pure function of the log lines: it returns PASS or FAIL, the evidence it
  * used (counts), and the first counterexample, pointing at the log line. Every checker has a test
  * with a planted counterexample that it must catch (test/verify.test.ts).
@@ -413,7 +413,7 @@ export function checkSiteLimit(lines: readonly LogLine[], options: VerifyOptions
   };
 }
 
-/** Every property, in DESIGN.md's order. */
+/** Every property, in docs/DESIGN.md's order. */
 export function verifyLines(lines: readonly LogLine[], options: VerifyOptions): PropertyResult[] {
   return [
     checkAgreement(lines),

@@ -2,7 +2,7 @@ import { ballotToString, compareBallots, type Ballot } from '../ballot';
 import type { Message } from '../messages';
 import { commandKey, type AppliedEntry, type Command, type NodeId, type Slot } from '../types';
 
-/** The properties of DESIGN.md the simulator checks, named after the guarantees. */
+/** The properties of docs/DESIGN.md the simulator checks, named after the guarantees. */
 export type Property =
   | 'promise-kept'
   | 'agreement'
