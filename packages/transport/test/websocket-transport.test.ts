@@ -340,6 +340,8 @@ describe('WebSocketTransport: untrusted connections', () => {
         peers: { b: null },
         ...fastLimits,
         pingIntervalMs: 40,
+        silenceSlackMs: 20,
+        livenessTimeoutMs: 200,
       },
       { logger: recordingLogger() },
     );
