@@ -28,6 +28,8 @@ export interface Connection {
   heardAtMs: number;
   /** Monotonic ms of our last ping on it (or when it was made): one ping per quiet interval. */
   pingedAtMs: number;
+  /** Monotonic ms of our first ping since we last heard from it; null once anything arrives. */
+  unansweredPingAtMs: number | null;
   handshakeTimer: NodeJS.Timeout | null;
   graceTimer: NodeJS.Timeout | null;
 }
@@ -49,6 +51,7 @@ export function createConnection(
     listenerNonce: null,
     heardAtMs: nowMs,
     pingedAtMs: nowMs,
+    unansweredPingAtMs: null,
     handshakeTimer: null,
     graceTimer: null,
   };

@@ -38,13 +38,15 @@ export class LivenessWatch {
     if (this.timer) clearTimeout(this.timer);
     this.armedForMs = deadlineMs;
     const delayMs = Math.max(1, Math.ceil(deadlineMs - this.mesh.monotonicNowMs()));
-    this.timer = setTimeout(() => this.sweep(), delayMs);
+    // The sweep runs after the I/O poll that follows the timer: if our own event loop stalled,
+    // the pongs that came in meanwhile are read before any link is judged silent.
+    this.timer = setTimeout(() => setImmediate(() => this.sweep()), delayMs);
   }
 
   private sweep(): void {
     this.timer = null;
     this.armedForMs = Number.POSITIVE_INFINITY;
-    if (this.mesh.core.closed) return;
+    if (this.stopped || this.mesh.core.closed) return;
     const nowMs = this.mesh.monotonicNowMs();
     let nextMs = Number.POSITIVE_INFINITY;
     for (const connection of [...this.mesh.connections]) {
@@ -72,6 +74,7 @@ export class LivenessWatch {
     if (pingAtMs <= nowMs + limits.pingIntervalMs / 4) {
       if (connection.socket.readyState === WebSocket.OPEN) connection.socket.ping();
       connection.pingedAtMs = nowMs;
+      connection.unansweredPingAtMs ??= nowMs;
       pingAtMs = nowMs + limits.pingIntervalMs;
     }
     return Math.min(pingAtMs, connection.heardAtMs + limits.livenessTimeoutMs);

@@ -89,10 +89,11 @@ export class Mesh {
 
   /**
    * Something — a frame or a pong — arrived: the connection and its peer are alive. On the path of
-   * every frame, so it only stores two clocks; a silent link turns connected again at once.
+   * every frame, so it only stores clocks; a silent link turns connected again at once.
    */
   heard(connection: Connection): void {
     connection.heardAtMs = this.monotonicNowMs();
+    connection.unansweredPingAtMs = null;
     if (connection.step !== 'open' || connection.peerId === null) return;
     const link = this.links.get(connection.peerId);
     if (!link) return;

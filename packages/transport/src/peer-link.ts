@@ -57,11 +57,11 @@ export function currentState(link: PeerLink, nowMs: number, limits: WebSocketLim
 /** When an authenticated connection that hears nothing more will count as silent. */
 export function silentAtMs(connection: Connection, limits: WebSocketLimits): number {
   const quietLimitAtMs = connection.heardAtMs + limits.pingIntervalMs + limits.silenceSlackMs;
-  // A ping sent since we last heard must have had the slack to come back.
+  // The first ping sent since we last heard must have had the slack to come back.
   const pingAnsweredByMs =
-    connection.pingedAtMs > connection.heardAtMs
-      ? connection.pingedAtMs + limits.silenceSlackMs
-      : Number.POSITIVE_INFINITY;
+    connection.unansweredPingAtMs === null
+      ? Number.POSITIVE_INFINITY
+      : connection.unansweredPingAtMs + limits.silenceSlackMs;
   return Math.max(quietLimitAtMs, pingAnsweredByMs);
 }
 

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { WebSocket } from 'ws';
 import { decodeEnvelope, encodeEnvelope, type NodeId } from '@evpaxos/wire';
-import { WebSocketTransport, type Transport, type WebSocketTransportOptions } from '../src';
+import { WebSocketTransport, type Transport } from '../src';
+import type { WebSocketTransportOptions } from '../src/options';
 import { computeProof } from '../src/handshake';
 import { describeTransportCompliance, type TestCluster } from './compliance';
 import { collect, heartbeat, recordingLogger, roundsFrom, waitUntil } from './helpers';
