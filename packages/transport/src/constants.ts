@@ -13,9 +13,10 @@ export interface WebSocketLimits {
   /** A connection that has not completed the handshake after this long is closed. */
   readonly handshakeTimeoutMs: number;
   /**
-   * A connection from which nothing has arrived for this long is pinged (RFC 6455 §5.5.2), and
-   * again every interval while it stays quiet. Our outbound link carries nothing back but pongs,
-   * so it is pinged every interval and a live peer answers within one interval plus a round trip.
+   * Our outbound connection is pinged (RFC 6455 §5.5.2) once nothing has arrived on it for this
+   * long, and again every interval while it stays quiet; it carries nothing back but pongs, so a
+   * live peer answers within one interval plus a round trip. An inbound connection is pinged only
+   * after twice this: its dialer's pings already arrive every interval.
    */
   readonly pingIntervalMs: number;
   /**
@@ -27,7 +28,7 @@ export interface WebSocketLimits {
   /**
    * A connection from which nothing — no frame, no pong — has arrived for this long is
    * terminated (`liveness-timeout`) and our link redialled. Must exceed
-   * `pingIntervalMs + silenceSlackMs`.
+   * `2 × pingIntervalMs + silenceSlackMs`.
    */
   readonly livenessTimeoutMs: number;
   /** The first reconnect waits about this long; each failure doubles it, up to the maximum. */

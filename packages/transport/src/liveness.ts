@@ -6,12 +6,15 @@ import { silentAtMs, type PeerLink } from './peer-link';
 /**
  * Liveness of every authenticated connection, on one timer armed for the next deadline
  * (docs/PROTOCOL-WIRE.md, "Liveness"):
- * - a connection quiet for `pingIntervalMs` is pinged, and again each interval while it stays quiet;
+ * - our outbound connection quiet for `pingIntervalMs` is pinged, and again each interval while
+ *   it stays quiet; an inbound one is pinged only after twice that, since its dialer's pings
+ *   already reach us every interval (each pair's idle traffic is then one ping and pong per
+ *   direction per interval, half what pinging from both ends would cost);
  * - our send link to a peer that has answered nothing for `pingIntervalMs + silenceSlackMs` is
  *   reported `silent` (`PeerLink` / `currentState`), and `connected` again at its next pong;
  * - a connection quiet for `livenessTimeoutMs` is terminated (`liveness-timeout`); the close
  *   handler redials.
- * A frame or pong only stores a clock (`Mesh.heard`); the timer finds the deadlines moved when it
+ * A frame, ping or pong only stores a clock (`Mesh.heard`); the timer finds the deadlines moved when it
  * wakes. Pings due within a quarter interval go out together, so an idle node wakes about twice
  * an interval whatever its number of peers, instead of polling at a fixed rate.
  */
@@ -70,12 +73,14 @@ export class LivenessWatch {
       );
       return Number.POSITIVE_INFINITY;
     }
-    let pingAtMs = Math.max(connection.heardAtMs, connection.pingedAtMs) + limits.pingIntervalMs;
+    const quietBeforePingMs =
+      connection.direction === 'out' ? limits.pingIntervalMs : 2 * limits.pingIntervalMs;
+    let pingAtMs = Math.max(connection.heardAtMs, connection.pingedAtMs) + quietBeforePingMs;
     if (pingAtMs <= nowMs + limits.pingIntervalMs / 4) {
       if (connection.socket.readyState === WebSocket.OPEN) connection.socket.ping();
       connection.pingedAtMs = nowMs;
       connection.unansweredPingAtMs ??= nowMs;
-      pingAtMs = nowMs + limits.pingIntervalMs;
+      pingAtMs = nowMs + quietBeforePingMs;
     }
     return Math.min(pingAtMs, connection.heardAtMs + limits.livenessTimeoutMs);
   }

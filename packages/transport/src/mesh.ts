@@ -80,6 +80,8 @@ export class Mesh {
     );
     socket.on('message', (data, isBinary) => this.hooks.frame(connection, data, isBinary));
     socket.on('pong', () => this.heard(connection));
+    // The dialer pings its link every quiet interval: the listener hears the peer by those pings.
+    socket.on('ping', () => this.heard(connection));
     socket.on('error', (error) => this.handleSocketError(connection, error));
     socket.on('close', (code, reason) =>
       this.handleSocketClose(connection, code, reason.toString()),
@@ -88,7 +90,7 @@ export class Mesh {
   }
 
   /**
-   * Something — a frame or a pong — arrived: the connection and its peer are alive. On the path of
+   * Something — a frame, a pong or a ping — arrived: the connection and its peer are alive. On the path of
    * every frame, so it only stores clocks; a silent link turns connected again at once.
    */
   heard(connection: Connection): void {

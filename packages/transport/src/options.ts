@@ -98,9 +98,9 @@ function limitProblems(limits: WebSocketLimits): string[] {
       'sendBufferBytesMax must be at least maxFrameBytes, or a maximum-size frame could never be sent.',
     );
   }
-  if (limits.livenessTimeoutMs <= limits.pingIntervalMs + limits.silenceSlackMs) {
+  if (limits.livenessTimeoutMs <= 2 * limits.pingIntervalMs + limits.silenceSlackMs) {
     problems.push(
-      'livenessTimeoutMs must exceed pingIntervalMs + silenceSlackMs, so that a link is reported silent before it is closed.',
+      'livenessTimeoutMs must exceed 2 × pingIntervalMs + silenceSlackMs, so that a listener pings a quiet link and a link is reported silent before it is closed.',
     );
   }
   return problems;
