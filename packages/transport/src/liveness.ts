@@ -41,9 +41,10 @@ export class LivenessWatch {
     if (this.timer) clearTimeout(this.timer);
     this.armedForMs = deadlineMs;
     const delayMs = Math.max(1, Math.ceil(deadlineMs - this.mesh.monotonicNowMs()));
-    // The sweep runs after the I/O poll that follows the timer: if our own event loop stalled,
-    // the pongs that came in meanwhile are read before any link is judged silent.
-    this.timer = setTimeout(() => setImmediate(() => this.sweep()), delayMs);
+    // The sweep runs after two I/O polls that follow the timer: if our own event loop stalled,
+    // the pongs that came in meanwhile are read, and pings that came in are answered and their
+    // pongs read (a peer in this same process, as in tests), before any link is judged silent.
+    this.timer = setTimeout(() => setImmediate(() => setImmediate(() => this.sweep())), delayMs);
   }
 
   private sweep(): void {

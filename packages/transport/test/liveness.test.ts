@@ -1,3 +1,5 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { expect } from 'chai';
 import type { NodeId } from '@evpaxos/wire';
@@ -155,5 +157,54 @@ describe('WebSocketTransport: liveness over a cut that sends no FIN or RST', () 
       5_000,
     );
     await expectTrafficBothWays();
+  });
+});
+
+describe('WebSocketTransport: liveness of a peer process that is stopped (SIGSTOP)', () => {
+  let a: WebSocketTransport;
+  let child: ChildProcess;
+
+  before(async () => {
+    a = new WebSocketTransport(
+      {
+        nodeId: 'a',
+        clusterId,
+        clusterSecret: secret,
+        listen: { host: '127.0.0.1', port: 0 },
+        peers: { b: null },
+        ...limits,
+      },
+      { logger: recordingLogger() },
+    );
+    await a.start();
+    child = spawn(
+      process.execPath,
+      [path.join(__dirname, 'peer-process.js'), 'b', 'a', url(a.port), JSON.stringify(limits)],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const port = await new Promise<number>((resolve, reject) => {
+      child.once('exit', (code) => reject(new Error(`the peer process exited (${code})`)));
+      child.stdout?.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
+    });
+    a.setPeerUrl('b', url(port));
+    await waitUntil(() => stateOf(a, 'b') === 'connected', 'a linked to the peer process', 10_000);
+  });
+
+  after(async () => {
+    child.kill('SIGCONT');
+    child.kill('SIGKILL');
+    await a.close();
+  });
+
+  it('reports a stopped peer silent within pingIntervalMs + silenceSlackMs, and connected once it resumes', async () => {
+    const stoppedAtMs = performance.now();
+    child.kill('SIGSTOP');
+    await waitUntil(() => stateOf(a, 'b') === 'silent', 'a to report b silent', 5_000);
+    expect(performance.now() - stoppedAtMs).to.be.at.most(
+      limits.pingIntervalMs + limits.silenceSlackMs + schedulingToleranceMs,
+    );
+    child.kill('SIGCONT');
+    await waitUntil(() => stateOf(a, 'b') === 'connected', 'a to hear b again', 5_000);
+    expect(a.stats().rejectionsByCode['liveness-timeout']).to.equal(undefined);
   });
 });
