@@ -1,7 +1,9 @@
 import { expect } from 'chai';
 import * as path from 'node:path';
 import { EvLinkClient, EvLinkServer, type EvseNotification } from '@evpaxos/ev-link';
-import { EvseController, TransactionQueue, QUEUE_FILE_NAME } from '../src';
+import { QUEUE_FILE_NAME } from '../src/constants';
+import { EvseController } from '../src/evse-controller';
+import { TransactionQueue } from '../src/transaction-queue';
 import { FakeCsms, FakeReplica, recordingLogger, tempDir, waitFor, type Logged } from './fakes';
 
 const CP = 'cp1';
