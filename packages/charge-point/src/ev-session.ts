@@ -427,19 +427,26 @@ function newPluggedEv(link: EvLinkSession, request: Request<'SessionSetupReq'>):
   };
 }
 
-/** A live reservation of this charge point's connector, in the agreed state, for another idToken. */
+/** The reservations of this charge point in the agreed state that still hold at `nowMs`. */
+function liveReservations(
+  state: SiteState,
+  chargePointId: string,
+  nowMs: number,
+): ReservationState[] {
+  return Object.values(state.reservations).filter(
+    (reservation) => reservation.chargePointId === chargePointId && reservation.expiresAtMs > nowMs,
+  );
+}
+
+/** A live reservation of this charge point's connector for another idToken (H01). */
 export function reservationAgainst(
   state: SiteState,
   chargePointId: string,
   idToken: string,
   nowMs: number,
 ): ReservationState | undefined {
-  return Object.values(state.reservations).find(
-    (reservation) =>
-      reservation.chargePointId === chargePointId &&
-      reservation.connectorId === CONNECTOR_ID &&
-      reservation.expiresAtMs > nowMs &&
-      reservation.idToken !== idToken,
+  return liveReservations(state, chargePointId, nowMs).find(
+    (reservation) => reservation.connectorId === CONNECTOR_ID && reservation.idToken !== idToken,
   );
 }
 
@@ -450,11 +457,8 @@ export function reservationHeldFor(
   idToken: string,
   nowMs: number,
 ): ReservationState | undefined {
-  return Object.values(state.reservations).find(
-    (reservation) =>
-      reservation.chargePointId === chargePointId &&
-      reservation.idToken === idToken &&
-      reservation.expiresAtMs > nowMs,
+  return liveReservations(state, chargePointId, nowMs).find(
+    (reservation) => reservation.idToken === idToken,
   );
 }
 
