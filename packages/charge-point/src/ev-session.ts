@@ -146,6 +146,16 @@ export class EvSession {
     return evse.scheduleAgreed ? 'charging_with_profile' : 'receiveScheduling';
   }
 
+  /**
+   * The site agreed on `needs` (default: the EV's current needs): this node's replica holds them
+   * for the EV's transaction, as they were recorded after crossing the OCPP link.
+   */
+  needsAgreed(ev: PluggedEv, needs: EvNeeds | null = ev.needs): boolean {
+    const { replica, ocpp } = this.collaborators;
+    const recorded = needs === null ? null : ocpp.needsAsRecorded(needs);
+    return needsAgreed(replica.state, ev.transactionId, recorded);
+  }
+
   /** The CSMS link is back: needs stated while offline never reached the site; send them now. */
   resendNeedsAfterReconnect(): void {
     const ev = this.plugged;
@@ -310,10 +320,7 @@ export class EvSession {
       return false;
     }
     return waiters.until(
-      () =>
-        this.plugged === ev &&
-        ev.needs === needs &&
-        needsAgreed(this.collaborators.replica.state, ev.transactionId, needs),
+      () => this.plugged === ev && ev.needs === needs && this.needsAgreed(ev, needs),
       deadlineMs,
     );
   }

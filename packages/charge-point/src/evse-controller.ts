@@ -40,7 +40,6 @@ import {
   drawW,
   grantFor,
   isLeased,
-  needsAgreed,
   powerChange,
   powerMode,
   type PowerChange,
@@ -229,7 +228,7 @@ export class EvseController {
       scheduleAgreed: this.evse.scheduleAgreed,
       wasLeased,
       leased: isLeased(limit),
-      needsAgreed: needsAgreed(state, ev.transactionId, ev.needs),
+      needsAgreed: this.session.needsAgreed(ev),
       lastGrant: ev.lastGrant,
       grant: grantFor(state, limit, this.session.powerFacts(ev), nowMs),
     });

@@ -5,7 +5,12 @@
  * directly. The EVSE controller and the EV session only say what happened.
  */
 import { CONNECTOR_ID, QUEUE_RETRY_MS } from './constants';
-import type { ConnectorStatus, CsmsLink, NotifyEvChargingNeedsStatus } from './csms-link';
+import type {
+  ConnectorStatus,
+  CsmsLink,
+  EvChargingNeeds,
+  NotifyEvChargingNeedsStatus,
+} from './csms-link';
 import { errorText, type ControllerLogger } from './logger';
 import type { EvNeeds } from './power-governor';
 import type { NewTransactionEvent, QueuedEvent, TransactionQueue } from './transaction-queue';
@@ -120,19 +125,35 @@ export class OcppPump {
 
   /** NotifyEVChargingNeeds for the connector (K15 step 2). Rejects when offline or on an error. */
   notifyNeeds(needs: EvNeeds): Promise<NotifyEvChargingNeedsStatus> {
-    return this.options.csms.notifyEvChargingNeeds({
-      evseId: CONNECTOR_ID,
-      energyAmountWh: needs.energyRequestedWh,
-      minPowerW: needs.minPowerW,
-      maxPowerW: needs.maxPowerW,
-      departureAtMs: needs.departureAtMs,
-    });
+    return this.options.csms.notifyEvChargingNeeds(chargingNeedsOf(needs));
+  }
+
+  /** `needs` as the site records them once sent over this link (CsmsLink.needsAsRecorded). */
+  needsAsRecorded(needs: EvNeeds): EvNeeds {
+    const recorded = this.options.csms.needsAsRecorded?.(chargingNeedsOf(needs));
+    if (recorded === undefined) return needs;
+    return {
+      energyRequestedWh: recorded.energyAmountWh,
+      minPowerW: recorded.minPowerW,
+      maxPowerW: recorded.maxPowerW,
+      departureAtMs: recorded.departureAtMs,
+    };
   }
 
   /** Stops sending (the process is stopping); what is queued stays in the file for the next start. */
   close(): void {
     this.closed = true;
   }
+}
+
+function chargingNeedsOf(needs: EvNeeds): EvChargingNeeds {
+  return {
+    evseId: CONNECTOR_ID,
+    energyAmountWh: needs.energyRequestedWh,
+    minPowerW: needs.minPowerW,
+    maxPowerW: needs.maxPowerW,
+    departureAtMs: needs.departureAtMs,
+  };
 }
 
 function delay(ms: number): Promise<void> {

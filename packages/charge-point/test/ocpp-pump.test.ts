@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import * as path from 'node:path';
 import { QUEUE_FILE_NAME } from '../src/constants';
 import type { TransactionEventRequest } from '../src/csms-link';
+import { needsAsRecorded } from '../src/ocpp-adapter';
 import { OcppPump } from '../src/ocpp-pump';
 import { rebootEndedEvent } from '../src/transaction-events';
 import { TransactionQueue } from '../src/transaction-queue';
@@ -122,5 +123,48 @@ describe('OcppPump', () => {
       },
     ]);
     queue.close();
+  });
+});
+
+describe('needs as the site records them', () => {
+  const needs = {
+    energyRequestedWh: 20_000.4,
+    minPowerW: 1_400,
+    maxPowerW: 11_000,
+    departureAtMs: AT_MS + 123,
+  };
+
+  it('turns the whole amperes OCPP carries back into watts (W = A × 230 V × 3)', () => {
+    expect(
+      needsAsRecorded({
+        evseId: 1,
+        energyAmountWh: needs.energyRequestedWh,
+        minPowerW: needs.minPowerW,
+        maxPowerW: needs.maxPowerW,
+        departureAtMs: needs.departureAtMs,
+      }),
+    ).to.deep.equal({
+      evseId: 1,
+      energyAmountWh: 20_000,
+      minPowerW: 3 * 690, // rounded up: the site never plans below what the EV needs
+      maxPowerW: 15 * 690, // rounded down: nor above what it can take
+      departureAtMs: AT_MS + 123,
+    });
+  });
+
+  it('compares the replica with the recorded form when the link has one, else with the needs', () => {
+    const quantising = new FakeCsms(true);
+    Object.assign(quantising, { needsAsRecorded });
+    const overOcpp = rig(quantising);
+    const plain = rig(new FakeCsms(true));
+    expect(overOcpp.pump.needsAsRecorded(needs)).to.deep.equal({
+      energyRequestedWh: 20_000,
+      minPowerW: 2_070,
+      maxPowerW: 10_350,
+      departureAtMs: AT_MS + 123,
+    });
+    expect(plain.pump.needsAsRecorded(needs)).to.deep.equal(needs);
+    overOcpp.queue.close();
+    plain.queue.close();
   });
 });
