@@ -14,9 +14,9 @@ import { silentAtMs, type PeerLink } from './peer-link';
  *   reported `silent` (`PeerLink` / `currentState`), and `connected` again at its next pong;
  * - a connection quiet for `livenessTimeoutMs` is terminated (`liveness-timeout`); the close
  *   handler redials.
- * A frame, ping or pong only stores a clock (`Mesh.heard`); the timer finds the deadlines moved when it
- * wakes. Pings due within a quarter interval go out together, so an idle node wakes about twice
- * an interval whatever its number of peers, instead of polling at a fixed rate.
+ * A frame, ping or pong only stores a clock (`Mesh.heard`); the timer finds the deadlines moved
+ * when it wakes. Pings due within a quarter interval go out together, so an idle node wakes about
+ * twice an interval whatever its number of peers, instead of polling at a fixed rate.
  */
 export class LivenessWatch {
   private timer: NodeJS.Timeout | null = null;
