@@ -20,7 +20,7 @@ export {
   type RuntimeLimits,
 } from './constants';
 export { createLogger, silentLogger, type Logger, type LoggerOptions } from './logger';
-export { AppliedLog, type LogEntry } from './applied-log';
+export { AppliedLog } from './applied-log';
 export { CommandLogStateMachine } from './command-log-state-machine';
 export {
   ClientCalls,
@@ -29,7 +29,16 @@ export {
   type SettleCall,
 } from './client-calls';
 export { ReadyPipeline, type ReadySinks } from './ready-pipeline';
-export { ClusterNode, type ClusterNodeCollaborators, type StatusView } from './cluster-node';
+export { ClusterNode, type ClusterNodeCollaborators } from './cluster-node';
+export type {
+  FaultRule,
+  FaultsView,
+  LogEntry,
+  LogView,
+  StatsView,
+  StatusView,
+  SubmitView,
+} from './api-types';
 export {
   HttpApi,
   type HttpApiCollaborators,
@@ -48,3 +57,10 @@ export {
   writeJsonAtomically,
   type NodeProcessSpec,
 } from './node-process';
+export {
+  processesPath,
+  readProcessesFile,
+  writeProcessesFile,
+  type ProcessRecord,
+  type ProcessesFile,
+} from './processes-file';
