@@ -2,8 +2,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { evMachine, evseMachine } from '@evpaxos/site';
+import { evMachine, evseMachine, siteConfigSection } from '@evpaxos/site';
 import {
+  configSection,
   isGone,
   isNodeAlive,
   readProcessesFile,
@@ -76,7 +77,8 @@ export class DashboardServer {
   ) {
     this.lab = options.lab ?? running.config.lab;
     this.clusterDir = options.clusterDir ?? process.env.EVPAXOS_CLUSTER_DIR;
-    this.siteLimitW = running.config.site?.siteLimitW ?? SITE_LIMIT_W_SHOWN_DEFAULT;
+    this.siteLimitW =
+      configSection(running.config, siteConfigSection)?.siteLimitW ?? SITE_LIMIT_W_SHOWN_DEFAULT;
     this.collector = new Collector(running.config.nodes, Date.now);
     this.viewers = new WebSocketServer({
       noServer: true,
@@ -439,8 +441,10 @@ async function getJson<T>(url: string): Promise<{ value: T | null; error: string
  */
 export function dashboardExtension(
   options: DashboardOptions = {},
-): Required<Pick<RoleExtension, 'attach'>> {
+): Required<Pick<RoleExtension, 'attach' | 'configSections'>> {
   return {
+    // The page shows the site's limit: the section the central's extension reads too.
+    configSections: [siteConfigSection],
     async attach(running: RunningNode, logger: Logger) {
       const server = new DashboardServer(running, logger, options);
       logger.info('dashboard', { url: server.url, lab: options.lab ?? running.config.lab });

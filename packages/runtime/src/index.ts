@@ -1,5 +1,6 @@
 export {
   ConfigError,
+  configSection,
   envName,
   membershipOf,
   parseNodeSpecs,
@@ -7,7 +8,7 @@ export {
   tickMsDefault,
   type ClusterMember,
   type ProcessConfig,
-  type SiteSection,
+  type ConfigSection,
   type ProcessConfigInput,
 } from './config';
 export { ClientFrameBatch, clientPackr } from './client-frames';
