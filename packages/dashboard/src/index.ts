@@ -7,10 +7,8 @@ import type {
   RunningNode,
 } from '@evpaxos/runtime';
 
-export { DashboardServer, dashboardExtension, staticDir, type DashboardOptions } from './server';
-export { Collector, type DashboardView, type NodeView, type SlotView } from './collector';
-export { DASHBOARD_LIMITS, DASHBOARD_PATH, DASHBOARD_WS_PATH } from './constants';
-export { readRun, type RunData } from './report/read-run';
+export { dashboardExtension } from './server';
+export { readRun } from './report/read-run';
 export { renderReport } from './report/render-report';
 
 /**

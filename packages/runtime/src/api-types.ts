@@ -47,11 +47,6 @@ export interface LogView {
   readonly entries: readonly LogEntry[];
 }
 
-/** GET /faults's and PUT /faults's answer, and PUT /faults's body. */
-export interface FaultsView {
-  readonly rules: readonly FaultRule[];
-}
-
 /** POST /submit's answer when the command is applied (200). */
 export interface SubmitView {
   readonly slot: number;

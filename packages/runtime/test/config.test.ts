@@ -6,7 +6,7 @@ import {
   resolveProcessConfig,
   type ConfigSection,
   type ProcessConfigInput,
-} from '../src';
+} from '../src/config';
 
 const secret = 'ab'.repeat(32);
 const cluster = {
