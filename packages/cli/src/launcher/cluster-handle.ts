@@ -137,25 +137,23 @@ export class ClusterHandle {
 
   /** SIGSTOP: the process freezes with its sockets open, like a long GC pause or a hung VM. */
   pauseNode(id: string): void {
-    const table = this.table();
-    const node = findNode(table, id);
-    if (!isNodeAlive(node.pid, node.id)) {
-      throw new LauncherError('node-down', `${id} is not running (pid ${node.pid}).`);
-    }
-    signalNode(node.pid, 'SIGSTOP');
-    node.paused = true;
-    writeProcesses(table);
+    this.stopOrContinue(id, 'SIGSTOP');
   }
 
   /** SIGCONT. */
   resumeNode(id: string): void {
+    this.stopOrContinue(id, 'SIGCONT');
+  }
+
+  /** Pause or resume a running node, and record it: a stopped process cannot say so itself. */
+  private stopOrContinue(id: string, signal: 'SIGSTOP' | 'SIGCONT'): void {
     const table = this.table();
     const node = findNode(table, id);
     if (!isNodeAlive(node.pid, node.id)) {
       throw new LauncherError('node-down', `${id} is not running (pid ${node.pid}).`);
     }
-    signalNode(node.pid, 'SIGCONT');
-    node.paused = false;
+    signalNode(node.pid, signal);
+    node.paused = signal === 'SIGSTOP';
     writeProcesses(table);
   }
 
