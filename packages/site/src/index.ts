@@ -29,7 +29,7 @@ export type {
   EvNeeds,
 } from './state';
 export { createSiteState, resolveSiteConfig, cloneSiteState } from './state';
-export { siteConfigSection, type SiteSection } from './config-section';
+export { siteConfigSection } from './config-section';
 export type {
   SiteErrorCode,
   SiteRejection,
