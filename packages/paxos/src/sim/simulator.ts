@@ -399,8 +399,11 @@ export class Simulation {
    */
   private leaderMinority(): NodeId[] {
     if (this.latestLeader === undefined) return [];
-    const minority = this.acceptorIds.filter(() => this.random() < 0.5);
-    minority.length = Math.min(minority.length, Math.ceil(this.acceptorIds.length / 2) - 1);
+    // At least one acceptor: a leader alone holds no values another leader could contradict.
+    const size = randomInt(this.random, 1, Math.max(1, Math.ceil(this.acceptorIds.length / 2) - 1));
+    const minority = [...this.acceptorIds];
+    while (minority.length > size)
+      minority.splice(randomInt(this.random, 0, minority.length - 1), 1);
     return [this.latestLeader, ...minority];
   }
 

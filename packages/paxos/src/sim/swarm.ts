@@ -112,7 +112,7 @@ const ranges = {
   catchupEntriesMax: [1, 6],
   electionTimeoutTicks: [8, 24],
   retryTicks: [3, 10],
-  delayTicksMax: [1, 10],
+  delayTicksMax: [2, 10],
   slowDelayTicksMax: [10, 80],
   stallTicksMax: [5, 80],
   restartDelayTicksMax: [1, 60],
