@@ -32,7 +32,7 @@ describe('evpaxos sim', () => {
     expect(run.status).to.equal(1);
     expect(run.stdout).to.match(/seed \d+: agreement violated/);
     expect(run.stdout).to.match(
-      /replay: npx evpaxos sim --seed \d+ --trace --bug proposer-ignores-accepted/,
+      /replay: npx evpaxos sim --seed \d+ --trace --faults \S+ --bug proposer-ignores-accepted/,
     );
     const summary = JSON.parse(run.stdout.trim().split('\n').pop()!);
     expect(summary.violations[0]).to.have.keys('seed', 'property', 'tick', 'detail');
