@@ -443,116 +443,153 @@ function validateStep(
       `${field}.atMinute (${atMinute}) is after the end of the scenario (durationMinutes ${durationMinutes}).`,
     );
   }
-  const checkNode = (id: string | undefined, where: string) => {
-    if (id !== undefined && cluster.nodeIds !== undefined && !cluster.nodeIds.includes(id)) {
-      check.problems.push(
-        `${where} "${id}" is not a node of the cluster (${cluster.nodeIds.join(', ')}).`,
-      );
-    }
-  };
+  const context: StepContext = { check, fields, field, atMinute, cluster, refs };
   let step: ScenarioStep | undefined;
   switch (action as StepAction) {
     case 'kill':
     case 'restart':
     case 'pause':
-    case 'resume': {
-      check.unknownKeys(fields, field, ['atMinute', 'action', 'node']);
-      const node = check.text(fields, 'node', `${field}.node`);
-      checkNode(node, `${field}.node`);
-      step = { atMinute: atMinute!, action: action as FaultAction, node: node! };
+    case 'resume':
+      step = validateFaultStep(context, action as FaultAction);
       break;
-    }
-    case 'partition': {
-      check.unknownKeys(fields, field, ['atMinute', 'action', 'sides']);
-      const sides = fields.sides;
-      if (
-        !Array.isArray(sides) ||
-        sides.length < 2 ||
-        !sides.every(
-          (side: unknown) =>
-            Array.isArray(side) &&
-            side.length > 0 &&
-            side.every((id: unknown) => typeof id === 'string' && id.length > 0),
-        )
-      ) {
-        check.problems.push(
-          `${field}.sides must be a list of at least two non-empty lists of node ids.`,
-        );
-        break;
-      }
-      const all = (sides as string[][]).flat();
-      all.forEach((id) => checkNode(id, `${field}.sides`));
-      if (new Set(all).size !== all.length) {
-        check.problems.push(`${field}.sides lists a node on more than one side.`);
-      }
-      step = { atMinute: atMinute!, action: 'partition', sides: sides as string[][] };
+    case 'partition':
+      step = validatePartitionStep(context);
       break;
-    }
     case 'heal':
       check.unknownKeys(fields, field, ['atMinute', 'action']);
       step = { atMinute: atMinute!, action: 'heal' };
       break;
-    case 'reserve': {
-      check.unknownKeys(fields, field, [
-        'atMinute',
-        'action',
-        'chargePointId',
-        'connectorId',
-        'idToken',
-        'expiresAtMinute',
-        'ref',
-      ]);
-      const chargePointId = check.text(fields, 'chargePointId', `${field}.chargePointId`);
-      if (
-        chargePointId !== undefined &&
-        cluster.chargePointIds !== undefined &&
-        !cluster.chargePointIds.includes(chargePointId)
-      ) {
-        check.problems.push(
-          `${field}.chargePointId "${chargePointId}" is not a charge point of the cluster (${cluster.chargePointIds.join(', ')}).`,
-        );
-      }
-      const connectorId = check.number(fields, 'connectorId', `${field}.connectorId`, 1, 1_000, {
-        optional: true,
-        integer: true,
-      });
-      const idToken = check.text(fields, 'idToken', `${field}.idToken`);
-      const expiresAtMinute = check.minute(fields, 'expiresAtMinute', `${field}.expiresAtMinute`);
-      if (atMinute !== undefined && expiresAtMinute !== undefined && expiresAtMinute <= atMinute) {
-        check.problems.push(
-          `${field}.expiresAtMinute (${expiresAtMinute}) must be after atMinute (${atMinute}).`,
-        );
-      }
-      const ref = check.text(fields, 'ref', `${field}.ref`, true);
-      if (ref !== undefined) {
-        if (refs.has(ref)) check.problems.push(`${field}.ref "${ref}" is used twice.`);
-        refs.add(ref);
-      }
-      step = {
-        atMinute: atMinute!,
-        action: 'reserve',
-        chargePointId: chargePointId!,
-        ...(connectorId !== undefined ? { connectorId } : {}),
-        idToken: idToken!,
-        expiresAtMinute: expiresAtMinute!,
-        ...(ref !== undefined ? { ref } : {}),
-      };
+    case 'reserve':
+      step = validateReserveStep(context);
       break;
-    }
-    case 'cancel-reservation': {
-      check.unknownKeys(fields, field, ['atMinute', 'action', 'ref']);
-      const ref = check.text(fields, 'ref', `${field}.ref`);
-      // Steps run in time order, so the reserve step must be listed and due earlier.
-      if (ref !== undefined && !refs.has(ref)) {
-        check.problems.push(
-          `${field}.ref "${ref}" names no earlier reserve step (give that step ref: "${ref}").`,
-        );
-      }
-      step = { atMinute: atMinute!, action: 'cancel-reservation', ref: ref! };
+    case 'cancel-reservation':
+      step = validateCancelReservationStep(context);
       break;
-    }
   }
   return check.problems.length > before ? undefined : step;
+}
+
+/** What the validator of one step kind works on: the step's fields and the scenario so far. */
+interface StepContext {
+  readonly check: Checker;
+  readonly fields: Fields;
+  /** Where the step is in the file, e.g. `steps[3]`: every problem names it. */
+  readonly field: string;
+  /** Undefined when missing or malformed: a problem is recorded, and the step is dropped. */
+  readonly atMinute: number | undefined;
+  readonly cluster: { chargePointIds?: readonly string[]; nodeIds?: readonly string[] };
+  /** The refs of the reserve steps listed so far. */
+  readonly refs: Set<string>;
+}
+
+/** Records a problem when `id` is not a node of the cluster (when the cluster is known). */
+function checkNode(context: StepContext, id: string | undefined, where: string): void {
+  const nodeIds = context.cluster.nodeIds;
+  if (id !== undefined && nodeIds !== undefined && !nodeIds.includes(id)) {
+    context.check.problems.push(
+      `${where} "${id}" is not a node of the cluster (${nodeIds.join(', ')}).`,
+    );
+  }
+}
+
+/** kill, restart, pause, resume: one node. */
+function validateFaultStep(context: StepContext, action: FaultAction): ScenarioStep {
+  const { check, fields, field } = context;
+  check.unknownKeys(fields, field, ['atMinute', 'action', 'node']);
+  const node = check.text(fields, 'node', `${field}.node`);
+  checkNode(context, node, `${field}.node`);
+  return { atMinute: context.atMinute!, action, node: node! };
+}
+
+/** partition: at least two non-empty sides, no node on two of them. */
+function validatePartitionStep(context: StepContext): ScenarioStep | undefined {
+  const { check, fields, field } = context;
+  check.unknownKeys(fields, field, ['atMinute', 'action', 'sides']);
+  const sides = fields.sides;
+  if (
+    !Array.isArray(sides) ||
+    sides.length < 2 ||
+    !sides.every(
+      (side: unknown) =>
+        Array.isArray(side) &&
+        side.length > 0 &&
+        side.every((id: unknown) => typeof id === 'string' && id.length > 0),
+    )
+  ) {
+    check.problems.push(
+      `${field}.sides must be a list of at least two non-empty lists of node ids.`,
+    );
+    return undefined;
+  }
+  const all = (sides as string[][]).flat();
+  all.forEach((id) => checkNode(context, id, `${field}.sides`));
+  if (new Set(all).size !== all.length) {
+    check.problems.push(`${field}.sides lists a node on more than one side.`);
+  }
+  return { atMinute: context.atMinute!, action: 'partition', sides: sides as string[][] };
+}
+
+/** reserve: a charge point of the cluster, an idToken, an expiry after the step, a unique ref. */
+function validateReserveStep(context: StepContext): ScenarioStep {
+  const { check, fields, field, atMinute, cluster, refs } = context;
+  check.unknownKeys(fields, field, [
+    'atMinute',
+    'action',
+    'chargePointId',
+    'connectorId',
+    'idToken',
+    'expiresAtMinute',
+    'ref',
+  ]);
+  const chargePointId = check.text(fields, 'chargePointId', `${field}.chargePointId`);
+  if (
+    chargePointId !== undefined &&
+    cluster.chargePointIds !== undefined &&
+    !cluster.chargePointIds.includes(chargePointId)
+  ) {
+    check.problems.push(
+      `${field}.chargePointId "${chargePointId}" is not a charge point of the cluster (${cluster.chargePointIds.join(', ')}).`,
+    );
+  }
+  const connectorId = check.number(fields, 'connectorId', `${field}.connectorId`, 1, 1_000, {
+    optional: true,
+    integer: true,
+  });
+  const idToken = check.text(fields, 'idToken', `${field}.idToken`);
+  const expiresAtMinute = check.minute(fields, 'expiresAtMinute', `${field}.expiresAtMinute`);
+  if (atMinute !== undefined && expiresAtMinute !== undefined && expiresAtMinute <= atMinute) {
+    check.problems.push(
+      `${field}.expiresAtMinute (${expiresAtMinute}) must be after atMinute (${atMinute}).`,
+    );
+  }
+  const ref = check.text(fields, 'ref', `${field}.ref`, true);
+  if (ref !== undefined) {
+    if (refs.has(ref)) check.problems.push(`${field}.ref "${ref}" is used twice.`);
+    refs.add(ref);
+  }
+  return {
+    atMinute: atMinute!,
+    action: 'reserve',
+    chargePointId: chargePointId!,
+    ...(connectorId !== undefined ? { connectorId } : {}),
+    idToken: idToken!,
+    expiresAtMinute: expiresAtMinute!,
+    ...(ref !== undefined ? { ref } : {}),
+  };
+}
+
+/** cancel-reservation: the ref of a reserve step listed earlier. */
+function validateCancelReservationStep(context: StepContext): ScenarioStep {
+  const { check, fields, field, refs } = context;
+  check.unknownKeys(fields, field, ['atMinute', 'action', 'ref']);
+  const ref = check.text(fields, 'ref', `${field}.ref`);
+  // Steps run in time order, so the reserve step must be listed and due earlier.
+  if (ref !== undefined && !refs.has(ref)) {
+    check.problems.push(
+      `${field}.ref "${ref}" names no earlier reserve step (give that step ref: "${ref}").`,
+    );
+  }
+  return { atMinute: context.atMinute!, action: 'cancel-reservation', ref: ref! };
 }
 
 /**
