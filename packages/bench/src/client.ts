@@ -85,7 +85,9 @@ async function fetchAll(urls: readonly string[]): Promise<unknown[]> {
 
 async function runPaxos(job: Extract<ClientJob, { mode: 'paxos' }>): Promise<PaxosRunResult> {
   const client = await PaxosClient.connect(job.url, undefined, job.arrayFrames);
-  const payload = valueOf(job.valueBytes);
+  // The smallest valid site command, carrying the value: the central refuses a payload that is not
+  // a site command before proposing it (docs/CLUSTER.md), and atMs 0 leaves the replicated clock.
+  const payload = { type: 'Noop', atMs: 0, value: valueOf(job.valueBytes) };
   // One client id per lane: each lane is a sequential client numbering its commands 1, 2, 3, ….
   const run = `bench-${process.pid}-${Date.now().toString(36)}`;
   const seqs = new Array<number>(job.concurrency).fill(0);

@@ -3,7 +3,12 @@
  * run), and the CSMS + reservations API attached once the node runs.
  */
 import type { Logger, RoleExtension, RunningNode } from '@evpaxos/runtime';
-import { createSiteStateMachine, type SiteOptions, type SiteStateMachine } from '@evpaxos/site';
+import {
+  createSiteStateMachine,
+  parseSiteCommand,
+  type SiteOptions,
+  type SiteStateMachine,
+} from '@evpaxos/site';
 import { CentralService } from './central-service';
 import { reservationRoutes } from './reservations';
 
@@ -22,6 +27,12 @@ export function centralExtension(options: CentralExtensionOptions = {}): RoleExt
       // Every replica builds the site from the same cluster-file section (runtime config.ts).
       machine = createSiteStateMachine(options.site ?? config.site ?? {});
       return machine;
+    },
+    createCommandValidator(config) {
+      // A site command is checked before it is proposed (docs/CLUSTER.md): a malformed one is
+      // refused with 400 and takes no slot. A consensus-only cluster (no servicePort, see attach)
+      // runs as a plain proposer of opaque payloads, as before.
+      return config.self.servicePort === undefined ? undefined : parseSiteCommand;
     },
     async attach(running: RunningNode, logger: Logger) {
       const replica = machine;

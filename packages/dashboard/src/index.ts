@@ -8,16 +8,22 @@ export { readRun, type RunData } from './report/read-run';
 export { renderReport } from './report/render-report';
 
 /**
- * One extension from several: the first that creates a state machine provides it, and every
- * `attach` runs in order (closed in reverse). For the central:
+ * One extension from several: the first that creates a state machine provides it, the first that
+ * creates a command validator provides that, and every `attach` runs in order (closed in
+ * reverse). For the central:
  * `composeExtensions(centralExtension({ site }), dashboardExtension())`.
  */
 export function composeExtensions(...extensions: RoleExtension[]): RoleExtension {
   const withMachine = extensions.find((extension) => extension.createStateMachine);
   const createStateMachine = withMachine?.createStateMachine?.bind(withMachine);
+  const withValidator = extensions.find((extension) => extension.createCommandValidator);
+  const createCommandValidator = withValidator?.createCommandValidator?.bind(withValidator);
   return {
     ...(createStateMachine
       ? { createStateMachine: (config: ProcessConfig) => createStateMachine(config) }
+      : {}),
+    ...(createCommandValidator
+      ? { createCommandValidator: (config: ProcessConfig) => createCommandValidator(config) }
       : {}),
     async attach(running: RunningNode, logger: Logger) {
       const services: { close(): Promise<void> }[] = [];

@@ -25,6 +25,8 @@ export { CommandLogStateMachine } from './command-log-state-machine';
 export {
   ClientCalls,
   type CallOutcome,
+  type CommandCheck,
+  type CommandValidator,
   type ClientCallsOptions,
   type SettleCall,
 } from './client-calls';
