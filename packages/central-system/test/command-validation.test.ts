@@ -60,12 +60,16 @@ describe('central: site commands are validated before they are proposed (1 centr
     await cluster?.down();
   });
 
-  /** Every (clientId, seq) of clientId decided so far, from the central's log. */
-  async function decidedSeqs(clientId: string): Promise<number[]> {
+  /** Every command decided so far, from the central's log. */
+  async function decidedCommands(): Promise<any[]> {
     const log = await cluster.httpJson(leader, 'GET', '/log?from=0&limit=100000');
     expect(log.status).to.equal(200);
-    return (log.body.entries as any[])
-      .flatMap((entry) => entry.commands as any[])
+    return (log.body.entries as any[]).flatMap((entry) => entry.commands as any[]);
+  }
+
+  /** The seqs of clientId's decided commands. */
+  async function decidedSeqs(clientId: string): Promise<number[]> {
+    return (await decidedCommands())
       .filter((command) => command.clientId === clientId)
       .map((command) => command.seq as number);
   }
@@ -142,10 +146,9 @@ describe('central: site commands are validated before they are proposed (1 centr
       error: 'invalid-command',
       commandCode: 'reservation-in-past',
     });
-    const log = await cluster.httpJson(leader, 'GET', '/log?from=0&limit=100000');
-    const reserves = (log.body.entries as any[])
-      .flatMap((entry) => entry.commands as any[])
-      .filter((command) => command.payload?.idToken === 'PAST');
+    const reserves = (await decidedCommands()).filter(
+      (command) => command.payload?.idToken === 'PAST',
+    );
     expect(reserves).to.deep.equal([]);
     expect((await cluster.httpJson(leader, 'GET', '/status')).status).to.equal(200);
   });

@@ -1,21 +1,10 @@
 import { expect } from 'chai';
 import { createSiteState } from '../../src';
 import { handleCancelReservation } from '../../src/handlers/cancel-reservation';
-import { T0, register, run } from '../helpers';
+import { T0, register, reserve, run } from '../helpers';
 
 describe('handlers: CancelReservation', () => {
-  const site = run(createSiteState(), [
-    register('cp1'),
-    {
-      type: 'Reserve',
-      atMs: T0,
-      reservationId: 4,
-      chargePointId: 'cp1',
-      connectorId: 1,
-      idToken: 'A',
-      expiresAtMs: T0 + 1_000,
-    },
-  ]);
+  const site = run(createSiteState(), [register('cp1'), reserve(4, 'cp1', 1, 'A', T0 + 1_000)]);
   const cancel = { type: 'CancelReservation', atMs: T0, reservationId: 4 } as const;
 
   it('removes a reservation that still holds', () => {

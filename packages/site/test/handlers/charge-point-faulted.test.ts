@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { createSiteState } from '../../src';
 import type { ChargePointFaulted } from '../../src';
 import { handleChargePointFaulted } from '../../src/handlers/charge-point-faulted';
-import { T0, register, run, start } from '../helpers';
+import { T0, register, reserve, run, start } from '../helpers';
 
 const faulted = (connectorId?: number): ChargePointFaulted => ({
   type: 'ChargePointFaulted',
@@ -15,15 +15,7 @@ describe('handlers: ChargePointFaulted', () => {
   const site = run(createSiteState(), [
     register('cp1'),
     start('tx1', 'cp1', 1),
-    {
-      type: 'Reserve',
-      atMs: T0,
-      reservationId: 3,
-      chargePointId: 'cp1',
-      connectorId: 2,
-      idToken: 'A',
-      expiresAtMs: T0 + 60_000,
-    },
+    reserve(3, 'cp1', 2, 'A', T0 + 60_000),
   ]);
 
   it('faults one connector, ending only its session and keeping the other connector reserved', () => {

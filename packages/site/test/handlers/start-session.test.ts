@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { createSiteState } from '../../src';
 import type { StartSession } from '../../src';
 import { handleStartSession } from '../../src/handlers/start-session';
-import { T0, register, run, start } from '../helpers';
+import { T0, register, reserve, run, start } from '../helpers';
 
 const startSession = (transactionId: string, idToken = 'A'): StartSession => ({
   type: 'StartSession',
@@ -29,17 +29,7 @@ describe('handlers: StartSession', () => {
   });
 
   it('consumes the reservation held for its idToken (H03) and refuses any other idToken', () => {
-    const reserved = run(site, [
-      {
-        type: 'Reserve',
-        atMs: T0,
-        reservationId: 9,
-        chargePointId: 'cp1',
-        connectorId: 1,
-        idToken: 'A',
-        expiresAtMs: T0 + 60_000,
-      },
-    ]);
+    const reserved = run(site, [reserve(9, 'cp1', 1, 'A', T0 + 60_000)]);
     const other = handleStartSession(reserved, startSession('tx1', 'B'), T0);
     expect(other.result).to.include({ ok: false, code: 'connector-reserved' });
     const own = handleStartSession(reserved, startSession('tx1', 'A'), T0);
