@@ -7,20 +7,14 @@ import {
   type NodeEvent,
   type NodeId,
   type AppliedEntry,
-  type NodeStatus,
   type Ready,
   type StateMachine,
 } from '@evpaxos/paxos';
-import { FileStore, type AcceptorStore, type StoreStats } from '@evpaxos/storage';
+import { FileStore, type AcceptorStore } from '@evpaxos/storage';
 import { onInvalidValue } from '@evpaxos/wire';
-import {
-  WebSocketTransport,
-  type FaultRule,
-  type PeerState,
-  type Transport,
-  type TransportStats,
-} from '@evpaxos/transport';
-import { AppliedLog, type LogEntry } from './applied-log';
+import { WebSocketTransport, type FaultRule, type Transport } from '@evpaxos/transport';
+import type { LogView, StatsView, StatusView } from './api-types';
+import { AppliedLog } from './applied-log';
 import {
   ClientCalls,
   type CallOutcome,
@@ -46,33 +40,6 @@ export interface ClusterNodeCollaborators {
   readonly onFatal?: (error: unknown) => void;
   /** Checks client payloads before they are proposed (docs/CLUSTER.md). Default: none. */
   readonly validateCommand?: CommandValidator;
-}
-
-/** GET /status's answer (docs/CLUSTER.md). */
-export interface StatusView {
-  readonly id: NodeId;
-  readonly role: ProcessConfig['role'];
-  readonly pid: number;
-  readonly clusterId: string;
-  readonly tickMs: number;
-  readonly paxos: {
-    readonly [Key in keyof Omit<NodeStatus, 'id' | 'roles'>]-?: Exclude<
-      NodeStatus[Key],
-      undefined
-    > | null;
-  };
-  readonly peers: readonly { readonly id: NodeId; readonly state: PeerState }[];
-  readonly faults: readonly FaultRule[];
-}
-
-/** GET /stats's answer: cumulative counters since the process started. */
-export interface StatsView {
-  readonly id: NodeId;
-  readonly appliedThrough: number;
-  readonly transport: TransportStats;
-  readonly store: StoreStats | null;
-  /** CPU this process has used since it started (process.cpuUsage()), µs: cost per command. */
-  readonly cpu: { readonly userMicros: number; readonly systemMicros: number };
 }
 
 /**
@@ -327,7 +294,7 @@ export class ClusterNode {
     };
   }
 
-  readLog(fromSlot: number, limit: number): { appliedThrough: number; entries: LogEntry[] } {
+  readLog(fromSlot: number, limit: number): LogView {
     return {
       appliedThrough: this.node.status().appliedThrough,
       entries: this.appliedLog.read(fromSlot, limit),

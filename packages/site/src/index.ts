@@ -30,6 +30,7 @@ export type {
   EvNeeds,
 } from './state';
 export { createSiteState, resolveSiteConfig, cloneSiteState } from './state';
+export { siteConfigSection } from './config-section';
 export type {
   SiteErrorCode,
   SiteRejection,
@@ -48,12 +49,7 @@ export type {
 export { computeSchedule } from './scheduler';
 export type { ChargePointMode, PowerLimitMode, PowerLimit, SessionPowerLimit } from './lease';
 export { powerLimitAt, failSafePowerW, chargePointMode } from './lease';
-export type {
-  ChargingSchedulePeriod,
-  ChargingSchedule,
-  ChargingProfile,
-  SetChargingProfile,
-} from './charging-profile';
+export type { SetChargingProfile } from './charging-profile';
 export { buildChargingProfiles, isoFromMs } from './charging-profile';
 export type { SiteStateMachine } from './state-machine';
 export { createSiteStateMachine } from './state-machine';
