@@ -1,0 +1,308 @@
+import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseNodeSpecs } from '@evpaxos/runtime';
+import { choosePorts } from '../src/launcher/ports';
+import {
+  docker,
+  dockerBuild,
+  dockerOk,
+  isUp,
+  siteStatus,
+  StackClient,
+  taskContainer,
+  waitFor,
+  type NodeStatus,
+} from './swarm-harness';
+
+/**
+ * deploy/docker-stack.yml on a real Docker engine in Swarm mode (docs/DEPLOY.md): a single-node
+ * Swarm (this engine's own, or one the test creates and leaves again) gets the node labels a
+ * multi-host site gives its hosts, a Docker secret, and the stack. Every step is asserted from the
+ * nodes' own GET /status, fetched over the stack's overlay network, and from commands submitted
+ * through the centrals' published ports: the site elects a leader and commits; killing the
+ * leader's task (SIGKILL to its container) makes the standby lead and commit while Swarm replaces
+ * the task, which rejoins. Skipped, with the reason printed, where no engine is reachable (it
+ * needs root: .ci/run starts one with docker-engine.sh) or it cannot be a Swarm manager.
+ *
+ * Names cannot collide with docker-compose.yml's test: the stack, its secret and volumes are
+ * named after this process, the published ports are free ones the kernel picks.
+ * EVPAXOS_DOCKER_IMAGE overrides the image tag (default evpaxos:local, the tag the compose test
+ * builds from the same sources; the classic builder's cache makes the second build quick).
+ */
+
+const root = path.resolve(__dirname, '../../../..');
+const stackFile = path.join(root, 'deploy/docker-stack.yml');
+const image = process.env.EVPAXOS_DOCKER_IMAGE ?? 'evpaxos:local';
+const stack = `evpaxos-swarmtest-${process.pid}`;
+const secretName = `${stack}-secret`;
+const centrals = ['central-a', 'central-b'];
+const chargePoints = ['cp1', 'cp2', 'cp3', 'cp4', 'cp5'];
+const labels = ['evpaxos.central', ...chargePoints.map((id) => `evpaxos.${id}`)];
+const BUILD_TIMEOUT_MS = 15 * 60_000;
+const FAILOVER_TRIALS = 2;
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+/** Why this engine cannot run the test, or undefined when it can (creating a Swarm if needed). */
+async function engineProblem(): Promise<string | undefined> {
+  const info = await docker(['info', '--format', '{{json .Swarm}}'], { timeoutMs: 20_000 });
+  if (info.code !== 0) {
+    const why = info.stderr.trim().split('\n')[0] ?? '';
+    return `no Docker engine reachable (${why}); as root, .ci/run starts one with ../shared/tools/docker-engine.sh`;
+  }
+  const swarm = JSON.parse(info.stdout) as { LocalNodeState: string; ControlAvailable: boolean };
+  if (swarm.LocalNodeState === 'active' && !swarm.ControlAvailable) {
+    return 'this engine is a Swarm worker, not a manager: it cannot deploy a stack';
+  }
+  if (swarm.LocalNodeState !== 'active' && swarm.LocalNodeState !== 'inactive') {
+    return `this engine's Swarm state is "${swarm.LocalNodeState}"`;
+  }
+  return undefined;
+}
+
+describe('Docker Swarm: deploy/docker-stack.yml on a single-node Swarm (real engine)', function () {
+  this.timeout(120_000);
+  let createdSwarm = false;
+  let hadGwBridge = true;
+  let nodeId = '';
+  const addedLabels: string[] = [];
+  let deployed = false;
+  let secretCreated = false;
+  const publishedHttp: Record<string, number> = {};
+  let client: StackClient;
+  let deployToFirstCommitMs = 0;
+
+  /** Every node's /status, seen from inside the overlay network (via cp1's task container). */
+  async function statuses(): Promise<Record<string, NodeStatus>> {
+    const via = await taskContainer(stack, 'cp1');
+    if (via === undefined) throw new Error('cp1 has no running task');
+    return siteStatus(via);
+  }
+
+  /** The one central that says it leads, once every node up names it and links are all up. */
+  async function settledLeader(exclude?: string): Promise<string | undefined> {
+    const all = await statuses();
+    const rows = Object.values(all);
+    if (rows.length !== 7 || !rows.every(isUp)) return undefined;
+    const leaders = rows.filter((row) => isUp(row) && row.paxos.proposerState === 'leader');
+    if (leaders.length !== 1 || !isUp(leaders[0])) return undefined;
+    const leaderId = leaders[0].id;
+    if (leaderId === exclude) return undefined;
+    const agreed = rows.every(
+      (row) =>
+        isUp(row) &&
+        row.paxos.leaderId === leaderId &&
+        row.peers.every((peer) => peer.state === 'connected'),
+    );
+    return agreed ? leaderId : undefined;
+  }
+
+  before(async function () {
+    this.timeout(BUILD_TIMEOUT_MS + 120_000);
+    const problem = await engineProblem();
+    if (problem !== undefined) {
+      console.log(`      skipped: ${problem}`);
+      this.skip();
+    }
+    const buildStartMs = Date.now();
+    await dockerBuild(image, root, BUILD_TIMEOUT_MS);
+    console.log(`      image ${image} built (or cached) in ${Date.now() - buildStartMs} ms`);
+
+    const state = await dockerOk(['info', '--format', '{{.Swarm.LocalNodeState}}']);
+    if (state === 'inactive') {
+      hadGwBridge = (await docker(['network', 'inspect', 'docker_gwbridge'])).code === 0;
+      await dockerOk(['swarm', 'init', '--advertise-addr', '127.0.0.1']);
+      createdSwarm = true;
+    }
+    nodeId = await dockerOk(['info', '--format', '{{.Swarm.NodeID}}']);
+    // The labels a real site puts on its hosts, all on this one node; only the missing ones are
+    // added (and removed again).
+    const existing = JSON.parse(
+      await dockerOk(['node', 'inspect', nodeId, '--format', '{{json .Spec.Labels}}']),
+    ) as Record<string, string> | null;
+    for (const label of labels) {
+      if (existing?.[label] === 'true') continue;
+      await dockerOk(['node', 'update', '--label-add', `${label}=true`, nodeId]);
+      addedLabels.push(label);
+    }
+    await dockerOk(['secret', 'create', secretName, '-'], {
+      input: `${randomBytes(32).toString('hex')}\n`,
+    });
+    secretCreated = true;
+
+    const [a, b] = await choosePorts(2, 0, '0.0.0.0');
+    const env = {
+      EVPAXOS_IMAGE: image,
+      EVPAXOS_SECRET_NAME: secretName,
+      EVPAXOS_CENTRAL_A_HTTP_PORT: String(a?.httpPort),
+      EVPAXOS_CENTRAL_A_OCPP_PORT: String(a?.servicePort),
+      EVPAXOS_CENTRAL_B_HTTP_PORT: String(b?.httpPort),
+      EVPAXOS_CENTRAL_B_OCPP_PORT: String(b?.servicePort),
+    };
+    publishedHttp['central-a'] = a?.httpPort as number;
+    publishedHttp['central-b'] = b?.httpPort as number;
+    client = new StackClient(publishedHttp, `swarm-test-${process.pid}`);
+
+    const deployStartMs = Date.now();
+    deployed = true;
+    await dockerOk(['stack', 'deploy', '--compose-file', stackFile, stack], { env });
+    await client.submit({ type: 'Noop', atMs: Date.now(), step: 'first' }, 90_000);
+    deployToFirstCommitMs = Date.now() - deployStartMs;
+    console.log(`      deploy → first decided command: ${deployToFirstCommitMs} ms`);
+  });
+
+  after(async function () {
+    this.timeout(120_000);
+    if (deployed) {
+      await docker(['stack', 'rm', stack]);
+      // The volumes can go once the stack's containers are gone.
+      await waitFor('the stack containers removed', 60_000, async () => {
+        const left = await dockerOk([
+          'ps',
+          '-aq',
+          '--filter',
+          `label=com.docker.stack.namespace=${stack}`,
+        ]);
+        return left === '' ? true : undefined;
+      }).catch((error: Error) => console.log(`      cleanup: ${error.message}`));
+      const volumes = chargePoints.map((id) => `${stack}_${id}-data`);
+      await waitFor('the stack volumes removed', 30_000, async () =>
+        (await docker(['volume', 'rm', ...volumes])).code === 0 ||
+        (await docker(['volume', 'inspect', ...volumes])).code !== 0
+          ? true
+          : undefined,
+      ).catch((error: Error) => console.log(`      cleanup: ${error.message}`));
+    }
+    if (secretCreated) {
+      await waitFor('the secret removed', 30_000, async () =>
+        (await docker(['secret', 'rm', secretName])).code === 0 ? true : undefined,
+      ).catch((error: Error) => console.log(`      cleanup: ${error.message}`));
+    }
+    for (const label of addedLabels) await docker(['node', 'update', '--label-rm', label, nodeId]);
+    if (createdSwarm) {
+      await docker(['swarm', 'leave', '--force']);
+      if (!hadGwBridge) await docker(['network', 'rm', 'docker_gwbridge']);
+    }
+  });
+
+  it('runs one task per node; each charge point on its labelled host with its own volume', async () => {
+    const services = (
+      await dockerOk(['stack', 'services', stack, '--format', '{{.Name}} {{.Mode}} {{.Replicas}}'])
+    )
+      .split('\n')
+      .sort();
+    expect(services).to.deep.equal(
+      [...centrals, ...chargePoints, 'ev-emulator']
+        .map((id) => `${stack}_${id} replicated ${id === 'ev-emulator' ? '0/0' : '1/1'}`)
+        .sort(),
+    );
+    for (const id of chargePoints) {
+      const spec = JSON.parse(
+        await dockerOk(['service', 'inspect', `${stack}_${id}`, '--format', '{{json .Spec}}']),
+      ) as {
+        TaskTemplate: { Placement: { Constraints: string[] } };
+        EndpointSpec: { Mode: string };
+      };
+      expect(spec.TaskTemplate.Placement.Constraints).to.deep.equal([
+        `node.labels.evpaxos.${id} == true`,
+      ]);
+      expect(spec.EndpointSpec.Mode).to.equal('dnsrr');
+      const container = await taskContainer(stack, id);
+      const mounts = JSON.parse(
+        await dockerOk(['inspect', container as string, '--format', '{{json .Mounts}}']),
+      ) as { Type: string; Name: string; Destination: string }[];
+      expect(mounts.find((mount) => mount.Destination === '/data')).to.include({
+        Type: 'volume',
+        Name: `${stack}_${id}-data`,
+      });
+      // The secret is a file, not an environment variable.
+      const env = JSON.parse(
+        await dockerOk(['inspect', container as string, '--format', '{{json .Config.Env}}']),
+      ) as string[];
+      expect(env.some((line) => line.startsWith('EVPAXOS_SECRET='))).to.equal(false);
+      expect(env).to.include('EVPAXOS_SECRET_FILE=/run/secrets/evpaxos-secret');
+    }
+  });
+
+  it('lists the same nodes as the image cluster file the EV emulator reads', () => {
+    const text = fs.readFileSync(stackFile, 'utf8');
+    const nodesLine = /EVPAXOS_NODES: >-\n\s+(\S+)/.exec(text)?.[1] ?? '';
+    const problems: string[] = [];
+    const nodes = parseNodeSpecs(nodesLine, problems);
+    expect(problems).to.deep.equal([]);
+    const clusterFile = JSON.parse(
+      fs.readFileSync(path.join(root, 'scripts/docker-cluster.json'), 'utf8'),
+    ) as { nodes: unknown[] };
+    expect(nodes).to.deep.equal(clusterFile.nodes);
+  });
+
+  it('elects one leader every node names, and commits a command every node applies', async () => {
+    const leaderId = await waitFor('a settled leader', 30_000, () => settledLeader());
+    expect(centrals).to.include(leaderId);
+    const ack = await client.submit({ type: 'Noop', atMs: Date.now(), step: 'elect' }, 20_000);
+    expect(ack.duplicate).to.equal(false);
+    await waitFor(`slot ${ack.slot} applied everywhere`, 20_000, async () => {
+      const rows = Object.values(await statuses());
+      return rows.every((row) => isUp(row) && row.paxos.appliedThrough >= ack.slot)
+        ? true
+        : undefined;
+    });
+  });
+
+  it('survives killing the leader task: the standby leads and commits, Swarm replaces the task', async function () {
+    this.timeout(FAILOVER_TRIALS * 60_000);
+    const failoverMs: number[] = [];
+    for (let trial = 1; trial <= FAILOVER_TRIALS; trial += 1) {
+      const leaderId = await waitFor('a settled leader', 40_000, () => settledLeader());
+      const standby = centrals.find((id) => id !== leaderId) as string;
+      const killed = (await taskContainer(stack, leaderId)) as string;
+      expect(killed, `${leaderId}'s container`).to.be.a('string');
+
+      const killedAtMs = Date.now();
+      await dockerOk(['kill', killed]);
+      // A command through the standby commits while the old leader's task is still being replaced.
+      const ack = await client.submit(
+        { type: 'Noop', atMs: Date.now(), step: `after kill ${trial}` },
+        30_000,
+        standby,
+      );
+      failoverMs.push(Date.now() - killedAtMs);
+      expect(ack.nodeId).to.equal(standby);
+      expect(ack.ballot.proposerId).to.equal(standby);
+
+      // Swarm's restart policy (on-failure) starts a new task: a new container, the same node id,
+      // and it rejoins: the standby still leads, every node names it and every link is up again.
+      const replaced = await waitFor(`${leaderId} replaced`, 40_000, async () => {
+        const container = await taskContainer(stack, leaderId);
+        return container !== undefined && container !== killed ? container : undefined;
+      });
+      expect(replaced).to.not.equal(killed);
+      const newLeader = await waitFor('the site settled after the kill', 40_000, () =>
+        settledLeader(leaderId),
+      );
+      expect(newLeader).to.equal(standby);
+      const history = await dockerOk([
+        'service',
+        'ps',
+        `${stack}_${leaderId}`,
+        '--format',
+        '{{.DesiredState}} {{.CurrentState}}',
+      ]);
+      expect(history).to.match(/Shutdown Failed/);
+      const rows = await statuses();
+      const rejoined = rows[leaderId];
+      expect(isUp(rejoined) && rejoined.paxos.proposerState).to.equal('follower');
+    }
+    console.log(
+      `      failover after killing the leader's task: ${failoverMs.join(', ')} ms (median ${median(failoverMs)} ms); deploy → first commit ${deployToFirstCommitMs} ms`,
+    );
+  });
+});
