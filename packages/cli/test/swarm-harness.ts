@@ -91,10 +91,13 @@ export async function taskContainer(stack: string, service: string): Promise<str
  */
 const statusScript = `
 const specs = (process.env.EVPAXOS_NODES || '').split(',').map((s) => /^([^=]+)=[^@]+@([^:]+):\\d+:(\\d+)/.exec(s.trim())).filter(Boolean);
+const out = Object.fromEntries(specs.map(([, id]) => [id, { error: 'no answer within 8000 ms' }]));
+const print = () => { console.log(JSON.stringify(out)); process.exit(0); };
+setTimeout(print, 8000);
 Promise.all(specs.map(([, id, host, port]) =>
-  fetch('http://' + host + ':' + port + '/status', { signal: AbortSignal.timeout(2000) })
-    .then((r) => r.json()).then((s) => [id, s], (e) => [id, { error: String((e.cause && e.cause.code) || e.message) }])
-)).then((all) => console.log(JSON.stringify(Object.fromEntries(all))));
+  fetch('http://' + host + ':' + port + '/status', { signal: AbortSignal.timeout(6000) })
+    .then((r) => r.json()).then((s) => { out[id] = s; }, (e) => { out[id] = { error: String((e.cause && e.cause.code) || e.message) }; })
+)).then(print);
 `;
 
 export type NodeStatus = StatusBody | { readonly error: string };
@@ -105,16 +108,20 @@ export function isUp(status: NodeStatus | undefined): status is StatusBody {
 
 export async function siteStatus(container: string): Promise<Record<string, NodeStatus>> {
   const out = await dockerOk(['exec', container, 'node', '-e', statusScript], {
-    timeoutMs: 15_000,
+    timeoutMs: 30_000,
   });
   return JSON.parse(out) as Record<string, NodeStatus>;
 }
 
-/** Polls `probe` every 250 ms until it returns a value; rejects with `what` after timeoutMs. */
+/**
+ * Polls `probe` every `intervalMs` until it returns a value; rejects with `what` (and the last
+ * error the probe threw) after timeoutMs.
+ */
 export async function waitFor<T>(
   what: string,
   timeoutMs: number,
   probe: () => Promise<T | undefined>,
+  intervalMs = 250,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
@@ -128,7 +135,7 @@ export async function waitFor<T>(
     if (Date.now() > deadline) {
       throw new Error(`${what}: not within ${timeoutMs} ms${last ? ` (last: ${last})` : ''}`);
     }
-    await sleep(250);
+    await sleep(intervalMs);
   }
 }
 
@@ -162,7 +169,7 @@ export class StackClient {
       const port = this.publishedHttpPorts[nodeId as string];
       // Next time: the central a 421 names, else the other one.
       target = ids[attempt % ids.length];
-      const reply = await httpJson(`http://127.0.0.1:${port}/submit`, 'POST', body, 3_000);
+      const reply = await httpJson(`http://127.0.0.1:${port}/submit`, 'POST', body, 10_000);
       if (reply.status === 200) return { ...(reply.body as SubmitReply), nodeId: nodeId as string };
       const leaderId = (reply.body as { leaderId?: string } | null)?.leaderId;
       if (reply.status === 421 && leaderId !== undefined && leaderId in this.publishedHttpPorts) {
