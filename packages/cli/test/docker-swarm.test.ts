@@ -79,7 +79,8 @@ async function engineProblem(): Promise<string | undefined> {
 }
 
 describe('Docker Swarm: deploy/docker-stack.yml on a single-node Swarm (real engine)', function () {
-  this.timeout(SETTLE_TIMEOUT_MS + 30_000);
+  // Each step waits at most SETTLE_TIMEOUT_MS for the site, then for one commit and its apply.
+  this.timeout(3 * SETTLE_TIMEOUT_MS);
   let createdSwarm = false;
   let hadGwBridge = true;
   let nodeId = '';
