@@ -280,7 +280,9 @@ describe('Docker Swarm: deploy/docker-stack.yml on a single-node Swarm (real eng
       { type: 'Noop', atMs: Date.now(), step: 'elect' },
       SETTLE_TIMEOUT_MS,
     );
-    expect(ack.duplicate).to.equal(false);
+    // `duplicate` may be true: a reply slower than the client's 10 s is retried with the same
+    // (clientId, seq), and the site answers the retry with the first one's slot.
+    expect(ack.slot).to.be.a('number');
     await waitFor(
       `slot ${ack.slot} applied everywhere`,
       SETTLE_TIMEOUT_MS,
