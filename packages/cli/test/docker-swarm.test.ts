@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseNodeSpecs } from '@evpaxos/runtime';
+// The runtime's own node-spec parser (not in its public API: only these checks need it).
+import { parseNodeSpecs } from '@evpaxos/runtime/dist/src/config';
 import { choosePorts } from '../src/launcher/ports';
 import {
   docker,

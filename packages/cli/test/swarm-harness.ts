@@ -1,6 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { StatusBody, SubmitReply } from '../src/launcher/api-types';
+import type { StatusView, SubmitView } from '@evpaxos/runtime';
 import { httpJson } from '../src/launcher/http-client';
 
 /**
@@ -100,9 +100,9 @@ Promise.all(specs.map(([, id, host, port]) =>
 )).then(print);
 `;
 
-export type NodeStatus = StatusBody | { readonly error: string };
+export type NodeStatus = StatusView | { readonly error: string };
 
-export function isUp(status: NodeStatus | undefined): status is StatusBody {
+export function isUp(status: NodeStatus | undefined): status is StatusView {
   return status !== undefined && !('error' in status);
 }
 
@@ -157,7 +157,7 @@ export class StackClient {
     payload: unknown,
     timeoutMs: number,
     prefer?: string,
-  ): Promise<SubmitReply & { nodeId: string }> {
+  ): Promise<SubmitView & { nodeId: string }> {
     this.seq += 1;
     const body = { payload, clientId: this.clientId, seq: this.seq };
     const ids = Object.keys(this.publishedHttpPorts);
@@ -170,7 +170,7 @@ export class StackClient {
       // Next time: the central a 421 names, else the other one.
       target = ids[attempt % ids.length];
       const reply = await httpJson(`http://127.0.0.1:${port}/submit`, 'POST', body, 10_000);
-      if (reply.status === 200) return { ...(reply.body as SubmitReply), nodeId: nodeId as string };
+      if (reply.status === 200) return { ...(reply.body as SubmitView), nodeId: nodeId as string };
       const leaderId = (reply.body as { leaderId?: string } | null)?.leaderId;
       if (reply.status === 421 && leaderId !== undefined && leaderId in this.publishedHttpPorts) {
         target = leaderId;
