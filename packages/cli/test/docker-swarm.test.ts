@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 // The runtime's own node-spec parser (not in its public API: only these checks need it).
-import { parseNodeSpecs } from '@evpaxos/runtime/dist/src/config';
+import { parseNodeSpecs } from '@evpaxos/runtime';
 import { choosePorts } from '../src/launcher/ports';
 import {
   docker,

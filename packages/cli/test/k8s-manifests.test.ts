@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 // The runtime's own node-spec parser (not in its public API: only these checks need it).
-import { parseNodeSpecs } from '@evpaxos/runtime/dist/src/config';
+import { parseNodeSpecs } from '@evpaxos/runtime';
 
 /**
  * The Kubernetes manifests of deploy/k8s (docs/DEPLOY.md), proven without a cluster (none runs

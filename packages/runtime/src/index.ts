@@ -2,6 +2,7 @@
 // benchmark use of a node process; everything else stays inside the package (docs/STYLE.md rule 8).
 export {
   configSection,
+  parseNodeSpecs,
   type ClusterMember,
   type ConfigSection,
   type ProcessConfig,
