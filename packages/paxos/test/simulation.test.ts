@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import {
   defaultSimOptions,
-  faultKinds,
   plantedBugs,
+  properties,
   simulate,
   type PlantedBug,
   type SimResult,
@@ -16,16 +16,16 @@ describe('simulation', () => {
   it('300 seeds with loss, duplication, reordering, partitions and crashes: no violation, every command decided', () => {
     let decided = 0;
     let submitted = 0;
+    let drawn = 0;
     for (let seed = 1; seed <= 300; seed += 1) {
       const result = run(seed);
       expect(result.violations, `seed ${seed}`).to.deep.equal([]);
       decided += result.commandsDecided;
       submitted += result.commandsSubmitted;
+      drawn += result.scenario.clients * result.scenario.commandsPerClient;
     }
     expect(decided).to.equal(submitted);
-    expect(submitted).to.equal(
-      300 * defaultSimOptions.clients * defaultSimOptions.commandsPerClient,
-    );
+    expect(submitted).to.equal(drawn);
   });
 
   it('exercises every fault: leader changes, crashes, partitions and snapshot installs happen', () => {
@@ -37,11 +37,12 @@ describe('simulation', () => {
     for (const [key, count] of Object.entries(totals)) expect(count, key).to.be.greaterThan(10);
   });
 
-  it('replays a seed exactly: the same seed gives the same trace', () => {
+  it('replays a seed exactly: the same seed gives the same trace, which starts with the drawn scenario', () => {
     const traces: string[][] = [[], []];
     for (const trace of traces) run(42, { trace: (line) => trace.push(line) });
     expect(traces[0]!.length).to.be.greaterThan(100);
     expect(traces[0]).to.deep.equal(traces[1]);
+    expect(traces[0]![0]).to.match(/scenario: \d proposer\(s\), \d acceptors \(q1 \d, q2 \d\)/);
   });
 
   it('with 3 proposers, 7 acceptors and flexible quorums (q1 = 5, q2 = 3): no violation', () => {
@@ -97,23 +98,50 @@ describe('simulation', () => {
     expect(parts, 'promise parts sent, delivered or lost').to.be.greaterThan(1000);
   });
 
-  describe('planted bugs: each is caught within 2000 seeds', () => {
-    // A ballot reused by a restarted proposer shows when it is the only one: with two, the other's
-    // higher ballots almost always come first.
-    const shapes: Partial<Record<PlantedBug, Partial<Parameters<typeof simulate>[0]>>> = {
-      'acceptor-repromises-equal-ballot': { proposers: 1, acceptors: 3 },
-      // Promises come in parts only when they outgrow catchupBytesMax: make that small.
-      'proposer-counts-first-part': { paxosOptions: { valueBytesMax: 150, catchupBytesMax: 150 } },
+  describe('planted bugs: the default command catches each within its first 200 seeds, in at least 1 % of them', () => {
+    // What `npx evpaxos sim --seeds 200 --faults loss,dup,reorder,partition,crash --bug B` runs:
+    // no dimension pinned, so the swarm must draw the conditions that expose each bug.
+    const faults = new Set(['loss', 'dup', 'reorder', 'partition', 'crash'] as const);
+    const seeds = 200;
+    /**
+     * Below the target (docs/PAXOS.md, "Planted bugs"): the swarm catches it first at seed 344,
+     * in 1 seed of 500. It needs a slot where two leaders proposed different values and the commit
+     * notice of the later one overtaking its Accept at an acceptor holding the earlier value. This
+     * asserts what holds today, so a change that loses it fails; the target is still open.
+     */
+    const belowTarget: Partial<Record<PlantedBug, number>> = {
+      'learner-ignores-notice-ballot': 400,
     };
     for (const bug of Object.keys(plantedBugs) as PlantedBug[]) {
-      it(`catches ${bug}`, () => {
-        let caught: SimResult | undefined;
-        for (let seed = 1; seed <= 2000 && !caught; seed += 1) {
-          const result = run(seed, { bug, faults: new Set(faultKinds), ...shapes[bug] });
-          if (result.violations.length > 0) caught = result;
+      const budget = belowTarget[bug];
+      const name =
+        budget === undefined
+          ? `catches ${bug}`
+          : `catches ${bug} within ${budget} seeds (below the 200-seed, 1 % target)`;
+      it(name, () => {
+        const caught: number[] = [];
+        for (let seed = 1; seed <= (budget ?? seeds); seed += 1) {
+          if (run(seed, { bug, faults }).violations.length > 0) caught.push(seed);
         }
-        expect(caught, `${bug} was not caught in 2000 seeds`).to.not.equal(undefined);
+        const needed = budget === undefined ? Math.ceil(seeds / 100) : 1;
+        expect(caught.length, `${bug}: seeds that caught it of ${budget ?? seeds}`).to.be.at.least(
+          needed,
+        );
       });
     }
+    it('and a bug-free run over the same seeds passes every property, none of them vacuously', () => {
+      const exercised = new Map<string, number>();
+      for (let seed = 1; seed <= seeds; seed += 1) {
+        const result = run(seed, { faults });
+        expect(result.violations, `seed ${seed}`).to.deep.equal([]);
+        expect(result.commandsDecided, `seed ${seed}`).to.equal(result.commandsSubmitted);
+        for (const [property, count] of Object.entries(result.exercised))
+          if (count > 0) exercised.set(property, (exercised.get(property) ?? 0) + 1);
+      }
+      for (const property of properties)
+        expect(exercised.get(property) ?? 0, `seeds that exercised ${property}`).to.be.greaterThan(
+          0,
+        );
+    });
   });
 });

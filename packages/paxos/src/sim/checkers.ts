@@ -5,12 +5,24 @@ import { commandKey, type AppliedEntry, type Command, type NodeId, type Slot } f
 /** The properties of docs/DESIGN.md the simulator checks, named after the guarantees. */
 export type Property =
   | 'promise-kept'
+  | 'one-value-per-ballot'
   | 'agreement'
   | 'validity'
   | 'in-order'
   | 'exactly-once'
   | 'durability'
   | 'liveness';
+
+export const properties: readonly Property[] = [
+  'promise-kept',
+  'one-value-per-ballot',
+  'agreement',
+  'validity',
+  'in-order',
+  'exactly-once',
+  'durability',
+  'liveness',
+];
 
 export interface Violation {
   readonly seed: number;
@@ -25,6 +37,20 @@ export interface Violation {
  */
 export class Checkers {
   readonly violations: Violation[] = [];
+  /**
+   * How many times each property was put to the test: a check that had nothing to compare (one
+   * replica, no retried command, no crash) proves nothing, and a run reports it as vacuous.
+   */
+  readonly exercised: Record<Property, number> = {
+    'promise-kept': 0,
+    'one-value-per-ballot': 0,
+    agreement: 0,
+    validity: 0,
+    'in-order': 0,
+    'exactly-once': 0,
+    durability: 0,
+    liveness: 0,
+  };
   /** The first value seen chosen for each slot, as a canonical key. */
   private readonly chosen = new Map<Slot, string>();
   /** Every command applied anywhere, ever: durability says none may vanish. */
@@ -32,6 +58,8 @@ export class Checkers {
   private readonly submitted = new Map<string, string>();
   /** Per acceptor: the highest ballot it ever promised, as its own messages show, across restarts. */
   private readonly promisedMax = new Map<NodeId, Ballot>();
+  /** Per "ballot@slot": the value first proposed there (an Accept's value), as a canonical key. */
+  private readonly proposed = new Map<string, string>();
   /** Per node: the last slot it applied in its current life. */
   private readonly lastApplied = new Map<NodeId, Slot>();
 
@@ -60,8 +88,11 @@ export class Checkers {
     this.checkInOrder(node, entry.slot);
     this.checkAgreement(node, entry);
     for (const applied of entry.commands) this.checkValidity(node, entry.slot, applied.command);
-    for (const applied of entry.commands)
-      if (!applied.duplicate) this.everApplied.add(commandKey(applied.command));
+    for (const applied of entry.commands) {
+      // A retried command the learner recognised: exactly-once had something to refuse.
+      if (applied.duplicate) this.exercised['exactly-once'] += 1;
+      else this.everApplied.add(commandKey(applied.command));
+    }
   }
 
   /**
@@ -81,6 +112,7 @@ export class Checkers {
       return;
     }
     const max = this.promisedMax.get(acceptor);
+    if (answered && max) this.exercised['promise-kept'] += 1;
     if (answered && max && compareBallots(answered, max) < 0) {
       this.violate(
         'promise-kept',
@@ -90,21 +122,45 @@ export class Checkers {
     if (!max || compareBallots(promised, max) > 0) this.promisedMax.set(acceptor, promised);
   }
 
+  /**
+   * One value per ballot and slot: a ballot is issued once (Paxos Made Simple §2.2: different
+   * proposals have different numbers), so every Accept with that ballot for a slot carries the same
+   * value, across the proposer's restarts too (a restarted central must not lead twice with one
+   * ballot). Checked on every Accept a proposer sends, so a reused ballot is caught when it
+   * happens, even when no acceptor ends up holding both values.
+   */
+  checkProposerMessage(proposer: NodeId, message: Message): void {
+    if (message.type !== 'accept') return;
+    const where = `${ballotToString(message.ballot)}@${message.slot}`;
+    const value = valueKey(message.value.commands.map(commandKey));
+    const known = this.proposed.get(where);
+    if (known === undefined) {
+      this.proposed.set(where, value);
+      return;
+    }
+    this.exercised['one-value-per-ballot'] += 1;
+    if (known !== value) {
+      this.violate(
+        'one-value-per-ballot',
+        `${proposer} proposed [${value}] in slot ${message.slot} with ballot ${ballotToString(message.ballot)}, which already carried [${known}]`,
+      );
+    }
+  }
+
   checkInOrder(node: NodeId, slot: Slot): void {
     const last = this.lastApplied.get(node) ?? -1;
+    this.exercised['in-order'] += 1;
     if (slot !== last + 1)
       this.violate('in-order', `${node} applied slot ${slot} right after slot ${last}`);
     this.lastApplied.set(node, slot);
   }
 
   checkAgreement(node: NodeId, entry: AppliedEntry): void {
-    const key =
-      entry.commands.length === 0
-        ? 'noop'
-        : entry.commands.map((c) => commandKey(c.command)).join(',');
+    const key = valueKey(entry.commands.map((c) => commandKey(c.command)));
     const known = this.chosen.get(entry.slot);
     if (known === undefined) this.chosen.set(entry.slot, key);
-    else if (known !== key) {
+    else this.exercised.agreement += 1;
+    if (known !== undefined && known !== key) {
       this.violate(
         'agreement',
         `slot ${entry.slot}: ${node} decided [${key}] but [${known}] was decided before`,
@@ -114,6 +170,7 @@ export class Checkers {
 
   checkValidity(node: NodeId, slot: Slot, command: Command): void {
     const payload = this.submitted.get(commandKey(command));
+    this.exercised.validity += 1;
     if (payload === undefined || payload !== JSON.stringify(command.payload)) {
       this.violate(
         'validity',
@@ -129,8 +186,12 @@ export class Checkers {
     for (const problem of problems) this.violate(problem.property, `${node}: ${problem.detail}`);
   }
 
-  /** Durability: every command ever applied anywhere is in every live replica's final state. */
-  checkDurability(finalStates: ReadonlyMap<NodeId, readonly string[]>): void {
+  /**
+   * Durability: every command ever applied anywhere is in every live replica's final state. It is
+   * put to the test only when some node crashed (lost its memory) after commands were applied.
+   */
+  checkDurability(finalStates: ReadonlyMap<NodeId, readonly string[]>, crashed: boolean): void {
+    if (crashed) this.exercised.durability += this.everApplied.size;
     for (const [node, keys] of finalStates) {
       const have = new Set(keys);
       for (const key of this.everApplied) {
@@ -157,11 +218,16 @@ export class Checkers {
     }
   }
 
-  checkLiveness(undecided: readonly string[], ticksAfterHeal: number): void {
+  checkLiveness(undecided: readonly string[], ticksAfterHeal: number, commands: number): void {
+    this.exercised.liveness += commands;
     if (undecided.length === 0) return;
     this.violate(
       'liveness',
       `${undecided.length} command(s) not applied everywhere ${ticksAfterHeal} ticks after the last fault healed (first: ${undecided[0]})`,
     );
   }
+}
+
+function valueKey(commandKeys: readonly string[]): string {
+  return commandKeys.length === 0 ? 'noop' : commandKeys.join(',');
 }

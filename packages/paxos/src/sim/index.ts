@@ -2,11 +2,18 @@ export {
   simulate,
   Simulation,
   defaultSimOptions,
-  faultKinds,
-  type FaultKind,
   type SimOptions,
   type SimResult,
 } from './simulator';
-export type { Property, Violation } from './checkers';
+export {
+  drawScenario,
+  faultKinds,
+  formatScenario,
+  type FaultKind,
+  type FaultRates,
+  type SimScenario,
+  type SwarmPins,
+} from './swarm';
+export { properties, type Property, type Violation } from './checkers';
 export { RecordingStateMachine } from './recording-state-machine';
 export { SimDisk } from './disk';

@@ -1,63 +1,51 @@
 import { ballotToString } from '../ballot';
 import type { PlantedBug } from '../bugs';
-import type { PaxosOptions } from '../config';
 import type { Message } from '../messages';
 import { PaxosNode } from '../node';
 import { createPrng, randomInt, type Random } from '../prng';
 import { commandKey, type Command, type NodeId } from '../types';
-import { Checkers, type Violation } from './checkers';
+import { Checkers, type Property, type Violation } from './checkers';
 import { SimDisk } from './disk';
 import { RecordingStateMachine } from './recording-state-machine';
+import {
+  drawScenario,
+  faultKinds,
+  formatScenario,
+  type FaultKind,
+  type SimScenario,
+  type SwarmPins,
+} from './swarm';
+import { describeMessage } from './describe-message';
 
-export const faultKinds = ['loss', 'dup', 'reorder', 'partition', 'crash', 'pause'] as const;
-export type FaultKind = (typeof faultKinds)[number];
-
-export interface SimOptions {
+/**
+ * A run's options. The cluster shape, limits and fault mix are drawn from the seed (swarm.ts);
+ * the SwarmPins fields given here pin those dimensions instead.
+ */
+export interface SimOptions extends SwarmPins {
   readonly seed: number;
-  readonly proposers: number;
-  readonly acceptors: number;
-  /** Nodes that only learn. */
-  readonly learners: number;
+  /** The faults a seed may draw from (each seed leaves some out). */
   readonly faults: ReadonlySet<FaultKind>;
   readonly bug?: PlantedBug;
-  readonly clients: number;
-  readonly commandsPerClient: number;
   /** Faults happen during the first faultTicks ticks; then everything heals. */
   readonly faultTicks: number;
   /** After the heal, every command must be applied everywhere within this many ticks. */
   readonly livenessTicksMax: number;
-  /** A client resubmits a command it has not seen applied after this many ticks. */
-  readonly clientRetryTicks: number;
-  readonly phase1Quorum?: number;
-  readonly phase2Quorum?: number;
-  readonly paxosOptions?: Partial<PaxosOptions>;
   /** Receives one line per event (send, deliver, drop, crash, …) when set. */
   readonly trace?: (line: string) => void;
 }
 
 export const defaultSimOptions: Omit<SimOptions, 'seed'> = {
-  proposers: 2,
-  acceptors: 5,
-  learners: 1,
   faults: new Set(faultKinds),
-  clients: 3,
-  commandsPerClient: 8,
   faultTicks: 500,
   livenessTicksMax: 1500,
-  clientRetryTicks: 40,
-  // Small limits, so a short run still fills the window, batches, snapshots, compacts and catches up.
-  paxosOptions: {
-    windowSlotsMax: 4,
-    batchCommandsMax: 3,
-    snapshotEverySlots: 6,
-    logTailSlots: 2,
-    catchupEntriesMax: 3,
-    decidedAheadSlotsMax: 8,
-  },
 };
 
 export interface SimResult {
   readonly seed: number;
+  /** What the seed drew: print it with formatScenario. */
+  readonly scenario: SimScenario;
+  /** How often each property was actually checked; 0 means the run says nothing about it. */
+  readonly exercised: Readonly<Record<Property, number>>;
   readonly ticks: number;
   readonly commandsSubmitted: number;
   readonly commandsDecided: number;
@@ -87,34 +75,27 @@ interface SimNode {
   restartAtTick: number;
   /** A paused node (a GC pause, SIGSTOP) keeps its memory but does nothing until this tick. */
   pausedUntilTick: number;
+  /** Messages to this node arrive no earlier than this tick (a stalled inbound link). */
+  stalledUntilTick: number;
 }
 
 interface ClientCommand {
   readonly command: Command;
   readonly clientIndex: number;
-  submittedAtTick: number;
-  target: NodeId | undefined;
+  /** The client resubmits at this tick unless it saw the command applied. */
+  retryAtTick: number;
 }
 
-/**
- * Fault intensities: each seed draws its own from these ranges (TigerBeetle's VOPR varies its
- * swarm the same way), so a few thousand seeds cover calm runs and storms alike. Probabilities are
- * per message (loss, duplication) or per tick (partitions, crashes).
- */
-const faultRanges = {
-  lossProbability: [0, 0.15],
-  duplicateProbability: [0, 0.1],
-  partitionStartProbability: [0.005, 0.04],
-  partitionHealProbability: [0.01, 0.05],
-  crashProbability: [0.005, 0.08],
-  pauseProbability: [0.005, 0.05],
-  crashAfterWriteProbability: [0, 0.01],
-} as const;
-const reorderDelayTicksMax = 8;
-const restartDelayTicks = { min: 1, max: 60 } as const;
 const pauseTicks = { min: 5, max: 60 } as const;
-
-type FaultRates = { -readonly [K in keyof typeof faultRanges]: number };
+/** Half of the partitions cut the leader off: they reach the most interesting states. */
+const partitionKinds = [
+  'symmetric',
+  'one-way',
+  'bridge',
+  'mute-leader',
+  'mute-leader-one-way',
+  'mute-leader-one-way',
+] as const;
 
 /**
  * A deterministic simulation of a whole cluster: every node, message, fault and client action comes
@@ -123,6 +104,8 @@ type FaultRates = { -readonly [K in keyof typeof faultRanges]: number };
 export class Simulation {
   private readonly random: Random;
   private readonly options: SimOptions;
+  private readonly scenario: SimScenario;
+  private readonly faults: ReadonlySet<FaultKind>;
   private readonly nodes = new Map<NodeId, SimNode>();
   private readonly proposerIds: NodeId[];
   private readonly acceptorIds: NodeId[];
@@ -135,11 +118,12 @@ export class Simulation {
   private blocked = new Set<string>();
   private partitionActive = false;
   private readonly checkers: Checkers;
-  private readonly rates: FaultRates;
   private readonly commands: ClientCommand[] = [];
   private readonly outstanding = new Map<string, ClientCommand>();
   private readonly nextSeq: number[] = [];
   private leaderHint: NodeId | undefined;
+  /** The node that last became leader: the leader-aimed crashes pick it. */
+  private latestLeader: NodeId | undefined;
   private stats = {
     leaderChanges: 0,
     messagesSent: 0,
@@ -152,16 +136,14 @@ export class Simulation {
 
   constructor(options: SimOptions) {
     this.options = options;
+    this.scenario = drawScenario(options.seed, options.faults, options);
+    this.faults = new Set(this.scenario.faults);
     this.random = createPrng(options.seed);
     this.checkers = new Checkers(options.seed, () => this.tickCount);
-    const rates = {} as FaultRates;
-    for (const [name, [low, high]] of Object.entries(faultRanges)) {
-      rates[name as keyof FaultRates] = low + (high - low) * this.random();
-    }
-    this.rates = rates;
-    this.proposerIds = range(options.proposers).map((i) => `p${i + 1}`);
-    this.acceptorIds = range(options.acceptors).map((i) => `a${i + 1}`);
-    this.learnerIds = range(options.learners).map((i) => `l${i + 1}`);
+    this.trace(formatScenario(this.scenario));
+    this.proposerIds = range(this.scenario.proposers).map((i) => `p${i + 1}`);
+    this.acceptorIds = range(this.scenario.acceptors).map((i) => `a${i + 1}`);
+    this.learnerIds = range(this.scenario.learners).map((i) => `l${i + 1}`);
     for (const id of [...this.proposerIds, ...this.acceptorIds, ...this.learnerIds]) {
       const simNode: SimNode = {
         id,
@@ -170,11 +152,12 @@ export class Simulation {
         stateMachine: new RecordingStateMachine(),
         restartAtTick: 0,
         pausedUntilTick: 0,
+        stalledUntilTick: 0,
       };
       this.nodes.set(id, simNode);
       this.start(simNode);
     }
-    for (let client = 0; client < options.clients; client += 1) this.nextSeq.push(1);
+    for (let client = 0; client < this.scenario.clients; client += 1) this.nextSeq.push(1);
   }
 
   private trace(line: string): void {
@@ -182,7 +165,7 @@ export class Simulation {
   }
 
   private has(fault: FaultKind): boolean {
-    return !this.healed && this.options.faults.has(fault);
+    return !this.healed && this.faults.has(fault);
   }
 
   private start(simNode: SimNode): void {
@@ -195,14 +178,10 @@ export class Simulation {
           proposers: this.proposerIds,
           acceptors: this.acceptorIds,
           learners: this.learnerIds,
-          ...(this.options.phase1Quorum !== undefined
-            ? { phase1Quorum: this.options.phase1Quorum }
-            : {}),
-          ...(this.options.phase2Quorum !== undefined
-            ? { phase2Quorum: this.options.phase2Quorum }
-            : {}),
+          phase1Quorum: this.scenario.phase1Quorum,
+          phase2Quorum: this.scenario.phase2Quorum,
         },
-        ...(this.options.paxosOptions ? { options: this.options.paxosOptions } : {}),
+        options: this.scenario.paxosOptions,
         ...(this.options.bug ? { plantedBug: this.options.bug } : {}),
       },
       // Each node draws from its own PRNG, seeded from the simulation's: deterministic per seed.
@@ -224,7 +203,7 @@ export class Simulation {
       simNode.disk.write(ready.persist);
       // FoundationDB-style "buggify": crash at the worst moment, after a write is durable and
       // before the messages it justifies leave. A restarted node must cope with either outcome.
-      if (this.has('crash') && this.random() < this.rates.crashAfterWriteProbability) {
+      if (this.has('crash') && this.random() < this.scenario.rates.crashAfterWriteProbability) {
         this.crash(simNode);
         return;
       }
@@ -233,6 +212,7 @@ export class Simulation {
       if (event.type === 'became-leader') {
         this.stats.leaderChanges += 1;
         this.leaderHint = simNode.id;
+        this.latestLeader = simNode.id;
         this.trace(`${simNode.id} leads with ballot ${ballotToString(event.ballot)}`);
       } else if (event.type === 'snapshot-installed') {
         this.stats.snapshotsInstalled += 1;
@@ -242,9 +222,25 @@ export class Simulation {
         this.trace(`${simNode.id} ${event.type}`);
       }
     }
-    for (const { to, message } of ready.messages) {
+    // Buggify again, at the worst moment there is: a leader dies right after one of its Accepts
+    // left, so some acceptors hold the value and the others never see it. The next leader's
+    // phase-1 quorum may miss it and propose another value in that slot: that is where ballot
+    // bugs (a reused ballot, a notice applied without its ballot) show.
+    const sendCount =
+      this.has('crash') && this.random() < this.scenario.rates.crashMidSendProbability
+        ? this.cutAfterAnAccept(ready.messages)
+        : ready.messages.length;
+    for (const { to, message } of ready.messages.slice(0, sendCount)) {
       this.checkers.checkAcceptorMessage(simNode.id, message);
+      this.checkers.checkProposerMessage(simNode.id, message);
       this.send(simNode.id, to, message);
+    }
+    if (sendCount < ready.messages.length) {
+      this.trace(
+        `${simNode.id} dies after sending ${sendCount} of ${ready.messages.length} messages`,
+      );
+      this.crash(simNode);
+      return;
     }
     for (const entry of ready.applied) {
       this.checkers.checkApplied(simNode.id, entry);
@@ -253,17 +249,32 @@ export class Simulation {
     this.checkers.checkExactlyOnce(simNode.id, simNode.stateMachine.problems.splice(0));
   }
 
+  /** How many messages of a batch leave before a crash: up to one of its Accepts, not the last. */
+  private cutAfterAnAccept(messages: readonly { message: Message }[]): number {
+    const cuts: number[] = [];
+    messages.forEach(({ message }, index) => {
+      if (message.type === 'accept' && index < messages.length - 1) cuts.push(index + 1);
+    });
+    return cuts.length === 0 ? messages.length : pick(this.random, cuts);
+  }
+
   private send(from: NodeId, to: NodeId, message: Message): void {
     this.stats.messagesSent += 1;
-    if (this.has('loss') && this.random() < this.rates.lossProbability) {
-      this.trace(`lost ${from}->${to} ${describe(message)}`);
+    const { rates, delayTicksMax, slowDelayTicksMax } = this.scenario;
+    if (this.has('loss') && this.random() < rates.lossProbability) {
+      this.trace(`lost ${from}->${to} ${describeMessage(message)}`);
       return;
     }
-    const copies = this.has('dup') && this.random() < this.rates.duplicateProbability ? 2 : 1;
+    const copies = this.has('dup') && this.random() < rates.duplicateProbability ? 2 : 1;
     for (let copy = 0; copy < copies; copy += 1) {
-      const delay = this.options.faults.has('reorder')
-        ? randomInt(this.random, 1, reorderDelayTicksMax)
-        : 1;
+      // A slow message can arrive long after its sender crashed and restarted: an old life's
+      // Accept landing after the new life's (the acceptor-repromises-equal-ballot scenario).
+      let delay = 1;
+      if (this.has('reorder') && this.random() < rates.slowProbability)
+        delay = randomInt(this.random, delayTicksMax, slowDelayTicksMax);
+      else if (this.faults.has('reorder')) delay = randomInt(this.random, 1, delayTicksMax);
+      const stalledUntilTick = this.nodes.get(to)?.stalledUntilTick ?? 0;
+      if (this.has('reorder')) delay = Math.max(delay, stalledUntilTick - this.tickCount);
       this.inTransit.push({
         deliverAtTick: this.tickCount + delay,
         order: this.sendOrder++,
@@ -288,34 +299,48 @@ export class Simulation {
         continue;
       }
       if (this.blocked.has(`${m.from}>${m.to}`)) {
-        this.trace(`cut ${m.from}->${m.to} ${describe(m.message)}`);
+        this.trace(`cut ${m.from}->${m.to} ${describeMessage(m.message)}`);
         continue;
       }
       this.stats.messagesDelivered += 1;
-      this.trace(`${m.from}->${m.to} ${describe(m.message)}`);
+      this.trace(`${m.from}->${m.to} ${describeMessage(m.message)}`);
       target.node.step(m.from, m.message);
       this.processReady(target);
     }
   }
 
   private injectFaults(): void {
+    const { rates, leaderCrashShare } = this.scenario;
     if (this.has('partition')) {
-      if (!this.partitionActive && this.random() < this.rates.partitionStartProbability)
+      if (!this.partitionActive && this.random() < rates.partitionStartProbability)
         this.startPartition();
-      else if (this.partitionActive && this.random() < this.rates.partitionHealProbability)
+      else if (this.partitionActive && this.random() < rates.partitionHealProbability)
         this.healPartition();
     }
-    if (this.has('crash')) {
-      for (const simNode of this.nodes.values()) {
-        if (simNode.node && this.random() < this.rates.crashProbability / this.nodes.size) {
-          this.crash(simNode);
-        }
+    if (this.has('reorder') && this.random() < rates.stallProbability) {
+      const simNode = this.nodes.get(pick(this.random, [...this.nodes.keys()]));
+      if (simNode !== undefined) {
+        simNode.stalledUntilTick =
+          this.tickCount + randomInt(this.random, 1, this.scenario.stallTicksMax);
+        this.trace(`stall the link to ${simNode.id} (until ${simNode.stalledUntilTick})`);
       }
+    }
+    if (this.has('crash') && this.random() < rates.crashProbability) {
+      // A nemesis aimed at the leader in some seeds (Jepsen's kill-primary): a leader that dies
+      // mid-phase-2 and its successor's recovery are where most Paxos bugs live.
+      const ids = [...this.nodes.keys()];
+      const leader =
+        this.latestLeader === undefined ? undefined : this.nodes.get(this.latestLeader);
+      const target =
+        leader !== undefined && this.random() < leaderCrashShare
+          ? leader
+          : this.nodes.get(pick(this.random, ids));
+      if (target?.node) this.crash(target);
     }
     if (this.has('pause')) {
       for (const simNode of this.nodes.values()) {
         const running = simNode.node && simNode.pausedUntilTick <= this.tickCount;
-        if (running && this.random() < this.rates.pauseProbability / this.nodes.size) {
+        if (running && this.random() < rates.pauseProbability / this.nodes.size) {
           simNode.pausedUntilTick =
             this.tickCount + randomInt(this.random, pauseTicks.min, pauseTicks.max);
           this.stats.pauses += 1;
@@ -328,23 +353,26 @@ export class Simulation {
   private crash(simNode: SimNode): void {
     simNode.node = undefined;
     simNode.restartAtTick =
-      this.tickCount + randomInt(this.random, restartDelayTicks.min, restartDelayTicks.max);
+      this.tickCount + randomInt(this.random, 1, this.scenario.restartDelayTicksMax);
     simNode.pausedUntilTick = 0;
     this.stats.crashes += 1;
     this.trace(`crash ${simNode.id} (restarts at ${simNode.restartAtTick})`);
   }
 
   /**
-   * Three kinds, as Jepsen's nemeses do: a symmetric split, a one-way split (one side's messages
-   * are lost, the other's arrive), and a bridge (two sides that cannot talk, and one node that
-   * talks to both — the non-transitive partition that fools naive leader checks).
+   * Jepsen's nemeses: a symmetric split, a one-way split (one side's messages are lost, the
+   * other's arrive), a bridge (two sides that cannot talk, and one node that talks to both — the
+   * non-transitive partition that fools naive leader checks), and the leader cut off with a
+   * minority of the acceptors, both ways or only outbound (see leaderMinority).
    */
   private startPartition(): void {
     const ids = [...this.nodes.keys()];
-    const side = ids.filter(() => this.random() < 0.5);
+    const kind = pick(this.random, partitionKinds);
+    const side = kind.startsWith('mute-leader')
+      ? this.leaderMinority()
+      : ids.filter(() => this.random() < 0.5);
     if (side.length === 0 || side.length === ids.length) return;
     let other = ids.filter((id) => !side.includes(id));
-    const kind = pick(this.random, ['symmetric', 'one-way', 'bridge'] as const);
     let bridge: NodeId | undefined;
     if (kind === 'bridge' && other.length > 1) {
       bridge = other[randomInt(this.random, 0, other.length - 1)];
@@ -353,7 +381,7 @@ export class Simulation {
     for (const a of side) {
       for (const b of other) {
         this.blocked.add(`${a}>${b}`);
-        if (kind !== 'one-way') this.blocked.add(`${b}>${a}`);
+        if (kind !== 'one-way' && kind !== 'mute-leader-one-way') this.blocked.add(`${b}>${a}`);
       }
     }
     this.partitionActive = true;
@@ -361,6 +389,22 @@ export class Simulation {
     this.trace(
       `partition ${kind} {${side.join(',')}} | {${other.join(',')}}${bridge ? ` bridged by ${bridge}` : ''}`,
     );
+  }
+
+  /**
+   * Jepsen's "isolate the primary": the leader with a minority of the acceptors. It goes on
+   * proposing to them while the majority side elects another leader, so the minority holds values
+   * of the old ballot in slots the new one decides otherwise. One-way (the minority hears the
+   * majority but is not heard), the new leader's Accepts and commit notices still reach them.
+   */
+  private leaderMinority(): NodeId[] {
+    if (this.latestLeader === undefined) return [];
+    // At least one acceptor: a leader alone holds no values another leader could contradict.
+    const size = randomInt(this.random, 1, Math.max(1, Math.ceil(this.acceptorIds.length / 2) - 1));
+    const minority = [...this.acceptorIds];
+    while (minority.length > size)
+      minority.splice(randomInt(this.random, 0, minority.length - 1), 1);
+    return [this.latestLeader, ...minority];
   }
 
   private healPartition(): void {
@@ -379,38 +423,52 @@ export class Simulation {
   }
 
   private clientsAct(): void {
-    const { clients, commandsPerClient, clientRetryTicks, faultTicks } = this.options;
-    // New commands arrive spread over the fault phase, one outstanding per client at a time.
+    const { faultTicks } = this.options;
+    const { clients, commandsPerClient, payloadCharsMax, arrivalTicks, clientRetryTicks } =
+      this.scenario;
+    const { clientOutstandingMax } = this.scenario;
+    // New commands arrive spread over the first arrivalTicks of the fault phase (a burst in some
+    // seeds, a trickle in others), up to clientOutstandingMax outstanding per client: a pipelining
+    // client's retries reach a new leader in another order, so its batches differ from the old.
+    const rate = (commandsPerClient * clients) / Math.min(arrivalTicks, faultTicks);
     for (let client = 0; client < clients; client += 1) {
       const seq = this.nextSeq[client] ?? 1;
       if (seq > commandsPerClient) continue;
-      const busy = [...this.outstanding.values()].some((c) => c.clientIndex === client);
-      const rate = (commandsPerClient * clients) / faultTicks;
+      let inFlight = 0;
+      for (const c of this.outstanding.values()) if (c.clientIndex === client) inFlight += 1;
+      const busy = inFlight >= clientOutstandingMax;
       if (busy || (!this.healed && this.random() > rate)) continue;
-      const command: Command = {
+      let command: Command = {
         clientId: `c${client + 1}`,
         seq,
         payload: { op: 'add', value: seq * 10 + client },
       };
+      // Padding of a drawn length: with a small valueBytesMax, batches split into more slots and
+      // promises and catch-up replies into parts.
+      if (payloadCharsMax > 0) {
+        const pad = 'x'.repeat(randomInt(this.random, 0, payloadCharsMax));
+        command = { ...command, payload: { op: 'add', value: seq * 10 + client, pad } };
+      }
       this.nextSeq[client] = seq + 1;
       const pending: ClientCommand = {
         command,
         clientIndex: client,
-        submittedAtTick: this.tickCount,
-        target: undefined,
+        retryAtTick: this.tickCount,
       };
       this.commands.push(pending);
       this.outstanding.set(commandKey(command), pending);
       this.checkers.recordSubmitted(command);
-      this.submit(pending);
+      this.submit(pending, clientRetryTicks);
     }
     for (const pending of this.outstanding.values()) {
-      if (this.tickCount - pending.submittedAtTick >= clientRetryTicks) this.submit(pending);
+      if (this.tickCount >= pending.retryAtTick) this.submit(pending, clientRetryTicks);
     }
   }
 
-  private submit(pending: ClientCommand): void {
-    pending.submittedAtTick = this.tickCount;
+  private submit(pending: ClientCommand, retryTicks: number): void {
+    // Jittered, as real clients back off: retries of different clients reach a new leader in
+    // another order than the first submissions reached the old one, so its batches differ.
+    pending.retryAtTick = this.tickCount + retryTicks + randomInt(this.random, 0, retryTicks);
     // Retries go to the leader the client last heard of, else to a random proposer.
     const target =
       this.leaderHint ?? this.proposerIds[randomInt(this.random, 0, this.proposerIds.length - 1)];
@@ -447,7 +505,7 @@ export class Simulation {
   }
 
   private allDone(): boolean {
-    const { clients, commandsPerClient } = this.options;
+    const { clients, commandsPerClient } = this.scenario;
     if (this.commands.length < clients * commandsPerClient || this.outstanding.size > 0)
       return false;
     return this.undecidedEverywhere().length === 0;
@@ -472,21 +530,24 @@ export class Simulation {
     const healedAt = this.tickCount;
     while (this.tickCount - healedAt < livenessTicksMax && !this.allDone()) this.tick();
     const undecided = this.undecidedEverywhere();
-    const { clients, commandsPerClient } = this.options;
+    const { clients, commandsPerClient } = this.scenario;
     const neverSubmitted = clients * commandsPerClient - this.commands.length;
     this.checkers.checkLiveness(
       neverSubmitted > 0
         ? [...undecided, `${neverSubmitted} command(s) never submitted`]
         : undecided,
       this.tickCount - healedAt,
+      clients * commandsPerClient,
     );
     const finalStates = new Map<NodeId, readonly string[]>();
     for (const simNode of this.nodes.values())
       finalStates.set(simNode.id, simNode.stateMachine.keys);
-    this.checkers.checkDurability(finalStates);
+    this.checkers.checkDurability(finalStates, this.stats.crashes > 0);
     const submitted = this.commands.length;
     return {
       seed: this.options.seed,
+      scenario: this.scenario,
+      exercised: { ...this.checkers.exercised },
       ticks: this.tickCount,
       commandsSubmitted: submitted,
       commandsDecided: submitted - undecided.length,
@@ -508,31 +569,4 @@ function pick<T>(random: Random, items: readonly T[]): T {
 
 function range(count: number): number[] {
   return Array.from({ length: count }, (_, i) => i);
-}
-
-function describe(message: Message): string {
-  switch (message.type) {
-    case 'prepare':
-      return `prepare ${ballotToString(message.ballot)} from slot ${message.fromSlot}`;
-    case 'promise':
-      return `promise ${ballotToString(message.ballot)} (${message.accepted.length} accepted, truncated below ${message.truncatedBelow}${message.parts === undefined ? '' : `, part ${(message.part ?? 0) + 1} of ${message.parts}`})`;
-    case 'accept':
-      return `accept ${ballotToString(message.ballot)} slot ${message.slot} [${message.value.commands.map(commandKey).join(',') || 'noop'}]`;
-    case 'accepted':
-      return `accepted ${ballotToString(message.ballot)} slot ${message.slot}`;
-    case 'nack':
-      return message.decidedBelow === undefined
-        ? `nack ${ballotToString(message.ballot)} (promised ${ballotToString(message.promised)})`
-        : `nack ${ballotToString(message.ballot)} (behind: decided below ${message.decidedBelow})`;
-    case 'decide':
-      return `decide slots ${message.entries.map((e) => e.slot).join(',')}`;
-    case 'heartbeat':
-      return `heartbeat ${ballotToString(message.ballot)} decided below ${message.decidedBelow}`;
-    case 'heartbeat-ack':
-      return `heartbeat-ack ${ballotToString(message.ballot)}`;
-    case 'catchup-request':
-      return `catchup-request from slot ${message.fromSlot}`;
-    case 'catchup-reply':
-      return `catchup-reply ${message.snapshot ? `snapshot through ${message.snapshot.appliedThrough} + ` : ''}${message.entries.length} entries`;
-  }
 }

@@ -1,0 +1,343 @@
+import { defaultPaxosOptions, type PaxosOptions } from '../config';
+import { createPrng, randomInt, type Random } from '../prng';
+
+export const faultKinds = ['loss', 'dup', 'reorder', 'partition', 'crash', 'pause'] as const;
+export type FaultKind = (typeof faultKinds)[number];
+
+/**
+ * Dimensions a caller may pin (the CLI's `--acceptors 5` and friends). Whatever is left out, the
+ * swarm draws from the seed.
+ */
+export interface SwarmPins {
+  readonly proposers?: number;
+  readonly acceptors?: number;
+  /** Nodes that only learn. */
+  readonly learners?: number;
+  readonly phase1Quorum?: number;
+  readonly phase2Quorum?: number;
+  readonly clients?: number;
+  readonly commandsPerClient?: number;
+  /** A client resubmits a command it has not seen applied after this many ticks. */
+  readonly clientRetryTicks?: number;
+  /** Commands a client has submitted and not yet seen applied, at most (pipelining). */
+  readonly clientOutstandingMax?: number;
+  /** Pinned limits and timings of the core; the others are drawn. */
+  readonly paxosOptions?: Partial<PaxosOptions>;
+}
+
+/** Probabilities per message (loss, duplication, slow) or per tick (partitions, crashes, pauses). */
+export interface FaultRates {
+  readonly lossProbability: number;
+  readonly duplicateProbability: number;
+  /** A message that takes the slow path: a long delay, as a retransmitting TCP link or a full queue. */
+  readonly slowProbability: number;
+  /**
+   * Per tick: one node's inbound link stalls, and what is sent to it meanwhile arrives together
+   * when the stall ends (a congested link delivering its backlog; messages from a sender's
+   * previous life then land after its restart).
+   */
+  readonly stallProbability: number;
+  readonly partitionStartProbability: number;
+  readonly partitionHealProbability: number;
+  readonly crashProbability: number;
+  readonly pauseProbability: number;
+  readonly crashAfterWriteProbability: number;
+  /** Per batch of two or more messages with an Accept: the node dies after sending only some. */
+  readonly crashMidSendProbability: number;
+}
+
+/**
+ * One seed's whole configuration and fault mix (swarm testing: Groce et al., ISSTA 2012; the same
+ * idea as FoundationDB's simulation and TigerBeetle's VOPR). Each seed leaves some faults out and
+ * turns the others up or down, and picks its own cluster shape and limits, so that a few hundred
+ * seeds reach corners one fixed configuration never does: a lone central restarting into the ballot
+ * of its previous life, promises split into parts by a small byte budget, flexible quorums.
+ */
+export interface SimScenario {
+  readonly proposers: number;
+  readonly acceptors: number;
+  readonly learners: number;
+  readonly phase1Quorum: number;
+  readonly phase2Quorum: number;
+  readonly clients: number;
+  readonly commandsPerClient: number;
+  /** A client command carries a padding string of up to this many characters (0: none). */
+  readonly payloadCharsMax: number;
+  /** Clients submit their commands over this many ticks of the fault phase. */
+  readonly arrivalTicks: number;
+  readonly clientRetryTicks: number;
+  readonly clientOutstandingMax: number;
+  /** The drawn subset of the faults the caller allowed. */
+  readonly faults: readonly FaultKind[];
+  readonly rates: FaultRates;
+  /** Every message takes 1 to this many ticks when reordering is on (1 tick without it). */
+  readonly delayTicksMax: number;
+  /** A slow message takes up to this many ticks (during the fault phase). */
+  readonly slowDelayTicksMax: number;
+  /** A stalled link holds its messages for 1 to this many ticks. */
+  readonly stallTicksMax: number;
+  /** A crashed node restarts after 1 to this many ticks. */
+  readonly restartDelayTicksMax: number;
+  /** Of the crashes, this share hits the node that leads (a nemesis aimed at the leader). */
+  readonly leaderCrashShare: number;
+  readonly paxosOptions: Partial<PaxosOptions>;
+}
+
+/** The ranges each dimension is drawn from. Small limits, so a short run fills windows, batches and snapshots. */
+/** Value → weight: proposers 1–3, acceptors 3–7. */
+const proposerWeights: readonly (readonly [number, number])[] = [
+  [1, 4],
+  [2, 3],
+  [3, 3],
+];
+const acceptorWeights: readonly (readonly [number, number])[] = [
+  [3, 4],
+  [4, 2],
+  [5, 2],
+  [6, 1],
+  [7, 1],
+];
+
+const ranges = {
+  learners: [0, 2],
+  clients: [1, 5],
+  commandsPerClient: [3, 16],
+  clientRetryTicks: [5, 60],
+  clientOutstandingMax: [1, 4],
+  arrivalTicks: [50, 500],
+  windowSlotsMax: [1, 6],
+  batchCommandsMax: [1, 5],
+  snapshotEverySlots: [2, 16],
+  logTailSlots: [1, 6],
+  catchupEntriesMax: [1, 6],
+  electionTimeoutTicks: [8, 24],
+  retryTicks: [3, 10],
+  delayTicksMax: [2, 10],
+  slowDelayTicksMax: [10, 80],
+  stallTicksMax: [5, 80],
+  restartDelayTicksMax: [1, 60],
+  /** A small value budget (bytes), drawn in some seeds, so slots, promises and catch-ups split. */
+  valueBytesMax: [60, 400],
+} as const;
+
+const rateRanges: { readonly [K in keyof FaultRates]: readonly [number, number] } = {
+  lossProbability: [0, 0.15],
+  duplicateProbability: [0, 0.1],
+  slowProbability: [0, 0.05],
+  stallProbability: [0, 0.03],
+  partitionStartProbability: [0.005, 0.04],
+  partitionHealProbability: [0.01, 0.15],
+  crashProbability: [0.002, 0.04],
+  pauseProbability: [0.005, 0.05],
+  crashAfterWriteProbability: [0, 0.01],
+  crashMidSendProbability: [0, 0.1],
+};
+
+/** Each allowed fault is left out of a seed with this probability (swarm testing's feature omission). */
+const faultOmitProbability = 0.25;
+
+/**
+ * Draws a seed's scenario. Every dimension is drawn whether pinned or not, in a fixed order, so
+ * pinning one (`--acceptors 5`) leaves the others as they were for that seed.
+ */
+export function drawScenario(
+  seed: number,
+  allowedFaults: ReadonlySet<FaultKind>,
+  pins: SwarmPins = {},
+): SimScenario {
+  // Its own stream, apart from the simulation's: the scenario does not shift the run's draws.
+  const random = createPrng((seed ^ 0x5eed5a1f) >>> 0);
+  const draw = (name: keyof typeof ranges): number => {
+    const [min, max] = ranges[name];
+    return randomInt(random, min, max);
+  };
+  // Weighted toward small clusters and a lone central (the site's usual shape): there one
+  // crash changes the most, and a run's few hundred ticks reach the deepest interleavings.
+  const drawnProposers = weighted(random, proposerWeights);
+  const drawnAcceptors = weighted(random, acceptorWeights);
+  const quorumDraw = random();
+  const quorumSplitDraw = random();
+  const acceptors = pins.acceptors ?? pinnedCompatibleAcceptors(drawnAcceptors, pins);
+  const { phase1Quorum, phase2Quorum } = drawQuorums(acceptors, quorumDraw, quorumSplitDraw, pins);
+  const learners = draw('learners');
+  const clients = draw('clients');
+  const commandsPerClient = draw('commandsPerClient');
+  const payloadCharsMax = random() < 0.5 ? 0 : randomInt(random, 1, 60);
+  const arrivalTicks = draw('arrivalTicks');
+  const clientRetryTicks = draw('clientRetryTicks');
+  const clientOutstandingMax = draw('clientOutstandingMax');
+  const faults = faultKinds.filter(
+    (kind) => allowedFaults.has(kind) && random() >= faultOmitProbability,
+  );
+  const rates = {} as { -readonly [K in keyof FaultRates]: number };
+  for (const [name, [low, high]] of Object.entries(rateRanges)) {
+    rates[name as keyof FaultRates] = low + (high - low) * random();
+  }
+  const delayTicksMax = draw('delayTicksMax');
+  const slowDelayTicksMax = draw('slowDelayTicksMax');
+  const restartDelayTicksMax = draw('restartDelayTicksMax');
+  const stallTicksMax = draw('stallTicksMax');
+  const leaderCrashShare = random() < 0.3 ? 0 : random();
+  const paxosOptions = { ...drawPaxosOptions(random, draw), ...pins.paxosOptions };
+  return {
+    proposers: pins.proposers ?? drawnProposers,
+    acceptors,
+    learners: pins.learners ?? learners,
+    phase1Quorum,
+    phase2Quorum,
+    clients: pins.clients ?? clients,
+    commandsPerClient: pins.commandsPerClient ?? commandsPerClient,
+    payloadCharsMax,
+    arrivalTicks,
+    clientRetryTicks: pins.clientRetryTicks ?? clientRetryTicks,
+    clientOutstandingMax: pins.clientOutstandingMax ?? clientOutstandingMax,
+    faults,
+    rates,
+    delayTicksMax,
+    slowDelayTicksMax,
+    restartDelayTicksMax,
+    stallTicksMax,
+    leaderCrashShare,
+    paxosOptions: keepLimitRelations(paxosOptions, pins.paxosOptions ?? {}),
+  };
+}
+
+function weighted(random: Random, choices: readonly (readonly [number, number])[]): number {
+  let total = 0;
+  for (const [, weight] of choices) total += weight;
+  let point = random() * total;
+  for (const [value, weight] of choices) {
+    point -= weight;
+    if (point < 0) return value;
+  }
+  const last = choices[choices.length - 1];
+  if (last === undefined) throw new Error('Invariant: a weighted draw from no choices');
+  return last[0];
+}
+
+/** The drawn acceptor count, moved into what pinned quorums allow (q <= n, 2·q1 > n, q1 + q2 > n). */
+function pinnedCompatibleAcceptors(drawn: number, pins: SwarmPins): number {
+  const { phase1Quorum: q1, phase2Quorum: q2 } = pins;
+  const low = Math.max(q1 ?? 1, q2 ?? 1);
+  let high = q1 === undefined ? drawn : 2 * q1 - 1;
+  if (q1 !== undefined && q2 !== undefined) high = Math.min(high, q1 + q2 - 1);
+  // A contradiction among the pins is left to the config check, which names the rule.
+  return Math.min(Math.max(drawn, low), Math.max(high, low));
+}
+
+/**
+ * Flexible Paxos §3: any q1 and q2 with q1 + q2 > n are safe (and this core also needs 2·q1 > n,
+ * docs/PAXOS.md). Half the seeds use majorities; the others a drawn split.
+ */
+function drawQuorums(
+  acceptors: number,
+  quorumDraw: number,
+  splitDraw: number,
+  pins: SwarmPins,
+): { phase1Quorum: number; phase2Quorum: number } {
+  const majority = Math.floor(acceptors / 2) + 1;
+  const flexible = quorumDraw >= 0.5;
+  let q1 = flexible ? majority + Math.floor(splitDraw * (acceptors - majority + 1)) : majority;
+  if (pins.phase2Quorum !== undefined) q1 = Math.max(q1, acceptors - pins.phase2Quorum + 1);
+  q1 = pins.phase1Quorum ?? Math.min(q1, acceptors);
+  const q2 =
+    pins.phase2Quorum ?? (flexible ? acceptors - q1 + 1 : Math.max(majority, acceptors - q1 + 1));
+  return { phase1Quorum: q1, phase2Quorum: q2 };
+}
+
+function drawPaxosOptions(
+  random: Random,
+  draw: (name: keyof typeof ranges) => number,
+): Partial<PaxosOptions> {
+  const windowSlotsMax = draw('windowSlotsMax');
+  const batchCommandsMax = draw('batchCommandsMax');
+  const snapshotEverySlots = draw('snapshotEverySlots');
+  const logTailSlots = draw('logTailSlots');
+  const catchupEntriesMax = draw('catchupEntriesMax');
+  const electionTimeoutTicks = draw('electionTimeoutTicks');
+  const heartbeatTicks = randomInt(random, 1, Math.max(1, Math.floor(electionTimeoutTicks / 4)));
+  const prepareRetryTicks = draw('retryTicks');
+  const acceptRetryTicks = draw('retryTicks');
+  const catchupRetryTicks = draw('retryTicks');
+  const decidedAheadSlotsMax = windowSlotsMax + randomInt(random, 0, 8);
+  // A small byte budget in half the seeds: slots hold fewer commands, promises and catch-up
+  // replies come in parts (each part a separate message that can be lost or reordered).
+  const small = random() < 0.5;
+  const valueBytesMax = draw('valueBytesMax');
+  const catchupBytesMax = valueBytesMax * randomInt(random, 1, 3);
+  return {
+    windowSlotsMax,
+    batchCommandsMax,
+    snapshotEverySlots,
+    logTailSlots,
+    catchupEntriesMax,
+    electionTimeoutTicks,
+    heartbeatTicks,
+    prepareRetryTicks,
+    acceptRetryTicks,
+    catchupRetryTicks,
+    decidedAheadSlotsMax,
+    ...(small
+      ? { valueBytesMax, catchupBytesMax }
+      : {
+          valueBytesMax: defaultPaxosOptions.valueBytesMax,
+          catchupBytesMax: defaultPaxosOptions.catchupBytesMax,
+        }),
+  };
+}
+
+/**
+ * The relations config.ts asserts, kept when a pin moves one side of them: the drawn side
+ * gives way, a pinned one never does (a pinned contradiction is the caller's, and is reported).
+ */
+function keepLimitRelations(
+  options: Partial<PaxosOptions>,
+  pinned: Partial<PaxosOptions>,
+): Partial<PaxosOptions> {
+  const o = { ...options } as { -readonly [K in keyof PaxosOptions]: number };
+  const window = o.windowSlotsMax;
+  if (pinned.decidedAheadSlotsMax === undefined && o.decidedAheadSlotsMax < window)
+    o.decidedAheadSlotsMax = window;
+  if (pinned.windowSlotsMax === undefined && o.windowSlotsMax > o.decidedAheadSlotsMax)
+    o.windowSlotsMax = o.decidedAheadSlotsMax;
+  if (pinned.catchupBytesMax === undefined && o.catchupBytesMax < o.valueBytesMax)
+    o.catchupBytesMax = o.valueBytesMax;
+  if (pinned.valueBytesMax === undefined && o.valueBytesMax > o.catchupBytesMax)
+    o.valueBytesMax = o.catchupBytesMax;
+  if (pinned.heartbeatTicks === undefined && o.heartbeatTicks >= o.electionTimeoutTicks)
+    o.heartbeatTicks = Math.max(1, o.electionTimeoutTicks - 1);
+  if (pinned.electionTimeoutTicks === undefined && o.heartbeatTicks >= o.electionTimeoutTicks)
+    o.electionTimeoutTicks = o.heartbeatTicks + 1;
+  return o;
+}
+
+/** The scenario as one line, printed first in a trace and beside a failing seed. */
+export function formatScenario(s: SimScenario): string {
+  const o = s.paxosOptions;
+  const r = s.rates;
+  const pct = (p: number): string => `${(100 * p).toFixed(1)}%`;
+  const faults = s.faults.map((kind) => {
+    switch (kind) {
+      case 'loss':
+        return `loss ${pct(r.lossProbability)}`;
+      case 'dup':
+        return `dup ${pct(r.duplicateProbability)}`;
+      case 'reorder':
+        return `reorder 1-${s.delayTicksMax} ticks (slow ${pct(r.slowProbability)} up to ${s.slowDelayTicksMax}, stall ${pct(r.stallProbability)}/tick up to ${s.stallTicksMax})`;
+      case 'partition':
+        return `partition ${pct(r.partitionStartProbability)}/tick heal ${pct(r.partitionHealProbability)}/tick`;
+      case 'crash':
+        return `crash ${pct(r.crashProbability)}/tick (at leader ${pct(s.leaderCrashShare)}, after write ${pct(r.crashAfterWriteProbability)}, mid-send ${pct(r.crashMidSendProbability)}, restart 1-${s.restartDelayTicksMax} ticks)`;
+      case 'pause':
+        return `pause ${pct(r.pauseProbability)}/tick`;
+    }
+  });
+  return (
+    `scenario: ${s.proposers} proposer(s), ${s.acceptors} acceptors (q1 ${s.phase1Quorum}, q2 ${s.phase2Quorum}), ` +
+    `${s.learners} learner(s), ${s.clients} client(s) x ${s.commandsPerClient} commands (padding up to ${s.payloadCharsMax} chars, over ${s.arrivalTicks} ticks, ${s.clientOutstandingMax} outstanding, retry after ${s.clientRetryTicks}); ` +
+    `window ${o.windowSlotsMax}, batch ${o.batchCommandsMax}, value ${o.valueBytesMax} B, catch-up ${o.catchupBytesMax} B/${o.catchupEntriesMax} entries, ` +
+    `snapshot every ${o.snapshotEverySlots} (tail ${o.logTailSlots}), decided ahead ${o.decidedAheadSlotsMax}, ` +
+    `election ${o.electionTimeoutTicks} ticks, heartbeat ${o.heartbeatTicks}, retries ${o.prepareRetryTicks}/${o.acceptRetryTicks}/${o.catchupRetryTicks}; ` +
+    `faults: ${faults.join(', ') || 'none'}`
+  );
+}
