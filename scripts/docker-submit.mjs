@@ -30,6 +30,17 @@ try {
   console.error(`The payload is not JSON: ${error.message}`);
   process.exit(2);
 }
+// Site commands carry the submitter's clock and a central refuses one without it (400,
+// docs/CLUSTER.md): stamp it when left out, as `evpaxos submit` does.
+if (
+  typeof payload === 'object' &&
+  payload !== null &&
+  !Array.isArray(payload) &&
+  'type' in payload &&
+  !('atMs' in payload)
+) {
+  payload = { ...payload, atMs: Date.now() };
+}
 const deadline = Date.now() + timeoutMs;
 
 function post(url) {

@@ -2,7 +2,7 @@
 # Submits a command to the site from a central's container, following a 421 to the leader.
 #   scripts/docker-submit.sh '{"type":"Noop"}'                    via central-a, else central-b
 #   scripts/docker-submit.sh --via central-b '{"type":"Noop"}'    only through central-b's side
-#   scripts/docker-submit.sh --via central-a --timeout-ms 3000 '{"probe":1}'
+#   scripts/docker-submit.sh --via central-a --timeout-ms 3000 '{"type":"Noop","probe":1}'
 set -euo pipefail
 source "$(dirname "$0")/docker-lib.sh"
 via=""

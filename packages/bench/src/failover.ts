@@ -47,7 +47,9 @@ class Committer {
         return false;
       }
     }
-    const reply = await this.client.submit(this.clientId, this.seq, { failover: this.seq });
+    // A site command (the central refuses anything else before proposing it, docs/CLUSTER.md).
+    const probe = { type: 'Noop', atMs: 0, failover: this.seq };
+    const reply = await this.client.submit(this.clientId, this.seq, probe);
     if (reply instanceof ConnectionLost) {
       this.client = null;
       this.target += 1;

@@ -32,6 +32,7 @@ import {
   isoFromMs,
   type SetChargingProfile,
   type SiteCommand,
+  type SiteErrorCode,
   type SiteResult,
   type SiteState,
 } from '@evpaxos/site';
@@ -65,10 +66,17 @@ export interface CentralServiceCollaborators {
   readonly nowMs?: () => number;
 }
 
-/** The outcome of a submitted command, with the reducer's result when it was applied. */
+/**
+ * The outcome of a submitted command, with the reducer's result when it was applied; or, with slot
+ * null, the rejection of a command refused before it was proposed (parseSiteCommand: it broke a
+ * rule that needs no state), so callers answer the station exactly as for a rejected one.
+ */
 export type SubmitOutcome =
-  | { readonly ok: true; readonly slot: number; readonly result: SiteResult }
-  | { readonly ok: false; readonly code: Exclude<CallOutcome, { ok: true }>['code'] };
+  | { readonly ok: true; readonly slot: number | null; readonly result: SiteResult }
+  | {
+      readonly ok: false;
+      readonly code: Exclude<Exclude<CallOutcome, { ok: true }>['code'], 'invalid-command'>;
+    };
 
 interface ProfilePush {
   /** The allocation we last got Accepted (or are sending): first period's limit + profile id. */
@@ -161,6 +169,11 @@ export class CentralService {
   async submit(draft: CommandDraft): Promise<SubmitOutcome> {
     const payload = { ...draft, atMs: this.nowMs() } as SiteCommand;
     const outcome = await this.node.submit(payload);
+    if (!outcome.ok && outcome.code === 'invalid-command') {
+      // The node's validator is parseSiteCommand (extension.ts), so its codes are the site's.
+      const code = outcome.commandCode as SiteErrorCode;
+      return { ok: true, slot: null, result: { ok: false, code, reason: outcome.reason } };
+    }
     if (!outcome.ok) {
       this.logger.warn('submit-failed', { type: draft.type, code: outcome.code });
       return { ok: false, code: outcome.code };

@@ -5,6 +5,7 @@
 import { configSection, type Logger, type RoleExtension, type RunningNode } from '@evpaxos/runtime';
 import {
   createSiteStateMachine,
+  parseSiteCommand,
   siteConfigSection,
   type SiteOptions,
   type SiteStateMachine,
@@ -30,6 +31,12 @@ export function centralExtension(options: CentralExtensionOptions = {}): RoleExt
         options.site ?? configSection(config, siteConfigSection) ?? {},
       );
       return machine;
+    },
+    createCommandValidator(config) {
+      // A site command is checked before it is proposed (docs/CLUSTER.md): a malformed one is
+      // refused with 400 and takes no slot. A consensus-only cluster (no servicePort, see attach)
+      // runs as a plain proposer of opaque payloads, as before.
+      return config.self.servicePort === undefined ? undefined : parseSiteCommand;
     },
     async attach(running: RunningNode, logger: Logger) {
       const replica = machine;

@@ -13,7 +13,7 @@ import type {
   ExtraRouteResponse,
   ExtraRoutes,
 } from '@evpaxos/runtime';
-import { isoFromMs, type SiteState } from '@evpaxos/site';
+import { isoFromMs, type SiteRejection, type SiteState } from '@evpaxos/site';
 import type { CentralService, SubmitOutcome } from './central-service';
 
 const reservationPath = /^\/reservations\/(\d{1,10})$/;
@@ -63,9 +63,7 @@ export function reservationRoutes(
       expiresAtMs: parsed.expiresAtMs,
     });
     if (!outcome.ok) return notAgreed(outcome);
-    if (!outcome.result.ok) {
-      return { status: 409, body: { error: outcome.result.code, reason: outcome.result.reason } };
-    }
+    if (!outcome.result.ok) return refused(outcome.slot, outcome.result, 409);
     const idToken: IdToken = { idToken: parsed.idToken, type: 'Central' };
     const reserveNowStatus = await forward(() =>
       service.server.call(parsed.chargePointId, 'ReserveNow', {
@@ -83,9 +81,7 @@ export function reservationRoutes(
     const reservation = readState().reservations[String(reservationId)];
     const outcome = await service.submit({ type: 'CancelReservation', reservationId });
     if (!outcome.ok) return notAgreed(outcome);
-    if (!outcome.result.ok) {
-      return { status: 404, body: { error: outcome.result.code, reason: outcome.result.reason } };
-    }
+    if (!outcome.result.ok) return refused(outcome.slot, outcome.result, 404);
     const cancelStatus =
       reservation === undefined
         ? 'unknown-charge-point'
@@ -116,6 +112,23 @@ export function reservationRoutes(
     }
     return cancel(Number(match[1]));
   };
+}
+
+/**
+ * A rejected command: 400 when it was refused before it was proposed (slot null: it broke a rule
+ * that needs no state, docs/CLUSTER.md), else `status` for what the replicated state ruled out.
+ */
+function refused(
+  slot: number | null,
+  rejection: SiteRejection,
+  status: number,
+): ExtraRouteResponse {
+  return slot === null
+    ? {
+        status: 400,
+        body: { error: 'invalid-command', commandCode: rejection.code, reason: rejection.reason },
+      }
+    : { status, body: { error: rejection.code, reason: rejection.reason } };
 }
 
 /** The station's status, or why it was not asked: the agreement stands either way. */

@@ -172,7 +172,10 @@ export function startLoad(cluster: ClusterHandle, label: string) {
   const loop = (async () => {
     for (let index = 0; running; index += 1) {
       try {
-        acknowledged.push(await cluster.submit({ load: label, index }, { timeoutMs: 12_000 }));
+        // A site command (the central refuses anything else with 400): a Noop carrying the label.
+        acknowledged.push(
+          await cluster.submit({ type: 'Noop', load: label, index }, { timeoutMs: 12_000 }),
+        );
       } catch (error) {
         failures.push((error as Error).message);
       }

@@ -504,7 +504,7 @@ describe('deploy: docker-compose.yml run as local processes (hostnames → 127.0
   it('elects a leader and commits a command (POST /submit)', async () => {
     const leader = await leaderId();
     expect(['central-a', 'central-b']).to.include(leader);
-    const ack = await submit({ type: 'Noop', from: 'deploy-test' });
+    const ack = await submit({ type: 'Noop', atMs: Date.now(), from: 'deploy-test' });
     expect(ack.slot).to.be.a('number');
   });
 
@@ -515,7 +515,12 @@ describe('deploy: docker-compose.yml run as local processes (hostnames → 127.0
       fs.readdirSync(volume),
       'the acceptor wrote its state to the volume',
     ).to.have.length.above(0);
-    const during = await submit({ type: 'Noop', from: 'deploy-test', while: 'cp3 down' });
+    const during = await submit({
+      type: 'Noop',
+      atMs: Date.now(),
+      from: 'deploy-test',
+      while: 'cp3 down',
+    });
     // What Docker's restart policy does: the same command and env, the same volume.
     start('cp3');
     await waitFor('cp3 to apply the slot committed while it was down', 15_000, async () => {

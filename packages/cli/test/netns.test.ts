@@ -92,16 +92,18 @@ describe('netns-cluster.sh: one network namespace per node (real partitions)', f
 
   it('netns: cut one charge point off the leader: commits go on (2 of 3 acceptors)', () => {
     ok('cut', 'cp1', 'central-a');
-    const ack = JSON.parse(ok('submit', '{"cut":"cp1"}')) as { slot: number };
+    const ack = JSON.parse(ok('submit', '{"type":"Noop","cut":"cp1"}')) as { slot: number };
     expect(ack.slot).to.be.a('number');
   });
 
   it('netns: cut a second one: no quorum, no commit; restore: commits again', () => {
     ok('cut', 'cp2', 'central-a');
-    const refused = run('submit', '{"cut":"cp1+cp2"}', '--timeout-ms', '1500');
+    const refused = run('submit', '{"type":"Noop","cut":"cp1+cp2"}', '--timeout-ms', '1500');
     expect(refused.status, refused.stdout + refused.stderr).to.not.equal(0);
     ok('restore', 'cp2', 'central-a');
-    const ack = JSON.parse(ok('submit', '{"restored":"cp2"}', '--timeout-ms', '10000')) as {
+    const ack = JSON.parse(
+      ok('submit', '{"type":"Noop","restored":"cp2"}', '--timeout-ms', '10000'),
+    ) as {
       slot: number;
     };
     expect(ack.slot).to.be.a('number');
@@ -112,7 +114,7 @@ describe('netns-cluster.sh: one network namespace per node (real partitions)', f
     ok('isolate', 'cp3');
     const ping = run('exec', 'cp3', 'node', '-e', pingScript('10.77.0.10', 7100));
     expect(ping.status, 'cp3 cannot reach central-a').to.not.equal(0);
-    ok('submit', '{"isolated":"cp3"}', '--timeout-ms', '10000');
+    ok('submit', '{"type":"Noop","isolated":"cp3"}', '--timeout-ms', '10000');
     ok('rejoin', 'cp3');
     const again = run('exec', 'cp3', 'node', '-e', pingScript('10.77.0.10', 7100));
     expect(again.status, again.stderr).to.equal(0);
@@ -126,7 +128,7 @@ describe('netns-cluster.sh: one network namespace per node (real partitions)', f
     }
     expect(loss.status, loss.stderr).to.equal(0);
     ok('delay', 'cp2', '50');
-    ok('submit', '{"netem":true}', '--timeout-ms', '10000');
+    ok('submit', '{"type":"Noop","netem":true}', '--timeout-ms', '10000');
     ok('clear', 'cp1');
     ok('clear', 'cp2');
   });

@@ -12,14 +12,17 @@ export { readRun } from './report/read-run';
 export { renderReport } from './report/render-report';
 
 /**
- * One extension from several: the first that creates a state machine provides it, every
- * `attach` runs in order (closed in reverse), and the config sections are all declared (one
- * reader per key: two different readers of one key are a programming error). For the central:
+ * One extension from several: the first that creates a state machine provides it, the first that
+ * creates a command validator provides that, every `attach` runs in order (closed in reverse),
+ * and the config sections are all declared (one reader per key: two different readers of one key
+ * are a programming error). For the central:
  * `composeExtensions(centralExtension({ site }), dashboardExtension())`.
  */
 export function composeExtensions(...extensions: RoleExtension[]): RoleExtension {
   const withMachine = extensions.find((extension) => extension.createStateMachine);
   const createStateMachine = withMachine?.createStateMachine?.bind(withMachine);
+  const withValidator = extensions.find((extension) => extension.createCommandValidator);
+  const createCommandValidator = withValidator?.createCommandValidator?.bind(withValidator);
   const configSections = new Map<string, ConfigSection<unknown>>();
   for (const section of extensions.flatMap((extension) => extension.configSections ?? [])) {
     const known = configSections.get(section.key);
@@ -32,6 +35,9 @@ export function composeExtensions(...extensions: RoleExtension[]): RoleExtension
     configSections: [...configSections.values()],
     ...(createStateMachine
       ? { createStateMachine: (config: ProcessConfig) => createStateMachine(config) }
+      : {}),
+    ...(createCommandValidator
+      ? { createCommandValidator: (config: ProcessConfig) => createCommandValidator(config) }
       : {}),
     async attach(running: RunningNode, logger: Logger) {
       const services: { close(): Promise<void> }[] = [];

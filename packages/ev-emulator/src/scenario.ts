@@ -1,6 +1,7 @@
 /**
- * The scenario model: what an EV emulator run does and when (docs/SCENARIOS.md). One file holds
- * the types and the validator, so the format is written down once. A scenario comes from a file a
+ * The scenario model: what an EV emulator run does and when (docs/SCENARIOS.md). This file holds
+ * the types and the validator (each step kind's own checks in scenario-steps.ts), so the format is
+ * written down once. A scenario comes from a file a
  * person wrote, so it is checked field by field and every problem names its field
  * (`evs[1].needs.maxPowerW must be …`), all problems at once.
  *
@@ -9,6 +10,13 @@
  */
 import * as YAML from 'yaml';
 import { POWER_W_MAX, ENERGY_WH_MAX, ID_LENGTH_MAX } from '@evpaxos/ev-link';
+import {
+  type StepContext,
+  validateCancelReservationStep,
+  validateFaultStep,
+  validatePartitionStep,
+  validateReserveStep,
+} from './scenario-steps';
 
 /** What the EV tells the EVSE in ChargeParameterDiscoveryReq (ISO 15118-2), in scenario terms. */
 export interface EvNeedsSpec {
@@ -135,9 +143,11 @@ export class ScenarioError extends Error {
   }
 }
 
-type Fields = Record<string, unknown>;
+/** A scenario object's fields, as parsed (scenario-steps.ts reads them too). */
+export type Fields = Record<string, unknown>;
 
-class Checker {
+/** Collects every problem of a scenario, each naming its field, instead of stopping at the first. */
+export class Checker {
   readonly problems: string[] = [];
 
   object(value: unknown, field: string): Fields | undefined {
@@ -443,114 +453,28 @@ function validateStep(
       `${field}.atMinute (${atMinute}) is after the end of the scenario (durationMinutes ${durationMinutes}).`,
     );
   }
-  const checkNode = (id: string | undefined, where: string) => {
-    if (id !== undefined && cluster.nodeIds !== undefined && !cluster.nodeIds.includes(id)) {
-      check.problems.push(
-        `${where} "${id}" is not a node of the cluster (${cluster.nodeIds.join(', ')}).`,
-      );
-    }
-  };
+  const context: StepContext = { check, fields, field, atMinute, cluster, refs };
   let step: ScenarioStep | undefined;
   switch (action as StepAction) {
     case 'kill':
     case 'restart':
     case 'pause':
-    case 'resume': {
-      check.unknownKeys(fields, field, ['atMinute', 'action', 'node']);
-      const node = check.text(fields, 'node', `${field}.node`);
-      checkNode(node, `${field}.node`);
-      step = { atMinute: atMinute!, action: action as FaultAction, node: node! };
+    case 'resume':
+      step = validateFaultStep(context, action as FaultAction);
       break;
-    }
-    case 'partition': {
-      check.unknownKeys(fields, field, ['atMinute', 'action', 'sides']);
-      const sides = fields.sides;
-      if (
-        !Array.isArray(sides) ||
-        sides.length < 2 ||
-        !sides.every(
-          (side: unknown) =>
-            Array.isArray(side) &&
-            side.length > 0 &&
-            side.every((id: unknown) => typeof id === 'string' && id.length > 0),
-        )
-      ) {
-        check.problems.push(
-          `${field}.sides must be a list of at least two non-empty lists of node ids.`,
-        );
-        break;
-      }
-      const all = (sides as string[][]).flat();
-      all.forEach((id) => checkNode(id, `${field}.sides`));
-      if (new Set(all).size !== all.length) {
-        check.problems.push(`${field}.sides lists a node on more than one side.`);
-      }
-      step = { atMinute: atMinute!, action: 'partition', sides: sides as string[][] };
+    case 'partition':
+      step = validatePartitionStep(context);
       break;
-    }
     case 'heal':
       check.unknownKeys(fields, field, ['atMinute', 'action']);
       step = { atMinute: atMinute!, action: 'heal' };
       break;
-    case 'reserve': {
-      check.unknownKeys(fields, field, [
-        'atMinute',
-        'action',
-        'chargePointId',
-        'connectorId',
-        'idToken',
-        'expiresAtMinute',
-        'ref',
-      ]);
-      const chargePointId = check.text(fields, 'chargePointId', `${field}.chargePointId`);
-      if (
-        chargePointId !== undefined &&
-        cluster.chargePointIds !== undefined &&
-        !cluster.chargePointIds.includes(chargePointId)
-      ) {
-        check.problems.push(
-          `${field}.chargePointId "${chargePointId}" is not a charge point of the cluster (${cluster.chargePointIds.join(', ')}).`,
-        );
-      }
-      const connectorId = check.number(fields, 'connectorId', `${field}.connectorId`, 1, 1_000, {
-        optional: true,
-        integer: true,
-      });
-      const idToken = check.text(fields, 'idToken', `${field}.idToken`);
-      const expiresAtMinute = check.minute(fields, 'expiresAtMinute', `${field}.expiresAtMinute`);
-      if (atMinute !== undefined && expiresAtMinute !== undefined && expiresAtMinute <= atMinute) {
-        check.problems.push(
-          `${field}.expiresAtMinute (${expiresAtMinute}) must be after atMinute (${atMinute}).`,
-        );
-      }
-      const ref = check.text(fields, 'ref', `${field}.ref`, true);
-      if (ref !== undefined) {
-        if (refs.has(ref)) check.problems.push(`${field}.ref "${ref}" is used twice.`);
-        refs.add(ref);
-      }
-      step = {
-        atMinute: atMinute!,
-        action: 'reserve',
-        chargePointId: chargePointId!,
-        ...(connectorId !== undefined ? { connectorId } : {}),
-        idToken: idToken!,
-        expiresAtMinute: expiresAtMinute!,
-        ...(ref !== undefined ? { ref } : {}),
-      };
+    case 'reserve':
+      step = validateReserveStep(context);
       break;
-    }
-    case 'cancel-reservation': {
-      check.unknownKeys(fields, field, ['atMinute', 'action', 'ref']);
-      const ref = check.text(fields, 'ref', `${field}.ref`);
-      // Steps run in time order, so the reserve step must be listed and due earlier.
-      if (ref !== undefined && !refs.has(ref)) {
-        check.problems.push(
-          `${field}.ref "${ref}" names no earlier reserve step (give that step ref: "${ref}").`,
-        );
-      }
-      step = { atMinute: atMinute!, action: 'cancel-reservation', ref: ref! };
+    case 'cancel-reservation':
+      step = validateCancelReservationStep(context);
       break;
-    }
   }
   return check.problems.length > before ? undefined : step;
 }

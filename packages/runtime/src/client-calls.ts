@@ -12,7 +12,27 @@ export type CallOutcome =
   | { readonly ok: false; readonly code: 'not-leader'; readonly leaderId: NodeId | null }
   | { readonly ok: false; readonly code: 'timeout' }
   | { readonly ok: false; readonly code: 'overloaded' }
-  | { readonly ok: false; readonly code: 'closed' };
+  | { readonly ok: false; readonly code: 'closed' }
+  /**
+   * The role's validator refused the payload before it was proposed: it took no slot.
+   * `commandCode` is the validator's stable code (a site's, e.g. `power-out-of-range`).
+   */
+  | {
+      readonly ok: false;
+      readonly code: 'invalid-command';
+      readonly commandCode: string;
+      readonly reason: string;
+    };
+
+/** A role's verdict on a client payload: fine to propose, or why not (a stable code, a sentence). */
+export type CommandCheck =
+  { readonly ok: true } | { readonly ok: false; readonly code: string; readonly reason: string };
+
+/**
+ * Checks a client payload before it is proposed (RoleExtension.createCommandValidator): pure, never
+ * throws. Only what needs no replicated state; the state machine judges the rest when it applies.
+ */
+export type CommandValidator = (payload: unknown) => CommandCheck;
 
 /** Called once with a call's outcome. */
 export type SettleCall = (outcome: CallOutcome) => void;

@@ -15,7 +15,12 @@ import { onInvalidValue } from '@evpaxos/wire';
 import { WebSocketTransport, type FaultRule, type Transport } from '@evpaxos/transport';
 import type { LogView, StatsView, StatusView } from './api-types';
 import { AppliedLog } from './applied-log';
-import { ClientCalls, type CallOutcome, type SettleCall } from './client-calls';
+import {
+  ClientCalls,
+  type CallOutcome,
+  type CommandValidator,
+  type SettleCall,
+} from './client-calls';
 import { CommandLogStateMachine } from './command-log-state-machine';
 import { membershipOf, type ProcessConfig } from './config';
 import type { Logger } from './logger';
@@ -33,6 +38,8 @@ export interface ClusterNodeCollaborators {
   readonly transport?: Transport;
   /** Called once when the node cannot go on (a persist failed): the process should exit. */
   readonly onFatal?: (error: unknown) => void;
+  /** Checks client payloads before they are proposed (docs/CLUSTER.md). Default: none. */
+  readonly validateCommand?: CommandValidator;
 }
 
 /**
@@ -205,6 +212,21 @@ export class ClusterNode {
     client: { clientId: string; seq: number } | undefined,
     settle: SettleCall,
   ): void {
+    // A malformed command is refused here, before it could take a slot (docs/CLUSTER.md).
+    const check = this.collaborators.validateCommand?.(payload);
+    if (check !== undefined && !check.ok) {
+      this.logger.warn('submit: invalid command', {
+        clientId: client?.clientId ?? this.ownClientId,
+        code: check.code,
+        reason: check.reason,
+      });
+      return settle({
+        ok: false,
+        code: 'invalid-command',
+        commandCode: check.code,
+        reason: check.reason,
+      });
+    }
     if (this.closing) return settle({ ok: false, code: 'closed' });
     if (this.calls.pending + this.proposals.length >= this.config.pendingClientCallsMax) {
       return settle({ ok: false, code: 'overloaded' });

@@ -109,6 +109,7 @@ const optionKinds = {
   config: 'string',
   clusterId: 'string',
   secret: 'string',
+  secretFile: 'string',
   nodes: 'nodes',
   phase1Quorum: 'integer',
   phase2Quorum: 'integer',
@@ -240,11 +241,47 @@ function gatherSources(
     }
   }
   const sources = [fromFlags, fromEnv, fromConfigFile, fromClusterFile];
+  for (const source of sources) readSecretFile(source, readFile, problems);
   const pick = (name: OptionName): unknown => {
     for (const source of sources) if (source[name] !== undefined) return source[name];
     return undefined;
   };
   return { pick, clusterPath, sections };
+}
+
+/**
+ * `secretFile` (EVPAXOS_SECRET_FILE, --secret-file) is the secret given as a file: a Docker or
+ * Kubernetes secret mounted into the container (docs/DEPLOY.md), so the secret is in no
+ * environment that `docker inspect` or /proc/PID/environ shows. It takes the rank of the source
+ * that names it; one source giving both is refused. Trailing line breaks are dropped (`echo` and
+ * `openssl rand -hex 32` end the file with one).
+ */
+function readSecretFile(
+  source: Record<string, unknown>,
+  readFile: (path: string) => string,
+  problems: string[],
+): void {
+  const path = source.secretFile;
+  if (path === undefined) return;
+  delete source.secretFile;
+  if (typeof path !== 'string' || path === '') {
+    problems.push('secretFile must be a non-empty string.');
+    return;
+  }
+  if (source.secret !== undefined) {
+    problems.push(`Give the secret or a secret file (${path}), not both.`);
+    return;
+  }
+  let text: string;
+  try {
+    text = readFile(path);
+  } catch (error) {
+    problems.push(`The secret file ${path} cannot be read (${(error as Error).message}).`);
+    return;
+  }
+  const secret = text.replace(/[\r\n]+$/, '');
+  if (secret === '') problems.push(`The secret file ${path} is empty.`);
+  else source.secret = secret;
 }
 
 /** Every option read and type-checked on its own (undefined where absent or refused). */

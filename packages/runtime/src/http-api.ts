@@ -399,12 +399,15 @@ type ClientAnswer =
       readonly type: 'error';
       /** null when the refused frame or request had no integer requestId. */
       readonly requestId: number | null;
-      readonly code: 'not-leader' | 'overloaded' | 'timeout' | 'invalid-request';
+      readonly code:
+        'not-leader' | 'overloaded' | 'timeout' | 'invalid-request' | 'invalid-command';
       /** not-leader: the leader this node knows of, and its http://host:httpPort; null if none. */
       readonly leaderId?: NodeId | null;
       readonly leaderUrl?: string | null;
-      /** invalid-request: what is wrong, as a sentence. */
+      /** invalid-request, invalid-command: what is wrong, as a sentence. */
       readonly reason?: string;
+      /** invalid-command: the role validator's stable code (e.g. `power-out-of-range`). */
+      readonly commandCode?: string;
     };
 
 /** A /client request, validated; or why it is refused, with its requestId when it has one. */
@@ -518,6 +521,11 @@ function httpAnswer(outcome: CallOutcome, node: ClusterNode): [number, unknown] 
       return [504, { error: 'timeout' }];
     case 'closed':
       return [503, { error: 'overloaded', reason: 'The node is shutting down.' }];
+    case 'invalid-command':
+      return [
+        400,
+        { error: 'invalid-command', commandCode: outcome.commandCode, reason: outcome.reason },
+      ];
   }
 }
 
@@ -540,5 +548,13 @@ function clientAnswer(requestId: number, outcome: CallOutcome, node: ClusterNode
     case 'overloaded':
     case 'closed':
       return { type: 'error', requestId, code: 'overloaded' };
+    case 'invalid-command':
+      return {
+        type: 'error',
+        requestId,
+        code: 'invalid-command',
+        commandCode: outcome.commandCode,
+        reason: outcome.reason,
+      };
   }
 }

@@ -1,4 +1,5 @@
 import type { StateMachine } from '@evpaxos/paxos';
+import type { CommandValidator } from './client-calls';
 import { ClusterNode } from './cluster-node';
 import {
   ConfigError,
@@ -22,6 +23,12 @@ export interface RoleExtension {
   readonly configSections?: readonly ConfigSection<unknown>[];
   /** The replicated state machine every node of the cluster must run alike. Default: CommandLogStateMachine. */
   createStateMachine?(config: ProcessConfig): StateMachine;
+  /**
+   * The check every client command passes before it is proposed (POST /submit, /client, a role's
+   * own submits): a refused one is answered 400 / `invalid-command` and takes no slot. Default:
+   * none, every payload is proposed as it is.
+   */
+  createCommandValidator?(config: ProcessConfig): CommandValidator | undefined;
   attach?(running: RunningNode, logger: Logger): Promise<{ close(): Promise<void> }>;
 }
 
@@ -48,10 +55,12 @@ export async function startNode(
 ): Promise<RunningNode> {
   const logger = createLogger({ level: config.logLevel, fields: { node: config.id } });
   const stateMachine = extension.createStateMachine?.(config);
+  const validateCommand = extension.createCommandValidator?.(config);
   const node = await ClusterNode.start(config, {
     logger,
     onFatal,
     ...(stateMachine ? { stateMachine } : {}),
+    ...(validateCommand ? { validateCommand } : {}),
   });
   const api = new HttpApi(node, logger);
   let httpPort: number;

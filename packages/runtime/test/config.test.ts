@@ -97,6 +97,47 @@ describe('resolveProcessConfig', () => {
       expect(config.secret).to.equal(other);
     });
 
+    it('reads the secret from EVPAXOS_SECRET_FILE (a mounted Docker or Kubernetes secret)', () => {
+      const other = 'cd'.repeat(32);
+      const readFile = files({ 'cluster.json': cluster, '/run/secrets/s': `${other}\n` });
+      const config = resolve({
+        readFile,
+        flags: { id: 'cp1', clusterFile: 'cluster.json', dataDir: 'd' },
+        env: { EVPAXOS_SECRET_FILE: '/run/secrets/s' },
+      });
+      // Ranked as the env it came from (over the cluster file); the file's line break dropped.
+      expect(config.secret).to.equal(other);
+      const fromFlag = resolve({
+        readFile,
+        flags: {
+          id: 'cp1',
+          clusterFile: 'cluster.json',
+          dataDir: 'd',
+          secretFile: '/run/secrets/s',
+        },
+        env: { EVPAXOS_SECRET: 'ef'.repeat(32) },
+      });
+      expect(fromFlag.secret).to.equal(other);
+    });
+
+    it('refuses a secret file that is missing, empty, or given with a secret', () => {
+      const flags = { id: 'cp1', clusterFile: 'cluster.json', dataDir: 'd' };
+      const readFile = files({ 'cluster.json': cluster, empty: '\n' });
+      expect(problemsOf({ readFile, flags, env: { EVPAXOS_SECRET_FILE: 'nope' } })).to.deep.equal([
+        'The secret file nope cannot be read (ENOENT: nope).',
+      ]);
+      expect(problemsOf({ readFile, flags, env: { EVPAXOS_SECRET_FILE: 'empty' } })).to.deep.equal([
+        'The secret file empty is empty.',
+      ]);
+      expect(
+        problemsOf({
+          readFile,
+          flags,
+          env: { EVPAXOS_SECRET_FILE: 'empty', EVPAXOS_SECRET: secret },
+        }),
+      ).to.deep.equal(['Give the secret or a secret file (empty), not both.']);
+    });
+
     it('takes the whole cluster from --cluster-id, --secret and --nodes', () => {
       const config = resolveProcessConfig({
         role: 'central',

@@ -2,12 +2,14 @@
  * The catalogue of site commands: everything that can change the replicated site state
  * (docs/STYLE.md rule 5: one catalogue, a discriminated union, every field documented).
  *
- * A command is the `payload` of a Paxos `Command`. It comes from the network, so it is plain data
- * and `parseSiteCommand` checks its shape before the reducer sees it. Every command carries `atMs`:
+ * A command is the `payload` of a Paxos `Command`. It comes from the network, so it is plain data:
+ * `readSiteCommand` checks its shape before the reducer sees it, and `parseSiteCommand`
+ * (command-validator.ts) checks that and the rules that need no state before it is proposed. Every command carries `atMs`:
  * the time, in ms since the Unix epoch, stamped by the proposer (the central system) when it took
  * the request. Time enters the state only this way, so every replica computes the same thing.
  */
 import { ID_LENGTH_MAX } from './constants';
+import type { SiteErrorCode } from './handlers/kit';
 
 /**
  * A charge point joins the site. Sent by the central system after the charge point's
@@ -182,17 +184,20 @@ export const siteCommandTypes: readonly SiteCommandType[] = [
   'Noop',
 ];
 
-/** Why a payload is not a site command. The reason names the field. */
+/**
+ * Why a payload is not a site command (code `invalid-command`, the reason names the field), or, from
+ * parseSiteCommand, breaks a rule that needs no state (the code the reducer would give).
+ */
 export interface InvalidSiteCommand {
   readonly ok: false;
-  readonly code: 'invalid-command';
+  readonly code: SiteErrorCode;
   readonly reason: string;
 }
 
 export type ParseSiteCommandResult =
   { readonly ok: true; readonly command: SiteCommand } | InvalidSiteCommand;
 
-/** Thrown inside the parser only, caught by parseSiteCommand: never escapes. */
+/** Thrown inside the parser only, caught by readSiteCommand: never escapes. */
 class FieldError extends Error {}
 
 type Fields = Record<string, unknown>;
@@ -299,11 +304,12 @@ function parseFields(type: SiteCommandType, fields: Fields): SiteCommand {
 }
 
 /**
- * Checks an untrusted payload and returns the typed command, or why it is not one. Never throws.
- * Only the shape and the ranges that need no state are checked here; the reducer checks the rest.
- * The returned command is a fresh object holding only the catalogue's fields.
+ * Checks an untrusted payload's shape and returns the typed command, or why it is not one. Never
+ * throws. Only the shape and the field ranges are checked here: this is what a replica applying a
+ * decided command runs (state-machine.ts); the handlers check the rest. The returned command is a
+ * fresh object holding only the catalogue's fields.
  */
-export function parseSiteCommand(payload: unknown): ParseSiteCommandResult {
+export function readSiteCommand(payload: unknown): ParseSiteCommandResult {
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
     return { ok: false, code: 'invalid-command', reason: 'a site command must be an object' };
   }

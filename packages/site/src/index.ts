@@ -17,7 +17,8 @@ export type {
   InvalidSiteCommand,
   ParseSiteCommandResult,
 } from './commands';
-export { parseSiteCommand, siteCommandTypes } from './commands';
+export { siteCommandTypes } from './commands';
+export { parseSiteCommand } from './command-validator';
 export type {
   SiteOptions,
   SiteConfig,
@@ -36,19 +37,18 @@ export type {
   SiteAcceptance,
   SiteResult,
   SiteTransition,
-} from './reducer';
+} from './handlers/kit';
 export { applySiteCommand } from './reducer';
 export type {
-  ChargePointMode,
   SessionStatus,
   SessionAllocation,
   ChargePointAllocation,
   SiteSchedule,
   ScheduleOptions,
 } from './scheduler';
-export { computeSchedule, failSafePowerW, chargePointMode } from './scheduler';
-export type { PowerLimitMode, PowerLimit, SessionPowerLimit } from './lease';
-export { powerLimitAt } from './lease';
+export { computeSchedule } from './scheduler';
+export type { ChargePointMode, PowerLimitMode, PowerLimit, SessionPowerLimit } from './lease';
+export { powerLimitAt, failSafePowerW, chargePointMode } from './lease';
 export type { SetChargingProfile } from './charging-profile';
 export { buildChargingProfiles, isoFromMs } from './charging-profile';
 export type { SiteStateMachine } from './state-machine';

@@ -30,22 +30,10 @@
  * would take of that.
  */
 import { URGENCY_HORIZON_MS_MIN } from './constants';
+import type { ChargePointMode } from './lease';
+import { chargePointMode, failSafePowerW, mayDrawW } from './lease';
 import type { ChargePointState, SessionState, SiteState } from './state';
 import { sortedKeys } from './state';
-
-/** How a charge point is counted against the site limit at a given time. */
-export type ChargePointMode =
-  /** Live, confirmed lease, before the lease it proved it holds ends: counted at its grants. */
-  | 'leased'
-  /**
-   * Live lease not (or no longer) proven held: unconfirmed, or the lease its renewal named has
-   * ended. Counted at fail-safe power; granted at most that.
-   */
-  | 'probation'
-  /** Its lease has ended: counted at fail-safe power (or its hold-down while it may not rise). */
-  | 'lease-expired'
-  /** Never held a lease: counted at fail-safe power (nothing while newly registered). */
-  | 'no-lease';
 
 export type SessionStatus =
   /** Allocated within the budget (its minimum at least). */
@@ -109,90 +97,6 @@ export interface ScheduleOptions {
    * computes its share as if leased any more. Kept so existing callers still compile.
    */
   readonly assumeLeased?: string;
-}
-
-/** docs/DESIGN.md: fail-safe power = site limit / number of charge points (the configured number). */
-export function failSafePowerW(state: SiteState): number {
-  return Math.floor(state.siteLimitW / state.config.chargePointsMax);
-}
-
-/**
- * How the charge point is counted at time t (proposer time). `leased` needs a confirmed lease and
- * t before the expiry of the lease the charge point proved it holds (lease.ts, R2): only then can
- * it not be drawing anything but its grants.
- */
-export function chargePointMode(chargePoint: ChargePointState, atMs: number): ChargePointMode {
-  const lease = chargePoint.lease;
-  if (lease === null) return 'no-lease';
-  if (atMs >= lease.expiresAtMs) return 'lease-expired';
-  const heldExpiresAtMs = lease.previousExpiresAtMs ?? null;
-  return lease.confirmed && heldExpiresAtMs !== null && atMs < heldExpiresAtMs
-    ? 'leased'
-    : 'probation';
-}
-
-/**
- * Until when (proposer time) the charge point may not rise to fail-safe power (lease.ts, R4): one
- * lease after it registered, and, on an unconfirmed lease, one lease after the lease it replaced
- * ended (it may have held grants until then that others counted below fail-safe power).
- */
-export function pendingUntilMs(state: SiteState, chargePoint: ChargePointState): number {
-  const lease = chargePoint.lease;
-  const previousMs =
-    lease !== null && !lease.confirmed && lease.previousExpiresAtMs !== null
-      ? lease.previousExpiresAtMs
-      : -Infinity;
-  return Math.max(chargePoint.registeredAtMs, previousMs) + state.config.leaseMs;
-}
-
-/**
- * What the charge point draws in its leased phase on this replica (lease.ts, R4), W: its grant; on
- * probation what it may draw before fail-safe power (which mayDrawW counts from failSafeFromMs).
- */
-export function leasedDrawW(state: SiteState, chargePointId: string): number {
-  const chargePoint = state.chargePoints[chargePointId];
-  const lease = chargePoint?.lease ?? null;
-  if (chargePoint === undefined || lease === null) return 0;
-  let sum = 0;
-  for (const transactionId of sortedKeys(state.sessions)) {
-    const session = state.sessions[transactionId];
-    if (session?.chargePointId === chargePointId) sum += session.allocatedW;
-  }
-  if (!lease.confirmed) {
-    return Math.max(sum, Math.min(failSafePowerW(state), chargePoint.bounds.previousHoldW));
-  }
-  return sum;
-}
-
-/** What the charge point draws in its hold-down on this replica (lease.ts, R4), W. */
-export function holdDownDrawW(state: SiteState, chargePointId: string): number {
-  const lease = state.chargePoints[chargePointId]?.lease ?? null;
-  if (lease === null) return 0;
-  return Math.min(failSafePowerW(state), leasedDrawW(state, chargePointId));
-}
-
-/**
- * The most charge point `chargePoint` may be drawing at time t (proposer time) on any replica it may
- * hold, by any clock within the skew (lease.ts, R5). Its replica holds at least the lease its last
- * confirmed renewal named, so two lease epochs cover every replica it may hold.
- */
-export function mayDrawW(state: SiteState, chargePoint: ChargePointState, atMs: number): number {
-  const bounds = chargePoint.bounds;
-  let drawW = atMs >= bounds.failSafeFromMs ? failSafePowerW(state) : 0;
-  // One epoch ending E: its leased phase ends by E (real time), its hold-down draws at most the
-  // epoch's hold bound until E + leaseMs; after that it is at most fs, counted above.
-  const epoch = (expiresAtMs: number, leasedW: number, holdW: number): number =>
-    atMs < expiresAtMs ? leasedW : atMs < expiresAtMs + state.config.leaseMs ? holdW : 0;
-  const lease = chargePoint.lease;
-  if (lease === null) return drawW;
-  drawW = Math.max(drawW, epoch(lease.expiresAtMs, bounds.drawW, bounds.holdW));
-  if (lease.previousExpiresAtMs !== null) {
-    drawW = Math.max(
-      drawW,
-      epoch(lease.previousExpiresAtMs, bounds.previousDrawW, bounds.previousHoldW),
-    );
-  }
-  return drawW;
 }
 
 interface Request {

@@ -4,8 +4,8 @@
  * adapter only checks and applies payloads.
  */
 import type { Command, Slot, StateMachine } from '@evpaxos/paxos';
-import { parseSiteCommand } from './commands';
-import type { SiteResult } from './reducer';
+import { readSiteCommand } from './commands';
+import type { SiteResult } from './handlers/kit';
 import { applySiteCommand } from './reducer';
 import type { SiteOptions, SiteState } from './state';
 import { cloneSiteState, createSiteState } from './state';
@@ -23,7 +23,7 @@ export function createSiteStateMachine(options: SiteOptions = {}): SiteStateMach
       return state;
     },
     apply(command: Command, _slot: Slot): SiteResult {
-      const parsed = parseSiteCommand(command.payload);
+      const parsed = readSiteCommand(command.payload);
       if (!parsed.ok) return parsed;
       const next = applySiteCommand(state, parsed.command);
       state = next.state;

@@ -124,3 +124,66 @@ describe('parseSiteCommand', () => {
     expect(parseSiteCommand(payload).ok).to.equal(false);
   });
 });
+
+describe('parseSiteCommand: the rules that need no state, checked before a command is proposed', () => {
+  it('refuses with the code the reducer would give, naming the command type', () => {
+    const cases: [unknown, string][] = [
+      [
+        {
+          type: 'RegisterChargePoint',
+          atMs: 1,
+          chargePointId: 'cp',
+          connectorCount: 9,
+          maxPowerW: 1,
+        },
+        'connector-count-out-of-range',
+      ],
+      [{ type: 'SetSiteLimit', atMs: 1, siteLimitW: 10_000_001 }, 'site-limit-out-of-range'],
+      [
+        {
+          type: 'Reserve',
+          atMs: 5,
+          reservationId: 1,
+          chargePointId: 'cp',
+          connectorId: 1,
+          idToken: 'A',
+          expiresAtMs: 5,
+        },
+        'reservation-in-past',
+      ],
+      [
+        {
+          type: 'UpdateNeeds',
+          atMs: 1,
+          transactionId: 't',
+          energyRequestedWh: 1,
+          minPowerW: 5,
+          maxPowerW: 4,
+          departureAtMs: 2,
+        },
+        'needs-out-of-range',
+      ],
+    ];
+    for (const [payload, code] of cases) {
+      const parsed = parseSiteCommand(payload);
+      expect(parsed, JSON.stringify(payload)).to.include({ ok: false, code });
+      if (!parsed.ok) {
+        expect(parsed.reason.startsWith(`${(payload as { type: string }).type}: `)).to.equal(true);
+      }
+    }
+  });
+
+  it('leaves to the reducer every rule that depends on the state', () => {
+    // An unknown charge point, a far departure (the replicated clock may be later than atMs).
+    const parsed = parseSiteCommand({
+      type: 'UpdateNeeds',
+      atMs: T0,
+      transactionId: 'unknown',
+      energyRequestedWh: 1,
+      minPowerW: 0,
+      maxPowerW: 1,
+      departureAtMs: T0 + 365 * 24 * 3_600_000,
+    });
+    expect(parsed.ok).to.equal(true);
+  });
+});

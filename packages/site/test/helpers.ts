@@ -32,6 +32,17 @@ export function start(
   return { type: 'StartSession', atMs, transactionId, chargePointId, connectorId, idToken };
 }
 
+export function reserve(
+  reservationId: number,
+  chargePointId: string,
+  connectorId: number,
+  idToken: string,
+  expiresAtMs: number,
+  atMs = T0,
+): Extract<SiteCommand, { type: 'Reserve' }> {
+  return { type: 'Reserve', atMs, reservationId, chargePointId, connectorId, idToken, expiresAtMs };
+}
+
 export function needs(
   transactionId: string,
   atMs: number,

@@ -16,6 +16,10 @@ export function nodeOptions(yargs: Argv) {
       describe: 'The cluster id (instead of a cluster file)',
     })
     .option('secret', { type: 'string', describe: 'The cluster secret (overrides the file)' })
+    .option('secret-file', {
+      type: 'string',
+      describe: 'A file holding the cluster secret (a mounted Docker or Kubernetes secret)',
+    })
     .option('nodes', {
       type: 'string',
       describe: 'id=central|charge-point@host:clusterPort:httpPort,… (instead of a cluster file)',
@@ -49,6 +53,7 @@ const runtimeFlagNames = [
   'config',
   'clusterId',
   'secret',
+  'secretFile',
   'nodes',
   'phase1Quorum',
   'phase2Quorum',

@@ -24,6 +24,7 @@ export const submitCommand: CommandModule<object, SubmitArgs> = {
   handler: (args) =>
     runLauncher(async () => {
       let payload: unknown;
+      // Cluster.submit stamps atMs on a site command that has none (docs/CLUSTER.md).
       try {
         payload = JSON.parse(args.payload);
       } catch (error) {
@@ -31,17 +32,6 @@ export const submitCommand: CommandModule<object, SubmitArgs> = {
           'invalid-option',
           `The payload is not JSON (${(error as Error).message}): quote it, e.g. '{"type":"Noop"}'.`,
         );
-      }
-      // Site commands carry the submitter's clock (docs/SITE.md): stamp it when the person
-      // typing the command left it out, as the central system does for OCPP-born commands.
-      if (
-        typeof payload === 'object' &&
-        payload !== null &&
-        !Array.isArray(payload) &&
-        'type' in payload &&
-        !('atMs' in payload)
-      ) {
-        payload = { ...payload, atMs: Date.now() };
       }
       const result = await openCluster(args.dir).submit(payload, {
         timeoutMs: args['timeout-ms'],

@@ -211,8 +211,19 @@ export class ClusterHandle {
    * last known leader first, follows 421 redirects, and on a timeout or a dead central retries
    * the *same* (clientId, seq) elsewhere — safe because a retried command is applied once.
    */
-  async submit(payload: unknown, options: SubmitOptions = {}): Promise<SubmitResult> {
+  async submit(command: unknown, options: SubmitOptions = {}): Promise<SubmitResult> {
     const started = Date.now();
+    // Site commands carry the submitter's clock (docs/SITE.md) and a central refuses one without
+    // it (400): stamp it when the caller left it out, as the central system does for OCPP-born
+    // commands. Once, so a retry of the same (clientId, seq) is the same command.
+    const payload =
+      typeof command === 'object' &&
+      command !== null &&
+      !Array.isArray(command) &&
+      'type' in command &&
+      !('atMs' in command)
+        ? { ...command, atMs: started }
+        : command;
     const deadline = started + (options.timeoutMs ?? 12_000);
     const clientId = options.clientId ?? this.clientId;
     const seq = options.seq ?? (this.seq += 1);

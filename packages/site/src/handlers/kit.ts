@@ -1,0 +1,199 @@
+/**
+ * What every site command handler shares: the result types, and the checks and state helpers more
+ * than one handler needs. A handler is a pure function (state, command, t) → transition, where t is
+ * the command's time clamped to the replicated clock (reducer.ts); a rejection returns the very state
+ * it was given, so every replica rejects it identically and nothing changes.
+ */
+import type { SiteCommandType } from '../commands';
+import type { ChargePointState, SiteState } from '../state';
+import { cloneSiteState, sortedKeys } from '../state';
+
+/** Stable codes for a rejected command. */
+export type SiteErrorCode =
+  | 'invalid-command'
+  | 'unknown-charge-point'
+  | 'charge-point-exists'
+  | 'charge-points-full'
+  | 'connector-count-out-of-range'
+  | 'power-out-of-range'
+  | 'unknown-connector'
+  | 'connector-faulted'
+  | 'connector-occupied'
+  | 'connector-reserved'
+  | 'reservation-in-past'
+  | 'reservation-too-long'
+  | 'reservations-full'
+  | 'unknown-reservation'
+  | 'transaction-exists'
+  | 'unknown-transaction'
+  | 'sessions-full'
+  | 'needs-out-of-range'
+  | 'departure-out-of-range'
+  | 'site-limit-out-of-range'
+  | 'already-faulted'
+  | 'not-faulted'
+  | 'lease-not-held';
+
+/** Why a command is refused: a stable code and one sentence naming the rejected input. */
+export interface Refusal {
+  readonly code: SiteErrorCode;
+  readonly reason: string;
+}
+
+export interface SiteRejection extends Refusal {
+  readonly ok: false;
+}
+
+export interface SiteAcceptance {
+  readonly ok: true;
+  readonly type: SiteCommandType;
+  /** RenewLease: the new lease's expiry (proposer time, ms) and whether it is confirmed. */
+  readonly leaseExpiresAtMs?: number;
+  readonly leaseConfirmed?: boolean;
+  /** StartSession: the reservation it consumed (H03). */
+  readonly reservationId?: number;
+  /** StartSession: the session's ChargingProfile.id. */
+  readonly chargingProfileId?: number;
+  /** ChargePointFaulted: sessions it ended and reservations it removed (H01.FR.16). */
+  readonly endedTransactionIds?: string[];
+  readonly removedReservationIds?: number[];
+}
+
+export type SiteResult = SiteAcceptance | SiteRejection;
+
+export interface SiteTransition {
+  readonly state: SiteState;
+  readonly result: SiteResult;
+}
+
+export function reject(state: SiteState, code: SiteErrorCode, reason: string): SiteTransition {
+  return { state, result: { ok: false, code, reason } };
+}
+
+/** The rejection for a refusal a check returned. */
+export function refuse(state: SiteState, refusal: Refusal): SiteTransition {
+  return reject(state, refusal.code, refusal.reason);
+}
+
+export function accept(draft: SiteState, result: SiteAcceptance): SiteTransition {
+  return { state: draft, result };
+}
+
+export function unknownChargePoint(state: SiteState, chargePointId: string): SiteTransition {
+  return reject(state, 'unknown-charge-point', `charge point ${chargePointId} is not registered`);
+}
+
+export function unknownTransaction(state: SiteState, transactionId: string): SiteTransition {
+  return reject(state, 'unknown-transaction', `transaction ${transactionId} is not in progress`);
+}
+
+/** Is a reservation still holding its connector at time t? */
+export function reservationHolds(expiresAtMs: number, t: number): boolean {
+  return t < expiresAtMs;
+}
+
+/** The charge point if the connector exists and is not faulted; else why not. */
+export function connectorCheck(
+  state: SiteState,
+  chargePointId: string,
+  connectorId: number,
+): Refusal | ChargePointState {
+  const chargePoint = state.chargePoints[chargePointId];
+  if (chargePoint === undefined) {
+    return {
+      code: 'unknown-charge-point',
+      reason: `charge point ${chargePointId} is not registered`,
+    };
+  }
+  if (connectorId > chargePoint.connectorCount) {
+    return {
+      code: 'unknown-connector',
+      reason: `charge point ${chargePointId} has no connector ${connectorId} (it has ${chargePoint.connectorCount})`,
+    };
+  }
+  if (chargePoint.faultedConnectorIds.includes(connectorId)) {
+    return {
+      code: 'connector-faulted',
+      reason: `connector ${chargePointId}/${connectorId} is faulted`,
+    };
+  }
+  return chargePoint;
+}
+
+/** The transaction in progress on a connector, or null. */
+export function sessionOn(
+  state: SiteState,
+  chargePointId: string,
+  connectorId: number,
+): string | null {
+  for (const transactionId of sortedKeys(state.sessions)) {
+    const session = state.sessions[transactionId];
+    if (session?.chargePointId === chargePointId && session.connectorId === connectorId) {
+      return transactionId;
+    }
+  }
+  return null;
+}
+
+/** The refusal for a connector in session, or null when it is free. */
+export function occupiedCheck(
+  state: SiteState,
+  chargePointId: string,
+  connectorId: number,
+): Refusal | null {
+  const occupiedBy = sessionOn(state, chargePointId, connectorId);
+  return occupiedBy === null
+    ? null
+    : {
+        code: 'connector-occupied',
+        reason: `connector ${chargePointId}/${connectorId} is in session ${occupiedBy}`,
+      };
+}
+
+/** The reservation holding a connector at time t, or null. */
+export function reservationOn(
+  state: SiteState,
+  chargePointId: string,
+  connectorId: number,
+  t: number,
+): number | null {
+  for (const key of sortedKeys(state.reservations)) {
+    const reservation = state.reservations[key];
+    if (
+      reservation?.chargePointId === chargePointId &&
+      reservation.connectorId === connectorId &&
+      reservationHolds(reservation.expiresAtMs, t)
+    ) {
+      return reservation.reservationId;
+    }
+  }
+  return null;
+}
+
+/** Drops reservations whose expiry has passed (OCPP H04: they end by themselves). */
+function pruneExpiredReservations(draft: SiteState, t: number): void {
+  for (const key of sortedKeys(draft.reservations)) {
+    const reservation = draft.reservations[key];
+    if (reservation !== undefined && !reservationHolds(reservation.expiresAtMs, t)) {
+      delete draft.reservations[key];
+    }
+  }
+}
+
+/**
+ * A copy of the state with the clock advanced to t and expired reservations gone: what every
+ * accepted command starts from.
+ */
+export function begin(state: SiteState, t: number): SiteState {
+  const draft = cloneSiteState(state);
+  draft.clockMs = t;
+  pruneExpiredReservations(draft, t);
+  return draft;
+}
+
+/** from, from + 1, …, to. */
+export function range(from: number, to: number): number[] {
+  const out: number[] = [];
+  for (let i = from; i <= to; i += 1) out.push(i);
+  return out;
+}
