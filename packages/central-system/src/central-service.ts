@@ -260,9 +260,9 @@ export class CentralService {
   }
 
   /**
-   * docs/SITE.md: every message from a station renews its lease, at most once per
-   * leaseMs / 3. The station proves it hears this leader by talking to it; the held expiry is the
-   * one in our replica (lease.ts R2).
+   * docs/SITE.md, "Leases": a cluster member renews by DataTransfer, naming the expiry its own
+   * replica holds (lease.ts R2); a third-party station has no replica, so its Heartbeat renews
+   * from ours. Either way at most one RenewLease per leaseMs / 3 (maybeRenewLease).
    */
   private isClusterMember(chargePointId: string): boolean {
     return this.node.config.nodes.some((node) => node.id === chargePointId);

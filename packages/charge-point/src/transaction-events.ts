@@ -1,5 +1,5 @@
 /**
- * The TransactionEvents the station reports (OCPP 2.0.1 E01–E07, docs/OCPP.md §5.3), built in one
+ * The TransactionEvents the station reports (OCPP 2.0.1 E01–E07, docs/OCPP.md §5.4), built in one
  * place from what the EV told the EVSE. Pure: the clock is passed in. The queue adds seqNo and
  * offline (transaction-queue.ts).
  */
