@@ -8,7 +8,8 @@ import { choosePorts } from '../src/launcher/ports';
 import { httpJson } from '../src/launcher/http-client';
 
 /**
- * The Docker files, proven without a Docker engine (none runs in CI):
+ * The Docker files, checked without a Docker engine (docker-compose.test.ts runs them on a real
+ * one where an engine runs; these checks hold everywhere):
  * - the Dockerfile is parsed and its invariants checked (multi-stage, production dependencies
  *   only, non-root user, a HEALTHCHECK on the admin API, the entrypoint that exists);
  * - docker-compose.yml is parsed, and every service's command and environment are run as local

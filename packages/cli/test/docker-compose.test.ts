@@ -152,7 +152,7 @@ describe('docker: the compose site on a real engine', function () {
     const after = await site.inspect(leader);
     expect(after.RestartCount).to.equal(before.RestartCount + 1);
     expect(after.State.Status).to.equal('running');
-    const newLeader = await waitFor(`${standby} to lead`, 30_000, async () => {
+    const newLeader = await waitFor(`${standby} to lead`, 45_000, async () => {
       const status = await site.status(standby);
       return status?.paxos.proposerState === 'leader' && round(status) > oldRound
         ? status
@@ -162,7 +162,7 @@ describe('docker: the compose site on a real engine', function () {
     const submit = await site.script('docker-submit.sh', '{"type":"Noop","atMs":0}');
     expect(submit.status, submit.stderr).to.equal(0);
     const slot = (JSON.parse(submit.stdout) as { slot: number }).slot;
-    await waitFor(`${leader} to rejoin and apply slot ${slot}`, 30_000, async () => {
+    await waitFor(`${leader} to rejoin and apply slot ${slot}`, 60_000, async () => {
       const status = await site.status(leader);
       return status && status.paxos.appliedThrough >= slot ? status : undefined;
     });
@@ -183,7 +183,7 @@ describe('docker: the compose site on a real engine', function () {
     const submit = await site.script('docker-submit.sh', '{"type":"Noop","atMs":0}');
     expect(submit.status, submit.stderr).to.equal(0);
     const slot = (JSON.parse(submit.stdout) as { slot: number }).slot;
-    await waitFor(`cp3 to apply slot ${slot}`, 30_000, async () => {
+    await waitFor(`cp3 to apply slot ${slot}`, 60_000, async () => {
       const status = await site.status('cp3');
       return status && status.paxos.appliedThrough >= slot ? true : undefined;
     });

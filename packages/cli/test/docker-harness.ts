@@ -249,13 +249,25 @@ export class DockerSite {
     return JSON.parse(result.stdout) as NodeStatus;
   }
 
-  /** The central that leads now (one leader among the reachable centrals), or undefined. */
+  /**
+   * The central that leads now, or undefined: of the centrals that say they lead, the one with
+   * the highest ballot (an old leader may not have heard of the new ballot yet), and only when
+   * the other central names it as leader too.
+   */
   async leader(): Promise<SiteNode | undefined> {
-    const leaders: SiteNode[] = [];
-    for (const node of ['central-a', 'central-b'] as const) {
-      if ((await this.status(node))?.paxos.proposerState === 'leader') leaders.push(node);
-    }
-    return leaders.length === 1 ? leaders[0] : undefined;
+    const answers = await Promise.all(
+      (['central-a', 'central-b'] as const).map(async (node) => ({
+        node,
+        status: await this.status(node),
+      })),
+    );
+    const leading = answers
+      .filter((answer) => answer.status?.paxos.proposerState === 'leader')
+      .sort((a, b) => (b.status!.paxos.ballot?.round ?? 0) - (a.status!.paxos.ballot?.round ?? 0));
+    const leader = leading[0]?.node;
+    if (leader === undefined) return undefined;
+    const follower = answers.find((answer) => answer.node !== leader)?.status;
+    return follower === undefined || follower.paxos.leaderId === leader ? leader : undefined;
   }
 
   /** The container's stdout/stderr (the node's JSON log lines). */
