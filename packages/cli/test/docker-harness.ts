@@ -16,6 +16,8 @@ export const root = path.resolve(__dirname, '../../../..');
 export const IMAGE = 'evpaxos:local';
 export const SITE_NODES = ['central-a', 'central-b', 'cp1', 'cp2', 'cp3', 'cp4', 'cp5'] as const;
 export type SiteNode = (typeof SITE_NODES)[number];
+/** GET /status through docker-proxy on a busy 2-core host answers in 2-3 s at worst (measured). */
+const STATUS_TIMEOUT_MS = 6_000;
 
 /** What one command did; never throws on a non-zero exit (the caller asserts it). */
 export interface RunResult {
@@ -234,7 +236,7 @@ export class DockerSite {
         `http://127.0.0.1:${this.httpPort(node)}/status`,
         'GET',
         undefined,
-        1_500,
+        STATUS_TIMEOUT_MS,
       );
       return reply.status === 200 ? (reply.body as NodeStatus) : undefined;
     } catch {
