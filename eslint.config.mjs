@@ -1,5 +1,5 @@
 // Lint rules for the whole monorepo. The pure cores (paxos, site) get import bans on top:
-// no I/O, no clock and no randomness — those are injected (STYLE.md rule 1).
+// no I/O, no clock and no randomness — those are injected (docs/STYLE.md rule 1).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 

@@ -77,6 +77,11 @@ export interface CsmsLink {
   transactionEvent(request: TransactionEventRequest): Promise<void>;
   notifyEvChargingNeeds(needs: EvChargingNeeds): Promise<NotifyEvChargingNeedsStatus>;
   /**
+   * The needs as the site records them once they crossed this link (OCPP carries whole amperes):
+   * what "the replica holds the EV's needs" compares with. Absent: the site records them unchanged.
+   */
+  needsAsRecorded?(needs: EvChargingNeeds): EvChargingNeeds;
+  /**
    * Asks the CSMS to renew this station's lease, naming the expiry its own replica holds: a
    * renewal proves what the station can be drawing (lease.ts), so it must come from here, not from
    * the leader's view. Optional: a link without a CSMS renews nothing.

@@ -1,18 +1,3 @@
-// The public API of @evpaxos/charge-point: the charge point role for `evpaxos charge-point`.
-export { chargePointExtension, centralUrls, type ChargePointExtensionOptions } from './extension';
-export {
-  EvseController,
-  type EvseControllerOptions,
-  type EvseControllerCollaborators,
-  type ControllerLogger,
-  type EvseView,
-} from './evse-controller';
-export {
-  TransactionQueue,
-  type QueuedEvent,
-  type TransactionQueueOptions,
-  type NewTransactionEvent,
-} from './transaction-queue';
-export { OfflineCsmsLink } from './offline-link';
-export type * from './csms-link';
-export * from './constants';
+// The public API of @evpaxos/charge-point: the charge point role for `evpaxos charge-point` (the
+// cli is its only user; the controller and its parts are internal, docs/STYLE.md: small public API).
+export { chargePointExtension, type ChargePointExtensionOptions } from './extension';

@@ -53,6 +53,25 @@ export function needsRequest(
   };
 }
 
+/**
+ * The needs as the site records them after NotifyEVChargingNeeds: the whole amperes above turned
+ * back into watts (W = A × evMaxVoltage × phases, docs/OCPP.md K15 row), the energy in whole Wh, the
+ * departure as sent (ISO 8601 keeps the millisecond). The charge point compares its replica with
+ * this, not with the EV's own figures, to know the site agreed on its needs.
+ */
+export function needsAsRecorded(needs: EvChargingNeeds): EvChargingNeeds {
+  const ac = needsRequest(needs, (ms) => new Date(ms).toISOString()).chargingNeeds
+    .acChargingParameters;
+  if (ac === undefined) return needs;
+  const wattsPerAmpere = AC_PHASE_VOLTAGE_V * AC_PHASES;
+  return {
+    ...needs,
+    energyAmountWh: Math.round(ac.energyAmount),
+    minPowerW: ac.evMinCurrent * wattsPerAmpere,
+    maxPowerW: ac.evMaxCurrent * wattsPerAmpere,
+  };
+}
+
 export function createOcppCsmsLink(
   config: ProcessConfig,
   urls: readonly string[],
@@ -130,6 +149,10 @@ class OcppCsmsLink implements CsmsLink {
       messageId: LEASE_MESSAGE_ID,
       data: { heldLeaseExpiresAtMs },
     });
+  }
+
+  needsAsRecorded(needs: EvChargingNeeds): EvChargingNeeds {
+    return needsAsRecorded(needs);
   }
 
   async notifyEvChargingNeeds(needs: EvChargingNeeds) {

@@ -1,7 +1,11 @@
 import { expect } from 'chai';
 import * as path from 'node:path';
 import { EvLinkClient, EvLinkServer, type EvseNotification } from '@evpaxos/ev-link';
-import { EvseController, TransactionQueue, QUEUE_FILE_NAME } from '../src';
+import { QUEUE_FILE_NAME } from '../src/constants';
+import type { EvChargingNeeds } from '../src/csms-link';
+import { EvseController } from '../src/evse-controller';
+import { needsAsRecorded } from '../src/ocpp-adapter';
+import { TransactionQueue } from '../src/transaction-queue';
 import { FakeCsms, FakeReplica, recordingLogger, tempDir, waitFor, type Logged } from './fakes';
 
 const CP = 'cp1';
@@ -134,6 +138,31 @@ describe('EvseController', () => {
       ),
     ).to.equal(true);
     expect(power.at(-1)?.meta).to.include({ powerW: 0, evId: null });
+  });
+
+  it('charges under the profile once its replica holds the needs as OCPP carried them (whole amperes), with no TxProfile received', async () => {
+    const replica = new FakeReplica();
+    replica.registerLeased(CP, Date.now());
+    const holder: { rig?: Rig } = {};
+    /** Sends the needs as OCPP does: the central records them in whole amperes. */
+    class OcppLikeCsms extends FakeCsms {
+      override notifyEvChargingNeeds(sent: EvChargingNeeds) {
+        return super.notifyEvChargingNeeds(needsAsRecorded(sent));
+      }
+      needsAsRecorded = needsAsRecorded;
+    }
+    const csms = new OcppLikeCsms(true, {
+      replica,
+      chargePointId: CP,
+      onApplied: () => holder.rig?.controller.evaluate('applied'),
+    });
+    const rig = (holder.rig = await startRig(csms, replica));
+    rigs.push(rig);
+    await rig.client.request({ type: 'SessionSetupReq', evId: 'EV8' });
+    const discovery = await rig.client.request(needs());
+    expect(discovery).to.include({ responseCode: 'OK', mode: 'profile' });
+    expect(rig.lines.some((l) => l.message === 'charging-profile-received')).to.equal(false);
+    expect(Object.values(replica.state.sessions)[0]?.needs?.maxPowerW).to.equal(15 * 690);
   });
 
   it('refuses an event the table does not allow, with a logged error, and keeps its state', async () => {

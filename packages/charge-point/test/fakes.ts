@@ -11,7 +11,7 @@ import type {
   IdToken,
   NotifyEvChargingNeedsStatus,
   TransactionEventRequest,
-} from '../src';
+} from '../src/csms-link';
 
 export interface Logged {
   readonly level: 'info' | 'warn' | 'error';

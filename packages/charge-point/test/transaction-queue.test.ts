@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { TransactionQueue, type NewTransactionEvent } from '../src';
+import { TransactionQueue, type NewTransactionEvent } from '../src/transaction-queue';
 import { tempDir } from './fakes';
 
 function event(

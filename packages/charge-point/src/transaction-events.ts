@@ -1,0 +1,108 @@
+/**
+ * The TransactionEvents the station reports (OCPP 2.0.1 E01–E07, docs/OCPP.md §5.3), built in one
+ * place from what the EV told the EVSE. Pure: the clock is passed in. The queue adds seqNo and
+ * offline (transaction-queue.ts).
+ */
+import { isoFromMs } from '@evpaxos/site';
+import { CONNECTOR_ID } from './constants';
+import type { IdToken, MeterValue, TransactionEventRequest } from './csms-link';
+import type { NewTransactionEvent } from './transaction-queue';
+
+/** The meter as the EV last reported it (ChargingStatusReq). */
+export interface MeterReading {
+  readonly energyDeliveredWh: number;
+  readonly socPercent: number | null;
+}
+
+const EVSE_REF = { id: CONNECTOR_ID, connectorId: CONNECTOR_ID } as const;
+
+/** The Energy.Active.Import.Register sample, and the SoC when the EV reported one. */
+export function meterValueOf(reading: MeterReading, nowMs: number): MeterValue {
+  return {
+    timestamp: isoFromMs(nowMs),
+    sampledValue: [
+      {
+        value: reading.energyDeliveredWh,
+        measurand: 'Energy.Active.Import.Register',
+        unitOfMeasure: { unit: 'Wh' },
+      },
+      ...(reading.socPercent !== null
+        ? [{ value: reading.socPercent, measurand: 'SoC', unitOfMeasure: { unit: 'Percent' } }]
+        : []),
+    ],
+  };
+}
+
+/**
+ * Started at TxStartPoint = Authorized (E01/E03): it carries the idToken the CSMS needs for
+ * StartSession, and the reservation the transaction consumes (H01.FR.15).
+ */
+export function startedEvent(
+  transactionId: string,
+  idToken: IdToken,
+  reservationId: number | null,
+  nowMs: number,
+): NewTransactionEvent {
+  return {
+    eventType: 'Started',
+    timestamp: isoFromMs(nowMs),
+    triggerReason: 'Authorized',
+    transactionInfo: { transactionId, chargingState: 'EVConnected' },
+    evse: EVSE_REF,
+    idToken,
+    ...(reservationId !== null ? { reservationId } : {}),
+  };
+}
+
+/** Updated: the contactor changed (ChargingStateChanged) or a periodic meter value. */
+export function updatedEvent(
+  transactionId: string,
+  triggerReason: TransactionEventRequest['triggerReason'],
+  chargingState: 'Charging' | 'EVConnected',
+  reading: MeterReading,
+  nowMs: number,
+): NewTransactionEvent {
+  return {
+    eventType: 'Updated',
+    timestamp: isoFromMs(nowMs),
+    triggerReason,
+    transactionInfo: { transactionId, chargingState },
+    evse: EVSE_REF,
+    meterValue: [meterValueOf(reading, nowMs)],
+  };
+}
+
+/** Ended by the EV: unplugged (EVDeparted) or SessionStopReq (StoppedByEV). */
+export function endedEvent(
+  transactionId: string,
+  cause: 'ev-stop' | 'unplug',
+  reading: MeterReading,
+  nowMs: number,
+): NewTransactionEvent {
+  return {
+    eventType: 'Ended',
+    timestamp: isoFromMs(nowMs),
+    triggerReason: cause === 'unplug' ? 'EVDeparted' : 'ChargingStateChanged',
+    transactionInfo: {
+      transactionId,
+      chargingState: 'Idle',
+      stoppedReason: cause === 'unplug' ? 'EVDisconnected' : 'StoppedByEV',
+    },
+    evse: EVSE_REF,
+    meterValue: [meterValueOf(reading, nowMs)],
+  };
+}
+
+/**
+ * Ended for a transaction open when the process stopped: the EV link dropped with it, so it
+ * cannot go on (E04 with stoppedReason Reboot).
+ */
+export function rebootEndedEvent(transactionId: string, nowMs: number): NewTransactionEvent {
+  return {
+    eventType: 'Ended',
+    timestamp: isoFromMs(nowMs),
+    triggerReason: 'AbnormalCondition',
+    transactionInfo: { transactionId, stoppedReason: 'Reboot' },
+    evse: EVSE_REF,
+  };
+}
