@@ -20,10 +20,8 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
 import WebSocket, { WebSocketServer } from 'ws';
-import { clientPackr } from '@evpaxos/runtime/dist/src/client-frames';
-// Submodules, not the package index (which loads the store, the wire and their codecs).
-import { PREALLOCATE_BYTES_DEFAULT } from '@evpaxos/storage/dist/src/constants';
-import { zeroFillAhead } from '@evpaxos/storage/dist/src/preallocation';
+import { clientPackr } from '@evpaxos/runtime';
+import { PREALLOCATE_BYTES_DEFAULT, zeroFillAhead } from '@evpaxos/storage';
 
 const slotCommandsMax = 64;
 const slotsInFlightMax = 64;

@@ -7,13 +7,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Packr } from 'msgpackr';
 import WebSocket, { WebSocketServer } from 'ws';
-// Submodules, not the package index (which loads the store, the wire and their codecs).
-import { PREALLOCATE_BYTES_DEFAULT } from '@evpaxos/storage/dist/src/constants';
-import { zeroFillAhead } from '@evpaxos/storage/dist/src/preallocation';
+import { PREALLOCATE_BYTES_DEFAULT, zeroFillAhead } from '@evpaxos/storage';
 import { runClosedLoop, type ClosedLoopResult } from './closed-loop';
 import { Samples, nowMs } from './latency';
-// The submodule, not the package index: the client process stays free of the node's modules.
-import { clientPackr } from '@evpaxos/runtime/dist/src/client-frames';
+import { clientPackr } from '@evpaxos/runtime';
 import { PaxosClient } from './paxos-client';
 import { runBareAcceptor, runBareProposer } from './bare-commit';
 

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ClusterHandle } from '@evpaxos/cli/dist/src/launcher';
+import type { ClusterHandle } from '@evpaxos/cli';
 import { nowMs } from './latency';
 import { ConnectionLost, PaxosClient } from './paxos-client';
 

@@ -6,7 +6,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { clusterUp } from '@evpaxos/cli/dist/src/launcher';
+import { clusterUp } from '@evpaxos/cli';
+import type { StatsView } from '@evpaxos/runtime';
 import { runJob, startBareCommitPath, startServerJob } from './child';
 import type { ClientJob, PaxosRunResult } from './client';
 import type { ClosedLoopResult } from './closed-loop';
@@ -21,18 +22,18 @@ function log(line: string): void {
   process.stderr.write(`bench: ${line}\n`);
 }
 
-interface StatsBody {
-  readonly id: string;
-  readonly appliedThrough: number;
-  readonly transport: {
-    readonly framesOutByKind: Readonly<Record<string, number>>;
-    /** Absent in a build from before frames carried several messages. */
-    readonly framesOut?: number;
-  };
-  readonly store: { readonly syncCount: number } | null;
-  /** Absent in a build from before /stats reported CPU time. */
-  readonly cpu?: { readonly userMicros: number; readonly systemMicros: number };
-}
+/**
+ * What the bench reads of GET /stats: the runtime's StatsView, with the fields a --compare
+ * baseline may lack optional (a build from before frames carried several messages has no
+ * framesOut; one from before /stats reported CPU time has no cpu). The bare path (bare-commit.ts)
+ * answers these fields only.
+ */
+type StatsBody = Pick<StatsView, 'id' | 'appliedThrough'> & {
+  readonly transport: Pick<StatsView['transport'], 'framesOutByKind'> &
+    Partial<Pick<StatsView['transport'], 'framesOut'>>;
+  readonly store: Pick<NonNullable<StatsView['store']>, 'syncCount'> | null;
+  readonly cpu?: StatsView['cpu'];
+};
 
 function cpuMicros(stats: StatsBody): number | null {
   return stats.cpu === undefined ? null : stats.cpu.userMicros + stats.cpu.systemMicros;
@@ -341,10 +342,10 @@ async function measureSystem(
   return rows;
 }
 
-async function main(): Promise<void> {
-  let parsed: Settings | null;
+/** The run's settings from the command line; null after printing --help. Bad flags exit 2. */
+function readSettings(): Settings | null {
   try {
-    parsed = parseBenchArgs(
+    return parseBenchArgs(
       process.argv.slice(2),
       path.resolve(__dirname, '../../../../bench-results'),
     );
@@ -353,19 +354,14 @@ async function main(): Promise<void> {
     process.stderr.write(`bench: ${error.message}\n`);
     process.exit(2);
   }
-  if (parsed === null) {
-    process.stdout.write(`${benchUsage}\n`);
-    return;
-  }
-  const settings = parsed;
-  const startedMs = Date.now();
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'evpaxos-bench-'));
-  log(
-    `${settings.quick ? 'quick' : 'full'} run${settings.rounds > 1 ? `, ${settings.rounds} rounds` : ''}; temp dir ${root}`,
-  );
-  const floor = await measureFloor(settings, root);
-  const etcd = etcdSetup(settings);
-  const etcdReady = 'skipped' in etcd ? null : etcd;
+}
+
+/** Every system's rows, round by round, then the median of the rounds per row. */
+async function measureRows(
+  settings: Settings,
+  etcdReady: EtcdSetup | null,
+  root: string,
+): Promise<SystemRow[]> {
   const systems: System[] = settings.failoverOnly
     ? []
     : [
@@ -382,23 +378,60 @@ async function main(): Promise<void> {
     }
   }
   // Table order: our build, the baseline, etcd — whatever order the rounds measured them in.
-  const rows = medianRows(
+  return medianRows(
     [...measured].sort(
       (a, b) => systems.indexOf(a.system as System) - systems.indexOf(b.system as System),
     ),
   );
-  let failoverMs: number[] = [];
-  if (settings.failover) {
-    const dir = fs.mkdtempSync(path.join(root, 'failover-'));
-    log(`failover: 2 centrals + 5 charge points, ${settings.failoverTrials} trials`);
-    const cluster = await clusterUp({ dir, centrals: 2, chargePoints: 5, basePort: 0 });
-    try {
-      failoverMs = await measureFailover(cluster, settings.failoverTrials);
-    } finally {
-      await cluster.down();
-    }
-    log(`failover: ${failoverMs.map((ms) => ms.toFixed(0)).join(', ')} ms`);
+}
+
+/** The kill -9 trials on their own cluster, when asked for; each trial's time, ms. */
+async function measureFailoverTrials(settings: Settings, root: string): Promise<number[]> {
+  if (!settings.failover) return [];
+  const dir = fs.mkdtempSync(path.join(root, 'failover-'));
+  log(`failover: 2 centrals + 5 charge points, ${settings.failoverTrials} trials`);
+  const cluster = await clusterUp({ dir, centrals: 2, chargePoints: 5, basePort: 0 });
+  let failoverMs: number[];
+  try {
+    failoverMs = await measureFailover(cluster, settings.failoverTrials);
+  } finally {
+    await cluster.down();
   }
+  log(`failover: ${failoverMs.map((ms) => ms.toFixed(0)).join(', ')} ms`);
+  return failoverMs;
+}
+
+/** bench-<date>.json and .svg in the results dir, copied to latest.*; prints the table. */
+function writeReport(report: BenchReport, settings: Settings): void {
+  fs.mkdirSync(settings.outDir, { recursive: true });
+  const stamp = report.date.replace(/[:.]/g, '-');
+  const jsonFile = path.join(settings.outDir, `bench-${stamp}.json`);
+  const svgFile = path.join(settings.outDir, `bench-${stamp}.svg`);
+  fs.writeFileSync(jsonFile, `${JSON.stringify(report, null, 2)}\n`);
+  fs.writeFileSync(svgFile, renderChart(report));
+  fs.copyFileSync(jsonFile, path.join(settings.outDir, 'latest.json'));
+  fs.copyFileSync(svgFile, path.join(settings.outDir, 'latest.svg'));
+  process.stdout.write(`${renderTable(report)}\n`);
+  process.stdout.write(
+    `\nWrote ${jsonFile} and ${svgFile} (${Math.round(report.durationMs / 1000)} s).\n`,
+  );
+}
+
+async function main(): Promise<void> {
+  const settings = readSettings();
+  if (settings === null) {
+    process.stdout.write(`${benchUsage}\n`);
+    return;
+  }
+  const startedMs = Date.now();
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'evpaxos-bench-'));
+  log(
+    `${settings.quick ? 'quick' : 'full'} run${settings.rounds > 1 ? `, ${settings.rounds} rounds` : ''}; temp dir ${root}`,
+  );
+  const floor = await measureFloor(settings, root);
+  const etcd = etcdSetup(settings);
+  const rows = await measureRows(settings, 'skipped' in etcd ? null : etcd, root);
+  const failoverMs = await measureFailoverTrials(settings, root);
   const report: BenchReport = {
     date: new Date().toISOString(),
     quick: settings.quick,
@@ -429,19 +462,8 @@ async function main(): Promise<void> {
         : { version: etcd.version, skipped: null },
     durationMs: Date.now() - startedMs,
   };
-  fs.mkdirSync(settings.outDir, { recursive: true });
-  const stamp = report.date.replace(/[:.]/g, '-');
-  const jsonFile = path.join(settings.outDir, `bench-${stamp}.json`);
-  const svgFile = path.join(settings.outDir, `bench-${stamp}.svg`);
-  fs.writeFileSync(jsonFile, `${JSON.stringify(report, null, 2)}\n`);
-  fs.writeFileSync(svgFile, renderChart(report));
-  fs.copyFileSync(jsonFile, path.join(settings.outDir, 'latest.json'));
-  fs.copyFileSync(svgFile, path.join(settings.outDir, 'latest.svg'));
   fs.rmSync(root, { recursive: true, force: true });
-  process.stdout.write(`${renderTable(report)}\n`);
-  process.stdout.write(
-    `\nWrote ${jsonFile} and ${svgFile} (${Math.round(report.durationMs / 1000)} s).\n`,
-  );
+  writeReport(report, settings);
 }
 
 main().catch((error: unknown) => {

@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 // The submodule, not the package index: the client process stays free of the node's modules.
-import { ClientFrameBatch, clientPackr } from '@evpaxos/runtime/dist/src/client-frames';
+import { ClientFrameBatch, clientPackr } from '@evpaxos/runtime';
 
 /** A /client answer (docs/CLUSTER.md); a frame holds one, or an array of them (docs/PROTOCOL-WIRE.md). */
 export type ClientReply =

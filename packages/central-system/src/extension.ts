@@ -2,15 +2,20 @@
  * `evpaxos central`'s role: the site state machine on every central (the same as the charge points
  * run), and the CSMS + reservations API attached once the node runs.
  */
-import type { Logger, RoleExtension, RunningNode } from '@evpaxos/runtime';
-import { createSiteStateMachine, type SiteOptions, type SiteStateMachine } from '@evpaxos/site';
+import { configSection, type Logger, type RoleExtension, type RunningNode } from '@evpaxos/runtime';
+import {
+  createSiteStateMachine,
+  siteConfigSection,
+  type SiteOptions,
+  type SiteStateMachine,
+} from '@evpaxos/site';
 import { CentralService } from './central-service';
 import { reservationRoutes } from './reservations';
 
 export interface CentralExtensionOptions {
   /**
-   * Site options; every replica must use the same. Default: the cluster file's `site` section as
-   * the runtime read it (ProcessConfig.site), i.e. `{ siteLimitW }` when present.
+   * Site options; every replica must use the same. Default: the cluster file's `site` section
+   * (siteConfigSection, which this role declares), i.e. `{ siteLimitW, leaseMs }` when present.
    */
   readonly site?: SiteOptions;
 }
@@ -18,9 +23,12 @@ export interface CentralExtensionOptions {
 export function centralExtension(options: CentralExtensionOptions = {}): RoleExtension {
   let machine: SiteStateMachine | undefined;
   return {
+    configSections: [siteConfigSection],
     createStateMachine(config) {
-      // Every replica builds the site from the same cluster-file section (runtime config.ts).
-      machine = createSiteStateMachine(options.site ?? config.site ?? {});
+      // Every replica builds the site from the same cluster-file section.
+      machine = createSiteStateMachine(
+        options.site ?? configSection(config, siteConfigSection) ?? {},
+      );
       return machine;
     },
     async attach(running: RunningNode, logger: Logger) {

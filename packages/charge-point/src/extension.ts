@@ -5,8 +5,19 @@
  */
 import * as path from 'node:path';
 import { EvLinkServer } from '@evpaxos/ev-link';
-import type { RoleExtension, RunningNode, Logger, ProcessConfig } from '@evpaxos/runtime';
-import { createSiteStateMachine, type SiteOptions, type SiteStateMachine } from '@evpaxos/site';
+import {
+  configSection,
+  type RoleExtension,
+  type RunningNode,
+  type Logger,
+  type ProcessConfig,
+} from '@evpaxos/runtime';
+import {
+  createSiteStateMachine,
+  siteConfigSection,
+  type SiteOptions,
+  type SiteStateMachine,
+} from '@evpaxos/site';
 import { POWER_SAMPLE_INTERVAL_MS_DEFAULT, QUEUE_FILE_NAME } from './constants';
 import type { CsmsLink } from './csms-link';
 import { EvseController, type EvseControllerOptions } from './evse-controller';
@@ -61,9 +72,12 @@ function defaultCsmsLink(config: ProcessConfig, urls: readonly string[], logger:
 export function chargePointExtension(options: ChargePointExtensionOptions = {}): RoleExtension {
   let stateMachine: SiteStateMachine | undefined;
   return {
+    configSections: [siteConfigSection],
     createStateMachine(config) {
-      // Every replica builds the site from the same cluster-file section (runtime config.ts).
-      stateMachine = createSiteStateMachine(options.site ?? config.site ?? {});
+      // Every replica builds the site from the same cluster-file section (siteConfigSection).
+      stateMachine = createSiteStateMachine(
+        options.site ?? configSection(config, siteConfigSection) ?? {},
+      );
       return stateMachine;
     },
     async attach(running: RunningNode, logger: Logger) {

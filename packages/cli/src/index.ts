@@ -14,6 +14,10 @@ import { evEmulatorCommand } from './commands/ev-emulator';
 import { verifyCommand } from './commands/verify';
 import { reportCommand } from './commands/report';
 
+// The launcher, for programs that start a local cluster (the benchmark, the dashboard's browser
+// test): the package's public API besides the command itself.
+export { clusterUp, type ClusterHandle } from './launcher';
+
 /** The `evpaxos` command: one file per subcommand under commands/. */
 export async function main(argv: string[]): Promise<void> {
   await yargs(argv)

@@ -8,9 +8,9 @@ import {
   readProcesses,
   type ClusterHandle,
   type ClusterUpOptions,
-  type LogBody,
   type SubmitResult,
 } from '../src/launcher';
+import type { LogView } from '@evpaxos/runtime';
 
 /**
  * What the cluster integration tests share: clusters that are always brought down, waits with
@@ -115,7 +115,7 @@ export async function waitForConvergence(
   });
 }
 
-function commandKey(command: LogBody['entries'][number]['commands'][number]): string {
+function commandKey(command: LogView['entries'][number]['commands'][number]): string {
   return JSON.stringify([command.clientId, command.seq, command.payload, command.duplicate]);
 }
 

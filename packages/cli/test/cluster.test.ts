@@ -4,7 +4,8 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { compareBallots, type SubmitResult } from '../src/launcher';
+import { compareBallots } from '@evpaxos/paxos';
+import type { SubmitResult } from '../src/launcher';
 import {
   checkLogsAgree,
   startLoad,

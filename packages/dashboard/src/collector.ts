@@ -1,4 +1,4 @@
-import type { AppliedEntry, Ballot, NodeEvent } from '@evpaxos/paxos';
+import { ballotToString, type AppliedEntry, type Ballot, type NodeEvent } from '@evpaxos/paxos';
 import type { ClusterMember, StatusView } from '@evpaxos/runtime';
 import { DASHBOARD_LIMITS } from './constants';
 
@@ -66,7 +66,7 @@ export interface DashboardView {
 }
 
 function ballotText(ballot: Ballot | null | undefined): string {
-  return ballot ? `${ballot.round}.${ballot.proposerId}` : '-';
+  return ballot ? ballotToString(ballot) : '-';
 }
 
 function payloadType(payload: unknown): string {

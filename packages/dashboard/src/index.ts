@@ -1,21 +1,35 @@
 // The public API of @evpaxos/dashboard: the live page a central serves, and `evpaxos report`.
-import type { Logger, ProcessConfig, RoleExtension, RunningNode } from '@evpaxos/runtime';
+import type {
+  ConfigSection,
+  Logger,
+  ProcessConfig,
+  RoleExtension,
+  RunningNode,
+} from '@evpaxos/runtime';
 
-export { DashboardServer, dashboardExtension, staticDir, type DashboardOptions } from './server';
-export { Collector, type DashboardView, type NodeView, type SlotView } from './collector';
-export { DASHBOARD_LIMITS, DASHBOARD_PATH, DASHBOARD_WS_PATH } from './constants';
-export { readRun, type RunData } from './report/read-run';
+export { dashboardExtension } from './server';
+export { readRun } from './report/read-run';
 export { renderReport } from './report/render-report';
 
 /**
- * One extension from several: the first that creates a state machine provides it, and every
- * `attach` runs in order (closed in reverse). For the central:
+ * One extension from several: the first that creates a state machine provides it, every
+ * `attach` runs in order (closed in reverse), and the config sections are all declared (one
+ * reader per key: two different readers of one key are a programming error). For the central:
  * `composeExtensions(centralExtension({ site }), dashboardExtension())`.
  */
 export function composeExtensions(...extensions: RoleExtension[]): RoleExtension {
   const withMachine = extensions.find((extension) => extension.createStateMachine);
   const createStateMachine = withMachine?.createStateMachine?.bind(withMachine);
+  const configSections = new Map<string, ConfigSection<unknown>>();
+  for (const section of extensions.flatMap((extension) => extension.configSections ?? [])) {
+    const known = configSections.get(section.key);
+    if (known !== undefined && known.read !== section.read) {
+      throw new Error(`Two extensions read the cluster file's "${section.key}" differently.`);
+    }
+    configSections.set(section.key, section);
+  }
   return {
+    configSections: [...configSections.values()],
     ...(createStateMachine
       ? { createStateMachine: (config: ProcessConfig) => createStateMachine(config) }
       : {}),

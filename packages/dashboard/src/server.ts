@@ -2,16 +2,21 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { evMachine, evseMachine } from '@evpaxos/site';
+import { evMachine, evseMachine, siteConfigSection } from '@evpaxos/site';
 import {
+  configSection,
   isGone,
   isNodeAlive,
+  readProcessesFile,
   startNodeProcess,
+  writeProcessesFile,
   type ExtraRouteRequest,
   type ExtraRouteResponse,
   type Logger,
   type RoleExtension,
+  type FaultRule,
   type RunningNode,
+  type StatsView,
   type StatusView,
 } from '@evpaxos/runtime';
 import { Collector, type EvseReading } from './collector';
@@ -21,7 +26,6 @@ import {
   DASHBOARD_WS_PATH,
   SITE_LIMIT_W_SHOWN_DEFAULT,
 } from './constants';
-import { readProcessesFile, writeProcessesFile, type FaultRuleShape } from './process-file';
 
 export interface DashboardOptions {
   /** Lab mode: kill/restart/partition/heal buttons. Default: the node's `lab` config (EVPAXOS_LAB). */
@@ -73,7 +77,8 @@ export class DashboardServer {
   ) {
     this.lab = options.lab ?? running.config.lab;
     this.clusterDir = options.clusterDir ?? process.env.EVPAXOS_CLUSTER_DIR;
-    this.siteLimitW = running.config.site?.siteLimitW ?? SITE_LIMIT_W_SHOWN_DEFAULT;
+    this.siteLimitW =
+      configSection(running.config, siteConfigSection)?.siteLimitW ?? SITE_LIMIT_W_SHOWN_DEFAULT;
     this.collector = new Collector(running.config.nodes, Date.now);
     this.viewers = new WebSocketServer({
       noServer: true,
@@ -168,7 +173,7 @@ export class DashboardServer {
     const nodes: Record<string, unknown> = {};
     await Promise.all(
       [...this.collector.nodes.values()].map(async (node) => {
-        const stats = await getJson<StatsReading>(`${node.httpUrl}/stats`);
+        const stats = await getJson<StatsView>(`${node.httpUrl}/stats`);
         if (stats.value === null) return;
         const sum = (counts: Record<string, number>) =>
           Object.values(counts).reduce((total, count) => total + count, 0);
@@ -345,7 +350,7 @@ export class DashboardServer {
       if (seen.has(id)) throw new LabError(`${id} is on more than one side.`);
       seen.add(id);
     }
-    const faults: Record<string, FaultRuleShape[]> = {};
+    const faults: Record<string, FaultRule[]> = {};
     for (const id of this.collector.nodes.keys()) faults[id] = [];
     sides.forEach((side, index) => {
       const others = sides.filter((_, other) => other !== index).flat();
@@ -374,7 +379,7 @@ export class DashboardServer {
   }
 
   /** As the launcher does, so `evpaxos restart` (and ours) put a restarted node's rules back. */
-  private rememberFaults(faults: Record<string, FaultRuleShape[]> | undefined): void {
+  private rememberFaults(faults: Record<string, FaultRule[]> | undefined): void {
     if (this.clusterDir === undefined) return;
     try {
       const table = readProcessesFile(this.clusterDir);
@@ -404,16 +409,7 @@ export class DashboardServer {
   }
 }
 
-interface StatsReading {
-  readonly appliedThrough: number;
-  readonly transport: {
-    readonly framesOutByKind: Record<string, number>;
-    readonly framesInByKind: Record<string, number>;
-  };
-  readonly store: { readonly syncCount: number } | null;
-}
-
-async function putFaults(url: string, rules: readonly FaultRuleShape[]): Promise<void> {
+async function putFaults(url: string, rules: readonly FaultRule[]): Promise<void> {
   const answer = await fetch(`${url}/faults`, {
     method: 'PUT',
     headers: { 'Content-Type': 'application/json' },
@@ -445,8 +441,10 @@ async function getJson<T>(url: string): Promise<{ value: T | null; error: string
  */
 export function dashboardExtension(
   options: DashboardOptions = {},
-): Required<Pick<RoleExtension, 'attach'>> {
+): Required<Pick<RoleExtension, 'attach' | 'configSections'>> {
   return {
+    // The page shows the site's limit: the section the central's extension reads too.
+    configSections: [siteConfigSection],
     async attach(running: RunningNode, logger: Logger) {
       const server = new DashboardServer(running, logger, options);
       logger.info('dashboard', { url: server.url, lab: options.lab ?? running.config.lab });

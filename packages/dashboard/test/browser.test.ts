@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
+import { readProcessesFile } from '@evpaxos/runtime';
 
 /**
  * The real thing: a 7-process cluster started by the launcher in lab mode, the leader's dashboard
@@ -15,7 +16,10 @@ const packagesDir = path.resolve(__dirname, '../../..');
 const repoDir = path.resolve(packagesDir, '..');
 const artifactsDir = path.join(repoDir, 'test-artifacts');
 
-/** The launcher's API, loaded by path: the cli depends on this package, not the other way round. */
+/**
+ * The launcher's API (@evpaxos/cli's public API), loaded by path: the cli depends on this package,
+ * not the other way round.
+ */
 interface ClusterHandleLike {
   waitForLeader(timeoutMs?: number, among?: readonly string[]): Promise<{ leaderId: string }>;
   submit(payload: unknown, options?: { timeoutMs?: number }): Promise<{ slot: number }>;
@@ -23,7 +27,6 @@ interface ClusterHandleLike {
 }
 interface LauncherLike {
   clusterUp(options: Record<string, unknown>): Promise<ClusterHandleLike>;
-  readProcesses(dir: string): { nodes: { id: string; host: string; httpPort: number }[] };
 }
 
 describe('dashboard: in headless Chromium against a real cluster (2 centrals, 5 charge points, lab mode)', function () {
@@ -51,7 +54,7 @@ describe('dashboard: in headless Chromium against a real cluster (2 centrals, 5 
 
   it('shows the leader and the five charge points, and a partition from the page changes the view', async () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const launcher = require(path.join(packagesDir, 'cli/dist/src/launcher')) as LauncherLike;
+    const launcher = require(path.join(packagesDir, 'cli')) as LauncherLike;
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'evpaxos-dashboard-'));
     cluster = await launcher.clusterUp({
       dir,
@@ -62,7 +65,7 @@ describe('dashboard: in headless Chromium against a real cluster (2 centrals, 5 
       lab: true,
     });
     const { leaderId } = await cluster.waitForLeader(10_000);
-    const nodes = launcher.readProcesses(dir).nodes;
+    const nodes = readProcessesFile(dir).nodes;
     const urlOf = (id: string) => {
       const node = nodes.find((candidate) => candidate.id === id);
       if (!node) throw new Error(`no node ${id}`);

@@ -7,20 +7,14 @@ import {
   type NodeEvent,
   type NodeId,
   type AppliedEntry,
-  type NodeStatus,
   type Ready,
   type StateMachine,
 } from '@evpaxos/paxos';
-import { FileStore, type AcceptorStore, type StoreStats } from '@evpaxos/storage';
+import { FileStore, type AcceptorStore } from '@evpaxos/storage';
 import { onInvalidValue } from '@evpaxos/wire';
-import {
-  WebSocketTransport,
-  type FaultRule,
-  type PeerState,
-  type Transport,
-  type TransportStats,
-} from '@evpaxos/transport';
-import { AppliedLog, type LogEntry } from './applied-log';
+import { WebSocketTransport, type FaultRule, type Transport } from '@evpaxos/transport';
+import type { LogView, StatsView, StatusView } from './api-types';
+import { AppliedLog } from './applied-log';
 import { ClientCalls, type CallOutcome, type SettleCall } from './client-calls';
 import { CommandLogStateMachine } from './command-log-state-machine';
 import { membershipOf, type ProcessConfig } from './config';
@@ -39,33 +33,6 @@ export interface ClusterNodeCollaborators {
   readonly transport?: Transport;
   /** Called once when the node cannot go on (a persist failed): the process should exit. */
   readonly onFatal?: (error: unknown) => void;
-}
-
-/** GET /status's answer (docs/CLUSTER.md). */
-export interface StatusView {
-  readonly id: NodeId;
-  readonly role: ProcessConfig['role'];
-  readonly pid: number;
-  readonly clusterId: string;
-  readonly tickMs: number;
-  readonly paxos: {
-    readonly [Key in keyof Omit<NodeStatus, 'id' | 'roles'>]-?: Exclude<
-      NodeStatus[Key],
-      undefined
-    > | null;
-  };
-  readonly peers: readonly { readonly id: NodeId; readonly state: PeerState }[];
-  readonly faults: readonly FaultRule[];
-}
-
-/** GET /stats's answer: cumulative counters since the process started. */
-export interface StatsView {
-  readonly id: NodeId;
-  readonly appliedThrough: number;
-  readonly transport: TransportStats;
-  readonly store: StoreStats | null;
-  /** CPU this process has used since it started (process.cpuUsage()), µs: cost per command. */
-  readonly cpu: { readonly userMicros: number; readonly systemMicros: number };
 }
 
 /**
@@ -305,7 +272,7 @@ export class ClusterNode {
     };
   }
 
-  readLog(fromSlot: number, limit: number): { appliedThrough: number; entries: LogEntry[] } {
+  readLog(fromSlot: number, limit: number): LogView {
     return {
       appliedThrough: this.node.status().appliedThrough,
       entries: this.appliedLog.read(fromSlot, limit),

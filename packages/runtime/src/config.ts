@@ -52,16 +52,35 @@ export interface ProcessConfig extends RuntimeLimits {
    * a production node must not let an HTTP caller crash it.
    */
   readonly lab: boolean;
-  /** The cluster file's `site` section (docs/SITE.md), when it has one. */
-  readonly site?: SiteSection;
+  /**
+   * The cluster file's role sections that the input declared (ProcessConfigInput.sections), as
+   * their readers returned them, by key; a section the file does not have is absent. Read one
+   * with `configSection`.
+   */
+  readonly sections: Readonly<Record<string, unknown>>;
 }
 
-/** The charging site's settings in the cluster file: `"site": { "siteLimitW": 44000, "leaseMs": 30000 }`. */
-export interface SiteSection {
-  /** The site's grid connection limit, W. */
-  readonly siteLimitW?: number;
-  /** How long a charge point's power allocation lasts without renewal, ms. */
-  readonly leaseMs?: number;
+/**
+ * A top-level section of the cluster file that a role owns, not the runtime: the site's
+ * `"site": { "siteLimitW": 44000 }` belongs to the central and charge point roles, which know the
+ * site (docs/SITE.md). The runtime allows the key only when a section declares it, and hands its
+ * value to `read`, so the section's problems are reported with every other (all at once).
+ */
+export interface ConfigSection<Value> {
+  /** The cluster file's top-level key. */
+  readonly key: string;
+  /** Checks the raw value: one sentence per problem into `problems`; undefined when refused. */
+  read(value: unknown, problems: string[]): Value | undefined;
+}
+
+/** The value `section` read from the cluster file, or undefined when the file has none. */
+export function configSection<Value>(
+  config: ProcessConfig,
+  section: ConfigSection<Value>,
+): Value | undefined {
+  // Sound: resolveProcessConfig stores under section.key only what a reader of that key returned,
+  // and composeExtensions refuses two readers for one key.
+  return config.sections[section.key] as Value | undefined;
 }
 
 /**
@@ -77,6 +96,8 @@ export interface ProcessConfigInput {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Reads a file as text; injected so tests need no disk. Default: fs.readFileSync. */
   readonly readFile?: (path: string) => string;
+  /** The cluster-file sections the role owns (RoleExtension.configSections). Default none. */
+  readonly sections?: readonly ConfigSection<unknown>[];
 }
 
 type OptionKind = 'string' | 'integer' | 'boolean' | 'nodes';
@@ -108,7 +129,10 @@ const optionKinds = {
 type OptionName = keyof typeof optionKinds;
 const optionNames = Object.keys(optionKinds) as OptionName[];
 
-/** Keys a cluster file may hold (the launcher writes it; see docs/CLUSTER.md). */
+/**
+ * Keys a cluster file may hold besides the roles' sections (the launcher writes it; see
+ * docs/CLUSTER.md).
+ */
 const clusterFileKeys = new Set([
   'clusterId',
   'secret',
@@ -116,7 +140,6 @@ const clusterFileKeys = new Set([
   'phase2Quorum',
   'tickMs',
   'nodes',
-  'site',
 ]);
 
 export const tickMsDefault = 10;
@@ -131,94 +154,12 @@ export function envName(option: string): string {
  */
 export function resolveProcessConfig(input: ProcessConfigInput): ProcessConfig {
   const problems: string[] = [];
-  const readFile = input.readFile ?? ((path: string) => fs.readFileSync(path, 'utf8'));
-  const env = input.env ?? {};
-
-  const fromFlags = pickKnown(input.flags, 'flag', problems, false);
-  const fromEnv: Record<string, unknown> = {};
-  for (const name of optionNames) {
-    const value = env[envName(name)];
-    if (value !== undefined && value !== '') fromEnv[name] = value;
-  }
-  const configPath = str(fromFlags.config ?? fromEnv.config);
-  const fromConfigFile =
-    configPath === undefined
-      ? {}
-      : pickKnown(readJson(configPath, 'config file', readFile, problems), 'config file', problems);
-  const clusterPath = str(
-    fromFlags.clusterFile ?? fromEnv.clusterFile ?? fromConfigFile.clusterFile,
-  );
-  const fromClusterFile: Record<string, unknown> = {};
-  let site: SiteSection | undefined;
-  if (clusterPath !== undefined) {
-    const raw = readJson(clusterPath, 'cluster file', readFile, problems);
-    for (const [key, value] of Object.entries(raw)) {
-      if (key === 'site') site = readSite(value, problems);
-      else if (clusterFileKeys.has(key)) fromClusterFile[key] = value;
-      else problems.push(`The cluster file ${clusterPath} has an unknown key "${key}".`);
-    }
-  }
-
-  const sources = [fromFlags, fromEnv, fromConfigFile, fromClusterFile];
-  const pick = (name: OptionName): unknown => {
-    for (const source of sources) if (source[name] !== undefined) return source[name];
-    return undefined;
-  };
-
-  const id = readString(pick('id'), 'id', problems);
-  const clusterId = readString(pick('clusterId'), 'clusterId', problems);
-  const secret = readString(pick('secret'), 'secret', problems);
-  const nodes = readNodes(pick('nodes'), problems);
-  const phase1Quorum = readInteger(pick('phase1Quorum'), 'phase1Quorum', 1, problems);
-  const phase2Quorum = readInteger(pick('phase2Quorum'), 'phase2Quorum', 1, problems);
-  const tickMs = readInteger(pick('tickMs'), 'tickMs', 1, problems) ?? tickMsDefault;
-  const logLevelRaw = readString(pick('logLevel'), 'logLevel', problems) ?? 'info';
-  const listenHostRaw = readString(pick('listenHost'), 'listenHost', problems);
-  const dataDir = readString(pick('dataDir'), 'dataDir', problems);
-  const unsafeNoFsync = readBoolean(pick('unsafeNoFsync'), 'unsafeNoFsync', problems) ?? false;
-  const lab = readBoolean(pick('lab'), 'lab', problems) ?? false;
-  const limits: Record<keyof RuntimeLimits, number> = { ...defaultRuntimeLimits };
-  for (const name of Object.keys(defaultRuntimeLimits) as (keyof RuntimeLimits)[]) {
-    const value = readInteger(pick(name), name, 1, problems);
-    if (value !== undefined) limits[name] = value;
-  }
-
-  if (clusterPath === undefined && nodes === undefined) {
-    problems.push('Give the cluster: --cluster-file F, or --cluster-id, --secret and --nodes.');
-  }
-  if (id === undefined) problems.push('The node id is missing: give --id.');
-  if (clusterId === undefined) problems.push('The cluster id is missing (clusterId).');
-  if (secret === undefined) {
-    problems.push('The cluster secret is missing (secret or EVPAXOS_SECRET).');
-  } else if (Buffer.byteLength(secret) < clusterSecretBytesMin) {
-    problems.push(
-      `The cluster secret is too short: it needs at least ${clusterSecretBytesMin} bytes (64 hex characters recommended).`,
-    );
-  }
-  if (!(logLevels as readonly string[]).includes(logLevelRaw)) {
-    problems.push(`The log level "${logLevelRaw}" is not one of ${logLevels.join(', ')}.`);
-  }
-  if (limits.clientCallTimeoutMs < tickMs) {
-    problems.push(
-      `clientCallTimeoutMs (${limits.clientCallTimeoutMs}) must be at least tickMs (${tickMs}), or every call times out before a tick.`,
-    );
-  }
-
-  let self: ClusterMember | undefined;
-  if (nodes !== undefined) {
-    checkNodes(nodes, problems);
-    if (id !== undefined) {
-      self = nodes.find((node) => node.id === id);
-      if (self === undefined) {
-        problems.push(`The node id "${id}" is not in the cluster's node list.`);
-      } else if (self.role !== input.role) {
-        problems.push(
-          `The node "${id}" is a ${self.role} in the cluster, but this command starts a ${input.role}.`,
-        );
-      }
-    }
-  }
-  if (input.role === 'charge-point' && dataDir === undefined) {
+  const { pick, clusterPath, sections } = gatherSources(input, problems);
+  const options = readOptions(pick, problems);
+  const { id, nodes, phase1Quorum, phase2Quorum, limits } = options;
+  checkOptions(options, clusterPath, problems);
+  const self = nodes === undefined ? undefined : findSelf(nodes, id, input.role, problems);
+  if (input.role === 'charge-point' && options.dataDir === undefined) {
     problems.push(
       'A charge point needs a data dir for its durable acceptor state: give --data-dir.',
     );
@@ -241,44 +182,142 @@ export function resolveProcessConfig(input: ProcessConfigInput): ProcessConfig {
     ...limits,
     id: self.id,
     role: self.role,
-    clusterId: clusterId as string,
-    secret: secret as string,
+    clusterId: options.clusterId as string,
+    secret: options.secret as string,
     nodes,
     self,
     phase1Quorum,
     phase2Quorum,
-    tickMs,
-    logLevel: logLevelRaw as LogLevel,
-    listenHost: listenHostRaw ?? self.host,
-    dataDir,
-    unsafeNoFsync,
-    lab,
-    ...(site !== undefined ? { site } : {}),
+    tickMs: options.tickMs,
+    logLevel: options.logLevel as LogLevel,
+    listenHost: options.listenHost ?? self.host,
+    dataDir: options.dataDir,
+    unsafeNoFsync: options.unsafeNoFsync,
+    lab: options.lab,
+    sections,
   };
 }
 
-function readSite(value: unknown, problems: string[]): SiteSection | undefined {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    problems.push('The cluster file\'s "site" must be an object, e.g. { "siteLimitW": 44000 }.');
-    return undefined;
+/**
+ * The sources in precedence order (flags > env > `--config` file > cluster file), as one lookup
+ * by option name, and the role sections the cluster file holds.
+ */
+function gatherSources(
+  input: ProcessConfigInput,
+  problems: string[],
+): {
+  pick: (name: OptionName) => unknown;
+  clusterPath: string | undefined;
+  sections: Record<string, unknown>;
+} {
+  const readFile = input.readFile ?? ((path: string) => fs.readFileSync(path, 'utf8'));
+  const env = input.env ?? {};
+  const fromFlags = pickKnown(input.flags, 'flag', problems, false);
+  const fromEnv: Record<string, unknown> = {};
+  for (const name of optionNames) {
+    const value = env[envName(name)];
+    if (value !== undefined && value !== '') fromEnv[name] = value;
   }
-  const { siteLimitW, leaseMs, ...rest } = value as Record<string, unknown>;
-  for (const key of Object.keys(rest)) {
-    problems.push(`The cluster file's "site" has an unknown key "${key}".`);
-  }
-  const site: { siteLimitW?: number; leaseMs?: number } = {};
-  for (const [name, raw, unit] of [
-    ['siteLimitW', siteLimitW, 'W'],
-    ['leaseMs', leaseMs, 'ms'],
-  ] as const) {
-    if (raw === undefined) continue;
-    if (typeof raw !== 'number' || !Number.isSafeInteger(raw) || raw < 1) {
-      problems.push(`site.${name} (${String(raw)}) must be a positive whole number of ${unit}.`);
-      return undefined;
+  const configPath = str(fromFlags.config ?? fromEnv.config);
+  const fromConfigFile =
+    configPath === undefined
+      ? {}
+      : pickKnown(readJson(configPath, 'config file', readFile, problems), 'config file', problems);
+  const clusterPath = str(
+    fromFlags.clusterFile ?? fromEnv.clusterFile ?? fromConfigFile.clusterFile,
+  );
+  const fromClusterFile: Record<string, unknown> = {};
+  const sections: Record<string, unknown> = {};
+  if (clusterPath !== undefined) {
+    const raw = readJson(clusterPath, 'cluster file', readFile, problems);
+    for (const [key, value] of Object.entries(raw)) {
+      const section = input.sections?.find((candidate) => candidate.key === key);
+      if (section !== undefined) {
+        const read = section.read(value, problems);
+        if (read !== undefined) sections[key] = read;
+      } else if (clusterFileKeys.has(key)) fromClusterFile[key] = value;
+      else problems.push(`The cluster file ${clusterPath} has an unknown key "${key}".`);
     }
-    site[name] = raw;
   }
-  return site;
+  const sources = [fromFlags, fromEnv, fromConfigFile, fromClusterFile];
+  const pick = (name: OptionName): unknown => {
+    for (const source of sources) if (source[name] !== undefined) return source[name];
+    return undefined;
+  };
+  return { pick, clusterPath, sections };
+}
+
+/** Every option read and type-checked on its own (undefined where absent or refused). */
+function readOptions(pick: (name: OptionName) => unknown, problems: string[]) {
+  const options = {
+    id: readString(pick('id'), 'id', problems),
+    clusterId: readString(pick('clusterId'), 'clusterId', problems),
+    secret: readString(pick('secret'), 'secret', problems),
+    nodes: readNodes(pick('nodes'), problems),
+    phase1Quorum: readInteger(pick('phase1Quorum'), 'phase1Quorum', 1, problems),
+    phase2Quorum: readInteger(pick('phase2Quorum'), 'phase2Quorum', 1, problems),
+    tickMs: readInteger(pick('tickMs'), 'tickMs', 1, problems) ?? tickMsDefault,
+    logLevel: readString(pick('logLevel'), 'logLevel', problems) ?? 'info',
+    listenHost: readString(pick('listenHost'), 'listenHost', problems),
+    dataDir: readString(pick('dataDir'), 'dataDir', problems),
+    unsafeNoFsync: readBoolean(pick('unsafeNoFsync'), 'unsafeNoFsync', problems) ?? false,
+    lab: readBoolean(pick('lab'), 'lab', problems) ?? false,
+    limits: { ...defaultRuntimeLimits } as Record<keyof RuntimeLimits, number>,
+  };
+  for (const name of Object.keys(defaultRuntimeLimits) as (keyof RuntimeLimits)[]) {
+    const value = readInteger(pick(name), name, 1, problems);
+    if (value !== undefined) options.limits[name] = value;
+  }
+  return options;
+}
+
+/** The rules between options and the ones a missing option breaks. */
+function checkOptions(
+  options: ReturnType<typeof readOptions>,
+  clusterPath: string | undefined,
+  problems: string[],
+): void {
+  const { id, clusterId, secret, nodes, logLevel, limits, tickMs } = options;
+  if (clusterPath === undefined && nodes === undefined) {
+    problems.push('Give the cluster: --cluster-file F, or --cluster-id, --secret and --nodes.');
+  }
+  if (id === undefined) problems.push('The node id is missing: give --id.');
+  if (clusterId === undefined) problems.push('The cluster id is missing (clusterId).');
+  if (secret === undefined) {
+    problems.push('The cluster secret is missing (secret or EVPAXOS_SECRET).');
+  } else if (Buffer.byteLength(secret) < clusterSecretBytesMin) {
+    problems.push(
+      `The cluster secret is too short: it needs at least ${clusterSecretBytesMin} bytes (64 hex characters recommended).`,
+    );
+  }
+  if (!(logLevels as readonly string[]).includes(logLevel)) {
+    problems.push(`The log level "${logLevel}" is not one of ${logLevels.join(', ')}.`);
+  }
+  if (limits.clientCallTimeoutMs < tickMs) {
+    problems.push(
+      `clientCallTimeoutMs (${limits.clientCallTimeoutMs}) must be at least tickMs (${tickMs}), or every call times out before a tick.`,
+    );
+  }
+}
+
+/** Checks the node list and finds this node in it, with the role this command starts. */
+function findSelf(
+  nodes: readonly ClusterMember[],
+  id: string | undefined,
+  role: NodeRole,
+  problems: string[],
+): ClusterMember | undefined {
+  checkNodes(nodes, problems);
+  if (id === undefined) return undefined;
+  const self = nodes.find((node) => node.id === id);
+  if (self === undefined) {
+    problems.push(`The node id "${id}" is not in the cluster's node list.`);
+  } else if (self.role !== role) {
+    problems.push(
+      `The node "${id}" is a ${self.role} in the cluster, but this command starts a ${role}.`,
+    );
+  }
+  return self;
 }
 
 /** Centrals propose, charge points accept; every node learns. */

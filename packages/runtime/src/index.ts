@@ -1,50 +1,24 @@
+// The public API of @evpaxos/runtime: what the role packages, the launcher, the dashboard and the
+// benchmark use of a node process; everything else stays inside the package (docs/STYLE.md rule 8).
 export {
-  ConfigError,
-  envName,
-  membershipOf,
-  parseNodeSpecs,
-  resolveProcessConfig,
-  tickMsDefault,
+  configSection,
   type ClusterMember,
+  type ConfigSection,
   type ProcessConfig,
-  type SiteSection,
-  type ProcessConfigInput,
 } from './config';
 export { ClientFrameBatch, clientPackr } from './client-frames';
+export { logLevels, type LogLevel, type NodeRole } from './constants';
+export { createLogger, type Logger } from './logger';
+export { ClusterNode } from './cluster-node';
+export type { CallOutcome } from './client-calls';
+export type { FaultRule, LogEntry, LogView, StatsView, StatusView, SubmitView } from './api-types';
+export type { ExtraRoutes, ExtraRouteRequest, ExtraRouteResponse } from './http-api';
+export { runNodeProcess, type RoleExtension, type RunningNode } from './process-main';
+export { isGone, isNodeAlive, signalNode, startNodeProcess } from './node-process';
 export {
-  clientFrameRequestsMax,
-  defaultRuntimeLimits,
-  logLevels,
-  type LogLevel,
-  type NodeRole,
-  type RuntimeLimits,
-} from './constants';
-export { createLogger, silentLogger, type Logger, type LoggerOptions } from './logger';
-export { AppliedLog, type LogEntry } from './applied-log';
-export { CommandLogStateMachine } from './command-log-state-machine';
-export {
-  ClientCalls,
-  type CallOutcome,
-  type ClientCallsOptions,
-  type SettleCall,
-} from './client-calls';
-export { ReadyPipeline, type ReadySinks } from './ready-pipeline';
-export { ClusterNode, type ClusterNodeCollaborators, type StatusView } from './cluster-node';
-export {
-  HttpApi,
-  type HttpApiCollaborators,
-  type UpgradeHandler,
-  type ExtraRoutes,
-  type ExtraRouteRequest,
-  type ExtraRouteResponse,
-} from './http-api';
-export { NodeMetrics, type MetricsSources } from './metrics';
-export { runNodeProcess, startNode, type RoleExtension, type RunningNode } from './process-main';
-export {
-  isGone,
-  isNodeAlive,
-  signalNode,
-  startNodeProcess,
-  writeJsonAtomically,
-  type NodeProcessSpec,
-} from './node-process';
+  processesPath,
+  readProcessesFile,
+  writeProcessesFile,
+  type ProcessRecord,
+  type ProcessesFile,
+} from './processes-file';

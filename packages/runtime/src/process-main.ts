@@ -1,6 +1,11 @@
 import type { StateMachine } from '@evpaxos/paxos';
 import { ClusterNode } from './cluster-node';
-import { ConfigError, resolveProcessConfig, type ProcessConfig } from './config';
+import {
+  ConfigError,
+  resolveProcessConfig,
+  type ConfigSection,
+  type ProcessConfig,
+} from './config';
 import type { NodeRole } from './constants';
 import { HttpApi, type ExtraRoutes, type UpgradeHandler } from './http-api';
 import { createLogger, type Logger } from './logger';
@@ -10,6 +15,11 @@ import { createLogger, type Logger } from './logger';
  * the replicated state machine, and a service attached once the node runs, closed before it.
  */
 export interface RoleExtension {
+  /**
+   * The cluster-file sections the role owns (the site's `site`): read, and their problems
+   * reported, with the rest of the configuration; a key no section declares is refused.
+   */
+  readonly configSections?: readonly ConfigSection<unknown>[];
   /** The replicated state machine every node of the cluster must run alike. Default: CommandLogStateMachine. */
   createStateMachine?(config: ProcessConfig): StateMachine;
   attach?(running: RunningNode, logger: Logger): Promise<{ close(): Promise<void> }>;
@@ -99,7 +109,12 @@ export async function runNodeProcess(
 ): Promise<void> {
   let config: ProcessConfig;
   try {
-    config = resolveProcessConfig({ role, flags, env: process.env });
+    config = resolveProcessConfig({
+      role,
+      flags,
+      env: process.env,
+      sections: extension.configSections ?? [],
+    });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`evpaxos ${role}: the configuration is refused:\n`);

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type { AppliedEntry } from '@evpaxos/paxos';
-import { AppliedLog, ClientCalls, type CallOutcome, type SettleCall } from '../src';
+import { AppliedLog } from '../src/applied-log';
+import { ClientCalls, type CallOutcome, type SettleCall } from '../src/client-calls';
 
 const ballot = { round: 1, proposerId: 'central-a' };
 

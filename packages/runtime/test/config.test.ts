@@ -1,5 +1,12 @@
 import { expect } from 'chai';
-import { ConfigError, envName, resolveProcessConfig, type ProcessConfigInput } from '../src';
+import {
+  ConfigError,
+  configSection,
+  envName,
+  resolveProcessConfig,
+  type ConfigSection,
+  type ProcessConfigInput,
+} from '../src/config';
 
 const secret = 'ab'.repeat(32);
 const cluster = {
@@ -228,6 +235,55 @@ describe('resolveProcessConfig', () => {
       });
       expect(problems).to.deep.equal([
         'The cluster needs at least one charge point (the acceptors).',
+      ]);
+    });
+  });
+
+  describe('role sections', () => {
+    // A section as a role declares it (the site's is @evpaxos/site's siteConfigSection).
+    const limitSection: ConfigSection<{ limitW: number }> = {
+      key: 'limits',
+      read(value, problems) {
+        const limitW = (value as { limitW?: unknown } | null)?.limitW;
+        if (typeof limitW === 'number') return { limitW };
+        problems.push('limits.limitW must be a number.');
+        return undefined;
+      },
+    };
+    const withSection = (section: unknown) =>
+      files({ 'cluster.json': { ...cluster, limits: section } });
+    const flags = { id: 'cp1', clusterFile: 'cluster.json', dataDir: 'd' };
+
+    it('hands a declared section of the cluster file to its reader', () => {
+      const config = resolve({
+        flags,
+        readFile: withSection({ limitW: 44_000 }),
+        sections: [limitSection],
+      });
+      expect(configSection(config, limitSection)).to.deep.equal({ limitW: 44_000 });
+    });
+
+    it('has no value for a declared section the cluster file does not hold', () => {
+      const config = resolve({ flags, sections: [limitSection] });
+      expect(configSection(config, limitSection)).to.equal(undefined);
+    });
+
+    it("reports the reader's problems with every other problem", () => {
+      expect(
+        problemsOf({
+          flags: { ...flags, tickMs: 0 },
+          readFile: withSection({ limitW: 'high' }),
+          sections: [limitSection],
+        }),
+      ).to.deep.equal([
+        'limits.limitW must be a number.',
+        'tickMs must be a whole number of at least 1 (got 0).',
+      ]);
+    });
+
+    it('refuses a section no role declares, as any unknown key', () => {
+      expect(problemsOf({ flags, readFile: withSection({ limitW: 1 }) })).to.deep.equal([
+        'The cluster file cluster.json has an unknown key "limits".',
       ]);
     });
   });

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { PersistDelta, Ready } from '@evpaxos/paxos';
-import { ReadyPipeline } from '../src';
+import { ReadyPipeline } from '../src/ready-pipeline';
 
 /** A store whose appends resolve only when the test says so. */
 class SlowStore {

@@ -5,44 +5,40 @@
  * hears nothing more still follows them (OCPP 1.6 §3.13.6: an offline station keeps its TxProfile):
  * the allocation until the lease ends, the hold-down, then the fail-safe power.
  */
+import type {
+  ChargingProfile as OcppChargingProfile,
+  ChargingSchedule as OcppChargingSchedule,
+  ChargingSchedulePeriod,
+  SetChargingProfileRequest,
+} from '@evpaxos/ocpp';
 import type { SiteState } from './state';
 import { sortedKeys } from './state';
 import { powerLimitAt } from './lease';
 
-/** ChargingSchedulePeriodType. */
-export interface ChargingSchedulePeriod {
-  /** Seconds from startSchedule. */
-  readonly startPeriod: number;
-  /** In chargingRateUnit; at most one decimal (we use whole watts). */
-  readonly limit: number;
-}
+// The OCPP message types are @evpaxos/ocpp's (its message catalogue, a module of types only):
+// imported as types, so this pure core loads nothing of the OCPP link at run time. Below, only
+// how this site narrows them.
 
-/** ChargingScheduleType. */
-export interface ChargingSchedule {
-  readonly id: number;
-  /** Required for Absolute profiles (K01.FR.40). ISO 8601, UTC. */
+/** ChargingScheduleType as this site sends it: Absolute, so startSchedule is required (K01.FR.40). */
+type ChargingSchedule = OcppChargingSchedule & {
   readonly startSchedule: string;
-  readonly chargingRateUnit: 'W' | 'A';
   /** 1 … schedulePeriodsMax periods, startPeriod ascending, the first at 0. */
   readonly chargingSchedulePeriod: readonly ChargingSchedulePeriod[];
-}
+};
 
-/** ChargingProfileType, as this site sends it. */
-export interface ChargingProfile {
-  readonly id: number;
-  readonly stackLevel: number;
+/** ChargingProfileType as this site sends it: one TxProfile per transaction, in watts. */
+type ChargingProfile = OcppChargingProfile & {
   readonly chargingProfilePurpose: 'TxProfile';
   readonly chargingProfileKind: 'Absolute';
   /** Required for a TxProfile (K01.FR.03). */
   readonly transactionId: string;
   /** 1 … 3 schedules (K15.FR.07); we send one. */
   readonly chargingSchedule: readonly ChargingSchedule[];
-}
+};
 
 /** The fields of a SetChargingProfileRequest, plus where to send it. */
-export interface SetChargingProfile {
+export interface SetChargingProfile extends SetChargingProfileRequest {
   readonly chargePointId: string;
-  readonly evseId: number;
   readonly chargingProfile: ChargingProfile;
 }
 

@@ -29,6 +29,7 @@ export type {
   EvNeeds,
 } from './state';
 export { createSiteState, resolveSiteConfig, cloneSiteState } from './state';
+export { siteConfigSection } from './config-section';
 export type {
   SiteErrorCode,
   SiteRejection,
@@ -48,12 +49,7 @@ export type {
 export { computeSchedule, failSafePowerW, chargePointMode } from './scheduler';
 export type { PowerLimitMode, PowerLimit, SessionPowerLimit } from './lease';
 export { powerLimitAt } from './lease';
-export type {
-  ChargingSchedulePeriod,
-  ChargingSchedule,
-  ChargingProfile,
-  SetChargingProfile,
-} from './charging-profile';
+export type { SetChargingProfile } from './charging-profile';
 export { buildChargingProfiles, isoFromMs } from './charging-profile';
 export type { SiteStateMachine } from './state-machine';
 export { createSiteStateMachine } from './state-machine';

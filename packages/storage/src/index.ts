@@ -1,14 +1,7 @@
-export type { AcceptorStore, StoreStats, Logger } from './types';
+// The public API of @evpaxos/storage: the acceptor store the runtime opens, and the preallocation
+// the benchmark's bare commit path shares with it; the in-memory twin, the errors and the limits
+// stay inside (the package's own tests use them).
+export type { AcceptorStore, StoreStats } from './types';
 export { FileStore } from './file-store';
-export type { FileStoreOptions, FileStoreCollaborators } from './file-store';
-export { MemoryStore } from './memory-store';
-export type { MemoryStoreOptions } from './memory-store';
-export { StoreError } from './errors';
-export type { StoreErrorCode } from './errors';
-export {
-  LOG_BYTES_MAX_DEFAULT,
-  RECORD_BYTES_MAX_DEFAULT,
-  PENDING_APPENDS_MAX_DEFAULT,
-  PREALLOCATE_BYTES_DEFAULT,
-} from './constants';
+export { PREALLOCATE_BYTES_DEFAULT } from './constants';
 export { zeroFillAhead } from './preallocation';

@@ -1,4 +1,6 @@
-import { AcceptorStore, FileStore, MemoryStore } from '../src';
+import { FileStore } from '../src/file-store';
+import { MemoryStore } from '../src/memory-store';
+import type { AcceptorStore } from '../src/types';
 import { acceptorStoreCompliance } from './compliance';
 import { makeTempDir, recordingLogger, removeDir } from './helpers';
 

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { ballotZero } from '@evpaxos/paxos';
-import type { AcceptorStore, StoreError } from '../src';
+import type { StoreError } from '../src/errors';
+import type { AcceptorStore } from '../src/types';
 import { ballot, entry, snapshot } from './helpers';
 
 export interface StoreHarness {

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { expect } from 'chai';
-import { FileStore } from '../src';
+import { FileStore } from '../src/file-store';
 import { entry, makeTempDir, recordingLogger, removeDir } from './helpers';
 
 const writerPath = path.join(__dirname, 'fixtures', 'crash-writer.js');

@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import { expect } from 'chai';
 import type { PersistDelta } from '@evpaxos/paxos';
 import { EncodedValue, encodeValue } from '@evpaxos/wire';
-import { FileStore, StoreError } from '../src';
+import { StoreError } from '../src/errors';
+import { FileStore } from '../src/file-store';
 import { ballot, entry, makeTempDir, recordingLogger, removeDir, snapshot } from './helpers';
 
 const LOG_MAGIC_BYTES = 8;

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { AcceptedEntry, Ballot, Snapshot } from '@evpaxos/paxos';
-import type { Logger } from '../src';
+import type { Logger } from '../src/types';
 
 export interface LogLine {
   level: 'debug' | 'info' | 'warn' | 'error';

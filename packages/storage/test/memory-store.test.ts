@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { MemoryStore, StoreError } from '../src';
+import { StoreError } from '../src/errors';
+import { MemoryStore } from '../src/memory-store';
 import { entry } from './helpers';
 
 describe('MemoryStore', () => {

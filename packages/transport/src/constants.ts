@@ -13,11 +13,24 @@ export interface WebSocketLimits {
   /** A connection that has not completed the handshake after this long is closed. */
   readonly handshakeTimeoutMs: number;
   /**
-   * Every this often each connection is pinged (RFC 6455 §5.5.2); one that sent nothing back —
-   * no pong, no frame — since the previous ping is terminated. So a dead link is noticed within
-   * two intervals.
+   * Our outbound connection is pinged (RFC 6455 §5.5.2) once nothing has arrived on it for this
+   * long, and again every interval while it stays quiet; it carries nothing back but pongs, so a
+   * live peer answers within one interval plus a round trip. An inbound connection is pinged only
+   * after twice this: its dialer's pings already arrive every interval.
    */
   readonly pingIntervalMs: number;
+  /**
+   * Round trip and scheduling allowance: a link to a peer that has sent nothing back for
+   * `pingIntervalMs + silenceSlackMs`, with a ping out for at least `silenceSlackMs`, is reported
+   * `silent` rather than `connected` (docs/PROTOCOL-WIRE.md, "Liveness").
+   */
+  readonly silenceSlackMs: number;
+  /**
+   * A connection from which nothing — no frame, no pong — has arrived for this long is
+   * terminated (`liveness-timeout`) and our link redialled. Must exceed
+   * `2 × pingIntervalMs + silenceSlackMs`.
+   */
+  readonly livenessTimeoutMs: number;
   /** The first reconnect waits about this long; each failure doubles it, up to the maximum. */
   readonly reconnectDelayMinMs: number;
   /** Reconnect waits at most this long (the cap of the exponential backoff). */
@@ -31,12 +44,22 @@ export interface WebSocketLimits {
   readonly pendingHandshakesMax: number;
   /** A connection we closed for cause is terminated if the close handshake takes longer. */
   readonly closeGraceMs: number;
+  /**
+   * Warning lines per rejection code in one `rejectionWarningIntervalMs`, at most; the rest are
+   * counted and summed up in one line when the interval ends (bounded logging, docs/LIMITS.md).
+   */
+  readonly rejectionWarningsPerIntervalMax: number;
+  readonly rejectionWarningIntervalMs: number;
 }
 
 export const defaultWebSocketLimits: WebSocketLimits = Object.freeze({
   maxFrameBytes: defaultWireLimits.maxFrameBytes,
   handshakeTimeoutMs: 5_000,
-  pingIntervalMs: 5_000,
+  // Status tells the truth about a link within 1.5 s of a cut; a ping a second per quiet
+  // connection is the idle cost (docs/LIMITS.md).
+  pingIntervalMs: 1_000,
+  silenceSlackMs: 500,
+  livenessTimeoutMs: 5_000,
   reconnectDelayMinMs: 100,
   reconnectDelayMaxMs: 5_000,
   // Four maximum-size frames: enough for a burst of catch-up replies, bounded per peer.
@@ -44,6 +67,9 @@ export const defaultWebSocketLimits: WebSocketLimits = Object.freeze({
   // A cluster has a handful of members; more concurrent handshakes than this is a scan or a flood.
   pendingHandshakesMax: 64,
   closeGraceMs: 1_000,
+  // A scan of the cluster port writes at most 3 lines a second per rejection code, plus a count.
+  rejectionWarningsPerIntervalMax: 3,
+  rejectionWarningIntervalMs: 1_000,
 });
 
 /** Characters in a node or cluster id, at most (the wire refuses longer ones). */

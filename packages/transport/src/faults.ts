@@ -8,49 +8,74 @@ export type DeliveryPlan = readonly number[];
 
 const passThrough: DeliveryPlan = Object.freeze([0]);
 
-/** Checks rules up front, so a bad rule from the admin API fails loudly instead of never matching. */
-export function validateFaultRules(rules: readonly FaultRule[]): readonly FaultRule[] {
-  if (rules.length > faultRulesMax) {
+const ruleKeys: ReadonlySet<string> = new Set([
+  'peer',
+  'direction',
+  'action',
+  'delayMs',
+  'probability',
+]);
+
+/**
+ * Checks fault rules from outside — a parsed JSON body of the admin API (`PUT /faults` takes
+ * `{ "rules": [...] }` and passes the list), processes.json, a CLI flag — and returns them frozen.
+ * Pure. A bad rule throws `TransportError('invalid-fault-rule')` naming the rule and the field, so
+ * it fails loudly instead of never matching; unknown fields are refused too (a misspelt
+ * `probability` would otherwise apply the rule to every message).
+ */
+export function parseFaultRules(value: unknown): readonly FaultRule[] {
+  if (!Array.isArray(value)) {
+    throw new TransportError('invalid-fault-rule', 'Fault rules must be a list.');
+  }
+  if (value.length > faultRulesMax) {
     throw new TransportError(
       'invalid-fault-rule',
-      `At most ${faultRulesMax} fault rules, got ${rules.length}.`,
+      `At most ${faultRulesMax} fault rules, got ${value.length}.`,
     );
   }
-  return Object.freeze(
-    rules.map((rule, index) => {
-      const where = `Fault rule ${index}`;
-      if (typeof rule.peer !== 'string' || rule.peer.length === 0) {
-        throw new TransportError('invalid-fault-rule', `${where}: peer must be a node id or '*'.`);
-      }
-      if (!['in', 'out', 'both'].includes(rule.direction)) {
-        throw new TransportError(
-          'invalid-fault-rule',
-          `${where}: direction must be in, out or both.`,
-        );
-      }
-      if (!['drop', 'delay', 'duplicate'].includes(rule.action)) {
-        throw new TransportError(
-          'invalid-fault-rule',
-          `${where}: action must be drop, delay or duplicate.`,
-        );
-      }
-      const probability = rule.probability ?? 1;
-      if (typeof probability !== 'number' || !(probability >= 0 && probability <= 1)) {
-        throw new TransportError('invalid-fault-rule', `${where}: probability must be in [0, 1].`);
-      }
-      const delayMs = rule.delayMs ?? 0;
-      if (!Number.isSafeInteger(delayMs) || delayMs < 0 || delayMs > faultDelayMsMax) {
-        throw new TransportError(
-          'invalid-fault-rule',
-          `${where}: delayMs must be an integer in [0, ${faultDelayMsMax}].`,
-        );
-      }
-      if (rule.action === 'delay' && rule.delayMs === undefined) {
-        throw new TransportError('invalid-fault-rule', `${where}: a delay needs delayMs.`);
-      }
-      return Object.freeze({ ...rule });
-    }),
-  );
+  return Object.freeze(value.map((rule: unknown, index) => parseFaultRule(rule, index)));
+}
+
+function parseFaultRule(value: unknown, index: number): FaultRule {
+  const where = `Fault rule ${index}`;
+  const fail = (problem: string) =>
+    new TransportError('invalid-fault-rule', `${where}: ${problem}`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw fail('must be an object.');
+  }
+  const rule = value as Record<string, unknown>;
+  const unknown = Object.keys(rule).filter((key) => !ruleKeys.has(key));
+  if (unknown.length > 0) throw fail(`unknown field ${unknown.join(', ')}.`);
+  if (typeof rule.peer !== 'string' || rule.peer.length === 0) {
+    throw fail("peer must be a node id or '*'.");
+  }
+  if (rule.direction !== 'in' && rule.direction !== 'out' && rule.direction !== 'both') {
+    throw fail('direction must be in, out or both.');
+  }
+  if (rule.action !== 'drop' && rule.action !== 'delay' && rule.action !== 'duplicate') {
+    throw fail('action must be drop, delay or duplicate.');
+  }
+  const probability = rule.probability ?? 1;
+  if (typeof probability !== 'number' || !(probability >= 0 && probability <= 1)) {
+    throw fail('probability must be in [0, 1].');
+  }
+  const delayMs = rule.delayMs ?? 0;
+  if (
+    typeof delayMs !== 'number' ||
+    !Number.isSafeInteger(delayMs) ||
+    delayMs < 0 ||
+    delayMs > faultDelayMsMax
+  ) {
+    throw fail(`delayMs must be an integer in [0, ${faultDelayMsMax}].`);
+  }
+  if (rule.action === 'delay' && rule.delayMs === undefined) throw fail('a delay needs delayMs.');
+  return Object.freeze({
+    peer: rule.peer,
+    direction: rule.direction,
+    action: rule.action,
+    ...(rule.delayMs === undefined ? {} : { delayMs }),
+    ...(rule.probability === undefined ? {} : { probability }),
+  });
 }
 
 /**

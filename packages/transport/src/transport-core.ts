@@ -1,5 +1,5 @@
 import type { Message, NodeId } from '@evpaxos/wire';
-import { planDelivery, validateFaultRules } from './faults';
+import { parseFaultRules, planDelivery } from './faults';
 import type {
   DropReason,
   FaultRule,
@@ -79,7 +79,7 @@ export class TransportCore {
   }
 
   setFaultRules(rules: readonly FaultRule[]): void {
-    this.rules = validateFaultRules(rules);
+    this.rules = parseFaultRules(rules);
   }
 
   clearFaultRules(): void {

@@ -2,11 +2,14 @@ import type { Message, NodeId } from '@evpaxos/wire';
 
 /**
  * The state of our link to a peer, the one we send on.
- * - `connected`: authenticated; sends go out.
+ * - `connected`: authenticated, and the peer answered within a ping interval (plus slack); sends go out.
+ * - `silent`: authenticated, but nothing (no pong) has come back for longer than that: a cut that
+ *   sent no FIN or RST, or a stalled peer. Sends still go out (they arrive if the cut mends before
+ *   `livenessTimeoutMs`, when the link is closed and redialled).
  * - `connecting`: dialling or in the handshake; sends are dropped.
  * - `down`: no link, a redial is scheduled (or the transport is closed); sends are dropped.
  */
-export type PeerState = 'connected' | 'connecting' | 'down';
+export type PeerState = 'connected' | 'silent' | 'connecting' | 'down';
 
 export interface PeerStatus {
   readonly id: NodeId;
@@ -107,7 +110,7 @@ export type RejectionCode =
   | 'peer-id-mismatch'
   | 'bad-proof'
   | 'handshake-timeout'
-  /** No pong nor frame for a whole ping interval. */
+  /** No pong nor frame for `livenessTimeoutMs`. */
   | 'liveness-timeout'
   | 'too-many-handshakes';
 

@@ -1,5 +1,5 @@
 import type { Message, NodeId } from '@evpaxos/wire';
-import type { Logger, Transport } from '../src';
+import type { Logger, Transport } from '../src/types';
 
 /** Polls until `predicate` holds: waits for an event without a fixed sleep. */
 export async function waitUntil(

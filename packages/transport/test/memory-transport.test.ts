@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { NodeId } from '@evpaxos/wire';
-import { MemoryNetwork, MemoryTransport } from '../src';
+import { MemoryNetwork, MemoryTransport } from '../src/memory-transport';
 import { describeTransportCompliance, type TestCluster } from './compliance';
 import { collect, heartbeat, waitUntil } from './helpers';
 

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { WebSocket } from 'ws';
 import { decodeEnvelope, encodeEnvelope, type NodeId } from '@evpaxos/wire';
-import { WebSocketTransport, type Transport, type WebSocketTransportOptions } from '../src';
+import { WebSocketTransport, type Transport } from '../src';
+import type { WebSocketTransportOptions } from '../src/options';
 import { computeProof } from '../src/handshake';
 import { describeTransportCompliance, type TestCluster } from './compliance';
 import { collect, heartbeat, recordingLogger, roundsFrom, waitUntil } from './helpers';
@@ -340,6 +341,8 @@ describe('WebSocketTransport: untrusted connections', () => {
         peers: { b: null },
         ...fastLimits,
         pingIntervalMs: 40,
+        silenceSlackMs: 20,
+        livenessTimeoutMs: 200,
       },
       { logger: recordingLogger() },
     );

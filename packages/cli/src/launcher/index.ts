@@ -1,20 +1,15 @@
 /** The local-cluster launcher: a library for the CLI commands and for integration tests. */
+export { clusterDefaults, DOWN_GRACE_MS, type ClusterUpOptions } from './cluster-defaults';
+export { clusterDown, type DownResult } from './cluster-down';
 export {
   ClusterHandle,
-  clusterDefaults,
-  clusterDown,
-  clusterUp,
-  openCluster,
-  DOWN_GRACE_MS,
-  type ClusterUpOptions,
-  type DownResult,
   type NodeState,
   type NodeStatusRow,
   type SubmitOptions,
   type SubmitResult,
-} from './cluster';
+} from './cluster-handle';
+export { clusterUp, openCluster } from './cluster-up';
 export { LauncherError, type LauncherErrorCode } from './errors';
 export { parsePartitionSpec, partitionRules } from './partition-spec';
 export { readProcesses, type ProcessRecord, type ProcessesFile } from './process-table';
-export * from './api-types';
 export { formatStatusTable } from './status-table';

@@ -1,4 +1,4 @@
-import type { FaultRule } from './api-types';
+import type { FaultRule } from '@evpaxos/runtime';
 import { LauncherError } from './errors';
 
 /**

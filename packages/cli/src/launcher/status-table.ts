@@ -1,5 +1,5 @@
-import { ballotText } from './api-types';
-import type { NodeStatusRow } from './cluster';
+import { ballotToString, type Ballot } from '@evpaxos/paxos';
+import type { NodeStatusRow } from './cluster-handle';
 
 const columns = [
   'id',
@@ -41,4 +41,9 @@ export function formatStatusTable(rows: readonly NodeStatusRow[]): string {
       .join('  ')
       .trimEnd();
   return [format(columns), ...cells.map(format)].join('\n');
+}
+
+function ballotText(ballot: Ballot | null | undefined): string {
+  // Round 0 is ballotZero, "no ballot yet": printing it as "0." would look like a real one.
+  return ballot && ballot.round > 0 ? ballotToString(ballot) : '-';
 }

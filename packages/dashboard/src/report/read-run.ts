@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { siteConfigSection } from '@evpaxos/site';
 
 export interface RunEvent {
   readonly seq: number;
@@ -86,6 +87,39 @@ function bucketQuantile(buckets: [number, number][], count: number, q: number): 
  * and skipped.
  */
 export function readRun(dir: string): RunData {
+  const { lines, linesUnreadable } = readLogLines(dir);
+  const fold = new RunFold();
+  for (const line of lines) fold.take(line);
+  const endMs = lines.at(-1)?.atMs ?? 0;
+  fold.finish(endMs);
+  return {
+    dir,
+    startMs: lines[0]?.atMs ?? 0,
+    endMs,
+    siteLimitW: readSiteLimitW(dir),
+    nodes: [...new Set(lines.map((line) => line.node))].sort(),
+    events: fold.events,
+    power: fold.power,
+    leaderChanges: fold.leaderChanges,
+    faultIntervals: fold.faultIntervals,
+    downIntervals: fold.downIntervals,
+    decidedSlots: fold.appliedSlots.size,
+    commandsDecided: fold.commandsDecided,
+    messagesPerDecision: messagesPerDecision(fold.statsLines),
+    commitLatency: commitLatency(fold.statsLines),
+    profileLatency: {
+      source:
+        "profile-sent.sentWithinMs: from an EV's needs reaching the leader to the SetChargingProfile going out (includes committing UpdateNeeds through Paxos).",
+      count: fold.profileLatencies.length,
+      quantilesMs: quantiles(fold.profileLatencies),
+    },
+    linesRead: lines.length,
+    linesUnreadable,
+  };
+}
+
+/** Every readable line of every node's log, in time order, and how many were not readable. */
+function readLogLines(dir: string): { lines: Line[]; linesUnreadable: number } {
   const logDir = path.join(dir, 'logs');
   const files = fs.existsSync(logDir)
     ? fs.readdirSync(logDir).filter((name) => name.endsWith('.log'))
@@ -113,185 +147,198 @@ export function readRun(dir: string): RunData {
     }
   }
   lines.sort((a, b) => a.atMs - b.atMs);
-  let siteLimitW = 44_000;
+  return { lines, linesUnreadable };
+}
+
+/** The site's limit from `<dir>/cluster.json`'s site section, else the launcher's default. */
+function readSiteLimitW(dir: string): number {
+  const siteLimitWDefault = 44_000;
   try {
     const cluster = JSON.parse(fs.readFileSync(path.join(dir, 'cluster.json'), 'utf8')) as {
-      site?: { siteLimitW?: number };
+      site?: unknown;
     };
-    siteLimitW = cluster.site?.siteLimitW ?? siteLimitW;
+    if (cluster.site === undefined) return siteLimitWDefault;
+    // The site owns the section's format; a damaged one only costs the report its real limit.
+    return siteConfigSection.read(cluster.site, [])?.siteLimitW ?? siteLimitWDefault;
   } catch {
     // No cluster file: the default the launcher uses.
+    return siteLimitWDefault;
   }
+}
 
-  let seq = 0;
-  const events: RunEvent[] = [];
-  const note = (atMs: number, kind: RunEvent['kind'], text: string) =>
-    events.push({ seq: (seq += 1), atMs, kind, text });
-  const power: RunData['power'] = {};
-  const leaderChanges: RunData['leaderChanges'] = [];
-  const faultIntervals: Interval[] = [];
-  const downIntervals: Interval[] = [];
-  const openFaults = new Map<string, { fromMs: number; peers: string }>();
-  const lastLineAt = new Map<string, number>();
-  const readyCount = new Map<string, number>();
-  const closedCleanly = new Set<string>();
-  const profileLatencies: number[] = [];
-  let commandsDecided = 0;
-  const appliedSlots = new Set<number>();
-  const statsLines: Line[] = [];
+/**
+ * The run's story, built line by line in time order: events, leader changes, fault and crash
+ * intervals, power samples, decided slots. Events and power samples share one sequence number.
+ */
+class RunFold {
+  readonly events: RunEvent[] = [];
+  readonly power: RunData['power'] = {};
+  readonly leaderChanges: RunData['leaderChanges'] = [];
+  readonly faultIntervals: Interval[] = [];
+  readonly downIntervals: Interval[] = [];
+  readonly profileLatencies: number[] = [];
+  readonly appliedSlots = new Set<number>();
+  readonly statsLines: Line[] = [];
+  commandsDecided = 0;
+  private seq = 0;
+  private readonly openFaults = new Map<string, { fromMs: number; peers: string }>();
+  private readonly lastLineAt = new Map<string, number>();
+  private readonly readyCount = new Map<string, number>();
+  private readonly closedCleanly = new Set<string>();
 
-  for (const line of lines) {
+  take(line: Line): void {
     const { node, atMs } = line;
     switch (line.message) {
-      case 'ready': {
-        const count = (readyCount.get(node) ?? 0) + 1;
-        readyCount.set(node, count);
-        if (count > 1) {
-          const lastSeen = lastLineAt.get(node) ?? atMs;
-          if (!closedCleanly.has(node)) {
-            downIntervals.push({ fromMs: lastSeen, toMs: atMs, label: `${node} down (crash)` });
-          }
-          note(atMs, 'node', `${node} restarted`);
-        } else {
-          note(atMs, 'node', `${node} ready`);
-        }
-        closedCleanly.delete(node);
+      case 'ready':
+        this.ready(node, atMs);
         break;
-      }
       case 'closed':
-        closedCleanly.add(node);
-        note(atMs, 'node', `${node} closed`);
+        this.closedCleanly.add(node);
+        this.note(atMs, 'node', `${node} closed`);
         break;
       case 'became-leader': {
         const ballot = ballotText(line.ballot);
-        leaderChanges.push({ atMs, leaderId: node, ballot });
-        note(atMs, 'leader', `${node} leads with ballot ${ballot}`);
+        this.leaderChanges.push({ atMs, leaderId: node, ballot });
+        this.note(atMs, 'leader', `${node} leads with ballot ${ballot}`);
         break;
       }
       case 'became-follower':
-        note(
+        this.note(
           atMs,
           'paxos',
           `${node} follows ${String(line.leaderId ?? '?')} (${ballotText(line.ballot)})`,
         );
         break;
-      case 'faults set': {
-        const rules = (line.rules as { peer?: string }[] | undefined) ?? [];
-        const peers = rules.map((rule) => rule.peer ?? '?').join(',');
-        if (rules.length === 0) {
-          const open = openFaults.get(node);
-          if (open)
-            faultIntervals.push({
-              fromMs: open.fromMs,
-              toMs: atMs,
-              label: `${node} cut from ${open.peers}`,
-            });
-          openFaults.delete(node);
-        } else if (!openFaults.has(node)) {
-          openFaults.set(node, { fromMs: atMs, peers });
-          note(atMs, 'fault', `${node} drops traffic with ${peers}`);
-        }
+      case 'faults set':
+        this.faultsSet(node, atMs, (line.rules as { peer?: string }[] | undefined) ?? []);
         break;
-      }
-      case 'faults cleared': {
-        const open = openFaults.get(node);
-        if (open) {
-          faultIntervals.push({
-            fromMs: open.fromMs,
-            toMs: atMs,
-            label: `${node} cut from ${open.peers}`,
-          });
-          note(atMs, 'fault', `${node}: fault rules cleared`);
-        }
-        openFaults.delete(node);
+      case 'faults cleared':
+        this.faultsCleared(node, atMs);
         break;
-      }
       case 'evse-transition':
-        note(
+        this.note(
           atMs,
           'evse',
           `${String(line.chargePointId ?? node)} EVSE ${String(line.from)} → ${String(line.to)} (${String(line.event)})`,
         );
         break;
       case 'ev-transition':
-        note(
+        this.note(
           atMs,
           'ev',
           `${String(line.evId)} at ${String(line.chargePointId)}: ${String(line.from)} → ${String(line.to)}`,
         );
         break;
       case 'scenario-step':
-        note(atMs, 'scenario', `minute ${String(line.minute)}: ${JSON.stringify(line.step)}`);
+        this.note(atMs, 'scenario', `minute ${String(line.minute)}: ${JSON.stringify(line.step)}`);
         break;
-      case 'power': {
-        const id = String(line.chargePointId ?? node);
-        const at = typeof line.atMs === 'number' ? line.atMs : atMs;
-        (power[id] ??= []).push({
-          seq: (seq += 1),
-          atMs: at,
-          powerW: Number(line.powerW) || 0,
-          mode: typeof line.mode === 'string' ? line.mode : null,
-        });
+      case 'power':
+        this.powerSample(line);
         break;
-      }
       case 'profile-sent':
-        if (typeof line.sentWithinMs === 'number') profileLatencies.push(line.sentWithinMs);
+        if (typeof line.sentWithinMs === 'number') this.profileLatencies.push(line.sentWithinMs);
         break;
-      case 'decided': {
-        const slot = Number(line.slot);
-        if (!appliedSlots.has(slot)) {
-          appliedSlots.add(slot);
-          commandsDecided += Array.isArray(line.commands) ? line.commands.length : 0;
-        }
+      case 'decided':
+        this.decided(line);
         break;
-      }
       case 'cluster-stats':
-        statsLines.push(line);
+        this.statsLines.push(line);
         break;
       default:
         break;
     }
-    lastLineAt.set(node, atMs);
+    this.lastLineAt.set(node, atMs);
   }
-  const endMs = lines.at(-1)?.atMs ?? 0;
-  for (const [node, open] of openFaults) {
-    faultIntervals.push({
-      fromMs: open.fromMs,
-      toMs: null,
-      label: `${node} cut from ${open.peers}`,
-    });
-  }
-  // A node whose last line is not "closed" and that did not come back was down at the end.
-  for (const [node, last] of lastLineAt) {
-    if (!closedCleanly.has(node) && endMs - last > 5_000) {
-      downIntervals.push({ fromMs: last, toMs: null, label: `${node} down (crash) until the end` });
+
+  /** Closes what is still open when the logs end at `endMs`. */
+  finish(endMs: number): void {
+    for (const [node, open] of this.openFaults) {
+      this.faultIntervals.push({
+        fromMs: open.fromMs,
+        toMs: null,
+        label: `${node} cut from ${open.peers}`,
+      });
+    }
+    // A node whose last line is not "closed" and that did not come back was down at the end.
+    for (const [node, last] of this.lastLineAt) {
+      if (!this.closedCleanly.has(node) && endMs - last > 5_000) {
+        this.downIntervals.push({
+          fromMs: last,
+          toMs: null,
+          label: `${node} down (crash) until the end`,
+        });
+      }
     }
   }
 
-  return {
-    dir,
-    startMs: lines[0]?.atMs ?? 0,
-    endMs,
-    siteLimitW,
-    nodes: [...new Set(lines.map((line) => line.node))].sort(),
-    events,
-    power,
-    leaderChanges,
-    faultIntervals,
-    downIntervals,
-    decidedSlots: appliedSlots.size,
-    commandsDecided,
-    messagesPerDecision: messagesPerDecision(statsLines),
-    commitLatency: commitLatency(statsLines),
-    profileLatency: {
-      source:
-        "profile-sent.sentWithinMs: from an EV's needs reaching the leader to the SetChargingProfile going out (includes committing UpdateNeeds through Paxos).",
-      count: profileLatencies.length,
-      quantilesMs: quantiles(profileLatencies),
-    },
-    linesRead: lines.length,
-    linesUnreadable,
-  };
+  private note(atMs: number, kind: RunEvent['kind'], text: string): void {
+    this.events.push({ seq: (this.seq += 1), atMs, kind, text });
+  }
+
+  /** A second "ready" is a restart; without a "closed" before it, the gap was a crash. */
+  private ready(node: string, atMs: number): void {
+    const count = (this.readyCount.get(node) ?? 0) + 1;
+    this.readyCount.set(node, count);
+    if (count > 1) {
+      const lastSeen = this.lastLineAt.get(node) ?? atMs;
+      if (!this.closedCleanly.has(node)) {
+        this.downIntervals.push({ fromMs: lastSeen, toMs: atMs, label: `${node} down (crash)` });
+      }
+      this.note(atMs, 'node', `${node} restarted`);
+    } else {
+      this.note(atMs, 'node', `${node} ready`);
+    }
+    this.closedCleanly.delete(node);
+  }
+
+  private faultsSet(node: string, atMs: number, rules: readonly { peer?: string }[]): void {
+    const peers = rules.map((rule) => rule.peer ?? '?').join(',');
+    if (rules.length === 0) {
+      const open = this.openFaults.get(node);
+      if (open)
+        this.faultIntervals.push({
+          fromMs: open.fromMs,
+          toMs: atMs,
+          label: `${node} cut from ${open.peers}`,
+        });
+      this.openFaults.delete(node);
+    } else if (!this.openFaults.has(node)) {
+      this.openFaults.set(node, { fromMs: atMs, peers });
+      this.note(atMs, 'fault', `${node} drops traffic with ${peers}`);
+    }
+  }
+
+  private faultsCleared(node: string, atMs: number): void {
+    const open = this.openFaults.get(node);
+    if (open) {
+      this.faultIntervals.push({
+        fromMs: open.fromMs,
+        toMs: atMs,
+        label: `${node} cut from ${open.peers}`,
+      });
+      this.note(atMs, 'fault', `${node}: fault rules cleared`);
+    }
+    this.openFaults.delete(node);
+  }
+
+  private powerSample(line: Line): void {
+    const id = String(line.chargePointId ?? line.node);
+    (this.power[id] ??= []).push({
+      seq: (this.seq += 1),
+      atMs: line.atMs,
+      powerW: Number(line.powerW) || 0,
+      mode: typeof line.mode === 'string' ? line.mode : null,
+    });
+  }
+
+  /** Every node logs each slot it applies: count each slot, and its commands, once. */
+  private decided(line: Line): void {
+    const slot = Number(line.slot);
+    if (!this.appliedSlots.has(slot)) {
+      this.appliedSlots.add(slot);
+      this.commandsDecided += Array.isArray(line.commands) ? line.commands.length : 0;
+    }
+  }
 }
 
 function quantiles(values: number[]): LatencySummary['quantilesMs'] {

@@ -1,102 +1,30 @@
 import { randomBytes } from 'node:crypto';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SITE_LIMIT_W_MAX } from '@evpaxos/site';
-import { isGone, isNodeAlive, signalNode } from '@evpaxos/runtime';
+import { compareBallots, type Ballot } from '@evpaxos/paxos';
 import {
-  compareBallots,
-  type BallotBody,
+  isNodeAlive,
+  signalNode,
   type FaultRule,
-  type LogBody,
   type LogEntry,
-  type Role,
-  type StatusBody,
-  type SubmitReply,
-} from './api-types';
+  type LogView,
+  type NodeRole,
+  type ProcessRecord,
+  type ProcessesFile,
+  type StatusView,
+  type SubmitView,
+} from '@evpaxos/runtime';
+import {
+  DOWN_GRACE_MS,
+  POLL_INTERVAL_MS,
+  STATUS_TIMEOUT_MS,
+  clusterDefaults,
+} from './cluster-defaults';
+import { clusterDown, waitForExit, waitForReaped, type DownResult } from './cluster-down';
 import { LauncherError } from './errors';
 import { HttpTimeoutError, httpJson } from './http-client';
 import { parsePartitionSpec, partitionRules } from './partition-spec';
-import { NODES_PER_BASE_PORT_MAX, SERVICE_PORT_OFFSET, choosePorts } from './ports';
-import {
-  findNode,
-  logTail,
-  processesPath,
-  readProcesses,
-  startProcess,
-  writeProcesses,
-  type ProcessRecord,
-  type ProcessesFile,
-} from './process-table';
-
-/** Options of `clusterUp`; each default is the one `evpaxos cluster up` documents. */
-export interface ClusterUpOptions {
-  /** The cluster's directory: cluster.json, processes.json, logs/, data/. */
-  readonly dir: string;
-  /** Central systems (proposers), 1..9. Default 2: central-a, central-b. */
-  readonly centrals?: number;
-  /** Charge points (acceptors), 1..90. Default 5: cp1..cp5. */
-  readonly chargePoints?: number;
-  /**
-   * 0 (the default here) picks free ports; N gives cluster ports N+i, HTTP ports N+100+i and
-   * service ports (OCPP-J on a central, the EV link on a charge point) N+200+i.
-   */
-  readonly basePort?: number;
-  /** The site's grid connection limit, W: cluster.json `site.siteLimitW`. Default 44 000. */
-  readonly siteLimitW?: number;
-  /** How long a charge point's power allocation lasts without renewal: cluster.json `site.leaseMs`. Default: the site's (30 000). */
-  readonly leaseMs?: number;
-  /** Charge points skip fsync: only for tests that are not about durability. Default false. */
-  readonly unsafeNoFsync?: boolean;
-  /** Milliseconds per Paxos tick. Default 10. */
-  readonly tickMs?: number;
-  /** Where every node binds and is reached. Default 127.0.0.1. */
-  readonly host?: string;
-  /** Default 'info' (the "decided" lines `evpaxos verify` reads are info). */
-  readonly logLevel?: string;
-  /** How long every node has to answer /status and a leader to be elected. Default 15 000. */
-  readonly readyTimeoutMs?: number;
-  readonly clusterId?: string;
-  readonly phase1Quorum?: number;
-  readonly phase2Quorum?: number;
-  /**
-   * Lab mode: every node gets EVPAXOS_LAB=1 (POST /admin/kill answers; the centrals' dashboard shows
-   * kill/restart/partition/heal buttons) and EVPAXOS_CLUSTER_DIR (where the dashboard finds
-   * processes.json to restart a node). Default false.
-   */
-  readonly lab?: boolean;
-  /** The evpaxos entry point each node runs. Default: this package's bin/evpaxos.js. */
-  readonly bin?: string;
-}
-
-export const clusterDefaults: Readonly<{
-  centrals: number;
-  chargePoints: number;
-  basePort: number;
-  tickMs: number;
-  host: string;
-  logLevel: string;
-  readyTimeoutMs: number;
-  clusterId: string;
-  siteLimitW: number;
-}> = Object.freeze({
-  centrals: 2,
-  chargePoints: 5,
-  basePort: 0,
-  tickMs: 10,
-  host: '127.0.0.1',
-  logLevel: 'info',
-  readyTimeoutMs: 15_000,
-  clusterId: 'evpaxos-local',
-  // docs/DESIGN.md's example site: a 44 kW grid connection (two 22 kW chargers at full power).
-  siteLimitW: 44_000,
-});
-
-/** Grace between SIGTERM and SIGKILL on `down`. */
-export const DOWN_GRACE_MS = 3_000;
-/** A status request to one node, at most; a paused or wedged node must not stall `status`. */
-const STATUS_TIMEOUT_MS = 1_000;
-const POLL_INTERVAL_MS = 25;
+import { findNode, logTail, readProcesses, startProcess, writeProcesses } from './process-table';
 
 export interface SubmitOptions {
   /** Send to this central only. Default: the last known leader, then every other central. */
@@ -110,7 +38,7 @@ export interface SubmitOptions {
   readonly seq?: number;
 }
 
-export interface SubmitResult extends SubmitReply {
+export interface SubmitResult extends SubmitView {
   readonly clientId: string;
   readonly seq: number;
   /** The central that answered. */
@@ -122,231 +50,13 @@ export type NodeState = 'up' | 'down' | 'paused' | 'unresponsive';
 
 export interface NodeStatusRow {
   readonly id: string;
-  readonly role: Role;
+  readonly role: NodeRole;
   readonly pid: number;
   readonly state: NodeState;
   readonly httpUrl: string;
   /** The node's GET /status, when it answered. */
-  readonly status: StatusBody | null;
+  readonly status: StatusView | null;
   readonly error?: string;
-}
-
-export interface DownResult {
-  /** Nodes that exited on SIGTERM. */
-  readonly stopped: string[];
-  /** Nodes that needed SIGKILL after the grace period. */
-  readonly killed: string[];
-  /** Nodes that were not running. */
-  readonly alreadyDown: string[];
-}
-
-function nodeIds(centrals: number, chargePoints: number): { id: string; role: Role }[] {
-  const ids: { id: string; role: Role }[] = [];
-  for (let index = 0; index < centrals; index += 1) {
-    ids.push({ id: `central-${String.fromCharCode(97 + index)}`, role: 'central' });
-  }
-  for (let index = 1; index <= chargePoints; index += 1) {
-    ids.push({ id: `cp${index}`, role: 'charge-point' });
-  }
-  return ids;
-}
-
-function checkCount(name: string, value: number, min: number, max: number): string | null {
-  return Number.isInteger(value) && value >= min && value <= max
-    ? null
-    : `--${name} must be a whole number from ${min} to ${max} (got ${String(value)}).`;
-}
-
-/**
- * Starts a local cluster: writes `<dir>/cluster.json`, starts every node as its own detached
- * process, records them in `<dir>/processes.json`, and resolves once every node answers /status
- * and a leader is elected. If that does not happen in time, the nodes are stopped again (no
- * process is left behind) and the error carries the tail of each failed node's log.
- */
-export async function clusterUp(options: ClusterUpOptions): Promise<ClusterHandle> {
-  const centrals = options.centrals ?? clusterDefaults.centrals;
-  const chargePoints = options.chargePoints ?? clusterDefaults.chargePoints;
-  const basePort = options.basePort ?? clusterDefaults.basePort;
-  const tickMs = options.tickMs ?? clusterDefaults.tickMs;
-  const host = options.host ?? clusterDefaults.host;
-  const siteLimitW = options.siteLimitW ?? clusterDefaults.siteLimitW;
-  const problems = [
-    checkCount('centrals', centrals, 1, 9),
-    checkCount('charge-points', chargePoints, 1, NODES_PER_BASE_PORT_MAX - 9),
-    basePort === 0
-      ? null
-      : checkCount(
-          'base-port',
-          basePort,
-          1024,
-          65_535 - SERVICE_PORT_OFFSET - NODES_PER_BASE_PORT_MAX,
-        ),
-    checkCount('tick-ms', tickMs, 1, 10_000),
-    // The reducer refuses a SetSiteLimit above SITE_LIMIT_W_MAX: the initial limit obeys it too.
-    checkCount('site-limit-w', siteLimitW, 1, SITE_LIMIT_W_MAX),
-  ].filter((problem): problem is string => problem !== null);
-  if (problems.length > 0) throw new LauncherError('invalid-option', problems.join(' '));
-
-  const dir = path.resolve(options.dir);
-  fs.mkdirSync(dir, { recursive: true });
-  if (fs.existsSync(processesPath(dir))) {
-    const running = readProcesses(dir).nodes.filter((node) => isNodeAlive(node.pid, node.id));
-    if (running.length > 0) {
-      throw new LauncherError(
-        'cluster-already-up',
-        `A cluster is already up in ${dir} (${running.map((n) => `${n.id} pid ${n.pid}`).join(', ')}): run "evpaxos cluster down --dir ${options.dir}" first, or use another --dir.`,
-      );
-    }
-  }
-
-  const clusterFile = path.join(dir, 'cluster.json');
-  // A cluster restarted in the same dir keeps its id and secret: its charge points' stores hold
-  // promises made in that cluster, and the nodes must still authenticate each other.
-  const previous = readPreviousCluster(clusterFile);
-  const members = nodeIds(centrals, chargePoints);
-  const ports = await choosePorts(members.length, basePort, host);
-  const bin = options.bin ?? path.resolve(__dirname, '../../../bin/evpaxos.js');
-  const logLevel = options.logLevel ?? clusterDefaults.logLevel;
-  const records: ProcessRecord[] = members.map(({ id, role }, index) => {
-    const { clusterPort, httpPort, servicePort } = ports[index]!;
-    const dataDir = role === 'charge-point' ? path.join(dir, 'data', id) : null;
-    const args = [bin, role, '--id', id, '--cluster-file', clusterFile];
-    args.push('--log-level', logLevel, '--tick-ms', String(tickMs));
-    if (dataDir !== null) args.push('--data-dir', dataDir);
-    if (dataDir !== null && options.unsafeNoFsync) args.push('--unsafe-no-fsync');
-    return {
-      id,
-      role,
-      pid: 0,
-      host,
-      clusterPort,
-      httpPort,
-      servicePort,
-      logFile: path.join(dir, 'logs', `${id}.log`),
-      dataDir,
-      args,
-      ...(options.lab ? { env: { EVPAXOS_LAB: '1', EVPAXOS_CLUSTER_DIR: dir } } : {}),
-    };
-  });
-  const description = {
-    clusterId: previous?.clusterId ?? options.clusterId ?? clusterDefaults.clusterId,
-    secret: previous?.secret ?? randomBytes(32).toString('hex'),
-    ...(options.phase1Quorum === undefined ? {} : { phase1Quorum: options.phase1Quorum }),
-    ...(options.phase2Quorum === undefined ? {} : { phase2Quorum: options.phase2Quorum }),
-    tickMs,
-    site: { siteLimitW, ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}) },
-    nodes: records.map(({ id, role, clusterPort, httpPort, servicePort }) => ({
-      id,
-      role,
-      host,
-      clusterPort,
-      httpPort,
-      servicePort,
-    })),
-  };
-  // The secret is the cluster's only credential: readable by its owner only.
-  fs.writeFileSync(clusterFile, `${JSON.stringify(description, null, 2)}\n`, { mode: 0o600 });
-  const table: ProcessesFile = {
-    dir,
-    clusterFile,
-    startedAt: new Date().toISOString(),
-    nodes: records,
-  };
-  // Record before starting so that whatever happens next, `down` can find every pid.
-  writeProcesses(table);
-  const handle = new ClusterHandle(dir);
-  try {
-    for (const record of records) {
-      record.pid = startProcess(record);
-      writeProcesses(table);
-    }
-    const deadline = Date.now() + (options.readyTimeoutMs ?? clusterDefaults.readyTimeoutMs);
-    await handle.waitForNodes(
-      records.map((r) => r.id),
-      deadline,
-    );
-    await handle.waitForLeader(Math.max(0, deadline - Date.now()));
-    return handle;
-  } catch (error) {
-    await clusterDown(dir);
-    throw error;
-  }
-}
-
-function readPreviousCluster(file: string): { clusterId: string; secret: string } | null {
-  try {
-    const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
-    if (typeof parsed.clusterId === 'string' && typeof parsed.secret === 'string') {
-      return { clusterId: parsed.clusterId, secret: parsed.secret };
-    }
-  } catch {
-    // No previous cluster here.
-  }
-  return null;
-}
-
-/** Opens the cluster recorded in `<dir>/processes.json` (throws `no-cluster` if there is none). */
-export function openCluster(dir: string): ClusterHandle {
-  readProcesses(path.resolve(dir));
-  return new ClusterHandle(path.resolve(dir));
-}
-
-/**
- * Stops every node recorded in `<dir>/processes.json`: SIGTERM (and SIGCONT, so a paused node
- * can act on it), then SIGKILL whatever still runs after `graceMs`. Deletes nothing: logs, data
- * and the two JSON files stay for inspection and for a later `up` in the same dir.
- */
-export async function clusterDown(dir: string, graceMs = DOWN_GRACE_MS): Promise<DownResult> {
-  const table = readProcesses(path.resolve(dir));
-  const result: DownResult = { stopped: [], killed: [], alreadyDown: [] };
-  const running = table.nodes.filter((node) => {
-    if (isNodeAlive(node.pid, node.id)) return true;
-    result.alreadyDown.push(node.id);
-    return false;
-  });
-  for (const node of running) {
-    signalNode(node.pid, 'SIGTERM');
-    signalNode(node.pid, 'SIGCONT');
-  }
-  const graceDeadline = Date.now() + graceMs;
-  while (running.some((n) => isNodeAlive(n.pid, n.id)) && Date.now() < graceDeadline) {
-    await sleep(POLL_INTERVAL_MS);
-  }
-  for (const node of running) {
-    if (isNodeAlive(node.pid, node.id)) {
-      signalNode(node.pid, 'SIGKILL');
-      result.killed.push(node.id);
-    } else {
-      result.stopped.push(node.id);
-    }
-  }
-  await waitForExit(running, 5_000);
-  for (const node of table.nodes) node.paused = false;
-  delete table.faults;
-  writeProcesses(table);
-  return result;
-}
-
-/** How long we wait for a dead node's zombie to be reaped before restarting it anyway. */
-const REAP_WAIT_MS = 5_000;
-
-async function waitForExit(nodes: readonly ProcessRecord[], timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (nodes.some((n) => isNodeAlive(n.pid, n.id))) {
-    if (Date.now() > deadline) {
-      const left = nodes.filter((n) => isNodeAlive(n.pid, n.id)).map((n) => `${n.id} (${n.pid})`);
-      throw new LauncherError('start-failed', `Still running after SIGKILL: ${left.join(', ')}.`);
-    }
-    await sleep(POLL_INTERVAL_MS);
-  }
-}
-
-/** Dead is not enough before a restart: the old pid must be reaped too (see `isGone`). */
-async function waitForReaped(node: ProcessRecord): Promise<void> {
-  const deadline = Date.now() + REAP_WAIT_MS;
-  while (node.pid > 0 && !isGone(node.pid) && Date.now() < deadline) {
-    await sleep(POLL_INTERVAL_MS);
-  }
 }
 
 function describeError(error: unknown): string {
@@ -427,25 +137,23 @@ export class ClusterHandle {
 
   /** SIGSTOP: the process freezes with its sockets open, like a long GC pause or a hung VM. */
   pauseNode(id: string): void {
-    const table = this.table();
-    const node = findNode(table, id);
-    if (!isNodeAlive(node.pid, node.id)) {
-      throw new LauncherError('node-down', `${id} is not running (pid ${node.pid}).`);
-    }
-    signalNode(node.pid, 'SIGSTOP');
-    node.paused = true;
-    writeProcesses(table);
+    this.stopOrContinue(id, 'SIGSTOP');
   }
 
   /** SIGCONT. */
   resumeNode(id: string): void {
+    this.stopOrContinue(id, 'SIGCONT');
+  }
+
+  /** Pause or resume a running node, and record it: a stopped process cannot say so itself. */
+  private stopOrContinue(id: string, signal: 'SIGSTOP' | 'SIGCONT'): void {
     const table = this.table();
     const node = findNode(table, id);
     if (!isNodeAlive(node.pid, node.id)) {
       throw new LauncherError('node-down', `${id} is not running (pid ${node.pid}).`);
     }
-    signalNode(node.pid, 'SIGCONT');
-    node.paused = false;
+    signalNode(node.pid, signal);
+    node.paused = signal === 'SIGSTOP';
     writeProcesses(table);
   }
 
@@ -554,7 +262,7 @@ export class ClusterHandle {
       const body = (reply.body ?? {}) as Record<string, unknown>;
       if (reply.status === 200) {
         this.leaderHint = target;
-        const answer = body as unknown as SubmitReply;
+        const answer = body as unknown as SubmitView;
         return { ...answer, clientId, seq, nodeId: target, latencyMs: Date.now() - started };
       }
       if (reply.status === 400) {
@@ -583,12 +291,12 @@ export class ClusterHandle {
   }
 
   /** GET /status of one node (throws if it does not answer). */
-  async nodeStatus(id: string, timeoutMs = STATUS_TIMEOUT_MS): Promise<StatusBody> {
+  async nodeStatus(id: string, timeoutMs = STATUS_TIMEOUT_MS): Promise<StatusView> {
     const reply = await httpJson(`${this.url(id)}/status`, 'GET', undefined, timeoutMs);
     if (reply.status !== 200) {
       throw new LauncherError('http-error', `GET /status on ${id}: ${reply.status}.`);
     }
-    return reply.body as StatusBody;
+    return reply.body as StatusView;
   }
 
   /** Every node's state and, where it answers, its /status. */
@@ -614,7 +322,7 @@ export class ClusterHandle {
   }
 
   /** Every applied entry of one node's log (GET /log, page by page). */
-  async log(id: string): Promise<LogBody> {
+  async log(id: string): Promise<LogView> {
     const entries: LogEntry[] = [];
     let from = 0;
     let appliedThrough = -1;
@@ -628,7 +336,7 @@ export class ClusterHandle {
       if (reply.status !== 200) {
         throw new LauncherError('http-error', `GET /log on ${id}: ${reply.status}.`);
       }
-      const page = reply.body as LogBody;
+      const page = reply.body as LogView;
       appliedThrough = page.appliedThrough;
       entries.push(...page.entries);
       const last = page.entries[page.entries.length - 1];
@@ -645,7 +353,7 @@ export class ClusterHandle {
   async waitForLeader(
     timeoutMs = clusterDefaults.readyTimeoutMs,
     among?: readonly string[],
-  ): Promise<{ leaderId: string; ballot: BallotBody | null }> {
+  ): Promise<{ leaderId: string; ballot: Ballot | null }> {
     const deadline = Date.now() + timeoutMs;
     let seen = 'no central answered';
     for (;;) {
@@ -661,7 +369,7 @@ export class ClusterHandle {
         centrals.map((n) => this.nodeStatus(n.id, 500).catch(() => null)),
       );
       const leaders = answers.filter(
-        (s): s is StatusBody => s !== null && s.paxos.proposerState === 'leader',
+        (s): s is StatusView => s !== null && s.paxos.proposerState === 'leader',
       );
       leaders.sort((a, b) =>
         a.paxos.ballot && b.paxos.ballot ? compareBallots(b.paxos.ballot, a.paxos.ballot) : 0,

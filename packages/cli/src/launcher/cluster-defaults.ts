@@ -1,0 +1,69 @@
+/** The launcher's options and defaults, shared by cluster-up, cluster-down and the handle. */
+/** Options of `clusterUp`; each default is the one `evpaxos cluster up` documents. */
+export interface ClusterUpOptions {
+  /** The cluster's directory: cluster.json, processes.json, logs/, data/. */
+  readonly dir: string;
+  /** Central systems (proposers), 1..9. Default 2: central-a, central-b. */
+  readonly centrals?: number;
+  /** Charge points (acceptors), 1..90. Default 5: cp1..cp5. */
+  readonly chargePoints?: number;
+  /**
+   * 0 (the default here) picks free ports; N gives cluster ports N+i, HTTP ports N+100+i and
+   * service ports (OCPP-J on a central, the EV link on a charge point) N+200+i.
+   */
+  readonly basePort?: number;
+  /** The site's grid connection limit, W: cluster.json `site.siteLimitW`. Default 44 000. */
+  readonly siteLimitW?: number;
+  /** How long a charge point's power allocation lasts without renewal: cluster.json `site.leaseMs`. Default: the site's (30 000). */
+  readonly leaseMs?: number;
+  /** Charge points skip fsync: only for tests that are not about durability. Default false. */
+  readonly unsafeNoFsync?: boolean;
+  /** Milliseconds per Paxos tick. Default 10. */
+  readonly tickMs?: number;
+  /** Where every node binds and is reached. Default 127.0.0.1. */
+  readonly host?: string;
+  /** Default 'info' (the "decided" lines `evpaxos verify` reads are info). */
+  readonly logLevel?: string;
+  /** How long every node has to answer /status and a leader to be elected. Default 15 000. */
+  readonly readyTimeoutMs?: number;
+  readonly clusterId?: string;
+  readonly phase1Quorum?: number;
+  readonly phase2Quorum?: number;
+  /**
+   * Lab mode: every node gets EVPAXOS_LAB=1 (POST /admin/kill answers; the centrals' dashboard shows
+   * kill/restart/partition/heal buttons) and EVPAXOS_CLUSTER_DIR (where the dashboard finds
+   * processes.json to restart a node). Default false.
+   */
+  readonly lab?: boolean;
+  /** The evpaxos entry point each node runs. Default: this package's bin/evpaxos.js. */
+  readonly bin?: string;
+}
+
+export const clusterDefaults: Readonly<{
+  centrals: number;
+  chargePoints: number;
+  basePort: number;
+  tickMs: number;
+  host: string;
+  logLevel: string;
+  readyTimeoutMs: number;
+  clusterId: string;
+  siteLimitW: number;
+}> = Object.freeze({
+  centrals: 2,
+  chargePoints: 5,
+  basePort: 0,
+  tickMs: 10,
+  host: '127.0.0.1',
+  logLevel: 'info',
+  readyTimeoutMs: 15_000,
+  clusterId: 'evpaxos-local',
+  // docs/DESIGN.md's example site: a 44 kW grid connection (two 22 kW chargers at full power).
+  siteLimitW: 44_000,
+});
+
+/** Grace between SIGTERM and SIGKILL on `down`. */
+export const DOWN_GRACE_MS = 3_000;
+/** A status request to one node, at most; a paused or wedged node must not stall `status`. */
+export const STATUS_TIMEOUT_MS = 1_000;
+export const POLL_INTERVAL_MS = 25;

@@ -1,0 +1,211 @@
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { SITE_LIMIT_W_MAX } from '@evpaxos/site';
+import {
+  isNodeAlive,
+  processesPath,
+  type NodeRole,
+  type ProcessRecord,
+  type ProcessesFile,
+} from '@evpaxos/runtime';
+import { clusterDefaults, type ClusterUpOptions } from './cluster-defaults';
+import { clusterDown } from './cluster-down';
+import { ClusterHandle } from './cluster-handle';
+import { LauncherError } from './errors';
+import { NODES_PER_BASE_PORT_MAX, SERVICE_PORT_OFFSET, choosePorts, type NodePorts } from './ports';
+import { readProcesses, startProcess, writeProcesses } from './process-table';
+
+function nodeIds(centrals: number, chargePoints: number): { id: string; role: NodeRole }[] {
+  const ids: { id: string; role: NodeRole }[] = [];
+  for (let index = 0; index < centrals; index += 1) {
+    ids.push({ id: `central-${String.fromCharCode(97 + index)}`, role: 'central' });
+  }
+  for (let index = 1; index <= chargePoints; index += 1) {
+    ids.push({ id: `cp${index}`, role: 'charge-point' });
+  }
+  return ids;
+}
+
+function checkCount(name: string, value: number, min: number, max: number): string | null {
+  return Number.isInteger(value) && value >= min && value <= max
+    ? null
+    : `--${name} must be a whole number from ${min} to ${max} (got ${String(value)}).`;
+}
+
+/**
+ * Starts a local cluster: writes `<dir>/cluster.json`, starts every node as its own detached
+ * process, records them in `<dir>/processes.json`, and resolves once every node answers /status
+ * and a leader is elected. If that does not happen in time, the nodes are stopped again (no
+ * process is left behind) and the error carries the tail of each failed node's log.
+ */
+export async function clusterUp(options: ClusterUpOptions): Promise<ClusterHandle> {
+  const settings = checkUpOptions(options);
+  const dir = path.resolve(options.dir);
+  fs.mkdirSync(dir, { recursive: true });
+  refuseRunningCluster(dir, options.dir);
+  const clusterFile = path.join(dir, 'cluster.json');
+  // A cluster restarted in the same dir keeps its id and secret: its charge points' stores hold
+  // promises made in that cluster, and the nodes must still authenticate each other.
+  const previous = readPreviousCluster(clusterFile);
+  const members = nodeIds(settings.centrals, settings.chargePoints);
+  const ports = await choosePorts(members.length, settings.basePort, settings.host);
+  const records: ProcessRecord[] = members.map((member, index) =>
+    nodeRecord(member, ports[index]!, dir, clusterFile, settings, options),
+  );
+  const description = clusterDescription(records, previous, settings, options);
+  // The secret is the cluster's only credential: readable by its owner only.
+  fs.writeFileSync(clusterFile, `${JSON.stringify(description, null, 2)}\n`, { mode: 0o600 });
+  const table: ProcessesFile = {
+    dir,
+    clusterFile,
+    startedAt: new Date().toISOString(),
+    nodes: records,
+  };
+  // Record before starting so that whatever happens next, `down` can find every pid.
+  writeProcesses(table);
+  const handle = new ClusterHandle(dir);
+  try {
+    for (const record of records) {
+      record.pid = startProcess(record);
+      writeProcesses(table);
+    }
+    const deadline = Date.now() + (options.readyTimeoutMs ?? clusterDefaults.readyTimeoutMs);
+    await handle.waitForNodes(
+      records.map((r) => r.id),
+      deadline,
+    );
+    await handle.waitForLeader(Math.max(0, deadline - Date.now()));
+    return handle;
+  } catch (error) {
+    await clusterDown(dir);
+    throw error;
+  }
+}
+
+/** The options `clusterUp` checks, with their defaults filled in. */
+interface UpSettings {
+  readonly centrals: number;
+  readonly chargePoints: number;
+  readonly basePort: number;
+  readonly tickMs: number;
+  readonly host: string;
+  readonly siteLimitW: number;
+  readonly logLevel: string;
+}
+
+/** Fills in the defaults; every out-of-range option at once, as one `invalid-option`. */
+function checkUpOptions(options: ClusterUpOptions): UpSettings {
+  const centrals = options.centrals ?? clusterDefaults.centrals;
+  const chargePoints = options.chargePoints ?? clusterDefaults.chargePoints;
+  const basePort = options.basePort ?? clusterDefaults.basePort;
+  const tickMs = options.tickMs ?? clusterDefaults.tickMs;
+  const host = options.host ?? clusterDefaults.host;
+  const siteLimitW = options.siteLimitW ?? clusterDefaults.siteLimitW;
+  const problems = [
+    checkCount('centrals', centrals, 1, 9),
+    checkCount('charge-points', chargePoints, 1, NODES_PER_BASE_PORT_MAX - 9),
+    basePort === 0
+      ? null
+      : checkCount(
+          'base-port',
+          basePort,
+          1024,
+          65_535 - SERVICE_PORT_OFFSET - NODES_PER_BASE_PORT_MAX,
+        ),
+    checkCount('tick-ms', tickMs, 1, 10_000),
+    // The reducer refuses a SetSiteLimit above SITE_LIMIT_W_MAX: the initial limit obeys it too.
+    checkCount('site-limit-w', siteLimitW, 1, SITE_LIMIT_W_MAX),
+  ].filter((problem): problem is string => problem !== null);
+  if (problems.length > 0) throw new LauncherError('invalid-option', problems.join(' '));
+  const logLevel = options.logLevel ?? clusterDefaults.logLevel;
+  return { centrals, chargePoints, basePort, tickMs, host, siteLimitW, logLevel };
+}
+
+/** A dir holds one cluster at a time: refuse while a node recorded there still runs. */
+function refuseRunningCluster(dir: string, dirAsGiven: string): void {
+  if (!fs.existsSync(processesPath(dir))) return;
+  const running = readProcesses(dir).nodes.filter((node) => isNodeAlive(node.pid, node.id));
+  if (running.length > 0) {
+    throw new LauncherError(
+      'cluster-already-up',
+      `A cluster is already up in ${dir} (${running.map((n) => `${n.id} pid ${n.pid}`).join(', ')}): run "evpaxos cluster down --dir ${dirAsGiven}" first, or use another --dir.`,
+    );
+  }
+}
+
+/** One node's processes.json record: how to start it, and again after a crash. */
+function nodeRecord(
+  { id, role }: { id: string; role: NodeRole },
+  { clusterPort, httpPort, servicePort }: NodePorts,
+  dir: string,
+  clusterFile: string,
+  settings: UpSettings,
+  options: ClusterUpOptions,
+): ProcessRecord {
+  const bin = options.bin ?? path.resolve(__dirname, '../../../bin/evpaxos.js');
+  const dataDir = role === 'charge-point' ? path.join(dir, 'data', id) : null;
+  const args = [bin, role, '--id', id, '--cluster-file', clusterFile];
+  args.push('--log-level', settings.logLevel, '--tick-ms', String(settings.tickMs));
+  if (dataDir !== null) args.push('--data-dir', dataDir);
+  if (dataDir !== null && options.unsafeNoFsync) args.push('--unsafe-no-fsync');
+  return {
+    id,
+    role,
+    pid: 0,
+    host: settings.host,
+    clusterPort,
+    httpPort,
+    servicePort,
+    logFile: path.join(dir, 'logs', `${id}.log`),
+    dataDir,
+    args,
+    ...(options.lab ? { env: { EVPAXOS_LAB: '1', EVPAXOS_CLUSTER_DIR: dir } } : {}),
+  };
+}
+
+/** cluster.json (docs/CLUSTER.md): what every node reads with --cluster-file. */
+function clusterDescription(
+  records: readonly ProcessRecord[],
+  previous: { clusterId: string; secret: string } | null,
+  settings: UpSettings,
+  options: ClusterUpOptions,
+) {
+  return {
+    clusterId: previous?.clusterId ?? options.clusterId ?? clusterDefaults.clusterId,
+    secret: previous?.secret ?? randomBytes(32).toString('hex'),
+    ...(options.phase1Quorum === undefined ? {} : { phase1Quorum: options.phase1Quorum }),
+    ...(options.phase2Quorum === undefined ? {} : { phase2Quorum: options.phase2Quorum }),
+    tickMs: settings.tickMs,
+    site: {
+      siteLimitW: settings.siteLimitW,
+      ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
+    },
+    nodes: records.map(({ id, role, clusterPort, httpPort, servicePort }) => ({
+      id,
+      role,
+      host: settings.host,
+      clusterPort,
+      httpPort,
+      servicePort,
+    })),
+  };
+}
+
+function readPreviousCluster(file: string): { clusterId: string; secret: string } | null {
+  try {
+    const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+    if (typeof parsed.clusterId === 'string' && typeof parsed.secret === 'string') {
+      return { clusterId: parsed.clusterId, secret: parsed.secret };
+    }
+  } catch {
+    // No previous cluster here.
+  }
+  return null;
+}
+
+/** Opens the cluster recorded in `<dir>/processes.json` (throws `no-cluster` if there is none). */
+export function openCluster(dir: string): ClusterHandle {
+  readProcesses(path.resolve(dir));
+  return new ClusterHandle(path.resolve(dir));
+}
