@@ -1,19 +1,49 @@
-# syntax=docker/dockerfile:1
 # One image for every evpaxos process: central, charge-point, ev-emulator, sim, verify.
 # The role is the command: `docker run IMAGE central`, `docker run IMAGE charge-point`, …
 # (the entrypoint is the `evpaxos` CLI). docker-compose.yml runs the whole demo site.
 #
+# No `# syntax=` line on purpose: it makes BuildKit pull a frontend image from Docker Hub, which
+# fails offline or behind a registry mirror; the built-in frontend reads this file. The file builds
+# the same with DOCKER_BUILDKIT=0 (the classic builder) and =1, from any local base image named by
+# NODE_IMAGE (docs/DOCKER.md).
+#
 # Stage 1 builds with every dev dependency (TypeScript); stage 2 keeps only what runs:
-# the compiled packages and the production dependencies.
+# the compiled packages and the production dependencies. Both stages install dependencies from the
+# package manifests alone before the sources arrive, so a change to the sources reuses the cached
+# `npm ci` layers (a warm build compiles, it does not download).
 
 ARG NODE_IMAGE=node:20-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
-# The same commands CI runs (.ci/run): `npm ci` installs exactly the lock file, and the root
-# `prepare` script builds every package (`tsc -b`) as part of it.
-COPY . .
-RUN npm ci && npm run build
+# The manifests: the root's and every workspace's (the test in packages/cli/test/deploy.test.ts
+# checks that this list names every packages/*/package.json).
+COPY package.json package-lock.json ./
+COPY packages/bench/package.json packages/bench/
+COPY packages/central-system/package.json packages/central-system/
+COPY packages/charge-point/package.json packages/charge-point/
+COPY packages/cli/package.json packages/cli/
+COPY packages/dashboard/package.json packages/dashboard/
+COPY packages/ev-emulator/package.json packages/ev-emulator/
+COPY packages/ev-link/package.json packages/ev-link/
+COPY packages/ocpp/package.json packages/ocpp/
+COPY packages/paxos/package.json packages/paxos/
+COPY packages/runtime/package.json packages/runtime/
+COPY packages/site/package.json packages/site/
+COPY packages/storage/package.json packages/storage/
+COPY packages/transport/package.json packages/transport/
+COPY packages/wire/package.json packages/wire/
+# What CI runs (.ci/run: `npm ci`, whose `prepare` builds): here the install comes first, without
+# scripts (nothing to build yet), and the build after the sources.
+RUN npm ci --ignore-scripts --no-audit --no-fund \
+ && mkdir -p /deps/packages \
+ && cp package.json package-lock.json /deps/ \
+ && for dir in packages/*/; do mkdir -p "/deps/$dir" && cp "$dir/package.json" "/deps/$dir"; done
+# What `tsc -b` reads: the TypeScript configs and the packages (scripts/ and docs/ stay out, so
+# editing them does not recompile).
+COPY tsconfig.base.json tsconfig.json ./
+COPY packages/ packages/
+RUN npm run build
 # What a process needs of each package: package.json, the compiled dist/ (without compiled tests)
 # and bin/. Sources, tests and TypeScript build state stay behind.
 RUN mkdir -p /out/packages \
@@ -33,8 +63,9 @@ FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \
     EVPAXOS_LISTEN_HOST=0.0.0.0
 WORKDIR /app
-COPY package.json package-lock.json ./
-COPY --from=build /out/packages/ packages/
+# The manifests only (stage 1 collected them), so this layer and the install below stay cached
+# while only sources change.
+COPY --from=build /deps/ ./
 # Production dependencies only. --ignore-scripts: the root `prepare` would run `tsc -b`, and
 # TypeScript is a dev dependency that is not here; everything is already built in stage 1.
 # (msgpackr-extract's install script only looks for its prebuilt binary, shipped in an optional
@@ -43,6 +74,7 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
  && npm cache clean --force \
  && mkdir -p /data \
  && chown node:node /data
+COPY --from=build /out/packages/ packages/
 COPY scripts/docker-healthcheck.mjs scripts/docker-crash.mjs scripts/docker-submit.mjs scripts/docker-cluster.json scripts/
 # /data (owned by the unprivileged user) is where a charge point keeps its durable acceptor state:
 # docker-compose.yml mounts one named volume there per charge point (EVPAXOS_DATA_DIR=/data).
@@ -51,7 +83,9 @@ COPY scripts/docker-healthcheck.mjs scripts/docker-crash.mjs scripts/docker-subm
 USER node
 # The process's own admin API answers GET /status on its httpPort (found from EVPAXOS_ID and
 # EVPAXOS_NODES); a role without an admin API (ev-emulator, sim) is healthy while it runs.
-HEALTHCHECK --interval=5s --timeout=3s --start-period=15s --retries=3 \
+# Healthy at the first answer; failures count only after 60 s of start and 5 in a row, so a slow
+# start on a busy host does not mark a node unhealthy (and hold back the ev-emulator's start).
+HEALTHCHECK --interval=3s --timeout=10s --start-period=60s --retries=5 \
   CMD ["node", "scripts/docker-healthcheck.mjs"]
 ENTRYPOINT ["node", "packages/cli/bin/evpaxos.js"]
 CMD ["--help"]

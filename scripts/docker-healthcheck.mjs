@@ -5,12 +5,14 @@
 //
 //   node scripts/docker-healthcheck.mjs           exit 0 when /status answers 200 for this node id
 //   node scripts/docker-healthcheck.mjs --print   also print a one-line summary (scripts/docker-status.sh)
+//   node scripts/docker-healthcheck.mjs --json    print the whole /status body (docker-status.sh --json)
 //
 // A container without EVPAXOS_ID (ev-emulator, sim, verify) has no admin API: healthy while it runs.
 import http from 'node:http';
 
 const STATUS_TIMEOUT_MS = 2_000;
 const print = process.argv.includes('--print');
+const printJson = process.argv.includes('--json');
 const id = process.env.EVPAXOS_ID;
 const nodes = process.env.EVPAXOS_NODES ?? '';
 
@@ -50,6 +52,10 @@ const request = http.get(
         finish(1, `${id}: /status is not JSON`);
       }
       if (status.id !== id) finish(1, `${id}: port ${httpPort} answers as ${status.id}`);
+      if (printJson) {
+        console.log(JSON.stringify(status, null, 2));
+        process.exit(0);
+      }
       const paxos = status.paxos ?? {};
       const ballot = formatBallot(paxos.ballot);
       const promised = formatBallot(paxos.promised);

@@ -8,7 +8,15 @@ set -euo pipefail
 source "$(dirname "$0")/docker-lib.sh"
 [ $# -gt 0 ] || die "usage: $0 NODE [NODE…]   e.g. $0 central-a cp1 cp2"
 parse_nodes "$@"
+require_site
+network=$(site_network)
 for node in "${NODES[@]}"; do
-  docker network disconnect "$NETWORK" "$node"
-  echo "partitioned: $node disconnected from $NETWORK (it can reach nobody, nobody can reach it)"
+  id=$(container_of "$node")
+  [ -n "$id" ] || { echo "$node has no container in site \"$PROJECT\": not partitioned" >&2; continue; }
+  if ! docker inspect -f '{{range $net, $_ := .NetworkSettings.Networks}}{{$net}} {{end}}' "$id" | grep -qw -- "$network"; then
+    echo "partitioned: $node was already off $network"
+    continue
+  fi
+  docker network disconnect "$network" "$id"
+  echo "partitioned: $node disconnected from $network (it can reach nobody, nobody can reach it)"
 done

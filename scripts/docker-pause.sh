@@ -6,7 +6,16 @@ set -euo pipefail
 source "$(dirname "$0")/docker-lib.sh"
 [ $# -gt 0 ] || die "usage: $0 NODE [NODE…]"
 parse_nodes "$@"
+require_site
+failed=0
 for node in "${NODES[@]}"; do
-  docker pause "$node" >/dev/null
+  state=$(state_of "$node")
+  if [ "$state" != running ]; then
+    echo "$node is not running ($state): not paused" >&2
+    failed=1
+    continue
+  fi
+  docker pause "$(container_of "$node")" >/dev/null
   echo "paused: $node (frozen; resume with scripts/docker-resume.sh $node)"
 done
+exit $failed

@@ -4,7 +4,8 @@
 // node agrees on each slot, and (with the options) that progress happened.
 //
 //   node scripts/lab-check.mjs [--dir .evpaxos]      the local cluster (`evpaxos cluster up`)
-//   node scripts/lab-check.mjs --docker              the compose site (ports 7100-7106 on localhost)
+//   node scripts/lab-check.mjs --docker              the compose site (ports 7100-7106 on localhost;
+//                                                    EVPAXOS_HOST_PORT_PREFIX=8: 8100-8106, as compose)
 //   node scripts/lab-check.mjs --host 10.77.0 …      (not needed: see scripts/netns-cluster.sh status)
 // Options: --leader-id (print the leader's id, nothing else), --leader ID (that node must lead), --min-applied N (every reachable node applied slot N),
 //          --min-ballot-round R (the leader's round is at least R), --expect-unreachable ID,…
@@ -23,8 +24,16 @@ const dockerNodes = ['central-a', 'central-b', 'cp1', 'cp2', 'cp3', 'cp4', 'cp5'
 
 function nodesToAsk() {
   if (argv.includes('--docker')) {
-    // docker-compose.yml publishes node i's HTTP API on localhost:7100+i.
-    return dockerNodes.map((id, index) => ({ id, url: `http://127.0.0.1:${7100 + index}` }));
+    // docker-compose.yml publishes node i's HTTP API on localhost:${PREFIX}10i, PREFIX being
+    // EVPAXOS_HOST_PORT_PREFIX (default 7): the same variable, read the same way.
+    const prefix = process.env.EVPAXOS_HOST_PORT_PREFIX || '7';
+    if (!/^[1-9]\d?$/.test(prefix) || Number(`${prefix}201`) > 65_535) {
+      console.error(
+        `EVPAXOS_HOST_PORT_PREFIX must be a number from 1 to 65 (host ports PREFIX100-PREFIX201), not "${prefix}".`,
+      );
+      process.exit(2);
+    }
+    return dockerNodes.map((id, index) => ({ id, url: `http://127.0.0.1:${prefix}10${index}` }));
   }
   const dir = option('--dir') ?? '.evpaxos';
   const file = path.join(dir, 'processes.json');

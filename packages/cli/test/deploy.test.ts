@@ -8,7 +8,8 @@ import { choosePorts } from '../src/launcher/ports';
 import { httpJson } from '../src/launcher/http-client';
 
 /**
- * The Docker files, proven without a Docker engine (none runs in CI):
+ * The Docker files, checked without a Docker engine (docker-compose.test.ts runs them on a real
+ * one where an engine runs; these checks hold everywhere):
  * - the Dockerfile is parsed and its invariants checked (multi-stage, production dependencies
  *   only, non-root user, a HEALTHCHECK on the admin API, the entrypoint that exists);
  * - docker-compose.yml is parsed, and every service's command and environment are run as local
@@ -152,6 +153,22 @@ describe('deploy: Dockerfile', () => {
     expect(copyFrom.map((i) => i.args).join(' ')).to.include(`--from=${buildStage[0]!.name}`);
   });
 
+  it('has no `# syntax=` line (BuildKit would pull its frontend) and installs from every workspace manifest first', () => {
+    const text = fs.readFileSync(dockerfilePath, 'utf8');
+    expect(text).to.not.match(/^#\s*syntax\s*=/im);
+    // The install layer comes from the manifests alone (cached while only sources change): it
+    // must name every workspace's package.json, or `npm ci` misses a workspace.
+    const manifests = buildStage
+      .filter((i) => i.op === 'COPY')
+      .map((i) => i.args.split(/\s+/)[0]!)
+      .filter((source) => /^packages\/[^/]+\/package\.json$/.test(source));
+    const workspaces = fs
+      .readdirSync(path.join(root, 'packages'))
+      .filter((name) => fs.existsSync(path.join(root, 'packages', name, 'package.json')))
+      .map((name) => `packages/${name}/package.json`);
+    expect(manifests.sort()).to.deep.equal(workspaces.sort());
+  });
+
   it('builds with the npm commands CI runs, and installs only production dependencies to run', () => {
     const ciRun = fs.readFileSync(path.join(root, '.ci/run'), 'utf8');
     const buildRuns = buildStage.filter((i) => i.op === 'RUN').map((i) => i.args);
@@ -217,7 +234,15 @@ describe('deploy: docker-compose.yml', function () {
     expect(Object.keys(compose.services)).to.have.members([...nodeServices, 'ev-emulator']);
     const images = new Set(Object.values(compose.services).map((s) => s.image));
     expect([...images]).to.deep.equal(['evpaxos:local']);
-    for (const service of Object.values(compose.services)) expect(service.build).to.equal('.');
+    // One build per `up`: only central-a builds; the others run the image it tags.
+    const builders = Object.entries(compose.services).filter(([, s]) => s.build !== undefined);
+    expect(builders.map(([name, s]) => [name, s.build])).to.deep.equal([['central-a', '.']]);
+    // No fixed names: the Compose project name decides containers, network and volumes, so
+    // `-p site2` runs a second site on the same host.
+    for (const service of Object.values(compose.services)) {
+      expect(service.container_name).to.equal(undefined);
+    }
+    expect(compose.networks?.sitenet?.name).to.equal(undefined);
   });
 
   it('configures every node through EVPAXOS_* with service hostnames, ids and published HTTP ports', () => {
@@ -237,8 +262,15 @@ describe('deploy: docker-compose.yml', function () {
       );
       expect(service.environment?.EVPAXOS_SECRET, 'never in the compose file').to.equal(undefined);
       expect(service.command).to.deep.equal([node.role]);
+      // Published on localhost by default, at the node's own port numbers; a central's OCPP-J
+      // endpoint too. EVPAXOS_HOST_PORT_PREFIX moves the host side (PREFIX100-106, PREFIX200-201).
       const published = (service.ports ?? []).map((port) => interpolate(port));
-      expect(published).to.deep.equal([`127.0.0.1:${node.ports[1]}:${node.ports[1]}`]);
+      const own = [node.ports[1], ...(node.role === 'central' ? [node.ports[2]] : [])];
+      expect(published).to.deep.equal(own.map((port) => `127.0.0.1:${port}:${port}`));
+      const moved = (service.ports ?? []).map((port) =>
+        interpolate(port, { EVPAXOS_HOST_PORT_PREFIX: '8', EVPAXOS_PUBLISH_HOST: '0.0.0.0' }),
+      );
+      expect(moved).to.deep.equal(own.map((port) => `0.0.0.0:${port + 1000}:${port}`));
       expect(service.restart).to.equal('unless-stopped');
       // init: the process is not PID 1, so scripts/docker-kill.sh can crash it from inside.
       expect(service.init).to.equal(true);
@@ -255,8 +287,8 @@ describe('deploy: docker-compose.yml', function () {
     for (const service of Object.values(compose.services)) {
       expect(service.networks).to.deep.equal(['sitenet']);
     }
-    // The scripts and labs name the network: keep its name fixed.
-    expect(compose.networks?.sitenet?.name).to.equal('evpaxos-sitenet');
+    // The scripts find the network by its Compose labels (network "sitenet" of the project).
+    expect(compose.networks).to.have.property('sitenet');
   });
 
   it("lists the same nodes in the emulator's scripts/docker-cluster.json as in EVPAXOS_NODES", () => {
@@ -551,20 +583,30 @@ describe('deploy: docker-compose.yml run as local processes (hostnames → 127.0
 });
 
 describe('deploy: scripts/docker-*.sh (against a docker stub that records its calls)', () => {
+  // Without an engine: the calls the scripts make, in order. docker-compose.test.ts runs the same
+  // scripts on a real engine where one runs.
   let stubDir = '';
   let calls = '';
 
   before(() => {
     stubDir = fs.mkdtempSync(path.join(os.tmpdir(), 'evpaxos-docker-stub-'));
     calls = path.join(stubDir, 'calls.log');
-    // Answers like an engine with every site container running and detached from every network.
+    // Answers like an engine running project "site" with every container running; STUB_ATTACHED
+    // says whether containers are on the site network; a crash is followed by one restart.
     const stub = [
       '#!/usr/bin/env bash',
       `echo "$*" >> '${calls}'`,
-      'case "$1 $2 $3" in',
-      "  'inspect -f {{.State.Status}}'*) echo running ;;",
-      "  'inspect -f {{.State.Running}}'*) echo true ;;",
-      '  \'exec \'*) echo "ran in $2" ;;',
+      'case "$*" in',
+      '  "compose version") exit 1 ;;',
+      '  "ps -a -q --no-trunc --filter label=com.docker.compose.project=site --filter label=com.docker.compose.service="*)',
+      '    service=${8#label=com.docker.compose.service=}; echo "id-$service" ;;',
+      '  "ps "*) ;;',
+      '  "inspect -f {{.State.Status}} "*) echo running ;;',
+      '  "inspect -f {{.RestartCount}} {{.State.Status}} "*) echo 1 running ;;',
+      '  "inspect -f {{.RestartCount}} "*) echo 0 ;;',
+      '  "inspect -f {{range"*) [ "${STUB_ATTACHED:-yes}" = yes ] && echo "site_sitenet " || echo "bridge " ;;',
+      '  "network ls "*) echo site_sitenet ;;',
+      '  "exec "*) echo "ran in $2" ;;',
       'esac',
       'exit 0',
     ].join('\n');
@@ -573,58 +615,75 @@ describe('deploy: scripts/docker-*.sh (against a docker stub that records its ca
 
   after(() => fs.rmSync(stubDir, { recursive: true, force: true }));
 
-  function script(name: string, ...args: string[]) {
+  function script(name: string, args: string[], env: Record<string, string> = {}) {
     fs.writeFileSync(calls, '');
     const result = spawnSync('bash', [path.join(root, 'scripts', name), ...args], {
       encoding: 'utf8',
-      env: { ...process.env, PATH: `${stubDir}:${process.env.PATH ?? ''}` },
+      env: {
+        ...process.env,
+        COMPOSE_PROJECT_NAME: 'site',
+        ...env,
+        PATH: `${stubDir}:${process.env.PATH ?? ''}`,
+      },
     });
-    return { ...result, calls: fs.readFileSync(calls, 'utf8').trim().split('\n') };
+    const recorded = fs.readFileSync(calls, 'utf8').trim().split('\n');
+    // The look-ups (ps, inspect, network ls, compose version) are not actions: leave them out.
+    const actions = recorded.filter(
+      (call) => call !== '' && !/^(ps|inspect|network ls|compose) /.test(call),
+    );
+    return { ...result, calls: actions };
   }
 
-  it('partition disconnects each listed container from evpaxos-sitenet and says so', () => {
-    const run = script('docker-partition.sh', 'central-a,cp1', 'cp2');
+  it('partition disconnects each listed container (found by its labels) from the site network', () => {
+    const run = script('docker-partition.sh', ['central-a,cp1', 'cp2']);
     expect(run.status, run.stderr).to.equal(0);
     expect(run.calls).to.deep.equal([
-      'network disconnect evpaxos-sitenet central-a',
-      'network disconnect evpaxos-sitenet cp1',
-      'network disconnect evpaxos-sitenet cp2',
+      'network disconnect site_sitenet id-central-a',
+      'network disconnect site_sitenet id-cp1',
+      'network disconnect site_sitenet id-cp2',
     ]);
-    expect(run.stdout).to.match(/partitioned: cp2 disconnected from evpaxos-sitenet/);
+    expect(run.stdout).to.match(/partitioned: cp2 disconnected from site_sitenet/);
   });
 
-  it('heal reconnects every detached site container under its own name', () => {
-    const run = script('docker-heal.sh');
+  it('heal reconnects every detached site container under its service name', () => {
+    const run = script('docker-heal.sh', [], { STUB_ATTACHED: 'no' });
     expect(run.status, run.stderr).to.equal(0);
-    expect(run.calls.filter((call) => call.startsWith('network connect'))).to.deep.equal(
+    expect(run.calls).to.deep.equal(
       [...nodeServices, 'ev-emulator'].map(
-        (name) => `network connect --alias ${name} evpaxos-sitenet ${name}`,
+        (name) => `network connect --alias ${name} site_sitenet id-${name}`,
       ),
     );
     expect(run.stdout).to.include('healed: cp5 reconnected');
   });
 
-  it('kill crashes the process inside (restart policy applies); --stop uses docker kill', () => {
-    const crash = script('docker-kill.sh', 'cp3');
-    expect(crash.calls).to.deep.equal(['exec cp3 node scripts/docker-crash.mjs']);
-    expect(crash.stdout).to.include('crashed: cp3');
-    const stop = script('docker-kill.sh', '--stop', 'cp3');
-    expect(stop.calls).to.deep.equal(['kill cp3']);
-    expect(stop.stdout).to.include('docker start cp3');
+  it('kill crashes the process inside and waits for the restart; --stop uses docker kill', () => {
+    const crash = script('docker-kill.sh', ['cp3']);
+    expect(crash.status, crash.stderr).to.equal(0);
+    expect(crash.calls).to.deep.equal(['exec id-cp3 node scripts/docker-crash.mjs']);
+    expect(crash.stdout).to.include('crashed: cp3; Docker restarted it');
+    const stop = script('docker-kill.sh', ['--stop', 'cp3']);
+    expect(stop.calls).to.deep.equal(['kill id-cp3']);
+    expect(stop.stdout).to.match(/stays down until: docker(-| )compose start cp3/);
   });
 
   it('pause, resume, status and submit call docker as documented; an unknown node exits 2', () => {
-    expect(script('docker-pause.sh', 'central-a').calls).to.deep.equal(['pause central-a']);
-    expect(script('docker-resume.sh', 'central-a').calls).to.deep.equal(['unpause central-a']);
-    const status = script('docker-status.sh');
+    expect(script('docker-pause.sh', ['central-a']).calls).to.deep.equal(['pause id-central-a']);
+    const status = script('docker-status.sh', []);
     expect(status.calls.filter((call) => call.startsWith('exec'))).to.have.length(7);
-    const submit = script('docker-submit.sh', '--via', 'central-b', '{"type":"Noop"}');
+    const submit = script('docker-submit.sh', ['--via', 'central-b', '{"type":"Noop"}']);
     expect(submit.calls).to.deep.equal([
-      'exec central-b node scripts/docker-submit.mjs {"type":"Noop"} --no-follow',
+      'exec id-central-b node scripts/docker-submit.mjs {"type":"Noop"} --no-follow',
     ]);
-    const bad = script('docker-kill.sh', 'cp9');
+    const bad = script('docker-kill.sh', ['cp9']);
     expect(bad.status).to.equal(2);
     expect(bad.stderr).to.include('unknown node "cp9"');
-    expect(bad.calls).to.deep.equal(['']);
+    expect(bad.calls).to.deep.equal([]);
+  });
+
+  it('a site that is not running is refused in one sentence, exit 2, nothing touched', () => {
+    const run = script('docker-kill.sh', ['cp1'], { COMPOSE_PROJECT_NAME: 'nosuchsite' });
+    expect(run.status).to.equal(2);
+    expect(run.stderr.trim()).to.match(/^docker-kill\.sh: no evpaxos site "nosuchsite" is running/);
+    expect(run.calls).to.deep.equal([]);
   });
 });

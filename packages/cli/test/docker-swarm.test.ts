@@ -4,10 +4,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 // The runtime's own node-spec parser (not in its public API: only these checks need it).
 import { parseNodeSpecs } from '@evpaxos/runtime';
+import { buildImageOnce, slowDockerSuiteUnavailable } from './docker-harness';
 import { choosePorts } from '../src/launcher/ports';
 import {
   docker,
-  dockerBuild,
   dockerOk,
   isUp,
   siteStatus,
@@ -64,6 +64,8 @@ function median(values: readonly number[]): number {
 
 /** Why this engine cannot run the test, or undefined when it can (creating a Swarm if needed). */
 async function engineProblem(): Promise<string | undefined> {
+  const unavailable = slowDockerSuiteUnavailable();
+  if (unavailable !== null) return unavailable;
   const info = await docker(['info', '--format', '{{json .Swarm}}'], { timeoutMs: 20_000 });
   if (info.code !== 0) {
     const why = info.stderr.trim().split('\n')[0] ?? '';
@@ -135,7 +137,8 @@ describe('Docker Swarm: deploy/docker-stack.yml on a single-node Swarm (real eng
     }
     if (givenImage === undefined) {
       const buildStartMs = Date.now();
-      await dockerBuild(image, root, BUILD_TIMEOUT_MS);
+      const build = await buildImageOnce();
+      if (build.status !== 0) throw new Error(`docker build -t ${image} failed: ${build.stderr}`);
       console.log(`      image ${image} built (or cached) in ${Date.now() - buildStartMs} ms`);
     } else {
       await dockerOk(['image', 'inspect', '--format', '{{.Id}}', image]);

@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { StatusView, SubmitView } from '@evpaxos/runtime';
 import { httpJson } from '../src/launcher/http-client';
@@ -48,27 +48,6 @@ export async function dockerOk(
     throw new Error(`docker ${args.join(' ')} failed (${result.code}): ${result.stderr.trim()}`);
   }
   return result.stdout.trim();
-}
-
-/**
- * `docker build` with the classic builder (no frontend to pull offline), streaming nothing: the
- * layer cache makes it a few seconds when the sources have not changed since the last build.
- */
-export function dockerBuild(tag: string, contextDir: string, timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('docker', ['build', '-q', '-t', tag, contextDir], {
-      env: { ...process.env, DOCKER_BUILDKIT: '0' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      if (code === 0) resolve();
-      else reject(new Error(`docker build -t ${tag} failed (${code}): ${stderr.trim()}`));
-    });
-  });
 }
 
 /** The running container of a stack's service (one task per service), or undefined. */
