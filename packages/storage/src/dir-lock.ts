@@ -12,9 +12,13 @@ import type { Logger } from './types';
 const lockedDirs = new Set<string>();
 
 /**
- * A pid lock: the LOCK file is created with O_EXCL ('wx') and holds the owner's pid. A lock whose
- * process is gone (killed, crashed) is stale and is taken over, so a node restarts after SIGKILL
- * without a person deleting files.
+ * A pid lock: the LOCK file is created with O_EXCL ('wx') and holds the owner's pid and, where
+ * Linux shows it, the owner's start time (clock ticks since boot, /proc/PID/stat field 22). A lock
+ * whose process is gone (killed, crashed) is stale and is taken over, so a node restarts after
+ * SIGKILL without a person deleting files. In a restarted container the old pid is often taken
+ * again by something else — a thread of the new node process (Linux answers kill(tid, 0) for
+ * threads too) or the healthcheck — so a pid that is a thread, or a process that started at
+ * another time than the lock's owner, does not hold the lock.
  *
  * Known gap: two processes that start at the same instant on a dir with a stale lock could both
  * remove it and both win. One process per data dir is the deployment (one container per node);
@@ -33,7 +37,10 @@ export async function acquireDirLock(
     try {
       const handle = await fsp.open(lockPath, 'wx');
       try {
-        await handle.writeFile(`${process.pid}\n`);
+        const startTicks = processStartTicks(process.pid);
+        await handle.writeFile(
+          `${process.pid}${startTicks === undefined ? '' : ` ${startTicks}`}\n`,
+        );
       } finally {
         await handle.close();
       }
@@ -48,8 +55,14 @@ export async function acquireDirLock(
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
-    const ownerPid = Number.parseInt(await fsp.readFile(lockPath, 'utf8').catch(() => ''), 10);
-    if (Number.isInteger(ownerPid) && ownerPid !== process.pid && isProcessAlive(ownerPid)) {
+    const [ownerPid, ownerStartTicks] = parseLock(
+      await fsp.readFile(lockPath, 'utf8').catch(() => ''),
+    );
+    if (
+      ownerPid !== undefined &&
+      ownerPid !== process.pid &&
+      holdsLock(ownerPid, ownerStartTicks)
+    ) {
       throw new StoreError(
         'ERR_STORE_LOCKED',
         `data dir ${dir} is in use by process ${ownerPid} (${lockPath}); two acceptors must never share one store`,
@@ -62,6 +75,50 @@ export async function acquireDirLock(
     'ERR_STORE_LOCKED',
     `could not take the lock ${lockPath}: another process keeps creating it`,
   );
+}
+
+/** The lock file's "PID [START_TICKS]"; undefined for what is missing or not a number. */
+function parseLock(text: string): [number | undefined, number | undefined] {
+  const [pidText, startText] = text.trim().split(/\s+/);
+  const pid = Number.parseInt(pidText ?? '', 10);
+  const start = Number.parseInt(startText ?? '', 10);
+  return [Number.isInteger(pid) ? pid : undefined, Number.isInteger(start) ? start : undefined];
+}
+
+/** Whether the lock's owner still runs: that pid is alive, a process (not a thread), and the same start. */
+function holdsLock(pid: number, startTicks: number | undefined): boolean {
+  if (!isProcessAlive(pid)) return false;
+  const threadGroupId = procStatusField(pid, 'Tgid');
+  if (threadGroupId !== undefined && threadGroupId !== pid) return false;
+  if (startTicks === undefined) return true;
+  const nowTicks = processStartTicks(pid);
+  return nowTicks === undefined || nowTicks === startTicks;
+}
+
+/** /proc/PID/stat field 22 (starttime); undefined where there is no /proc. */
+function processStartTicks(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Field 2 (comm) is in parentheses and may hold spaces: count from the last ')'. The fields
+    // after it start at field 3, so starttime (22) is the 20th.
+    const value = Number.parseInt(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '', 10);
+    return Number.isInteger(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function procStatusField(pid: number, name: string): number | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const value = Number.parseInt(
+      new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? '',
+      10,
+    );
+    return Number.isInteger(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function isProcessAlive(pid: number): boolean {

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { expect } from 'chai';
@@ -233,6 +234,55 @@ describe('FileStore', () => {
       const error = await openError();
       expect(error.code).to.equal('ERR_STORE_LOCKED');
       expect(error.message).to.include(`in use by process ${process.ppid}`);
+    });
+
+    // A restarted container: the old run's pid is taken by a thread of the new node process
+    // (Linux answers kill(tid, 0) for threads too) or by another process started since.
+    it('takes over a lock whose pid is now a thread, not a process (restarted container)', async function () {
+      const tid = fs.existsSync('/proc/self/task')
+        ? fs
+            .readdirSync('/proc/self/task')
+            .map(Number)
+            .find((id) => id !== process.pid)
+        : undefined;
+      if (tid === undefined) {
+        console.log('      skipped: no /proc/self/task with a second thread (not Linux)');
+        this.skip();
+      }
+      await fsp.writeFile(path.join(dataDir, 'LOCK'), `${tid}\n`);
+      const { store, logger } = await reopen();
+      expect(logger.lines.some((l) => l.message.includes('stale lock'))).to.equal(true);
+      await store.close();
+    });
+
+    it('takes over a lock whose live pid started at another time than the owner (pid reused)', async function () {
+      if (!fs.existsSync(`/proc/${process.ppid}/stat`)) {
+        console.log('      skipped: no /proc (not Linux)');
+        this.skip();
+      }
+      await fsp.writeFile(path.join(dataDir, 'LOCK'), `${process.ppid} 1\n`);
+      const { store, logger } = await reopen();
+      expect(logger.lines.some((l) => l.message.includes('stale lock'))).to.equal(true);
+      await store.close();
+    });
+
+    it('refuses a lock whose live owner has the start time the lock records', async function () {
+      if (!fs.existsSync(`/proc/${process.ppid}/stat`)) {
+        console.log('      skipped: no /proc (not Linux)');
+        this.skip();
+      }
+      const stat = fs.readFileSync(`/proc/${process.ppid}/stat`, 'utf8');
+      const startTicks = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+      await fsp.writeFile(path.join(dataDir, 'LOCK'), `${process.ppid} ${startTicks}\n`);
+      expect((await openError()).code).to.equal('ERR_STORE_LOCKED');
+    });
+
+    it('writes its pid and start time into the lock it holds', async () => {
+      const store = await FileStore.open({ dataDir }, { logger: recordingLogger() });
+      const [pid, start] = fs.readFileSync(path.join(dataDir, 'LOCK'), 'utf8').trim().split(' ');
+      expect(Number(pid)).to.equal(process.pid);
+      if (fs.existsSync('/proc/self/stat')) expect(Number(start)).to.be.above(0);
+      await store.close();
     });
 
     it('takes over a lock whose process is gone, and says so', async () => {
