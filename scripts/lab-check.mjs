@@ -8,11 +8,14 @@
 //                                                    EVPAXOS_HOST_PORT_PREFIX=8: 8100-8106, as compose)
 //   node scripts/lab-check.mjs --host 10.77.0 …      (not needed: see scripts/netns-cluster.sh status)
 // Options: --leader-id (print the leader's id, nothing else), --leader ID (that node must lead), --min-applied N (every reachable node applied slot N),
-//          --min-ballot-round R (the leader's round is at least R), --expect-unreachable ID,…
+//          --min-ballot-round R (the leader's round is at least R), --expect-unreachable ID,…,
+//          --wait-ms N (ask again every 500 ms until every check passes — or, with --leader-id,
+//          a leader shows — for N ms at most: a site just started or crashed is still electing)
 // Prints PASS or FAIL with the reason per check; exit 0 only if every check passed.
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const REQUEST_TIMEOUT_MS = 1_500;
 const argv = process.argv.slice(2);
@@ -81,104 +84,142 @@ async function readLog(url) {
 
 const ballotText = (ballot) =>
   ballot && ballot.round > 0 ? `${ballot.round}.${ballot.proposerId}` : '-';
-const results = [];
-const check = (ok, what) => results.push({ ok, what });
 
+// --wait-ms N: a site that was just started or crashed is still electing; ask again every
+// WAIT_POLL_MS until every check passes, for N ms at most, and print the last round only.
+const WAIT_POLL_MS = 500;
+const WAIT_MS_MAX = 600_000;
+const waitText = option('--wait-ms') ?? '0';
+if (!/^\d+$/.test(waitText) || Number(waitText) > WAIT_MS_MAX) {
+  console.error(
+    `--wait-ms takes a number of milliseconds from 0 to ${WAIT_MS_MAX}, not "${waitText}".`,
+  );
+  process.exit(2);
+}
+const waitUntilMs = Date.now() + Number(waitText);
 const nodes = nodesToAsk();
-const answers = await Promise.all(
-  nodes.map(async (node) => ({ ...node, status: await getJson(`${node.url}/status`) })),
-);
-const reachable = answers.filter((node) => node.status);
+
+async function askAll() {
+  const answers = await Promise.all(
+    nodes.map(async (node) => ({ ...node, status: await getJson(`${node.url}/status`) })),
+  );
+  return { answers, reachable: answers.filter((node) => node.status) };
+}
+
 if (argv.includes('--leader-id')) {
   // For scripts: print the id of the node that leads now (the highest ballot), or fail.
-  const leading = reachable
-    .filter((node) => node.status.paxos.proposerState === 'leader')
-    .sort((a, b) => b.status.paxos.ballot.round - a.status.paxos.ballot.round);
-  if (leading.length === 0) {
-    console.error('no leader right now');
-    process.exit(1);
-  }
-  console.log(leading[0].id);
-  process.exit(0);
-}
-for (const node of answers) {
-  const paxos = node.status?.paxos;
-  console.log(
-    node.status
-      ? `${node.id.padEnd(10)} ${String(paxos.proposerState ?? '-').padEnd(10)} ballot ${ballotText(paxos.ballot).padEnd(12)} leader ${String(paxos.leaderId ?? '-').padEnd(10)} promised ${ballotText(paxos.promised).padEnd(12)} applied ${paxos.appliedThrough}`
-      : `${node.id.padEnd(10)} unreachable`,
-  );
-}
-
-// Safety: two leaders may exist for a moment (an old one that has not heard of the new ballot),
-// but never two with the same ballot, and only the highest ballot can get a quorum.
-const leaders = reachable.filter((node) => node.status.paxos.proposerState === 'leader');
-const leaderBallots = leaders.map((node) => ballotText(node.status.paxos.ballot));
-check(
-  new Set(leaderBallots).size === leaderBallots.length,
-  `no two leaders share a ballot (leaders: ${leaders.map((n) => `${n.id}@${ballotText(n.status.paxos.ballot)}`).join(', ') || 'none'})`,
-);
-
-// Agreement: for every slot, every reachable node that applied it applied the same commands.
-const logs = await Promise.all(
-  reachable.map(async (node) => ({ id: node.id, log: await readLog(node.url) })),
-);
-const bySlot = new Map();
-let disagreements = 0;
-for (const { id, log } of logs) {
-  for (const entry of log ?? []) {
-    const value = JSON.stringify(entry.commands.map((c) => [c.clientId, c.seq, c.payload]));
-    const seen = bySlot.get(entry.slot);
-    if (!seen) bySlot.set(entry.slot, { id, value });
-    else if (seen.value !== value) {
-      disagreements += 1;
-      if (disagreements <= 3)
-        console.log(`slot ${entry.slot}: ${seen.id} and ${id} applied different commands`);
+  for (;;) {
+    const { reachable } = await askAll();
+    const leading = reachable
+      .filter((node) => node.status.paxos.proposerState === 'leader')
+      .sort((a, b) => b.status.paxos.ballot.round - a.status.paxos.ballot.round);
+    if (leading.length > 0) {
+      console.log(leading[0].id);
+      process.exit(0);
     }
+    if (Date.now() + WAIT_POLL_MS > waitUntilMs) break;
+    await sleep(WAIT_POLL_MS);
   }
+  console.error(`no leader right now${waitText === '0' ? '' : ` (waited ${waitText} ms)`}`);
+  process.exit(1);
 }
-check(
-  disagreements === 0,
-  `agreement: ${bySlot.size} slots, every reachable node applied the same commands`,
-);
 
-const wantLeader = option('--leader');
-if (wantLeader !== undefined) {
-  check(
-    leaders.length === 1 && leaders[0].id === wantLeader,
-    `${wantLeader} is the one leader (leaders: ${leaders.map((n) => n.id).join(', ') || 'none'})`,
-  );
-} else {
-  check(
-    leaders.length >= 1,
-    `a leader is elected (${leaders.map((n) => n.id).join(', ') || 'none'})`,
-  );
-}
-const minRound = option('--min-ballot-round');
-if (minRound !== undefined) {
-  const round = Math.max(0, ...leaders.map((node) => node.status.paxos.ballot?.round ?? 0));
-  check(
-    round >= Number(minRound),
-    `the leader's ballot round is at least ${minRound} (it is ${round})`,
-  );
-}
-const minApplied = option('--min-applied');
-if (minApplied !== undefined) {
-  const lagging = reachable.filter((node) => node.status.paxos.appliedThrough < Number(minApplied));
-  check(
-    lagging.length === 0,
-    `every reachable node applied slot ${minApplied}${lagging.length ? ` (behind: ${lagging.map((n) => n.id).join(', ')})` : ''}`,
-  );
-}
-const unreachable = option('--expect-unreachable');
-if (unreachable !== undefined) {
-  for (const id of unreachable.split(',')) {
-    check(
-      !reachable.some((node) => node.id === id),
-      `${id} does not answer (it is down or cut off)`,
+/** One round of every check: the lines to print and the results. */
+async function checkOnce() {
+  const lines = [];
+  const results = [];
+  const check = (ok, what) => results.push({ ok, what });
+  const { answers, reachable } = await askAll();
+  for (const node of answers) {
+    const paxos = node.status?.paxos;
+    lines.push(
+      node.status
+        ? `${node.id.padEnd(10)} ${String(paxos.proposerState ?? '-').padEnd(10)} ballot ${ballotText(paxos.ballot).padEnd(12)} leader ${String(paxos.leaderId ?? '-').padEnd(10)} promised ${ballotText(paxos.promised).padEnd(12)} applied ${paxos.appliedThrough}`
+        : `${node.id.padEnd(10)} unreachable`,
     );
   }
+
+  // Safety: two leaders may exist for a moment (an old one that has not heard of the new ballot),
+  // but never two with the same ballot, and only the highest ballot can get a quorum.
+  const leaders = reachable.filter((node) => node.status.paxos.proposerState === 'leader');
+  const leaderBallots = leaders.map((node) => ballotText(node.status.paxos.ballot));
+  check(
+    new Set(leaderBallots).size === leaderBallots.length,
+    `no two leaders share a ballot (leaders: ${leaders.map((n) => `${n.id}@${ballotText(n.status.paxos.ballot)}`).join(', ') || 'none'})`,
+  );
+
+  // Agreement: for every slot, every reachable node that applied it applied the same commands.
+  const logs = await Promise.all(
+    reachable.map(async (node) => ({ id: node.id, log: await readLog(node.url) })),
+  );
+  const bySlot = new Map();
+  let disagreements = 0;
+  for (const { id, log } of logs) {
+    for (const entry of log ?? []) {
+      const value = JSON.stringify(entry.commands.map((c) => [c.clientId, c.seq, c.payload]));
+      const seen = bySlot.get(entry.slot);
+      if (!seen) bySlot.set(entry.slot, { id, value });
+      else if (seen.value !== value) {
+        disagreements += 1;
+        if (disagreements <= 3)
+          lines.push(`slot ${entry.slot}: ${seen.id} and ${id} applied different commands`);
+      }
+    }
+  }
+  check(
+    disagreements === 0,
+    `agreement: ${bySlot.size} slots, every reachable node applied the same commands`,
+  );
+
+  const wantLeader = option('--leader');
+  if (wantLeader !== undefined) {
+    check(
+      leaders.length === 1 && leaders[0].id === wantLeader,
+      `${wantLeader} is the one leader (leaders: ${leaders.map((n) => n.id).join(', ') || 'none'})`,
+    );
+  } else {
+    check(
+      leaders.length >= 1,
+      `a leader is elected (${leaders.map((n) => n.id).join(', ') || 'none'})`,
+    );
+  }
+  const minRound = option('--min-ballot-round');
+  if (minRound !== undefined) {
+    const round = Math.max(0, ...leaders.map((node) => node.status.paxos.ballot?.round ?? 0));
+    check(
+      round >= Number(minRound),
+      `the leader's ballot round is at least ${minRound} (it is ${round})`,
+    );
+  }
+  const minApplied = option('--min-applied');
+  if (minApplied !== undefined) {
+    const lagging = reachable.filter(
+      (node) => node.status.paxos.appliedThrough < Number(minApplied),
+    );
+    check(
+      lagging.length === 0,
+      `every reachable node applied slot ${minApplied}${lagging.length ? ` (behind: ${lagging.map((n) => n.id).join(', ')})` : ''}`,
+    );
+  }
+  const unreachable = option('--expect-unreachable');
+  if (unreachable !== undefined) {
+    for (const id of unreachable.split(',')) {
+      check(
+        !reachable.some((node) => node.id === id),
+        `${id} does not answer (it is down or cut off)`,
+      );
+    }
+  }
+  return { lines, results };
 }
 
-for (const result of results) console.log(`${result.ok ? 'PASS' : 'FAIL'}  ${result.what}`);
-process.exit(results.every((result) => result.ok) ? 0 : 1);
+for (;;) {
+  const { lines, results } = await checkOnce();
+  const passed = results.every((result) => result.ok);
+  if (passed || Date.now() + WAIT_POLL_MS > waitUntilMs) {
+    for (const line of lines) console.log(line);
+    for (const result of results) console.log(`${result.ok ? 'PASS' : 'FAIL'}  ${result.what}`);
+    process.exit(passed ? 0 : 1);
+  }
+  await sleep(WAIT_POLL_MS);
+}

@@ -105,7 +105,7 @@ describe('Docker Swarm: deploy/docker-stack.yml on a single-node Swarm (real eng
    * The one central that says it leads, once every node is up, names it, and has every link up;
    * otherwise throws what it saw (waitFor reports the last one if it never settles).
    */
-  async function settledLeader(exclude?: string): Promise<string> {
+  async function settledLeader(): Promise<string> {
     const all = await statuses();
     const down = Object.entries(all).filter(([, row]) => !isUp(row));
     if (down.length > 0 || Object.keys(all).length !== 7) {
@@ -116,7 +116,7 @@ describe('Docker Swarm: deploy/docker-stack.yml on a single-node Swarm (real eng
     const rows = Object.values(all).filter(isUp);
     const leaders = rows.filter((row) => row.paxos.proposerState === 'leader').map((row) => row.id);
     const leaderId = leaders[0];
-    if (leaders.length !== 1 || leaderId === undefined || leaderId === exclude) {
+    if (leaders.length !== 1 || leaderId === undefined) {
       throw new Error(`leaders: [${leaders.join(', ')}]`);
     }
     for (const row of rows) {
@@ -303,6 +303,7 @@ describe('Docker Swarm: deploy/docker-stack.yml on a single-node Swarm (real eng
   it('survives killing the leader task: the standby leads and commits, Swarm replaces the task', async function () {
     this.timeout(FAILOVER_TRIALS * 3 * SETTLE_TIMEOUT_MS);
     const failoverMs: number[] = [];
+    const settledLeaders: string[] = [];
     for (let trial = 1; trial <= FAILOVER_TRIALS; trial += 1) {
       const leaderId = await waitFor(
         'a settled leader',
@@ -326,8 +327,10 @@ describe('Docker Swarm: deploy/docker-stack.yml on a single-node Swarm (real eng
       expect(ack.nodeId).to.equal(standby);
       expect(ack.ballot.proposerId).to.equal(standby);
 
-      // Swarm's restart policy (on-failure) starts a new task: a new container, the same node id,
-      // and it rejoins: the standby still leads, every node names it and every link is up again.
+      // Swarm's restart policy starts a new task: a new container (a new address), the same node
+      // id, and it rejoins: one leader every node names, every link up again. Usually the standby
+      // still leads; the new task knows no ballot and may campaign before it hears the leader,
+      // deposing it with a higher one (docs/labs/02-kill-the-leader.md) — both are correct.
       const replaced = await waitFor(`${leaderId} replaced`, SETTLE_TIMEOUT_MS, async () => {
         const container = await taskContainer(stack, leaderId);
         return container !== undefined && container !== killed ? container : undefined;
@@ -336,10 +339,11 @@ describe('Docker Swarm: deploy/docker-stack.yml on a single-node Swarm (real eng
       const newLeader = await waitFor(
         'the site settled after the kill',
         SETTLE_TIMEOUT_MS,
-        () => settledLeader(leaderId),
+        () => settledLeader(),
         STATUS_POLL_MS,
       );
-      expect(newLeader).to.equal(standby);
+      expect(centrals).to.include(newLeader);
+      settledLeaders.push(newLeader === standby ? 'standby' : 'restarted');
       const history = await dockerOk([
         'service',
         'ps',
@@ -350,10 +354,12 @@ describe('Docker Swarm: deploy/docker-stack.yml on a single-node Swarm (real eng
       expect(history).to.match(/Shutdown Failed/);
       const rows = await statuses();
       const rejoined = rows[leaderId];
-      expect(isUp(rejoined) && rejoined.paxos.proposerState).to.equal('follower');
+      expect(isUp(rejoined) && rejoined.paxos.proposerState).to.equal(
+        newLeader === leaderId ? 'leader' : 'follower',
+      );
     }
     console.log(
-      `      failover after killing the leader's task: ${failoverMs.join(', ')} ms (median ${median(failoverMs)} ms); deploy → first commit ${deployToFirstCommitMs} ms`,
+      `      failover after killing the leader's task: ${failoverMs.join(', ')} ms (median ${median(failoverMs)} ms); deploy → first commit ${deployToFirstCommitMs} ms; leading once settled: ${settledLeaders.join(', ')}`,
     );
   });
 });

@@ -20,6 +20,8 @@ export interface Connection {
   /** For logs: the remote address (inbound) or the URL dialled (outbound). */
   readonly remote: string;
   step: Step;
+  /** Monotonic ms when the socket was made (dialled, or accepted). */
+  readonly createdAtMs: number;
   /** Outbound: the peer dialled. Inbound: the id its hello claimed (authenticated once open). */
   peerId: NodeId | null;
   dialerNonce: Uint8Array | null;
@@ -46,6 +48,7 @@ export function createConnection(
     direction,
     remote,
     step: direction === 'in' ? 'await-hello' : 'await-challenge',
+    createdAtMs: nowMs,
     peerId,
     dialerNonce: null,
     listenerNonce: null,

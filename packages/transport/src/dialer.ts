@@ -57,6 +57,40 @@ export class Dialer {
     this.dial(link);
   }
 
+  /**
+   * The peer has just dialled us and proved who it is, so it is up and listening now. Our own
+   * link to it must not wait for that news:
+   * - none (we wait out a backoff that grew while it was down): dial now, from the first delay;
+   * - an open link, when the peer's new link replaced an older one (it restarted, or lost its
+   *   link to us): ours may be half-open to a process that is gone — a replaced container sends
+   *   no FIN or RST — silently swallowing what we send until liveness drops it
+   *   (livenessTimeoutMs), and a restarted central that hears no leader campaigns meanwhile.
+   *   Dial again now (resolving its name afresh: a new container has a new address), unless
+   *   ours is younger than a handshake can take: then it answers the peer's own redial, and
+   *   both sides redialling on each other's news would never end.
+   * A dial in progress is left alone: redialling it on every link of the peer's would race two
+   * simultaneous dialers against each other, and the handshake timeout bounds it.
+   */
+  peerDialledUs(link: PeerLink, replaced: Connection | null): void {
+    const mesh = this.mesh;
+    const outbound = link.outbound;
+    if (outbound !== null) {
+      const stale =
+        outbound.step === 'open' &&
+        replaced !== null &&
+        mesh.monotonicNowMs() - outbound.createdAtMs >= mesh.limits.handshakeTimeoutMs;
+      if (!stale) return;
+      // Detached first: its close must not schedule a reconnect of its own.
+      link.outbound = null;
+      mesh.closeConnection(outbound, 1001, 'peer-redialled', true);
+      mesh.core.logger.info('transport: redialling a peer that dialled us', { peer: link.id });
+    }
+    if (link.reconnectTimer) clearTimeout(link.reconnectTimer);
+    link.reconnectTimer = null;
+    link.attempt = 0;
+    this.dial(link);
+  }
+
   scheduleReconnect(link: PeerLink): void {
     const mesh = this.mesh;
     if (mesh.core.closed || link.url === null || link.reconnectTimer || link.outbound) return;

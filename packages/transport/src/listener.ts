@@ -100,6 +100,7 @@ function onProof(mesh: Mesh, connection: Connection, proof: Uint8Array): void {
     peer: peerId,
     remote: connection.remote,
   });
+  mesh.peerDialledUs(link, previous);
 }
 
 function rejectBeforeAuthentication(

@@ -19,6 +19,8 @@ export interface MeshHooks {
   frame(connection: Connection, data: RawData, isBinary: boolean): void;
   opened(connection: Connection): void;
   outboundLost(link: PeerLink): void;
+  /** The peer's own link to us just authenticated, replacing `replaced` (null: it had none). */
+  peerDialledUs(link: PeerLink, replaced: Connection | null): void;
 }
 
 /**
@@ -115,6 +117,11 @@ export class Mesh {
     connection.heardAtMs = nowMs;
     connection.pingedAtMs = nowMs;
     this.hooks.opened(connection);
+  }
+
+  /** A peer's link to us authenticated: our link to it may point at its previous life. */
+  peerDialledUs(link: PeerLink, replaced: Connection | null): void {
+    this.hooks.peerDialledUs(link, replaced);
   }
 
   /** Inbound connections still in the handshake. */

@@ -74,6 +74,7 @@ export class WebSocketTransport implements Transport {
         frame: (connection, data, isBinary) => this.handleFrame(connection, data, isBinary),
         opened: (connection) => this.liveness.watch(connection),
         outboundLost: (link) => this.dialer.scheduleReconnect(link),
+        peerDialledUs: (link, replaced) => this.dialer.peerDialledUs(link, replaced),
       },
       () => performance.now(),
     );

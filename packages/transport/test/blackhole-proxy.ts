@@ -16,6 +16,8 @@ export class BlackholeProxy {
   private cut = false;
   private held: Held[] = [];
   private readonly sockets = new Set<net.Socket>();
+  /** Sockets of connections that vanished: whatever is meant for them is dropped for good. */
+  private readonly vanished = new Set<net.Socket>();
   private readonly server: net.Server;
 
   private constructor(private readonly targetPort: number) {
@@ -43,6 +45,15 @@ export class BlackholeProxy {
     for (const { to, data } of held) this.deliver(to, data);
   }
 
+  /**
+   * The connections open now go silent for good, both ways (no bytes, no FIN, no RST), while new
+   * connections pass: what the peers of a replaced container see — its old address swallows
+   * everything, its new one answers.
+   */
+  vanish(): void {
+    for (const socket of this.sockets) this.vanished.add(socket);
+  }
+
   async close(): Promise<void> {
     for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -63,6 +74,7 @@ export class BlackholeProxy {
   }
 
   private forward(to: net.Socket, data: Held['data']): void {
+    if (this.vanished.has(to)) return;
     if (this.cut) this.held.push({ to, data });
     else this.deliver(to, data);
   }
