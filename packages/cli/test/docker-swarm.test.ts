@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 // The runtime's own node-spec parser (not in its public API: only these checks need it).
 import { parseNodeSpecs } from '@evpaxos/runtime';
-import { buildImageOnce, slowDockerSuiteUnavailable } from './docker-harness';
+import { buildImageOnce, slowDockerSuiteUnavailable, waitFor } from './docker-harness';
 import { choosePorts } from '../src/launcher/ports';
 import {
   docker,
@@ -13,7 +13,6 @@ import {
   siteStatus,
   StackClient,
   taskContainer,
-  waitFor,
   type NodeStatus,
 } from './swarm-harness';
 
@@ -103,7 +102,7 @@ describe('Docker Swarm: deploy/docker-stack.yml on a single-node Swarm (real eng
 
   /**
    * The one central that says it leads, once every node is up, names it, and has every link up;
-   * otherwise throws what it saw (waitFor reports the last one if it never settles).
+   * otherwise throws what it saw (waitFor names the last one if it never settles).
    */
   async function settledLeader(): Promise<string> {
     const all = await statuses();

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { StatusView, SubmitView } from '@evpaxos/runtime';
 import { httpJson } from '../src/launcher/http-client';
+import { waitFor } from './docker-harness';
 
 /**
  * What docker-swarm.test.ts needs of a real Docker engine: the docker CLI as a promise, the
@@ -90,32 +90,6 @@ export async function siteStatus(container: string): Promise<Record<string, Node
     timeoutMs: 30_000,
   });
   return JSON.parse(out) as Record<string, NodeStatus>;
-}
-
-/**
- * Polls `probe` every `intervalMs` until it returns a value; rejects with `what` (and the last
- * error the probe threw) after timeoutMs.
- */
-export async function waitFor<T>(
-  what: string,
-  timeoutMs: number,
-  probe: () => Promise<T | undefined>,
-  intervalMs = 250,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = (error as Error).message;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`${what}: not within ${timeoutMs} ms${last ? ` (last: ${last})` : ''}`);
-    }
-    await sleep(intervalMs);
-  }
 }
 
 /**
