@@ -13,7 +13,13 @@ import { httpJson } from '../src/launcher/http-client';
  */
 
 export const root = path.resolve(__dirname, '../../../..');
-export const IMAGE = 'evpaxos:local';
+/**
+ * The image of this test run: a tag of its own (docker-compose.yml and deploy/docker-stack.yml
+ * read it as EVPAXOS_IMAGE), so that runs from other work trees sharing the engine, which build
+ * other sources, never start this run's containers from their image or the other way round. The
+ * layers are shared through the build cache; the tag is removed when the run ends.
+ */
+export const IMAGE = `evpaxos:test${process.pid}`;
 export const SITE_NODES = ['central-a', 'central-b', 'cp1', 'cp2', 'cp3', 'cp4', 'cp5'] as const;
 export type SiteNode = (typeof SITE_NODES)[number];
 /** GET /status through docker-proxy on a busy 2-core host answers in 2-3 s at worst (measured). */
@@ -88,28 +94,24 @@ export function dockerUnavailable(): string | null {
   return null;
 }
 
-/**
- * The labs-as-printed and Swarm suites: on top of dockerUnavailable(), they run only with
- * EVPAXOS_DOCKER_ALL=1 until they pass reliably here (docs/DOCKER.md, "Status of the tests").
- */
-export function slowDockerSuiteUnavailable(): string | null {
-  if (process.env.EVPAXOS_DOCKER_ALL !== '1') {
-    return 'EVPAXOS_DOCKER_ALL=1 runs this Docker suite (not yet reliable here: docs/DOCKER.md)';
-  }
-  return dockerUnavailable();
-}
-
 let imageBuild: Promise<RunResult> | undefined;
 
 /**
- * Builds evpaxos:local once per test run with the classic builder (DOCKER_BUILDKIT=0), from the
- * local base; every Docker test reuses it (and `up` then builds nothing).
+ * Builds IMAGE once per test run with the classic builder (DOCKER_BUILDKIT=0), from the local
+ * base; every Docker suite of the run reuses it (and `up` then builds nothing new: the cache
+ * answers every step). When the run ends the tag goes, not the layers (--no-prune), so the next
+ * run's build is a cached one.
  */
 export function buildImageOnce(): Promise<RunResult> {
-  imageBuild ??= run('docker', ['build', '-t', IMAGE, '.'], {
-    env: { ...process.env, DOCKER_BUILDKIT: '0' },
-    timeoutMs: 600_000,
-  });
+  if (imageBuild === undefined) {
+    imageBuild = run('docker', ['build', '-t', IMAGE, '.'], {
+      env: { ...process.env, DOCKER_BUILDKIT: '0' },
+      timeoutMs: 600_000,
+    });
+    process.once('exit', () => {
+      spawnSync('docker', ['rmi', '--no-prune', IMAGE], { stdio: 'ignore' });
+    });
+  }
   return imageBuild;
 }
 
@@ -191,6 +193,7 @@ export class DockerSite {
       ...process.env,
       COMPOSE_PROJECT_NAME: project,
       EVPAXOS_HOST_PORT_PREFIX: portPrefix,
+      EVPAXOS_IMAGE: IMAGE,
       DOCKER_BUILDKIT: '0',
       ...extraEnv,
     };
