@@ -9,6 +9,7 @@ import {
   IMAGE,
   SITE_NODES,
   buildImageOnce,
+  buildKitBuilder,
   collectLogs,
   dockerUnavailable,
   freePortPrefix,
@@ -343,11 +344,19 @@ describe('docker: the compose site on a real engine', function () {
 
   it('bad input: unknown nodes, a node that is not running and a stopped site are refused in one sentence', async function () {
     this.timeout(60_000);
-    const unknown = await site.script('docker-kill.sh', 'cp9');
-    expect(unknown.status).to.equal(2);
-    expect(unknown.stderr.trim()).to.match(
-      /^docker-kill\.sh: unknown node "cp9" \(one of: .*\)\.$/,
-    );
+    for (const name of [
+      'docker-kill.sh',
+      'docker-partition.sh',
+      'docker-heal.sh',
+      'docker-pause.sh',
+      'docker-resume.sh',
+    ]) {
+      const unknown = await site.script(name, 'cp9');
+      expect(unknown.status, `${name} cp9`).to.equal(2);
+      expect(unknown.stderr.trim()).to.match(
+        new RegExp(`^${name.replace('.', '\\.')}: unknown node "cp9" \\(one of: .*\\)\\.$`),
+      );
+    }
     const badVia = await site.script('docker-submit.sh', '--via', 'cp1', '{}');
     expect(badVia.status).to.equal(2);
     // --stop: docker kill, and Docker leaves it down (stopped by hand: no restart).
@@ -366,6 +375,9 @@ describe('docker: the compose site on a real engine', function () {
     for (const [name, args] of [
       ['docker-kill.sh', ['cp1']],
       ['docker-partition.sh', ['cp1']],
+      ['docker-heal.sh', []],
+      ['docker-pause.sh', ['cp1']],
+      ['docker-resume.sh', ['cp1']],
       ['docker-status.sh', []],
       ['docker-submit.sh', ['{}']],
     ] as const) {
@@ -374,5 +386,49 @@ describe('docker: the compose site on a real engine', function () {
       expect(refused.stderr.trim().split('\n')).to.have.length(1);
       expect(refused.stderr).to.include(`no evpaxos site "evpt${process.pid}none" is running`);
     }
+  });
+});
+
+describe('docker: the Dockerfile with BuildKit, offline, from a local base named by NODE_IMAGE', function () {
+  const base = `evpaxos-base:test${process.pid}`;
+  const image = `${IMAGE}-buildkit`;
+
+  before(function () {
+    const reason = dockerUnavailable();
+    if (reason !== null) {
+      console.log(`      skipped: ${reason}`);
+      this.skip();
+    }
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    await run('docker', ['rmi', '--no-prune', image]);
+    await run('docker', ['rmi', '--no-prune', base]);
+  });
+
+  it('builds from a base that exists only on this engine, and the image runs', async function () {
+    this.timeout(900_000);
+    const builder = buildKitBuilder();
+    if ('reason' in builder) {
+      console.log(`      skipped: ${builder.reason}`);
+      this.skip();
+    }
+    // A name no registry has: the build can only take it from the local image store.
+    const tag = await run('docker', ['tag', 'node:20-slim', base]);
+    expect(tag.status, tag.stderr).to.equal(0);
+    const started = Date.now();
+    const build = await run(
+      builder.command,
+      [...builder.args, '--progress=plain', '--build-arg', `NODE_IMAGE=${base}`, '-t', image, '.'],
+      { env: builder.env, timeoutMs: 840_000 },
+    );
+    expect(build.status, build.stderr.slice(-4000)).to.equal(0);
+    console.log(`      BuildKit build (${builder.command}): ${Date.now() - started} ms`);
+    // BuildKit's log names each step; the base came from the local store as named.
+    expect(build.stderr).to.include(`FROM docker.io/library/${base}`);
+    const help = await run('docker', ['run', '--rm', image, '--help'], { timeoutMs: 60_000 });
+    expect(help.status, help.stderr).to.equal(0);
+    expect(help.stdout).to.match(/central/);
   });
 });

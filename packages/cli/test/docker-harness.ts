@@ -329,3 +329,31 @@ export async function collectLogs(site: DockerSite, dir: string): Promise<void> 
     fs.writeFileSync(path.join(dir, 'logs', `${service}.log`), await site.logs(service));
   }
 }
+
+/**
+ * A Docker client that builds with BuildKit here, or why there is none: one with the buildx
+ * plugin (`docker buildx build --load`), else a client older than 23 on PATH, which has BuildKit
+ * built in (`DOCKER_BUILDKIT=1 docker build`; Debian's docker.io 20.10 is one). A newer client
+ * without buildx refuses DOCKER_BUILDKIT=1 (docs/DOCKER.md).
+ */
+export function buildKitBuilder():
+  { command: string; args: string[]; env: NodeJS.ProcessEnv } | { reason: string } {
+  const which = spawnSync('which', ['-a', 'docker'], { encoding: 'utf8' });
+  const clients = [...new Set(which.stdout.split('\n').filter((line) => line !== ''))];
+  const seen: string[] = [];
+  for (const client of clients) {
+    if (spawnSync(client, ['buildx', 'version'], { encoding: 'utf8' }).status === 0) {
+      return { command: client, args: ['buildx', 'build', '--load'], env: process.env };
+    }
+    const version = spawnSync(client, ['version', '--format', '{{.Client.Version}}'], {
+      encoding: 'utf8',
+    }).stdout.trim();
+    seen.push(`${client} ${version}`);
+    if (Number(version.split('.')[0]) < 23) {
+      return { command: client, args: ['build'], env: { ...process.env, DOCKER_BUILDKIT: '1' } };
+    }
+  }
+  return {
+    reason: `no Docker client here builds with BuildKit (no buildx plugin; clients: ${seen.join(', ')})`,
+  };
+}
