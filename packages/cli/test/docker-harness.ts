@@ -214,7 +214,8 @@ export class DockerSite {
     return run('bash', [path.join(this.cwd, 'scripts', name), ...args], {
       env: this.env,
       cwd: this.cwd,
-      timeoutMs: 60_000,
+      // docker-kill.sh waits up to 60 s for Docker's restart.
+      timeoutMs: 120_000,
     });
   }
 
