@@ -89,6 +89,7 @@ describe('docker: the compose site on a real engine', function () {
     site = new DockerSite(`evpt${process.pid}`, await freePortPrefix(), {
       EVPAXOS_SPEED: SPEED,
     });
+    site.downOnInterrupt();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'evpaxos-docker-'));
   });
 

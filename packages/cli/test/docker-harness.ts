@@ -94,6 +94,33 @@ export function dockerUnavailable(): string | null {
   return null;
 }
 
+const interruptCleanups = new Set<() => void>();
+
+/**
+ * Runs cleanup (synchronous: spawnSync) if the test process is interrupted (SIGINT, SIGTERM,
+ * SIGHUP: a Ctrl-C, a `timeout` around npm test) before its `after` hooks run, so that no site is
+ * left running and no Swarm left on on the shared engine. Returns the function that drops it
+ * again (the normal `after` path did the work).
+ */
+export function cleanupOnInterrupt(cleanup: () => void): () => void {
+  if (interruptCleanups.size === 0) {
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+      process.once(signal, () => {
+        for (const fn of [...interruptCleanups].reverse()) {
+          try {
+            fn();
+          } catch {
+            // Best effort: the next cleanup still runs.
+          }
+        }
+        process.exit(signal === 'SIGINT' ? 130 : 143);
+      });
+    }
+  }
+  interruptCleanups.add(cleanup);
+  return () => interruptCleanups.delete(cleanup);
+}
+
 let imageBuild: Promise<RunResult> | undefined;
 
 /**
@@ -301,9 +328,27 @@ export class DockerSite {
     return result.stdout + result.stderr;
   }
 
+  private dropInterruptCleanup: (() => void) | undefined;
+
+  /** From now until down(), an interrupted test run still takes this site down (spawnSync). */
+  downOnInterrupt(): void {
+    const [command, ...prefix] = this.compose;
+    this.dropInterruptCleanup ??= cleanupOnInterrupt(() => {
+      spawnSync(command!, [...prefix, '-p', this.project, 'down', '-v', '-t', '1'], {
+        env: this.env,
+        cwd: this.cwd,
+        stdio: 'ignore',
+        timeout: 60_000,
+      });
+    });
+  }
+
   /** `down -v`: containers, network and this project's volumes go; images stay. */
-  down(): Promise<RunResult> {
-    return this.composeRun(['down', '-v', '--remove-orphans', '-t', '3'], 120_000);
+  async down(): Promise<RunResult> {
+    const result = await this.composeRun(['down', '-v', '--remove-orphans', '-t', '3'], 120_000);
+    this.dropInterruptCleanup?.();
+    this.dropInterruptCleanup = undefined;
+    return result;
   }
 }
 

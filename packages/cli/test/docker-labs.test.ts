@@ -89,6 +89,7 @@ describe('docker: every lab’s Docker commands, as printed', function () {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'evpaxos-lab-'));
     copyRepo(dir);
     site = new DockerSite(`evpl${process.pid}`, await freePortPrefix(), {}, dir);
+    site.downOnInterrupt();
   });
 
   after(async function () {

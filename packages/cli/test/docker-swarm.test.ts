@@ -5,7 +5,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 // The runtime's own node-spec parser (not in its public API: only these checks need it).
 import { parseNodeSpecs } from '@evpaxos/runtime';
-import { IMAGE, buildImageOnce, dockerUnavailable, waitFor } from './docker-harness';
+import {
+  IMAGE,
+  buildImageOnce,
+  cleanupOnInterrupt,
+  dockerUnavailable,
+  waitFor,
+} from './docker-harness';
 import { choosePorts } from '../src/launcher/ports';
 import {
   docker,
@@ -91,6 +97,7 @@ describe('Docker Swarm: deploy/docker-stack.yml on a single-node Swarm (real eng
   // Each step waits at most SETTLE_TIMEOUT_MS for the site, then for one commit and its apply.
   this.timeout(3 * SETTLE_TIMEOUT_MS);
   let createdSwarm = false;
+  let dropLeaveOnInterrupt = (): void => undefined;
   let hadGwBridge = true;
   let nodeId = '';
   const addedLabels: string[] = [];
@@ -158,9 +165,9 @@ describe('Docker Swarm: deploy/docker-stack.yml on a single-node Swarm (real eng
       this.skip();
     }
     createdSwarm = true;
-    // Mocha stopped before `after` ran (an interrupt, a crash): the engine still leaves Swarm mode.
-    process.once('exit', () => {
-      if (createdSwarm) spawnSync('docker', ['swarm', 'leave', '--force'], { stdio: 'ignore' });
+    // Interrupted before `after` ran: the engine still leaves Swarm mode (which removes the stack).
+    dropLeaveOnInterrupt = cleanupOnInterrupt(() => {
+      spawnSync('docker', ['swarm', 'leave', '--force'], { stdio: 'ignore', timeout: 60_000 });
     });
     nodeId = await dockerOk(['info', '--format', '{{.Swarm.NodeID}}']);
     // The labels a real site puts on its hosts, all on this one node; only the missing ones are
@@ -230,6 +237,7 @@ describe('Docker Swarm: deploy/docker-stack.yml on a single-node Swarm (real eng
     if (createdSwarm) {
       await docker(['swarm', 'leave', '--force']);
       createdSwarm = false;
+      dropLeaveOnInterrupt();
       if (!hadGwBridge) await docker(['network', 'rm', 'docker_gwbridge']);
     }
   });
