@@ -198,8 +198,8 @@ describe('deploy: Dockerfile', () => {
     expect(fs.existsSync(path.join(root, 'packages/cli/dist/src/index.js'))).to.equal(true);
     const healthcheck = last.find((i) => i.op === 'HEALTHCHECK');
     expect(healthcheck, 'a HEALTHCHECK').to.not.equal(undefined);
-    const script = /CMD \["node", "([^"]+)"\]/.exec(healthcheck!.args)?.[1];
-    expect(script).to.equal('scripts/docker-healthcheck.mjs');
+    const script = /CMD \["bash", "([^"]+)"\]/.exec(healthcheck!.args)?.[1];
+    expect(script).to.equal('scripts/docker-healthcheck.sh');
     const copied = last
       .filter((i) => i.op === 'COPY' && !i.args.includes('--from='))
       .map((i) => i.args);
@@ -532,6 +532,19 @@ describe('deploy: docker-compose.yml run as local processes (hostnames → 127.0
     expect(ok.stdout).to.match(/^cp2\s+charge-point/);
     const emulator = health('ev-emulator');
     expect(emulator.status, 'no admin API: healthy while it runs').to.equal(0);
+    // The image's HEALTHCHECK itself (bash), with the same env: cp2 healthy; a node whose id is
+    // not in the list, or whose port does not answer, unhealthy with its reason.
+    const check = (env: NodeJS.ProcessEnv) =>
+      spawnSync('bash', [path.join(root, 'scripts/docker-healthcheck.sh')], {
+        env,
+        encoding: 'utf8',
+      });
+    const healthy = check({ ...envs.get('cp2') });
+    expect(healthy.status, healthy.stdout + healthy.stderr).to.equal(0);
+    expect(check({ ...envs.get('ev-emulator') }).status).to.equal(0);
+    const unknown = check({ ...envs.get('cp2'), EVPAXOS_ID: 'cp9' });
+    expect(unknown.status).to.equal(1);
+    expect(unknown.stdout).to.match(/cp9: not in EVPAXOS_NODES/);
   });
 
   it('elects a leader and commits a command (POST /submit)', async () => {
