@@ -180,6 +180,53 @@ describe('docker: the compose site on a real engine', function () {
     expect(verify.stdout).to.not.match(/FAIL/);
   });
 
+  it('a second site runs beside it: `-p NAME` and another port prefix name everything apart', async function () {
+    this.timeout(STEP_TIMEOUT_MS);
+    const second = new DockerSite(`${site.project}s2`, await freePortPrefix());
+    second.downOnInterrupt();
+    try {
+      // One node of it is enough to show the names: cp1 alone (it reaches no peer, and answers).
+      const up = await second.composeRun(['up', '-d', '--no-deps', 'cp1']);
+      expect(up.status, up.stderr).to.equal(0);
+      const mine = await waitFor('the second site’s cp1', SETTLE_MS, () => second.status('cp1'));
+      const theirs = await site.status('cp1');
+      expect(mine.id).to.equal('cp1');
+      expect(theirs?.id).to.equal('cp1');
+      expect(await second.containerOf('cp1')).to.not.equal(await site.containerOf('cp1'));
+      const named = async (kind: 'network' | 'volume', project: string) =>
+        (
+          await run('docker', [
+            kind,
+            'ls',
+            '--filter',
+            `label=com.docker.compose.project=${project}`,
+            '--format',
+            '{{.Name}}',
+          ])
+        ).stdout
+          .trim()
+          .split('\n')
+          .filter((name) => name !== '')
+          .sort();
+      expect(await named('network', second.project)).to.deep.equal([`${second.project}_sitenet`]);
+      expect(await named('volume', second.project)).to.deep.equal([`${second.project}_cp1-data`]);
+      expect(await named('network', site.project)).to.deep.equal([`${site.project}_sitenet`]);
+      // The helpers act on the site COMPOSE_PROJECT_NAME names: the second one lists one node.
+      const table = await second.script('docker-status.sh');
+      expect(table.status, table.stderr).to.equal(0);
+      const running = table.stdout
+        .trim()
+        .split('\n')
+        .slice(1)
+        .filter((row) => /^\S+\s+(central|charge-point)\s/.test(row));
+      expect(running.map((row) => row.split(/\s+/)[0])).to.deep.equal(['cp1']);
+    } finally {
+      await second.down();
+    }
+    // The first site did not notice.
+    await waitFor('one leader', SETTLE_MS, () => site.leader());
+  });
+
   it('docker-kill.sh crashes the leader: the standby leads, Docker restarts the killed one, it rejoins', async function () {
     this.timeout(STEP_TIMEOUT_MS);
     const leader = await waitFor('one leader', SETTLE_MS, () => site.leader());
