@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 // The runtime's own node-spec parser (not in its public API: only these checks need it).
-import { parseNodeSpecs } from '@evpaxos/runtime';
+import { apiToken, parseNodeSpecs } from '@evpaxos/runtime';
 import {
   IMAGE,
   buildImageOnce,
@@ -180,9 +180,8 @@ describe('Docker Swarm: deploy/docker-stack.yml on a single-node Swarm (real eng
       await dockerOk(['node', 'update', '--label-add', `${label}=true`, nodeId]);
       addedLabels.push(label);
     }
-    await dockerOk(['secret', 'create', secretName, '-'], {
-      input: `${randomBytes(32).toString('hex')}\n`,
-    });
+    const secret = randomBytes(32).toString('hex');
+    await dockerOk(['secret', 'create', secretName, '-'], { input: `${secret}\n` });
     secretCreated = true;
 
     const [a, b] = await choosePorts(2, 0, '0.0.0.0');
@@ -196,7 +195,14 @@ describe('Docker Swarm: deploy/docker-stack.yml on a single-node Swarm (real eng
     };
     publishedHttp['central-a'] = a?.httpPort as number;
     publishedHttp['central-b'] = b?.httpPort as number;
-    client = new StackClient(publishedHttp, `swarm-test-${process.pid}`);
+    // Every node derives the API token from the secret and the cluster id (docs/CLUSTER.md).
+    const clusterId = /EVPAXOS_CLUSTER_ID: (\S+)/.exec(fs.readFileSync(stackFile, 'utf8'))?.[1];
+    expect(clusterId, 'the stack file names its cluster id').to.be.a('string');
+    client = new StackClient(
+      publishedHttp,
+      `swarm-test-${process.pid}`,
+      apiToken(secret, clusterId!),
+    );
 
     const deployStartMs = Date.now();
     deployed = true;
