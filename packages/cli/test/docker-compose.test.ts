@@ -8,6 +8,7 @@ import {
   DockerSite,
   IMAGE,
   SITE_NODES,
+  BUILD_TIMEOUT_MS,
   buildImageOnce,
   buildKitBuilder,
   collectLogs,
@@ -76,7 +77,7 @@ describe('docker: the compose site on a real engine', function () {
   let failed = false;
 
   before(async function () {
-    this.timeout(900_000);
+    this.timeout(BUILD_TIMEOUT_MS + 60_000);
     const reason = dockerUnavailable();
     if (reason !== null) {
       console.log(`      skipped: ${reason}`);

@@ -124,6 +124,13 @@ export function cleanupOnInterrupt(cleanup: () => void): () => void {
 let imageBuild: Promise<RunResult> | undefined;
 
 /**
+ * The image build's bound: a cached build takes seconds, but a changed package-lock.json runs
+ * `npm ci` again, and on this shared host at load average ~40 that alone took 5 min and the whole
+ * build more than 10 (measured).
+ */
+export const BUILD_TIMEOUT_MS = 30 * 60_000;
+
+/**
  * Builds IMAGE once per test run with the classic builder (DOCKER_BUILDKIT=0), from the local
  * base; every Docker suite of the run reuses it (and `up` then builds nothing new: the cache
  * answers every step). When the run ends the tag goes, not the layers (--no-prune), so the next
@@ -133,7 +140,7 @@ export function buildImageOnce(): Promise<RunResult> {
   if (imageBuild === undefined) {
     imageBuild = run('docker', ['build', '-t', IMAGE, '.'], {
       env: { ...process.env, DOCKER_BUILDKIT: '0' },
-      timeoutMs: 600_000,
+      timeoutMs: BUILD_TIMEOUT_MS,
     });
     process.once('exit', () => {
       spawnSync('docker', ['rmi', '--no-prune', IMAGE], { stdio: 'ignore' });

@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   DockerSite,
+  BUILD_TIMEOUT_MS,
   buildImageOnce,
   composeCommand,
   dockerUnavailable,
@@ -78,7 +79,7 @@ describe('docker: every lab’s Docker commands, as printed', function () {
   let site: DockerSite | undefined;
 
   before(async function () {
-    this.timeout(900_000);
+    this.timeout(BUILD_TIMEOUT_MS + 60_000);
     const reason = dockerUnavailable();
     if (reason !== null) {
       console.log(`      skipped: ${reason}`);

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 // The runtime's own node-spec parser (not in its public API: only these checks need it).
 import { apiToken, parseNodeSpecs } from '@evpaxos/runtime';
 import {
+  BUILD_TIMEOUT_MS,
   IMAGE,
   buildImageOnce,
   cleanupOnInterrupt,
@@ -51,7 +52,6 @@ const secretName = `${stack}-secret`;
 const centrals = ['central-a', 'central-b'];
 const chargePoints = ['cp1', 'cp2', 'cp3', 'cp4', 'cp5'];
 const labels = ['evpaxos.central', ...chargePoints.map((id) => `evpaxos.${id}`)];
-const BUILD_TIMEOUT_MS = 15 * 60_000;
 const FAILOVER_TRIALS = 2;
 /**
  * Upper bounds, not expectations: on a quiet machine the stack answers in seconds, but a node
