@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { expect } from 'chai';
 import type { PersistDelta } from '@evpaxos/paxos';
 import { EncodedValue, encodeValue } from '@evpaxos/wire';
+import { encodeSynced } from '../src/data-dir-records';
 import { StoreError } from '../src/errors';
 import { FileStore } from '../src/file-store';
 import { ballot, entry, makeTempDir, recordingLogger, removeDir, snapshot } from './helpers';
@@ -51,6 +52,14 @@ describe('FileStore', () => {
     return end;
   }
 
+  /**
+   * What a crash during the last record's write leaves: SYNCED still names the end of the record
+   * before it (it advances only after a record's fdatasync returned).
+   */
+  async function crashBeforeSyncOf(recordOffset: number): Promise<void> {
+    await fsp.writeFile(path.join(dataDir, 'SYNCED'), encodeSynced(recordOffset));
+  }
+
   async function flipByte(offset: number): Promise<void> {
     const file = await fsp.readFile(logPath);
     file[offset] = (file[offset] as number) ^ 0xff;
@@ -77,6 +86,7 @@ describe('FileStore', () => {
       const size = await endOfLog();
       // Cut inside the header, right after it, and inside the payload.
       for (const cutAt of [lastOffset + 3, lastOffset + FRAME_HEADER_BYTES, size - 1]) {
+        await crashBeforeSyncOf(lastOffset);
         await fsp.truncate(logPath, cutAt);
         const { store, logger } = await reopen();
         expect(await store.load()).to.deep.equal({
@@ -97,6 +107,7 @@ describe('FileStore', () => {
 
     it('cuts a last record with a flipped byte (bad checksum)', async () => {
       const offsets = await writeRecords(three);
+      await crashBeforeSyncOf(offsets[2] as number);
       await flipByte((offsets[2] as number) + FRAME_HEADER_BYTES + 10);
       const { store, logger } = await reopen();
       expect((await store.load()).accepted).to.deep.equal([entry(1), entry(2)]);
@@ -124,6 +135,7 @@ describe('FileStore', () => {
     it('cuts a last record whose end never left the zeros written ahead of it (bad checksum)', async () => {
       const offsets = await writeRecords(three);
       const end = await endOfLog();
+      await crashBeforeSyncOf(offsets[2] as number);
       const file = await fsp.readFile(logPath);
       // A crash while overwriting the zeros: the third record's last bytes are still zeros.
       file.fill(0, end - 4, end);
@@ -137,6 +149,7 @@ describe('FileStore', () => {
 
     it('appends after a cut tail and reads them back after another restart', async () => {
       const offsets = await writeRecords(three);
+      await crashBeforeSyncOf(offsets[2] as number);
       await fsp.truncate(logPath, (offsets[2] as number) + 5);
       let { store } = await reopen();
       await store.append({ accepted: [entry(4)] });
@@ -175,7 +188,7 @@ describe('FileStore', () => {
       const { store } = await reopen();
       expect((await store.load()).accepted).to.have.length(3);
       await store.close();
-      expect(await fsp.readdir(dataDir)).to.deep.equal(['acceptor.log']);
+      expect(await fsp.readdir(dataDir)).to.deep.equal(['IDENTITY', 'SYNCED', 'acceptor.log']);
     });
   });
 
