@@ -12,7 +12,7 @@ describe('amnesia (real processes on 127.0.0.1)', function () {
   this.timeout(90_000);
   const clusters = useClusters();
 
-  it('a charge point whose acceptor log was deleted refuses to start, and the command only it and two dead nodes held is kept (centrals=2, charge-points=5, fsync)', async () => {
+  it('a charge point whose acceptor log was deleted refuses to start, and the command only it and two dead nodes held is kept; one whose whole data dir was deleted refuses too (centrals=2, charge-points=5, fsync)', async () => {
     const cluster = await clusters.up('amnesia', { centrals: 2, chargePoints: 5 });
     await cluster.partition('central-b,cp1,cp2,cp3 | central-a,cp4,cp5');
     await cluster.waitForLeader(15_000, ['central-b']);
@@ -50,5 +50,14 @@ describe('amnesia (real processes on 127.0.0.1)', function () {
     );
     expect(y.slot).to.be.greaterThan(x.slot);
     await checkLogsAgree(cluster, [x, y]);
+    // A data dir deleted whole leaves nothing to tell by, but the launcher knows cp4 ran on it.
+    await cluster.killNode('cp4');
+    fs.rmSync(path.join(cluster.dir, 'data', 'cp4'), { recursive: true, force: true });
+    const wiped = await cluster.restartNode('cp4', 20_000).then(
+      () => expect.fail('cp4 started on an empty data dir'),
+      (error: Error) => error,
+    );
+    expect(wiped.message).to.include('holds no acceptor state, but cp4 ran on it before');
+    expect(fs.existsSync(path.join(cluster.dir, 'data', 'cp4', 'IDENTITY'))).to.equal(false);
   });
 });

@@ -124,6 +124,7 @@ export class ClusterNode {
           dataDir: config.dataDir as string,
           // IDENTITY names the node: a dir of another node, or one whose log is gone, is refused.
           nodeId: config.id,
+          mustExist: config.dataDirMustExist,
           unsafeNoFsync: config.unsafeNoFsync,
         },
         { logger },

@@ -49,6 +49,11 @@ export interface FileStoreOptions {
    * open after that: a dir of another node is refused (ERR_STORE_AMNESIA). Default '' (not checked).
    */
   nodeId?: string;
+  /**
+   * The node ran on this dir before (the launcher knows): a dir without IDENTITY and log is then
+   * a lost dir, not a first start, and is refused (ERR_STORE_AMNESIA). Default false.
+   */
+  mustExist?: boolean;
   /** Compact once the log is larger than this. Default LOG_BYTES_MAX_DEFAULT (64 MiB). */
   logBytesMax?: number;
   /** Largest record payload. Default RECORD_BYTES_MAX_DEFAULT (16 MiB). */
@@ -278,6 +283,12 @@ export class FileStore implements AcceptorStore {
     if (identity !== undefined && nodeId !== '' && identity.nodeId !== nodeId) {
       throw amnesia(`${dataDir} belongs to ${describe(identity)}, not to ${nodeId}`);
     }
+    if (!logExists && this.options.mustExist) {
+      throw amnesia(
+        `${dataDir} holds no acceptor state, but ${nodeId === '' ? 'this node' : nodeId} ran on it ` +
+          'before (--data-dir-must-exist), so its state was lost',
+      );
+    }
     if (!logExists) {
       // Log, then SYNCED, then IDENTITY: IDENTITY on disk means the other two were written.
       await this.writeFileAtomically([]);
@@ -440,6 +451,7 @@ function resolveOptions(options: FileStoreOptions): Required<FileStoreOptions> {
   const resolved: Required<FileStoreOptions> = {
     dataDir: path.resolve(options.dataDir),
     nodeId: options.nodeId ?? '',
+    mustExist: options.mustExist ?? false,
     logBytesMax: options.logBytesMax ?? LOG_BYTES_MAX_DEFAULT,
     recordBytesMax: options.recordBytesMax ?? RECORD_BYTES_MAX_DEFAULT,
     pendingAppendsMax: options.pendingAppendsMax ?? PENDING_APPENDS_MAX_DEFAULT,
