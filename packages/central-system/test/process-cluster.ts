@@ -43,6 +43,8 @@ export interface ProcessCluster {
     pathname: string,
     body?: unknown,
   ): Promise<{ status: number; body: any }>;
+  /** SIGKILLs one node (a crash) and waits until it is gone. */
+  kill(id: string): Promise<void>;
   down(): Promise<void>;
 }
 
@@ -85,14 +87,13 @@ interface ClusterOptions {
   chargePoints: number;
   siteLimitW: number;
   tickMs?: number;
+  /** The cluster file's ocppSecurity section (docs/OCPP.md); default none (profile 1). */
+  ocppSecurity?: Record<string, unknown>;
+  /** Outside stations' passwords, written to a passwordsFile the section names. */
+  stationPasswords?: Record<string, string>;
 }
 
-async function startOnce(options: {
-  centrals: number;
-  chargePoints: number;
-  siteLimitW: number;
-  tickMs?: number;
-}): Promise<ProcessCluster> {
+async function startOnce(options: ClusterOptions): Promise<ProcessCluster> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'evpaxos-central-'));
   const ids = [
     ...Array.from({ length: options.centrals }, (_, i) => `central-${String.fromCharCode(97 + i)}`),
@@ -107,6 +108,12 @@ async function startOnce(options: {
     servicePort: ports[3 * i + 2] as number,
   }));
   const clusterFile = path.join(dir, 'cluster.json');
+  let ocppSecurity = options.ocppSecurity;
+  if (options.stationPasswords !== undefined) {
+    const passwordsFile = path.join(dir, 'stations.json');
+    fs.writeFileSync(passwordsFile, JSON.stringify(options.stationPasswords), { mode: 0o600 });
+    ocppSecurity = { profile: 1, ...ocppSecurity, passwordsFile };
+  }
   fs.writeFileSync(
     clusterFile,
     JSON.stringify({
@@ -116,6 +123,7 @@ async function startOnce(options: {
       tickMs: options.tickMs ?? 100,
       secret: randomBytes(32).toString('hex'),
       site: { siteLimitW: options.siteLimitW },
+      ...(ocppSecurity === undefined ? {} : { ocppSecurity }),
       nodes: nodes.map((node) => ({ ...node, host: '127.0.0.1' })),
     }),
   );
@@ -210,6 +218,14 @@ async function startOnce(options: {
       });
       const text = await response.text();
       return { status: response.status, body: text === '' ? null : JSON.parse(text) };
+    },
+    async kill(id) {
+      const child = children.get(id);
+      if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+      await new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGKILL');
+      });
     },
     async down() {
       await Promise.all(
