@@ -44,9 +44,9 @@ import {
   CSMS_CALL_TIMEOUT_MS,
   HEARTBEAT_INTERVAL_S,
   PROFILE_DEADLINE_MS,
-  RENEWALS_PER_LEASE,
   TRANSACTION_EVENTS_REMEMBERED_MAX,
 } from './constants';
+import { LeaseRenewals } from './lease-renewals';
 import { LogClient } from './log-client';
 import { needsFromRequest } from './needs';
 import { StationCalls } from './station-calls';
@@ -105,8 +105,8 @@ export class CentralService {
   private readonly unsubscribers: (() => void)[] = [];
   private readonly log: LogClient;
   private readonly stationCalls: StationCalls;
+  private readonly leases: LeaseRenewals;
   /** Per charge point: when the last RenewLease was submitted (ms), and whether one is in flight. */
-  private readonly renewals = new Map<string, { lastAtMs: number; inFlight: boolean }>();
   /** By transactionId. */
   private readonly pushes = new Map<string, ProfilePush>();
   /**
@@ -133,6 +133,13 @@ export class CentralService {
     );
     this.log = new LogClient(this.node, this.logger);
     this.stationCalls = new StationCalls(this.server, this.node, this.logger);
+    this.leases = new LeaseRenewals({
+      memberIds: this.node.config.nodes.map((member) => member.id),
+      readState: this.readState,
+      nowMs: this.nowMs,
+      submit: (draft) => this.submit(draft),
+      logger: this.logger,
+    });
     this.registerHandlers();
   }
 
@@ -142,7 +149,8 @@ export class CentralService {
       this.node.onApplied(() => this.schedulePush()),
       this.node.onEvent((event) => {
         // Leadership changes nothing for the stations we hold (docs/OCPP.md, "Failover").
-        if (event.type === 'became-leader') this.logger.info('csms-leading', { ballot: event.ballot });
+        if (event.type === 'became-leader')
+          this.logger.info('csms-leading', { ballot: event.ballot });
       }),
       this.server.on('connected', ({ chargePointId }) => {
         // A station that (re)connects gets its sessions' profiles again from this leader.
@@ -201,9 +209,9 @@ export class CentralService {
       // A third-party station is no replica: it follows the profiles the leader sends, so its
       // lease is the leader's view, renewed while it talks to us (OCPP K: without a CSMS it falls
       // back to its own default profile). Cluster members prove their lease by DataTransfer.
-      if (!this.isClusterMember(chargePointId)) {
+      if (!this.leases.isClusterMember(chargePointId)) {
         const held = this.readState().chargePoints[chargePointId]?.lease?.expiresAtMs ?? null;
-        this.maybeRenewLease(chargePointId, held);
+        this.leases.maybeRenew(chargePointId, held);
       }
       return { currentTime: new Date(this.nowMs()).toISOString() };
     });
@@ -216,7 +224,7 @@ export class CentralService {
       if (held !== null && (typeof held !== 'number' || !Number.isSafeInteger(held))) {
         return { status: 'Rejected' };
       }
-      this.maybeRenewLease(chargePointId, held);
+      this.leases.maybeRenew(chargePointId, held);
       return { status: 'Accepted' };
     });
     server.handle('StatusNotification', (chargePointId, request) =>
@@ -262,46 +270,6 @@ export class CentralService {
       this.logger.info('charge-point-registered', { chargePointId, slot: outcome.slot });
     }
     return answer('Accepted');
-  }
-
-  /**
-   * docs/SITE.md, "Leases": a cluster member renews by DataTransfer, naming the expiry its own
-   * replica holds (lease.ts R2); a third-party station has no replica, so its Heartbeat renews
-   * from ours. Either way at most one RenewLease per leaseMs / 3 (maybeRenewLease).
-   */
-  private isClusterMember(chargePointId: string): boolean {
-    return this.node.config.nodes.some((node) => node.id === chargePointId);
-  }
-
-  private maybeRenewLease(chargePointId: string, heldLeaseExpiresAtMs: number | null): void {
-    const state = this.readState();
-    const chargePoint = state.chargePoints[chargePointId];
-    if (chargePoint === undefined) return;
-    const now = this.nowMs();
-    const renewal = this.renewals.get(chargePointId) ?? { lastAtMs: -Infinity, inFlight: false };
-    this.renewals.set(chargePointId, renewal);
-    if (renewal.inFlight || now - renewal.lastAtMs < state.config.leaseMs / RENEWALS_PER_LEASE) {
-      return;
-    }
-    renewal.inFlight = true;
-    renewal.lastAtMs = now;
-    void this.submit({
-      type: 'RenewLease',
-      chargePointId,
-      heldLeaseExpiresAtMs,
-    }).then((outcome) => {
-      renewal.inFlight = false;
-      if (!outcome.ok) {
-        renewal.lastAtMs = -Infinity;
-      } else if (!outcome.result.ok) {
-        // A renewal raced another one: retry with the expiry now in the replica.
-        renewal.lastAtMs = -Infinity;
-        this.logger.info('lease-renewal-rejected', {
-          chargePointId,
-          reason: outcome.result.reason,
-        });
-      }
-    });
   }
 
   /** G01 → ChargePointFaulted / ChargePointRecovered when the agreed state differs. */

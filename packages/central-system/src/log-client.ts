@@ -9,7 +9,12 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CallOutcome, ClusterNode, Logger } from '@evpaxos/runtime';
-import { FORWARD_ATTEMPT_MS, FORWARD_RETRY_MS, FORWARD_TOTAL_MS, READ_OWN_WRITE_MS } from './constants';
+import {
+  FORWARD_ATTEMPT_MS,
+  FORWARD_RETRY_MS,
+  FORWARD_TOTAL_MS,
+  READ_OWN_WRITE_MS,
+} from './constants';
 
 export class LogClient {
   /** Unique per process: a restarted central must not reuse the seqs of its previous life. */
@@ -42,7 +47,11 @@ export class LogClient {
       }
       await sleep(FORWARD_RETRY_MS);
     }
-    this.logger.warn('forward-gave-up', { seq: client.seq, attempts, leaderId: this.node.leaderId });
+    this.logger.warn('forward-gave-up', {
+      seq: client.seq,
+      attempts,
+      leaderId: this.node.leaderId,
+    });
     return { ok: false, code: 'timeout' };
   }
 
@@ -69,9 +78,10 @@ export class LogClient {
     }
     switch (status) {
       case 200:
-        if (body.duplicate === true) {
-          // An earlier attempt was applied but its answer was lost: its result is not known here,
-          // so the caller is told "not agreed" and the station retries (the site is idempotent).
+        if (body.duplicate === true && body.result === undefined) {
+          // An earlier attempt was applied and its result is no longer known (docs/CLUSTER.md,
+          // POST /submit): the caller is told "not agreed" and the station retries (the site's
+          // commands are idempotent for it).
           return { ok: false, code: 'timeout' };
         }
         return {

@@ -65,7 +65,10 @@ export class StationCalls {
     );
     const held = answers.find((answer) => answer !== null);
     if (held === undefined || held === null) {
-      throw new OcppError('OCPP_NOT_CONNECTED', `${action}: ${chargePointId} is not connected to any central`);
+      throw new OcppError(
+        'OCPP_NOT_CONNECTED',
+        `${action}: ${chargePointId} is not connected to any central`,
+      );
     }
     if (held.error !== undefined) {
       throw new OcppError(
@@ -90,7 +93,10 @@ export class StationCalls {
         return { status: 403, body: { error: 'forbidden', reason: 'centrals only' } };
       }
       if (typeof body.chargePointId !== 'string' || typeof body.action !== 'string') {
-        return { status: 400, body: { error: 'invalid-request', reason: 'chargePointId and action required' } };
+        return {
+          status: 400,
+          body: { error: 'invalid-request', reason: 'chargePointId and action required' },
+        };
       }
       if (!this.server.isConnected(body.chargePointId)) {
         return { status: 404, body: { error: 'not-connected' } };
@@ -103,10 +109,15 @@ export class StationCalls {
         );
         return { status: 200, body: { response } };
       } catch (error) {
-        const failure = error instanceof OcppError ? error : new OcppError('OCPP_CLOSED', String(error));
+        const failure =
+          error instanceof OcppError ? error : new OcppError('OCPP_CLOSED', String(error));
         return {
           status: 200,
-          body: { error: failure.code, rpcErrorCode: failure.rpcErrorCode, reason: failure.message },
+          body: {
+            error: failure.code,
+            rpcErrorCode: failure.rpcErrorCode,
+            reason: failure.message,
+          },
         };
       }
     };
@@ -130,7 +141,12 @@ export class StationCalls {
       if (response.status !== 200) return null;
       return (await response.json()) as RelayAnswer;
     } catch (error) {
-      this.logger.debug('relay-failed', { baseUrl, chargePointId, action, reason: (error as Error).message });
+      this.logger.debug('relay-failed', {
+        baseUrl,
+        chargePointId,
+        action,
+        reason: (error as Error).message,
+      });
       return null;
     }
   }

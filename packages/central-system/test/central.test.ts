@@ -55,7 +55,7 @@ describe('central system (1 leader + 1 standby + 3 charge-point processes, site 
       );
     }
     // A stable leader (two centrals can both win round 1 for a moment; the higher ballot wins).
-    for (leader = await cluster.waitForLeader(); ; ) {
+    for (leader = await cluster.waitForLeader(); ;) {
       const again = await cluster.waitForLeader();
       if (again === leader) break;
       leader = again;
@@ -283,13 +283,15 @@ describe('central system (1 leader + 1 standby + 3 charge-point processes, site 
     expect((await cluster.httpJson(leader, 'GET', '/status')).status).to.equal(200);
   });
 
-  it('the cluster\'s charge points authenticated with their derived passwords; no 503, no 1012', async () => {
+  it("the cluster's charge points authenticated with their derived passwords; no 503, no 1012", async () => {
     const lines = cluster.nodes
       .filter((node) => node.role === 'central')
       .flatMap((node) => cluster.linesOf(node.id));
     const connected = lines.filter((line) => line.message === 'ocpp-connected');
     expect(connected.map((line) => line.chargePointId)).to.include.members(['cp1', 'cp2', 'cp3']);
     expect(lines.filter((line) => line.message === 'ocpp-upgrade-refused')).to.deep.equal([]);
-    expect(lines.some((line) => line.message === 'ocpp-disconnected' && line.code === 1012)).to.equal(false);
+    expect(
+      lines.some((line) => line.message === 'ocpp-disconnected' && line.code === 1012),
+    ).to.equal(false);
   });
 });

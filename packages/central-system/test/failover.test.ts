@@ -48,16 +48,19 @@ describe('OCPP security, failover and bad input (3 centrals + 3 charge-point pro
 
   after(async () => {
     for (const socket of sockets) socket.terminate();
-    await Promise.all(stations.map((station) => station.close({ force: true }).catch(() => undefined)));
+    await Promise.all(
+      stations.map((station) => station.close({ force: true }).catch(() => undefined)),
+    );
     await cluster?.down();
     if (cluster !== undefined) console.log(`      logs in ${cluster.dir}/logs`);
   });
 
-  const centrals = () => cluster.nodes.filter((node) => node.role === 'central').map((node) => node.id);
+  const centrals = () =>
+    cluster.nodes.filter((node) => node.role === 'central').map((node) => node.id);
   const ocppUrl = (id: string) => `ws://127.0.0.1:${cluster.node(id).servicePort}`;
 
   async function stableLeader(): Promise<string> {
-    for (let leader = await cluster.waitForLeader(); ; ) {
+    for (let leader = await cluster.waitForLeader(); ;) {
       const again = await cluster.waitForLeader();
       if (again === leader) return leader;
       leader = again;
@@ -84,7 +87,11 @@ describe('OCPP security, failover and bad input (3 centrals + 3 charge-point pro
     const log = await cluster.httpJson(leader, 'GET', '/log?from=0&limit=10000');
     return (log.body.entries as any[]).flatMap((entry) =>
       (entry.commands as any[])
-        .filter((c) => c.payload?.chargePointId === identity || String(c.payload?.transactionId).startsWith(`tx-${identity}`))
+        .filter(
+          (c) =>
+            c.payload?.chargePointId === identity ||
+            String(c.payload?.transactionId).startsWith(`tx-${identity}`),
+        )
         .map((c) => c.payload.type as string),
     );
   }
@@ -104,7 +111,12 @@ describe('OCPP security, failover and bad input (3 centrals + 3 charge-point pro
     });
   }
 
-  function rawCall(socket: WebSocket, id: string, action: string, payload: unknown): Promise<any[]> {
+  function rawCall(
+    socket: WebSocket,
+    id: string,
+    action: string,
+    payload: unknown,
+  ): Promise<any[]> {
     return new Promise((resolve) => {
       const onMessage = (data: WebSocket.RawData): void => {
         const frame = JSON.parse(data.toString()) as any[];
@@ -123,8 +135,14 @@ describe('OCPP security, failover and bad input (3 centrals + 3 charge-point pro
       expect(wrong).to.deep.equal({ status: 401 });
       const unknown = await rawOpen(central, 'cs-nobody', ['ocpp2.0.1'], 'cs-nobody-password-000');
       expect(unknown).to.deep.equal({ status: 401 });
-      await cluster.waitForLine(central, (line) => line.message === 'ocpp-upgrade-refused' && line.reason === 'wrong password');
-      await cluster.waitForLine(central, (line) => line.message === 'ocpp-upgrade-refused' && line.reason === 'unknown identity');
+      await cluster.waitForLine(
+        central,
+        (line) => line.message === 'ocpp-upgrade-refused' && line.reason === 'wrong password',
+      );
+      await cluster.waitForLine(
+        central,
+        (line) => line.message === 'ocpp-upgrade-refused' && line.reason === 'unknown identity',
+      );
     }
     // A charge point's identity with another's password (cp2's derived one is not cp1's).
     const asCp1 = await rawOpen('central-b', 'cp1', ['ocpp2.0.1'], stationPasswords['cs-sb']);
@@ -168,13 +186,25 @@ describe('OCPP security, failover and bad input (3 centrals + 3 charge-point pro
       chargingNeeds: {
         requestedEnergyTransfer: 'AC_three_phase',
         departureTime: new Date(Date.now() + 3_600_000).toISOString(),
-        acChargingParameters: { energyAmount: 20_000, evMinCurrent: 6, evMaxCurrent: 16, evMaxVoltage: 230 },
+        acChargingParameters: {
+          energyAmount: 20_000,
+          evMinCurrent: 6,
+          evMaxCurrent: 16,
+          evMaxVoltage: 230,
+        },
       },
     });
     expect(needs.status).to.equal('Accepted');
-    await cluster.waitForLine(standby, (line) => line.message === 'profile-sent' && line.transactionId === 'tx-cs-sb-1');
+    await cluster.waitForLine(
+      standby,
+      (line) => line.message === 'profile-sent' && line.transactionId === 'tx-cs-sb-1',
+    );
     expect(profiles.at(-1)?.chargingProfile.transactionId).to.equal('tx-cs-sb-1');
-    expect(await commandsOf(leader, 'cs-sb')).to.include.members(['RegisterChargePoint', 'StartSession', 'UpdateNeeds']);
+    expect(await commandsOf(leader, 'cs-sb')).to.include.members([
+      'RegisterChargePoint',
+      'StartSession',
+      'UpdateNeeds',
+    ]);
   });
 
   it('the leader is killed while the station is on a standby: its connection stays open and its next event is agreed', async () => {
@@ -185,7 +215,9 @@ describe('OCPP security, failover and bad input (3 centrals + 3 charge-point pro
     });
     const leader = await stableLeader();
     const holder = centrals().find((id) =>
-      cluster.linesOf(id).some((line) => line.message === 'ocpp-connected' && line.chargePointId === 'cs-sb'),
+      cluster
+        .linesOf(id)
+        .some((line) => line.message === 'ocpp-connected' && line.chargePointId === 'cs-sb'),
     );
     expect(holder).to.not.equal(leader);
     await cluster.kill(leader);
@@ -203,7 +235,11 @@ describe('OCPP security, failover and bad input (3 centrals + 3 charge-point pro
     expect(closedWith).to.equal(undefined);
     expect(await commandsOf(next, 'cs-sb')).to.include('StopSession');
     for (const id of centrals().filter((central) => central !== leader)) {
-      expect(cluster.linesOf(id).some((line) => line.message === 'ocpp-disconnected' && line.code === 1012)).to.equal(false);
+      expect(
+        cluster
+          .linesOf(id)
+          .some((line) => line.message === 'ocpp-disconnected' && line.code === 1012),
+      ).to.equal(false);
     }
   });
 
@@ -211,10 +247,18 @@ describe('OCPP security, failover and bad input (3 centrals + 3 charge-point pro
     const central = await stableLeader();
     const alive = async () => (await cluster.httpJson(central, 'GET', '/status')).status === 200;
     // Wrong subprotocol: the handshake completes without one, then 1002.
-    const wrongProtocol = await rawOpen(central, 'cs-bad', ['ocpp1.6']).catch((error: Error) => error);
+    const wrongProtocol = await rawOpen(central, 'cs-bad', ['ocpp1.6']).catch(
+      (error: Error) => error,
+    );
     expect(wrongProtocol).to.be.instanceOf(Error);
     expect((wrongProtocol as Error).message).to.equal('Server sent no subprotocol');
-    await cluster.waitForLine(central, (line) => line.message === 'ocpp-upgrade-refused' && line.chargePointId === 'cs-bad' && String(line.reason).includes('ocpp2.0.1'));
+    await cluster.waitForLine(
+      central,
+      (line) =>
+        line.message === 'ocpp-upgrade-refused' &&
+        line.chargePointId === 'cs-bad' &&
+        String(line.reason).includes('ocpp2.0.1'),
+    );
     // Unknown action, schema-invalid payload, oversize frame.
     const opened = await rawOpen(central, 'cs-bad', ['ocpp2.0.1']);
     if (!('socket' in opened)) throw new Error('expected an open socket');
@@ -234,13 +278,17 @@ describe('OCPP security, failover and bad input (3 centrals + 3 charge-point pro
     // A flood: over the limit (5/s, burst 10 here) each call gets CALLERROR GenericError.
     const flooder = await rawOpen(central, 'cs-flood', ['ocpp2.0.1']);
     if (!('socket' in flooder)) throw new Error('expected an open socket');
+    flooder.socket.setMaxListeners(50);
     const answers = await Promise.all(
       Array.from({ length: 40 }, (_, i) => rawCall(flooder.socket, `f${i}`, 'Heartbeat', {})),
     );
     const refused = answers.filter((frame) => frame[0] === 4);
     expect(refused.length).to.be.at.least(20);
     expect(refused.every((frame) => frame[2] === 'GenericError')).to.equal(true);
-    await cluster.waitForLine(central, (line) => line.message === 'ocpp-rate-limited' && line.chargePointId === 'cs-flood');
+    await cluster.waitForLine(
+      central,
+      (line) => line.message === 'ocpp-rate-limited' && line.chargePointId === 'cs-flood',
+    );
     // A second connection of a connected identity: the newer wins, the older is closed.
     const older = await rawOpen(central, 'cs-dup', ['ocpp2.0.1']);
     if (!('socket' in older)) throw new Error('expected an open socket');
@@ -249,7 +297,10 @@ describe('OCPP security, failover and bad input (3 centrals + 3 charge-point pro
     if (!('socket' in newer)) throw new Error('expected an open socket');
     expect(await olderClosed).to.equal(1000);
     expect((await rawCall(newer.socket, 'd1', 'Heartbeat', {}))[0]).to.equal(3);
-    await cluster.waitForLine(central, (line) => line.message === 'ocpp-replaced-connection' && line.chargePointId === 'cs-dup');
+    await cluster.waitForLine(
+      central,
+      (line) => line.message === 'ocpp-replaced-connection' && line.chargePointId === 'cs-dup',
+    );
     expect(await alive()).to.equal(true);
     const leader = await stableLeader();
     for (const identity of ['cs-bad', 'cs-flood', 'cs-dup']) {

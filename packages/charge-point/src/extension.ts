@@ -57,7 +57,9 @@ const LEASE_RENEW_INTERVAL_MS_MIN = 200;
  * serves stations (docs/OCPP.md, "Failover"). wss:// under Security Profile 2.
  */
 export function centralUrls(config: ProcessConfig): string[] {
-  const scheme = ocppScheme(configSection(config, ocppSecurityConfigSection) ?? ocppSecurityDefault);
+  const scheme = ocppScheme(
+    configSection(config, ocppSecurityConfigSection) ?? ocppSecurityDefault,
+  );
   return config.nodes
     .filter((node) => node.role === 'central' && node.servicePort !== undefined)
     .map((node) => `${scheme}://${node.host}:${node.servicePort}/${encodeURIComponent(config.id)}`);

@@ -89,7 +89,9 @@ export function createOcppCsmsLink(
   const security = configSection(config, ocppSecurityConfigSection) ?? ocppSecurityDefault;
   const caPem = readCaPem(security);
   return new OcppCsmsLink(config.id, urls, logger, {
-    ...(security.profile === 0 ? {} : { password: deriveStationPassword(config.secret, config.id) }),
+    ...(security.profile === 0
+      ? {}
+      : { password: deriveStationPassword(config.secret, config.id) }),
     ...(caPem === undefined ? {} : { caPem }),
   });
 }

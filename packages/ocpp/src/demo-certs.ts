@@ -28,7 +28,11 @@ export interface DemoCertificateOptions {
 /** RSA keys of this size (the security whitepaper asks for at least 2048 bits). */
 const rsaKeyBits = 2048;
 
-function rsaKeyPair(): { forgePrivate: forge.pki.rsa.PrivateKey; forgePublic: forge.pki.rsa.PublicKey; pem: string } {
+function rsaKeyPair(): {
+  forgePrivate: forge.pki.rsa.PrivateKey;
+  forgePublic: forge.pki.rsa.PublicKey;
+  pem: string;
+} {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: rsaKeyBits });
   const pem = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
   const forgePrivate = forge.pki.privateKeyFromPem(pem);
@@ -56,7 +60,8 @@ function certificate(
 }
 
 export function generateDemoCertificates(options: DemoCertificateOptions): DemoCertificates {
-  if (options.hosts.length === 0) throw new Error('at least one host is needed for the server certificate.');
+  if (options.hosts.length === 0)
+    throw new Error('at least one host is needed for the server certificate.');
   if (!(options.validDays >= 1)) throw new Error('validDays must be at least 1.');
   const caKeys = rsaKeyPair();
   const ca = certificate('evpaxos demo CA', caKeys.forgePublic, options);

@@ -13,7 +13,11 @@
  * passwordsFile ({ "<identity>": "<password>" }); any other identity is refused.
  */
 import * as fs from 'node:fs';
-import { deriveStationPassword, stationPasswordLength, type StationPasswordLookup } from './station-auth';
+import {
+  deriveStationPassword,
+  stationPasswordLength,
+  type StationPasswordLookup,
+} from './station-auth';
 import { validateIdentity } from './validation';
 
 export type SecurityProfile = 0 | 1 | 2;
@@ -38,7 +42,10 @@ export const stationPasswordLengthMin = 16;
 const fileKeys = ['certFile', 'keyFile', 'caFile', 'passwordsFile'] as const;
 const rateKeys = ['callsPerSecondMax', 'callBurstMax'] as const;
 
-function readOcppSecuritySection(value: unknown, problems: string[]): OcppSecuritySection | undefined {
+function readOcppSecuritySection(
+  value: unknown,
+  problems: string[],
+): OcppSecuritySection | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     problems.push('The cluster file\'s "ocppSecurity" must be an object, e.g. { "profile": 1 }.');
     return undefined;
@@ -72,7 +79,9 @@ function readOcppSecuritySection(value: unknown, problems: string[]): OcppSecuri
     section[key] = rate;
   }
   if (profile === 2 && (raw.certFile === undefined || raw.keyFile === undefined)) {
-    problems.push('ocppSecurity.profile 2 (TLS) needs certFile and keyFile (`evpaxos ocpp certs`).');
+    problems.push(
+      'ocppSecurity.profile 2 (TLS) needs certFile and keyFile (`evpaxos ocpp certs`).',
+    );
   }
   return problems.length === count ? (section as unknown as OcppSecuritySection) : undefined;
 }
@@ -88,7 +97,10 @@ export function ocppScheme(section: OcppSecuritySection): 'ws' | 'wss' {
 }
 
 /** Reads a PEM or JSON file named in the section; the error names the key and the file. */
-function readNamed(section: OcppSecuritySection, key: (typeof fileKeys)[number]): string | undefined {
+function readNamed(
+  section: OcppSecuritySection,
+  key: (typeof fileKeys)[number],
+): string | undefined {
   const file = section[key];
   if (file === undefined) return undefined;
   try {
@@ -128,7 +140,9 @@ export function readStationPasswords(section: OcppSecuritySection): ReadonlyMap<
     throw new Error(`ocppSecurity.passwordsFile is not JSON: ${(error as Error).message}`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new Error('ocppSecurity.passwordsFile must hold an object { "<identity>": "<password>" }.');
+    throw new Error(
+      'ocppSecurity.passwordsFile must hold an object { "<identity>": "<password>" }.',
+    );
   }
   const problems: string[] = [];
   for (const [identity, password] of Object.entries(parsed)) {

@@ -71,7 +71,12 @@ function closed(socket: WebSocket): Promise<{ code: number; reason: string }> {
 }
 
 /** Sends a CALL on a raw socket and resolves with the answer frame. */
-function rawCall(socket: WebSocket, id: string, action: string, payload: unknown): Promise<unknown[]> {
+function rawCall(
+  socket: WebSocket,
+  id: string,
+  action: string,
+  payload: unknown,
+): Promise<unknown[]> {
   return new Promise((resolve) => {
     const onMessage = (data: WebSocket.RawData): void => {
       const frame = JSON.parse(data.toString()) as unknown[];
@@ -92,7 +97,9 @@ describe('CSMS security and bad input (real TCP)', function () {
   let heartbeats = 0;
   const cleanup: (() => Promise<unknown> | void)[] = [];
 
-  async function start(options: { tls?: DemoCertificates; callsPerSecondMax?: number; callBurstMax?: number } = {}) {
+  async function start(
+    options: { tls?: DemoCertificates; callsPerSecondMax?: number; callBurstMax?: number } = {},
+  ) {
     log = recordingLogger();
     heartbeats = 0;
     server = new CsmsServer(
@@ -105,7 +112,10 @@ describe('CSMS security and bad input (real TCP)', function () {
           : { tls: { certPem: options.tls.serverCertPem, keyPem: options.tls.serverKeyPem } }),
         ...(options.callsPerSecondMax === undefined
           ? {}
-          : { callsPerSecondMax: options.callsPerSecondMax, callBurstMax: options.callBurstMax ?? 1 }),
+          : {
+              callsPerSecondMax: options.callsPerSecondMax,
+              callBurstMax: options.callBurstMax ?? 1,
+            }),
       },
       { logger: log, passwordOf: (identity) => passwords.get(identity) },
     );
@@ -153,12 +163,19 @@ describe('CSMS security and bad input (real TCP)', function () {
       const cases: [string, string | undefined, string][] = [
         ['cs-1', undefined, 'no Authorization header (Basic auth required)'],
         ['cs-1', basic('cs-1', 'wrong-password-wrong-password'), 'wrong password'],
-        ['cs-1', basic('cs-2', 'an-outside-station-password'), 'the Basic user name is not the identity in the URL'],
+        [
+          'cs-1',
+          basic('cs-2', 'an-outside-station-password'),
+          'the Basic user name is not the identity in the URL',
+        ],
         ['cs-9', basic('cs-9', 'whatever-whatever-whatever'), 'unknown identity'],
         ['cs-1', 'Bearer abc', 'the Authorization header is not HTTP Basic'],
       ];
       for (const [identity, authorization, reason] of cases) {
-        const attempt = await rawAttempt(`${base}/${identity}`, authorization === undefined ? {} : { authorization });
+        const attempt = await rawAttempt(
+          `${base}/${identity}`,
+          authorization === undefined ? {} : { authorization },
+        );
         expect(attempt, reason).to.deep.include({ kind: 'http', status: 401 });
         if (attempt.kind === 'http') expect(attempt.wwwAuthenticate).to.match(/^Basic realm=/);
         const line = log.lines.filter((entry) => entry.message === 'ocpp-upgrade-refused').pop();
@@ -186,7 +203,13 @@ describe('CSMS security and bad input (real TCP)', function () {
         expect(attempt).to.deep.equal({ kind: 'error', message: 'Server sent no subprotocol' });
       }
       expect(server.connectedIds()).to.deep.equal([]);
-      expect(log.lines.some((entry) => entry.message === 'ocpp-upgrade-refused' && String(entry.meta.reason).includes('ocpp2.0.1'))).to.equal(true);
+      expect(
+        log.lines.some(
+          (entry) =>
+            entry.message === 'ocpp-upgrade-refused' &&
+            String(entry.meta.reason).includes('ocpp2.0.1'),
+        ),
+      ).to.equal(true);
     });
 
     it('answers an unknown action with NotImplemented and closes an oversize frame with 1009', async () => {
@@ -220,7 +243,9 @@ describe('CSMS security and bad input (real TCP)', function () {
       const answer = await rawCall(second.socket, 'h1', 'Heartbeat', {});
       expect(answer[0]).to.equal(3);
       expect(server.connectedIds()).to.deep.equal(['cs-1']);
-      expect(log.lines.some((entry) => entry.message === 'ocpp-replaced-connection')).to.equal(true);
+      expect(log.lines.some((entry) => entry.message === 'ocpp-replaced-connection')).to.equal(
+        true,
+      );
     });
   });
 

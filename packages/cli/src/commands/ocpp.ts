@@ -41,6 +41,27 @@ export function writeDemoCertificates(
   return { profile: 2, certFile, keyFile, caFile };
 }
 
+/**
+ * The launcher's ocppSecurity section (docs/OCPP.md, "Security profiles"): profile 2 with demo
+ * certificates in `<clusterDir>/certs` for `host`, made once and kept for a restarted cluster.
+ */
+export function demoOcppSecurity(
+  clusterDir: string,
+  host: string,
+): { profile: 2; certFile: string; keyFile: string; caFile: string } {
+  const dir = path.join(clusterDir, 'certs');
+  const files = {
+    profile: 2 as const,
+    certFile: path.join(dir, demoCertFiles.certFile),
+    keyFile: path.join(dir, demoCertFiles.keyFile),
+    caFile: path.join(dir, demoCertFiles.caFile),
+  };
+  if ([files.certFile, files.keyFile, files.caFile].every((file) => fs.existsSync(file))) {
+    return files;
+  }
+  return writeDemoCertificates(dir, [...new Set([host, 'localhost', '127.0.0.1'])], 365);
+}
+
 const certsCommand: CommandModule<object, CertsArgs> = {
   command: 'certs',
   describe:
@@ -70,7 +91,9 @@ const certsCommand: CommandModule<object, CertsArgs> = {
       console.log('Add to the cluster file (every node reads it):');
       console.log(JSON.stringify({ ocppSecurity: section }, null, 2));
     } catch (error) {
-      console.error(`evpaxos ocpp certs: ${error instanceof Error ? error.message : String(error)}`);
+      console.error(
+        `evpaxos ocpp certs: ${error instanceof Error ? error.message : String(error)}`,
+      );
       process.exitCode = 1;
     }
   },

@@ -15,6 +15,7 @@ import { ClusterHandle } from './cluster-handle';
 import { LauncherError } from './errors';
 import { NODES_PER_BASE_PORT_MAX, SERVICE_PORT_OFFSET, choosePorts, type NodePorts } from './ports';
 import { readProcesses, startProcess, writeProcesses } from './process-table';
+import { demoOcppSecurity } from '../commands/ocpp';
 
 function nodeIds(centrals: number, chargePoints: number): { id: string; role: NodeRole }[] {
   const ids: { id: string; role: NodeRole }[] = [];
@@ -53,7 +54,11 @@ export async function clusterUp(options: ClusterUpOptions): Promise<ClusterHandl
   const records: ProcessRecord[] = members.map((member, index) =>
     nodeRecord(member, ports[index]!, dir, clusterFile, settings, options),
   );
-  const description = clusterDescription(records, previous, settings, options);
+  const description = {
+    ...clusterDescription(records, previous, settings, options),
+    // docs/OCPP.md, "Security profiles": the charge points speak wss:// with Basic auth.
+    ocppSecurity: demoOcppSecurity(dir, settings.host),
+  };
   // The secret is the cluster's only credential: readable by its owner only.
   fs.writeFileSync(clusterFile, `${JSON.stringify(description, null, 2)}\n`, { mode: 0o600 });
   const table: ProcessesFile = {
