@@ -34,7 +34,8 @@ function rawStation(url: string, identity: string, strictMode: boolean): RawStat
 const now = () => new Date().toISOString();
 
 describe('central system (1 leader + 1 standby + 3 charge-point processes, site limit 44 kW)', function () {
-  this.timeout(60_000);
+  // Generous: on a loaded machine the processes start and elect slowly (waits poll, no sleeps).
+  this.timeout(120_000);
   let cluster: ProcessCluster;
   let leader: string;
   let standby: string;
@@ -47,12 +48,9 @@ describe('central system (1 leader + 1 standby + 3 charge-point processes, site 
       siteLimitW: 44_000,
       stationPasswords,
     });
-    // The charge points connect to the first central in their list, leader or not.
+    // The charge points connect to a central, leader or not (each logs its own connection).
     for (const id of ['cp1', 'cp2', 'cp3']) {
-      await cluster.waitForLine(
-        'central-a',
-        (line) => line.message === 'ocpp-connected' && line.chargePointId === id,
-      );
+      await cluster.waitForLine(id, (line) => line.message === 'ocpp-connected');
     }
     // A stable leader (two centrals can both win round 1 for a moment; the higher ballot wins).
     for (leader = await cluster.waitForLeader(); ;) {
