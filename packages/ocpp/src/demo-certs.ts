@@ -1,6 +1,6 @@
 /**
  * A self-signed CA and a server certificate signed by it, for Security Profile 2 in the demo,
- * compose and tests (`evpaxos ocpp certs`; docs/OCPP.md, "Security profiles"). Node's crypto makes
+ * compose and tests (`evpaxos ocpp-certs`; docs/OCPP.md, "Security profiles"). Node's crypto makes
  * the keys (native, fast) but cannot issue an X.509 certificate; node-forge builds and signs the
  * certificates in pure JavaScript, so this works in the slim Docker image, which has no openssl
  * binary. A production site uses certificates from its own PKI instead.

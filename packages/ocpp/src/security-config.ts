@@ -80,7 +80,7 @@ function readOcppSecuritySection(
   }
   if (profile === 2 && (raw.certFile === undefined || raw.keyFile === undefined)) {
     problems.push(
-      'ocppSecurity.profile 2 (TLS) needs certFile and keyFile (`evpaxos ocpp certs`).',
+      'ocppSecurity.profile 2 (TLS) needs certFile and keyFile (`evpaxos ocpp-certs`).',
     );
   }
   return problems.length === count ? (section as unknown as OcppSecuritySection) : undefined;

@@ -15,7 +15,7 @@ import { ClusterHandle } from './cluster-handle';
 import { LauncherError } from './errors';
 import { NODES_PER_BASE_PORT_MAX, SERVICE_PORT_OFFSET, choosePorts, type NodePorts } from './ports';
 import { readProcesses, startProcess, writeProcesses } from './process-table';
-import { demoOcppSecurity } from '../commands/ocpp';
+import { demoOcppSecurity } from '../commands/ocpp-certs';
 
 function nodeIds(centrals: number, chargePoints: number): { id: string; role: NodeRole }[] {
   const ids: { id: string; role: NodeRole }[] = [];

@@ -9,7 +9,7 @@ interface CertsArgs {
   validDays: number;
 }
 
-/** The file names `evpaxos ocpp certs` writes, as the cluster file's ocppSecurity section names them. */
+/** The file names `evpaxos ocpp-certs` writes, as the cluster file's ocppSecurity section names them. */
 export const demoCertFiles = {
   caFile: 'ca.crt',
   caKeyFile: 'ca.key',
@@ -62,8 +62,12 @@ export function demoOcppSecurity(
   return writeDemoCertificates(dir, [...new Set([host, 'localhost', '127.0.0.1'])], 365);
 }
 
-const certsCommand: CommandModule<object, CertsArgs> = {
-  command: 'certs',
+/**
+ * `evpaxos ocpp-certs`: OCPP Security Profile 2 demo certificates (docs/OCPP.md, "Security
+ * profiles"). A command of its own: `evpaxos ocpp <operation> <station>` is the operators' command.
+ */
+export const ocppCertsCommand: CommandModule<object, CertsArgs> = {
+  command: 'ocpp-certs',
   describe:
     'Write a self-signed demo CA and a server certificate for OCPP Security Profile 2 (wss://)',
   builder: (yargs: Argv) =>
@@ -92,17 +96,9 @@ const certsCommand: CommandModule<object, CertsArgs> = {
       console.log(JSON.stringify({ ocppSecurity: section }, null, 2));
     } catch (error) {
       console.error(
-        `evpaxos ocpp certs: ${error instanceof Error ? error.message : String(error)}`,
+        `evpaxos ocpp-certs: ${error instanceof Error ? error.message : String(error)}`,
       );
       process.exitCode = 1;
     }
   },
-};
-
-/** `evpaxos ocpp …`: OCPP security tooling (docs/OCPP.md, "Security profiles"). */
-export const ocppCommand: CommandModule = {
-  command: 'ocpp <command>',
-  describe: 'OCPP tooling: `evpaxos ocpp certs` writes demo TLS certificates',
-  builder: (yargs: Argv) => yargs.command(certsCommand).demandCommand(1),
-  handler: () => undefined,
 };
