@@ -8,7 +8,8 @@
  * - A TransactionEvent is acknowledged only once its command is decided and applied,
  *   so a station's durable queue (E04) never drops an event the site has not agreed on.
  * - After every applied batch, each central recomputes the TxProfiles (site buildChargingProfiles)
- *   from its replica and pushes, to the stations it holds, those whose allocation changed (K15.FR.08: within 60 s of NotifyEVChargingNeeds).
+ *   from its replica and pushes, to the stations it holds, those whose allocation changed
+ *   (K15.FR.08: within 60 s of NotifyEVChargingNeeds).
  */
 import {
   LEASE_MESSAGE_ID,
@@ -106,7 +107,6 @@ export class CentralService {
   private readonly log: LogClient;
   private readonly stationCalls: StationCalls;
   private readonly leases: LeaseRenewals;
-  /** Per charge point: when the last RenewLease was submitted (ms), and whether one is in flight. */
   /** By transactionId. */
   private readonly pushes = new Map<string, ProfilePush>();
   /**
@@ -153,7 +153,7 @@ export class CentralService {
           this.logger.info('csms-leading', { ballot: event.ballot });
       }),
       this.server.on('connected', ({ chargePointId }) => {
-        // A station that (re)connects gets its sessions' profiles again from this leader.
+        // A station that (re)connects gets its sessions' profiles again from this central.
         for (const [transactionId, push] of this.pushes) {
           if (this.readState().sessions[transactionId]?.chargePointId === chargePointId) {
             push.signature = '';
@@ -206,8 +206,8 @@ export class CentralService {
     const server = this.server;
     server.handle('BootNotification', (chargePointId) => this.boot(chargePointId));
     server.handle('Heartbeat', (chargePointId) => {
-      // A third-party station is no replica: it follows the profiles the leader sends, so its
-      // lease is the leader's view, renewed while it talks to us (OCPP K: without a CSMS it falls
+      // A third-party station is no replica: it follows the profiles its central sends, so its
+      // lease is the replicated view, renewed while it talks to us (OCPP K: without a CSMS it falls
       // back to its own default profile). Cluster members prove their lease by DataTransfer.
       if (!this.leases.isClusterMember(chargePointId)) {
         const held = this.readState().chargePoints[chargePointId]?.lease?.expiresAtMs ?? null;

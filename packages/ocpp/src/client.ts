@@ -252,7 +252,9 @@ export class ChargingStationClient {
         this.urlIndex = (this.urlIndex + 1) % this.options.csmsUrls.length;
         const nextDelayMs = this.backoffDelayMs(this.failuresConsecutive);
         const reason = describeConnectError(error);
-        this.logger.debug('ocpp-connect-failed', {
+        // A refused password (401) will not heal by retrying: say so where an operator looks.
+        const refusedCredentials = (error as { code?: unknown }).code === 401;
+        this.logger[refusedCredentials ? 'warn' : 'debug']('ocpp-connect-failed', {
           identity: this.identity,
           url,
           reason,

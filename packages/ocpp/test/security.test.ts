@@ -189,6 +189,33 @@ describe('CSMS security and bad input (real TCP)', function () {
       }
     });
 
+    it('our client with a wrong password is refused (401) and warns, never logging the password', async () => {
+      const stationLog = recordingLogger();
+      const wrong = new ChargingStationClient(
+        {
+          identity: 'cs-1',
+          csmsUrls: [base],
+          password: 'wrong-password-wrong-password',
+          backoffInitialMs: 20,
+        },
+        { logger: stationLog },
+      );
+      cleanup.push(() => wrong.close());
+      const failed = new Promise<string>((resolve) => {
+        const off = wrong.on('connect-failed', ({ reason }) => {
+          off();
+          resolve(reason);
+        });
+      });
+      wrong.start();
+      expect(await failed).to.contain('HTTP 401');
+      expect(stationLog.lines.some((line) => line.message === 'ocpp-connect-failed')).to.equal(
+        true,
+      );
+      expect(JSON.stringify(stationLog.lines)).to.not.contain('wrong-password-wrong-password');
+      expect(server.connectedIds()).to.deep.equal([]);
+    });
+
     it('a station that does not offer ocpp2.0.1 gets a handshake without subprotocol, then close 1002', async () => {
       const attempt = await rawAttempt(`${base}/cs-1`, {
         protocols: ['ocpp1.6'],
