@@ -1,14 +1,20 @@
 /**
  * How a central that is not the leader gets a command agreed (docs/OCPP.md, "Failover"): it is a
- * client of the log like any other — POST /submit at the leader's HTTP API, with its own client
- * id and a seq per command, so a forward retried after a lost answer or a leader change is applied
+ * client of the log like any other — POST /submit at the leader's HTTP API with the cluster's API
+ * token (docs/CLUSTER.md, "Authentication"), its own client id and a seq per command, so a forward retried after a lost answer or a leader change is applied
  * once (the learner's client table). Once the leader answers with the slot, it waits (bounded)
  * until its own replica has applied that slot, so the station's next call reads its own write.
  * On the leader the command goes straight to the local node, as before.
  */
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { CallOutcome, ClusterNode, Logger } from '@evpaxos/runtime';
+import {
+  apiToken,
+  httpJson,
+  type CallOutcome,
+  type ClusterNode,
+  type Logger,
+} from '@evpaxos/runtime';
 import {
   FORWARD_ATTEMPT_MS,
   FORWARD_RETRY_MS,
@@ -20,12 +26,14 @@ export class LogClient {
   /** Unique per process: a restarted central must not reuse the seqs of its previous life. */
   private readonly clientId: string;
   private seq = 0;
+  private readonly token: string;
 
   constructor(
     private readonly node: ClusterNode,
     private readonly logger: Logger,
   ) {
     this.clientId = `${node.config.id}.csms.${randomBytes(6).toString('hex')}`;
+    this.token = apiToken(node.config.secret, node.config.clusterId);
   }
 
   async submit(payload: unknown): Promise<CallOutcome> {
@@ -64,14 +72,15 @@ export class LogClient {
     let status: number;
     let body: Record<string, unknown>;
     try {
-      const response = await fetch(`${leaderUrl}/submit`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ payload, ...client }),
-        signal: AbortSignal.timeout(FORWARD_ATTEMPT_MS),
-      });
-      status = response.status;
-      body = (await response.json()) as Record<string, unknown>;
+      const reply = await httpJson(
+        `${leaderUrl}/submit`,
+        'POST',
+        { payload, ...client },
+        FORWARD_ATTEMPT_MS,
+        this.token,
+      );
+      status = reply.status;
+      body = (reply.body ?? {}) as Record<string, unknown>;
     } catch (error) {
       this.logger.debug('forward-failed', { leaderUrl, reason: (error as Error).message });
       return 'retry';

@@ -4,24 +4,27 @@
  * station (the leader pushing a profile, the API answering POST /reservations) may not hold it.
  * `callStation` calls locally when it can, else relays the call to the other centrals'
  * `POST /ocpp/relay` and takes the answer of the one that holds the connection (the others say
- * 404). The relay is between centrals only: its body carries a token derived from the cluster
- * secret, compared in constant time.
+ * 404). Like every state-changing route it needs the cluster's API token (docs/CLUSTER.md,
+ * "Authentication"), which every central derives from the secret.
  */
 import {
-  deriveStationPassword,
   OcppError,
-  secretsEqual,
   type CsmsAction,
   type CsmsServer,
   type CsmsToChargingStation,
 } from '@evpaxos/ocpp';
-import type { ClusterNode, ExtraRoutes, Logger } from '@evpaxos/runtime';
+import {
+  apiToken,
+  httpJson,
+  type ClusterNode,
+  type ExtraRoutes,
+  type Logger,
+} from '@evpaxos/runtime';
 import { CSMS_CALL_TIMEOUT_MS, RELAY_CALL_MARGIN_MS } from './constants';
 
 const relayPath = '/ocpp/relay';
 
 interface RelayBody {
-  readonly token: string;
   readonly chargePointId: string;
   readonly action: CsmsAction;
   readonly request: unknown;
@@ -42,8 +45,7 @@ export class StationCalls {
     private readonly node: ClusterNode,
     private readonly logger: Logger,
   ) {
-    // A label no station identity can take (':' is not allowed in one, OCPP 2.0.1 Part 4 §3.1.1).
-    this.token = deriveStationPassword(node.config.secret, 'central:relay');
+    this.token = apiToken(node.config.secret, node.config.clusterId);
   }
 
   /** A typed call to a station connected to any central. Rejects with an OcppError. */
@@ -88,11 +90,7 @@ export class StationCalls {
         return { status: 405, body: { error: 'method-not-allowed', reason: `POST ${relayPath}.` } };
       }
       const body = (await request.readJson()) as Partial<RelayBody> | null;
-      if (typeof body?.token !== 'string' || !secretsEqual(body.token, this.token)) {
-        this.logger.warn('relay-refused', { reason: 'bad or missing central token' });
-        return { status: 403, body: { error: 'forbidden', reason: 'centrals only' } };
-      }
-      if (typeof body.chargePointId !== 'string' || typeof body.action !== 'string') {
+      if (typeof body?.chargePointId !== 'string' || typeof body.action !== 'string') {
         return {
           status: 400,
           body: { error: 'invalid-request', reason: 'chargePointId and action required' },
@@ -130,16 +128,16 @@ export class StationCalls {
     action: CsmsAction,
     request: unknown,
   ): Promise<RelayAnswer | null> {
-    const body: RelayBody = { token: this.token, chargePointId, action, request };
+    const body: RelayBody = { chargePointId, action, request };
     try {
-      const response = await fetch(`${baseUrl}${relayPath}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(CSMS_CALL_TIMEOUT_MS + RELAY_CALL_MARGIN_MS),
-      });
-      if (response.status !== 200) return null;
-      return (await response.json()) as RelayAnswer;
+      const reply = await httpJson(
+        `${baseUrl}${relayPath}`,
+        'POST',
+        body,
+        CSMS_CALL_TIMEOUT_MS + RELAY_CALL_MARGIN_MS,
+        this.token,
+      );
+      return reply.status === 200 ? (reply.body as RelayAnswer) : null;
     } catch (error) {
       this.logger.debug('relay-failed', {
         baseUrl,

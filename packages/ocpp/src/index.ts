@@ -20,7 +20,6 @@ export {
 } from './constants';
 export {
   deriveStationPassword,
-  secretsEqual,
   stationPasswordLength,
   type StationPasswordLookup,
 } from './station-auth';
