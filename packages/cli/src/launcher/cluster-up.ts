@@ -17,6 +17,7 @@ import { ClusterHandle } from './cluster-handle';
 import { LauncherError } from './errors';
 import { NODES_PER_BASE_PORT_MAX, SERVICE_PORT_OFFSET, choosePorts, type NodePorts } from './ports';
 import { readProcesses, startProcess, writeProcesses } from './process-table';
+import { demoOcppSecurity } from '../commands/ocpp-certs';
 
 function nodeIds(centrals: number, chargePoints: number): { id: string; role: NodeRole }[] {
   const ids: { id: string; role: NodeRole }[] = [];
@@ -56,7 +57,11 @@ export async function clusterUp(options: ClusterUpOptions): Promise<ClusterHandl
   const records: ProcessRecord[] = members.map((member, index) =>
     nodeRecord(member, ports[index]!, dir, clusterFile, settings, options, ranBefore),
   );
-  const description = clusterDescription(records, previous, settings, options);
+  const description = {
+    ...clusterDescription(records, previous, settings, options),
+    // docs/OCPP.md, "Security profiles": the charge points speak wss:// with Basic auth.
+    ocppSecurity: demoOcppSecurity(dir, settings.host),
+  };
   // The secret is the cluster's only credential: readable by its owner only.
   fs.writeFileSync(clusterFile, `${JSON.stringify(description, null, 2)}\n`, { mode: 0o600 });
   // The API token beside processes.json, for the CLI and scripts (docs/CLUSTER.md, "Authentication").
