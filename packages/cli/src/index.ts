@@ -13,6 +13,7 @@ import { chargePointCommand } from './commands/charge-point';
 import { evEmulatorCommand } from './commands/ev-emulator';
 import { verifyCommand } from './commands/verify';
 import { reportCommand } from './commands/report';
+import { nemesisCommand } from './commands/nemesis';
 import { ocppCertsCommand } from './commands/ocpp-certs';
 
 // The launcher, for programs that start a local cluster (the benchmark, the dashboard's browser
@@ -39,6 +40,7 @@ export async function main(argv: string[]): Promise<void> {
     .command(evEmulatorCommand)
     .command(verifyCommand)
     .command(reportCommand)
+    .command(nemesisCommand)
     .command(ocppCertsCommand)
     .demandCommand(1, 'Name a command: evpaxos <command> --help lists them.')
     .check((parsed) => checkNumbers(parsed, argv), true)
