@@ -335,6 +335,28 @@ async function runStep(
       await cancelReservation(step, id, options);
       return id;
     }
+    case 'fault':
+    case 'recover':
+      await postToChargePoint(options, step.chargePointId, `/evse/${step.action}`);
+      return undefined;
+  }
+}
+
+/** POST to a charge point's HTTP API (docs/CLUSTER.md): its EVSE fails or recovers. */
+async function postToChargePoint(
+  options: RunScenarioOptions,
+  chargePointId: string,
+  path: string,
+): Promise<void> {
+  const node = options.cluster.nodes.find((candidate) => candidate.id === chargePointId);
+  if (node === undefined) throw new Error(`${chargePointId} is not in the cluster file.`);
+  const response = await fetch(`http://${node.host}:${node.httpPort}${path}`, {
+    method: 'POST',
+    signal: AbortSignal.timeout(HTTP_ATTEMPT_TIMEOUT_MS),
+  });
+  const text = await response.text();
+  if (!response.ok) {
+    throw new Error(`POST ${path} refused by ${chargePointId}: ${response.status} ${text}.`);
   }
 }
 

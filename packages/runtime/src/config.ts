@@ -2,6 +2,8 @@ import * as fs from 'node:fs';
 import { ConfigError, resolveConfig as resolvePaxosConfig, type NodeId } from '@evpaxos/paxos';
 import { clusterSecretBytesMin } from '@evpaxos/transport';
 import {
+  ACCEPTORS_ALL_MAX,
+  ACCEPTORS_DEFAULT_LARGE,
   defaultRuntimeLimits,
   logLevels,
   type LogLevel,
@@ -36,6 +38,12 @@ export interface ProcessConfig extends RuntimeLimits {
   readonly secret: string;
   readonly nodes: readonly ClusterMember[];
   readonly self: ClusterMember;
+  /**
+   * The charge points that vote (Paxos acceptors), in the cluster file's order; the other charge
+   * points are learners: a full replica and the same EVSE, no vote. Default (defaultAcceptors):
+   * every charge point up to ACCEPTORS_ALL_MAX, beyond that the first ACCEPTORS_DEFAULT_LARGE.
+   */
+  readonly acceptors: readonly NodeId[];
   readonly phase1Quorum: number | undefined;
   readonly phase2Quorum: number | undefined;
   /** How long one Paxos tick lasts. */
@@ -71,6 +79,11 @@ export interface ConfigSection<Value> {
   readonly key: string;
   /** Checks the raw value: one sentence per problem into `problems`; undefined when refused. */
   read(value: unknown, problems: string[]): Value | undefined;
+  /**
+   * Completes the value once the node list is known (defaults that follow from it, rules between
+   * the section and the nodes), also when the file has no such key: one sentence per problem.
+   */
+  complete?(value: Value | undefined, nodes: readonly ClusterMember[], problems: string[]): Value;
 }
 
 /** The value `section` read from the cluster file, or undefined when the file has none. */
@@ -100,7 +113,7 @@ export interface ProcessConfigInput {
   readonly sections?: readonly ConfigSection<unknown>[];
 }
 
-type OptionKind = 'string' | 'integer' | 'boolean' | 'nodes';
+type OptionKind = 'string' | 'integer' | 'boolean' | 'nodes' | 'acceptors';
 
 /** Every option, by its camelCase name; the env name is EVPAXOS_<UPPER_SNAKE>. */
 const optionKinds = {
@@ -111,6 +124,7 @@ const optionKinds = {
   secret: 'string',
   secretFile: 'string',
   nodes: 'nodes',
+  acceptors: 'acceptors',
   phase1Quorum: 'integer',
   phase2Quorum: 'integer',
   tickMs: 'integer',
@@ -141,6 +155,7 @@ const clusterFileKeys = new Set([
   'phase2Quorum',
   'tickMs',
   'nodes',
+  'acceptors',
 ]);
 
 export const tickMsDefault = 10;
@@ -160,6 +175,14 @@ export function resolveProcessConfig(input: ProcessConfigInput): ProcessConfig {
   const { id, nodes, phase1Quorum, phase2Quorum, limits } = options;
   checkOptions(options, clusterPath, problems);
   const self = nodes === undefined ? undefined : findSelf(nodes, id, input.role, problems);
+  const acceptors =
+    nodes === undefined ? [] : checkAcceptors(nodes, options.acceptors, problems);
+  if (nodes !== undefined) {
+    for (const section of input.sections ?? []) {
+      if (section.complete === undefined) continue;
+      sections[section.key] = section.complete(sections[section.key], nodes, problems);
+    }
+  }
   if (input.role === 'charge-point' && options.dataDir === undefined) {
     problems.push(
       'A charge point needs a data dir for its durable acceptor state: give --data-dir.',
@@ -169,7 +192,10 @@ export function resolveProcessConfig(input: ProcessConfigInput): ProcessConfig {
   // The core's own rules (quorums, Flexible Paxos q1 + q2 > n) are checked once it has a membership.
   if (problems.length === 0 && nodes !== undefined && id !== undefined) {
     try {
-      resolvePaxosConfig({ id, cluster: membershipOf(nodes, phase1Quorum, phase2Quorum) });
+      resolvePaxosConfig({
+        id,
+        cluster: membershipOf(nodes, acceptors, phase1Quorum, phase2Quorum),
+      });
     } catch (error) {
       if (error instanceof ConfigError) problems.push(...error.problems);
       else throw error;
@@ -187,6 +213,7 @@ export function resolveProcessConfig(input: ProcessConfigInput): ProcessConfig {
     secret: options.secret as string,
     nodes,
     self,
+    acceptors,
     phase1Quorum,
     phase2Quorum,
     tickMs: options.tickMs,
@@ -291,6 +318,7 @@ function readOptions(pick: (name: OptionName) => unknown, problems: string[]) {
     clusterId: readString(pick('clusterId'), 'clusterId', problems),
     secret: readString(pick('secret'), 'secret', problems),
     nodes: readNodes(pick('nodes'), problems),
+    acceptors: readAcceptors(pick('acceptors'), problems),
     phase1Quorum: readInteger(pick('phase1Quorum'), 'phase1Quorum', 1, problems),
     phase2Quorum: readInteger(pick('phase2Quorum'), 'phase2Quorum', 1, problems),
     tickMs: readInteger(pick('tickMs'), 'tickMs', 1, problems) ?? tickMsDefault,
@@ -357,18 +385,64 @@ function findSelf(
   return self;
 }
 
-/** Centrals propose, charge points accept; every node learns. */
+/** Centrals propose, the listed charge points accept; every node learns. */
 export function membershipOf(
   nodes: readonly ClusterMember[],
+  acceptors: readonly NodeId[],
   phase1Quorum: number | undefined,
   phase2Quorum: number | undefined,
 ) {
   return {
     proposers: nodes.filter((node) => node.role === 'central').map((node) => node.id),
-    acceptors: nodes.filter((node) => node.role === 'charge-point').map((node) => node.id),
+    acceptors,
+    learners: nodes.map((node) => node.id),
     ...(phase1Quorum !== undefined ? { phase1Quorum } : {}),
     ...(phase2Quorum !== undefined ? { phase2Quorum } : {}),
   };
+}
+
+/**
+ * The default acceptors of a cluster file that lists none (docs/CLUSTER.md, "Acceptors and
+ * learners"): every charge point while there are at most ACCEPTORS_ALL_MAX, beyond that the first
+ * ACCEPTORS_DEFAULT_LARGE. More voters do not make a large site safer, only slower: every accept
+ * waits for a majority of them, and a majority of 5 already survives 2 failures.
+ */
+export function defaultAcceptors(nodes: readonly ClusterMember[]): NodeId[] {
+  const chargePoints = nodes.filter((node) => node.role === 'charge-point').map((node) => node.id);
+  return chargePoints.length <= ACCEPTORS_ALL_MAX
+    ? chargePoints
+    : chargePoints.slice(0, ACCEPTORS_DEFAULT_LARGE);
+}
+
+/** The acceptors the file lists (each a charge point of it, once), or the default. */
+function checkAcceptors(
+  nodes: readonly ClusterMember[],
+  listed: readonly NodeId[] | undefined,
+  problems: string[],
+): NodeId[] {
+  if (listed === undefined) return defaultAcceptors(nodes);
+  for (const id of listed) {
+    const node = nodes.find((candidate) => candidate.id === id);
+    if (node === undefined) {
+      problems.push(`The acceptor "${id}" is not in the cluster's node list.`);
+    } else if (node.role !== 'charge-point') {
+      problems.push(`The acceptor "${id}" is a ${node.role}: only charge points vote.`);
+    }
+  }
+  if (listed.length === 0) problems.push('The acceptor list is empty.');
+  return [...listed];
+}
+
+/** `acceptors`: a list of node ids, or a comma-separated string of them (flag and env). */
+function readAcceptors(value: unknown, problems: string[]): NodeId[] | undefined {
+  if (value === undefined) return undefined;
+  const list =
+    typeof value === 'string' ? value.split(',').map((id) => id.trim()).filter(Boolean) : value;
+  if (!Array.isArray(list) || !list.every((id) => typeof id === 'string' && id !== '')) {
+    problems.push('acceptors must be a list of charge point ids, e.g. ["cp1", "cp2", "cp3"].');
+    return undefined;
+  }
+  return list as NodeId[];
 }
 
 /** Parses `id=role@host:clusterPort:httpPort[:servicePort],…` (the `--nodes` flag). */

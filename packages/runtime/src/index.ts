@@ -1,8 +1,11 @@
 // The public API of @evpaxos/runtime: what the role packages, the launcher, the dashboard and the
 // benchmark use of a node process; everything else stays inside the package (docs/STYLE.md rule 8).
 export {
+  ConfigError,
   configSection,
+  defaultAcceptors,
   parseNodeSpecs,
+  resolveProcessConfig,
   type ClusterMember,
   type ConfigSection,
   type ProcessConfig,
