@@ -164,9 +164,10 @@ describe('evpaxos verify', () => {
       'registration true',
     ]);
     // No restart and no BootNotification in these logs: vacuous, and said so, but not required.
-    expect(report.results.filter((r) => r.vacuous === true).map((r) => r.property)).to.deep.equal(
-      ['durability', 'registration'],
-    );
+    expect(report.results.filter((r) => r.vacuous === true).map((r) => r.property)).to.deep.equal([
+      'durability',
+      'registration',
+    ]);
     expect(report.logs.skippedLines).to.equal(1);
     expect(report.pass).to.equal(true);
   });
@@ -323,7 +324,13 @@ describe('evpaxos verify', () => {
     files['ev-emulator.log']!.push(
       line('ev-emulator', 'scenario-step', {
         ok: true,
-        step: { action: 'partition', sides: [['central-a', 'cp1'], ['central-b', 'cp2']] },
+        step: {
+          action: 'partition',
+          sides: [
+            ['central-a', 'cp1'],
+            ['central-b', 'cp2'],
+          ],
+        },
         scenarioMs: 5_000,
       }),
       line('ev-emulator', 'ev-transition', {

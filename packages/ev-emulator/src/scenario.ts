@@ -113,12 +113,7 @@ export interface CancelReservationStep {
 }
 
 export type ScenarioStep =
-  | NodeFaultStep
-  | PartitionStep
-  | HealStep
-  | ReserveStep
-  | CancelReservationStep
-  | EvseFaultStep;
+  NodeFaultStep | PartitionStep | HealStep | ReserveStep | CancelReservationStep | EvseFaultStep;
 export type StepAction = ScenarioStep['action'];
 export const stepActions: readonly StepAction[] = [
   ...faultActions,

@@ -176,10 +176,7 @@ export interface EvseNotification extends PowerGrant {
   readonly reason: EvseNotificationReason;
 }
 export type EvseNotificationReason =
-  | 'renegotiation'
-  | 'lease-lost'
-  | 'lease-restored'
-  | 'stop-charging';
+  'renegotiation' | 'lease-lost' | 'lease-restored' | 'stop-charging';
 export const evseNotificationReasons: readonly EvseNotificationReason[] = [
   'renegotiation',
   'lease-lost',

@@ -3,13 +3,13 @@
 export {
   ConfigError,
   configSection,
-  defaultAcceptors,
   parseNodeSpecs,
   resolveProcessConfig,
   type ClusterMember,
   type ConfigSection,
   type ProcessConfig,
 } from './config';
+export { defaultAcceptors } from './acceptors';
 export { ClientFrameBatch, clientPackr } from './client-frames';
 export { logLevels, type LogLevel, type NodeRole } from './constants';
 export { createLogger, type Logger } from './logger';

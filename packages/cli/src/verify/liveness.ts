@@ -35,8 +35,7 @@ function stepsOf(lines: readonly LogLine[]): StepLine[] {
   for (const line of lines) {
     if (line.message !== 'scenario-step' || line.fields.ok !== true) continue;
     const step = line.fields.step as
-      | { action?: unknown; node?: unknown; sides?: unknown; chargePointId?: unknown }
-      | undefined;
+      { action?: unknown; node?: unknown; sides?: unknown; chargePointId?: unknown } | undefined;
     const atMs = Number(line.fields.scenarioMs);
     if (typeof step?.action !== 'string' || !Number.isFinite(atMs)) continue;
     const node =
@@ -187,14 +186,18 @@ export function checkLiveness(
       (plug.leftAtMs !== undefined && plug.leftAtMs <= boundMs) ||
       outages.some(
         (outage) =>
-          outage.node === plug.chargePointId && outage.fromMs <= boundMs && outage.toMs >= plug.atMs,
+          outage.node === plug.chargePointId &&
+          outage.fromMs <= boundMs &&
+          outage.toMs >= plug.atMs,
       );
     if (plug.chargedAtMs === undefined && excused) continue;
     owed += 1;
     if (plug.chargedAtMs !== undefined) {
       const waitedMs = plug.chargedAtMs - plug.atMs;
       const realMs =
-        plug.chargedRealAtMs != null && plug.realAtMs !== null
+        plug.chargedRealAtMs !== undefined &&
+        plug.chargedRealAtMs !== null &&
+        plug.realAtMs !== null
           ? plug.chargedRealAtMs - plug.realAtMs
           : Infinity;
       if (waitedMs <= LIVENESS_SCENARIO_MS_MAX || realMs <= LIVENESS_REAL_MS_MAX || excused) {

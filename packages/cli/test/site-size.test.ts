@@ -1,0 +1,91 @@
+import { expect } from 'chai';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { evMachine, evseMachine } from '@evpaxos/site';
+import type { ClusterHandle } from '../src/launcher';
+import { useClusters } from './cluster-harness';
+import { expectVerified, lines, runEmulator, waitForSettledLeases } from './site-harness';
+
+/**
+ * Sites of any size and every state, end to end on real processes (issue 17): 9 and 15 charge
+ * points with learners beyond the first five acceptors, every EV of the sized default scenario
+ * charging; and the repository's every-state scenario visiting all 14 EV and EVSE states.
+ */
+
+const leaseMs = 3_000;
+const everyStateScenario = path.resolve(__dirname, '../../../../docs/scenarios/every-state.yaml');
+
+interface ClusterFile {
+  acceptors: string[];
+  site: { chargePointsMax: number; siteLimitW: number };
+}
+
+function clusterFile(cluster: ClusterHandle): ClusterFile {
+  return JSON.parse(fs.readFileSync(path.join(cluster.dir, 'cluster.json'), 'utf8')) as ClusterFile;
+}
+
+/** Every EV of the run charged some energy and ended unplugged. */
+function expectEveryEvCharged(cluster: ClusterHandle, evCount: number): void {
+  const summaries = lines(cluster, 'ev-summary').map((line) => line.fields);
+  expect(summaries, 'one summary per EV').to.have.length(evCount);
+  for (const summary of summaries) {
+    expect(Number(summary.energyWh), `${String(summary.evId)} energy`).to.be.greaterThan(0);
+    expect(summary.finalState, `${String(summary.evId)} final`).to.equal('not_connected');
+  }
+}
+
+describe('sites of any size and every state (real processes, high speed)', function () {
+  this.timeout(180_000);
+  const clusters = useClusters();
+
+  for (const [chargePoints, centrals] of [
+    [9, 3],
+    [15, 2],
+  ] as const) {
+    it(`site: ${chargePoints} charge points (cp1..cp5 vote, the rest learn), ${centrals} centrals: every EV of the sized default scenario charges and verify passes`, async () => {
+      const cluster = await clusters.up(`site-${chargePoints}`, {
+        centrals,
+        chargePoints,
+        unsafeNoFsync: true,
+        leaseMs,
+        readyTimeoutMs: 60_000,
+      });
+      const file = clusterFile(cluster);
+      expect(file.acceptors).to.deep.equal(['cp1', 'cp2', 'cp3', 'cp4', 'cp5']);
+      expect(file.site.chargePointsMax).to.equal(chargePoints);
+      await waitForSettledLeases(cluster, leaseMs, 2 * chargePoints);
+      // 30x: the 10 scenario minutes in 20 s.
+      expect(await runEmulator(cluster, 30)).to.equal(0);
+      expectEveryEvCharged(cluster, chargePoints);
+      // Every charge point registered at its first boot: none was refused for the site's size.
+      expect(lines(cluster, 'boot-rejected')).to.deep.equal([]);
+      // A learner-only charge point keeps a full replica: it decided what cp1 decided.
+      const learner = `cp${chargePoints}`;
+      expect(lines(cluster, 'decided').some((line) => line.node === learner)).to.equal(true);
+      expectVerified(cluster);
+    });
+  }
+
+  it('site: the every-state scenario (fault/recover, partition/heal) visits all 8 EVSE and 6 EV states, and verify passes', async () => {
+    const cluster = await clusters.up('site-every-state', { unsafeNoFsync: true, leaseMs });
+    await waitForSettledLeases(cluster, leaseMs);
+    expect(await runEmulator(cluster, 10, everyStateScenario)).to.equal(0);
+    const evseVisited = new Set<string>([evseMachine.initial]);
+    for (const line of lines(cluster, 'evse-transition')) evseVisited.add(String(line.fields.to));
+    const evVisited = new Set<string>([evMachine.initial]);
+    for (const line of lines(cluster, 'ev-transition')) evVisited.add(String(line.fields.to));
+    expect([...evseVisited].sort()).to.deep.equal([...evseMachine.states].sort());
+    expect([...evVisited].sort()).to.deep.equal([...evMachine.states].sort());
+    // The fault reached the site: StatusNotification Faulted / Available became decided commands.
+    const types = lines(cluster, 'decided').flatMap((line) =>
+      (line.fields.commands as { type?: string }[]).map((command) => command.type),
+    );
+    expect(types).to.include.members(['ChargePointFaulted', 'ChargePointRecovered']);
+    // EV3 was told to stop (stop-charging) and left; EV5 charged at cp3 after the recovery.
+    const ev3 = lines(cluster, 'ev-transition').filter((line) => line.fields.evId === 'EV3');
+    expect(ev3.map((line) => line.fields.why)).to.include('station-stop');
+    const ev5 = lines(cluster, 'ev-summary').find((line) => line.fields.evId === 'EV5');
+    expect(Number(ev5?.fields.energyWh)).to.be.greaterThan(0);
+    expectVerified(cluster);
+  });
+});
