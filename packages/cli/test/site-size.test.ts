@@ -38,9 +38,10 @@ describe('sites of any size and every state (real processes, high speed)', funct
   this.timeout(180_000);
   const clusters = useClusters();
 
-  for (const [chargePoints, centrals] of [
-    [9, 3],
-    [15, 2],
+  // The 15 charge point site runs at 20x: its 17 processes share two cores with the emulator.
+  for (const [chargePoints, centrals, speed] of [
+    [9, 3, 30],
+    [15, 2, 20],
   ] as const) {
     it(`site: ${chargePoints} charge points (cp1..cp5 vote, the rest learn), ${centrals} centrals: every EV of the sized default scenario charges and verify passes`, async () => {
       const cluster = await clusters.up(`site-${chargePoints}`, {
@@ -54,8 +55,8 @@ describe('sites of any size and every state (real processes, high speed)', funct
       expect(file.acceptors).to.deep.equal(['cp1', 'cp2', 'cp3', 'cp4', 'cp5']);
       expect(file.site.chargePointsMax).to.equal(chargePoints);
       await waitForSettledLeases(cluster, leaseMs, 2 * chargePoints);
-      // 30x: the 10 scenario minutes in 20 s.
-      expect(await runEmulator(cluster, 30)).to.equal(0);
+      // The 10 scenario minutes in 20 s (30x) or 30 s (20x).
+      expect(await runEmulator(cluster, speed)).to.equal(0);
       expectEveryEvCharged(cluster, chargePoints);
       // Every charge point registered at its first boot: none was refused for the site's size.
       expect(lines(cluster, 'boot-rejected')).to.deep.equal([]);

@@ -149,7 +149,7 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       }
 
       section('Summary');
-      printSummary(timeline);
+      const unchargedEvs = printSummary(timeline);
       // Let the last power samples and decisions reach the logs before verifying.
       await new Promise((resolve) => setTimeout(resolve, 500));
       await clusterDown(dir);
@@ -157,7 +157,7 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       const report = verifyDir(dir);
       console.log(formatVerifyReport(report));
       console.log(`\nLogs: ${logs}   Again: npx evpaxos verify ${args.dir}`);
-      await stop(report.pass && emulatorCode === 0 ? 0 : 1);
+      await stop(report.pass && emulatorCode === 0 && unchargedEvs.length === 0 ? 0 : 1);
     } catch (error) {
       if (error instanceof LauncherError && error.exitCode === 2) {
         // A site that cannot work is refused before anything starts: one sentence, exit 2.
@@ -176,11 +176,13 @@ function section(text: string): void {
   console.log(`\n» ${text}`);
 }
 
-function printSummary(timeline: Timeline): void {
+/** Prints the summary; returns the EVs that charged 0 Wh (each a problem of the run). */
+function printSummary(timeline: Timeline): string[] {
   const rows = timeline.evSummaries.map((ev) => [
     ev.evId,
     ev.chargePointId,
-    `${(ev.energyWh / 1000).toFixed(2)} kWh`,
+    // An EV that got nothing is a failed visit, whatever the safety properties say (issue 17).
+    ev.energyWh > 0 ? `${(ev.energyWh / 1000).toFixed(2)} kWh` : '0 kWh PROBLEM',
     ev.profileReceived ? 'yes' : 'no',
     ev.states.join(' → '),
   ]);
@@ -200,4 +202,9 @@ function printSummary(timeline: Timeline): void {
     `\nConsensus: ${timeline.decisions} slots decided (${types}); ` +
       `${timeline.leaderChanges.length} leader election(s): ${timeline.leaderChanges.join(', ')}`,
   );
+  const empty = timeline.evSummaries.filter((ev) => ev.energyWh <= 0);
+  for (const ev of empty) {
+    console.log(`Problem: ${ev.evId} at ${ev.chargePointId} charged 0 Wh.`);
+  }
+  return empty.map((ev) => ev.evId);
 }
