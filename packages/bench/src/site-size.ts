@@ -26,8 +26,11 @@ export interface SiteSizeRow {
   readonly rssMiB: number;
   /** CPU time of every process of the site over IDLE_WINDOW_MS without EVs, % of one core. */
   readonly idleCpuPercent: number;
-  readonly commitP50Ms: number;
-  readonly commitP99Ms: number;
+  /** Null when no command committed in the measured window (see commitErrors). */
+  readonly commitP50Ms: number | null;
+  readonly commitP99Ms: number | null;
+  readonly commitOperations: number;
+  readonly commitErrors: number;
   /** The machine's 1-minute load average when the row was measured (other work shares it). */
   readonly loadAverage1m: number;
 }
@@ -135,8 +138,10 @@ export async function measureSiteSize(
       allRegisteredMs,
       rssMiB: Math.round(rssMiB),
       idleCpuPercent: Math.round(idleCpuPercent * 10) / 10,
-      commitP50Ms: run.p50Ms,
-      commitP99Ms: run.p99Ms,
+      commitP50Ms: Number.isFinite(run.p50Ms) ? run.p50Ms : null,
+      commitP99Ms: Number.isFinite(run.p99Ms) ? run.p99Ms : null,
+      commitOperations: run.operations,
+      commitErrors: run.errors,
       loadAverage1m: Math.round((os.loadavg()[0] ?? 0) * 10) / 10,
     };
   } finally {
@@ -150,7 +155,7 @@ export function renderSiteSizes(rows: readonly SiteSizeRow[]): string {
     '| charge points (acceptors) | processes | boot, ms | first decided, ms | all registered, ms | RSS, MiB | idle CPU, % of a core | commit p50 / p99 at c=1, ms | load avg (1 min) |\n|---|---|---|---|---|---|---|---|---|';
   const lines = rows.map(
     (r) =>
-      `| ${r.chargePoints} (${r.acceptors}) | ${r.processes} | ${r.bootMs} | ${r.firstDecidedMs} | ${r.allRegisteredMs} | ${r.rssMiB} | ${r.idleCpuPercent} | ${r.commitP50Ms.toFixed(2)} / ${r.commitP99Ms.toFixed(2)} | ${r.loadAverage1m} |`,
+      `| ${r.chargePoints} (${r.acceptors}) | ${r.processes} | ${r.bootMs} | ${r.firstDecidedMs} | ${r.allRegisteredMs} | ${r.rssMiB} | ${r.idleCpuPercent} | ${r.commitP50Ms === null || r.commitP99Ms === null ? `none (${r.commitErrors} errors)` : `${r.commitP50Ms.toFixed(1)} / ${r.commitP99Ms.toFixed(1)}`} | ${r.loadAverage1m} |`,
   );
   return [header, ...lines].join('\n');
 }

@@ -1,5 +1,7 @@
 import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { evMachine, evseMachine } from '@evpaxos/site';
 import type { ClusterHandle } from '../src/launcher';
@@ -13,6 +15,7 @@ import { expectVerified, lines, runEmulator, waitForSettledLeases } from './site
  */
 
 const leaseMs = 3_000;
+const bin = path.resolve(__dirname, '../../bin/evpaxos.js');
 const everyStateScenario = path.resolve(__dirname, '../../../../docs/scenarios/every-state.yaml');
 
 interface ClusterFile {
@@ -37,6 +40,38 @@ function expectEveryEvCharged(cluster: ClusterHandle, evCount: number): void {
 describe('sites of any size and every state (real processes, high speed)', function () {
   this.timeout(180_000);
   const clusters = useClusters();
+
+  it('cluster up refuses a site that cannot work before it starts anything: one sentence, exit 2', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'evpaxos-site-refused-'));
+    const up = (...args: string[]) =>
+      spawnSync(
+        process.execPath,
+        [bin, 'cluster', 'up', '--dir', dir, '--base-port', '0', ...args],
+        { encoding: 'utf8', timeout: 30_000 },
+      );
+    try {
+      const tooMany = up('--charge-points', '32');
+      expect(tooMany.status).to.equal(2);
+      expect(tooMany.stderr).to.equal(
+        'evpaxos: The fail-safe share, site.siteLimitW / site.chargePointsMax = 44000 / 32 = 1375 W, is below 1380 W, the least an EV charges at: raise the site limit or lower chargePointsMax.\n',
+      );
+      const badAcceptors = up('--charge-points', '9', '--acceptors', 'cp1,central-a');
+      expect(badAcceptors.status).to.equal(2);
+      expect(badAcceptors.stderr).to.match(
+        /The acceptor "central-a" is a central: only charge points vote\./,
+      );
+      const quorums = up('--charge-points', '9', '--phase1-quorum', '3', '--phase2-quorum', '2');
+      expect(quorums.status).to.equal(2);
+      expect(quorums.stderr).to.match(/must exceed the number of acceptors \(5\)/);
+      const tooSmall = up('--charge-points', '9', '--charge-points-max', '5');
+      expect(tooSmall.status).to.equal(2);
+      expect(tooSmall.stderr).to.match(/site\.chargePointsMax \(5\) is below the 9 charge points/);
+      // Nothing was started: no process table.
+      expect(fs.existsSync(path.join(dir, 'processes.json'))).to.equal(false);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   // The 15 charge point site runs at 20x: its 17 processes share two cores with the emulator.
   for (const [chargePoints, centrals, speed] of [
