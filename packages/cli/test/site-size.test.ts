@@ -103,7 +103,11 @@ describe('sites of any size and every state (real processes, high speed)', funct
   }
 
   it('site: the every-state scenario (fault/recover, partition/heal) visits all 8 EVSE and 6 EV states, and verify passes', async () => {
-    const cluster = await clusters.up('site-every-state', { unsafeNoFsync: true, leaseMs });
+    const cluster = await clusters.up('site-every-state', {
+      unsafeNoFsync: true,
+      leaseMs,
+      lab: true,
+    });
     await waitForSettledLeases(cluster, leaseMs);
     expect(await runEmulator(cluster, 10, everyStateScenario)).to.equal(0);
     const evseVisited = new Set<string>([evseMachine.initial]);
@@ -123,5 +127,29 @@ describe('sites of any size and every state (real processes, high speed)', funct
     const ev5 = lines(cluster, 'ev-summary').find((line) => line.fields.evId === 'EV5');
     expect(Number(ev5?.fields.energyWh)).to.be.greaterThan(0);
     expectVerified(cluster);
+
+    // The lab dashboard's fault and recover buttons reach the charge point's EVSE.
+    const { leaderId } = await cluster.waitForLeader();
+    const labAction = async (action: string) => {
+      const answer = await fetch(`${cluster.url(leaderId)}/dashboard/api/lab/${action}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ node: 'cp5' }),
+      });
+      return { status: answer.status, body: (await answer.json()) as Record<string, unknown> };
+    };
+    const evseState = async () =>
+      ((await (await fetch(`${cluster.url('cp5')}/evse`)).json()) as { evseState?: string })
+        .evseState;
+    expect(await labAction('fault')).to.deep.equal({
+      status: 200,
+      body: { node: 'cp5', state: 'failure' },
+    });
+    expect(await evseState()).to.equal('failure');
+    expect((await labAction('recover')).status).to.equal(200);
+    expect(await evseState()).to.equal('waitingEV');
+    const again = await labAction('recover');
+    expect(again.status).to.equal(400);
+    expect(again.body.reason).to.equal('The EVSE is waitingEV: it cannot recover now.');
   });
 });
