@@ -77,7 +77,8 @@ describe('EvseController', () => {
     for (const rig of rigs.splice(0)) await rig.close();
   });
 
-  it('drives a session waitingEV → beginSession → authentication → energyNegotiation → charging → endSession → waitingEV', async () => {
+  /** A leased charge point whose CSMS applies what it is sent to the replica at once. */
+  async function leasedRig(): Promise<{ csms: FakeCsms; replica: FakeReplica; rig: Rig }> {
     const replica = new FakeReplica();
     replica.registerLeased(CP, Date.now());
     const holder: { rig?: Rig } = {};
@@ -88,6 +89,11 @@ describe('EvseController', () => {
     });
     const rig = (holder.rig = await startRig(csms, replica));
     rigs.push(rig);
+    return { csms, replica, rig };
+  }
+
+  it('drives a session waitingEV → beginSession → authentication → energyNegotiation → charging → endSession → waitingEV', async () => {
+    const { csms, rig } = await leasedRig();
 
     const setup = await rig.client.request({ type: 'SessionSetupReq', evId: 'EV1' });
     expect(setup.responseCode).to.equal('OK');
@@ -141,16 +147,7 @@ describe('EvseController', () => {
   });
 
   it('fault: the EV is told stop-charging at 0 W, the EVSE goes to failure and shows Faulted; recover brings it back Available', async () => {
-    const replica = new FakeReplica();
-    replica.registerLeased(CP, Date.now());
-    const holder: { rig?: Rig } = {};
-    const csms = new FakeCsms(true, {
-      replica,
-      chargePointId: CP,
-      onApplied: () => holder.rig?.controller.evaluate('applied'),
-    });
-    const rig = (holder.rig = await startRig(csms, replica));
-    rigs.push(rig);
+    const { csms, rig } = await leasedRig();
     const told: EvseNotification[] = [];
     rig.client.onNotification((notification) => told.push(notification));
     expect(

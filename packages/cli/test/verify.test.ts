@@ -296,16 +296,18 @@ describe('evpaxos verify', () => {
     expect(result.evidence).to.match(/^vacuous: 1 process restarts.* But the run restarted cp2\.$/);
   });
 
+  const ev2PlugsIntoCp2 = line('ev-emulator', 'ev-transition', {
+    evId: 'EV2',
+    chargePointId: 'cp2',
+    from: 'not_connected',
+    to: 'connected_not_charging',
+    scenarioMs: 10_000,
+  });
+
   it('liveness: FAILs when an EV plugs in at a station that is up and never charges', () => {
     const files = healthyLogs();
     files['ev-emulator.log']!.push(
-      line('ev-emulator', 'ev-transition', {
-        evId: 'EV2',
-        chargePointId: 'cp2',
-        from: 'not_connected',
-        to: 'connected_not_charging',
-        scenarioMs: 10_000,
-      }),
+      ev2PlugsIntoCp2,
       line('ev-emulator', 'scenario-step', {
         ok: true,
         step: { action: 'heal' },
@@ -333,13 +335,7 @@ describe('evpaxos verify', () => {
         },
         scenarioMs: 5_000,
       }),
-      line('ev-emulator', 'ev-transition', {
-        evId: 'EV2',
-        chargePointId: 'cp2',
-        from: 'not_connected',
-        to: 'connected_not_charging',
-        scenarioMs: 10_000,
-      }),
+      ev2PlugsIntoCp2,
       line('ev-emulator', 'scenario-step', {
         ok: true,
         step: { action: 'heal' },
