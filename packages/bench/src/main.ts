@@ -126,10 +126,12 @@ function paxosJob(
   concurrency: number,
   statsUrls: readonly string[],
   arrayFrames: boolean,
+  apiToken: string | undefined,
 ): ClientJob {
   return {
     mode: 'paxos',
     url,
+    ...(apiToken === undefined ? {} : { apiToken }),
     concurrency,
     warmupMs: settings.warmupMs,
     warmupOperationsMin: settings.warmupOperationsMin,
@@ -171,6 +173,7 @@ async function measureOurs(
           concurrency,
           statsUrls,
           bin === undefined || settings.compareArrays,
+          cluster.apiToken,
         ),
       );
       rows.push(measuredRow(label, acceptors, concurrency, run, perCommand(run)));
@@ -312,7 +315,8 @@ async function measureBare(
   try {
     for (const concurrency of settings.concurrencies) {
       const run = await runJob<PaxosRunResult>(
-        paxosJob(settings, bare.url, concurrency, bare.statsUrls, true),
+        // The bare path is the bench's own server: no API token.
+        paxosJob(settings, bare.url, concurrency, bare.statsUrls, true, undefined),
       );
       rows.push(measuredRow('bare', acceptors, concurrency, run, perCommand(run)));
     }
@@ -480,8 +484,8 @@ async function measureSiteSizes(
   const rows: SiteSizeRow[] = [];
   for (const chargePoints of sizes) {
     log(`site of ${chargePoints} charge points + 2 centrals`);
-    const row = await measureSiteSize(chargePoints, root, (url, statsUrls) =>
-      runJob<PaxosRunResult>(paxosJob(settings, url, 1, statsUrls, true)),
+    const row = await measureSiteSize(chargePoints, root, (url, statsUrls, apiToken) =>
+      runJob<PaxosRunResult>(paxosJob(settings, url, 1, statsUrls, true, apiToken)),
     );
     log(JSON.stringify(row));
     rows.push(row);

@@ -104,7 +104,11 @@ async function cpuMicrosOf(cluster: ClusterHandle): Promise<number> {
  */
 async function measureCommitAtLeader(
   cluster: ClusterHandle,
-  measureCommit: (url: string, statsUrls: string[]) => Promise<PaxosRunResult>,
+  measureCommit: (
+    url: string,
+    statsUrls: string[],
+    apiToken: string | undefined,
+  ) => Promise<PaxosRunResult>,
 ): Promise<PaxosRunResult> {
   let run: PaxosRunResult | undefined;
   for (let attempt = 0; attempt < COMMIT_ATTEMPTS_MAX; attempt += 1) {
@@ -113,6 +117,7 @@ async function measureCommitAtLeader(
     run = await measureCommit(
       `ws://${leader.host}:${leader.httpPort}/client`,
       cluster.nodes.map((n) => `http://${n.host}:${n.httpPort}/stats`),
+      cluster.apiToken,
     );
     if (run.operations > 0) return run;
   }
@@ -123,7 +128,11 @@ async function measureCommitAtLeader(
 export async function measureSiteSize(
   chargePoints: number,
   root: string,
-  measureCommit: (url: string, statsUrls: string[]) => Promise<PaxosRunResult>,
+  measureCommit: (
+    url: string,
+    statsUrls: string[],
+    apiToken: string | undefined,
+  ) => Promise<PaxosRunResult>,
 ): Promise<SiteSizeRow> {
   const dir = fs.mkdtempSync(path.join(root, `site-${chargePoints}-`));
   const startedMs = Date.now();

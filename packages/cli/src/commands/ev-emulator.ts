@@ -12,7 +12,7 @@ import {
   type FaultController,
   type Scenario,
 } from '@evpaxos/ev-emulator';
-import { createLogger, logLevels, type LogLevel } from '@evpaxos/runtime';
+import { createLogger, logLevels, readApiToken, type LogLevel } from '@evpaxos/runtime';
 import { LauncherError, openCluster } from '../launcher';
 
 interface EvEmulatorArgs {
@@ -129,6 +129,7 @@ export const evEmulatorCommand: CommandModule<object, EvEmulatorArgs> = {
           cluster,
           speed: args.speed,
           ev: { statusIntervalMs: intervalMs },
+          ...withApiToken(readApiToken(args.dir, clusterFile)),
         },
         { logger, signal: cancel.signal, ...(faults ? { faults } : {}) },
       );
@@ -145,3 +146,8 @@ export const evEmulatorCommand: CommandModule<object, EvEmulatorArgs> = {
     }
   },
 };
+
+/** The API token option, when there is a token (reservation steps need it). */
+function withApiToken(token: string | undefined): { apiToken?: string } {
+  return token === undefined ? {} : { apiToken: token };
+}

@@ -4,10 +4,12 @@ import * as path from 'node:path';
 import { SITE_LIMIT_W_MAX, siteConfigSection } from '@evpaxos/site';
 import {
   ConfigError,
+  apiToken,
   defaultAcceptors,
   isNodeAlive,
   resolveProcessConfig,
   processesPath,
+  writeApiTokenFile,
   type NodeRole,
   type ProcessRecord,
   type ProcessesFile,
@@ -60,6 +62,8 @@ export async function clusterUp(options: ClusterUpOptions): Promise<ClusterHandl
   refuseImpossibleCluster(description);
   // The secret is the cluster's only credential: readable by its owner only.
   fs.writeFileSync(clusterFile, `${JSON.stringify(description, null, 2)}\n`, { mode: 0o600 });
+  // The API token beside processes.json, for the CLI and scripts (docs/CLUSTER.md, "Authentication").
+  writeApiTokenFile(dir, apiToken(description.secret, description.clusterId));
   const table: ProcessesFile = {
     dir,
     clusterFile,
