@@ -112,6 +112,7 @@ describe('sites of any size and every state (real processes, high speed)', funct
       unsafeNoFsync: true,
       leaseMs,
       lab: true,
+      readyTimeoutMs: 60_000,
     });
     await waitForSettledLeases(cluster, leaseMs);
     expect(await runEmulator(cluster, 10, everyStateScenario)).to.equal(0);
