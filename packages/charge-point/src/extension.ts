@@ -77,6 +77,33 @@ function defaultCsmsLink(config: ProcessConfig, urls: readonly string[], logger:
   return createOcppCsmsLink(config, urls, logger);
 }
 
+/**
+ * GET /evse: the EVSE, its EV and the power, for the central's dashboard. POST /evse/fault and
+ * /evse/recover: the EVSE fails or recovers (docs/CLUSTER.md), 409 when its state does not allow it.
+ */
+function evseRoute(
+  controller: EvseController,
+  method: string,
+  path: string,
+): { status: number; body: unknown } | undefined {
+  if (path === '/evse' && method === 'GET') return { status: 200, body: controller.view() };
+  if ((path === '/evse/fault' || path === '/evse/recover') && method === 'POST') {
+    const fault = path === '/evse/fault';
+    const done = fault ? controller.fault() : controller.recover();
+    return done
+      ? { status: 200, body: { ok: true, state: controller.evseState } }
+      : {
+          status: 409,
+          body: {
+            ok: false,
+            code: 'invalid-transition',
+            reason: `The EVSE is ${controller.evseState}: it cannot ${fault ? 'fail' : 'recover'} now.`,
+          },
+        };
+  }
+  return undefined;
+}
+
 export function chargePointExtension(options: ChargePointExtensionOptions = {}): RoleExtension {
   let stateMachine: SiteStateMachine | undefined;
   return {
@@ -113,11 +140,7 @@ export function chargePointExtension(options: ChargePointExtensionOptions = {}):
       const unsubscribe = running.node.onApplied(() => controller.evaluate('applied'));
       // GET /evse: the EVSE, its EV and the power, for the central's dashboard.
       const removeRoutes = running.addHttpRoutes((request) =>
-        Promise.resolve(
-          request.path === '/evse' && request.method === 'GET'
-            ? { status: 200, body: controller.view() }
-            : undefined,
-        ),
+        Promise.resolve(evseRoute(controller, request.method, request.path)),
       );
       const ticker = setInterval(
         () => controller.evaluate('tick'),
