@@ -43,6 +43,7 @@ export interface ChargePointExtensionOptions {
     config: ProcessConfig,
     centralUrls: readonly string[],
     logger: Logger,
+    preferredUrl?: () => string | undefined,
   ) => CsmsLink;
 }
 
@@ -65,7 +66,12 @@ export function centralUrls(config: ProcessConfig): string[] {
     .map((node) => `${scheme}://${node.host}:${node.servicePort}/${encodeURIComponent(config.id)}`);
 }
 
-function defaultCsmsLink(config: ProcessConfig, urls: readonly string[], logger: Logger): CsmsLink {
+function defaultCsmsLink(
+  config: ProcessConfig,
+  urls: readonly string[],
+  logger: Logger,
+  preferredUrl?: () => string | undefined,
+): CsmsLink {
   if (urls.length === 0) {
     // A consensus-only cluster file (no central servicePort): run stand-alone, OCPP offline.
     logger.warn('ocpp-client-unavailable', {
@@ -74,7 +80,7 @@ function defaultCsmsLink(config: ProcessConfig, urls: readonly string[], logger:
     });
     return new OfflineCsmsLink();
   }
-  return createOcppCsmsLink(config, urls, logger);
+  return createOcppCsmsLink(config, urls, logger, preferredUrl);
 }
 
 export function chargePointExtension(options: ChargePointExtensionOptions = {}): RoleExtension {
@@ -105,7 +111,16 @@ export function chargePointExtension(options: ChargePointExtensionOptions = {}):
         unsafeNoFsync: config.unsafeNoFsync,
       });
       const urls = centralUrls(config);
-      const csms = (options.createCsmsLink ?? defaultCsmsLink)(config, urls, logger);
+      // Any central serves us, but the leader's needs no forward: (re)connect there first when
+      // this node knows it (docs/OCPP.md, "Failover"); a leader change later closes nothing.
+      const centralIds = config.nodes
+        .filter((node) => node.role === 'central' && node.servicePort !== undefined)
+        .map((node) => node.id);
+      const preferredUrl = () => {
+        const index = centralIds.indexOf(running.node.leaderId ?? '');
+        return index < 0 ? undefined : urls[index];
+      };
+      const csms = (options.createCsmsLink ?? defaultCsmsLink)(config, urls, logger, preferredUrl);
       const controller = new EvseController(
         { ...options.controller, chargePointId: config.id },
         { logger, csms, queue, replica },
