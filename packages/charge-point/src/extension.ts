@@ -66,6 +66,36 @@ export function centralUrls(config: ProcessConfig): string[] {
     .map((node) => `${scheme}://${node.host}:${node.servicePort}/${encodeURIComponent(config.id)}`);
 }
 
+/**
+ * Any central serves us, but the leader's needs no forward: the link (re)connects there first when
+ * this node knows it (docs/OCPP.md, "Failover"); a leader change later closes nothing.
+ */
+function leaderUrl(
+  config: ProcessConfig,
+  urls: readonly string[],
+  leaderId: () => string | null,
+): () => string | undefined {
+  const centralIds = config.nodes
+    .filter((node) => node.role === 'central' && node.servicePort !== undefined)
+    .map((node) => node.id);
+  return () => {
+    const index = centralIds.indexOf(leaderId() ?? '');
+    return index < 0 ? undefined : urls[index];
+  };
+}
+
+/** The OCPP link to the centrals, preferring the leader's URL (leaderUrl). */
+function openCsmsLink(
+  options: ChargePointExtensionOptions,
+  config: ProcessConfig,
+  logger: Logger,
+  leaderId: () => string | null,
+): { urls: string[]; csms: CsmsLink } {
+  const urls = centralUrls(config);
+  const create = options.createCsmsLink ?? defaultCsmsLink;
+  return { urls, csms: create(config, urls, logger, leaderUrl(config, urls, leaderId)) };
+}
+
 function defaultCsmsLink(
   config: ProcessConfig,
   urls: readonly string[],
@@ -110,17 +140,7 @@ export function chargePointExtension(options: ChargePointExtensionOptions = {}):
         ...(options.queueEntriesMax !== undefined ? { entriesMax: options.queueEntriesMax } : {}),
         unsafeNoFsync: config.unsafeNoFsync,
       });
-      const urls = centralUrls(config);
-      // Any central serves us, but the leader's needs no forward: (re)connect there first when
-      // this node knows it (docs/OCPP.md, "Failover"); a leader change later closes nothing.
-      const centralIds = config.nodes
-        .filter((node) => node.role === 'central' && node.servicePort !== undefined)
-        .map((node) => node.id);
-      const preferredUrl = () => {
-        const index = centralIds.indexOf(running.node.leaderId ?? '');
-        return index < 0 ? undefined : urls[index];
-      };
-      const csms = (options.createCsmsLink ?? defaultCsmsLink)(config, urls, logger, preferredUrl);
+      const { urls, csms } = openCsmsLink(options, config, logger, () => running.node.leaderId);
       const controller = new EvseController(
         { ...options.controller, chargePointId: config.id },
         { logger, csms, queue, replica },
