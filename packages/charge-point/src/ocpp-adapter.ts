@@ -90,6 +90,7 @@ export function createOcppCsmsLink(
   config: ProcessConfig,
   urls: readonly string[],
   logger: Logger,
+  preferredUrl?: () => string | undefined,
 ): CsmsLink {
   if (urls.length === 0)
     throw new Error(
@@ -103,6 +104,7 @@ export function createOcppCsmsLink(
       ? {}
       : { password: deriveStationPassword(config.secret, config.id) }),
     ...(caPem === undefined ? {} : { caPem }),
+    ...(preferredUrl === undefined ? {} : { preferredUrl }),
   });
 }
 
@@ -117,11 +119,16 @@ class OcppCsmsLink implements CsmsLink {
     private readonly chargePointId: string,
     urls: readonly string[],
     private readonly logger: Logger,
-    credentials: { readonly password?: string; readonly caPem?: string } = {},
+    link: {
+      readonly password?: string;
+      readonly caPem?: string;
+      readonly preferredUrl?: () => string | undefined;
+    } = {},
   ) {
+    const { preferredUrl, ...credentials } = link;
     this.client = new ChargingStationClient(
       { identity: chargePointId, csmsUrls: urls, ...credentials },
-      { logger },
+      { logger, ...(preferredUrl === undefined ? {} : { preferredUrl }) },
     );
     this.client.on('connected', ({ url }) => void this.boot(url));
     this.client.on('disconnected', () => {
