@@ -86,15 +86,25 @@ export function validatePaxosMessage(value: unknown, limits: WireLimits): Messag
       };
     }
     case 'nack': {
-      const o = readRecord(value, path, ['type', 'ballot', 'promised', 'decidedBelow']);
+      const o = readRecord(value, path, [
+        'type',
+        'ballot',
+        'promised',
+        'decidedBelow',
+        'leaseLive',
+      ]);
       const nack = {
         type,
         ballot: readBallot(o.ballot, `${path}.ballot`, limits),
         promised: readBallot(o.promised, `${path}.promised`, limits),
       };
+      if (o.leaseLive !== undefined && o.leaseLive !== true) {
+        throw invalidBody(`${path}.leaseLive`, 'true or absent');
+      }
+      const lease = o.leaseLive === true ? { leaseLive: true as const } : {};
       // An absent decidedBelow may arrive as a key holding undefined (msgpackr keeps the key).
-      if (o.decidedBelow === undefined) return nack;
-      return { ...nack, decidedBelow: readSlot(o.decidedBelow, `${path}.decidedBelow`) };
+      if (o.decidedBelow === undefined) return { ...nack, ...lease };
+      return { ...nack, ...lease, decidedBelow: readSlot(o.decidedBelow, `${path}.decidedBelow`) };
     }
     case 'decide': {
       const o = readRecord(value, path, ['type', 'entries']);

@@ -1,5 +1,6 @@
 import { ballotToString } from '../ballot';
 import type { PlantedBug } from '../bugs';
+import { defaultPaxosOptions } from '../config';
 import type { Message } from '../messages';
 import { PaxosNode } from '../node';
 import { createPrng, randomInt, type Random } from '../prng';
@@ -16,6 +17,7 @@ import {
   type SwarmPins,
 } from './swarm';
 import { describeMessage } from './describe-message';
+import { probeStickyLeader } from './sticky-leader';
 
 /**
  * A run's options. The cluster shape, limits and fault mix are drawn from the seed (swarm.ts);
@@ -543,6 +545,8 @@ export class Simulation {
     for (const simNode of this.nodes.values())
       finalStates.set(simNode.id, simNode.stateMachine.keys);
     this.checkers.checkDurability(finalStates, this.stats.crashes > 0);
+    // Last: it restarts a standby, whose state the checks above need not wait for.
+    if (undecided.length === 0) this.probeStickyLeader();
     const submitted = this.commands.length;
     return {
       seed: this.options.seed,
@@ -554,6 +558,27 @@ export class Simulation {
       violations: this.checkers.violations,
       ...this.stats,
     };
+  }
+
+  private probeStickyLeader(): void {
+    const host = {
+      proposerIds: this.proposerIds,
+      electionTimeoutTicks:
+        this.scenario.paxosOptions.electionTimeoutTicks ?? defaultPaxosOptions.electionTimeoutTicks,
+      nodes: () => [...this.nodes.values()].map((n) => n.node),
+      restartDeafAndCampaign: (id: NodeId, leader: NodeId) => {
+        const simNode = this.nodes.get(id) as SimNode;
+        this.start(simNode);
+        this.blocked.add(`${leader}>${id}`);
+        this.trace(`restart ${id}, cut ${leader}->${id}, campaign at once (sticky-leader probe)`);
+        simNode.node?.campaign();
+        this.processReady(simNode);
+      },
+      heal: () => this.healPartition(),
+      tick: () => this.tick(),
+      leaderChanges: () => this.stats.leaderChanges,
+    };
+    probeStickyLeader(host, this.checkers);
   }
 }
 
