@@ -142,10 +142,10 @@ export class Proposer {
   }
 
   private randomElectionTimeout(): number {
-    // Raft §5.2's randomized timeouts, counted in ticks: [T, 2T) makes a split vote unlikely,
-    // and every failed campaign draws a new one (no endless duel between two proposers).
-    const base = this.config.options.electionTimeoutTicks;
-    return randomInt(this.random, base, 2 * base - 1);
+    // Raft §5.2's randomized timeouts, counted in ticks: [T, T + jitter) makes a split vote
+    // unlikely, and every failed campaign draws a new one (no endless duel between two proposers).
+    const { electionTimeoutTicks: base, electionJitterTicks: jitter } = this.config.options;
+    return randomInt(this.random, base, base + jitter - 1);
   }
 
   private observe(ballot: Ballot): void {
