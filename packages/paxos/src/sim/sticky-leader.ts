@@ -33,9 +33,7 @@ export interface StickinessHost {
  */
 export function probeStickyLeader(host: StickinessHost, checkers: Checkers): void {
   const { electionTimeoutTicks } = host;
-  // Two election timeouts of quiet: every acceptor hears the leader, every lease is live.
-  for (let tick = 0; tick < 2 * electionTimeoutTicks; tick += 1) host.tick();
-  const leader = leaderId(host);
+  const leader = settledLeader(host);
   const standby = host.proposerIds.find((id) => id !== leader);
   if (leader === undefined || standby === undefined) return;
   const changesBefore = host.leaderChanges();
@@ -57,4 +55,28 @@ function leaderId(host: StickinessHost): NodeId | undefined {
     if (ballot && (!bestBallot || compareBallots(ballot, bestBallot) > 0)) best = node;
   }
   return best?.id;
+}
+
+/**
+ * Waits, within a bound, for a stable leader: one that kept leading with no election anywhere for
+ * two election timeouts (every acceptor hears it, every lease is live, no duel is left). Undefined
+ * if none settles: the probe is then not exercised, since it tests stability, not elections.
+ */
+function settledLeader(host: StickinessHost): NodeId | undefined {
+  const quietTicks = 2 * host.electionTimeoutTicks;
+  let leader = leaderId(host);
+  let changes = host.leaderChanges();
+  let quiet = 0;
+  for (let tick = 0; tick < 20 * host.electionTimeoutTicks && quiet < quietTicks; tick += 1) {
+    host.tick();
+    const now = leaderId(host);
+    if (now === undefined || now !== leader || host.leaderChanges() !== changes) {
+      leader = now;
+      changes = host.leaderChanges();
+      quiet = 0;
+    } else {
+      quiet += 1;
+    }
+  }
+  return quiet >= quietTicks ? leader : undefined;
 }
