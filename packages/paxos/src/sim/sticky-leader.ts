@@ -23,11 +23,10 @@ export interface StickinessHost {
 }
 
 /**
- * Stable leadership (docs/DESIGN.md, "Leaders are sticky"; Raft §9.6): on a healed cluster whose
+ * Stable leadership (Raft §9.6; docs/LIMITS.md, "Election timing"): on a healed cluster whose
  * leader every acceptor hears, a standby restarts, campaigns at once and does not hear the leader
  * (a restarted central whose link from the leader is not up yet: the worst case of it) — and the
- * leader must keep leading. The
- * acceptors' leases (leader-lease.ts) refuse the standby's higher ballot; without them its Prepare
+ * leader must keep leading. The acceptors' leases (leader-lease.ts) refuse the standby's higher ballot; without them its Prepare
  * wins, and the leader is deposed for nothing. Clusters with one proposer have no standby: the
  * probe is then not exercised.
  */
