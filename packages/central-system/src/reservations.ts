@@ -66,7 +66,7 @@ export function reservationRoutes(
     if (!outcome.result.ok) return refused(outcome.slot, outcome.result, 409);
     const idToken: IdToken = { idToken: parsed.idToken, type: 'Central' };
     const reserveNowStatus = await forward(() =>
-      service.server.call(parsed.chargePointId, 'ReserveNow', {
+      service.callStation(parsed.chargePointId, 'ReserveNow', {
         id: reservationId,
         expiryDateTime: isoFromMs(parsed.expiresAtMs),
         idToken,
@@ -86,7 +86,7 @@ export function reservationRoutes(
       reservation === undefined
         ? 'unknown-charge-point'
         : await forward(() =>
-            service.server.call(reservation.chargePointId, 'CancelReservation', { reservationId }),
+            service.callStation(reservation.chargePointId, 'CancelReservation', { reservationId }),
           );
     return { status: 200, body: { reservationId, slot: outcome.slot, cancelStatus } };
   }

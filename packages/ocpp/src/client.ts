@@ -1,8 +1,7 @@
 /**
  * The charging-station side of the OCPP link: one WebSocket to one CSMS at a time, chosen from an
  * ordered list of URLs. When a connection attempt fails or an open connection closes, the client
- * moves on to the next URL (a standby central refuses the upgrade with HTTP 503; a central that
- * stops leading closes with 1012), waiting a capped, jittered, exponential backoff between attempts
+ * moves on to the next URL (OCPP 2.0.1 B10, NetworkConnectionProfiles in priority order), waiting a capped, jittered, exponential backoff between attempts
  * (OCPP 2.0.1 Part 4 §5.3, RetryBackOff*, approximated). Calls are never queued while offline
  * (ocpp-rpc issue #53): they fail fast with OCPP_NOT_CONNECTED so the caller's durable queue decides.
  */
@@ -39,6 +38,8 @@ export interface ChargingStationClientOptions {
   readonly csmsUrls: readonly string[];
   /** HTTP Basic password (Security Profile 1). Default: none. */
   readonly password?: string;
+  /** PEM of the CA that a wss:// CSMS's certificate must chain to (Security Profile 2). Default: the system's CAs. */
+  readonly caPem?: string;
   /** Default 30 000. */
   readonly callTimeoutMs?: number;
   /** WebSocket ping cadence; default 10 000. */
@@ -59,7 +60,16 @@ export interface ChargingStationClientCollaborators {
   readonly logger?: OcppLogger;
   /** Uniform in [0, 1); for the backoff jitter. Default Math.random. */
   readonly random?: () => number;
+  /**
+   * The URL to try first when (re)connecting, if the caller knows a better one (a cluster charge
+   * point names the current leader's: its calls then need no forward). Undefined: list order.
+   * At start the client waits up to PREFERRED_URL_WAIT_MS for one.
+   */
+  readonly preferredUrl?: () => string | undefined;
 }
+
+/** How long the first connection waits for `preferredUrl` to name one (then the list order). */
+const PREFERRED_URL_WAIT_MS = 3_000;
 
 export interface CallOptions {
   readonly timeoutMs?: number;
@@ -88,11 +98,13 @@ export interface ChargingStationClientEvents extends Record<string, unknown> {
 }
 
 export class ChargingStationClient {
-  private readonly options: Required<Omit<ChargingStationClientOptions, 'password'>> & {
+  private readonly options: Required<Omit<ChargingStationClientOptions, 'password' | 'caPem'>> & {
     readonly password: string | undefined;
+    readonly caPem: string | undefined;
   };
   private readonly logger: OcppLogger;
   private readonly random: () => number;
+  private readonly preferredUrl: (() => string | undefined) | undefined;
   private readonly listeners = new Listeners<ChargingStationClientEvents>();
   private readonly handlers = new Map<
     CsmsAction,
@@ -132,6 +144,7 @@ export class ChargingStationClient {
       // ocpp-rpc appends `/<identity>`; a URL that already ends with it is taken as its base.
       csmsUrls: options.csmsUrls.map((url) => baseUrlOf(url, options.identity)),
       password: options.password,
+      caPem: options.caPem,
       callTimeoutMs: options.callTimeoutMs ?? callTimeoutMsDefault,
       pingIntervalMs: options.pingIntervalMs ?? pingIntervalMsDefault,
       connectTimeoutMs: options.connectTimeoutMs ?? connectTimeoutMsDefault,
@@ -142,6 +155,7 @@ export class ChargingStationClient {
     };
     this.logger = collaborators.logger ?? silentOcppLogger;
     this.random = collaborators.random ?? Math.random;
+    this.preferredUrl = collaborators.preferredUrl;
   }
 
   get identity(): string {
@@ -239,7 +253,14 @@ export class ChargingStationClient {
   }
 
   private async runConnectLoop(): Promise<void> {
+    if (this.preferredUrl !== undefined) {
+      const deadline = performance.now() + PREFERRED_URL_WAIT_MS;
+      while (!this.closed && this.preferredUrl() === undefined && performance.now() < deadline) {
+        await this.sleep(100);
+      }
+    }
     while (!this.closed) {
+      if (this.failuresConsecutive <= 1) this.preferUrl();
       const url = this.options.csmsUrls[this.urlIndex] as string;
       const peer = this.createPeer(url);
       try {
@@ -249,7 +270,9 @@ export class ChargingStationClient {
         this.urlIndex = (this.urlIndex + 1) % this.options.csmsUrls.length;
         const nextDelayMs = this.backoffDelayMs(this.failuresConsecutive);
         const reason = describeConnectError(error);
-        this.logger.debug('ocpp-connect-failed', {
+        // A refused password (401) will not heal by retrying: say so where an operator looks.
+        const refusedCredentials = (error as { code?: unknown }).code === 401;
+        this.logger[refusedCredentials ? 'warn' : 'debug']('ocpp-connect-failed', {
           identity: this.identity,
           url,
           reason,
@@ -283,7 +306,8 @@ export class ChargingStationClient {
       });
       this.listeners.emit('disconnected', { url, code, reason: reason ?? '' });
       if (this.closed) return;
-      // The CSMS we had went away or stopped leading (1012): the next URL is the likelier leader.
+      // The CSMS we had went away: every central serves stations (docs/OCPP.md, "Failover"), so
+      // the next URL in the list is as good as any (B10: the next connection profile).
       this.failuresConsecutive = 1;
       this.urlIndex = (this.urlIndex + 1) % this.options.csmsUrls.length;
       await this.sleep(this.backoffDelayMs(1));
@@ -303,7 +327,10 @@ export class ChargingStationClient {
       callConcurrency: 1,
       respondWithDetailedErrors: false,
       ...(this.options.password === undefined ? {} : { password: this.options.password }),
-      wsOpts: { handshakeTimeout: this.options.connectTimeoutMs },
+      wsOpts: {
+        handshakeTimeout: this.options.connectTimeoutMs,
+        ...(this.options.caPem === undefined ? {} : { ca: this.options.caPem }),
+      },
     });
     peer.on('strictValidationFailure', (event) => {
       this.validationErrors.add(event.error);
@@ -340,6 +367,14 @@ export class ChargingStationClient {
       });
     }
     return peer;
+  }
+
+  /** Starts from the preferred URL when the caller names one of ours. */
+  private preferUrl(): void {
+    const preferred = this.preferredUrl?.();
+    if (preferred === undefined) return;
+    const index = this.options.csmsUrls.indexOf(baseUrlOf(preferred, this.options.identity));
+    if (index >= 0) this.urlIndex = index;
   }
 
   private sleep(ms: number): Promise<void> {

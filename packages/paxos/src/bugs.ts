@@ -22,6 +22,12 @@ export const plantedBugs = {
   'proposer-counts-first-part': 'the candidate counts a promise sent in parts on its first part',
   /** Raft §9.6: an acceptor that hears a live leader promises no other proposer (leader-lease.ts). */
   'acceptor-ignores-lease': 'the acceptor promises a candidate while it still hears its leader',
+  /**
+   * Paxos Made Live §5.1: an acceptor that lost its disk must not vote as if it had promised and
+   * accepted nothing (the simulator's disk-loss fault; the storage package refuses to start).
+   */
+  'acceptor-votes-after-wipe':
+    'an acceptor whose disk was wiped restarts and votes with empty state',
 } as const;
 
 export type PlantedBug = keyof typeof plantedBugs;

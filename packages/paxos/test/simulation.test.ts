@@ -28,8 +28,14 @@ describe('simulation', () => {
     expect(submitted).to.equal(drawn);
   });
 
-  it('exercises every fault: leader changes, crashes, partitions and snapshot installs happen', () => {
-    const totals = { leaderChanges: 0, crashes: 0, partitions: 0, snapshotsInstalled: 0 };
+  it('exercises every fault: leader changes, crashes, disk losses, partitions and snapshot installs happen', () => {
+    const totals = {
+      leaderChanges: 0,
+      crashes: 0,
+      partitions: 0,
+      snapshotsInstalled: 0,
+      diskLosses: 0,
+    };
     for (let seed = 1; seed <= 50; seed += 1) {
       const result = run(seed);
       for (const key of Object.keys(totals) as (keyof typeof totals)[]) totals[key] += result[key];

@@ -120,7 +120,13 @@ export class ClusterNode {
     let store = collaborators.store;
     if (store === undefined && config.role === 'charge-point') {
       store = await FileStore.open(
-        { dataDir: config.dataDir as string, unsafeNoFsync: config.unsafeNoFsync },
+        {
+          dataDir: config.dataDir as string,
+          // IDENTITY names the node: a dir of another node, or one whose log is gone, is refused.
+          nodeId: config.id,
+          mustExist: config.dataDirMustExist,
+          unsafeNoFsync: config.unsafeNoFsync,
+        },
         { logger },
       );
     }
@@ -130,7 +136,12 @@ export class ClusterNode {
       const node = new PaxosNode(
         {
           id: config.id,
-          cluster: membershipOf(config.nodes, config.phase1Quorum, config.phase2Quorum),
+          cluster: membershipOf(
+            config.nodes,
+            config.acceptors,
+            config.phase1Quorum,
+            config.phase2Quorum,
+          ),
         },
         {
           stateMachine: collaborators.stateMachine ?? new CommandLogStateMachine(),

@@ -1,10 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { SITE_LIMIT_W_MAX } from '@evpaxos/site';
+import { ocppSecurityConfigSection } from '@evpaxos/ocpp';
+import { SITE_LIMIT_W_MAX, siteConfigSection } from '@evpaxos/site';
 import {
+  ConfigError,
   apiToken,
+  defaultAcceptors,
   isNodeAlive,
+  resolveProcessConfig,
   processesPath,
   writeApiTokenFile,
   type NodeRole,
@@ -17,6 +21,7 @@ import { ClusterHandle } from './cluster-handle';
 import { LauncherError } from './errors';
 import { NODES_PER_BASE_PORT_MAX, SERVICE_PORT_OFFSET, choosePorts, type NodePorts } from './ports';
 import { readProcesses, startProcess, writeProcesses } from './process-table';
+import { demoOcppSecurity } from '../commands/ocpp-certs';
 
 function nodeIds(centrals: number, chargePoints: number): { id: string; role: NodeRole }[] {
   const ids: { id: string; role: NodeRole }[] = [];
@@ -50,12 +55,18 @@ export async function clusterUp(options: ClusterUpOptions): Promise<ClusterHandl
   // A cluster restarted in the same dir keeps its id and secret: its charge points' stores hold
   // promises made in that cluster, and the nodes must still authenticate each other.
   const previous = readPreviousCluster(clusterFile);
+  const ranBefore = nodesThatRanBefore(dir);
   const members = nodeIds(settings.centrals, settings.chargePoints);
   const ports = await choosePorts(members.length, settings.basePort, settings.host);
   const records: ProcessRecord[] = members.map((member, index) =>
-    nodeRecord(member, ports[index]!, dir, clusterFile, settings, options),
+    nodeRecord(member, ports[index]!, dir, clusterFile, settings, options, ranBefore),
   );
-  const description = clusterDescription(records, previous, settings, options);
+  const description = {
+    ...clusterDescription(records, previous, settings, options),
+    // docs/OCPP.md, "Security profiles": the charge points speak wss:// with Basic auth.
+    ocppSecurity: demoOcppSecurity(dir, settings.host),
+  };
+  refuseImpossibleCluster(description);
   // The secret is the cluster's only credential: readable by its owner only.
   fs.writeFileSync(clusterFile, `${JSON.stringify(description, null, 2)}\n`, { mode: 0o600 });
   // The API token beside processes.json, for the CLI and scripts (docs/CLUSTER.md, "Authentication").
@@ -80,6 +91,12 @@ export async function clusterUp(options: ClusterUpOptions): Promise<ClusterHandl
       deadline,
     );
     await handle.waitForLeader(Math.max(0, deadline - Date.now()));
+    // Every charge point has run on its data dir now: a restart must find its state there.
+    table.nodes.forEach((record, index) => {
+      if (record.dataDir !== null && !record.args.includes(MUST_EXIST_FLAG))
+        table.nodes[index] = { ...record, args: [...record.args, MUST_EXIST_FLAG] };
+    });
+    writeProcesses(table);
     return handle;
   } catch (error) {
     await clusterDown(dir);
@@ -126,6 +143,29 @@ function checkUpOptions(options: ClusterUpOptions): UpSettings {
   return { centrals, chargePoints, basePort, tickMs, host, siteLimitW, logLevel };
 }
 
+/**
+ * Reads the cluster file as every node will (resolveProcessConfig, with the site's section), before
+ * any process starts: a cluster that cannot work (quorums that do not intersect, a site too small
+ * for its charge points, an acceptor that is no charge point) is refused here, exit 2, one
+ * sentence per problem — never found at run time (docs/CLUSTER.md).
+ */
+function refuseImpossibleCluster(description: ReturnType<typeof clusterDescription>): void {
+  const central = description.nodes.find((node) => node.role === 'central');
+  if (central === undefined) return;
+  try {
+    resolveProcessConfig({
+      role: 'central',
+      flags: { id: central.id, clusterFile: 'cluster.json' },
+      env: {},
+      readFile: () => JSON.stringify(description),
+      sections: [siteConfigSection, ocppSecurityConfigSection],
+    });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    throw new LauncherError('invalid-option', error.problems.join(' '));
+  }
+}
+
 /** A dir holds one cluster at a time: refuse while a node recorded there still runs. */
 function refuseRunningCluster(dir: string, dirAsGiven: string): void {
   if (!fs.existsSync(processesPath(dir))) return;
@@ -138,6 +178,24 @@ function refuseRunningCluster(dir: string, dirAsGiven: string): void {
   }
 }
 
+/**
+ * Tells a charge point that it ran on its data dir before, so a dir deleted whole is refused as
+ * lost state instead of starting as a new acceptor (docs/STORAGE.md, "Knowing what was lost").
+ */
+const MUST_EXIST_FLAG = '--data-dir-must-exist';
+
+/** Nodes an earlier `cluster up` in this dir brought up (their records carry the flag). */
+function nodesThatRanBefore(dir: string): Set<string> {
+  if (!fs.existsSync(processesPath(dir))) return new Set();
+  try {
+    const nodes = readProcesses(dir).nodes;
+    return new Set(nodes.filter((n) => n.args.includes(MUST_EXIST_FLAG)).map((n) => n.id));
+  } catch {
+    // An unreadable table names no node; refuseRunningCluster already reported a broken one.
+    return new Set();
+  }
+}
+
 /** One node's processes.json record: how to start it, and again after a crash. */
 function nodeRecord(
   { id, role }: { id: string; role: NodeRole },
@@ -146,6 +204,7 @@ function nodeRecord(
   clusterFile: string,
   settings: UpSettings,
   options: ClusterUpOptions,
+  ranBefore: ReadonlySet<string>,
 ): ProcessRecord {
   const bin = options.bin ?? path.resolve(__dirname, '../../../bin/evpaxos.js');
   const dataDir = role === 'charge-point' ? path.join(dir, 'data', id) : null;
@@ -153,6 +212,7 @@ function nodeRecord(
   args.push('--log-level', settings.logLevel, '--tick-ms', String(settings.tickMs));
   if (dataDir !== null) args.push('--data-dir', dataDir);
   if (dataDir !== null && options.unsafeNoFsync) args.push('--unsafe-no-fsync');
+  if (dataDir !== null && ranBefore.has(id)) args.push(MUST_EXIST_FLAG);
   return {
     id,
     role,
@@ -175,24 +235,28 @@ function clusterDescription(
   settings: UpSettings,
   options: ClusterUpOptions,
 ) {
+  const nodes = records.map(({ id, role, clusterPort, httpPort, servicePort }) => ({
+    id,
+    role,
+    host: settings.host,
+    clusterPort,
+    httpPort,
+    servicePort,
+  }));
   return {
     clusterId: previous?.clusterId ?? options.clusterId ?? clusterDefaults.clusterId,
     secret: previous?.secret ?? randomBytes(32).toString('hex'),
+    // Written out even when defaulted, so the file says who votes (docs/CLUSTER.md).
+    acceptors: options.acceptors ?? defaultAcceptors(nodes),
     ...(options.phase1Quorum === undefined ? {} : { phase1Quorum: options.phase1Quorum }),
     ...(options.phase2Quorum === undefined ? {} : { phase2Quorum: options.phase2Quorum }),
     tickMs: settings.tickMs,
     site: {
       siteLimitW: settings.siteLimitW,
+      chargePointsMax: options.chargePointsMax ?? settings.chargePoints,
       ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
     },
-    nodes: records.map(({ id, role, clusterPort, httpPort, servicePort }) => ({
-      id,
-      role,
-      host: settings.host,
-      clusterPort,
-      httpPort,
-      servicePort,
-    })),
+    nodes,
   };
 }
 
