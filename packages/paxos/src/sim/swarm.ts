@@ -262,10 +262,8 @@ export function drawScenario(
   const stallTicksMax = draw('stallTicksMax');
   const leaderCrashShare = random() < 0.3 ? 0 : random();
   const paxosOptions = { ...drawPaxosOptions(random, draw), ...pins.paxosOptions };
-  // Drawn after every older dimension, so adding it left each seed's other draws as they were.
-  if (allowedFaults.has('disk-loss') && random() >= faultOmitProbability) faults.push('disk-loss');
-  rates.diskLossProbability = diskLossRange[0] + (diskLossRange[1] - diskLossRange[0]) * random();
-  // Drawn last, so that a profile leaves every draw above as it was for the seed.
+  // Drawn after the older dimensions (and before disk loss, as when the profiles were measured),
+  // so that a profile leaves every draw above as it was for the seed.
   const profile = weighted(
     random,
     Object.entries(nemesisProfiles).map(([name, { weight }]) => [name, weight] as const),
@@ -274,6 +272,9 @@ export function drawScenario(
     { rates, leaderCrashShare, restartDelayTicksMax, proposers: drawnProposers },
     random,
   );
+  // Drawn after every older dimension, so adding it left each seed's other draws as they were.
+  if (allowedFaults.has('disk-loss') && random() >= faultOmitProbability) faults.push('disk-loss');
+  rates.diskLossProbability = diskLossRange[0] + (diskLossRange[1] - diskLossRange[0]) * random();
   return {
     proposers: pins.proposers ?? leaned.proposers,
     acceptors,
@@ -287,7 +288,8 @@ export function drawScenario(
     clientRetryTicks: pins.clientRetryTicks ?? clientRetryTicks,
     clientOutstandingMax: pins.clientOutstandingMax ?? clientOutstandingMax,
     faults,
-    rates: leaned.rates,
+    // A profile leans the older rates; disk loss keeps its own draw.
+    rates: { ...leaned.rates, diskLossProbability: rates.diskLossProbability },
     delayTicksMax,
     slowDelayTicksMax,
     restartDelayTicksMax: leaned.restartDelayTicksMax,
