@@ -44,6 +44,12 @@ export class Proposer {
   private ballot: Ballot = ballotZero;
   /** The highest ballot seen anywhere: a new campaign goes above it. */
   private highestSeen: Ballot = ballotZero;
+  /**
+   * The highest ballot another node led or promised with, or this one led with: a follower
+   * follows heartbeats from here up. Unlike highestSeen it skips this proposer's own campaigns,
+   * so a candidate the acceptors refused (their leader's lease was live) follows that leader.
+   */
+  private highestFollowed: Ballot = ballotZero;
   private leaderId: NodeId | undefined;
   private electionElapsedTicks = 0;
   private electionTimeoutTicks: number;
@@ -52,6 +58,8 @@ export class Proposer {
   private promises = new Map<NodeId, Promise>();
   /** Parts of promises that came in several messages, until every part is in. */
   private promiseParts = new Map<NodeId, (Promise | undefined)[]>();
+  /** Acceptors that refused this campaign because their leader's lease was live. */
+  private leaseRefusals = new Set<NodeId>();
   private prepareFromSlot: Slot = 0;
   private prepareElapsedTicks = 0;
 
@@ -134,14 +142,15 @@ export class Proposer {
   }
 
   private randomElectionTimeout(): number {
-    // Raft §5.2's randomized timeouts, counted in ticks: [T, 2T) makes a split vote unlikely,
-    // and every failed campaign draws a new one (no endless duel between two proposers).
-    const base = this.config.options.electionTimeoutTicks;
-    return randomInt(this.random, base, 2 * base - 1);
+    // Raft §5.2's randomized timeouts, counted in ticks: [T, T + jitter) makes a split vote
+    // unlikely, and every failed campaign draws a new one (no endless duel between two proposers).
+    const { electionTimeoutTicks: base, electionJitterTicks: jitter } = this.config.options;
+    return randomInt(this.random, base, base + jitter - 1);
   }
 
   private observe(ballot: Ballot): void {
     if (compareBallots(ballot, this.highestSeen) > 0) this.highestSeen = ballot;
+    if (compareBallots(ballot, this.highestFollowed) > 0) this.highestFollowed = ballot;
   }
 
   propose(command: Command): ProposeResult {
@@ -170,11 +179,12 @@ export class Proposer {
   /** Starts Phase 1 now with a ballot above every one seen. */
   campaign(): void {
     this.ballot = { round: this.highestSeen.round + 1, proposerId: this.config.id };
-    this.observe(this.ballot);
+    this.highestSeen = this.ballot; // not highestFollowed: no one promised it yet
     this.role = 'candidate';
     this.leaderId = undefined;
     this.promises = new Map();
     this.promiseParts = new Map();
+    this.leaseRefusals = new Set();
     this.prepareFromSlot = this.learner.firstUnapplied;
     this.prepareElapsedTicks = 0;
     this.electionElapsedTicks = 0;
@@ -325,6 +335,10 @@ export class Proposer {
       this.learner.requestCatchupFrom(from, message.decidedBelow);
       return;
     }
+    if (message.leaseLive === true && this.role === 'candidate') {
+      this.handleLeaseRefusal(from, message);
+      return;
+    }
     const order = compareBallots(message.promised, this.ballot);
     if (order === 0 && this.role === 'candidate' && !this.promises.has(from)) {
       // Our own ballot, already promised: a Promise that was lost, or this proposer's previous
@@ -337,10 +351,23 @@ export class Proposer {
     this.becomeFollower(message.promised, message.promised.proposerId);
   }
 
+  /**
+   * Leader stickiness (Raft §9.6): an acceptor still hears the leader of `promised`. Once so many
+   * refused that the rest cannot make a phase-1 quorum, this campaign cannot win while that leader
+   * lives: follow it instead, and campaign again only after an election timeout without its
+   * heartbeats. The acceptors that did promise keep this ballot, so the next campaign goes above.
+   */
+  private handleLeaseRefusal(from: NodeId, message: Nack): void {
+    this.leaseRefusals.add(from);
+    const stillPossible = this.config.acceptors.length - this.leaseRefusals.size;
+    if (stillPossible >= this.config.phase1Quorum) return;
+    this.becomeFollower(message.promised, message.promised.proposerId);
+  }
+
   handleHeartbeat(from: NodeId, message: Heartbeat): void {
     this.observe(message.ballot);
     if (compareBallots(message.ballot, this.ballot) < 0 && this.role !== 'follower') return;
-    if (compareBallots(message.ballot, this.highestSeen) < 0) return;
+    if (compareBallots(message.ballot, this.highestFollowed) < 0) return;
     if (this.role !== 'follower' && compareBallots(message.ballot, this.ballot) > 0) {
       this.becomeFollower(message.ballot, from);
     }
@@ -365,6 +392,7 @@ export class Proposer {
     this.electionTimeoutTicks = this.randomElectionTimeout();
     this.promises = new Map();
     this.promiseParts = new Map();
+    this.leaseRefusals = new Set();
     if (wasLeader) {
       // Undecided work is abandoned: the next leader recovers whatever reached an acceptor
       // (Phase 1), and clients retry the rest.
@@ -392,6 +420,7 @@ export class Proposer {
     }
     this.role = 'leader';
     this.leaderId = this.config.id;
+    this.highestFollowed = this.ballot; // a phase-1 quorum promised it
     // Those that promised are known to be up: the first thrifty quorum comes from them.
     this.answeredFirst = [...this.promises.keys()];
     this.heartbeatElapsedTicks = this.config.options.heartbeatTicks; // announce at the next tick

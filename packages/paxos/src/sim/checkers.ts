@@ -11,7 +11,8 @@ export type Property =
   | 'in-order'
   | 'exactly-once'
   | 'durability'
-  | 'liveness';
+  | 'liveness'
+  | 'sticky-leader';
 
 export const properties: readonly Property[] = [
   'promise-kept',
@@ -22,6 +23,7 @@ export const properties: readonly Property[] = [
   'exactly-once',
   'durability',
   'liveness',
+  'sticky-leader',
 ];
 
 export interface Violation {
@@ -50,6 +52,7 @@ export class Checkers {
     'exactly-once': 0,
     durability: 0,
     liveness: 0,
+    'sticky-leader': 0,
   };
   /** The first value seen chosen for each slot, as a canonical key. */
   private readonly chosen = new Map<Slot, string>();
@@ -224,6 +227,22 @@ export class Checkers {
     this.violate(
       'liveness',
       `${undecided.length} command(s) not applied everywhere ${ticksAfterHeal} ticks after the last fault healed (first: ${undecided[0]})`,
+    );
+  }
+
+  /** sim/sticky-leader.ts: a restarted standby's campaign must not depose a leader the acceptors hear. */
+  checkStickyLeader(
+    leaderBefore: NodeId,
+    leaderAfter: NodeId | undefined,
+    elections: number,
+    standby: NodeId,
+  ): void {
+    this.exercised['sticky-leader'] += 1;
+    if (elections === 0 && leaderAfter === leaderBefore) return;
+    this.violate(
+      'sticky-leader',
+      `${standby} restarted and campaigned against the stable leader ${leaderBefore}: ` +
+        `${elections} election(s), ${leaderAfter ?? 'no one'} leads after`,
     );
   }
 }

@@ -1,5 +1,6 @@
 import { ballotToString } from '../ballot';
 import type { PlantedBug } from '../bugs';
+import { defaultPaxosOptions } from '../config';
 import type { Message } from '../messages';
 import { PaxosNode } from '../node';
 import { createPrng, pick, randomInt, range, type Random } from '../prng';
@@ -16,6 +17,8 @@ import {
   type SwarmPins,
 } from './swarm';
 import { describeMessage } from './describe-message';
+import type { ClientCommand, InTransit, SimNode } from './sim-node';
+import { probeStickyLeader } from './sticky-leader';
 
 /**
  * A run's options. The cluster shape, limits and fault mix are drawn from the seed (swarm.ts);
@@ -59,33 +62,6 @@ export interface SimResult {
   readonly pauses: number;
   readonly partitions: number;
   readonly snapshotsInstalled: number;
-}
-
-interface InTransit {
-  readonly deliverAtTick: number;
-  readonly order: number;
-  readonly from: NodeId;
-  readonly to: NodeId;
-  readonly message: Message;
-}
-
-interface SimNode {
-  readonly id: NodeId;
-  readonly disk: SimDisk;
-  node: PaxosNode | undefined;
-  stateMachine: RecordingStateMachine;
-  restartAtTick: number;
-  /** A paused node (a GC pause, SIGSTOP) keeps its memory but does nothing until this tick. */
-  pausedUntilTick: number;
-  /** Messages to this node arrive no earlier than this tick (a stalled inbound link). */
-  stalledUntilTick: number;
-}
-
-interface ClientCommand {
-  readonly command: Command;
-  readonly clientIndex: number;
-  /** The client resubmits at this tick unless it saw the command applied. */
-  retryAtTick: number;
 }
 
 const pauseTicks = { min: 5, max: 60 } as const;
@@ -572,6 +548,8 @@ export class Simulation {
     for (const simNode of this.nodes.values())
       if (!this.downForGood(simNode)) finalStates.set(simNode.id, simNode.stateMachine.keys);
     this.checkers.checkDurability(finalStates, this.stats.crashes > 0);
+    // Last: it restarts a standby, whose state the checks above need not wait for.
+    if (undecided.length === 0) this.probeStickyLeader();
     const submitted = this.commands.length;
     return {
       seed: this.options.seed,
@@ -583,6 +561,27 @@ export class Simulation {
       violations: this.checkers.violations,
       ...this.stats,
     };
+  }
+
+  private probeStickyLeader(): void {
+    const host = {
+      proposerIds: this.proposerIds,
+      electionTimeoutTicks:
+        this.scenario.paxosOptions.electionTimeoutTicks ?? defaultPaxosOptions.electionTimeoutTicks,
+      nodes: () => [...this.nodes.values()].map((n) => n.node),
+      restartDeafAndCampaign: (id: NodeId, leader: NodeId) => {
+        const simNode = this.nodes.get(id) as SimNode;
+        this.start(simNode);
+        this.blocked.add(`${leader}>${id}`);
+        this.trace(`restart ${id}, cut ${leader}->${id}, campaign at once (sticky-leader probe)`);
+        simNode.node?.campaign();
+        this.processReady(simNode);
+      },
+      heal: () => this.healPartition(),
+      tick: () => this.tick(),
+      leaderChanges: () => this.stats.leaderChanges,
+    };
+    probeStickyLeader(host, this.checkers);
   }
 }
 
