@@ -24,3 +24,9 @@ export const TRANSACTION_EVENTS_REMEMBERED_MAX = 10_000;
 
 /** How long a SetChargingProfile / ReserveNow / CancelReservation waits for the station, ms. */
 export const CSMS_CALL_TIMEOUT_MS = 10_000;
+
+/**
+ * How often the leader looks for reservation windows that opened, to send their ReserveNow, ms.
+ * A window opens on the charge point's own replica anyway (it enforces it); this is the OCPP notice.
+ */
+export const RESERVE_NOW_CHECK_MS = 1_000;

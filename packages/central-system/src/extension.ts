@@ -11,7 +11,9 @@ import {
   type SiteStateMachine,
 } from '@evpaxos/site';
 import { CentralService } from './central-service';
+import { logReservationEvents } from './reservation-log';
 import { reservationRoutes } from './reservations';
+import { ReserveNowNotifier } from './reserve-now';
 
 export interface CentralExtensionOptions {
   /**
@@ -57,8 +59,13 @@ export function centralExtension(options: CentralExtensionOptions = {}): RoleExt
         { node: running.node, readState, logger },
       );
       const port = await service.start();
+      const notifier = new ReserveNowNotifier(service, running.node, readState, logger);
+      notifier.start();
+      const stopLogging = running.node.onApplied((entries) =>
+        logReservationEvents(entries, logger),
+      );
       const removeRoutes = running.addHttpRoutes(
-        reservationRoutes(service, running.node, readState),
+        reservationRoutes(service, running.node, readState, notifier),
       );
       logger.info('csms-started', {
         id: config.id,
@@ -68,6 +75,8 @@ export function centralExtension(options: CentralExtensionOptions = {}): RoleExt
       return {
         async close() {
           removeRoutes();
+          stopLogging();
+          notifier.stop();
           await service.close();
         },
       };

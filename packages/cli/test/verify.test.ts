@@ -152,6 +152,7 @@ describe('evpaxos verify', () => {
       'durability true',
       'exactly-once true',
       'no-double-booking true',
+      'reservation-overlap true',
       'site-limit true',
     ]);
     expect(report.logs.skippedLines).to.equal(1);
@@ -279,7 +280,7 @@ describe('evpaxos verify', () => {
         encoding: 'utf8',
       });
       expect(out.status, out.stderr).to.equal(0);
-      expect(out.stdout.split('\n').filter((l) => l.startsWith('PASS'))).to.have.length(6);
+      expect(out.stdout.split('\n').filter((l) => l.startsWith('PASS'))).to.have.length(7);
       expect(out.stdout).to.include('1 non-JSON lines skipped');
     });
 

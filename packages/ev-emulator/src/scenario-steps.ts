@@ -74,6 +74,7 @@ export function validateReserveStep(context: StepContext): ScenarioStep {
     'chargePointId',
     'connectorId',
     'idToken',
+    'fromMinute',
     'expiresAtMinute',
     'ref',
   ]);
@@ -93,6 +94,12 @@ export function validateReserveStep(context: StepContext): ScenarioStep {
   });
   const idToken = check.text(fields, 'idToken', `${field}.idToken`);
   const expiresAtMinute = check.minute(fields, 'expiresAtMinute', `${field}.expiresAtMinute`);
+  const fromMinute = check.minute(fields, 'fromMinute', `${field}.fromMinute`, true);
+  if (fromMinute !== undefined && expiresAtMinute !== undefined && fromMinute >= expiresAtMinute) {
+    check.problems.push(
+      `${field}.fromMinute (${fromMinute}) must be before expiresAtMinute (${expiresAtMinute}).`,
+    );
+  }
   if (atMinute !== undefined && expiresAtMinute !== undefined && expiresAtMinute <= atMinute) {
     check.problems.push(
       `${field}.expiresAtMinute (${expiresAtMinute}) must be after atMinute (${atMinute}).`,
@@ -109,6 +116,7 @@ export function validateReserveStep(context: StepContext): ScenarioStep {
     chargePointId: chargePointId!,
     ...(connectorId !== undefined ? { connectorId } : {}),
     idToken: idToken!,
+    ...(fromMinute !== undefined ? { fromMinute } : {}),
     expiresAtMinute: expiresAtMinute!,
     ...(ref !== undefined ? { ref } : {}),
   };

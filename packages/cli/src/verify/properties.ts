@@ -6,6 +6,7 @@
  */
 import { siteCommandTypes } from '@evpaxos/site';
 import { where, type LogLine } from './log-reader';
+import { checkReservationOverlap } from './reservation-overlap';
 
 export interface PropertyResult {
   readonly property: string;
@@ -421,6 +422,7 @@ export function verifyLines(lines: readonly LogLine[], options: VerifyOptions): 
     checkDurability(lines),
     checkExactlyOnce(lines),
     checkNoDoubleBooking(lines),
+    checkReservationOverlap(lines),
     checkSiteLimit(lines, options),
   ];
 }
