@@ -70,6 +70,8 @@ export async function reservationRequest(
 ): Promise<HttpReply> {
   const deadline = Date.now() + timeoutMs;
   const centrals = cluster.nodes.filter((n) => n.role === 'central').map((n) => n.id);
+  // POST and DELETE change state: they carry the cluster's API token (docs/CLUSTER.md).
+  const token = method === 'GET' ? undefined : cluster.apiToken;
   let queue = [...centrals];
   let lastProblem = 'no central answered';
   for (let attempt = 0; Date.now() < deadline; attempt += 1) {
@@ -80,6 +82,7 @@ export async function reservationRequest(
         method,
         body,
         Math.max(1, deadline - Date.now()),
+        token,
       );
       const answer = (reply.body ?? {}) as { leaderId?: unknown; error?: unknown };
       if (reply.status !== 421 && reply.status !== 503 && reply.status !== 504) return reply;
