@@ -75,7 +75,7 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
  && mkdir -p /data \
  && chown node:node /data
 COPY --from=build /out/packages/ packages/
-COPY scripts/docker-healthcheck.mjs scripts/docker-crash.mjs scripts/docker-submit.mjs scripts/docker-cluster.json scripts/
+COPY scripts/docker-healthcheck.sh scripts/docker-healthcheck.mjs scripts/docker-crash.mjs scripts/docker-submit.mjs scripts/docker-cluster.json scripts/
 # /data (owned by the unprivileged user) is where a charge point keeps its durable acceptor state:
 # docker-compose.yml mounts one named volume there per charge point (EVPAXOS_DATA_DIR=/data).
 # No VOLUME instruction: it would give every central an anonymous volume it never uses.
@@ -85,7 +85,8 @@ USER node
 # EVPAXOS_NODES); a role without an admin API (ev-emulator, sim) is healthy while it runs.
 # Healthy at the first answer; failures count only after 60 s of start and 5 in a row, so a slow
 # start on a busy host does not mark a node unhealthy (and hold back the ev-emulator's start).
+# In bash, not node: it runs every 3 s in every container (scripts/docker-healthcheck.sh).
 HEALTHCHECK --interval=3s --timeout=10s --start-period=60s --retries=5 \
-  CMD ["node", "scripts/docker-healthcheck.mjs"]
+  CMD ["bash", "scripts/docker-healthcheck.sh"]
 ENTRYPOINT ["node", "packages/cli/bin/evpaxos.js"]
 CMD ["--help"]

@@ -2,7 +2,7 @@
 # Crashes a node. By default the evpaxos process inside the container gets SIGKILL (no flush, no
 # goodbye); Docker sees the container die on its own and its restart policy (unless-stopped)
 # starts it again, on the same volume: a crash and recovery. The script waits until Docker has
-# restarted it (at most RESTART_WAIT_S, 20 s) and says so.
+# restarted it (at most RESTART_WAIT_S, 60 s: a starved host restarts slowly) and says so.
 #   scripts/docker-kill.sh cp3            crash; Docker restarts it within a second or two
 #   scripts/docker-kill.sh --stop cp3     `docker kill`: Docker counts that as stopped by hand and
 #                                         does NOT restart it; bring it back with
@@ -15,7 +15,7 @@ if [ "${1:-}" = "--stop" ]; then mode=stop; shift; fi
 [ $# -gt 0 ] || die "usage: $0 [--stop] NODE [NODE…]"
 parse_nodes "$@"
 require_site
-RESTART_WAIT_S=${RESTART_WAIT_S:-20}
+RESTART_WAIT_S=${RESTART_WAIT_S:-60}
 failed=0
 for node in "${NODES[@]}"; do
   id=$(container_of "$node")

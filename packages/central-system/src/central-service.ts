@@ -1,22 +1,25 @@
 /**
  * The central system as a CSMS: the OCPP-J server wired to the replicated site state.
  *
- * - Only the Paxos leader speaks OCPP: a standby refuses the WebSocket upgrade (HTTP 503) and a
- *   central that stops leading closes every station connection with 1012, so stations fail over to
- *   the next URL, which is where the new leader is.
- * - Everything a station reports that changes the site becomes a SiteCommand submitted through the
- *   cluster node; a TransactionEvent is acknowledged only once its command is decided and applied,
+ * - Every central serves stations (docs/OCPP.md, "Failover"): a leader change closes no station
+ *   connection. Everything a station reports that changes the site becomes a SiteCommand; on a
+ *   standby it is forwarded to the leader (log-client.ts), and the station is answered once it is
+ *   agreed. Calls to a station go through the central that holds it (station-calls.ts).
+ * - A TransactionEvent is acknowledged only once its command is decided and applied,
  *   so a station's durable queue (E04) never drops an event the site has not agreed on.
- * - After every applied batch, the leader recomputes the TxProfiles (site buildChargingProfiles) and
- *   pushes those whose allocation changed (K15.FR.08: within 60 s of NotifyEVChargingNeeds).
+ * - After every applied batch, each central recomputes the TxProfiles (site buildChargingProfiles)
+ *   from its replica and pushes, to the stations it holds, those whose allocation changed
+ *   (K15.FR.08: within 60 s of NotifyEVChargingNeeds).
  */
 import {
   LEASE_MESSAGE_ID,
   LEASE_VENDOR_ID,
   callError,
-  closeCodeServiceRestart,
   CsmsServer,
   OcppError,
+  type CsmsAction,
+  type CsmsToChargingStation,
+  type StationPasswordLookup,
   type AuthorizeRequest,
   type AuthorizeResponse,
   type BootNotificationResponse,
@@ -41,12 +44,13 @@ import {
   CONNECTOR_COUNT_DEFAULT,
   CSMS_CALL_TIMEOUT_MS,
   HEARTBEAT_INTERVAL_S,
-  LEADERSHIP_CHECK_MS,
   PROFILE_DEADLINE_MS,
-  RENEWALS_PER_LEASE,
   TRANSACTION_EVENTS_REMEMBERED_MAX,
 } from './constants';
+import { LeaseRenewals } from './lease-renewals';
+import { LogClient } from './log-client';
 import { needsFromRequest } from './needs';
+import { StationCalls } from './station-calls';
 
 /** Distributes SiteCommand over its union, so each literal keeps its own fields. */
 type WithoutAtMs<T> = T extends unknown ? Omit<T, 'atMs'> : never;
@@ -55,6 +59,11 @@ export type CommandDraft = WithoutAtMs<SiteCommand>;
 export interface CentralServiceOptions {
   readonly host: string;
   readonly port: number;
+  /** Security Profile 2: the server certificate and key (PEM). Absent: ws://. */
+  readonly tls?: { readonly certPem: string; readonly keyPem: string };
+  /** Per-station call rate limit (docs/OCPP.md, "Bad input"); defaults in @evpaxos/ocpp. */
+  readonly callsPerSecondMax?: number;
+  readonly callBurstMax?: number;
 }
 
 export interface CentralServiceCollaborators {
@@ -64,6 +73,8 @@ export interface CentralServiceCollaborators {
   readonly logger: Logger;
   /** Wall clock, ms (stamps `atMs`; default Date.now). */
   readonly nowMs?: () => number;
+  /** Security Profile 1: each identity's password; absent: no authentication (profile 0). */
+  readonly passwordOf?: StationPasswordLookup;
 }
 
 /**
@@ -93,9 +104,9 @@ export class CentralService {
   private readonly logger: Logger;
   private readonly nowMs: () => number;
   private readonly unsubscribers: (() => void)[] = [];
-  private leadershipTimer: NodeJS.Timeout | undefined;
-  /** Per charge point: when the last RenewLease was submitted (ms), and whether one is in flight. */
-  private readonly renewals = new Map<string, { lastAtMs: number; inFlight: boolean }>();
+  private readonly log: LogClient;
+  private readonly stationCalls: StationCalls;
+  private readonly leases: LeaseRenewals;
   /** By transactionId. */
   private readonly pushes = new Map<string, ProfilePush>();
   /**
@@ -114,14 +125,21 @@ export class CentralService {
     this.logger = collaborators.logger;
     this.nowMs = collaborators.nowMs ?? Date.now;
     this.server = new CsmsServer(
-      { host: options.host, port: options.port, callTimeoutMs: CSMS_CALL_TIMEOUT_MS },
-      { logger: this.logger },
+      { ...options, callTimeoutMs: CSMS_CALL_TIMEOUT_MS },
+      {
+        logger: this.logger,
+        ...(collaborators.passwordOf === undefined ? {} : { passwordOf: collaborators.passwordOf }),
+      },
     );
-    this.server.accept(() =>
-      this.node.isLeader
-        ? true
-        : `standby: not the leader (leader: ${this.node.leaderId ?? 'unknown'})`,
-    );
+    this.log = new LogClient(this.node, this.logger);
+    this.stationCalls = new StationCalls(this.server, this.node, this.logger);
+    this.leases = new LeaseRenewals({
+      memberIds: this.node.config.nodes.map((member) => member.id),
+      readState: this.readState,
+      nowMs: this.nowMs,
+      submit: (draft) => this.submit(draft),
+      logger: this.logger,
+    });
     this.registerHandlers();
   }
 
@@ -130,18 +148,12 @@ export class CentralService {
     this.unsubscribers.push(
       this.node.onApplied(() => this.schedulePush()),
       this.node.onEvent((event) => {
-        if (event.type === 'became-leader') {
-          // A new term: we do not know what an earlier leader sent, so every profile is resent
-          // when its station connects (and on the next change).
-          this.pushes.clear();
-          this.renewals.clear();
+        // Leadership changes nothing for the stations we hold (docs/OCPP.md, "Failover").
+        if (event.type === 'became-leader')
           this.logger.info('csms-leading', { ballot: event.ballot });
-        } else if (event.type === 'became-follower' || event.type === 'became-candidate') {
-          void this.stepDown(event.type);
-        }
       }),
       this.server.on('connected', ({ chargePointId }) => {
-        // A station that (re)connects gets its sessions' profiles again from this leader.
+        // A station that (re)connects gets its sessions' profiles again from this central.
         for (const [transactionId, push] of this.pushes) {
           if (this.readState().sessions[transactionId]?.chargePointId === chargePointId) {
             push.signature = '';
@@ -150,25 +162,34 @@ export class CentralService {
         this.schedulePush();
       }),
     );
-    // Backstop to the events: a non-leader must hold no station connection.
-    this.leadershipTimer = setInterval(() => {
-      if (!this.node.isLeader && this.server.connectedIds().length > 0) void this.stepDown('check');
-    }, LEADERSHIP_CHECK_MS);
     return port;
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.leadershipTimer) clearInterval(this.leadershipTimer);
     for (const unsubscribe of this.unsubscribers) unsubscribe();
     await this.server.close();
   }
 
-  /** Stamps `atMs`, submits, waits until applied. */
+  /** The HTTP routes this service adds to the central's API (the relay between centrals). */
+  routes() {
+    return this.stationCalls.routes();
+  }
+
+  /** A CSMS-initiated call to a station held by any central (station-calls.ts). */
+  callStation<Action extends CsmsAction>(
+    chargePointId: string,
+    action: Action,
+    request: CsmsToChargingStation[Action][0],
+  ): Promise<CsmsToChargingStation[Action][1]> {
+    return this.stationCalls.call(chargePointId, action, request);
+  }
+
+  /** Stamps `atMs`, submits (forwarded to the leader from a standby), waits until applied. */
   async submit(draft: CommandDraft): Promise<SubmitOutcome> {
     const payload = { ...draft, atMs: this.nowMs() } as SiteCommand;
-    const outcome = await this.node.submit(payload);
+    const outcome = await this.log.submit(payload);
     if (!outcome.ok && outcome.code === 'invalid-command') {
       // The node's validator is parseSiteCommand (extension.ts), so its codes are the site's.
       const code = outcome.commandCode as SiteErrorCode;
@@ -181,24 +202,16 @@ export class CentralService {
     return { ok: true, slot: outcome.slot, result: outcome.result as SiteResult };
   }
 
-  private async stepDown(why: string): Promise<void> {
-    const ids = this.server.connectedIds();
-    if (ids.length === 0) return;
-    this.logger.info('csms-stepping-down', { why, closing: ids });
-    this.pushes.clear();
-    await this.server.closeAll(closeCodeServiceRestart, 'not the leader any more');
-  }
-
   private registerHandlers(): void {
     const server = this.server;
     server.handle('BootNotification', (chargePointId) => this.boot(chargePointId));
     server.handle('Heartbeat', (chargePointId) => {
-      // A third-party station is no replica: it follows the profiles the leader sends, so its
-      // lease is the leader's view, renewed while it talks to us (OCPP K: without a CSMS it falls
+      // A third-party station is no replica: it follows the profiles its central sends, so its
+      // lease is the replicated view, renewed while it talks to us (OCPP K: without a CSMS it falls
       // back to its own default profile). Cluster members prove their lease by DataTransfer.
-      if (!this.isClusterMember(chargePointId)) {
+      if (!this.leases.isClusterMember(chargePointId)) {
         const held = this.readState().chargePoints[chargePointId]?.lease?.expiresAtMs ?? null;
-        this.maybeRenewLease(chargePointId, held);
+        this.leases.maybeRenew(chargePointId, held);
       }
       return { currentTime: new Date(this.nowMs()).toISOString() };
     });
@@ -211,7 +224,7 @@ export class CentralService {
       if (held !== null && (typeof held !== 'number' || !Number.isSafeInteger(held))) {
         return { status: 'Rejected' };
       }
-      this.maybeRenewLease(chargePointId, held);
+      this.leases.maybeRenew(chargePointId, held);
       return { status: 'Accepted' };
     });
     server.handle('StatusNotification', (chargePointId, request) =>
@@ -257,46 +270,6 @@ export class CentralService {
       this.logger.info('charge-point-registered', { chargePointId, slot: outcome.slot });
     }
     return answer('Accepted');
-  }
-
-  /**
-   * docs/SITE.md, "Leases": a cluster member renews by DataTransfer, naming the expiry its own
-   * replica holds (lease.ts R2); a third-party station has no replica, so its Heartbeat renews
-   * from ours. Either way at most one RenewLease per leaseMs / 3 (maybeRenewLease).
-   */
-  private isClusterMember(chargePointId: string): boolean {
-    return this.node.config.nodes.some((node) => node.id === chargePointId);
-  }
-
-  private maybeRenewLease(chargePointId: string, heldLeaseExpiresAtMs: number | null): void {
-    const state = this.readState();
-    const chargePoint = state.chargePoints[chargePointId];
-    if (chargePoint === undefined || !this.node.isLeader) return;
-    const now = this.nowMs();
-    const renewal = this.renewals.get(chargePointId) ?? { lastAtMs: -Infinity, inFlight: false };
-    this.renewals.set(chargePointId, renewal);
-    if (renewal.inFlight || now - renewal.lastAtMs < state.config.leaseMs / RENEWALS_PER_LEASE) {
-      return;
-    }
-    renewal.inFlight = true;
-    renewal.lastAtMs = now;
-    void this.submit({
-      type: 'RenewLease',
-      chargePointId,
-      heldLeaseExpiresAtMs,
-    }).then((outcome) => {
-      renewal.inFlight = false;
-      if (!outcome.ok) {
-        renewal.lastAtMs = -Infinity;
-      } else if (!outcome.result.ok) {
-        // A renewal raced another one: retry with the expiry now in the replica.
-        renewal.lastAtMs = -Infinity;
-        this.logger.info('lease-renewal-rejected', {
-          chargePointId,
-          reason: outcome.result.reason,
-        });
-      }
-    });
   }
 
   /** G01 → ChargePointFaulted / ChargePointRecovered when the agreed state differs. */
@@ -467,7 +440,7 @@ export class CentralService {
 
   /**
    * Submits; a submit that did not reach agreement (not leader, timeout, overloaded) becomes a
-   * CALLERROR, so the station keeps the message and retries (with its next CSMS, if we stepped down).
+   * CALLERROR, so the station keeps the message and retries.
    */
   private async submitOrCallError(draft: CommandDraft): Promise<SiteResult> {
     const outcome = await this.submit(draft);
@@ -501,7 +474,7 @@ export class CentralService {
   }
 
   private pushChangedProfiles(): void {
-    if (!this.node.isLeader || this.closed) return;
+    if (this.closed) return;
     const state = this.readState();
     const profiles = buildChargingProfiles(state, this.nowMs());
     for (const profile of profiles) {

@@ -16,9 +16,6 @@ export const PROFILE_DEADLINE_MS = 60_000;
 /** When NotifyEVChargingNeeds has no departureTime, the session is planned as if the EV left this much later. */
 export const DEPARTURE_MS_DEFAULT = 12 * 60 * 60 * 1000;
 
-/** How often the central checks that a non-leader holds no OCPP connections (a backstop to the events). */
-export const LEADERSHIP_CHECK_MS = 250;
-
 /** TransactionEvent (transactionId, seqNo) pairs remembered to acknowledge duplicates without a submit. */
 export const TRANSACTION_EVENTS_REMEMBERED_MAX = 10_000;
 
@@ -30,3 +27,19 @@ export const CSMS_CALL_TIMEOUT_MS = 10_000;
  * A window opens on the charge point's own replica anyway (it enforces it); this is the OCPP notice.
  */
 export const RESERVE_NOW_CHECK_MS = 1_000;
+
+/**
+ * A standby's forward of a command to the leader (log-client.ts): one attempt's timeout, the pause
+ * before the next (a leader change takes a few hundred ms), and the whole budget, after which the
+ * station gets a CALLERROR and retries. The total stays under CSMS_CALL_TIMEOUT_MS-like budgets of
+ * stations (ocpp-rpc's default call timeout is 30 s).
+ */
+export const FORWARD_ATTEMPT_MS = 5_000;
+export const FORWARD_RETRY_MS = 100;
+export const FORWARD_TOTAL_MS = 15_000;
+
+/** How long a standby waits for its replica to apply a forwarded command's slot (read your writes). */
+export const READ_OWN_WRITE_MS = 2_000;
+
+/** A CSMS-initiated call relayed to the central that holds the station's connection (station-calls.ts). */
+export const RELAY_CALL_MARGIN_MS = 2_000;

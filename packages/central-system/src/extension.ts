@@ -2,6 +2,13 @@
  * `evpaxos central`'s role: the site state machine on every central (the same as the charge points
  * run), and the CSMS + reservations API attached once the node runs.
  */
+import {
+  ocppScheme,
+  ocppSecurityConfigSection,
+  ocppSecurityDefault,
+  readServerTls,
+  stationPasswordLookup,
+} from '@evpaxos/ocpp';
 import { configSection, type Logger, type RoleExtension, type RunningNode } from '@evpaxos/runtime';
 import {
   createSiteStateMachine,
@@ -26,7 +33,7 @@ export interface CentralExtensionOptions {
 export function centralExtension(options: CentralExtensionOptions = {}): RoleExtension {
   let machine: SiteStateMachine | undefined;
   return {
-    configSections: [siteConfigSection],
+    configSections: [siteConfigSection, ocppSecurityConfigSection],
     createStateMachine(config) {
       // Every replica builds the site from the same cluster-file section.
       machine = createSiteStateMachine(
@@ -54,9 +61,22 @@ export function centralExtension(options: CentralExtensionOptions = {}): RoleExt
         return { close: async () => undefined };
       }
       const readState = () => replica.state;
+      // docs/OCPP.md, "Security profiles": default profile 1 (Basic auth, derived passwords).
+      const security = configSection(config, ocppSecurityConfigSection) ?? ocppSecurityDefault;
+      const chargePointIds = config.nodes
+        .filter((member) => member.role === 'charge-point')
+        .map((member) => member.id);
+      const passwordOf = stationPasswordLookup(security, config.secret, chargePointIds);
+      const tls = readServerTls(security);
       const service = new CentralService(
-        { host: config.listenHost, port: config.self.servicePort },
-        { node: running.node, readState, logger },
+        {
+          host: config.listenHost,
+          port: config.self.servicePort,
+          ...(tls ? { tls } : {}),
+          ...(security.callsPerSecondMax ? { callsPerSecondMax: security.callsPerSecondMax } : {}),
+          ...(security.callBurstMax ? { callBurstMax: security.callBurstMax } : {}),
+        },
+        { node: running.node, readState, logger, ...(passwordOf ? { passwordOf } : {}) },
       );
       const port = await service.start();
       const notifier = new ReserveNowNotifier(service, running.node, readState, logger);
@@ -67,9 +87,11 @@ export function centralExtension(options: CentralExtensionOptions = {}): RoleExt
       const removeRoutes = running.addHttpRoutes(
         reservationRoutes(service, running.node, readState, notifier),
       );
+      const removeRelay = running.addHttpRoutes(service.routes());
       logger.info('csms-started', {
         id: config.id,
-        ocppUrl: `ws://${config.self.host}:${port}/<chargePointId>`,
+        ocppUrl: `${ocppScheme(security)}://${config.self.host}:${port}/<chargePointId>`,
+        securityProfile: security.profile,
         siteLimitW: replica.state.config.siteLimitW,
       });
       return {
@@ -77,6 +99,7 @@ export function centralExtension(options: CentralExtensionOptions = {}): RoleExt
           removeRoutes();
           stopLogging();
           notifier.stop();
+          removeRelay();
           await service.close();
         },
       };

@@ -92,7 +92,7 @@ export function reservationRoutes(
       reservation === undefined
         ? 'unknown-charge-point'
         : await forward(() =>
-            service.server.call(reservation.chargePointId, 'CancelReservation', { reservationId }),
+            service.callStation(reservation.chargePointId, 'CancelReservation', { reservationId }),
           );
     return { status: 200, body: { reservationId, slot: outcome.slot, cancelStatus } };
   }

@@ -39,7 +39,7 @@ export class ReserveNowNotifier {
     this.sent.add(keyOf(reservation));
     const idToken: IdToken = { idToken: reservation.idToken, type: 'Central' };
     const status = await forward(() =>
-      this.service.server.call(reservation.chargePointId, 'ReserveNow', {
+      this.service.callStation(reservation.chargePointId, 'ReserveNow', {
         id: reservation.reservationId,
         expiryDateTime: isoFromMs(reservation.expiresAtMs),
         idToken,

@@ -46,6 +46,8 @@ export interface ProcessCluster {
     pathname: string,
     body?: unknown,
   ): Promise<{ status: number; body: any }>;
+  /** SIGKILLs one node (a crash) and waits until it is gone. */
+  kill(id: string): Promise<void>;
   down(): Promise<void>;
 }
 
@@ -88,14 +90,13 @@ interface ClusterOptions {
   chargePoints: number;
   siteLimitW: number;
   tickMs?: number;
+  /** The cluster file's ocppSecurity section (docs/OCPP.md); default none (profile 1). */
+  ocppSecurity?: Record<string, unknown>;
+  /** Outside stations' passwords, written to a passwordsFile the section names. */
+  stationPasswords?: Record<string, string>;
 }
 
-async function startOnce(options: {
-  centrals: number;
-  chargePoints: number;
-  siteLimitW: number;
-  tickMs?: number;
-}): Promise<ProcessCluster> {
+async function startOnce(options: ClusterOptions): Promise<ProcessCluster> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'evpaxos-central-'));
   const ids = [
     ...Array.from({ length: options.centrals }, (_, i) => `central-${String.fromCharCode(97 + i)}`),
@@ -110,6 +111,12 @@ async function startOnce(options: {
     servicePort: ports[3 * i + 2] as number,
   }));
   const clusterFile = path.join(dir, 'cluster.json');
+  let ocppSecurity = options.ocppSecurity;
+  if (options.stationPasswords !== undefined) {
+    const passwordsFile = path.join(dir, 'stations.json');
+    fs.writeFileSync(passwordsFile, JSON.stringify(options.stationPasswords), { mode: 0o600 });
+    ocppSecurity = { profile: 1, ...ocppSecurity, passwordsFile };
+  }
   const secret = randomBytes(32).toString('hex');
   fs.writeFileSync(
     clusterFile,
@@ -120,6 +127,7 @@ async function startOnce(options: {
       tickMs: options.tickMs ?? 100,
       secret,
       site: { siteLimitW: options.siteLimitW },
+      ...(ocppSecurity === undefined ? {} : { ocppSecurity }),
       nodes: nodes.map((node) => ({ ...node, host: '127.0.0.1' })),
     }),
   );
@@ -213,6 +221,14 @@ async function startOnce(options: {
         body: any;
       }>;
     },
+    async kill(id) {
+      const child = children.get(id);
+      if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+      await new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGKILL');
+      });
+    },
     async down() {
       await Promise.all(
         [...children.values()].map(
@@ -236,7 +252,7 @@ async function startOnce(options: {
   // Every node logs "ready" once its ports are open.
   try {
     await Promise.all(
-      nodes.map((node) => cluster.waitForLine(node.id, (line) => line.message === 'ready', 15_000)),
+      nodes.map((node) => cluster.waitForLine(node.id, (line) => line.message === 'ready', 60_000)),
     );
   } catch (error) {
     await cluster.down();

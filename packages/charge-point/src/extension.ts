@@ -5,6 +5,7 @@
  */
 import * as path from 'node:path';
 import { EvLinkServer } from '@evpaxos/ev-link';
+import { ocppScheme, ocppSecurityConfigSection, ocppSecurityDefault } from '@evpaxos/ocpp';
 import {
   configSection,
   type RoleExtension,
@@ -50,11 +51,18 @@ const LEASE_RENEWALS_PER_LEASE = 4;
 /** …but not more often than this, ms. */
 const LEASE_RENEW_INTERVAL_MS_MIN = 200;
 
-/** ws://host:servicePort/<cpId> of every central that has a service port, in node-list order. */
+/**
+ * ws[s]://host:servicePort/<cpId> of every central that has a service port, in node-list order:
+ * the station's NetworkConnectionProfiles (B10), tried in turn when one is lost. Any central
+ * serves stations (docs/OCPP.md, "Failover"). wss:// under Security Profile 2.
+ */
 export function centralUrls(config: ProcessConfig): string[] {
+  const scheme = ocppScheme(
+    configSection(config, ocppSecurityConfigSection) ?? ocppSecurityDefault,
+  );
   return config.nodes
     .filter((node) => node.role === 'central' && node.servicePort !== undefined)
-    .map((node) => `ws://${node.host}:${node.servicePort}/${encodeURIComponent(config.id)}`);
+    .map((node) => `${scheme}://${node.host}:${node.servicePort}/${encodeURIComponent(config.id)}`);
 }
 
 function defaultCsmsLink(config: ProcessConfig, urls: readonly string[], logger: Logger): CsmsLink {
@@ -72,7 +80,7 @@ function defaultCsmsLink(config: ProcessConfig, urls: readonly string[], logger:
 export function chargePointExtension(options: ChargePointExtensionOptions = {}): RoleExtension {
   let stateMachine: SiteStateMachine | undefined;
   return {
-    configSections: [siteConfigSection],
+    configSections: [siteConfigSection, ocppSecurityConfigSection],
     createStateMachine(config) {
       // Every replica builds the site from the same cluster-file section (siteConfigSection).
       stateMachine = createSiteStateMachine(

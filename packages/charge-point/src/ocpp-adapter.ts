@@ -7,10 +7,14 @@
  */
 import {
   ChargingStationClient,
+  deriveStationPassword,
+  ocppSecurityConfigSection,
+  ocppSecurityDefault,
+  readCaPem,
   type NotifyEVChargingNeedsRequest,
   type TransactionEventRequest as OcppTransactionEventRequest,
 } from '@evpaxos/ocpp';
-import type { Logger, ProcessConfig } from '@evpaxos/runtime';
+import { configSection, type Logger, type ProcessConfig } from '@evpaxos/runtime';
 import type {
   ConnectorStatus,
   CsmsCallHandlers,
@@ -81,7 +85,15 @@ export function createOcppCsmsLink(
     throw new Error(
       'No central has a servicePort in the cluster file: the OCPP client has nowhere to connect.',
     );
-  return new OcppCsmsLink(config.id, urls, logger);
+  // docs/OCPP.md, "Security profiles": a cluster member's password is derived from the secret.
+  const security = configSection(config, ocppSecurityConfigSection) ?? ocppSecurityDefault;
+  const caPem = readCaPem(security);
+  return new OcppCsmsLink(config.id, urls, logger, {
+    ...(security.profile === 0
+      ? {}
+      : { password: deriveStationPassword(config.secret, config.id) }),
+    ...(caPem === undefined ? {} : { caPem }),
+  });
 }
 
 class OcppCsmsLink implements CsmsLink {
@@ -94,9 +106,10 @@ class OcppCsmsLink implements CsmsLink {
     private readonly chargePointId: string,
     urls: readonly string[],
     private readonly logger: Logger,
+    credentials: { readonly password?: string; readonly caPem?: string } = {},
   ) {
     this.client = new ChargingStationClient(
-      { identity: chargePointId, csmsUrls: urls },
+      { identity: chargePointId, csmsUrls: urls, ...credentials },
       { logger },
     );
     this.client.on('connected', ({ url }) => void this.boot(url));

@@ -199,8 +199,8 @@ describe('deploy: Dockerfile', () => {
     expect(fs.existsSync(path.join(root, 'packages/cli/dist/src/index.js'))).to.equal(true);
     const healthcheck = last.find((i) => i.op === 'HEALTHCHECK');
     expect(healthcheck, 'a HEALTHCHECK').to.not.equal(undefined);
-    const script = /CMD \["node", "([^"]+)"\]/.exec(healthcheck!.args)?.[1];
-    expect(script).to.equal('scripts/docker-healthcheck.mjs');
+    const script = /CMD \["bash", "([^"]+)"\]/.exec(healthcheck!.args)?.[1];
+    expect(script).to.equal('scripts/docker-healthcheck.sh');
     const copied = last
       .filter((i) => i.op === 'COPY' && !i.args.includes('--from='))
       .map((i) => i.args);
@@ -234,7 +234,8 @@ describe('deploy: docker-compose.yml', function () {
   it('has the site: central-a, central-b, cp1…cp5 and ev-emulator, from one image', () => {
     expect(Object.keys(compose.services)).to.have.members([...nodeServices, 'ev-emulator']);
     const images = new Set(Object.values(compose.services).map((s) => s.image));
-    expect([...images]).to.deep.equal(['evpaxos:local']);
+    // EVPAXOS_IMAGE names it (default evpaxos:local): the Docker tests give each run its own tag.
+    expect([...images]).to.deep.equal(['${EVPAXOS_IMAGE:-evpaxos:local}']);
     // One build per `up`: only central-a builds; the others run the image it tags.
     const builders = Object.entries(compose.services).filter(([, s]) => s.build !== undefined);
     expect(builders.map(([name, s]) => [name, s.build])).to.deep.equal([['central-a', '.']]);
@@ -533,6 +534,19 @@ describe('deploy: docker-compose.yml run as local processes (hostnames → 127.0
     expect(ok.stdout).to.match(/^cp2\s+charge-point/);
     const emulator = health('ev-emulator');
     expect(emulator.status, 'no admin API: healthy while it runs').to.equal(0);
+    // The image's HEALTHCHECK itself (bash), with the same env: cp2 healthy; a node whose id is
+    // not in the list, or whose port does not answer, unhealthy with its reason.
+    const check = (env: NodeJS.ProcessEnv) =>
+      spawnSync('bash', [path.join(root, 'scripts/docker-healthcheck.sh')], {
+        env,
+        encoding: 'utf8',
+      });
+    const healthy = check({ ...envs.get('cp2') });
+    expect(healthy.status, healthy.stdout + healthy.stderr).to.equal(0);
+    expect(check({ ...envs.get('ev-emulator') }).status).to.equal(0);
+    const unknown = check({ ...envs.get('cp2'), EVPAXOS_ID: 'cp9' });
+    expect(unknown.status).to.equal(1);
+    expect(unknown.stdout).to.match(/cp9: not in EVPAXOS_NODES/);
   });
 
   it('elects a leader and commits a command (POST /submit)', async () => {

@@ -13,7 +13,13 @@ import { httpJson } from '../src/launcher/http-client';
  */
 
 export const root = path.resolve(__dirname, '../../../..');
-export const IMAGE = 'evpaxos:local';
+/**
+ * The image of this test run: a tag of its own (docker-compose.yml and deploy/docker-stack.yml
+ * read it as EVPAXOS_IMAGE), so that runs from other work trees sharing the engine, which build
+ * other sources, never start this run's containers from their image or the other way round. The
+ * layers are shared through the build cache; the tag is removed when the run ends.
+ */
+export const IMAGE = `evpaxos:test${process.pid}`;
 export const SITE_NODES = ['central-a', 'central-b', 'cp1', 'cp2', 'cp3', 'cp4', 'cp5'] as const;
 export type SiteNode = (typeof SITE_NODES)[number];
 /** GET /status through docker-proxy on a busy 2-core host answers in 2-3 s at worst (measured). */
@@ -88,28 +94,58 @@ export function dockerUnavailable(): string | null {
   return null;
 }
 
+const interruptCleanups = new Set<() => void>();
+
 /**
- * The labs-as-printed and Swarm suites: on top of dockerUnavailable(), they run only with
- * EVPAXOS_DOCKER_ALL=1 until they pass reliably here (docs/DOCKER.md, "Status of the tests").
+ * Runs cleanup (synchronous: spawnSync) if the test process is interrupted (SIGINT, SIGTERM,
+ * SIGHUP: a Ctrl-C, a `timeout` around npm test) before its `after` hooks run, so that no site is
+ * left running and no Swarm left on on the shared engine. Returns the function that drops it
+ * again (the normal `after` path did the work).
  */
-export function slowDockerSuiteUnavailable(): string | null {
-  if (process.env.EVPAXOS_DOCKER_ALL !== '1') {
-    return 'EVPAXOS_DOCKER_ALL=1 runs this Docker suite (not yet reliable here: docs/DOCKER.md)';
+export function cleanupOnInterrupt(cleanup: () => void): () => void {
+  if (interruptCleanups.size === 0) {
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+      process.once(signal, () => {
+        for (const fn of [...interruptCleanups].reverse()) {
+          try {
+            fn();
+          } catch {
+            // Best effort: the next cleanup still runs.
+          }
+        }
+        process.exit(signal === 'SIGINT' ? 130 : 143);
+      });
+    }
   }
-  return dockerUnavailable();
+  interruptCleanups.add(cleanup);
+  return () => interruptCleanups.delete(cleanup);
 }
 
 let imageBuild: Promise<RunResult> | undefined;
 
 /**
- * Builds evpaxos:local once per test run with the classic builder (DOCKER_BUILDKIT=0), from the
- * local base; every Docker test reuses it (and `up` then builds nothing).
+ * The image build's bound: a cached build takes seconds, but a changed package-lock.json runs
+ * `npm ci` again, and on this shared host at load average ~40 that alone took 5 min and the whole
+ * build more than 10 (measured).
+ */
+export const BUILD_TIMEOUT_MS = 30 * 60_000;
+
+/**
+ * Builds IMAGE once per test run with the classic builder (DOCKER_BUILDKIT=0), from the local
+ * base; every Docker suite of the run reuses it (and `up` then builds nothing new: the cache
+ * answers every step). When the run ends the tag goes, not the layers (--no-prune), so the next
+ * run's build is a cached one.
  */
 export function buildImageOnce(): Promise<RunResult> {
-  imageBuild ??= run('docker', ['build', '-t', IMAGE, '.'], {
-    env: { ...process.env, DOCKER_BUILDKIT: '0' },
-    timeoutMs: 600_000,
-  });
+  if (imageBuild === undefined) {
+    imageBuild = run('docker', ['build', '-t', IMAGE, '.'], {
+      env: { ...process.env, DOCKER_BUILDKIT: '0' },
+      timeoutMs: BUILD_TIMEOUT_MS,
+    });
+    process.once('exit', () => {
+      spawnSync('docker', ['rmi', '--no-prune', IMAGE], { stdio: 'ignore' });
+    });
+  }
   return imageBuild;
 }
 
@@ -191,6 +227,7 @@ export class DockerSite {
       ...process.env,
       COMPOSE_PROJECT_NAME: project,
       EVPAXOS_HOST_PORT_PREFIX: portPrefix,
+      EVPAXOS_IMAGE: IMAGE,
       DOCKER_BUILDKIT: '0',
       ...extraEnv,
     };
@@ -211,7 +248,8 @@ export class DockerSite {
     return run('bash', [path.join(this.cwd, 'scripts', name), ...args], {
       env: this.env,
       cwd: this.cwd,
-      timeoutMs: 60_000,
+      // docker-kill.sh waits up to 60 s for Docker's restart.
+      timeoutMs: 120_000,
     });
   }
 
@@ -297,9 +335,27 @@ export class DockerSite {
     return result.stdout + result.stderr;
   }
 
+  private dropInterruptCleanup: (() => void) | undefined;
+
+  /** From now until down(), an interrupted test run still takes this site down (spawnSync). */
+  downOnInterrupt(): void {
+    const [command, ...prefix] = this.compose;
+    this.dropInterruptCleanup ??= cleanupOnInterrupt(() => {
+      spawnSync(command!, [...prefix, '-p', this.project, 'down', '-v', '-t', '1'], {
+        env: this.env,
+        cwd: this.cwd,
+        stdio: 'ignore',
+        timeout: 60_000,
+      });
+    });
+  }
+
   /** `down -v`: containers, network and this project's volumes go; images stay. */
-  down(): Promise<RunResult> {
-    return this.composeRun(['down', '-v', '--remove-orphans', '-t', '3'], 120_000);
+  async down(): Promise<RunResult> {
+    const result = await this.composeRun(['down', '-v', '--remove-orphans', '-t', '3'], 120_000);
+    this.dropInterruptCleanup?.();
+    this.dropInterruptCleanup = undefined;
+    return result;
   }
 }
 
@@ -325,4 +381,32 @@ export async function collectLogs(site: DockerSite, dir: string): Promise<void> 
   for (const service of [...SITE_NODES, 'ev-emulator']) {
     fs.writeFileSync(path.join(dir, 'logs', `${service}.log`), await site.logs(service));
   }
+}
+
+/**
+ * A Docker client that builds with BuildKit here, or why there is none: one with the buildx
+ * plugin (`docker buildx build --load`), else a client older than 23 on PATH, which has BuildKit
+ * built in (`DOCKER_BUILDKIT=1 docker build`; Debian's docker.io 20.10 is one). A newer client
+ * without buildx refuses DOCKER_BUILDKIT=1 (docs/DOCKER.md).
+ */
+export function buildKitBuilder():
+  { command: string; args: string[]; env: NodeJS.ProcessEnv } | { reason: string } {
+  const which = spawnSync('which', ['-a', 'docker'], { encoding: 'utf8' });
+  const clients = [...new Set(which.stdout.split('\n').filter((line) => line !== ''))];
+  const seen: string[] = [];
+  for (const client of clients) {
+    if (spawnSync(client, ['buildx', 'version'], { encoding: 'utf8' }).status === 0) {
+      return { command: client, args: ['buildx', 'build', '--load'], env: process.env };
+    }
+    const version = spawnSync(client, ['version', '--format', '{{.Client.Version}}'], {
+      encoding: 'utf8',
+    }).stdout.trim();
+    seen.push(`${client} ${version}`);
+    if (Number(version.split('.')[0]) < 23) {
+      return { command: client, args: ['build'], env: { ...process.env, DOCKER_BUILDKIT: '1' } };
+    }
+  }
+  return {
+    reason: `no Docker client here builds with BuildKit (no buildx plugin; clients: ${seen.join(', ')})`,
+  };
 }

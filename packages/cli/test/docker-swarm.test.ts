@@ -1,10 +1,18 @@
 import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 // The runtime's own node-spec parser (not in its public API: only these checks need it).
-import { parseNodeSpecs } from '@evpaxos/runtime';
-import { buildImageOnce, slowDockerSuiteUnavailable, waitFor } from './docker-harness';
+import { apiToken, parseNodeSpecs } from '@evpaxos/runtime';
+import {
+  BUILD_TIMEOUT_MS,
+  IMAGE,
+  buildImageOnce,
+  cleanupOnInterrupt,
+  dockerUnavailable,
+  waitFor,
+} from './docker-harness';
 import { choosePorts } from '../src/launcher/ports';
 import {
   docker,
@@ -18,31 +26,32 @@ import {
 
 /**
  * deploy/docker-stack.yml on a real Docker engine in Swarm mode (docs/DEPLOY.md): a single-node
- * Swarm (this engine's own, or one the test creates and leaves again) gets the node labels a
+ * Swarm (one the test creates and leaves again, always) gets the node labels a
  * multi-host site gives its hosts, a Docker secret, and the stack. Every step is asserted from the
  * nodes' own GET /status, fetched over the stack's overlay network, and from commands submitted
  * through the centrals' published ports: the site elects a leader and commits; killing the
  * leader's task (SIGKILL to its container) makes the standby lead and commit while Swarm replaces
  * the task, which rejoins. Skipped, with the reason printed, where no engine is reachable (it
- * needs root: .ci/run starts one with docker-engine.sh) or it cannot be a Swarm manager.
+ * needs root: .ci/run starts one with docker-engine.sh) or it is in Swarm mode already (someone
+ * else's Swarm). It is the last Docker suite in file order: the compose site and the labs never
+ * run on an engine this process has put in Swarm mode.
  *
  * Names cannot collide with docker-compose.yml's test: the stack, its secret and volumes are
  * named after this process, the published ports are free ones the kernel picks.
- * The image is evpaxos:local, built from these sources (the tag the compose test builds too; the
- * classic builder's cache makes the second build a few seconds), or EVPAXOS_DOCKER_IMAGE: an image
+ * The image is the run's own tag (IMAGE), built from these sources once per test run (buildImageOnce: the
+ * compose and labs suites of the same run share that build), or EVPAXOS_DOCKER_IMAGE: an image
  * already built, used as it is.
  */
 
 const root = path.resolve(__dirname, '../../../..');
 const stackFile = path.join(root, 'deploy/docker-stack.yml');
 const givenImage = process.env.EVPAXOS_DOCKER_IMAGE;
-const image = givenImage ?? 'evpaxos:local';
+const image = givenImage ?? IMAGE;
 const stack = `evpaxos-swarmtest-${process.pid}`;
 const secretName = `${stack}-secret`;
 const centrals = ['central-a', 'central-b'];
 const chargePoints = ['cp1', 'cp2', 'cp3', 'cp4', 'cp5'];
 const labels = ['evpaxos.central', ...chargePoints.map((id) => `evpaxos.${id}`)];
-const BUILD_TIMEOUT_MS = 15 * 60_000;
 const FAILOVER_TRIALS = 2;
 /**
  * Upper bounds, not expectations: on a quiet machine the stack answers in seconds, but a node
@@ -61,21 +70,25 @@ function median(values: readonly number[]): number {
     : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
-/** Why this engine cannot run the test, or undefined when it can (creating a Swarm if needed). */
+/**
+ * Why this engine cannot run the test, or undefined when it can. The engine is shared (other test
+ * runs use it at the same time), so the suite runs only where Swarm mode is off: it turns it on
+ * for its own stack and off again at the end. An engine already in Swarm mode belongs to someone
+ * else (another run of this suite, or a real Swarm): left alone, and the suite says so.
+ */
 async function engineProblem(): Promise<string | undefined> {
-  const unavailable = slowDockerSuiteUnavailable();
+  const unavailable = dockerUnavailable();
   if (unavailable !== null) return unavailable;
-  const info = await docker(['info', '--format', '{{json .Swarm}}'], { timeoutMs: 20_000 });
+  const info = await docker(['info', '--format', '{{.Swarm.LocalNodeState}}'], {
+    timeoutMs: 20_000,
+  });
   if (info.code !== 0) {
     const why = info.stderr.trim().split('\n')[0] ?? '';
     return `no Docker engine reachable (${why}); as root, .ci/run starts one with ../shared/tools/docker-engine.sh`;
   }
-  const swarm = JSON.parse(info.stdout) as { LocalNodeState: string; ControlAvailable: boolean };
-  if (swarm.LocalNodeState === 'active' && !swarm.ControlAvailable) {
-    return 'this engine is a Swarm worker, not a manager: it cannot deploy a stack';
-  }
-  if (swarm.LocalNodeState !== 'active' && swarm.LocalNodeState !== 'inactive') {
-    return `this engine's Swarm state is "${swarm.LocalNodeState}"`;
+  const state = info.stdout.trim();
+  if (state !== 'inactive') {
+    return `this engine's Swarm mode is "${state}", not "inactive": someone else's Swarm (another test run, or a real one), left alone`;
   }
   return undefined;
 }
@@ -84,6 +97,7 @@ describe('Docker Swarm: deploy/docker-stack.yml on a single-node Swarm (real eng
   // Each step waits at most SETTLE_TIMEOUT_MS for the site, then for one commit and its apply.
   this.timeout(3 * SETTLE_TIMEOUT_MS);
   let createdSwarm = false;
+  let dropLeaveOnInterrupt = (): void => undefined;
   let hadGwBridge = true;
   let nodeId = '';
   const addedLabels: string[] = [];
@@ -143,12 +157,18 @@ describe('Docker Swarm: deploy/docker-stack.yml on a single-node Swarm (real eng
       await dockerOk(['image', 'inspect', '--format', '{{.Id}}', image]);
     }
 
-    const state = await dockerOk(['info', '--format', '{{.Swarm.LocalNodeState}}']);
-    if (state === 'inactive') {
-      hadGwBridge = (await docker(['network', 'inspect', 'docker_gwbridge'])).code === 0;
-      await dockerOk(['swarm', 'init', '--advertise-addr', '127.0.0.1']);
-      createdSwarm = true;
+    hadGwBridge = (await docker(['network', 'inspect', 'docker_gwbridge'])).code === 0;
+    const init = await docker(['swarm', 'init', '--advertise-addr', '127.0.0.1']);
+    if (init.code !== 0) {
+      // Another run turned Swarm mode on between the check and here: its Swarm, left alone.
+      console.log(`      skipped: docker swarm init: ${init.stderr.trim().split('\n')[0]}`);
+      this.skip();
     }
+    createdSwarm = true;
+    // Interrupted before `after` ran: the engine still leaves Swarm mode (which removes the stack).
+    dropLeaveOnInterrupt = cleanupOnInterrupt(() => {
+      spawnSync('docker', ['swarm', 'leave', '--force'], { stdio: 'ignore', timeout: 60_000 });
+    });
     nodeId = await dockerOk(['info', '--format', '{{.Swarm.NodeID}}']);
     // The labels a real site puts on its hosts, all on this one node; only the missing ones are
     // added (and removed again).
@@ -160,9 +180,8 @@ describe('Docker Swarm: deploy/docker-stack.yml on a single-node Swarm (real eng
       await dockerOk(['node', 'update', '--label-add', `${label}=true`, nodeId]);
       addedLabels.push(label);
     }
-    await dockerOk(['secret', 'create', secretName, '-'], {
-      input: `${randomBytes(32).toString('hex')}\n`,
-    });
+    const secret = randomBytes(32).toString('hex');
+    await dockerOk(['secret', 'create', secretName, '-'], { input: `${secret}\n` });
     secretCreated = true;
 
     const [a, b] = await choosePorts(2, 0, '0.0.0.0');
@@ -176,7 +195,14 @@ describe('Docker Swarm: deploy/docker-stack.yml on a single-node Swarm (real eng
     };
     publishedHttp['central-a'] = a?.httpPort as number;
     publishedHttp['central-b'] = b?.httpPort as number;
-    client = new StackClient(publishedHttp, `swarm-test-${process.pid}`);
+    // Every node derives the API token from the secret and the cluster id (docs/CLUSTER.md).
+    const clusterId = /EVPAXOS_CLUSTER_ID: (\S+)/.exec(fs.readFileSync(stackFile, 'utf8'))?.[1];
+    expect(clusterId, 'the stack file names its cluster id').to.be.a('string');
+    client = new StackClient(
+      publishedHttp,
+      `swarm-test-${process.pid}`,
+      apiToken(secret, clusterId!),
+    );
 
     const deployStartMs = Date.now();
     deployed = true;
@@ -216,6 +242,8 @@ describe('Docker Swarm: deploy/docker-stack.yml on a single-node Swarm (real eng
     for (const label of addedLabels) await docker(['node', 'update', '--label-rm', label, nodeId]);
     if (createdSwarm) {
       await docker(['swarm', 'leave', '--force']);
+      createdSwarm = false;
+      dropLeaveOnInterrupt();
       if (!hadGwBridge) await docker(['network', 'rm', 'docker_gwbridge']);
     }
   });

@@ -104,6 +104,8 @@ export class StackClient {
   constructor(
     private readonly publishedHttpPorts: Readonly<Record<string, number>>,
     private readonly clientId: string,
+    /** The cluster's API token (docs/CLUSTER.md, "Authentication"): /submit needs it. */
+    private readonly apiToken: string,
   ) {}
 
   async submit(
@@ -122,7 +124,13 @@ export class StackClient {
       const port = this.publishedHttpPorts[nodeId as string];
       // Next time: the central a 421 names, else the other one.
       target = ids[attempt % ids.length];
-      const reply = await httpJson(`http://127.0.0.1:${port}/submit`, 'POST', body, 10_000);
+      const reply = await httpJson(
+        `http://127.0.0.1:${port}/submit`,
+        'POST',
+        body,
+        10_000,
+        this.apiToken,
+      );
       if (reply.status === 200) return { ...(reply.body as SubmitView), nodeId: nodeId as string };
       const leaderId = (reply.body as { leaderId?: string } | null)?.leaderId;
       if (reply.status === 421 && leaderId !== undefined && leaderId in this.publishedHttpPorts) {

@@ -1,8 +1,7 @@
 /**
  * The charging-station side of the OCPP link: one WebSocket to one CSMS at a time, chosen from an
  * ordered list of URLs. When a connection attempt fails or an open connection closes, the client
- * moves on to the next URL (a standby central refuses the upgrade with HTTP 503; a central that
- * stops leading closes with 1012), waiting a capped, jittered, exponential backoff between attempts
+ * moves on to the next URL (OCPP 2.0.1 B10, NetworkConnectionProfiles in priority order), waiting a capped, jittered, exponential backoff between attempts
  * (OCPP 2.0.1 Part 4 §5.3, RetryBackOff*, approximated). Calls are never queued while offline
  * (ocpp-rpc issue #53): they fail fast with OCPP_NOT_CONNECTED so the caller's durable queue decides.
  */
@@ -39,6 +38,8 @@ export interface ChargingStationClientOptions {
   readonly csmsUrls: readonly string[];
   /** HTTP Basic password (Security Profile 1). Default: none. */
   readonly password?: string;
+  /** PEM of the CA that a wss:// CSMS's certificate must chain to (Security Profile 2). Default: the system's CAs. */
+  readonly caPem?: string;
   /** Default 30 000. */
   readonly callTimeoutMs?: number;
   /** WebSocket ping cadence; default 10 000. */
@@ -88,8 +89,9 @@ export interface ChargingStationClientEvents extends Record<string, unknown> {
 }
 
 export class ChargingStationClient {
-  private readonly options: Required<Omit<ChargingStationClientOptions, 'password'>> & {
+  private readonly options: Required<Omit<ChargingStationClientOptions, 'password' | 'caPem'>> & {
     readonly password: string | undefined;
+    readonly caPem: string | undefined;
   };
   private readonly logger: OcppLogger;
   private readonly random: () => number;
@@ -132,6 +134,7 @@ export class ChargingStationClient {
       // ocpp-rpc appends `/<identity>`; a URL that already ends with it is taken as its base.
       csmsUrls: options.csmsUrls.map((url) => baseUrlOf(url, options.identity)),
       password: options.password,
+      caPem: options.caPem,
       callTimeoutMs: options.callTimeoutMs ?? callTimeoutMsDefault,
       pingIntervalMs: options.pingIntervalMs ?? pingIntervalMsDefault,
       connectTimeoutMs: options.connectTimeoutMs ?? connectTimeoutMsDefault,
@@ -249,7 +252,9 @@ export class ChargingStationClient {
         this.urlIndex = (this.urlIndex + 1) % this.options.csmsUrls.length;
         const nextDelayMs = this.backoffDelayMs(this.failuresConsecutive);
         const reason = describeConnectError(error);
-        this.logger.debug('ocpp-connect-failed', {
+        // A refused password (401) will not heal by retrying: say so where an operator looks.
+        const refusedCredentials = (error as { code?: unknown }).code === 401;
+        this.logger[refusedCredentials ? 'warn' : 'debug']('ocpp-connect-failed', {
           identity: this.identity,
           url,
           reason,
@@ -283,7 +288,8 @@ export class ChargingStationClient {
       });
       this.listeners.emit('disconnected', { url, code, reason: reason ?? '' });
       if (this.closed) return;
-      // The CSMS we had went away or stopped leading (1012): the next URL is the likelier leader.
+      // The CSMS we had went away: every central serves stations (docs/OCPP.md, "Failover"), so
+      // the next URL in the list is as good as any (B10: the next connection profile).
       this.failuresConsecutive = 1;
       this.urlIndex = (this.urlIndex + 1) % this.options.csmsUrls.length;
       await this.sleep(this.backoffDelayMs(1));
@@ -303,7 +309,10 @@ export class ChargingStationClient {
       callConcurrency: 1,
       respondWithDetailedErrors: false,
       ...(this.options.password === undefined ? {} : { password: this.options.password }),
-      wsOpts: { handshakeTimeout: this.options.connectTimeoutMs },
+      wsOpts: {
+        handshakeTimeout: this.options.connectTimeoutMs,
+        ...(this.options.caPem === undefined ? {} : { ca: this.options.caPem }),
+      },
     });
     peer.on('strictValidationFailure', (event) => {
       this.validationErrors.add(event.error);

@@ -25,3 +25,17 @@ export const badMessagesMaxDefault = 10;
 
 /** WebSocket close code "Service Restart" (RFC 6455 §7.4.1 registry): sent when a central stops leading. */
 export const closeCodeServiceRestart = 1012;
+
+/**
+ * The largest WebSocket message a CSMS reads; a larger one closes the connection with 1009
+ * "Message Too Big" (RFC 6455 §7.4.1). Our largest message, a 1024-period SetChargingProfile, is
+ * about 40 KiB; 256 KiB leaves room for a station's NotifyReport.
+ */
+export const frameBytesMaxDefault = 256 * 1024;
+
+/** Per-station call rate at the CSMS: sustained calls/s and burst (docs/OCPP.md, "Bad input"). */
+export const stationCallsPerSecondMaxDefault = 50;
+export const stationCallBurstMaxDefault = 100;
+
+/** WebSocket close code "Protocol Error" (RFC 6455 §7.4.1): no acceptable subprotocol was offered. */
+export const closeCodeProtocolError = 1002;

@@ -13,7 +13,16 @@ export {
   backoffJitterDefault,
   connectTimeoutMsDefault,
   badMessagesMaxDefault,
+  frameBytesMaxDefault,
+  stationCallsPerSecondMaxDefault,
+  stationCallBurstMaxDefault,
+  closeCodeProtocolError,
 } from './constants';
+export {
+  deriveStationPassword,
+  stationPasswordLength,
+  type StationPasswordLookup,
+} from './station-auth';
 export {
   ChargingStationClient,
   type ChargingStationClientOptions,
@@ -33,3 +42,18 @@ export {
   type UpgradeRequest,
 } from './server';
 export { callError } from './call-error';
+export {
+  ocppSecurityConfigSection,
+  ocppSecurityDefault,
+  ocppScheme,
+  readCaPem,
+  readServerTls,
+  stationPasswordLookup,
+  type OcppSecuritySection,
+  type SecurityProfile,
+} from './security-config';
+export {
+  generateDemoCertificates,
+  type DemoCertificates,
+  type DemoCertificateOptions,
+} from './demo-certs';

@@ -95,7 +95,13 @@ export interface RpcClientOptions extends RpcCommonOptions {
   /** We rotate URLs ourselves, so ocpp-rpc's same-URL reconnect is off. */
   readonly reconnect: false;
   readonly password?: string;
-  readonly wsOpts: { readonly handshakeTimeout: number };
+  /** `ca`: the CA a wss:// CSMS certificate must chain to (Security Profile 2). */
+  readonly wsOpts: { readonly handshakeTimeout: number; readonly ca?: string };
+}
+
+export interface RpcServerOptions extends RpcCommonOptions {
+  /** Passed to ws's WebSocketServer: maxPayload caps a frame (larger closes with 1009). */
+  readonly wssOptions: { readonly maxPayload: number };
 }
 
 type Constructor<Options, Instance> = new (options: Options) => Instance;
@@ -105,8 +111,8 @@ export function createRpcClient(options: RpcClientOptions): RpcPeer {
   return new RpcClient(options);
 }
 
-export function createRpcServer(options: RpcCommonOptions): RpcServer {
-  const RpcServerClass = ocppRpc.RPCServer as unknown as Constructor<RpcCommonOptions, RpcServer>;
+export function createRpcServer(options: RpcServerOptions): RpcServer {
+  const RpcServerClass = ocppRpc.RPCServer as unknown as Constructor<RpcServerOptions, RpcServer>;
   return new RpcServerClass(options);
 }
 

@@ -1,16 +1,22 @@
 /**
- * The CSMS side of the OCPP link: an HTTP server whose WebSocket upgrades (`ws://host:port/<id>`,
- * subprotocol ocpp2.0.1) become charging-station connections, strict-validated both ways. Whether an
- * upgrade is accepted is the caller's predicate (`accept`): in this project only the Paxos leader
- * accepts, so a standby answers HTTP 503 and the station fails over to its next URL.
+ * The CSMS side of the OCPP link: an HTTP(S) server whose WebSocket upgrades (`ws[s]://host:port/<id>`,
+ * subprotocol ocpp2.0.1) become charging-station connections, strict-validated both ways.
+ * docs/OCPP.md, "Security profiles" and "Bad input": Basic auth (profile 1) and TLS (profile 2) are
+ * checked at the upgrade (upgrade-gate.ts), frames are capped, each station's calls are
+ * rate-limited, and a second connection of an identity replaces the first.
  */
 import * as http from 'node:http';
+import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import {
   badMessagesMaxDefault,
   callTimeoutMsDefault,
+  frameBytesMaxDefault,
   ocppSubprotocol,
   pingIntervalMsDefault,
+  stationCallBurstMaxDefault,
+  stationCallsPerSecondMaxDefault,
 } from './constants';
 import { OcppError } from './errors';
 import { Listeners } from './listeners';
@@ -22,8 +28,16 @@ import type {
   StationAction,
 } from './messages';
 import { stationActions } from './messages';
+import { TokenBucket } from './rate-limit';
 import { createRpcServer, rpcStateOpen, toOcppError, type RpcPeer, type RpcServer } from './rpc';
-import { describeValidationError, validateIdentity } from './validation';
+import type { StationPasswordLookup } from './station-auth';
+import {
+  closeWithoutSubprotocol,
+  createBareServer,
+  judgeUpgrade,
+  refuseUpgrade,
+} from './upgrade-gate';
+import { describeValidationError } from './validation';
 import type { CallOptions, IncomingCallContext } from './client';
 
 export interface CsmsServerOptions {
@@ -39,10 +53,24 @@ export interface CsmsServerOptions {
   readonly badMessagesMax?: number;
   /** Log every call in and out as "ocpp" {chargePointId, direction, action} at info. Default true. */
   readonly logTraffic?: boolean;
+  /** Security Profile 2: serve wss:// with this certificate (chain) and key, PEM. Default ws://. */
+  readonly tls?: { readonly certPem: string; readonly keyPem: string };
+  /** The largest message read; larger closes with 1009. Default 256 KiB. */
+  readonly frameBytesMax?: number;
+  /** Per-station calls: sustained rate and burst; over it, a CALLERROR. Defaults 50/s, 100. */
+  readonly callsPerSecondMax?: number;
+  readonly callBurstMax?: number;
 }
 
 export interface CsmsServerCollaborators {
   readonly logger?: OcppLogger;
+  /**
+   * Security Profile 1: the password of each identity; an upgrade without the right Basic
+   * credentials is refused with 401. Absent: no authentication (profile 0, tests and labs only).
+   */
+  readonly passwordOf?: StationPasswordLookup;
+  /** Wall clock for the rate limit, ms. Default performance.now. */
+  readonly nowMs?: () => number;
 }
 
 export interface UpgradeRequest {
@@ -50,7 +78,7 @@ export interface UpgradeRequest {
   readonly remoteAddress: string | undefined;
 }
 
-/** true accepts; a string refuses with HTTP 503 and that reason. */
+/** true accepts; a string refuses with HTTP 503 and that reason (checked after authentication). */
 export type UpgradePredicate = (request: UpgradeRequest) => true | string;
 
 /** Handles a station-initiated call; throw `callError(...)` to answer with a specific CALLERROR. */
@@ -76,15 +104,21 @@ type AnyHandler = (
   context: IncomingCallContext<StationAction>,
 ) => unknown;
 
+type ResolvedOptions = Required<Omit<CsmsServerOptions, 'host' | 'tls'>> &
+  Pick<CsmsServerOptions, 'tls'> & { readonly host: string };
+
 export class CsmsServer {
-  private readonly options: Required<Omit<CsmsServerOptions, 'host'>> & { readonly host: string };
+  private readonly options: ResolvedOptions;
   private readonly logger: OcppLogger;
+  private readonly passwordOf: StationPasswordLookup | undefined;
+  private readonly nowMs: () => number;
+  private readonly bareServer = createBareServer();
   private readonly listeners = new Listeners<CsmsServerEvents>();
   private readonly handlers = new Map<StationAction, AnyHandler>();
   private readonly peers = new Map<string, RpcPeer>();
   private readonly validationErrors = new WeakSet<object>();
   private readonly rpcServer: RpcServer;
-  private readonly httpServer: http.Server;
+  private readonly httpServer: http.Server | https.Server;
   private predicate: UpgradePredicate = () => true;
   private boundPort = 0;
   private closed = false;
@@ -100,8 +134,14 @@ export class CsmsServer {
       pingIntervalMs: options.pingIntervalMs ?? pingIntervalMsDefault,
       badMessagesMax: options.badMessagesMax ?? badMessagesMaxDefault,
       logTraffic: options.logTraffic ?? true,
+      tls: options.tls,
+      frameBytesMax: options.frameBytesMax ?? frameBytesMaxDefault,
+      callsPerSecondMax: options.callsPerSecondMax ?? stationCallsPerSecondMaxDefault,
+      callBurstMax: options.callBurstMax ?? stationCallBurstMaxDefault,
     };
     this.logger = collaborators.logger ?? silentOcppLogger;
+    this.passwordOf = collaborators.passwordOf;
+    this.nowMs = collaborators.nowMs ?? (() => performance.now());
     this.rpcServer = createRpcServer({
       protocols: [ocppSubprotocol],
       strictMode: true,
@@ -110,35 +150,10 @@ export class CsmsServer {
       maxBadMessages: this.options.badMessagesMax,
       callConcurrency: 1,
       respondWithDetailedErrors: false,
+      wssOptions: { maxPayload: this.options.frameBytesMax },
     });
-    this.rpcServer.auth((accept, reject, handshake) => {
-      const chargePointId = handshake.identity;
-      const refuse = (status: number, reason: string): void => {
-        this.logger.info('ocpp-upgrade-refused', { chargePointId, status, reason });
-        this.listeners.emit('refused', { chargePointId, status, reason });
-        reject(status, reason);
-      };
-      const identityProblem = validateIdentity(chargePointId);
-      if (identityProblem !== null) {
-        refuse(400, identityProblem);
-        return;
-      }
-      if (!handshake.protocols.has(ocppSubprotocol)) {
-        refuse(400, `subprotocol ${ocppSubprotocol} required`);
-        return;
-      }
-      let verdict: true | string;
-      try {
-        verdict = this.predicate({ chargePointId, remoteAddress: handshake.remoteAddress });
-      } catch (error) {
-        verdict = `accept predicate failed: ${(error as Error).message}`;
-      }
-      if (verdict !== true) {
-        refuse(503, verdict);
-        return;
-      }
-      accept({}, ocppSubprotocol);
-    });
+    // Everything was decided in onUpgrade before ocpp-rpc saw the request.
+    this.rpcServer.auth((accept) => accept({}, ocppSubprotocol));
     this.rpcServer.on('client', (peer) => this.adopt(peer));
     this.rpcServer.on('error', (error) =>
       this.logger.warn('ocpp-server-error', { reason: error.message }),
@@ -149,15 +164,66 @@ export class CsmsServer {
         reason: event.error?.message,
       });
     });
-    this.httpServer = http.createServer((_request, response) => {
+    const plain = (_request: http.IncomingMessage, response: http.ServerResponse): void => {
       response.writeHead(426, { 'content-type': 'text/plain' });
       response.end(
         `OCPP-J endpoint: connect with a WebSocket to /<chargePointId>, subprotocol ${ocppSubprotocol}\n`,
       );
-    });
-    this.httpServer.on('upgrade', (request, socket, head) =>
-      this.rpcServer.handleUpgrade(request, socket, head),
+    };
+    const tls = this.options.tls;
+    this.httpServer =
+      tls === undefined
+        ? http.createServer(plain)
+        : https.createServer({ cert: tls.certPem, key: tls.keyPem }, plain);
+    this.httpServer.on('upgrade', (request: http.IncomingMessage, socket: Duplex, head: Buffer) =>
+      this.onUpgrade(request, socket, head),
     );
+    // A TLS handshake that fails (a station that does not trust our CA) is logged, not thrown.
+    this.httpServer.on('tlsClientError', (error: Error) =>
+      this.logger.warn('ocpp-tls-error', { reason: error.message }),
+    );
+  }
+
+  /** "wss" with Security Profile 2, else "ws". */
+  get scheme(): 'ws' | 'wss' {
+    return this.options.tls === undefined ? 'ws' : 'wss';
+  }
+
+  private onUpgrade(request: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    const verdict = judgeUpgrade(request, this.passwordOf);
+    const chargePointId = verdict.identity;
+    const refused = (status: number, reason: string): void => {
+      // The reason says what was wrong (unknown identity, wrong password), never a credential.
+      this.logger.warn('ocpp-upgrade-refused', {
+        chargePointId,
+        status,
+        reason,
+        remoteAddress: request.socket.remoteAddress,
+      });
+      this.listeners.emit('refused', { chargePointId, status, reason });
+    };
+    if (verdict.kind === 'refuse') {
+      refused(verdict.status, verdict.reason);
+      refuseUpgrade(socket, verdict.status, verdict.reason);
+      return;
+    }
+    if (verdict.kind === 'no-subprotocol') {
+      refused(101, verdict.reason);
+      closeWithoutSubprotocol(this.bareServer, request, socket, head, verdict.reason);
+      return;
+    }
+    let accepted: true | string;
+    try {
+      accepted = this.predicate({ chargePointId, remoteAddress: request.socket.remoteAddress });
+    } catch (error) {
+      accepted = `accept predicate failed: ${(error as Error).message}`;
+    }
+    if (accepted !== true) {
+      refused(503, accepted);
+      refuseUpgrade(socket, 503, accepted);
+      return;
+    }
+    this.rpcServer.handleUpgrade(request, socket, head);
   }
 
   /** Binds host:port; resolves with the port (useful with port 0). */
@@ -245,6 +311,7 @@ export class CsmsServer {
     if (this.closed) return;
     this.closed = true;
     await this.rpcServer.close({ code: 1001, reason: 'server closing' }).catch(() => undefined);
+    this.bareServer.close();
     await new Promise<void>((resolve) => {
       this.httpServer.close(() => resolve());
       this.httpServer.closeAllConnections();
@@ -255,11 +322,12 @@ export class CsmsServer {
     const chargePointId = peer.identity ?? '';
     const previous = this.peers.get(chargePointId);
     if (previous !== undefined) {
-      // The station reconnected before we saw its old socket close: the new one is the truth.
+      // docs/OCPP.md, "Bad input": the newer (authenticated) connection wins — a station that lost
+      // its network reconnects before we see its old socket close.
       this.logger.info('ocpp-replaced-connection', { chargePointId });
       previous.removeAllListeners();
       void previous
-        .close({ code: 1000, reason: 'replaced by a newer connection', force: true })
+        .close({ code: 1000, reason: 'replaced by a newer connection' })
         .catch(() => undefined);
     }
     this.peers.set(chargePointId, peer);
@@ -282,10 +350,19 @@ export class CsmsServer {
       });
     });
     peer.on('socketError', (error) => {
+      // ws closes with 1009 when a frame exceeds maxPayload (docs/OCPP.md, "Bad input").
+      if ((error as { code?: unknown }).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+        this.logger.warn('ocpp-frame-too-large', {
+          chargePointId,
+          frameBytesMax: this.options.frameBytesMax,
+        });
+        return;
+      }
       this.logger.debug('ocpp-socket-error', { chargePointId, reason: error.message });
     });
     peer.on('close', (event) => {
       if (this.peers.get(chargePointId) === peer) this.peers.delete(chargePointId);
+
       this.logger.info('ocpp-disconnected', {
         chargePointId,
         code: event.code,
@@ -297,10 +374,30 @@ export class CsmsServer {
         reason: event.reason ?? '',
       });
     });
+    const bucket = new TokenBucket(
+      this.options.callsPerSecondMax,
+      this.options.callBurstMax,
+      this.nowMs,
+    );
+    let refusedInRow = 0;
     for (const action of stationActions) {
       peer.handle(action, async (context) => {
         if (this.options.logTraffic)
           this.logger.info('ocpp', { chargePointId, direction: 'in', action });
+        if (!bucket.take()) {
+          refusedInRow += 1;
+          // One line per burst of refusals, not one per call: the log must survive the flood.
+          if (refusedInRow === 1 || refusedInRow % 1000 === 0) {
+            this.logger.warn('ocpp-rate-limited', { chargePointId, action, refusedInRow });
+          }
+          throw new OcppError(
+            'OCPP_CALL_ERROR',
+            `rate limit: more than ${this.options.callsPerSecondMax} calls/s; retry later`,
+            'GenericError',
+            { retryAfterMs: bucket.retryAfterMs() },
+          );
+        }
+        refusedInRow = 0;
         const handler = this.handlers.get(action);
         if (handler === undefined) {
           throw new OcppError('OCPP_CALL_ERROR', `${action} is not implemented`, 'NotImplemented');

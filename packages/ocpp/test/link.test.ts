@@ -226,7 +226,7 @@ describe('OCPP link (CsmsServer ⇄ ChargingStationClient, strict ocpp2.0.1)', f
     expect((await station.call('BootNotification', boot)).status).to.equal('Accepted');
   });
 
-  it('is refused with HTTP 503 by a standby, then rotates; closeAll(1012) makes it reconnect', async () => {
+  it('is refused with HTTP 503 by the accept predicate, then rotates; closeAll(1012) makes it reconnect', async () => {
     let leading = false;
     server.accept(() => (leading ? true : 'standby'));
     const { client: station } = client([url]);

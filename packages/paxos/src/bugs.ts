@@ -20,6 +20,12 @@ export const plantedBugs = {
   'learner-ignores-notice-ballot': 'the learner applies whatever its acceptor accepted in a slot',
   /** A Promise in parts counts only once every part arrived: each reports other slots. */
   'proposer-counts-first-part': 'the candidate counts a promise sent in parts on its first part',
+  /**
+   * Paxos Made Live §5.1: an acceptor that lost its disk must not vote as if it had promised and
+   * accepted nothing (the simulator's disk-loss fault; the storage package refuses to start).
+   */
+  'acceptor-votes-after-wipe':
+    'an acceptor whose disk was wiped restarts and votes with empty state',
 } as const;
 
 export type PlantedBug = keyof typeof plantedBugs;

@@ -19,3 +19,15 @@ export function createPrng(seed: number): Random {
 export function randomInt(random: Random, min: number, max: number): number {
   return min + Math.floor(random() * (max - min + 1));
 }
+
+/** One of `items`, drawn from `random`. */
+export function pick<T>(random: Random, items: readonly T[]): T {
+  const item = items[randomInt(random, 0, items.length - 1)];
+  if (item === undefined) throw new Error('Invariant: pick from an empty list');
+  return item;
+}
+
+/** 0, 1, …, count - 1. */
+export function range(count: number): number[] {
+  return Array.from({ length: count }, (_, i) => i);
+}

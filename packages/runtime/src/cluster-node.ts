@@ -120,7 +120,13 @@ export class ClusterNode {
     let store = collaborators.store;
     if (store === undefined && config.role === 'charge-point') {
       store = await FileStore.open(
-        { dataDir: config.dataDir as string, unsafeNoFsync: config.unsafeNoFsync },
+        {
+          dataDir: config.dataDir as string,
+          // IDENTITY names the node: a dir of another node, or one whose log is gone, is refused.
+          nodeId: config.id,
+          mustExist: config.dataDirMustExist,
+          unsafeNoFsync: config.unsafeNoFsync,
+        },
         { logger },
       );
     }

@@ -46,6 +46,8 @@ export interface ProcessConfig extends RuntimeLimits {
   /** Charge points only. */
   readonly dataDir: string | undefined;
   readonly unsafeNoFsync: boolean;
+  /** Charge points: the node ran on dataDir before, so an empty dir is lost state (docs/STORAGE.md). */
+  readonly dataDirMustExist: boolean;
   /**
    * Lab mode (EVPAXOS_LAB=1, set by `evpaxos cluster up --lab`): the node accepts POST
    * /admin/kill, and a central's dashboard shows kill/restart/partition/heal buttons. Default false:
@@ -118,6 +120,7 @@ const optionKinds = {
   listenHost: 'string',
   dataDir: 'string',
   unsafeNoFsync: 'boolean',
+  dataDirMustExist: 'boolean',
   lab: 'boolean',
   pendingClientCallsMax: 'integer',
   clientCallTimeoutMs: 'integer',
@@ -194,6 +197,7 @@ export function resolveProcessConfig(input: ProcessConfigInput): ProcessConfig {
     listenHost: options.listenHost ?? self.host,
     dataDir: options.dataDir,
     unsafeNoFsync: options.unsafeNoFsync,
+    dataDirMustExist: options.dataDirMustExist,
     lab: options.lab,
     sections,
   };
@@ -298,6 +302,7 @@ function readOptions(pick: (name: OptionName) => unknown, problems: string[]) {
     listenHost: readString(pick('listenHost'), 'listenHost', problems),
     dataDir: readString(pick('dataDir'), 'dataDir', problems),
     unsafeNoFsync: readBoolean(pick('unsafeNoFsync'), 'unsafeNoFsync', problems) ?? false,
+    dataDirMustExist: readBoolean(pick('dataDirMustExist'), 'dataDirMustExist', problems) ?? false,
     lab: readBoolean(pick('lab'), 'lab', problems) ?? false,
     limits: { ...defaultRuntimeLimits } as Record<keyof RuntimeLimits, number>,
   };

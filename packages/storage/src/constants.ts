@@ -43,3 +43,7 @@ export const FRAME_HEADER_BYTES = 8;
 export const LOG_FILE_NAME = 'acceptor.log';
 export const LOG_TMP_FILE_NAME = 'acceptor.log.tmp';
 export const LOCK_FILE_NAME = 'LOCK';
+/** Which node and incarnation this data dir's acceptor is (data-dir-records.ts). */
+export const IDENTITY_FILE_NAME = 'IDENTITY';
+/** How many bytes of acceptor.log were synced (data-dir-records.ts). */
+export const SYNCED_FILE_NAME = 'SYNCED';

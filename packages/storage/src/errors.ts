@@ -4,6 +4,11 @@ export type StoreErrorCode =
   | 'ERR_STORE_LOCKED'
   /** The log is damaged somewhere other than its tail: disk corruption, not a crash. */
   | 'ERR_STORE_CORRUPT'
+  /**
+   * The data dir once held an acceptor (IDENTITY is there) but its log is gone, or IDENTITY names
+   * another node: the acceptor may have forgotten promises it made, so it must not vote.
+   */
+  | 'ERR_STORE_AMNESIA'
   /** The data dir holds a file that is not an evpaxos acceptor log (or a newer format). */
   | 'ERR_STORE_FORMAT'
   /** One delta encodes to more than `recordBytesMax`. */

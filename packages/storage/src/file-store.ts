@@ -14,6 +14,13 @@ import {
   PREALLOCATE_BYTES_DEFAULT,
   RECORD_BYTES_MAX_DEFAULT,
 } from './constants';
+import {
+  type AcceptorIdentity,
+  readIdentity,
+  SyncedMark,
+  syncDir,
+  writeIdentity,
+} from './data-dir-records';
 import { acquireDirLock } from './dir-lock';
 import { StoreError } from './errors';
 import { GroupCommitter } from './group-commit';
@@ -35,8 +42,18 @@ const open = promisify(fs.open);
 const closeFd = promisify(fs.close);
 
 export interface FileStoreOptions {
-  /** The node's data dir; created when missing. Holds `acceptor.log` and `LOCK`. */
+  /** The node's data dir; created when missing. Holds `acceptor.log`, IDENTITY, SYNCED and `LOCK`. */
   dataDir: string;
+  /**
+   * The node that owns the dir, written into IDENTITY when the dir is created and checked on every
+   * open after that: a dir of another node is refused (ERR_STORE_AMNESIA). Default '' (not checked).
+   */
+  nodeId?: string;
+  /**
+   * The node ran on this dir before (the launcher knows): a dir without IDENTITY and log is then
+   * a lost dir, not a first start, and is refused (ERR_STORE_AMNESIA). Default false.
+   */
+  mustExist?: boolean;
   /** Compact once the log is larger than this. Default LOG_BYTES_MAX_DEFAULT (64 MiB). */
   logBytesMax?: number;
   /** Largest record payload. Default RECORD_BYTES_MAX_DEFAULT (16 MiB). */
@@ -75,6 +92,8 @@ export class FileStore implements AcceptorStore {
   private readonly committer: GroupCommitter<PendingDelta>;
   private readonly logPath: string;
   private fd = -1;
+  private mark: SyncedMark | undefined = undefined;
+  private identityRecord: AcceptorIdentity = { nodeId: '', incarnation: 1 };
   /** Where the last record ends: the next append goes here. */
   private logBytes = 0;
   /** The file's size: logBytes plus the zeros written ahead (preallocateBytes). */
@@ -118,6 +137,7 @@ export class FileStore implements AcceptorStore {
       await store.recover();
     } catch (error) {
       if (store.fd >= 0) await closeFd(store.fd);
+      await store.mark?.close();
       await releaseLock();
       throw error;
     }
@@ -170,9 +190,15 @@ export class FileStore implements AcceptorStore {
       await this.committer.drain();
       if (this.fd >= 0) await closeFd(this.fd);
       this.fd = -1;
+      await this.mark?.close();
       await this.releaseLock();
     })();
     return this.closing;
+  }
+
+  /** Which node and incarnation the data dir's IDENTITY names. */
+  identity(): AcceptorIdentity {
+    return { ...this.identityRecord };
   }
 
   stats(): StoreStats {
@@ -196,22 +222,10 @@ export class FileStore implements AcceptorStore {
       this.logger.info('storage: removing an unfinished compaction', { file: tmpPath });
       await fsp.rm(tmpPath, { force: true });
     }
-    if (!(await exists(this.logPath))) {
-      await this.writeFileAtomically([]);
-      this.logger.info('storage: created a new acceptor log', { file: this.logPath });
-    }
+    const syncedBytes = await this.checkDataDir();
     const file = await fsp.readFile(this.logPath);
     const scan = scanLog(file, this.options.recordBytesMax);
-    if (scan.damage !== undefined && scan.goodFrameAfterDamageOffset !== undefined) {
-      throw new StoreError(
-        'ERR_STORE_CORRUPT',
-        `${this.logPath}: the record at byte ${scan.damage.offset} is damaged (${scan.damage.reason}) ` +
-          `but a good record follows at byte ${scan.goodFrameAfterDamageOffset}. Only the last ` +
-          'record can be torn by a crash, so this is disk corruption; refusing to start. Do not ' +
-          'delete the log: an acceptor that forgets its promises can break agreement ' +
-          '(see docs/STORAGE.md, "Recovery").',
-      );
-    }
+    this.checkSyncedRecords(scan, syncedBytes);
     for (const frame of scan.frames) this.applyRecord(decodePayload(frame.payload, frame.offset));
     this.fd = await open(this.logPath, 'r+');
     if (scan.damage !== undefined) {
@@ -234,11 +248,97 @@ export class FileStore implements AcceptorStore {
     this.baseBytes = scan.goodBytes;
     // Zeros after the last record are space an earlier run wrote ahead; a cut tail took them too.
     this.fileBytes = scan.damage === undefined ? file.length : scan.goodBytes;
+    this.mark = SyncedMark.open(this.options.dataDir, this.logBytes, this.syncEnabled, (error) =>
+      this.logger.error('storage: could not sync the synced-length record', {
+        error: error.message,
+      }),
+    );
     this.logger.debug('storage: recovered the acceptor log', {
       file: this.logPath,
       records: scan.frames.length,
       logBytes: this.logBytes,
+      incarnation: this.identityRecord.incarnation,
     });
+  }
+
+  private get syncEnabled(): boolean {
+    return !this.options.unsafeNoFsync;
+  }
+
+  /**
+   * Tells a first start from amnesia (docs/STORAGE.md, "Knowing what was lost"): a dir without
+   * IDENTITY and log is new and gets both; IDENTITY without the log, or naming another node, is
+   * refused. Returns how many log bytes SYNCED says were synced (0 for a dir written before it).
+   */
+  private async checkDataDir(): Promise<number> {
+    const { dataDir, nodeId } = this.options;
+    const identity = await readIdentity(dataDir);
+    const logExists = await exists(this.logPath);
+    if (identity !== undefined && !logExists) {
+      throw amnesia(
+        `${this.logPath} is gone but ${dataDir} held ${describe(identity)}, so this acceptor may ` +
+          'have forgotten promises it made',
+      );
+    }
+    if (identity !== undefined && nodeId !== '' && identity.nodeId !== nodeId) {
+      throw amnesia(`${dataDir} belongs to ${describe(identity)}, not to ${nodeId}`);
+    }
+    if (!logExists && this.options.mustExist) {
+      throw amnesia(
+        `${dataDir} holds no acceptor state, but ${nodeId === '' ? 'this node' : nodeId} ran on it ` +
+          'before (--data-dir-must-exist), so its state was lost',
+      );
+    }
+    if (!logExists) {
+      // Log, then SYNCED, then IDENTITY: IDENTITY on disk means the other two were written.
+      await this.writeFileAtomically([]);
+      await SyncedMark.open(dataDir, LOG_MAGIC.length, this.syncEnabled, () => {}).close();
+      await writeIdentity(dataDir, { nodeId, incarnation: 1 }, this.syncEnabled);
+      this.identityRecord = { nodeId, incarnation: 1 };
+      this.logger.info('storage: created a new acceptor data dir', { dataDir, incarnation: 1 });
+      return LOG_MAGIC.length;
+    }
+    const synced = SyncedMark.read(dataDir);
+    if (identity === undefined) {
+      // A dir written before IDENTITY existed: adopt it as incarnation 1.
+      await writeIdentity(dataDir, { nodeId, incarnation: 1 }, this.syncEnabled);
+      this.identityRecord = { nodeId, incarnation: 1 };
+      this.logger.warn('storage: the data dir had no IDENTITY; recorded it as incarnation 1', {
+        dataDir,
+      });
+      return synced ?? 0;
+    }
+    this.identityRecord = identity;
+    if (synced === undefined) {
+      throw amnesia(
+        `${dataDir} held ${describe(identity)} but its SYNCED record is gone, so lost synced ` +
+          'records cannot be told from a torn tail',
+      );
+    }
+    return synced;
+  }
+
+  /** Damage or an end before `syncedBytes` is synced data gone: refuse, never cut it. */
+  private checkSyncedRecords(scan: ReturnType<typeof scanLog>, syncedBytes: number): void {
+    if (scan.damage !== undefined && scan.goodFrameAfterDamageOffset !== undefined) {
+      throw new StoreError(
+        'ERR_STORE_CORRUPT',
+        `${this.logPath}: the record at byte ${scan.damage.offset} is damaged (${scan.damage.reason}) ` +
+          `but a good record follows at byte ${scan.goodFrameAfterDamageOffset}, so synced data ` +
+          `was corrupted; ${READMIT_SENTENCE}`,
+      );
+    }
+    if (scan.goodBytes < syncedBytes) {
+      const what =
+        scan.damage === undefined
+          ? `the records end at byte ${scan.goodBytes}`
+          : `the record at byte ${scan.damage.offset} is damaged (${scan.damage.reason})`;
+      throw new StoreError(
+        'ERR_STORE_CORRUPT',
+        `${this.logPath}: ${what} but the first ${syncedBytes} bytes were synced, so ` +
+          `acknowledged records were lost or damaged; ${READMIT_SENTENCE}`,
+      );
+    }
   }
 
   private applyRecord(record: ReturnType<typeof decodePayload>): void {
@@ -265,6 +365,7 @@ export class FileStore implements AcceptorStore {
     writeAllSync(this.fd, frame, this.logBytes);
     if (!this.options.unsafeNoFsync) fs.fdatasyncSync(this.fd);
     this.logBytes += frame.length;
+    this.mark?.advance(this.logBytes);
     // After the sync, so this batch's answer does not wait for them; the next sync carries them.
     this.fileBytes = zeroFillAhead(
       this.fd,
@@ -296,7 +397,11 @@ export class FileStore implements AcceptorStore {
     for (const chunk of chunkEntries(state.accepted, this.options.recordBytesMax / 2)) {
       frames.push(encodeFrame(deltasPayload([encodeDelta({ accepted: chunk })])));
     }
-    const size = await this.writeFileAtomically(frames);
+    // The mark must never name more bytes than the log on disk has: lower it before the rename.
+    const size = await this.writeFileAtomically(frames, (newBytes) =>
+      this.mark?.writeNow(Math.min(newBytes, this.logBytes)),
+    );
+    this.mark?.advance(size);
     const fd = await open(this.logPath, 'r+');
     await closeFd(this.fd);
     this.fd = fd;
@@ -313,7 +418,10 @@ export class FileStore implements AcceptorStore {
   }
 
   /** tmp file → fsync → rename over the log → fsync the dir, so a crash leaves the old or the new. */
-  private async writeFileAtomically(frames: Buffer[]): Promise<number> {
+  private async writeFileAtomically(
+    frames: Buffer[],
+    beforeRename: (bytes: number) => void = () => {},
+  ): Promise<number> {
     const tmpPath = path.join(this.options.dataDir, LOG_TMP_FILE_NAME);
     const content = Buffer.concat([LOG_MAGIC, ...frames]);
     const fd = await open(tmpPath, 'w');
@@ -324,14 +432,10 @@ export class FileStore implements AcceptorStore {
     } finally {
       await closeFd(fd);
     }
+    beforeRename(content.length);
     await fsp.rename(tmpPath, this.logPath);
     // The rename lives in the directory: without this fsync a crash could bring back the old name.
-    const dirFd = await open(this.options.dataDir, 'r');
-    try {
-      await this.sync(dirFd, 'full');
-    } finally {
-      await closeFd(dirFd);
-    }
+    if (this.syncEnabled) syncDir(this.options.dataDir);
     return content.length;
   }
 
@@ -346,6 +450,8 @@ export class FileStore implements AcceptorStore {
 function resolveOptions(options: FileStoreOptions): Required<FileStoreOptions> {
   const resolved: Required<FileStoreOptions> = {
     dataDir: path.resolve(options.dataDir),
+    nodeId: options.nodeId ?? '',
+    mustExist: options.mustExist ?? false,
     logBytesMax: options.logBytesMax ?? LOG_BYTES_MAX_DEFAULT,
     recordBytesMax: options.recordBytesMax ?? RECORD_BYTES_MAX_DEFAULT,
     pendingAppendsMax: options.pendingAppendsMax ?? PENDING_APPENDS_MAX_DEFAULT,
@@ -398,6 +504,19 @@ function* chunkEntries(
     chunkBytes += entryBytes;
   }
   if (chunk.length > 0) yield chunk;
+}
+
+const READMIT_SENTENCE =
+  'this acceptor must not vote: restore the data dir from a copy, or re-admit the node as a new ' +
+  'acceptor (docs/STORAGE.md, "Knowing what was lost")';
+
+function describe(identity: AcceptorIdentity): string {
+  const owner = identity.nodeId === '' ? 'an acceptor' : `the acceptor of ${identity.nodeId}`;
+  return `${owner} (incarnation ${identity.incarnation})`;
+}
+
+function amnesia(what: string): StoreError {
+  return new StoreError('ERR_STORE_AMNESIA', `${what}; ${READMIT_SENTENCE}.`);
 }
 
 async function exists(file: string): Promise<boolean> {

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { expect } from 'chai';
 import type { PersistDelta } from '@evpaxos/paxos';
 import { EncodedValue, encodeValue } from '@evpaxos/wire';
+import { encodeSynced } from '../src/data-dir-records';
 import { StoreError } from '../src/errors';
 import { FileStore } from '../src/file-store';
 import { ballot, entry, makeTempDir, recordingLogger, removeDir, snapshot } from './helpers';
@@ -51,6 +52,14 @@ describe('FileStore', () => {
     return end;
   }
 
+  /**
+   * What a crash during the last record's write leaves: SYNCED still names the end of the record
+   * before it (it advances only after a record's fdatasync returned).
+   */
+  async function crashBeforeSyncOf(recordOffset: number): Promise<void> {
+    await fsp.writeFile(path.join(dataDir, 'SYNCED'), encodeSynced(recordOffset));
+  }
+
   async function flipByte(offset: number): Promise<void> {
     const file = await fsp.readFile(logPath);
     file[offset] = (file[offset] as number) ^ 0xff;
@@ -77,6 +86,7 @@ describe('FileStore', () => {
       const size = await endOfLog();
       // Cut inside the header, right after it, and inside the payload.
       for (const cutAt of [lastOffset + 3, lastOffset + FRAME_HEADER_BYTES, size - 1]) {
+        await crashBeforeSyncOf(lastOffset);
         await fsp.truncate(logPath, cutAt);
         const { store, logger } = await reopen();
         expect(await store.load()).to.deep.equal({
@@ -97,6 +107,7 @@ describe('FileStore', () => {
 
     it('cuts a last record with a flipped byte (bad checksum)', async () => {
       const offsets = await writeRecords(three);
+      await crashBeforeSyncOf(offsets[2] as number);
       await flipByte((offsets[2] as number) + FRAME_HEADER_BYTES + 10);
       const { store, logger } = await reopen();
       expect((await store.load()).accepted).to.deep.equal([entry(1), entry(2)]);
@@ -124,6 +135,7 @@ describe('FileStore', () => {
     it('cuts a last record whose end never left the zeros written ahead of it (bad checksum)', async () => {
       const offsets = await writeRecords(three);
       const end = await endOfLog();
+      await crashBeforeSyncOf(offsets[2] as number);
       const file = await fsp.readFile(logPath);
       // A crash while overwriting the zeros: the third record's last bytes are still zeros.
       file.fill(0, end - 4, end);
@@ -137,6 +149,7 @@ describe('FileStore', () => {
 
     it('appends after a cut tail and reads them back after another restart', async () => {
       const offsets = await writeRecords(three);
+      await crashBeforeSyncOf(offsets[2] as number);
       await fsp.truncate(logPath, (offsets[2] as number) + 5);
       let { store } = await reopen();
       await store.append({ accepted: [entry(4)] });
@@ -175,7 +188,7 @@ describe('FileStore', () => {
       const { store } = await reopen();
       expect((await store.load()).accepted).to.have.length(3);
       await store.close();
-      expect(await fsp.readdir(dataDir)).to.deep.equal(['acceptor.log']);
+      expect(await fsp.readdir(dataDir)).to.deep.equal(['IDENTITY', 'SYNCED', 'acceptor.log']);
     });
   });
 
@@ -377,5 +390,173 @@ describe('FileStore', () => {
     expect(file.subarray(end).every((byte) => byte === 0)).to.equal(true);
     // The payload opens with the DELTAS tag: msgpack uint32 'EVD1'.
     expect(file.subarray(16, 21)).to.deep.equal(Buffer.from([0xce, 0x45, 0x56, 0x44, 0x31]));
+  });
+
+  /** docs/STORAGE.md, "Knowing what was lost": missing or damaged synced state is never silent. */
+  describe('knowing what was lost', () => {
+    const five: PersistDelta[] = [1, 2, 3, 4, 5].map((slot) => ({
+      promised: ballot(slot),
+      accepted: [entry(slot, slot)],
+    }));
+
+    /** Appends each delta as its own record; returns each record's offset and the log's end. */
+    async function writeFive(nodeId = 'cp2'): Promise<{ offsets: number[]; end: number }> {
+      const store = await FileStore.open({ dataDir, nodeId }, { logger: recordingLogger() });
+      const offsets: number[] = [];
+      for (const delta of five) {
+        offsets.push(store.stats().logBytes);
+        await store.append(delta);
+      }
+      const end = store.stats().logBytes;
+      await store.close();
+      return { offsets, end };
+    }
+
+    async function openErrorAs(nodeId = 'cp2'): Promise<StoreError> {
+      return FileStore.open({ dataDir, nodeId }, { logger: recordingLogger() }).then(
+        async (store) => {
+          await store.close();
+          return expect.fail('the store opened');
+        },
+        (error: StoreError) => error,
+      );
+    }
+
+    it('creates IDENTITY (node, incarnation 1) and SYNCED with a new data dir', async () => {
+      const logger = recordingLogger();
+      const store = await FileStore.open({ dataDir, nodeId: 'cp2' }, { logger });
+      expect(store.identity()).to.deep.equal({ nodeId: 'cp2', incarnation: 1 });
+      await store.close();
+      expect((await fsp.readdir(dataDir)).sort()).to.deep.equal([
+        'IDENTITY',
+        'SYNCED',
+        'acceptor.log',
+      ]);
+      expect(
+        logger.lines.some((l) => l.message.includes('created a new acceptor data dir')),
+      ).to.equal(true);
+    });
+
+    it('refuses to start when the log was deleted but IDENTITY remains (ERR_STORE_AMNESIA)', async () => {
+      await writeFive();
+      await fsp.rm(logPath);
+      const error = await openErrorAs();
+      expect(error.code).to.equal('ERR_STORE_AMNESIA');
+      expect(error.message).to.include('the acceptor of cp2 (incarnation 1)');
+      expect(error.message).to.include('re-admit the node');
+      // Nothing was created in its place: the next start refuses again.
+      expect((await openErrorAs()).code).to.equal('ERR_STORE_AMNESIA');
+    });
+
+    it('refuses when the last 3 synced records were zeroed (ERR_STORE_CORRUPT, nothing cut)', async () => {
+      const { offsets, end } = await writeFive();
+      const file = await fsp.readFile(logPath);
+      file.fill(0, offsets[2] as number, end);
+      await fsp.writeFile(logPath, file);
+      const error = await openErrorAs();
+      expect(error.code).to.equal('ERR_STORE_CORRUPT');
+      expect(error.message).to.include(`records end at byte ${offsets[2]}`);
+      expect(error.message).to.include(`first ${end} bytes were synced`);
+      expect((await fsp.readFile(logPath)).equals(file)).to.equal(true);
+    });
+
+    it('refuses when a byte of the last synced record is flipped (not cut as a torn tail)', async () => {
+      const { offsets } = await writeFive();
+      const file = await fsp.readFile(logPath);
+      const at = (offsets[4] as number) + FRAME_HEADER_BYTES + 3;
+      file[at] = (file[at] as number) ^ 0x01;
+      await fsp.writeFile(logPath, file);
+      const error = await openErrorAs();
+      expect(error.code).to.equal('ERR_STORE_CORRUPT');
+      expect(error.message).to.include(`record at byte ${offsets[4]} is damaged (bad checksum)`);
+    });
+
+    it('refuses when the file was cut inside synced records', async () => {
+      const { offsets } = await writeFive();
+      await fsp.truncate(logPath, (offsets[3] as number) + 2);
+      expect((await openErrorAs()).code).to.equal('ERR_STORE_CORRUPT');
+    });
+
+    it('refuses an empty data dir when told the node ran on it before (mustExist)', async () => {
+      const error = await FileStore.open(
+        { dataDir, nodeId: 'cp2', mustExist: true },
+        { logger: recordingLogger() },
+      ).then(
+        () => expect.fail('the store opened'),
+        (failure: StoreError) => failure,
+      );
+      expect(error.code).to.equal('ERR_STORE_AMNESIA');
+      expect(error.message).to.include('holds no acceptor state, but cp2 ran on it before');
+      expect(await fsp.readdir(dataDir)).to.deep.equal([]);
+      // A dir that has its state opens with the flag as without it.
+      await writeFive();
+      const store = await FileStore.open(
+        { dataDir, nodeId: 'cp2', mustExist: true },
+        { logger: recordingLogger() },
+      );
+      expect((await store.load()).accepted).to.have.length(5);
+      await store.close();
+    });
+
+    it("refuses another node's data dir (ERR_STORE_AMNESIA)", async () => {
+      await writeFive('cp2');
+      const error = await openErrorAs('cp3');
+      expect(error.code).to.equal('ERR_STORE_AMNESIA');
+      expect(error.message).to.include('belongs to the acceptor of cp2');
+    });
+
+    it('refuses a damaged IDENTITY and a deleted SYNCED', async () => {
+      await writeFive();
+      const identityPath = path.join(dataDir, 'IDENTITY');
+      const identity = await fsp.readFile(identityPath, 'utf8');
+      await fsp.writeFile(identityPath, identity.replace('"incarnation":1', '"incarnation":7'));
+      expect((await openErrorAs()).code).to.equal('ERR_STORE_CORRUPT');
+      await fsp.writeFile(identityPath, identity);
+      await fsp.rm(path.join(dataDir, 'SYNCED'));
+      expect((await openErrorAs()).code).to.equal('ERR_STORE_AMNESIA');
+    });
+
+    it('adopts a data dir written before IDENTITY and SYNCED existed, with a warning', async () => {
+      await writeFive();
+      await fsp.rm(path.join(dataDir, 'IDENTITY'));
+      await fsp.rm(path.join(dataDir, 'SYNCED'));
+      const logger = recordingLogger();
+      const store = await FileStore.open({ dataDir, nodeId: 'cp2' }, { logger });
+      expect((await store.load()).accepted).to.have.length(5);
+      expect(store.identity()).to.deep.equal({ nodeId: 'cp2', incarnation: 1 });
+      await store.close();
+      expect(
+        logger.lines.some((l) => l.level === 'warn' && l.message.includes('no IDENTITY')),
+      ).to.equal(true);
+      // From now on the dir is guarded like any other.
+      await fsp.rm(logPath);
+      expect((await openErrorAs()).code).to.equal('ERR_STORE_AMNESIA');
+    });
+
+    it('keeps SYNCED right across compactions: a zeroed last record is still caught', async () => {
+      const limits = { logBytesMax: 16 * 1024, recordBytesMax: 4 * 1024 };
+      let store = await FileStore.open(
+        { dataDir, nodeId: 'cp2', ...limits },
+        { logger: recordingLogger() },
+      );
+      let lastOffset = 0;
+      for (let slot = 1; slot <= 300; slot += 1) {
+        lastOffset = store.stats().logBytes;
+        await store.append({ accepted: [entry(slot)] });
+      }
+      expect(store.stats().compactionCount).to.be.greaterThan(0);
+      const end = store.stats().logBytes;
+      await store.close();
+      store = await FileStore.open(
+        { dataDir, nodeId: 'cp2', ...limits },
+        { logger: recordingLogger() },
+      );
+      expect((await store.load()).accepted).to.have.length(300);
+      await store.close();
+      const file = await fsp.readFile(logPath);
+      file.fill(0, lastOffset, end);
+      await fsp.writeFile(logPath, file);
+      expect((await openErrorAs()).code).to.equal('ERR_STORE_CORRUPT');
+    });
   });
 });

@@ -33,6 +33,10 @@ export function nodeOptions(yargs: Argv) {
     })
     .option('listen-host', { type: 'string', describe: 'Address to bind (default: own host)' })
     .option('data-dir', { type: 'string', describe: 'Durable acceptor state (charge points)' })
+    .option('data-dir-must-exist', {
+      type: 'boolean',
+      describe: 'The node ran on --data-dir before: refuse an empty one (its state was lost)',
+    })
     .option('unsafe-no-fsync', {
       type: 'boolean',
       describe: 'Skip fsync: labs and benchmarks only, breaks safety on a machine crash',
@@ -62,6 +66,7 @@ const runtimeFlagNames = [
   'listenHost',
   'dataDir',
   'unsafeNoFsync',
+  'dataDirMustExist',
   'pendingClientCallsMax',
   'clientCallTimeoutMs',
   'appliedEntriesKeptMax',

@@ -17,6 +17,7 @@ import { ClusterHandle } from './cluster-handle';
 import { LauncherError } from './errors';
 import { NODES_PER_BASE_PORT_MAX, SERVICE_PORT_OFFSET, choosePorts, type NodePorts } from './ports';
 import { readProcesses, startProcess, writeProcesses } from './process-table';
+import { demoOcppSecurity } from '../commands/ocpp-certs';
 
 function nodeIds(centrals: number, chargePoints: number): { id: string; role: NodeRole }[] {
   const ids: { id: string; role: NodeRole }[] = [];
@@ -50,12 +51,17 @@ export async function clusterUp(options: ClusterUpOptions): Promise<ClusterHandl
   // A cluster restarted in the same dir keeps its id and secret: its charge points' stores hold
   // promises made in that cluster, and the nodes must still authenticate each other.
   const previous = readPreviousCluster(clusterFile);
+  const ranBefore = nodesThatRanBefore(dir);
   const members = nodeIds(settings.centrals, settings.chargePoints);
   const ports = await choosePorts(members.length, settings.basePort, settings.host);
   const records: ProcessRecord[] = members.map((member, index) =>
-    nodeRecord(member, ports[index]!, dir, clusterFile, settings, options),
+    nodeRecord(member, ports[index]!, dir, clusterFile, settings, options, ranBefore),
   );
-  const description = clusterDescription(records, previous, settings, options);
+  const description = {
+    ...clusterDescription(records, previous, settings, options),
+    // docs/OCPP.md, "Security profiles": the charge points speak wss:// with Basic auth.
+    ocppSecurity: demoOcppSecurity(dir, settings.host),
+  };
   // The secret is the cluster's only credential: readable by its owner only.
   fs.writeFileSync(clusterFile, `${JSON.stringify(description, null, 2)}\n`, { mode: 0o600 });
   // The API token beside processes.json, for the CLI and scripts (docs/CLUSTER.md, "Authentication").
@@ -80,6 +86,12 @@ export async function clusterUp(options: ClusterUpOptions): Promise<ClusterHandl
       deadline,
     );
     await handle.waitForLeader(Math.max(0, deadline - Date.now()));
+    // Every charge point has run on its data dir now: a restart must find its state there.
+    table.nodes.forEach((record, index) => {
+      if (record.dataDir !== null && !record.args.includes(MUST_EXIST_FLAG))
+        table.nodes[index] = { ...record, args: [...record.args, MUST_EXIST_FLAG] };
+    });
+    writeProcesses(table);
     return handle;
   } catch (error) {
     await clusterDown(dir);
@@ -138,6 +150,24 @@ function refuseRunningCluster(dir: string, dirAsGiven: string): void {
   }
 }
 
+/**
+ * Tells a charge point that it ran on its data dir before, so a dir deleted whole is refused as
+ * lost state instead of starting as a new acceptor (docs/STORAGE.md, "Knowing what was lost").
+ */
+const MUST_EXIST_FLAG = '--data-dir-must-exist';
+
+/** Nodes an earlier `cluster up` in this dir brought up (their records carry the flag). */
+function nodesThatRanBefore(dir: string): Set<string> {
+  if (!fs.existsSync(processesPath(dir))) return new Set();
+  try {
+    const nodes = readProcesses(dir).nodes;
+    return new Set(nodes.filter((n) => n.args.includes(MUST_EXIST_FLAG)).map((n) => n.id));
+  } catch {
+    // An unreadable table names no node; refuseRunningCluster already reported a broken one.
+    return new Set();
+  }
+}
+
 /** One node's processes.json record: how to start it, and again after a crash. */
 function nodeRecord(
   { id, role }: { id: string; role: NodeRole },
@@ -146,6 +176,7 @@ function nodeRecord(
   clusterFile: string,
   settings: UpSettings,
   options: ClusterUpOptions,
+  ranBefore: ReadonlySet<string>,
 ): ProcessRecord {
   const bin = options.bin ?? path.resolve(__dirname, '../../../bin/evpaxos.js');
   const dataDir = role === 'charge-point' ? path.join(dir, 'data', id) : null;
@@ -153,6 +184,7 @@ function nodeRecord(
   args.push('--log-level', settings.logLevel, '--tick-ms', String(settings.tickMs));
   if (dataDir !== null) args.push('--data-dir', dataDir);
   if (dataDir !== null && options.unsafeNoFsync) args.push('--unsafe-no-fsync');
+  if (dataDir !== null && ranBefore.has(id)) args.push(MUST_EXIST_FLAG);
   return {
     id,
     role,

@@ -8,6 +8,22 @@ import { ballotZero } from '../ballot';
 export class SimDisk {
   private state: PersistedState = { promised: ballotZero, accepted: [] };
   private readonly accepted = new Map<Slot, AcceptedEntry>();
+  /**
+   * Set by the disk-loss fault: the state is gone but the node can tell, as a real data dir's
+   * IDENTITY outlives a deleted log (docs/STORAGE.md, "Knowing what was lost").
+   */
+  private amnesiaFlag = false;
+
+  get amnesia(): boolean {
+    return this.amnesiaFlag;
+  }
+
+  /** The disk-loss fault: everything persisted is gone. */
+  wipe(): void {
+    this.state = { promised: ballotZero, accepted: [] };
+    this.accepted.clear();
+    this.amnesiaFlag = true;
+  }
 
   write(delta: PersistDelta): void {
     if (delta.promised) this.state.promised = delta.promised;

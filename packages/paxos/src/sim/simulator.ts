@@ -2,7 +2,7 @@ import { ballotToString } from '../ballot';
 import type { PlantedBug } from '../bugs';
 import type { Message } from '../messages';
 import { PaxosNode } from '../node';
-import { createPrng, randomInt, type Random } from '../prng';
+import { createPrng, pick, randomInt, range, type Random } from '../prng';
 import { commandKey, type Command, type NodeId } from '../types';
 import { Checkers, type Property, type Violation } from './checkers';
 import { SimDisk } from './disk';
@@ -54,6 +54,8 @@ export interface SimResult {
   readonly messagesSent: number;
   readonly messagesDelivered: number;
   readonly crashes: number;
+  /** Acceptors whose persisted state the disk-loss fault wiped. */
+  readonly diskLosses: number;
   readonly pauses: number;
   readonly partitions: number;
   readonly snapshotsInstalled: number;
@@ -129,6 +131,7 @@ export class Simulation {
     messagesSent: 0,
     messagesDelivered: 0,
     crashes: 0,
+    diskLosses: 0,
     pauses: 0,
     partitions: 0,
     snapshotsInstalled: 0,
@@ -337,6 +340,7 @@ export class Simulation {
           : this.nodes.get(pick(this.random, ids));
       if (target?.node) this.crash(target);
     }
+    if (this.has('disk-loss') && this.random() < rates.diskLossProbability) this.loseDisk();
     if (this.has('pause')) {
       for (const simNode of this.nodes.values()) {
         const running = simNode.node && simNode.pausedUntilTick <= this.tickCount;
@@ -348,6 +352,29 @@ export class Simulation {
         }
       }
     }
+  }
+
+  /**
+   * The disk-loss fault: an acceptor crashes and its persisted state is gone. It knows (the real
+   * store's IDENTITY outlives the log) and stays down for good — as many acceptors as leave both
+   * quorums alive — unless the planted bug `acceptor-votes-after-wipe` restarts it empty.
+   */
+  private loseDisk(): void {
+    const { acceptors, phase1Quorum, phase2Quorum } = this.scenario;
+    const lost = this.acceptorIds.filter((id) => this.nodes.get(id)?.disk.amnesia);
+    const candidates = this.acceptorIds.filter((id) => !lost.includes(id));
+    if (lost.length >= acceptors - Math.max(phase1Quorum, phase2Quorum)) return;
+    const target = this.nodes.get(pick(this.random, candidates));
+    if (target === undefined) return;
+    if (target.node) this.crash(target);
+    target.disk.wipe();
+    this.stats.diskLosses += 1;
+    this.trace(`disk loss ${target.id}: its persisted state is gone`);
+  }
+
+  /** A node that refuses to start (its disk was lost): not expected to apply anything more. */
+  private downForGood(simNode: SimNode): boolean {
+    return simNode.disk.amnesia && this.options.bug !== 'acceptor-votes-after-wipe';
   }
 
   private crash(simNode: SimNode): void {
@@ -415,6 +442,7 @@ export class Simulation {
 
   private restartDue(): void {
     for (const simNode of this.nodes.values()) {
+      if (this.downForGood(simNode)) continue;
       if (!simNode.node && (this.healed || simNode.restartAtTick <= this.tickCount)) {
         this.start(simNode);
         this.trace(`restart ${simNode.id}`);
@@ -515,6 +543,7 @@ export class Simulation {
   private undecidedEverywhere(): string[] {
     const missing = new Set<string>();
     for (const simNode of this.nodes.values()) {
+      if (this.downForGood(simNode)) continue;
       const have = new Set(simNode.stateMachine.keys);
       for (const pending of this.commands) {
         const key = commandKey(pending.command);
@@ -541,7 +570,7 @@ export class Simulation {
     );
     const finalStates = new Map<NodeId, readonly string[]>();
     for (const simNode of this.nodes.values())
-      finalStates.set(simNode.id, simNode.stateMachine.keys);
+      if (!this.downForGood(simNode)) finalStates.set(simNode.id, simNode.stateMachine.keys);
     this.checkers.checkDurability(finalStates, this.stats.crashes > 0);
     const submitted = this.commands.length;
     return {
@@ -559,14 +588,4 @@ export class Simulation {
 
 export function simulate(options: SimOptions): SimResult {
   return new Simulation(options).run();
-}
-
-function pick<T>(random: Random, items: readonly T[]): T {
-  const item = items[randomInt(random, 0, items.length - 1)];
-  if (item === undefined) throw new Error('Invariant: pick from an empty list');
-  return item;
-}
-
-function range(count: number): number[] {
-  return Array.from({ length: count }, (_, i) => i);
 }

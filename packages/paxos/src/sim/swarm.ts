@@ -1,7 +1,15 @@
 import { defaultPaxosOptions, type PaxosOptions } from '../config';
 import { createPrng, randomInt, type Random } from '../prng';
 
-export const faultKinds = ['loss', 'dup', 'reorder', 'partition', 'crash', 'pause'] as const;
+export const faultKinds = [
+  'loss',
+  'dup',
+  'reorder',
+  'partition',
+  'crash',
+  'pause',
+  'disk-loss',
+] as const;
 export type FaultKind = (typeof faultKinds)[number];
 
 /**
@@ -44,6 +52,8 @@ export interface FaultRates {
   readonly crashAfterWriteProbability: number;
   /** Per batch of two or more messages with an Accept: the node dies after sending only some. */
   readonly crashMidSendProbability: number;
+  /** Per tick: an acceptor crashes and its persisted state is wiped (disk-loss; simulator.ts). */
+  readonly diskLossProbability: number;
 }
 
 /**
@@ -120,7 +130,11 @@ const ranges = {
   valueBytesMax: [60, 400],
 } as const;
 
-const rateRanges: { readonly [K in keyof FaultRates]: readonly [number, number] } = {
+const diskLossRange = [0.001, 0.01] as const;
+
+const rateRanges: {
+  readonly [K in Exclude<keyof FaultRates, 'diskLossProbability'>]: readonly [number, number];
+} = {
   lossProbability: [0, 0.15],
   duplicateProbability: [0, 0.1],
   slowProbability: [0, 0.05],
@@ -166,8 +180,8 @@ export function drawScenario(
   const arrivalTicks = draw('arrivalTicks');
   const clientRetryTicks = draw('clientRetryTicks');
   const clientOutstandingMax = draw('clientOutstandingMax');
-  const faults = faultKinds.filter(
-    (kind) => allowedFaults.has(kind) && random() >= faultOmitProbability,
+  const faults: FaultKind[] = faultKinds.filter(
+    (kind) => kind !== 'disk-loss' && allowedFaults.has(kind) && random() >= faultOmitProbability,
   );
   const rates = {} as { -readonly [K in keyof FaultRates]: number };
   for (const [name, [low, high]] of Object.entries(rateRanges)) {
@@ -179,6 +193,9 @@ export function drawScenario(
   const stallTicksMax = draw('stallTicksMax');
   const leaderCrashShare = random() < 0.3 ? 0 : random();
   const paxosOptions = { ...drawPaxosOptions(random, draw), ...pins.paxosOptions };
+  // Drawn after every older dimension, so adding it left each seed's other draws as they were.
+  if (allowedFaults.has('disk-loss') && random() >= faultOmitProbability) faults.push('disk-loss');
+  rates.diskLossProbability = diskLossRange[0] + (diskLossRange[1] - diskLossRange[0]) * random();
   return {
     proposers: pins.proposers ?? drawnProposers,
     acceptors,
@@ -330,6 +347,8 @@ export function formatScenario(s: SimScenario): string {
         return `crash ${pct(r.crashProbability)}/tick (at leader ${pct(s.leaderCrashShare)}, after write ${pct(r.crashAfterWriteProbability)}, mid-send ${pct(r.crashMidSendProbability)}, restart 1-${s.restartDelayTicksMax} ticks)`;
       case 'pause':
         return `pause ${pct(r.pauseProbability)}/tick`;
+      case 'disk-loss':
+        return `disk-loss ${pct(r.diskLossProbability)}/tick`;
     }
   });
   return (
