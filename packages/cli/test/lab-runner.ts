@@ -32,7 +32,10 @@ export function shBlock(markdown: string, heading: RegExp): string | undefined {
 }
 
 export function localBlock(lab: string): string {
-  const block = shBlock(fs.readFileSync(path.join(labsDir, lab), 'utf8'), /^## Run it — local/m);
+  const block = shBlock(
+    fs.readFileSync(path.join(labsDir, path.basename(lab)), 'utf8'),
+    /^## Run it — local/m,
+  );
   if (block === undefined) throw new Error(`${lab} has no "Run it — local" sh block`);
   return block;
 }

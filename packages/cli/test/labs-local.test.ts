@@ -56,7 +56,7 @@ function noBrokenCommands(lab: LabRun, allowed: readonly string[] = []): void {
 type Expectations = (lab: LabRun) => void | Promise<void>;
 
 const expectations: Record<string, Expectations> = {
-  '01-boot-and-first-ballots.md': (lab) => {
+  'docs/labs/01-boot-and-first-ballots.md': (lab) => {
     expect(ok(lineOf(lab, 'evpaxos status'), lab)).to.match(/leader/);
     expect(ok(lineOf(lab, 'grep -h \'"message":"became-\''), lab)).to.match(/became-leader/);
     const gapMs = [...ok(lineOf(lab, '--election-ms'), lab).matchAll(/in (\d+) ms/g)].map((m) =>
@@ -72,14 +72,14 @@ const expectations: Record<string, Expectations> = {
       .and.match(/promise/);
     passes(lineOf(lab, 'lab-check.mjs --min-applied'), lab);
   },
-  '02-kill-the-leader.md': (lab) => {
+  'docs/labs/02-kill-the-leader.md': (lab) => {
     const leader = ok(lineOf(lab, 'LEADER='), lab).replace('leader: ', '').trim();
     expect(leader).to.match(/^central-/);
     expect(submitted(lineOf(lab, 'evpaxos submit', 1), lab).ballot.round).to.be.at.least(2);
     passes(lineOf(lab, '--min-ballot-round 2 --expect-unreachable'), lab);
     passes(lineOf(lab, 'lab-check.mjs --min-ballot-round 2', 1), lab);
   },
-  '03-lose-charge-points.md': (lab) => {
+  'docs/labs/03-lose-charge-points.md': (lab) => {
     submitted(lineOf(lab, 'evpaxos submit', 0), lab);
     submitted(lineOf(lab, 'evpaxos submit', 1), lab);
     const noQuorum = lineOf(lab, 'evpaxos submit', 2);
@@ -88,7 +88,7 @@ const expectations: Record<string, Expectations> = {
     submitted(lineOf(lab, 'evpaxos submit', 3), lab);
     passes(lineOf(lab, '--expect-unreachable cp4,cp5'), lab);
   },
-  '04-partitions-and-fail-safe.md': (lab) => {
+  'docs/labs/04-partitions-and-fail-safe.md': (lab) => {
     submitted(lineOf(lab, '--via central-b'), lab);
     expect(lineOf(lab, '--via central-a').exit, 'the minority side must not commit').to.equal(1);
     const lost = Number(ok(lineOf(lab, 'grep -c'), lab).trim());
@@ -98,11 +98,11 @@ const expectations: Record<string, Expectations> = {
     expect(ok(lineOf(lab, 'evpaxos verify'), lab)).to.match(/All properties hold/);
     passes(lineOf(lab, 'node scripts/lab-check.mjs'), lab);
   },
-  '05-dueling-proposers.md': (lab) => {
+  'docs/labs/05-dueling-proposers.md': (lab) => {
     submitted(lineOf(lab, 'evpaxos submit', 1), lab);
     passes(lineOf(lab, '--min-ballot-round 2'), lab);
   },
-  '06-crash-recovery-and-fsync.md': (lab) => {
+  'docs/labs/06-crash-recovery-and-fsync.md': (lab) => {
     const before = JSON.parse(ok(lineOf(lab, '--status cp1', 0), lab)).paxos.promised;
     const after = JSON.parse(ok(lineOf(lab, '--status cp1', 1), lab)).paxos.promised;
     expect(after, 'the promise survives the crash').to.deep.equal(before);
@@ -112,7 +112,7 @@ const expectations: Record<string, Expectations> = {
     expect(bug.exit, 'the planted bug is caught').to.equal(1);
     expect(bug.output).to.match(/promise-kept|agreement/);
   },
-  '07-flexible-quorums.md': (lab) => {
+  'docs/labs/07-flexible-quorums.md': (lab) => {
     submitted(lineOf(lab, 'evpaxos submit', 0), lab);
     expect(lineOf(lab, 'evpaxos submit', 1).exit, 'phase 1 needs 4').to.equal(1);
     submitted(lineOf(lab, 'evpaxos submit', 2), lab);
@@ -122,7 +122,7 @@ const expectations: Record<string, Expectations> = {
     expect(refused.output).to.match(/must exceed the number of acceptors/);
     expect(ok(lineOf(lab, '--seeds 200'), lab)).to.match(/ 0 violation\(s\)/);
   },
-  '08-reservations-race.md': (lab) => {
+  'docs/labs/08-reservations-race.md': (lab) => {
     const exits = ok(lineOf(lab, 'wait $A'), lab);
     const codes = [...exits.matchAll(/exit (\d)/g)].map((m) => Number(m[1])).sort();
     expect(codes, 'one client wins, one is refused').to.deep.equal([0, 1]);
@@ -167,7 +167,7 @@ describe('labs: every local command, as printed, and what the lab says it shows'
   for (const lab of labs) {
     it(`${lab}`, async function () {
       this.timeout(900_000);
-      const check = expectations[lab];
+      const check = expectations[`docs/labs/${lab}`];
       expect(check, `${lab} has no expectations in this test: add them`).to.be.a('function');
       const run = await runLab(commandsOf(localBlock(lab)));
       try {
@@ -181,7 +181,7 @@ describe('labs: every local command, as printed, and what the lab says it shows'
 
   it('lab 4’s check fails without the partition (it counts lease losses, not fail-safe samples)', async function () {
     this.timeout(900_000);
-    const commands = commandsOf(localBlock('04-partitions-and-fail-safe.md')).filter(
+    const commands = commandsOf(localBlock('docs/labs/04-partitions-and-fail-safe.md')).filter(
       (line) => !line.startsWith('npx evpaxos partition') && !line.includes('--via central-a'),
     );
     const run = await runLab(commands);
@@ -195,7 +195,7 @@ describe('labs: every local command, as printed, and what the lab says it shows'
 
   it('lab 8’s race has a loser only because of the other client: alone, BOB is accepted', async function () {
     this.timeout(900_000);
-    const commands = commandsOf(localBlock('08-reservations-race.md'))
+    const commands = commandsOf(localBlock('docs/labs/08-reservations-race.md'))
       .filter((line) => !line.includes('--token ALICE'))
       .map((line) =>
         line.startsWith('wait $A')
