@@ -14,6 +14,7 @@ import { evEmulatorCommand } from './commands/ev-emulator';
 import { verifyCommand } from './commands/verify';
 import { reportCommand } from './commands/report';
 import { nemesisCommand } from './commands/nemesis';
+import { reserveCommand } from './commands/reserve';
 import { ocppCertsCommand } from './commands/ocpp-certs';
 
 // The launcher, for programs that start a local cluster (the benchmark, the dashboard's browser
@@ -41,6 +42,7 @@ export async function main(argv: string[]): Promise<void> {
     .command(verifyCommand)
     .command(reportCommand)
     .command(nemesisCommand)
+    .command(reserveCommand)
     .command(ocppCertsCommand)
     .demandCommand(1, 'Name a command: evpaxos <command> --help lists them.')
     .check((parsed) => checkNumbers(parsed, argv), true)

@@ -54,5 +54,13 @@ export const submitCommand: CommandModule<object, SubmitArgs> = {
       });
       const { slot, ballot, result: value, duplicate, nodeId, latencyMs } = result;
       console.log(JSON.stringify({ slot, ballot, result: value, duplicate, nodeId, latencyMs }));
+      // Decided, but refused by the site (docs/SITE.md: a SiteRejection): exit 1, with the reason.
+      const refusal = value as { ok?: unknown; code?: unknown; reason?: unknown } | null;
+      if (refusal?.ok === false) {
+        console.error(
+          `evpaxos: refused in slot ${slot}: ${String(refusal.code)}: ${String(refusal.reason)}`,
+        );
+        process.exitCode = 1;
+      }
     }),
 };
