@@ -17,14 +17,10 @@ import {
   closeCodeServiceRestart,
   CsmsServer,
   OcppError,
-  type AuthorizeRequest,
-  type AuthorizeResponse,
   type BootNotificationResponse,
   type NotifyEVChargingNeedsRequest,
   type NotifyEVChargingNeedsResponse,
   type StatusNotificationRequest,
-  type TransactionEventRequest,
-  type TransactionEventResponse,
 } from '@evpaxos/ocpp';
 import type { CallOutcome, ClusterNode, Logger } from '@evpaxos/runtime';
 import {
@@ -44,9 +40,11 @@ import {
   LEADERSHIP_CHECK_MS,
   PROFILE_DEADLINE_MS,
   RENEWALS_PER_LEASE,
-  TRANSACTION_EVENTS_REMEMBERED_MAX,
 } from './constants';
 import { needsFromRequest } from './needs';
+import { ProfileRefusals } from './profile-refusals';
+import { idTokenInfoFor, StationReports } from './station-reports';
+import { TransactionEvents } from './transaction-events';
 
 /** Distributes SiteCommand over its union, so each literal keeps its own fields. */
 type WithoutAtMs<T> = T extends unknown ? Omit<T, 'atMs'> : never;
@@ -103,10 +101,11 @@ export class CentralService {
    * applied (only a profile built after that answers the needs), until that profile goes out.
    */
   private readonly needsArrivedAt = new Map<string, { atMs: number; applied: boolean }>();
-  /** `${transactionId}#${seqNo}` of TransactionEvents already agreed (acknowledged again, not resubmitted). */
-  private readonly transactionEventsSeen = new Set<string>();
   private pushScheduled = false;
   private closed = false;
+  private readonly reports: StationReports;
+  private readonly refusals: ProfileRefusals;
+  private readonly transactionEvents: TransactionEvents;
 
   constructor(options: CentralServiceOptions, collaborators: CentralServiceCollaborators) {
     this.node = collaborators.node;
@@ -122,7 +121,20 @@ export class CentralService {
         ? true
         : `standby: not the leader (leader: ${this.node.leaderId ?? 'unknown'})`,
     );
+    const submit = (draft: CommandDraft) => this.submit(draft);
+    this.reports = new StationReports({ submit, readState: this.readState, logger: this.logger });
+    this.refusals = new ProfileRefusals(submit, this.readState, this.logger);
+    this.transactionEvents = new TransactionEvents({
+      submitOrCallError: (draft) => this.submitOrCallError(draft),
+      reports: this.reports,
+      logger: this.logger,
+      onEnded: (transactionId) => {
+        this.needsArrivedAt.delete(transactionId);
+        this.pushes.delete(transactionId);
+      },
+    });
     this.registerHandlers();
+    this.reports.register(this.server);
   }
 
   async start(): Promise<number> {
@@ -135,6 +147,7 @@ export class CentralService {
           // when its station connects (and on the next change).
           this.pushes.clear();
           this.renewals.clear();
+          this.refusals.clear();
           this.logger.info('csms-leading', { ballot: event.ballot });
         } else if (event.type === 'became-follower' || event.type === 'became-candidate') {
           void this.stepDown(event.type);
@@ -217,21 +230,15 @@ export class CentralService {
     server.handle('StatusNotification', (chargePointId, request) =>
       this.statusNotification(chargePointId, request),
     );
-    server.handle('Authorize', (chargePointId, request) => this.authorize(chargePointId, request));
+    server.handle('Authorize', (_chargePointId, request) => ({
+      idTokenInfo: idTokenInfoFor(request.idToken),
+    }));
     server.handle('TransactionEvent', (chargePointId, request) =>
-      this.transactionEvent(chargePointId, request),
+      this.transactionEvents.handle(chargePointId, request),
     );
     server.handle('NotifyEVChargingNeeds', (chargePointId, request) =>
       this.notifyEvChargingNeeds(chargePointId, request),
     );
-    server.handle('ReservationStatusUpdate', (chargePointId, request) => {
-      this.logger.info('reservation-status-update', {
-        chargePointId,
-        reservationId: request.reservationId,
-        status: request.reservationUpdateStatus,
-      });
-      return {};
-    });
   }
 
   /** B01: register an unknown station in the replicated state, then Accepted. */
@@ -324,90 +331,6 @@ export class CentralService {
     return {};
   }
 
-  /** C01: Accepted for any idToken except "BLOCKED" (docs/SITE.md). */
-  private authorize(chargePointId: string, request: AuthorizeRequest): AuthorizeResponse {
-    const blocked =
-      request.idToken.idToken === 'BLOCKED' || (request.idToken.type as string) === 'BLOCKED';
-    return { idTokenInfo: { status: blocked ? 'Blocked' : 'Accepted' } };
-  }
-
-  /** E01–E07: Started → StartSession, Ended → StopSession, Updated → logged. */
-  private async transactionEvent(
-    chargePointId: string,
-    request: TransactionEventRequest,
-  ): Promise<TransactionEventResponse> {
-    const transactionId = request.transactionInfo.transactionId;
-    const key = `${transactionId}#${request.seqNo}`;
-    if (request.offline === true) {
-      this.logger.info('transaction-event-offline', {
-        chargePointId,
-        transactionId,
-        seqNo: request.seqNo,
-        eventType: request.eventType,
-      });
-    }
-    if (this.transactionEventsSeen.has(key)) {
-      this.logger.info('transaction-event-duplicate', {
-        chargePointId,
-        transactionId,
-        seqNo: request.seqNo,
-      });
-      return {};
-    }
-    let response: TransactionEventResponse = {};
-    switch (request.eventType) {
-      case 'Started': {
-        const connectorId = request.evse?.connectorId ?? request.evse?.id ?? 1;
-        const result = await this.submitOrCallError({
-          type: 'StartSession',
-          transactionId,
-          chargePointId,
-          connectorId,
-          idToken: request.idToken?.idToken ?? 'unknown',
-        });
-        if (!result.ok && result.code !== 'transaction-exists') {
-          this.logger.warn('start-session-rejected', {
-            chargePointId,
-            transactionId,
-            code: result.code,
-            reason: result.reason,
-          });
-          response = {
-            idTokenInfo: {
-              status: result.code === 'connector-occupied' ? 'ConcurrentTx' : 'Invalid',
-            },
-          };
-        }
-        break;
-      }
-      case 'Ended': {
-        const result = await this.submitOrCallError({ type: 'StopSession', transactionId });
-        if (!result.ok && result.code !== 'unknown-transaction') {
-          this.logger.warn('stop-session-rejected', {
-            chargePointId,
-            transactionId,
-            reason: result.reason,
-          });
-        }
-        this.needsArrivedAt.delete(transactionId);
-        this.pushes.delete(transactionId);
-        break;
-      }
-      case 'Updated':
-        this.logger.info('transaction-updated', {
-          chargePointId,
-          transactionId,
-          seqNo: request.seqNo,
-          triggerReason: request.triggerReason,
-          chargingState: request.transactionInfo.chargingState ?? null,
-          meterValues: request.meterValue?.length ?? 0,
-        });
-        break;
-    }
-    this.remember(key);
-    return response;
-  }
-
   /** K15: UpdateNeeds, then (once applied) SetChargingProfile from the push. */
   private async notifyEvChargingNeeds(
     chargePointId: string,
@@ -479,14 +402,6 @@ export class CentralService {
     return outcome.result;
   }
 
-  private remember(key: string): void {
-    this.transactionEventsSeen.add(key);
-    if (this.transactionEventsSeen.size > TRANSACTION_EVENTS_REMEMBERED_MAX) {
-      const oldest = this.transactionEventsSeen.values().next().value;
-      if (oldest !== undefined) this.transactionEventsSeen.delete(oldest);
-    }
-  }
-
   /**
    * After the current turn (so that a handler's CALLRESULT, e.g. NotifyEVChargingNeedsResponse,
    * goes out before the SetChargingProfile it causes: K15 Table 187, steps 3 then 4).
@@ -507,6 +422,7 @@ export class CentralService {
     for (const profile of profiles) {
       const transactionId = profile.chargingProfile.transactionId;
       if (!this.server.isConnected(profile.chargePointId)) continue;
+      if (!this.refusals.maySend(profile.chargePointId)) continue;
       const signature = signatureOf(profile);
       const push = this.pushes.get(transactionId) ?? {
         signature: '',
@@ -569,9 +485,23 @@ export class CentralService {
           requirement: 'K15.FR.08',
         });
       }
-      if (response.status !== 'Accepted') push.signature = '';
+      if (response.status === 'Accepted') {
+        this.refusals.accepted(chargePointId);
+      } else {
+        push.signature = '';
+        this.refusals.refused(
+          chargePointId,
+          transactionId,
+          response.statusInfo?.reasonCode ?? 'Rejected',
+        );
+      }
     } catch (error) {
       push.signature = '';
+      // A CALLERROR (NotImplemented, NotSupported, …) is a refusal; a timeout or a lost
+      // connection is not (the profile goes out again on reconnect).
+      if (error instanceof OcppError && error.code === 'OCPP_CALL_ERROR') {
+        this.refusals.refused(chargePointId, transactionId, error.rpcErrorCode ?? 'CALLERROR');
+      }
       this.logger.warn('profile-send-failed', {
         chargePointId,
         transactionId,

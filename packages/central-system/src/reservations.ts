@@ -1,7 +1,8 @@
 /**
  * The reservations API on the central's httpPort (docs/SITE.md), added to the runtime's HTTP API:
  *   POST   /reservations {chargePointId, connectorId?, idToken, expiresAtMs, reservationId?}
- *          → Reserve agreed, then ReserveNow (H01) to the station → 201
+ *          → Reserve agreed, then ReserveNow (H01) to the station → 201; a station that does not
+ *            accept it → the reservation released again (CancelReservation agreed) → 409
  *   DELETE /reservations/:id → CancelReservation agreed, then CancelReservation (H02) → 200
  *   GET    /reservations → the agreed reservations (any central)
  * A standby answers 421 with the leader's URL, like POST /submit.
@@ -73,7 +74,29 @@ export function reservationRoutes(
         evseId: connectorId,
       }),
     );
+    if (reserveNowStatus !== 'Accepted') return released(reservationId, reserveNowStatus);
     return { status: 201, body: { reservationId, slot: outcome.slot, reserveNowStatus } };
+  }
+
+  /**
+   * The station refused ReserveNow (or could not be asked): a reservation it will not hold must not
+   * hold the connector in the site either (docs/OCPP.md, "Stations that do not do everything").
+   */
+  async function released(
+    reservationId: number,
+    reserveNowStatus: string,
+  ): Promise<ExtraRouteResponse> {
+    const undo = await service.submit({ type: 'CancelReservation', reservationId });
+    return {
+      status: 409,
+      body: {
+        error: 'reservation-refused-by-station',
+        reason: `the station answered ReserveNow with ${reserveNowStatus}; the reservation was released`,
+        reservationId,
+        reserveNowStatus,
+        released: undo.ok && undo.result.ok,
+      },
+    };
   }
 
   async function cancel(reservationId: number): Promise<ExtraRouteResponse> {
