@@ -74,29 +74,8 @@ export function reservationRoutes(
         evseId: connectorId,
       }),
     );
-    if (reserveNowStatus !== 'Accepted') return released(reservationId, reserveNowStatus);
+    if (reserveNowStatus !== 'Accepted') return released(service, reservationId, reserveNowStatus);
     return { status: 201, body: { reservationId, slot: outcome.slot, reserveNowStatus } };
-  }
-
-  /**
-   * The station refused ReserveNow (or could not be asked): a reservation it will not hold must not
-   * hold the connector in the site either (docs/OCPP.md, "Stations that do not do everything").
-   */
-  async function released(
-    reservationId: number,
-    reserveNowStatus: string,
-  ): Promise<ExtraRouteResponse> {
-    const undo = await service.submit({ type: 'CancelReservation', reservationId });
-    return {
-      status: 409,
-      body: {
-        error: 'reservation-refused-by-station',
-        reason: `the station answered ReserveNow with ${reserveNowStatus}; the reservation was released`,
-        reservationId,
-        reserveNowStatus,
-        released: undo.ok && undo.result.ok,
-      },
-    };
   }
 
   async function cancel(reservationId: number): Promise<ExtraRouteResponse> {
@@ -152,6 +131,28 @@ function refused(
         body: { error: 'invalid-command', commandCode: rejection.code, reason: rejection.reason },
       }
     : { status, body: { error: rejection.code, reason: rejection.reason } };
+}
+
+/**
+ * The station refused ReserveNow (or could not be asked): a reservation it will not hold must not
+ * hold the connector in the site either (docs/OCPP.md, "Stations that do not do everything").
+ */
+async function released(
+  service: CentralService,
+  reservationId: number,
+  reserveNowStatus: string,
+): Promise<ExtraRouteResponse> {
+  const undo = await service.submit({ type: 'CancelReservation', reservationId });
+  return {
+    status: 409,
+    body: {
+      error: 'reservation-refused-by-station',
+      reason: `the station answered ReserveNow with ${reserveNowStatus}; the reservation was released`,
+      reservationId,
+      reserveNowStatus,
+      released: undo.ok && undo.result.ok,
+    },
+  };
 }
 
 /** The station's status, or why it was not asked: the agreement stands either way. */
