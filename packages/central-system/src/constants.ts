@@ -41,3 +41,9 @@ export const REPORT_ITEMS_LOGGED_MAX = 20;
  */
 export const PROFILE_REFUSAL_BACKOFF_MS_INITIAL = 30_000;
 export const PROFILE_REFUSAL_BACKOFF_MS_MAX = 600_000;
+
+/**
+ * How long RequestStart/StopTransaction through the HTTP API wait for the transaction the station
+ * starts or ends to be agreed before answering 202 (accepted by the station, not yet agreed), ms.
+ */
+export const OPERATION_AGREEMENT_WAIT_MS = 20_000;

@@ -11,6 +11,7 @@ import {
   type SiteStateMachine,
 } from '@evpaxos/site';
 import { CentralService } from './central-service';
+import { operationRoutes } from './operations';
 import { reservationRoutes } from './reservations';
 
 export interface CentralExtensionOptions {
@@ -60,6 +61,9 @@ export function centralExtension(options: CentralExtensionOptions = {}): RoleExt
       const removeRoutes = running.addHttpRoutes(
         reservationRoutes(service, running.node, readState),
       );
+      const removeOperations = running.addHttpRoutes(
+        operationRoutes(service, running.node, readState),
+      );
       logger.info('csms-started', {
         id: config.id,
         ocppUrl: `ws://${config.self.host}:${port}/<chargePointId>`,
@@ -68,6 +72,7 @@ export function centralExtension(options: CentralExtensionOptions = {}): RoleExt
       return {
         async close() {
           removeRoutes();
+          removeOperations();
           await service.close();
         },
       };
