@@ -234,7 +234,7 @@ async function startOnce(options: {
   // Every node logs "ready" once its ports are open.
   try {
     await Promise.all(
-      nodes.map((node) => cluster.waitForLine(node.id, (line) => line.message === 'ready', 15_000)),
+      nodes.map((node) => cluster.waitForLine(node.id, (line) => line.message === 'ready', 60_000)),
     );
   } catch (error) {
     await cluster.down();

@@ -13,6 +13,7 @@ import { chargePointCommand } from './commands/charge-point';
 import { evEmulatorCommand } from './commands/ev-emulator';
 import { verifyCommand } from './commands/verify';
 import { reportCommand } from './commands/report';
+import { ocppCommand } from './commands/ocpp';
 
 // The launcher, for programs that start a local cluster (the benchmark, the dashboard's browser
 // test): the package's public API besides the command itself.
@@ -38,6 +39,7 @@ export async function main(argv: string[]): Promise<void> {
     .command(evEmulatorCommand)
     .command(verifyCommand)
     .command(reportCommand)
+    .command(ocppCommand)
     .demandCommand(1, 'Name a command: evpaxos <command> --help lists them.')
     .strict()
     .recommendCommands()
