@@ -187,8 +187,12 @@ class Operations {
       ...(connectorId > 0 ? { connectorId } : {}),
     });
     if (!outcome.ok) return { status: 503, body: { response, error: outcome.code } };
+    // The station's own StatusNotification may have recorded the change first: already so is done.
+    const already =
+      !outcome.result.ok &&
+      (outcome.result.code === 'not-faulted' || outcome.result.code === 'already-faulted');
     return {
-      status: outcome.result.ok ? 200 : 409,
+      status: outcome.result.ok || already ? 200 : 409,
       body: { response, slot: outcome.slot, result: outcome.result },
     };
   }

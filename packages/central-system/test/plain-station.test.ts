@@ -312,4 +312,119 @@ describe('OCPP 2.0.1 against a plain-ws station, every payload checked with the 
     ).length;
     expect(sentAfter - sentBefore).to.equal(0);
   });
+
+  it('our charge point answers every operator operation (CLI/HTTP API), schema-valid; availability is agreed', async () => {
+    await until(
+      'cp1 connected to the leader',
+      async () => {
+        leader = await cluster.waitForLeader(30_000);
+        return (await stationsView()).connected.includes('cp1');
+      },
+      60_000,
+    );
+    const operate = async (action: string, payload: unknown, expected = 200) => {
+      const answer = await cluster.httpJson(
+        leader,
+        'POST',
+        `/ocpp/stations/cp1/${action}`,
+        payload,
+      );
+      expect(answer.status, `${action}: ${JSON.stringify(answer.body)}`).to.equal(expected);
+      const response = answer.body.response;
+      expect(schemas.check(action, 'Response', response), action).to.equal(null);
+      return response;
+    };
+    const heartbeat = {
+      component: { name: 'OCPPCommCtrlr' },
+      variable: { name: 'HeartbeatInterval' },
+    };
+    expect(
+      (await operate('GetVariables', { getVariableData: [heartbeat] })).getVariableResult[0],
+    ).to.deep.include({
+      attributeStatus: 'Accepted',
+      attributeValue: '5',
+    });
+    const set = await operate('SetVariables', {
+      setVariableData: [
+        { ...heartbeat, attributeValue: '6' },
+        {
+          component: { name: 'TxCtrlr' },
+          variable: { name: 'TxStartPoint' },
+          attributeValue: 'PowerPathClosed',
+        },
+        { component: { name: 'NoSuchCtrlr' }, variable: { name: 'X' }, attributeValue: '1' },
+      ],
+    });
+    expect(set.setVariableResult.map((r: any) => r.attributeStatus)).to.deep.equal([
+      'Accepted',
+      'Rejected',
+      'UnknownComponent',
+    ]);
+    expect(
+      (await operate('GetBaseReport', { requestId: 9, reportBase: 'FullInventory' })).status,
+    ).to.equal('Accepted');
+    const report = await cluster.waitForLine(
+      leader,
+      (line) => line.message === 'station-report' && line.chargePointId === 'cp1',
+    );
+    expect(
+      (report.items as any[]).map((item) => `${item.component}.${item.variable}`),
+    ).to.include.members([
+      'OCPPCommCtrlr.HeartbeatInterval',
+      'OCPPCommCtrlr.OfflineThreshold',
+      'TxCtrlr.TxStartPoint',
+      'SmartChargingCtrlr.Enabled',
+    ]);
+    expect((await operate('TriggerMessage', { requestedMessage: 'Heartbeat' })).status).to.equal(
+      'Accepted',
+    );
+    expect((await operate('UnlockConnector', { evseId: 1, connectorId: 1 })).status).to.equal(
+      'Unlocked',
+    );
+    expect((await operate('GetCompositeSchedule', { duration: 60, evseId: 1 })).status).to.equal(
+      'Accepted',
+    );
+    expect(
+      (await operate('GetChargingProfiles', { requestId: 3, chargingProfile: {} })).status,
+    ).to.equal('NoProfiles');
+    expect((await operate('ClearChargingProfile', { chargingProfileId: 12345 })).status).to.equal(
+      'Unknown',
+    );
+    expect((await operate('Reset', { type: 'OnIdle' })).status).to.equal('Rejected');
+    expect(
+      (
+        await operate(
+          'RequestStartTransaction',
+          { idToken: { idToken: 'X', type: 'Central' }, remoteStartId: 1 },
+          409,
+        )
+      ).status,
+    ).to.equal('Rejected');
+
+    // G03: Inoperative is agreed as the EVSE out of service; Operative brings it back.
+    expect(
+      (await operate('ChangeAvailability', { operationalStatus: 'Inoperative', evse: { id: 1 } }))
+        .status,
+    ).to.equal('Accepted');
+    expect(
+      (await stationsView()).chargePoints.find((cp: any) => cp.chargePointId === 'cp1')
+        .faultedConnectorIds,
+    ).to.deep.equal([1]);
+    expect(
+      (await operate('ChangeAvailability', { operationalStatus: 'Operative', evse: { id: 1 } }))
+        .status,
+    ).to.equal('Accepted');
+    expect(
+      (await stationsView()).chargePoints.find((cp: any) => cp.chargePointId === 'cp1')
+        .faultedConnectorIds,
+    ).to.deep.equal([]);
+
+    // Bad input: an unknown operation and a schema-invalid payload are refused, nothing sent.
+    const unknown = await cluster.httpJson(leader, 'POST', '/ocpp/stations/cp1/Explode', {});
+    expect(unknown.status).to.equal(404);
+    const invalid = await cluster.httpJson(leader, 'POST', '/ocpp/stations/cp1/UnlockConnector', {
+      evseId: 'one',
+    });
+    expect(invalid.status).to.equal(400);
+  });
 });

@@ -30,3 +30,9 @@ export const QUEUE_FILE_NAME = 'ocpp-transaction-queue.jsonl';
 
 /** Retry delay of the TransactionEvent sender after a failed send while still online, ms. */
 export const QUEUE_RETRY_MS = 1_000;
+
+/** The device model's OCPPCommCtrlr.OfflineThreshold default, s (how long offline counts as offline). */
+export const OFFLINE_THRESHOLD_S_DEFAULT = 60;
+
+/** The device model's ChargingStation.MaxPowerW: what the central registers a station at (docs/SITE.md). */
+export const STATION_MAX_POWER_W = 22_000;

@@ -27,116 +27,122 @@ interface Variable {
 
 const key = (component: string, name: string): string => `${component}.${name}`;
 
+export interface DeviceModelOptions {
+  readonly heartbeatIntervalS: number;
+  readonly offlineThresholdS: number;
+  readonly maxPowerW: number;
+}
+
+/** The variables this station has, with their values at start. */
+function standardVariables(options: DeviceModelOptions): Variable[] {
+  const out: Variable[] = [];
+  const add = (variable: Variable): void => {
+    out.push(variable);
+  };
+  const integer = (component: string, name: string, value: number, extra: Partial<Variable> = {}) =>
+    add({
+      component,
+      name,
+      dataType: 'integer',
+      mutability: 'ReadOnly',
+      value: String(value),
+      ...extra,
+    });
+  // B01/B05: the heartbeat interval the CSMS may change; K: how long offline counts as offline.
+  integer('OCPPCommCtrlr', 'HeartbeatInterval', options.heartbeatIntervalS, {
+    mutability: 'ReadWrite',
+    unit: 's',
+    min: 1,
+    max: 86_400,
+  });
+  integer('OCPPCommCtrlr', 'OfflineThreshold', options.offlineThresholdS, {
+    mutability: 'ReadWrite',
+    unit: 's',
+    min: 1,
+    max: 86_400,
+  });
+  // E: a transaction starts when authorised and ends when the EV leaves (transaction-events.ts).
+  add({
+    component: 'TxCtrlr',
+    name: 'TxStartPoint',
+    dataType: 'OptionList',
+    mutability: 'ReadOnly',
+    valuesList: 'Authorized',
+    value: 'Authorized',
+  });
+  add({
+    component: 'TxCtrlr',
+    name: 'TxStopPoint',
+    dataType: 'OptionList',
+    mutability: 'ReadOnly',
+    valuesList: 'EVConnected',
+    value: 'EVConnected',
+  });
+  integer('TxCtrlr', 'EVConnectionTimeOut', 60, {
+    mutability: 'ReadWrite',
+    unit: 's',
+    min: 1,
+    max: 3_600,
+  });
+  add({
+    component: 'TxCtrlr',
+    name: 'StopTxOnEVSideDisconnect',
+    dataType: 'boolean',
+    mutability: 'ReadOnly',
+    value: 'true',
+  });
+  // K: TxProfiles in W, up to 3 periods (the site's schedulePeriodsMax), one stack level.
+  add({
+    component: 'SmartChargingCtrlr',
+    name: 'Enabled',
+    dataType: 'boolean',
+    mutability: 'ReadOnly',
+    value: 'true',
+  });
+  add({
+    component: 'SmartChargingCtrlr',
+    name: 'Available',
+    dataType: 'boolean',
+    mutability: 'ReadOnly',
+    value: 'true',
+  });
+  add({
+    component: 'SmartChargingCtrlr',
+    name: 'RateUnit',
+    dataType: 'string',
+    mutability: 'ReadOnly',
+    value: 'W',
+  });
+  integer('SmartChargingCtrlr', 'PeriodsPerSchedule', 3);
+  integer('SmartChargingCtrlr', 'ProfileStackLevel', 0);
+  integer('SmartChargingCtrlr', 'ExternalControlSignalsEnabled', 0);
+  integer('ChargingStation', 'MaxPowerW', options.maxPowerW, { unit: 'W' });
+  add({
+    component: 'ChargingStation',
+    name: 'AvailabilityState',
+    dataType: 'OptionList',
+    mutability: 'ReadOnly',
+    valuesList: 'Available,Occupied,Reserved,Unavailable,Faulted',
+    value: 'Available',
+  });
+  add({
+    component: 'ReservationCtrlr',
+    name: 'Enabled',
+    dataType: 'boolean',
+    mutability: 'ReadOnly',
+    value: 'true',
+  });
+  return out;
+}
+
 export class DeviceModel {
   private readonly variables = new Map<string, Variable>();
   private readonly listeners = new Set<(component: string, name: string, value: string) => void>();
 
-  constructor(options: {
-    heartbeatIntervalS: number;
-    offlineThresholdS: number;
-    maxPowerW: number;
-  }) {
-    const add = (variable: Variable): void => {
+  constructor(options: DeviceModelOptions) {
+    for (const variable of standardVariables(options)) {
       this.variables.set(key(variable.component, variable.name), variable);
-    };
-    const integer = (
-      component: string,
-      name: string,
-      value: number,
-      extra: Partial<Variable> = {},
-    ) =>
-      add({
-        component,
-        name,
-        dataType: 'integer',
-        mutability: 'ReadOnly',
-        value: String(value),
-        ...extra,
-      });
-    // B01/B05: the heartbeat interval the CSMS may change; K: how long offline counts as offline.
-    integer('OCPPCommCtrlr', 'HeartbeatInterval', options.heartbeatIntervalS, {
-      mutability: 'ReadWrite',
-      unit: 's',
-      min: 1,
-      max: 86_400,
-    });
-    integer('OCPPCommCtrlr', 'OfflineThreshold', options.offlineThresholdS, {
-      mutability: 'ReadWrite',
-      unit: 's',
-      min: 1,
-      max: 86_400,
-    });
-    // E: a transaction starts when authorised and ends when the EV leaves (transaction-events.ts).
-    add({
-      component: 'TxCtrlr',
-      name: 'TxStartPoint',
-      dataType: 'OptionList',
-      mutability: 'ReadOnly',
-      valuesList: 'Authorized',
-      value: 'Authorized',
-    });
-    add({
-      component: 'TxCtrlr',
-      name: 'TxStopPoint',
-      dataType: 'OptionList',
-      mutability: 'ReadOnly',
-      valuesList: 'EVConnected',
-      value: 'EVConnected',
-    });
-    integer('TxCtrlr', 'EVConnectionTimeOut', 60, {
-      mutability: 'ReadWrite',
-      unit: 's',
-      min: 1,
-      max: 3_600,
-    });
-    add({
-      component: 'TxCtrlr',
-      name: 'StopTxOnEVSideDisconnect',
-      dataType: 'boolean',
-      mutability: 'ReadOnly',
-      value: 'true',
-    });
-    // K: TxProfiles in W, up to 3 periods (the site's schedulePeriodsMax), one stack level.
-    add({
-      component: 'SmartChargingCtrlr',
-      name: 'Enabled',
-      dataType: 'boolean',
-      mutability: 'ReadOnly',
-      value: 'true',
-    });
-    add({
-      component: 'SmartChargingCtrlr',
-      name: 'Available',
-      dataType: 'boolean',
-      mutability: 'ReadOnly',
-      value: 'true',
-    });
-    add({
-      component: 'SmartChargingCtrlr',
-      name: 'RateUnit',
-      dataType: 'string',
-      mutability: 'ReadOnly',
-      value: 'W',
-    });
-    integer('SmartChargingCtrlr', 'PeriodsPerSchedule', 3);
-    integer('SmartChargingCtrlr', 'ProfileStackLevel', 0);
-    integer('SmartChargingCtrlr', 'ExternalControlSignalsEnabled', 0);
-    integer('ChargingStation', 'MaxPowerW', options.maxPowerW, { unit: 'W' });
-    add({
-      component: 'ChargingStation',
-      name: 'AvailabilityState',
-      dataType: 'OptionList',
-      mutability: 'ReadOnly',
-      valuesList: 'Available,Occupied,Reserved,Unavailable,Faulted',
-      value: 'Available',
-    });
-    add({
-      component: 'ReservationCtrlr',
-      name: 'Enabled',
-      dataType: 'boolean',
-      mutability: 'ReadOnly',
-      value: 'true',
-    });
+    }
   }
 
   /** Called after a successful SetVariables (component, variable, new value). */

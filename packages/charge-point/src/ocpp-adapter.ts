@@ -7,6 +7,7 @@
  */
 import {
   ChargingStationClient,
+  type ChargingProfile,
   type NotifyEVChargingNeedsRequest,
   type TransactionEventRequest as OcppTransactionEventRequest,
 } from '@evpaxos/ocpp';
@@ -20,6 +21,9 @@ import type {
   TransactionEventRequest,
 } from './csms-link';
 import { LEASE_MESSAGE_ID, LEASE_VENDOR_ID } from '@evpaxos/ocpp';
+import { OFFLINE_THRESHOLD_S_DEFAULT, STATION_MAX_POWER_W } from './constants';
+import { DeviceModel } from './device-model';
+import { Availability, registerStationOperations } from './station-operations';
 
 /** docs/SITE.md: "Heartbeat every 5 s". */
 export const HEARTBEAT_INTERVAL_MS = 5_000;
@@ -89,6 +93,15 @@ class OcppCsmsLink implements CsmsLink {
   private readonly listeners = new Set<(online: boolean) => void>();
   private accepted = false;
   private heartbeat: NodeJS.Timeout | undefined;
+  private heartbeatIntervalMs = HEARTBEAT_INTERVAL_MS;
+  private readonly model = new DeviceModel({
+    heartbeatIntervalS: HEARTBEAT_INTERVAL_MS / 1000,
+    offlineThresholdS: OFFLINE_THRESHOLD_S_DEFAULT,
+    maxPowerW: STATION_MAX_POWER_W,
+  });
+  private readonly availability = new Availability();
+  /** The TxProfiles accepted and held, by evseId (GetChargingProfiles, ClearChargingProfile). */
+  private readonly profiles = new Map<number, ChargingProfile>();
 
   constructor(
     private readonly chargePointId: string,
@@ -101,6 +114,12 @@ class OcppCsmsLink implements CsmsLink {
     );
     this.client.on('connected', ({ url }) => void this.boot(url));
     this.client.on('disconnected', () => this.setAccepted(false));
+    // B05: a new HeartbeatInterval takes effect at once.
+    this.model.onChange((component, name, value) => {
+      if (component !== 'OCPPCommCtrlr' || name !== 'HeartbeatInterval') return;
+      this.heartbeatIntervalMs = Number(value) * 1000;
+      if (this.accepted) this.startHeartbeat();
+    });
     this.client.start();
   }
 
@@ -114,9 +133,27 @@ class OcppCsmsLink implements CsmsLink {
   }
 
   setHandlers(handlers: CsmsCallHandlers): void {
-    this.client.handle('SetChargingProfile', (request) => ({
-      status: handlers.setChargingProfile(request),
-    }));
+    this.client.handle('SetChargingProfile', (request) => {
+      const status = handlers.setChargingProfile(request);
+      if (status === 'Accepted') this.profiles.set(request.evseId, request.chargingProfile);
+      return { status };
+    });
+    registerStationOperations(
+      {
+        client: this.client,
+        model: this.model,
+        logger: this.logger,
+        chargePointId: this.chargePointId,
+        view: () => handlers.view?.() ?? { transactionId: null, limitW: null },
+        sendStatus: (status) => this.statusNotification(status),
+        sendBoot: () => this.boot('triggered'),
+        sendHeartbeat: async () => {
+          await this.client.call('Heartbeat', {});
+        },
+        profiles: this.profiles,
+      },
+      this.availability,
+    );
     this.client.handle('ReserveNow', (request) => ({ status: handlers.reserveNow(request) }));
     this.client.handle('CancelReservation', (request) => ({
       status: handlers.cancelReservation(request.reservationId),
@@ -129,9 +166,15 @@ class OcppCsmsLink implements CsmsLink {
   }
 
   async statusNotification(connectorStatus: ConnectorStatus) {
+    // G03: an Inoperative EVSE reports Unavailable (Faulted still wins) until made Operative.
+    const reported =
+      this.availability.inoperative && connectorStatus !== 'Faulted'
+        ? 'Unavailable'
+        : connectorStatus;
+    this.model.setInternal('ChargingStation', 'AvailabilityState', reported);
     await this.client.call('StatusNotification', {
       timestamp: new Date().toISOString(),
-      connectorStatus,
+      connectorStatus: reported,
       evseId: 1,
       connectorId: 1,
     });
@@ -173,7 +216,7 @@ class OcppCsmsLink implements CsmsLink {
     try {
       const response = await this.client.call('BootNotification', {
         chargingStation: { model: 'evpaxos-cp', vendorName: 'evpaxos' },
-        reason: 'PowerUp',
+        reason: url === 'triggered' ? 'Triggered' : 'PowerUp',
       });
       if (response.status !== 'Accepted') {
         this.logger.warn('boot-not-accepted', {
@@ -184,16 +227,7 @@ class OcppCsmsLink implements CsmsLink {
         return;
       }
       this.logger.info('boot-accepted', { chargePointId: this.chargePointId, url });
-      clearInterval(this.heartbeat);
-      this.heartbeat = setInterval(() => {
-        if (!this.client.isConnected) return;
-        this.client.call('Heartbeat', {}).catch((error: unknown) =>
-          this.logger.warn('heartbeat-failed', {
-            chargePointId: this.chargePointId,
-            error: String(error),
-          }),
-        );
-      }, HEARTBEAT_INTERVAL_MS);
+      this.startHeartbeat();
       this.setAccepted(true);
     } catch (error) {
       this.logger.warn('boot-failed', {
@@ -202,6 +236,19 @@ class OcppCsmsLink implements CsmsLink {
         error: String(error),
       });
     }
+  }
+
+  private startHeartbeat(): void {
+    clearInterval(this.heartbeat);
+    this.heartbeat = setInterval(() => {
+      if (!this.client.isConnected) return;
+      this.client.call('Heartbeat', {}).catch((error: unknown) =>
+        this.logger.warn('heartbeat-failed', {
+          chargePointId: this.chargePointId,
+          error: String(error),
+        }),
+      );
+    }, this.heartbeatIntervalMs);
   }
 
   private setAccepted(accepted: boolean): void {

@@ -68,12 +68,41 @@ export function registerStationOperations(
   collaborators: StationOperationsCollaborators,
   availability: Availability,
 ): void {
-  const { client, model, logger, view, profiles } = collaborators;
-  const declined = (reasonCode: string, additionalInfo: string) => ({
-    status: 'Rejected' as const,
-    statusInfo: { reasonCode, additionalInfo },
-  });
+  const { client, view } = collaborators;
 
+  registerDeviceModel(collaborators);
+  registerSmartChargingQueries(collaborators);
+  registerControls(collaborators, availability);
+  client.handle('Reset', () =>
+    declined(
+      'ReplicaProcess',
+      'this charge point is a replica of the site log: restart its process (evpaxos restart <node>)',
+    ),
+  );
+  client.handle('RequestStartTransaction', () =>
+    declined(
+      'PlugAndCharge',
+      'sessions start when an EV plugs in and presents its contract (ISO 15118)',
+    ),
+  );
+  client.handle('RequestStopTransaction', (request) =>
+    request.transactionId === view().transactionId
+      ? declined(
+          'EvControlled',
+          'the EV ends its session (ISO 15118 SessionStop); unplug it or stop it from the EV',
+        )
+      : declined('UnknownTransaction', `no transaction ${request.transactionId} here`),
+  );
+}
+
+const declined = (reasonCode: string, additionalInfo: string) => ({
+  status: 'Rejected' as const,
+  statusInfo: { reasonCode, additionalInfo },
+});
+
+/** B05–B07. */
+function registerDeviceModel(collaborators: StationOperationsCollaborators): void {
+  const { client, model, logger } = collaborators;
   client.handle('GetVariables', (request) => ({
     getVariableResult: request.getVariableData.map((data) => model.get(data)),
   }));
@@ -97,7 +126,14 @@ export function registerStationOperations(
     );
     return { status: 'Accepted' };
   });
+}
 
+/** F06 TriggerMessage, G03 ChangeAvailability, F05 UnlockConnector. */
+function registerControls(
+  collaborators: StationOperationsCollaborators,
+  availability: Availability,
+): void {
+  const { client, model, logger, view } = collaborators;
   const triggers: Partial<Record<MessageTrigger, () => Promise<unknown>>> = {
     BootNotification: collaborators.sendBoot,
     Heartbeat: collaborators.sendHeartbeat,
@@ -144,7 +180,11 @@ export function registerStationOperations(
     // F05.FR.02: not while an authorised transaction runs (RequestStopTransaction first).
     return { status: view().transactionId === null ? 'Unlocked' : 'OngoingAuthorizedTransaction' };
   });
+}
 
+/** K08 GetCompositeSchedule, K09 GetChargingProfiles, K10 ClearChargingProfile. */
+function registerSmartChargingQueries(collaborators: StationOperationsCollaborators): void {
+  const { client, logger, view, profiles } = collaborators;
   client.handle('GetCompositeSchedule', (request) => {
     if (request.evseId !== CONNECTOR_ID && request.evseId !== 0) {
       return declined('UnknownEvse', `this station has EVSE ${CONNECTOR_ID} only`);
@@ -207,25 +247,4 @@ export function registerStationOperations(
     // The power the site granted stays in force: it comes from the replica, not from the profile.
     return { status: cleared > 0 ? 'Accepted' : 'Unknown' };
   });
-
-  client.handle('Reset', () =>
-    declined(
-      'ReplicaProcess',
-      'this charge point is a replica of the site log: restart its process (evpaxos restart <node>)',
-    ),
-  );
-  client.handle('RequestStartTransaction', () =>
-    declined(
-      'PlugAndCharge',
-      'sessions start when an EV plugs in and presents its contract (ISO 15118)',
-    ),
-  );
-  client.handle('RequestStopTransaction', (request) =>
-    request.transactionId === view().transactionId
-      ? declined(
-          'EvControlled',
-          'the EV ends its session (ISO 15118 SessionStop); unplug it or stop it from the EV',
-        )
-      : declined('UnknownTransaction', `no transaction ${request.transactionId} here`),
-  );
 }
