@@ -232,6 +232,38 @@
     }
   }
 
+  /** POST /ocpp/stations/:id/:action on this central (docs/OCPP.md, "Operator operations"). */
+  async function operate() {
+    const station = $('op-station').value.trim();
+    const action = $('op-action').value;
+    let payload = {};
+    try {
+      payload = JSON.parse($('op-payload').value || '{}');
+    } catch (error) {
+      $('op-result').textContent = 'the payload is not JSON: ' + error.message;
+      return;
+    }
+    if (!station) {
+      $('op-result').textContent = 'name a station, e.g. cp1';
+      return;
+    }
+    $('op-result').textContent = action + '…';
+    try {
+      const answer = await fetch(
+        '/ocpp/stations/' + encodeURIComponent(station) + '/' + encodeURIComponent(action),
+        {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify(payload),
+        },
+      );
+      const result = await answer.json();
+      $('op-result').textContent = answer.status + ' ' + JSON.stringify(result, null, 1);
+    } catch (error) {
+      $('op-result').textContent = action + ' failed: ' + error;
+    }
+  }
+
   function parseSides(text) {
     return text
       .split('|')
@@ -246,7 +278,12 @@
 
   document.addEventListener('click', (event) => {
     const button = event.target.closest('button[data-action]');
-    if (!button || view === null) return;
+    if (!button) return;
+    if (button.dataset.action === 'ocpp-operation') {
+      operate();
+      return;
+    }
+    if (view === null) return;
     const action = button.dataset.action;
     if (action === 'kill' || action === 'restart') {
       lab(action, { node: button.dataset.node });
