@@ -427,4 +427,76 @@ describe('OCPP 2.0.1 against a plain-ws station, every payload checked with the 
     });
     expect(invalid.status).to.equal(400);
   });
+
+  // Runs last: it kills the leader. The station holds every central's URL (B10) and moves on.
+  it('a leader kill: the station fails over to the new leader, boots again, and its session is stopped there', async () => {
+    const station = new PlainStation(schemas, 'plain-5');
+    stations.push(station);
+    leader = await cluster.waitForLeader(30_000);
+    const urls = cluster.nodes.filter((n) => n.role === 'central').map((n) => urlOf(n.id));
+    const bootPayload = {
+      chargingStation: { model: 'PLAIN-WS', vendorName: 'test' },
+      reason: 'PowerUp',
+    };
+    await station.connect([urlOf(leader), ...urls.filter((url) => url !== urlOf(leader))]);
+    expect((await station.call('BootNotification', bootPayload)).status).to.equal('Accepted');
+    let seqNo = 0;
+    const started = await station.call('TransactionEvent', {
+      eventType: 'Started',
+      timestamp: now(),
+      triggerReason: 'Authorized',
+      seqNo: seqNo++,
+      transactionInfo: { transactionId: 'plain-tx-5', chargingState: 'Charging' },
+      evse: { id: 1, connectorId: 1 },
+      idToken: { idToken: 'KILL-5', type: 'ISO14443' },
+      meterValue: energy(0, 'Transaction.Begin'),
+    });
+    expect(started.idTokenInfo.status).to.equal('Accepted');
+    station.handle('SetChargingProfile', () => ({ status: 'Accepted' }));
+    station.handle('RequestStopTransaction', (request) => {
+      setImmediate(() => {
+        void station.call('TransactionEvent', {
+          eventType: 'Ended',
+          timestamp: now(),
+          triggerReason: 'RemoteStop',
+          seqNo: seqNo++,
+          transactionInfo: { transactionId: request.transactionId, stoppedReason: 'Remote' },
+          evse: { id: 1, connectorId: 1 },
+          meterValue: energy(1_250, 'Transaction.End'),
+        });
+      });
+      return { status: 'Accepted' };
+    });
+
+    const killed = leader;
+    await cluster.kill(killed);
+    await until('the connection to the killed leader closed', async () => !station.connected);
+    const survivor = cluster.nodes.find((n) => n.role === 'central' && n.id !== killed)!.id;
+    await until(
+      'a new leader',
+      async () => (await cluster.waitForLeader(30_000).catch(() => '')) === survivor,
+      60_000,
+    );
+    leader = survivor;
+    await station.connect(
+      urls.filter((url) => url !== urlOf(killed)),
+      60_000,
+    );
+    expect((await station.call('BootNotification', bootPayload)).status).to.equal('Accepted');
+    const stopped = await cluster.httpJson(
+      leader,
+      'POST',
+      '/ocpp/stations/plain-5/RequestStopTransaction',
+      {
+        transactionId: 'plain-tx-5',
+      },
+    );
+    expect(stopped.status, JSON.stringify(stopped.body)).to.equal(200);
+    expect(stopped.body.agreed).to.equal(true);
+    const ended = await cluster.waitForLine(
+      leader,
+      (line) => line.message === 'session-ended' && line.transactionId === 'plain-tx-5',
+    );
+    expect(ended.energyWh).to.equal(1_250);
+  });
 });

@@ -43,6 +43,8 @@ export interface ProcessCluster {
     pathname: string,
     body?: unknown,
   ): Promise<{ status: number; body: any }>;
+  /** SIGKILL one node (a crash) and wait until it exited. */
+  kill(id: string): Promise<void>;
   down(): Promise<void>;
 }
 
@@ -210,6 +212,14 @@ async function startOnce(options: {
       });
       const text = await response.text();
       return { status: response.status, body: text === '' ? null : JSON.parse(text) };
+    },
+    async kill(id) {
+      const child = children.get(id);
+      if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+      await new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGKILL');
+      });
     },
     async down() {
       await Promise.all(
