@@ -11,12 +11,14 @@
 // (from the host, no docker exec in the timed path). Failover is the time from the kill to the
 // first command decided by the standby.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import http from 'node:http';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const { apiToken, httpJson } = createRequire(import.meta.url)(path.join(root, 'packages/runtime'));
 const argv = process.argv.slice(2);
 const rounds = Number(argv[argv.indexOf('--rounds') + 1] || 5) || 5;
 const project = process.env.COMPOSE_PROJECT_NAME || 'evpaxos-measure';
@@ -29,35 +31,30 @@ const compose =
 const centrals = { 'central-a': `${prefix}100`, 'central-b': `${prefix}101` };
 const ATTEMPT_TIMEOUT_MS = 1_000;
 
+/**
+ * The API token of the measured site: derived from the secret in evpaxos.env and the cluster id in
+ * docker-compose.yml, as every node derives it (docs/CLUSTER.md, "Authentication").
+ */
+function siteToken() {
+  const secret =
+    process.env.EVPAXOS_SECRET ??
+    /^EVPAXOS_SECRET=(.*)$/m.exec(fs.readFileSync(path.join(root, 'evpaxos.env'), 'utf8'))?.[1];
+  const clusterId = /EVPAXOS_CLUSTER_ID: (\S+)/.exec(
+    fs.readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'),
+  )?.[1];
+  return secret && clusterId ? apiToken(secret.trim(), clusterId) : undefined;
+}
+const token = siteToken();
+
+/** One request through the runtime's API client; status 0 when it fails or times out. */
 function request(port, method, pathName, body) {
-  return new Promise((resolve) => {
-    const text = body === undefined ? undefined : JSON.stringify(body);
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        method,
-        path: pathName,
-        timeout: ATTEMPT_TIMEOUT_MS,
-        agent: false,
-      },
-      (res) => {
-        let data = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk) => (data += chunk));
-        res.on('end', () => {
-          try {
-            resolve({ status: res.statusCode, body: JSON.parse(data) });
-          } catch {
-            resolve({ status: res.statusCode, body: undefined });
-          }
-        });
-      },
-    );
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve({ status: 0 }));
-    req.end(text);
-  });
+  return httpJson(
+    `http://127.0.0.1:${port}${pathName}`,
+    method,
+    body,
+    ATTEMPT_TIMEOUT_MS,
+    token,
+  ).catch(() => ({ status: 0 }));
 }
 
 /** Milliseconds until `central` decides a Noop (polling every 20 ms), from `startMs`. */

@@ -4,8 +4,12 @@
 // names — inside the site network the leader's hostname resolves, from the host it would not.
 //
 //   node scripts/docker-submit.mjs '{"type":"Noop"}' [--no-follow] [--timeout-ms 12000]
-import http from 'node:http';
+import { createRequire } from 'node:module';
 import { setTimeout as sleep } from 'node:timers/promises';
+
+// The one API client (packages/runtime/src/api-client.ts): it sends the API token, derived from
+// this container's EVPAXOS_SECRET and EVPAXOS_CLUSTER_ID (docs/CLUSTER.md, "Authentication").
+const { httpJson, readApiToken } = createRequire(import.meta.url)('../packages/runtime');
 
 const args = process.argv.slice(2);
 const follow = !args.includes('--no-follow');
@@ -43,27 +47,19 @@ if (
 }
 const deadline = Date.now() + timeoutMs;
 
-function post(url) {
-  return new Promise((resolve, reject) => {
-    const body = JSON.stringify({ payload });
-    const request = http.request(
-      url,
-      {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-        timeout: Math.max(1, deadline - Date.now()),
-      },
-      (response) => {
-        let text = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk) => (text += chunk));
-        response.on('end', () => resolve({ status: response.statusCode, text }));
-      },
-    );
-    request.on('timeout', () => request.destroy(new Error(`no reply within ${timeoutMs} ms`)));
-    request.on('error', reject);
-    request.end(body);
-  });
+/** POST /submit through the runtime's API client, with the token this container's env gives. */
+async function post(url) {
+  const reply = await httpJson(
+    url,
+    'POST',
+    { payload },
+    Math.max(1, deadline - Date.now()),
+    readApiToken(),
+  );
+  return {
+    status: reply.status,
+    text: typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body),
+  };
 }
 
 const RETRY_DELAY_MS = 100;

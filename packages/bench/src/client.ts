@@ -18,6 +18,8 @@ export type ClientJob =
   | {
       readonly mode: 'paxos';
       readonly url: string;
+      /** The cluster's API token: /client needs it. */
+      readonly apiToken?: string;
       readonly concurrency: number;
       readonly warmupMs: number;
       readonly warmupOperationsMin: number;
@@ -81,7 +83,7 @@ async function fetchAll(urls: readonly string[]): Promise<unknown[]> {
 }
 
 async function runPaxos(job: Extract<ClientJob, { mode: 'paxos' }>): Promise<PaxosRunResult> {
-  const client = await PaxosClient.connect(job.url, undefined, job.arrayFrames);
+  const client = await PaxosClient.connect(job.url, undefined, job.arrayFrames, job.apiToken);
   // A well-formed site command carrying the value (the central refuses anything else before
   // proposing it, docs/CLUSTER.md) that the site rejects on its first check, an unknown
   // transaction: it is decided like any command, and applying it costs what the bench's bare value

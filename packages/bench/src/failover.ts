@@ -21,6 +21,7 @@ class Committer {
   constructor(
     private readonly centralIds: readonly string[],
     private readonly urlOf: (id: string) => string,
+    private readonly apiToken: string | undefined,
   ) {}
 
   async run(): Promise<void> {
@@ -40,7 +41,7 @@ class Committer {
     const id = this.centralIds[this.target % this.centralIds.length] as string;
     if (this.client === null || !this.client.isOpen) {
       try {
-        this.client = await PaxosClient.connect(this.urlOf(id), 500);
+        this.client = await PaxosClient.connect(this.urlOf(id), 500, true, this.apiToken);
       } catch {
         this.client = null;
         this.target += 1;
@@ -83,7 +84,7 @@ export async function measureFailover(cluster: ClusterHandle, trials: number): P
   };
   const results: number[] = [];
   for (let trial = 0; trial < trials; trial += 1) {
-    const committer = new Committer(centralIds, urlOf);
+    const committer = new Committer(centralIds, urlOf, cluster.apiToken);
     const running = committer.run();
     // Kill the central that leads *and* answers our commits: right after a restart the cluster
     // may still be settling (the restarted central can campaign), and killing a central that is

@@ -125,10 +125,12 @@ function paxosJob(
   concurrency: number,
   statsUrls: readonly string[],
   arrayFrames: boolean,
+  apiToken: string | undefined,
 ): ClientJob {
   return {
     mode: 'paxos',
     url,
+    ...(apiToken === undefined ? {} : { apiToken }),
     concurrency,
     warmupMs: settings.warmupMs,
     warmupOperationsMin: settings.warmupOperationsMin,
@@ -170,6 +172,7 @@ async function measureOurs(
           concurrency,
           statsUrls,
           bin === undefined || settings.compareArrays,
+          cluster.apiToken,
         ),
       );
       rows.push(measuredRow(label, acceptors, concurrency, run, perCommand(run)));
@@ -311,7 +314,8 @@ async function measureBare(
   try {
     for (const concurrency of settings.concurrencies) {
       const run = await runJob<PaxosRunResult>(
-        paxosJob(settings, bare.url, concurrency, bare.statsUrls, true),
+        // The bare path is the bench's own server: no API token.
+        paxosJob(settings, bare.url, concurrency, bare.statsUrls, true, undefined),
       );
       rows.push(measuredRow('bare', acceptors, concurrency, run, perCommand(run)));
     }

@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 // The submodule, not the package index: the client process stays free of the node's modules.
-import { ClientFrameBatch, clientPackr } from '@evpaxos/runtime';
+import { ClientFrameBatch, apiAuthHeaders, clientPackr } from '@evpaxos/runtime';
 
 /** A /client answer (docs/CLUSTER.md); a frame holds one, or an array of them (docs/PROTOCOL-WIRE.md). */
 export type ClientReply =
@@ -56,10 +56,19 @@ export class PaxosClient {
     socket.on('error', () => this.fail());
   }
 
-  /** Connects to ws://host:port/client; rejects if the connection is refused or times out. */
-  static connect(url: string, timeoutMs = 2_000, arrayFrames = true): Promise<PaxosClient> {
+  /**
+   * Connects to ws://host:port/client with the cluster's API token (docs/CLUSTER.md,
+   * "Authentication"); rejects if the connection is refused or times out.
+   */
+  static connect(
+    url: string,
+    timeoutMs = 2_000,
+    arrayFrames = true,
+    token?: string,
+  ): Promise<PaxosClient> {
     return new Promise((resolve, reject) => {
       const socket = new WebSocket(url, {
+        headers: apiAuthHeaders(token),
         perMessageDeflate: false,
         handshakeTimeout: timeoutMs,
         // No masking (an all-zero key): a benchmark tool on loopback, like etcd's gRPC client.

@@ -1,7 +1,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- the HTTP API and /client hand back untyped answers, asserted field by field. */
 import { expect } from 'chai';
 import { WebSocket } from 'ws';
-import { clientPackr } from '@evpaxos/runtime';
+import { apiAuthHeaders, clientPackr } from '@evpaxos/runtime';
 import { startProcessCluster, type ProcessCluster } from './process-cluster';
 
 /** A /client connection that collects every answer it gets. */
@@ -14,8 +14,10 @@ class ClientSocket {
     });
   }
 
-  static async open(httpPort: number): Promise<ClientSocket> {
-    const socket = new WebSocket(`ws://127.0.0.1:${httpPort}/client`);
+  static async open(httpPort: number, token: string): Promise<ClientSocket> {
+    const socket = new WebSocket(`ws://127.0.0.1:${httpPort}/client`, {
+      headers: apiAuthHeaders(token),
+    });
     await new Promise((resolve, reject) => {
       socket.once('open', resolve);
       socket.once('error', reject);
@@ -109,7 +111,7 @@ describe('central: site commands are validated before they are proposed (1 centr
   });
 
   it('/client: a malformed command gets an invalid-command answer, the connection stays and serves the next', async () => {
-    const client = await ClientSocket.open(cluster.node(leader).httpPort);
+    const client = await ClientSocket.open(cluster.node(leader).httpPort, cluster.apiToken);
     const atMs = Date.now();
     client.submit(1, 'ws-client', 1, {
       type: 'Reserve',

@@ -11,6 +11,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { apiToken, httpJson, type HttpMethod } from '@evpaxos/runtime';
 
 const repoRoot = path.resolve(__dirname, '..', '..', '..', '..');
 const cliBin = path.join(repoRoot, 'packages', 'cli', 'bin', 'evpaxos.js');
@@ -26,6 +27,8 @@ export interface NodeSpec {
 export interface ProcessCluster {
   readonly dir: string;
   readonly nodes: readonly NodeSpec[];
+  /** The cluster's API token (docs/CLUSTER.md, "Authentication"): httpJson sends it. */
+  readonly apiToken: string;
   node(id: string): NodeSpec;
   logOf(id: string): string;
   /** Log lines of a node, parsed (JSON lines; others skipped). */
@@ -109,6 +112,7 @@ async function startOnce(options: {
     servicePort: ports[3 * i + 2] as number,
   }));
   const clusterFile = path.join(dir, 'cluster.json');
+  const secret = randomBytes(32).toString('hex');
   fs.writeFileSync(
     clusterFile,
     JSON.stringify({
@@ -116,7 +120,7 @@ async function startOnce(options: {
       // Longer ticks than the default 10 ms: on a loaded test machine a starved process would miss
       // heartbeats and trigger needless elections mid-test.
       tickMs: options.tickMs ?? 100,
-      secret: randomBytes(32).toString('hex'),
+      secret,
       site: { siteLimitW: options.siteLimitW },
       nodes: nodes.map((node) => ({ ...node, host: '127.0.0.1' })),
     }),
@@ -146,6 +150,7 @@ async function startOnce(options: {
   }
 
   const cluster: ProcessCluster = {
+    apiToken: apiToken(secret, 'central-test'),
     dir,
     nodes,
     node: (id) => {
@@ -204,14 +209,11 @@ async function startOnce(options: {
     },
     async httpJson(id, method, pathname, body) {
       const node = cluster.node(id);
-      const response = await fetch(`http://127.0.0.1:${node.httpPort}${pathname}`, {
-        method,
-        ...(body === undefined
-          ? {}
-          : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
-      });
-      const text = await response.text();
-      return { status: response.status, body: text === '' ? null : JSON.parse(text) };
+      const url = `http://127.0.0.1:${node.httpPort}${pathname}`;
+      return httpJson(url, method as HttpMethod, body, 15_000, cluster.apiToken) as Promise<{
+        status: number;
+        body: any;
+      }>;
     },
     async kill(id) {
       const child = children.get(id);

@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { choosePorts } from '../src/launcher/ports';
+import { apiToken } from '@evpaxos/runtime';
 import { httpJson } from '../src/launcher/http-client';
 
 /**
@@ -455,6 +456,7 @@ describe('deploy: docker-compose.yml run as local processes (hostnames → 127.0
         'POST',
         { payload },
         12_000,
+        apiToken(envs.get(leader)!.EVPAXOS_SECRET!, envs.get(leader)!.EVPAXOS_CLUSTER_ID!),
       );
       return reply.status === 200 ? (reply.body as { slot: number }) : undefined;
     });

@@ -4,7 +4,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { evMachine, evseMachine, siteConfigSection } from '@evpaxos/site';
 import {
+  ApiGuard,
+  apiToken,
   configSection,
+  httpJson,
   isGone,
   isNodeAlive,
   readProcessesFile,
@@ -69,6 +72,9 @@ export class DashboardServer {
   private polling = false;
   private closed = false;
   private sentSeq = 0;
+  /** The cluster's API token: the lab actions' calls to the nodes carry it (docs/CLUSTER.md). */
+  private readonly token: string;
+  private readonly guard: ApiGuard;
 
   constructor(
     private readonly running: RunningNode,
@@ -76,6 +82,8 @@ export class DashboardServer {
     options: DashboardOptions = {},
   ) {
     this.lab = options.lab ?? running.config.lab;
+    this.token = apiToken(running.config.secret, running.config.clusterId);
+    this.guard = new ApiGuard(this.token, []);
     this.clusterDir = options.clusterDir ?? process.env.EVPAXOS_CLUSTER_DIR;
     this.siteLimitW =
       configSection(running.config, siteConfigSection)?.siteLimitW ?? SITE_LIMIT_W_SHOWN_DEFAULT;
@@ -241,6 +249,9 @@ export class DashboardServer {
         body: { machines: { evse: evseMachine, ev: evMachine }, view: this.fullView() },
       };
     }
+    if (request.path === `${DASHBOARD_PATH}/api/session` && request.method === 'POST') {
+      return this.session(request);
+    }
     const lab = /^\/dashboard\/api\/lab\/(kill|restart|partition|heal)$/.exec(request.path);
     if (lab !== null && request.method === 'POST') {
       if (!this.lab) {
@@ -264,6 +275,25 @@ export class DashboardServer {
       }
     }
     return undefined;
+  }
+
+  /**
+   * The browser's token exchange: the page posts the token it was given (the URL fragment
+   * `cluster up --lab` prints, which no server or proxy sees, or one pasted into the page) with
+   * an Authorization header — the API has checked it, Origin and Host already — and gets it back
+   * as an HttpOnly, SameSite=Strict cookie, so its lab actions are authenticated and no script
+   * can read the token.
+   */
+  private async session(request: ExtraRouteRequest): Promise<ExtraRouteResponse> {
+    const body = (await request.readJson()) as { token?: unknown } | null;
+    if (!this.guard.isToken(body?.token)) {
+      return { status: 400, body: { error: 'invalid-request', reason: 'The body needs "token".' } };
+    }
+    return {
+      status: 200,
+      body: { session: true },
+      headers: { 'Set-Cookie': this.guard.sessionCookie() },
+    };
   }
 
   private labAction(action: string, body: Record<string, unknown>): Promise<unknown> {
@@ -292,7 +322,7 @@ export class DashboardServer {
   /** POST /admin/kill on the node: it SIGKILLs itself (a crash, as `evpaxos kill`). */
   private async kill(id: string) {
     const url = `${this.collector.nodes.get(id)?.httpUrl ?? ''}/admin/kill`;
-    const answer = await fetch(url, { method: 'POST', signal: AbortSignal.timeout(2_000) });
+    const answer = await httpJson(url, 'POST', {}, 2_000, this.token);
     if (answer.status !== 202) throw new LabError(`${id} refused the kill (${answer.status}).`);
     this.collector.note('lab', `lab: killed ${id}`);
     return { killed: id };
@@ -330,7 +360,7 @@ export class DashboardServer {
       await sleep(50);
     }
     const rules = table.faults?.[id];
-    if (rules && rules.length > 0) await putFaults(url, rules);
+    if (rules && rules.length > 0) await this.putFaults(url, rules);
     this.collector.note('lab', `lab: restarted ${id} (pid ${record.pid})`);
     return { restarted: id, pid: record.pid };
   }
@@ -359,7 +389,7 @@ export class DashboardServer {
       }
     });
     this.rememberFaults(faults);
-    const failed = await this.onEveryUpNode((url, id) => putFaults(url, faults[id] ?? []));
+    const failed = await this.onEveryUpNode((url, id) => this.putFaults(url, faults[id] ?? []));
     const text = sides.map((side) => side.join(',')).join(' | ');
     this.collector.note('lab', `lab: partition ${text}`);
     return { partition: sides, unreachable: failed };
@@ -368,10 +398,7 @@ export class DashboardServer {
   private async heal() {
     this.rememberFaults(undefined);
     const failed = await this.onEveryUpNode(async (url) => {
-      const answer = await fetch(`${url}/faults`, {
-        method: 'DELETE',
-        signal: AbortSignal.timeout(2_000),
-      });
+      const answer = await httpJson(`${url}/faults`, 'DELETE', undefined, 2_000, this.token);
       if (answer.status !== 200) throw new Error(`DELETE /faults: ${answer.status}`);
     });
     this.collector.note('lab', 'lab: heal');
@@ -393,6 +420,11 @@ export class DashboardServer {
     }
   }
 
+  private async putFaults(url: string, rules: readonly FaultRule[]): Promise<void> {
+    const answer = await httpJson(`${url}/faults`, 'PUT', { rules }, 2_000, this.token);
+    if (answer.status !== 200) throw new Error(`PUT /faults: ${answer.status}`);
+  }
+
   /** Runs `action` on every node; returns the ids it failed on (down nodes get rules on restart). */
   private async onEveryUpNode(action: (url: string, id: string) => Promise<void>) {
     const failed: string[] = [];
@@ -407,16 +439,6 @@ export class DashboardServer {
     );
     return failed;
   }
-}
-
-async function putFaults(url: string, rules: readonly FaultRule[]): Promise<void> {
-  const answer = await fetch(`${url}/faults`, {
-    method: 'PUT',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ rules }),
-    signal: AbortSignal.timeout(2_000),
-  });
-  if (answer.status !== 200) throw new Error(`PUT /faults: ${answer.status}`);
 }
 
 async function getJson<T>(url: string): Promise<{ value: T | null; error: string | null }> {

@@ -1,4 +1,4 @@
-/* global window, document, WebSocket, fetch, location, setTimeout */
+/* global window, document, WebSocket, fetch, location, history, setTimeout */
 // The live dashboard: one WebSocket to the central serving the page (/dashboard/ws), a full view
 // on connect, then an update every poll; everything is redrawn from the state kept here.
 (function () {
@@ -216,8 +216,30 @@
     }
   }
 
+  // Lab actions change the site: they need the API token (docs/CLUSTER.md, "Authentication").
+  // It arrives in the URL fragment `cluster up --lab` prints (a browser sends no fragment to any
+  // server, so no log holds it), or pasted into the page; the page trades it for an HttpOnly
+  // cookie and drops it from the address bar.
+  async function startSession(token) {
+    const answer = await fetch('/dashboard/api/session', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: 'Bearer ' + token },
+      body: JSON.stringify({ token }),
+    });
+    $('lab-login').hidden = answer.ok;
+    $('lab-result').textContent = answer.ok ? '' : 'the token was refused';
+    return answer.ok;
+  }
+  let session = Promise.resolve(false);
+  const fragment = /(?:^#|&)token=([0-9a-fA-F]+)/.exec(location.hash);
+  if (fragment) {
+    history.replaceState(null, '', location.pathname + location.search);
+    session = startSession(fragment[1]).catch(() => false);
+  }
+
   async function lab(action, body) {
     $('lab-result').textContent = action + '…';
+    await session;
     try {
       const answer = await fetch('/dashboard/api/lab/' + action, {
         method: 'POST',
@@ -225,6 +247,7 @@
         body: JSON.stringify(body || {}),
       });
       const result = await answer.json();
+      if (answer.status === 401) $('lab-login').hidden = false;
       $('lab-result').textContent =
         (answer.ok ? 'done: ' : 'refused: ') + (result.reason || JSON.stringify(result));
     } catch (error) {
@@ -298,6 +321,8 @@
       lab('partition', { sides: parseSides(spec.value || spec.placeholder) });
     } else if (action === 'heal') {
       lab('heal');
+    } else if (action === 'login') {
+      session = startSession($('lab-token').value.trim()).catch(() => false);
     }
   });
 

@@ -99,7 +99,16 @@ describe('dashboard: in headless Chromium against a real cluster (2 centrals, 5 
     const page = await browser.newPage({ viewport: { width: 1400, height: 1300 } });
     const pageErrors: string[] = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));
-    await page.goto(`${urlOf(leaderId)}/dashboard`);
+    // Lab actions need the API token (docs/CLUSTER.md, "Authentication"): refused without it,
+    // even same-origin; the page gets it in the URL fragment, as `cluster up --lab` prints it.
+    const unauthenticated = await fetch(`${urlOf(leaderId)}/dashboard/api/lab/heal`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{}',
+    });
+    expect(unauthenticated.status).to.equal(401);
+    const token = fs.readFileSync(path.join(dir, 'api-token'), 'utf8').trim();
+    await page.goto(`${urlOf(leaderId)}/dashboard#token=${token}`);
 
     await page.waitForSelector(`.node.leader[data-node="${leaderId}"]`, { timeout: 10_000 });
     expect(await page.textContent('#leader-id')).to.equal(leaderId);
@@ -122,6 +131,8 @@ describe('dashboard: in headless Chromium against a real cluster (2 centrals, 5 
       { timeout: 15_000 },
     );
     const newLeader = await page.textContent('#leader-id');
+    // The token left the address bar once traded for the cookie.
+    expect(page.url()).to.not.include('token=');
     expect(newLeader).to.not.equal(leaderId);
     await page.waitForSelector('.timeline .ev-lab', { timeout: 2_000 });
 

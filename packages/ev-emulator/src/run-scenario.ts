@@ -7,6 +7,7 @@
  * per EV state change, "ev-summary" per EV at the end, then "scenario-done".
  */
 import * as fs from 'node:fs';
+import { httpJson } from '@evpaxos/runtime';
 import { MS_PER_MINUTE, ScenarioClock, systemClock, type RealClock } from './clock';
 import { defaultScenario } from './default-scenario';
 import {
@@ -60,6 +61,8 @@ export interface RunScenarioOptions {
   readonly ev?: EvRunnerOptions;
   /** How long one reservation step may take over HTTP, real ms. Default 10 000. */
   readonly reservationTimeoutMs?: number;
+  /** The cluster's API token: reservation steps change state (docs/CLUSTER.md, "Authentication"). */
+  readonly apiToken?: string;
 }
 
 export interface RunScenarioCollaborators {
@@ -391,20 +394,15 @@ async function callLeader(
     for (const central of order) {
       const url = `http://${central.host}:${central.httpPort}${path}`;
       try {
-        const response = await fetch(url, {
+        const response = await httpJson(
+          url,
           method,
-          headers: body === undefined ? {} : { 'content-type': 'application/json' },
-          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-          signal: AbortSignal.timeout(HTTP_ATTEMPT_TIMEOUT_MS),
-        });
-        const text = await response.text();
-        let parsed: unknown = text;
-        try {
-          parsed = text === '' ? null : JSON.parse(text);
-        } catch {
-          // Not JSON: keep the text for the error message.
-        }
-        if (response.ok) return parsed;
+          body,
+          HTTP_ATTEMPT_TIMEOUT_MS,
+          options.apiToken,
+        );
+        const parsed = response.body;
+        if (response.status >= 200 && response.status < 300) return parsed;
         lastProblem = `${central.id}: ${response.status} ${typeof parsed === 'string' ? parsed : JSON.stringify(parsed)}`;
         if (response.status === 421 || response.status === 503 || response.status === 504) continue;
         throw new Error(`${method} ${path} refused by ${lastProblem}.`);

@@ -1,22 +1,23 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { TransportError, type FaultRule } from '@evpaxos/transport';
-import { defaultWireLimits, isPlainObject, readPlainData } from '@evpaxos/wire';
-import type { Ballot, NodeId } from '@evpaxos/paxos';
-import type { CallOutcome } from './client-calls';
+import { ApiGuard, apiToken, isMutatingMethod, type ApiRefusal } from './api-auth';
 import { ClientFrameBatch, clientPackr } from './client-frames';
+import {
+  InvalidRequest,
+  clientAnswer,
+  errorMessage,
+  httpAnswer,
+  readClientRequest,
+  readSubmit,
+  type ClientAnswer,
+} from './client-requests';
 import type { ClusterNode } from './cluster-node';
 import { clientFrameRequestsMax } from './constants';
 import type { Logger } from './logger';
-
-/** A request we refuse with 400: the reason goes back to the client and into a warn line. */
-class InvalidRequest extends Error {
-  readonly code = 'invalid-request';
-}
-
-const idLengthMax = defaultWireLimits.idLengthMax;
 
 /** A request as a role's extra routes see it (RunningNode.addHttpRoutes). */
 export interface ExtraRouteRequest {
@@ -69,6 +70,7 @@ export class HttpApi {
   private readonly extraRoutes: ExtraRoutes[] = [];
   private readonly upgradeRoutes = new Map<string, UpgradeHandler>();
   private readonly kill: () => void;
+  private readonly guard: ApiGuard;
 
   constructor(
     private readonly node: ClusterNode,
@@ -76,6 +78,12 @@ export class HttpApi {
     collaborators: HttpApiCollaborators = {},
   ) {
     this.kill = collaborators.kill ?? (() => process.kill(process.pid, 'SIGKILL'));
+    const { secret, clusterId, nodes, listenHost } = node.config;
+    this.guard = new ApiGuard(apiToken(secret, clusterId), [
+      ...nodes.map((member) => member.host),
+      listenHost,
+      hostname(),
+    ]);
     this.server = http.createServer((request, response) => {
       this.handle(request, response).catch((error: unknown) => {
         this.logger.error('http: handler failed', {
@@ -145,6 +153,12 @@ export class HttpApi {
   private async handle(request: http.IncomingMessage, response: http.ServerResponse) {
     const url = new URL(request.url ?? '/', 'http://localhost');
     const route = `${request.method ?? ''} ${url.pathname}`;
+    if (isMutatingMethod(request.method)) {
+      // Every state change is authenticated, built-in or a role's route (docs/CLUSTER.md).
+      const body = request.method === 'POST' || request.method === 'PUT';
+      const refusal = this.guard.check(request, body);
+      if (refusal !== undefined) return this.refuse(request, response, route, refusal);
+    }
     try {
       switch (route) {
         case 'GET /status':
@@ -231,6 +245,33 @@ export class HttpApi {
     }
   }
 
+  /** Answers a refused state change with its status and reason, and logs why (warn). */
+  private refuse(
+    request: http.IncomingMessage,
+    response: http.ServerResponse | Duplex,
+    route: string,
+    refusal: ApiRefusal,
+  ): void {
+    this.logger.warn('http: refused', {
+      route,
+      status: refusal.status,
+      reason: refusal.reason,
+      remote: request.socket.remoteAddress,
+      origin: request.headers.origin,
+    });
+    const body = { error: refusal.error, reason: refusal.reason };
+    if (response instanceof http.ServerResponse) {
+      // The body is unread: close the connection rather than drain it.
+      response.setHeader('Connection', 'close');
+      return reply(response, refusal.status, body);
+    }
+    const text = JSON.stringify(body);
+    const statusText = http.STATUS_CODES[refusal.status] ?? '';
+    response.end(
+      `HTTP/1.1 ${refusal.status} ${statusText}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`,
+    );
+  }
+
   /** Lab mode only: answers 202, then crashes this process (the dashboard's kill button). */
   private adminKill(response: http.ServerResponse): void {
     if (!this.node.config.lab) {
@@ -313,6 +354,9 @@ export class HttpApi {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
+    // /client submits commands: the same checks as POST /submit (a WebSocket has no body type).
+    const refusal = this.guard.check(request, false);
+    if (refusal !== undefined) return this.refuse(request, socket, 'UPGRADE /client', refusal);
     this.clients.handleUpgrade(request, socket, head, (client) => this.serveClient(client));
   }
 
@@ -385,66 +429,6 @@ export class HttpApi {
   }
 }
 
-/** A /client answer (docs/CLUSTER.md), matched to its request by requestId. */
-type ClientAnswer =
-  | {
-      readonly type: 'result';
-      readonly requestId: number;
-      readonly slot: number;
-      readonly ballot: Ballot;
-      readonly result: unknown;
-      readonly duplicate: boolean;
-    }
-  | {
-      readonly type: 'error';
-      /** null when the refused frame or request had no integer requestId. */
-      readonly requestId: number | null;
-      readonly code:
-        'not-leader' | 'overloaded' | 'timeout' | 'invalid-request' | 'invalid-command';
-      /** not-leader: the leader this node knows of, and its http://host:httpPort; null if none. */
-      readonly leaderId?: NodeId | null;
-      readonly leaderUrl?: string | null;
-      /** invalid-request, invalid-command: what is wrong, as a sentence. */
-      readonly reason?: string;
-      /** invalid-command: the role validator's stable code (e.g. `power-out-of-range`). */
-      readonly commandCode?: string;
-    };
-
-/** A /client request, validated; or why it is refused, with its requestId when it has one. */
-type ClientRequestRead =
-  | {
-      readonly ok: true;
-      readonly requestId: number;
-      readonly payload: unknown;
-      readonly client: { clientId: string; seq: number };
-    }
-  | { readonly ok: false; readonly requestId: number | null; readonly reason: string };
-
-/** Reads one /client request: `{ type: 'submit', requestId, clientId, seq, payload }`. */
-function readClientRequest(request: unknown, what: 'A frame' | 'A request'): ClientRequestRead {
-  if (!isPlainObject(request)) {
-    const reason =
-      what === 'A frame'
-        ? `A frame must be a map (one request) or an array of 1 to ${clientFrameRequestsMax} maps.`
-        : 'A request must be a map.';
-    return { ok: false, requestId: null, reason };
-  }
-  const requestId = Number.isSafeInteger(request.requestId) ? (request.requestId as number) : null;
-  try {
-    if (request.type !== 'submit') throw new InvalidRequest('The request type must be "submit".');
-    if (requestId === null) throw new InvalidRequest('requestId must be an integer.');
-    const { payload, client } = readSubmit(request);
-    if (!client) throw new InvalidRequest('A /client submit needs clientId and seq.');
-    return { ok: true, requestId, payload, client };
-  } catch (error) {
-    return { ok: false, requestId, reason: errorMessage(error) };
-  }
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 function toBuffer(data: RawData): Buffer {
   if (Array.isArray(data)) return Buffer.concat(data);
   return Buffer.isBuffer(data) ? data : Buffer.from(data);
@@ -473,88 +457,4 @@ function readQueryInteger(params: URLSearchParams, name: string, fallback: numbe
     throw new InvalidRequest(`The query parameter ${name} must be a whole number (got "${text}").`);
   }
   return value;
-}
-
-/** Validates a submit body (HTTP or /client): payload, and clientId with seq or neither. */
-function readSubmit(body: unknown): {
-  payload: unknown;
-  client: { clientId: string; seq: number } | undefined;
-} {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new InvalidRequest('The body must be a JSON object.');
-  }
-  const { payload, clientId, seq } = body as Record<string, unknown>;
-  if (payload === undefined) throw new InvalidRequest('The body needs a "payload".');
-  try {
-    readPlainData(payload, 'payload', defaultWireLimits.plainDataDepthMax);
-  } catch (error) {
-    throw new InvalidRequest((error as Error).message);
-  }
-  if (clientId === undefined && seq === undefined) return { payload, client: undefined };
-  if (typeof clientId !== 'string' || clientId.length === 0 || clientId.length > idLengthMax) {
-    throw new InvalidRequest(`clientId must be a string of 1 to ${idLengthMax} characters.`);
-  }
-  if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 1) {
-    throw new InvalidRequest('seq must be a whole number of at least 1.');
-  }
-  return { payload, client: { clientId, seq } };
-}
-
-function httpAnswer(outcome: CallOutcome, node: ClusterNode): [number, unknown] {
-  if (outcome.ok) {
-    const { slot, ballot, result, duplicate } = outcome;
-    return [200, { slot, ballot, result, duplicate }];
-  }
-  switch (outcome.code) {
-    case 'not-leader':
-      return [
-        421,
-        {
-          error: 'not-leader',
-          leaderId: outcome.leaderId,
-          leaderUrl: node.urlOf(outcome.leaderId),
-        },
-      ];
-    case 'overloaded':
-      return [503, { error: 'overloaded' }];
-    case 'timeout':
-      return [504, { error: 'timeout' }];
-    case 'closed':
-      return [503, { error: 'overloaded', reason: 'The node is shutting down.' }];
-    case 'invalid-command':
-      return [
-        400,
-        { error: 'invalid-command', commandCode: outcome.commandCode, reason: outcome.reason },
-      ];
-  }
-}
-
-function clientAnswer(requestId: number, outcome: CallOutcome, node: ClusterNode): ClientAnswer {
-  if (outcome.ok) {
-    const { slot, ballot, result, duplicate } = outcome;
-    return { type: 'result', requestId, slot, ballot, result, duplicate };
-  }
-  switch (outcome.code) {
-    case 'not-leader':
-      return {
-        type: 'error',
-        requestId,
-        code: 'not-leader',
-        leaderId: outcome.leaderId,
-        leaderUrl: node.urlOf(outcome.leaderId),
-      };
-    case 'timeout':
-      return { type: 'error', requestId, code: 'timeout' };
-    case 'overloaded':
-    case 'closed':
-      return { type: 'error', requestId, code: 'overloaded' };
-    case 'invalid-command':
-      return {
-        type: 'error',
-        requestId,
-        code: 'invalid-command',
-        commandCode: outcome.commandCode,
-        reason: outcome.reason,
-      };
-  }
 }

@@ -23,3 +23,19 @@ export {
   type ProcessRecord,
   type ProcessesFile,
 } from './processes-file';
+export {
+  API_TOKEN_ENV,
+  API_TOKEN_FILE,
+  ApiGuard,
+  apiAuthHeaders,
+  apiToken,
+  equalSecrets,
+} from './api-auth';
+export {
+  HttpTimeoutError,
+  httpJson,
+  readApiToken,
+  writeApiTokenFile,
+  type HttpMethod,
+  type HttpReply,
+} from './api-client';

@@ -6,7 +6,12 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { pack, unpack } from 'msgpackr';
 import { WebSocket } from 'ws';
+import { apiAuthHeaders, apiToken } from '../src/api-auth';
 import { clientFrameRequestsMax } from '../src/constants';
+
+/** The test cluster's API token, and the headers of an authenticated JSON request. */
+const token = apiToken('ab'.repeat(32), 'runtime-test');
+const authJson = { 'content-type': 'application/json', ...apiAuthHeaders(token) };
 
 const cliPath = path.resolve(__dirname, '../../../cli/bin/evpaxos.js');
 
@@ -44,6 +49,17 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
 
 type Answer = Record<string, unknown>;
 
+/** Sends raw request lines (a Host header fetch would not let us set) and reads the answer. */
+function rawRequest(port: number, lines: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => socket.write(lines.join('\r\n')));
+    let text = '';
+    socket.on('data', (chunk) => (text += chunk.toString()));
+    socket.on('end', () => resolve(text));
+    socket.on('error', reject);
+  });
+}
+
 /**
  * A /client connection for tests: sends frames as they are given, and collects answers from every
  * answer frame (one map, or an array of maps).
@@ -64,7 +80,9 @@ class ClientSocket {
   }
 
   static async open(port: number): Promise<ClientSocket> {
-    const socket = new WebSocket(`ws://127.0.0.1:${port}/client`);
+    const socket = new WebSocket(`ws://127.0.0.1:${port}/client`, {
+      headers: apiAuthHeaders(token),
+    });
     await new Promise((resolve, reject) => {
       socket.once('open', resolve);
       socket.once('error', reject);
@@ -104,7 +122,7 @@ interface Member {
 }
 
 describe('node processes: 1 central + 3 charge points (real sockets, separate processes)', function () {
-  this.timeout(20_000);
+  this.timeout(60_000);
   let dir: string;
   let members: Member[];
   const children: ChildProcess[] = [];
@@ -165,10 +183,12 @@ describe('node processes: 1 central + 3 charge points (real sockets, separate pr
         };
         return status.paxos.proposerState === 'leader' ? true : undefined;
       },
-      10_000,
+      // Starting four node processes takes over 10 s on a loaded 2-core host.
+      40_000,
     );
     const response = await fetch(url('central-a', '/submit'), {
       method: 'POST',
+      headers: authJson,
       body: JSON.stringify({ payload: { reserve: 'cp1' }, clientId: 'test-client', seq: 1 }),
     });
     expect(response.status).to.equal(200);
@@ -205,6 +225,7 @@ describe('node processes: 1 central + 3 charge points (real sockets, separate pr
       [1, 2, 3, 4, 5, 6, 7, 8].map(async (seq) => {
         const response = await fetch(url('central-a', '/submit'), {
           method: 'POST',
+          headers: authJson,
           body: JSON.stringify({ payload, clientId: 'large-client', seq }),
         });
         expect(response.status).to.equal(200);
@@ -240,7 +261,11 @@ describe('node processes: 1 central + 3 charge points (real sockets, separate pr
   });
 
   it('answers garbage JSON with 400 and keeps serving', async () => {
-    const response = await fetch(url('central-a', '/submit'), { method: 'POST', body: '{nope' });
+    const response = await fetch(url('central-a', '/submit'), {
+      method: 'POST',
+      headers: authJson,
+      body: '{nope',
+    });
     expect(response.status).to.equal(400);
     expect(((await response.json()) as { error: string }).error).to.equal('invalid-request');
     const status = await fetch(url('central-a', '/status'));
@@ -250,6 +275,7 @@ describe('node processes: 1 central + 3 charge points (real sockets, separate pr
   it('refuses submits at a charge point with 404 and a reason', async () => {
     const response = await fetch(url('cp1', '/submit'), {
       method: 'POST',
+      headers: authJson,
       body: JSON.stringify({ payload: 1 }),
     });
     expect(response.status).to.equal(404);
@@ -258,7 +284,9 @@ describe('node processes: 1 central + 3 charge points (real sockets, separate pr
 
   it('answers pipelined /client WebSocket submits by requestId, and bad frames with invalid-request', async () => {
     const member = members[0] as Member;
-    const socket = new WebSocket(`ws://127.0.0.1:${member.httpPort}/client`);
+    const socket = new WebSocket(`ws://127.0.0.1:${member.httpPort}/client`, {
+      headers: apiAuthHeaders(token),
+    });
     await new Promise((resolve, reject) => {
       socket.once('open', resolve);
       socket.once('error', reject);
@@ -363,6 +391,101 @@ describe('node processes: 1 central + 3 charge points (real sockets, separate pr
     client.close();
     expect(first).to.include({ type: 'result', requestId: 1, duplicate: false });
     expect(client.answers).to.have.length(3);
+  });
+
+  it('refuses state changes without the token (401), from a foreign Origin or Host (403), or without a JSON body type (415), and logs why', async () => {
+    const submit = JSON.stringify({ payload: 'x', clientId: 'auth-client', seq: 1 });
+    const cases: { headers: Record<string, string>; status: number; error: string }[] = [
+      { headers: { 'content-type': 'application/json' }, status: 401, error: 'unauthorized' },
+      {
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${'0'.repeat(64)}` },
+        status: 401,
+        error: 'unauthorized',
+      },
+      {
+        headers: { ...authJson, origin: 'http://evil.example' },
+        status: 403,
+        error: 'forbidden',
+      },
+      {
+        headers: { ...apiAuthHeaders(token), 'content-type': 'text/plain' },
+        status: 415,
+        error: 'unsupported-media-type',
+      },
+    ];
+    for (const { headers, status, error } of cases) {
+      const response = await fetch(url('central-a', '/submit'), {
+        method: 'POST',
+        headers,
+        body: submit,
+      });
+      expect(response.status, JSON.stringify(headers)).to.equal(status);
+      const body = (await response.json()) as { error: string; reason: string };
+      expect(body.error).to.equal(error);
+      expect(body.reason).to.be.a('string').and.not.equal('');
+    }
+    // DNS rebinding: a name that is not a cluster host, even with the token and no Origin.
+    const member = members[0] as Member;
+    const rebound = await rawRequest(member.httpPort, [
+      'PUT /faults HTTP/1.1',
+      `Host: evil.example:${member.httpPort}`,
+      `Authorization: Bearer ${token}`,
+      'Content-Type: application/json',
+      'Content-Length: 12',
+      '',
+      '{"rules":[]}',
+    ]);
+    expect(rebound).to.match(/^HTTP\/1\.1 403 /);
+    // The same request from a same-origin page is fine; a cp's faults need the token too.
+    const faults = await fetch(url('cp1', '/faults'), { method: 'DELETE' });
+    expect(faults.status).to.equal(401);
+    const allowed = await fetch(url('cp1', '/faults'), {
+      method: 'DELETE',
+      headers: { ...apiAuthHeaders(token), origin: `http://127.0.0.1:${members[1]?.httpPort}` },
+    });
+    expect(allowed.status).to.equal(200);
+    // Nothing of the refused submits was decided: seq 1 of auth-client is new now.
+    const accepted = await fetch(url('central-a', '/submit'), {
+      method: 'POST',
+      headers: authJson,
+      body: submit,
+    });
+    expect(((await accepted.json()) as { duplicate: boolean }).duplicate).to.equal(false);
+    // Read-only routes stay open.
+    expect((await fetch(url('central-a', '/status'))).status).to.equal(200);
+    await waitFor(
+      'the refusals in the log',
+      async () => ((output.get('central-a') ?? '').includes('"status":415') ? true : undefined),
+      5_000,
+    );
+    const refusals = (output.get('central-a') ?? '')
+      .split('\n')
+      .filter((line) => line.includes('"message":"http: refused"'));
+    expect(refusals.length).to.be.at.least(4);
+    expect(refusals.join('\n')).to.include('evil.example').and.to.include('"status":401');
+  });
+
+  it('refuses a /client WebSocket without the token (401) or from a foreign Origin (403)', async () => {
+    const port = (members[0] as Member).httpPort;
+    const refused = async (headers: Record<string, string>) =>
+      new Promise<number>((resolve, reject) => {
+        const socket = new WebSocket(`ws://127.0.0.1:${port}/client`, { headers });
+        socket.once('unexpected-response', (_request, response) => {
+          resolve(response.statusCode ?? 0);
+          socket.terminate();
+        });
+        socket.once('open', () => reject(new Error('the WebSocket opened')));
+        socket.once('error', () => undefined);
+      });
+    expect(await refused({})).to.equal(401);
+    expect(await refused({ ...apiAuthHeaders(token), origin: 'http://evil.example' })).to.equal(
+      403,
+    );
+    const client = await ClientSocket.open(port);
+    client.send(submitRequest(1, 'ws-auth-client', 1, 'ok'));
+    const [answer] = await client.answersUntil(1);
+    client.close();
+    expect(answer).to.include({ type: 'result' });
   });
 
   it('closes every process cleanly on SIGTERM (exit 0)', async () => {

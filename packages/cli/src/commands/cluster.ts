@@ -78,7 +78,13 @@ const upCommand: CommandModule<object, UpArgs> = {
         rows.find((row) => row.status?.paxos.proposerState === 'leader') ??
         rows.find((row) => row.role === 'central');
       if (central !== undefined) {
-        console.log(`Dashboard: ${central.httpUrl}/dashboard${args.lab ? ' (lab mode)' : ''}`);
+        // Lab buttons need the API token: in the URL fragment, which the browser sends to no
+        // server (so no log holds it); the page trades it for a cookie (docs/CLUSTER.md).
+        const token = args.lab ? handle.apiToken : undefined;
+        const fragment = token === undefined ? '' : `#token=${token}`;
+        console.log(
+          `Dashboard: ${central.httpUrl}/dashboard${fragment}${args.lab ? ' (lab mode)' : ''}`,
+        );
       }
     }),
 };

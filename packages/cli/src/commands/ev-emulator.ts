@@ -10,7 +10,7 @@ import {
   runScenario,
   type FaultController,
 } from '@evpaxos/ev-emulator';
-import { createLogger, logLevels, type LogLevel } from '@evpaxos/runtime';
+import { createLogger, logLevels, readApiToken, type LogLevel } from '@evpaxos/runtime';
 import { LauncherError, openCluster } from '../launcher';
 
 interface EvEmulatorArgs {
@@ -122,6 +122,7 @@ export const evEmulatorCommand: CommandModule<object, EvEmulatorArgs> = {
           cluster,
           speed: args.speed,
           ev: { statusIntervalMs: intervalMs },
+          ...withApiToken(readApiToken(args.dir, clusterFile)),
         },
         { logger, signal: cancel.signal, ...(faults ? { faults } : {}) },
       );
@@ -138,3 +139,8 @@ export const evEmulatorCommand: CommandModule<object, EvEmulatorArgs> = {
     }
   },
 };
+
+/** The API token option, when there is a token (reservation steps need it). */
+function withApiToken(token: string | undefined): { apiToken?: string } {
+  return token === undefined ? {} : { apiToken: token };
+}

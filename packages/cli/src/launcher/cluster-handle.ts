@@ -22,7 +22,7 @@ import {
 } from './cluster-defaults';
 import { clusterDown, waitForExit, waitForReaped, type DownResult } from './cluster-down';
 import { LauncherError } from './errors';
-import { HttpTimeoutError, httpJson } from './http-client';
+import { HttpTimeoutError, httpJson, readApiToken } from './http-client';
 import { parsePartitionSpec, partitionRules } from './partition-spec';
 import { findNode, logTail, readProcesses, startProcess, writeProcesses } from './process-table';
 
@@ -77,6 +77,14 @@ export class ClusterHandle {
 
   constructor(dir: string) {
     this.dir = path.resolve(dir);
+  }
+
+  /**
+   * The cluster's API token (docs/CLUSTER.md, "Authentication"): `<dir>/api-token`, written by
+   * `cluster up`. Every state change the handle makes sends it.
+   */
+  get apiToken(): string | undefined {
+    return readApiToken(this.dir);
   }
 
   /** The processes table as it is on disk now. */
@@ -188,7 +196,13 @@ export class ClusterHandle {
       table.nodes
         .filter((n) => isNodeAlive(n.pid, n.id) && !n.paused)
         .map(async (n) => {
-          const reply = await httpJson(`${this.url(n.id)}/faults`, 'DELETE', undefined, 5_000);
+          const reply = await httpJson(
+            `${this.url(n.id)}/faults`,
+            'DELETE',
+            undefined,
+            5_000,
+            this.apiToken,
+          );
           if (reply.status !== 200) {
             throw new LauncherError('http-error', `DELETE /faults on ${n.id}: ${reply.status}.`);
           }
@@ -197,7 +211,7 @@ export class ClusterHandle {
   }
 
   private async putFaults(id: string, rules: readonly FaultRule[]): Promise<void> {
-    const reply = await httpJson(`${this.url(id)}/faults`, 'PUT', { rules }, 5_000);
+    const reply = await httpJson(`${this.url(id)}/faults`, 'PUT', { rules }, 5_000, this.apiToken);
     if (reply.status !== 200) {
       throw new LauncherError(
         'http-error',
@@ -263,6 +277,7 @@ export class ClusterHandle {
           'POST',
           { payload, clientId, seq },
           Math.max(1, remainingMs),
+          this.apiToken,
         );
       } catch (error) {
         lastProblem = `${target}: ${describeError(error)}`;
@@ -280,6 +295,12 @@ export class ClusterHandle {
         throw new LauncherError(
           'submit-rejected',
           `${target} refused the command: ${String(body.reason ?? body.error)}.`,
+        );
+      }
+      if (reply.status === 401 || reply.status === 403 || reply.status === 415) {
+        throw new LauncherError(
+          'unauthorized',
+          `${target} refused the request (${reply.status}): ${String(body.reason ?? body.error)}`,
         );
       }
       lastProblem = `${target}: ${reply.status} ${String(body.error ?? '')}`.trim();

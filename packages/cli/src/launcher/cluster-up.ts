@@ -3,8 +3,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SITE_LIMIT_W_MAX } from '@evpaxos/site';
 import {
+  apiToken,
   isNodeAlive,
   processesPath,
+  writeApiTokenFile,
   type NodeRole,
   type ProcessRecord,
   type ProcessesFile,
@@ -56,6 +58,8 @@ export async function clusterUp(options: ClusterUpOptions): Promise<ClusterHandl
   const description = clusterDescription(records, previous, settings, options);
   // The secret is the cluster's only credential: readable by its owner only.
   fs.writeFileSync(clusterFile, `${JSON.stringify(description, null, 2)}\n`, { mode: 0o600 });
+  // The API token beside processes.json, for the CLI and scripts (docs/CLUSTER.md, "Authentication").
+  writeApiTokenFile(dir, apiToken(description.secret, description.clusterId));
   const table: ProcessesFile = {
     dir,
     clusterFile,

@@ -16,6 +16,7 @@ export type LauncherErrorCode =
   | 'node-down'
   | 'submit-rejected'
   | 'submit-timeout'
+  | 'unauthorized'
   | 'http-error';
 
 const usageCodes: ReadonlySet<LauncherErrorCode> = new Set([
