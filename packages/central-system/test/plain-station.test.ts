@@ -425,6 +425,16 @@ describe('OCPP 2.0.1 against a plain-ws station, every payload checked with the 
     const invalid = await cluster.httpJson(leader, 'POST', '/ocpp/stations/cp1/UnlockConnector', {
       evseId: 'one',
     });
+    // An operation changes a station: without the API token it is refused (docs/CLUSTER.md).
+    const anonymous = await fetch(
+      `http://127.0.0.1:${cluster.node(leader).httpPort}/ocpp/stations/cp1/Reset`,
+      {
+        method: 'POST',
+        body: '{"type":"OnIdle"}',
+        headers: { 'content-type': 'application/json' },
+      },
+    );
+    expect(anonymous.status).to.equal(401);
     expect(invalid.status).to.equal(400);
   });
 

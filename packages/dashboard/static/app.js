@@ -271,6 +271,8 @@
       return;
     }
     $('op-result').textContent = action + '…';
+    // An operation changes a station: it needs the API token, like the lab actions.
+    await session;
     try {
       const answer = await fetch(
         '/ocpp/stations/' + encodeURIComponent(station) + '/' + encodeURIComponent(action),
@@ -281,6 +283,7 @@
         },
       );
       const result = await answer.json();
+      if (answer.status === 401) $('lab-login').hidden = false;
       $('op-result').textContent = answer.status + ' ' + JSON.stringify(result, null, 1);
     } catch (error) {
       $('op-result').textContent = action + ' failed: ' + error;

@@ -104,6 +104,7 @@ export const ocppCommand: CommandModule<object, OcppArgs> = {
         'POST',
         payload,
         args['timeout-ms'],
+        cluster.apiToken,
       );
       console.log(JSON.stringify({ central, status: reply.status, ...(reply.body as object) }));
       if (reply.status >= 400) process.exitCode = 1;
