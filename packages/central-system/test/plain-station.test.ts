@@ -41,7 +41,23 @@ describe('OCPP 2.0.1 against a plain-ws station, every payload checked with the 
 
   before(async () => {
     cluster = await startProcessCluster({ centrals: 2, chargePoints: 1, siteLimitW: 44_000 });
-    leader = await cluster.waitForLeader(30_000);
+    // A stable leader, as in central.test.ts: our charge point found it and it still leads (two
+    // centrals can both win round 1 for a moment; the higher ballot then takes over).
+    for (let attempt = 1; ; attempt += 1) {
+      const elected = await cluster.waitForLeader(30_000);
+      try {
+        await cluster.waitForLine(
+          elected,
+          (line) => line.message === 'ocpp-connected' && line.chargePointId === 'cp1',
+          15_000,
+        );
+      } catch (error) {
+        if (attempt >= 3) throw error;
+        continue;
+      }
+      leader = elected;
+      if ((await cluster.waitForLeader(30_000)) === elected) break;
+    }
   });
 
   after(async () => {
