@@ -20,14 +20,10 @@ import {
   type CsmsAction,
   type CsmsToChargingStation,
   type StationPasswordLookup,
-  type AuthorizeRequest,
-  type AuthorizeResponse,
   type BootNotificationResponse,
   type NotifyEVChargingNeedsRequest,
   type NotifyEVChargingNeedsResponse,
   type StatusNotificationRequest,
-  type TransactionEventRequest,
-  type TransactionEventResponse,
 } from '@evpaxos/ocpp';
 import type { CallOutcome, ClusterNode, Logger } from '@evpaxos/runtime';
 import {
@@ -45,12 +41,14 @@ import {
   CSMS_CALL_TIMEOUT_MS,
   HEARTBEAT_INTERVAL_S,
   PROFILE_DEADLINE_MS,
-  TRANSACTION_EVENTS_REMEMBERED_MAX,
 } from './constants';
 import { LeaseRenewals } from './lease-renewals';
 import { LogClient } from './log-client';
 import { needsFromRequest } from './needs';
 import { StationCalls } from './station-calls';
+import { ProfileRefusals } from './profile-refusals';
+import { idTokenInfoFor, StationReports } from './station-reports';
+import { TransactionEvents } from './transaction-events';
 
 /** Distributes SiteCommand over its union, so each literal keeps its own fields. */
 type WithoutAtMs<T> = T extends unknown ? Omit<T, 'atMs'> : never;
@@ -114,10 +112,11 @@ export class CentralService {
    * applied (only a profile built after that answers the needs), until that profile goes out.
    */
   private readonly needsArrivedAt = new Map<string, { atMs: number; applied: boolean }>();
-  /** `${transactionId}#${seqNo}` of TransactionEvents already agreed (acknowledged again, not resubmitted). */
-  private readonly transactionEventsSeen = new Set<string>();
   private pushScheduled = false;
   private closed = false;
+  private readonly reports: StationReports;
+  private readonly refusals: ProfileRefusals;
+  private readonly transactionEvents: TransactionEvents;
 
   constructor(options: CentralServiceOptions, collaborators: CentralServiceCollaborators) {
     this.node = collaborators.node;
@@ -131,16 +130,29 @@ export class CentralService {
         ...(collaborators.passwordOf === undefined ? {} : { passwordOf: collaborators.passwordOf }),
       },
     );
+    const submit = (draft: CommandDraft) => this.submit(draft);
     this.log = new LogClient(this.node, this.logger);
     this.stationCalls = new StationCalls(this.server, this.node, this.logger);
     this.leases = new LeaseRenewals({
       memberIds: this.node.config.nodes.map((member) => member.id),
       readState: this.readState,
       nowMs: this.nowMs,
-      submit: (draft) => this.submit(draft),
+      submit,
       logger: this.logger,
     });
+    this.reports = new StationReports({ submit, readState: this.readState, logger: this.logger });
+    this.refusals = new ProfileRefusals(submit, this.readState, this.logger);
+    this.transactionEvents = new TransactionEvents({
+      submitOrCallError: (draft) => this.submitOrCallError(draft),
+      reports: this.reports,
+      logger: this.logger,
+      onEnded: (transactionId) => {
+        this.needsArrivedAt.delete(transactionId);
+        this.pushes.delete(transactionId);
+      },
+    });
     this.registerHandlers();
+    this.reports.register(this.server);
   }
 
   async start(): Promise<number> {
@@ -230,21 +242,15 @@ export class CentralService {
     server.handle('StatusNotification', (chargePointId, request) =>
       this.statusNotification(chargePointId, request),
     );
-    server.handle('Authorize', (chargePointId, request) => this.authorize(chargePointId, request));
+    server.handle('Authorize', (_chargePointId, request) => ({
+      idTokenInfo: idTokenInfoFor(request.idToken),
+    }));
     server.handle('TransactionEvent', (chargePointId, request) =>
-      this.transactionEvent(chargePointId, request),
+      this.transactionEvents.handle(chargePointId, request),
     );
     server.handle('NotifyEVChargingNeeds', (chargePointId, request) =>
       this.notifyEvChargingNeeds(chargePointId, request),
     );
-    server.handle('ReservationStatusUpdate', (chargePointId, request) => {
-      this.logger.info('reservation-status-update', {
-        chargePointId,
-        reservationId: request.reservationId,
-        status: request.reservationUpdateStatus,
-      });
-      return {};
-    });
   }
 
   /** B01: register an unknown station in the replicated state, then Accepted. */
@@ -295,90 +301,6 @@ export class CentralService {
       await this.submitOrCallError({ type: 'ChargePointRecovered', chargePointId, ...scope });
     }
     return {};
-  }
-
-  /** C01: Accepted for any idToken except "BLOCKED" (docs/SITE.md). */
-  private authorize(chargePointId: string, request: AuthorizeRequest): AuthorizeResponse {
-    const blocked =
-      request.idToken.idToken === 'BLOCKED' || (request.idToken.type as string) === 'BLOCKED';
-    return { idTokenInfo: { status: blocked ? 'Blocked' : 'Accepted' } };
-  }
-
-  /** E01–E07: Started → StartSession, Ended → StopSession, Updated → logged. */
-  private async transactionEvent(
-    chargePointId: string,
-    request: TransactionEventRequest,
-  ): Promise<TransactionEventResponse> {
-    const transactionId = request.transactionInfo.transactionId;
-    const key = `${transactionId}#${request.seqNo}`;
-    if (request.offline === true) {
-      this.logger.info('transaction-event-offline', {
-        chargePointId,
-        transactionId,
-        seqNo: request.seqNo,
-        eventType: request.eventType,
-      });
-    }
-    if (this.transactionEventsSeen.has(key)) {
-      this.logger.info('transaction-event-duplicate', {
-        chargePointId,
-        transactionId,
-        seqNo: request.seqNo,
-      });
-      return {};
-    }
-    let response: TransactionEventResponse = {};
-    switch (request.eventType) {
-      case 'Started': {
-        const connectorId = request.evse?.connectorId ?? request.evse?.id ?? 1;
-        const result = await this.submitOrCallError({
-          type: 'StartSession',
-          transactionId,
-          chargePointId,
-          connectorId,
-          idToken: request.idToken?.idToken ?? 'unknown',
-        });
-        if (!result.ok && result.code !== 'transaction-exists') {
-          this.logger.warn('start-session-rejected', {
-            chargePointId,
-            transactionId,
-            code: result.code,
-            reason: result.reason,
-          });
-          response = {
-            idTokenInfo: {
-              status: result.code === 'connector-occupied' ? 'ConcurrentTx' : 'Invalid',
-            },
-          };
-        }
-        break;
-      }
-      case 'Ended': {
-        const result = await this.submitOrCallError({ type: 'StopSession', transactionId });
-        if (!result.ok && result.code !== 'unknown-transaction') {
-          this.logger.warn('stop-session-rejected', {
-            chargePointId,
-            transactionId,
-            reason: result.reason,
-          });
-        }
-        this.needsArrivedAt.delete(transactionId);
-        this.pushes.delete(transactionId);
-        break;
-      }
-      case 'Updated':
-        this.logger.info('transaction-updated', {
-          chargePointId,
-          transactionId,
-          seqNo: request.seqNo,
-          triggerReason: request.triggerReason,
-          chargingState: request.transactionInfo.chargingState ?? null,
-          meterValues: request.meterValue?.length ?? 0,
-        });
-        break;
-    }
-    this.remember(key);
-    return response;
   }
 
   /** K15: UpdateNeeds, then (once applied) SetChargingProfile from the push. */
@@ -452,14 +374,6 @@ export class CentralService {
     return outcome.result;
   }
 
-  private remember(key: string): void {
-    this.transactionEventsSeen.add(key);
-    if (this.transactionEventsSeen.size > TRANSACTION_EVENTS_REMEMBERED_MAX) {
-      const oldest = this.transactionEventsSeen.values().next().value;
-      if (oldest !== undefined) this.transactionEventsSeen.delete(oldest);
-    }
-  }
-
   /**
    * After the current turn (so that a handler's CALLRESULT, e.g. NotifyEVChargingNeedsResponse,
    * goes out before the SetChargingProfile it causes: K15 Table 187, steps 3 then 4).
@@ -480,6 +394,7 @@ export class CentralService {
     for (const profile of profiles) {
       const transactionId = profile.chargingProfile.transactionId;
       if (!this.server.isConnected(profile.chargePointId)) continue;
+      if (!this.refusals.maySend(profile.chargePointId)) continue;
       const signature = signatureOf(profile);
       const push = this.pushes.get(transactionId) ?? {
         signature: '',
@@ -542,9 +457,23 @@ export class CentralService {
           requirement: 'K15.FR.08',
         });
       }
-      if (response.status !== 'Accepted') push.signature = '';
+      if (response.status === 'Accepted') {
+        this.refusals.accepted(chargePointId);
+      } else {
+        push.signature = '';
+        this.refusals.refused(
+          chargePointId,
+          transactionId,
+          response.statusInfo?.reasonCode ?? 'Rejected',
+        );
+      }
     } catch (error) {
       push.signature = '';
+      // A CALLERROR (NotImplemented, NotSupported, …) is a refusal; a timeout or a lost
+      // connection is not (the profile goes out again on reconnect).
+      if (error instanceof OcppError && error.code === 'OCPP_CALL_ERROR') {
+        this.refusals.refused(chargePointId, transactionId, error.rpcErrorCode ?? 'CALLERROR');
+      }
       this.logger.warn('profile-send-failed', {
         chargePointId,
         transactionId,

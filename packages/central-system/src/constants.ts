@@ -43,3 +43,26 @@ export const READ_OWN_WRITE_MS = 2_000;
 
 /** A CSMS-initiated call relayed to the central that holds the station's connection (station-calls.ts). */
 export const RELAY_CALL_MARGIN_MS = 2_000;
+
+/**
+ * A session's meter is recorded in the replicated state at most this often (the last reading is
+ * always recorded with StopSession): readings are for the energy summary and `evpaxos verify`,
+ * not for control, so one command per 10 s per session is plenty.
+ */
+export const METER_RECORD_INTERVAL_MS = 10_000;
+
+/** Items of a NotifyEvent / NotifyReport logged per message (the rest are counted, not logged). */
+export const REPORT_ITEMS_LOGGED_MAX = 20;
+
+/**
+ * After a station refuses a TxProfile, the next one waits this long, doubling per refusal up to
+ * the maximum: its sessions are budgeted at its maximum power meanwhile (docs/OCPP.md).
+ */
+export const PROFILE_REFUSAL_BACKOFF_MS_INITIAL = 30_000;
+export const PROFILE_REFUSAL_BACKOFF_MS_MAX = 600_000;
+
+/**
+ * How long RequestStart/StopTransaction through the HTTP API wait for the transaction the station
+ * starts or ends to be agreed before answering 202 (accepted by the station, not yet agreed), ms.
+ */
+export const OPERATION_AGREEMENT_WAIT_MS = 20_000;

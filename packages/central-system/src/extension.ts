@@ -18,6 +18,7 @@ import {
   type SiteStateMachine,
 } from '@evpaxos/site';
 import { CentralService } from './central-service';
+import { operationRoutes } from './operations';
 import { logReservationEvents } from './reservation-log';
 import { reservationRoutes } from './reservations';
 import { ReserveNowNotifier } from './reserve-now';
@@ -88,6 +89,9 @@ export function centralExtension(options: CentralExtensionOptions = {}): RoleExt
         reservationRoutes(service, running.node, readState, notifier),
       );
       const removeRelay = running.addHttpRoutes(service.routes());
+      const removeOperations = running.addHttpRoutes(
+        operationRoutes(service, running.node, readState),
+      );
       logger.info('csms-started', {
         id: config.id,
         ocppUrl: `${ocppScheme(security)}://${config.self.host}:${port}/<chargePointId>`,
@@ -100,6 +104,7 @@ export function centralExtension(options: CentralExtensionOptions = {}): RoleExt
           stopLogging();
           notifier.stop();
           removeRelay();
+          removeOperations();
           await service.close();
         },
       };

@@ -1,7 +1,9 @@
 /**
  * The reservations API on the central's httpPort (docs/SITE.md), added to the runtime's HTTP API:
  *   POST   /reservations {chargePointId, connectorId?, idToken, startsAtMs?, expiresAtMs, reservationId?}
- *          → Reserve agreed, then ReserveNow (H01) to the station when the window opens → 201
+ *          → Reserve agreed, then ReserveNow (H01) to the station when the window opens → 201; a
+ *            station that does not accept a window open now → the reservation released again
+ *            (CancelReservation agreed) → 409
  *   DELETE /reservations/:id → CancelReservation agreed, then CancelReservation (H02) → 200
  *   GET    /reservations → the agreed reservations (any central)
  * A standby answers 421 with the leader's URL, like POST /submit.
@@ -70,16 +72,7 @@ export function reservationRoutes(
         expiresAtMs: parsed.expiresAtMs,
       }),
     };
-    return {
-      status: 201,
-      body: {
-        reservationId,
-        slot: outcome.slot,
-        startsAtMs: reservation.startsAtMs,
-        expiresAtMs: reservation.expiresAtMs,
-        reserveNowStatus: await reserveNowIfOpen(notifier, reservation, nowMs()),
-      },
-    };
+    return reserveNowOrRelease(service, notifier, reservation, outcome.slot, nowMs());
   }
 
   async function cancel(reservationId: number): Promise<ExtraRouteResponse> {
@@ -163,6 +156,55 @@ async function reserveNowIfOpen(
   nowMs: number,
 ): Promise<string> {
   return reservation.startsAtMs <= nowMs ? notifier.send(reservation) : 'at-window-start';
+}
+
+/**
+ * ReserveNow for a window open now: 201, or, when the station does not accept it, the reservation
+ * released (409). A window that opens later gets its ReserveNow then (reserve-now.ts): 201.
+ */
+async function reserveNowOrRelease(
+  service: CentralService,
+  notifier: ReserveNowNotifier,
+  reservation: ReservationState,
+  slot: number | null,
+  nowMs: number,
+): Promise<ExtraRouteResponse> {
+  const reserveNowStatus = await reserveNowIfOpen(notifier, reservation, nowMs);
+  if (reserveNowStatus !== 'Accepted' && reserveNowStatus !== 'at-window-start') {
+    return released(service, reservation.reservationId, reserveNowStatus);
+  }
+  return {
+    status: 201,
+    body: {
+      reservationId: reservation.reservationId,
+      slot,
+      startsAtMs: reservation.startsAtMs,
+      expiresAtMs: reservation.expiresAtMs,
+      reserveNowStatus,
+    },
+  };
+}
+
+/**
+ * The station refused ReserveNow (or could not be asked): a reservation it will not hold must not
+ * hold the connector in the site either (docs/OCPP.md, "Stations that do not do everything").
+ */
+async function released(
+  service: CentralService,
+  reservationId: number,
+  reserveNowStatus: string,
+): Promise<ExtraRouteResponse> {
+  const undo = await service.submit({ type: 'CancelReservation', reservationId });
+  return {
+    status: 409,
+    body: {
+      error: 'reservation-refused-by-station',
+      reason: `the station answered ReserveNow with ${reserveNowStatus}; the reservation was released`,
+      reservationId,
+      reserveNowStatus,
+      released: undo.ok && undo.result.ok,
+    },
+  };
 }
 
 /** The station's status, or why it was not asked: the agreement stands either way. */

@@ -120,7 +120,8 @@ describe('central system (1 leader + 1 standby + 3 charge-point processes, site 
       evse: { id: 1, connectorId: 1 },
       idToken,
     });
-    expect(started).to.deep.equal({});
+    // Part 2 §1.60.2: a request with an idToken gets idTokenInfo (an empty response was the bug).
+    expect(started).to.deep.equal({ idTokenInfo: { status: 'Accepted' } });
 
     const needsSentAt = performance.now();
     const needs = await station.call('NotifyEVChargingNeeds', {

@@ -43,3 +43,9 @@ export const BOOT_RETRY_MS_MAX = 60_000;
 
 /** The wait before another BootNotification after the call itself failed (timeout, CALLERROR), ms. */
 export const BOOT_RETRY_AFTER_ERROR_MS = 2_000;
+
+/** The device model's OCPPCommCtrlr.OfflineThreshold default, s (how long offline counts as offline). */
+export const OFFLINE_THRESHOLD_S_DEFAULT = 60;
+
+/** The device model's ChargingStation.MaxPowerW: what the central registers a station at (docs/SITE.md). */
+export const STATION_MAX_POWER_W = 22_000;

@@ -59,6 +59,8 @@ export interface CsmsCallHandlers {
   setChargingProfile(request: SetChargingProfileRequest): 'Accepted' | 'Rejected';
   reserveNow(request: ReserveNowRequest): ReserveNowStatus;
   cancelReservation(reservationId: number): 'Accepted' | 'Rejected';
+  /** What the operator operations read of the EVSE (station-operations.ts); absent: idle. */
+  view?(): { readonly transactionId: string | null; readonly limitW: number | null };
 }
 
 /**

@@ -156,6 +156,7 @@ export class EvseController {
       setChargingProfile: (request) => this.handleSetChargingProfile(request),
       reserveNow: (request) => this.handleReserveNow(request),
       cancelReservation: (id) => this.handleCancelReservation(id),
+      view: () => this.view(),
     });
     this.unsubscribe = csms.onOnlineChange((online) => this.handleOnlineChange(online));
     // Transactions open when the process stopped cannot go on (the EV link dropped with it): close

@@ -11,6 +11,7 @@ import {
   ocppSecurityConfigSection,
   ocppSecurityDefault,
   readCaPem,
+  type ChargingProfile,
   type NotifyEVChargingNeedsRequest,
   type TransactionEventRequest as OcppTransactionEventRequest,
 } from '@evpaxos/ocpp';
@@ -24,7 +25,15 @@ import type {
   TransactionEventRequest,
 } from './csms-link';
 import { LEASE_MESSAGE_ID, LEASE_VENDOR_ID } from '@evpaxos/ocpp';
-import { BOOT_RETRY_AFTER_ERROR_MS, BOOT_RETRY_MS_MAX, BOOT_RETRY_MS_MIN } from './constants';
+import {
+  BOOT_RETRY_AFTER_ERROR_MS,
+  BOOT_RETRY_MS_MAX,
+  BOOT_RETRY_MS_MIN,
+  OFFLINE_THRESHOLD_S_DEFAULT,
+  STATION_MAX_POWER_W,
+} from './constants';
+import { DeviceModel } from './device-model';
+import { Availability, registerStationOperations } from './station-operations';
 
 /**
  * How long to wait before the next BootNotification (OCPP 2.0.1 B02.FR.02, B03.FR.03: the interval
@@ -114,6 +123,15 @@ class OcppCsmsLink implements CsmsLink {
   private accepted = false;
   private heartbeat: NodeJS.Timeout | undefined;
   private bootRetry: NodeJS.Timeout | undefined;
+  private heartbeatIntervalMs = HEARTBEAT_INTERVAL_MS;
+  private readonly model = new DeviceModel({
+    heartbeatIntervalS: HEARTBEAT_INTERVAL_MS / 1000,
+    offlineThresholdS: OFFLINE_THRESHOLD_S_DEFAULT,
+    maxPowerW: STATION_MAX_POWER_W,
+  });
+  private readonly availability = new Availability();
+  /** The TxProfiles accepted and held, by evseId (GetChargingProfiles, ClearChargingProfile). */
+  private readonly profiles = new Map<number, ChargingProfile>();
 
   constructor(
     private readonly chargePointId: string,
@@ -135,6 +153,12 @@ class OcppCsmsLink implements CsmsLink {
       clearTimeout(this.bootRetry);
       this.setAccepted(false);
     });
+    // B05: a new HeartbeatInterval takes effect at once.
+    this.model.onChange((component, name, value) => {
+      if (component !== 'OCPPCommCtrlr' || name !== 'HeartbeatInterval') return;
+      this.heartbeatIntervalMs = Number(value) * 1000;
+      if (this.accepted) this.startHeartbeat();
+    });
     this.client.start();
   }
 
@@ -148,9 +172,27 @@ class OcppCsmsLink implements CsmsLink {
   }
 
   setHandlers(handlers: CsmsCallHandlers): void {
-    this.client.handle('SetChargingProfile', (request) => ({
-      status: handlers.setChargingProfile(request),
-    }));
+    this.client.handle('SetChargingProfile', (request) => {
+      const status = handlers.setChargingProfile(request);
+      if (status === 'Accepted') this.profiles.set(request.evseId, request.chargingProfile);
+      return { status };
+    });
+    registerStationOperations(
+      {
+        client: this.client,
+        model: this.model,
+        logger: this.logger,
+        chargePointId: this.chargePointId,
+        view: () => handlers.view?.() ?? { transactionId: null, limitW: null },
+        sendStatus: (status) => this.statusNotification(status),
+        sendBoot: () => this.boot('triggered'),
+        sendHeartbeat: async () => {
+          await this.client.call('Heartbeat', {});
+        },
+        profiles: this.profiles,
+      },
+      this.availability,
+    );
     this.client.handle('ReserveNow', (request) => ({ status: handlers.reserveNow(request) }));
     this.client.handle('CancelReservation', (request) => ({
       status: handlers.cancelReservation(request.reservationId),
@@ -163,9 +205,15 @@ class OcppCsmsLink implements CsmsLink {
   }
 
   async statusNotification(connectorStatus: ConnectorStatus) {
+    // G03: an Inoperative EVSE reports Unavailable (Faulted still wins) until made Operative.
+    const reported =
+      this.availability.inoperative && connectorStatus !== 'Faulted'
+        ? 'Unavailable'
+        : connectorStatus;
+    this.model.setInternal('ChargingStation', 'AvailabilityState', reported);
     await this.client.call('StatusNotification', {
       timestamp: new Date().toISOString(),
-      connectorStatus,
+      connectorStatus: reported,
       evseId: 1,
       connectorId: 1,
     });
@@ -208,7 +256,7 @@ class OcppCsmsLink implements CsmsLink {
     try {
       const response = await this.client.call('BootNotification', {
         chargingStation: { model: 'evpaxos-cp', vendorName: 'evpaxos' },
-        reason: 'PowerUp',
+        reason: url === 'triggered' ? 'Triggered' : 'PowerUp',
       });
       if (response.status !== 'Accepted') {
         // B02/B03: never give up silently; ask again after the interval the CSMS gave.
@@ -223,16 +271,7 @@ class OcppCsmsLink implements CsmsLink {
         return;
       }
       this.logger.info('boot-accepted', { chargePointId: this.chargePointId, url });
-      clearInterval(this.heartbeat);
-      this.heartbeat = setInterval(() => {
-        if (!this.client.isConnected) return;
-        this.client.call('Heartbeat', {}).catch((error: unknown) =>
-          this.logger.warn('heartbeat-failed', {
-            chargePointId: this.chargePointId,
-            error: String(error),
-          }),
-        );
-      }, HEARTBEAT_INTERVAL_MS);
+      this.startHeartbeat();
       this.setAccepted(true);
     } catch (error) {
       this.logger.warn('boot-failed', {
@@ -251,6 +290,19 @@ class OcppCsmsLink implements CsmsLink {
     this.bootRetry = setTimeout(() => {
       if (this.client.isConnected && !this.accepted) void this.boot(url);
     }, delayMs);
+  }
+
+  private startHeartbeat(): void {
+    clearInterval(this.heartbeat);
+    this.heartbeat = setInterval(() => {
+      if (!this.client.isConnected) return;
+      this.client.call('Heartbeat', {}).catch((error: unknown) =>
+        this.logger.warn('heartbeat-failed', {
+          chargePointId: this.chargePointId,
+          error: String(error),
+        }),
+      );
+    }, this.heartbeatIntervalMs);
   }
 
   private setAccepted(accepted: boolean): void {

@@ -16,6 +16,7 @@ import { reportCommand } from './commands/report';
 import { nemesisCommand } from './commands/nemesis';
 import { reserveCommand } from './commands/reserve';
 import { ocppCertsCommand } from './commands/ocpp-certs';
+import { ocppCommand } from './commands/ocpp';
 
 // The launcher, for programs that start a local cluster (the benchmark, the dashboard's browser
 // test): the package's public API besides the command itself.
@@ -44,6 +45,7 @@ export async function main(argv: string[]): Promise<void> {
     .command(nemesisCommand)
     .command(reserveCommand)
     .command(ocppCertsCommand)
+    .command(ocppCommand)
     .demandCommand(1, 'Name a command: evpaxos <command> --help lists them.')
     .check((parsed) => checkNumbers(parsed, argv), true)
     .strict()

@@ -273,6 +273,38 @@ describe('evpaxos verify', () => {
     );
   });
 
+  it('site limit: an OCPP station metered above its grant (station-meter at the central) is caught', () => {
+    const files = healthyLogs();
+    files['central-a.log']!.push(
+      line(
+        'central-a',
+        'station-meter',
+        {
+          chargePointId: 'ext-1',
+          transactionId: 'tx-ext',
+          registerWh: 900,
+          powerW: 7_000,
+          allocatedW: 0,
+        },
+        t0 + 4_000,
+      ),
+    );
+    const result = resultOf(run(files, 44_000), 'site-limit');
+    expect(result.pass).to.equal(false);
+    expect(result.counterexample).to.contain('ext-1 7000 W');
+    // A reading without power (energy only) is no power sample.
+    const energyOnly = healthyLogs();
+    energyOnly['central-a.log']!.push(
+      line(
+        'central-a',
+        'station-meter',
+        { chargePointId: 'ext-1', registerWh: 900, powerW: null },
+        t0 + 4_000,
+      ),
+    );
+    expect(resultOf(run(energyOnly, 44_000), 'site-limit').pass).to.equal(true);
+  });
+
   it('site limit: a restarted charge point ("ready") no longer counts its old power', () => {
     const files = healthyLogs();
     files['cp1.log']!.push(line('cp1', 'ready', {}, t0 + 2_500));

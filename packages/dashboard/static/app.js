@@ -268,6 +268,41 @@
     }
   }
 
+  /** POST /ocpp/stations/:id/:action on this central (docs/OCPP.md, "Operator operations"). */
+  async function operate() {
+    const station = $('op-station').value.trim();
+    const action = $('op-action').value;
+    let payload = {};
+    try {
+      payload = JSON.parse($('op-payload').value || '{}');
+    } catch (error) {
+      $('op-result').textContent = 'the payload is not JSON: ' + error.message;
+      return;
+    }
+    if (!station) {
+      $('op-result').textContent = 'name a station, e.g. cp1';
+      return;
+    }
+    $('op-result').textContent = action + '…';
+    // An operation changes a station: it needs the API token, like the lab actions.
+    await session;
+    try {
+      const answer = await fetch(
+        '/ocpp/stations/' + encodeURIComponent(station) + '/' + encodeURIComponent(action),
+        {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify(payload),
+        },
+      );
+      const result = await answer.json();
+      if (answer.status === 401) $('lab-login').hidden = false;
+      $('op-result').textContent = answer.status + ' ' + JSON.stringify(result, null, 1);
+    } catch (error) {
+      $('op-result').textContent = action + ' failed: ' + error;
+    }
+  }
+
   function parseSides(text) {
     return text
       .split('|')
@@ -282,7 +317,12 @@
 
   document.addEventListener('click', (event) => {
     const button = event.target.closest('button[data-action]');
-    if (!button || view === null) return;
+    if (!button) return;
+    if (button.dataset.action === 'ocpp-operation') {
+      operate();
+      return;
+    }
+    if (view === null) return;
     const action = button.dataset.action;
     if (action === 'kill' || action === 'restart' || action === 'fault' || action === 'recover') {
       lab(action, { node: button.dataset.node });

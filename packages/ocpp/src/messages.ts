@@ -6,6 +6,15 @@
  * `call` and `handle` on both sides.
  */
 
+import {
+  operatorActions,
+  stationReportActions,
+  type OperatorOperations,
+  type StationReports,
+} from './messages-operations';
+
+export * from './messages-operations';
+
 /** ISO 8601 date-time in UTC, e.g. `2026-01-01T00:00:00.000Z`. */
 export type DateTime = string;
 
@@ -345,7 +354,6 @@ export type ReservationStatusUpdateResponse = Record<string, never>;
 
 // --- Catalogues by direction ---------------------------------------------------------------------
 
-/** Calls a charging station makes to the CSMS: action → [request, response]. */
 // --- P01 DataTransfer ----------------------------------------------------------------------------
 // Vendor-specific messages inside OCPP (evpaxos uses vendorId "org.evpaxos", messageId
 // "RenewLease": the station states the lease expiry its own replica holds).
@@ -364,7 +372,8 @@ export interface DataTransferResponse {
   data?: unknown;
 }
 
-export interface ChargingStationToCsms {
+/** Calls a charging station makes to the CSMS: action → [request, response]. */
+export interface ChargingStationToCsms extends StationReports {
   BootNotification: [BootNotificationRequest, BootNotificationResponse];
   DataTransfer: [DataTransferRequest, DataTransferResponse];
   Heartbeat: [HeartbeatRequest, HeartbeatResponse];
@@ -376,7 +385,7 @@ export interface ChargingStationToCsms {
 }
 
 /** Calls the CSMS makes to a charging station: action → [request, response]. */
-export interface CsmsToChargingStation {
+export interface CsmsToChargingStation extends OperatorOperations {
   SetChargingProfile: [SetChargingProfileRequest, SetChargingProfileResponse];
   ReserveNow: [ReserveNowRequest, ReserveNowResponse];
   CancelReservation: [CancelReservationRequest, CancelReservationResponse];
@@ -403,10 +412,12 @@ export const stationActions: readonly StationAction[] = [
   'TransactionEvent',
   'NotifyEVChargingNeeds',
   'ReservationStatusUpdate',
+  ...stationReportActions,
 ];
 
 export const csmsActions: readonly CsmsAction[] = [
   'SetChargingProfile',
   'ReserveNow',
   'CancelReservation',
+  ...operatorActions,
 ];

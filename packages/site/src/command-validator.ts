@@ -34,6 +34,8 @@ export function checkSiteCommand(command: SiteCommand): Refusal | null {
     case 'ChargePointFaulted':
     case 'ChargePointRecovered':
     case 'RenewLease':
+    case 'RecordMeterValues':
+    case 'RecordProfileRefused':
     case 'Noop':
       return null;
   }

@@ -103,6 +103,42 @@ export interface StopSession {
   /** Proposer time, ms. */
   readonly atMs: number;
   readonly transactionId: string;
+  /**
+   * The Energy.Active.Import.Register of the Ended event, Wh, when it carried one: the session's
+   * final meter reading (J02), from which the energy it delivered is recorded.
+   */
+  readonly registerWh?: number;
+}
+
+/**
+ * A station's meter reading for a session: TransactionEventRequest(Updated).meterValue or
+ * MeterValuesRequest (OCPP 2.0.1 J01/J02). The energy the session delivered is the register less
+ * the register at its start, and the power is what `evpaxos verify` holds against the grant.
+ */
+export interface RecordMeterValues {
+  readonly type: 'RecordMeterValues';
+  /** Proposer time, ms. */
+  readonly atMs: number;
+  readonly transactionId: string;
+  /** Energy.Active.Import.Register, Wh (never below the last one recorded for the session). */
+  readonly registerWh: number;
+  /** The register when the transaction began (context Transaction.Begin), Wh; absent: 0. */
+  readonly startRegisterWh?: number;
+  /** Power.Active.Import, W, when the station sampled it. */
+  readonly powerW?: number;
+}
+
+/**
+ * A station refused a TxProfile (SetChargingProfileResponse Rejected, or a CALLERROR: Smart Charging
+ * is optional in OCPP 2.0.1, K01). From then on the site budgets its sessions at the station's
+ * maximum power, since nothing else limits what it draws (docs/OCPP.md, "Stations that do not do
+ * everything").
+ */
+export interface RecordProfileRefused {
+  readonly type: 'RecordProfileRefused';
+  /** Proposer time, ms. */
+  readonly atMs: number;
+  readonly chargePointId: string;
 }
 
 /**
@@ -172,6 +208,8 @@ export type SiteCommand =
   | ChargePointRecovered
   | SetSiteLimit
   | RenewLease
+  | RecordMeterValues
+  | RecordProfileRefused
   | Noop;
 
 export type SiteCommandType = SiteCommand['type'];
@@ -187,6 +225,8 @@ export const siteCommandTypes: readonly SiteCommandType[] = [
   'ChargePointRecovered',
   'SetSiteLimit',
   'RenewLease',
+  'RecordMeterValues',
+  'RecordProfileRefused',
   'Noop',
 ];
 
@@ -243,6 +283,19 @@ function nullableTime(fields: Fields, name: string): number | null {
   return time(fields, name);
 }
 
+function readRecordMeterValues(fields: Fields, atMs: number): RecordMeterValues {
+  const startRegisterWh = optionalInteger(fields, 'startRegisterWh', 0);
+  const powerW = optionalInteger(fields, 'powerW', 0);
+  return {
+    type: 'RecordMeterValues',
+    atMs,
+    transactionId: text(fields, 'transactionId'),
+    registerWh: integer(fields, 'registerWh', 0),
+    ...(startRegisterWh === undefined ? {} : { startRegisterWh }),
+    ...(powerW === undefined ? {} : { powerW }),
+  };
+}
+
 function parseFields(type: SiteCommandType, fields: Fields): SiteCommand {
   const atMs = time(fields, 'atMs');
   switch (type) {
@@ -288,8 +341,17 @@ function parseFields(type: SiteCommandType, fields: Fields): SiteCommand {
         maxPowerW: integer(fields, 'maxPowerW', 1),
         departureAtMs: time(fields, 'departureAtMs'),
       };
-    case 'StopSession':
-      return { type, atMs, transactionId: text(fields, 'transactionId') };
+    case 'StopSession': {
+      const registerWh = optionalInteger(fields, 'registerWh', 0);
+      const transactionId = text(fields, 'transactionId');
+      return registerWh === undefined
+        ? { type, atMs, transactionId }
+        : { type, atMs, transactionId, registerWh };
+    }
+    case 'RecordMeterValues':
+      return readRecordMeterValues(fields, atMs);
+    case 'RecordProfileRefused':
+      return { type, atMs, chargePointId: text(fields, 'chargePointId') };
     case 'ChargePointFaulted':
     case 'ChargePointRecovered': {
       const chargePointId = text(fields, 'chargePointId');

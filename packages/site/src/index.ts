@@ -13,6 +13,8 @@ export type {
   ChargePointRecovered,
   SetSiteLimit,
   RenewLease,
+  RecordMeterValues,
+  RecordProfileRefused,
   Noop,
   InvalidSiteCommand,
   ParseSiteCommandResult,
@@ -28,6 +30,7 @@ export type {
   ReservationState,
   SessionState,
   EvNeeds,
+  SessionMeter,
 } from './state';
 export { createSiteState, resolveSiteConfig, cloneSiteState } from './state';
 export { siteConfigSection, siteSizeProblems, type SiteSection } from './config-section';

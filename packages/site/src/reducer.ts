@@ -8,9 +8,11 @@ import type { SiteCommand } from './commands';
 import { handleCancelReservation } from './handlers/cancel-reservation';
 import { handleChargePointFaulted } from './handlers/charge-point-faulted';
 import { handleChargePointRecovered } from './handlers/charge-point-recovered';
-import type { SiteTransition } from './handlers/kit';
+import { reject, type SiteTransition } from './handlers/kit';
 import { handleNoop } from './handlers/noop';
 import { handleRegisterChargePoint } from './handlers/register-charge-point';
+import { handleRecordMeterValues } from './handlers/record-meter-values';
+import { handleRecordProfileRefused } from './handlers/record-profile-refused';
 import { handleRenewLease } from './handlers/renew-lease';
 import { handleReserve } from './handlers/reserve';
 import { handleSetSiteLimit } from './handlers/set-site-limit';
@@ -37,6 +39,21 @@ export function applySiteCommand(state: SiteState, command: SiteCommand): SiteTr
     if (session === undefined) continue;
     session.allocatedW = planned.powerW;
     session.allocationStatus = planned.status;
+  }
+  const started = command.type === 'StartSession' ? draft.sessions[command.transactionId] : null;
+  if (
+    started !== null &&
+    started !== undefined &&
+    started.allocationStatus === 'below-minimum' &&
+    draft.chargePoints[started.chargePointId]?.profilesRefused === true
+  ) {
+    // A station that ignores profiles draws its maximum once started: start it only if that fits
+    // (docs/OCPP.md, "Stations that do not do everything").
+    return reject(
+      state,
+      'no-headroom',
+      `charge point ${started.chargePointId} follows no charging profile and its maximum power does not fit under the site limit now`,
+    );
   }
   recordDrawBounds(draft);
   return transition;
@@ -65,6 +82,10 @@ function handle(state: SiteState, command: SiteCommand, t: number): SiteTransiti
       return handleSetSiteLimit(state, command, t);
     case 'RenewLease':
       return handleRenewLease(state, command, t);
+    case 'RecordMeterValues':
+      return handleRecordMeterValues(state, command, t);
+    case 'RecordProfileRefused':
+      return handleRecordProfileRefused(state, command, t);
     case 'Noop':
       return handleNoop(state, command, t);
   }

@@ -207,6 +207,17 @@ function splitPower(
 
 function requestFor(session: SessionState, chargePoint: ChargePointState): Request {
   const needs = session.needs;
+  if (chargePoint.profilesRefused === true) {
+    // It follows no profile, so it may draw its maximum whatever we grant: budget exactly that,
+    // first (docs/OCPP.md, "Stations that do not do everything").
+    return {
+      transactionId: session.transactionId,
+      chargePointId: session.chargePointId,
+      minPowerW: chargePoint.maxPowerW,
+      maxPowerW: chargePoint.maxPowerW,
+      urgencyW: Number.MAX_SAFE_INTEGER,
+    };
+  }
   return {
     transactionId: session.transactionId,
     chargePointId: session.chargePointId,

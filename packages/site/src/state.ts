@@ -92,6 +92,11 @@ export interface ChargePointState {
   registeredAtMs: number;
   /** Make-before-break accounting (lease.ts, R5). */
   bounds: DrawBounds;
+  /**
+   * True once it refused a TxProfile (RecordProfileRefused): its sessions are budgeted at its
+   * maximum power (scheduler.ts). Absent in states from before the field existed.
+   */
+  profilesRefused?: boolean;
 }
 
 export interface ReservationState {
@@ -131,6 +136,19 @@ export interface SessionState {
    */
   allocatedW: number;
   allocationStatus: 'scheduled' | 'below-minimum' | 'fail-safe';
+  /** The station's meter (RecordMeterValues, J02): absent until it reported one. */
+  meter?: SessionMeter;
+}
+
+export interface SessionMeter {
+  /** Energy.Active.Import.Register when the transaction began, Wh. */
+  startRegisterWh: number;
+  /** The latest register, Wh. */
+  registerWh: number;
+  /** The latest Power.Active.Import, W, or null when the station did not sample it. */
+  powerW: number | null;
+  /** The proposer time of the reading, ms. */
+  atMs: number;
 }
 
 export interface SiteState {
@@ -146,6 +164,11 @@ export interface SiteState {
   sessions: Record<string, SessionState>;
   /** The next ChargingProfile.id to hand out. */
   nextChargingProfileId: number;
+  /**
+   * Energy the ended sessions delivered by their stations' meters, Wh (StopSession). Absent in
+   * states from before the field existed.
+   */
+  deliveredWh?: number;
 }
 
 function requireInteger(name: string, value: number, min: number, max: number): void {

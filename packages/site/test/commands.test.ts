@@ -45,6 +45,17 @@ const examples: SiteCommand[] = [
   { type: 'SetSiteLimit', atMs: T0, siteLimitW: 30_000 },
   { type: 'RenewLease', atMs: T0, chargePointId: 'cp1', heldLeaseExpiresAtMs: null },
   { type: 'RenewLease', atMs: T0, chargePointId: 'cp1', heldLeaseExpiresAtMs: T0 },
+  { type: 'StopSession', atMs: T0, transactionId: 'tx1', registerWh: 5_000 },
+  { type: 'RecordMeterValues', atMs: T0, transactionId: 'tx1', registerWh: 1_200 },
+  {
+    type: 'RecordMeterValues',
+    atMs: T0,
+    transactionId: 'tx1',
+    registerWh: 1_200,
+    startRegisterWh: 1_000,
+    powerW: 7_400,
+  },
+  { type: 'RecordProfileRefused', atMs: T0, chargePointId: 'cp1' },
   { type: 'Noop', atMs: T0 },
 ];
 

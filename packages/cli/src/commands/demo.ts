@@ -227,7 +227,7 @@ function printSummary(timeline: Timeline): string[] {
     ev.profileReceived ? 'yes' : 'no',
     ev.states.join(' → '),
   ]);
-  const header = ['EV', 'charge point', 'energy', 'profile', 'states visited'];
+  const header = ['EV', 'charge point', 'energy (EV)', 'profile', 'states visited'];
   const widths = header.map((title, column) =>
     Math.max(title.length, ...rows.map((row) => row[column]!.length)),
   );
@@ -236,6 +236,14 @@ function printSummary(timeline: Timeline): string[] {
   console.log(format(header));
   for (const row of rows) console.log(format(row));
   if (rows.length === 0) console.log('(no EV summary: see the emulator log)');
+  const metered = [...timeline.meteredWh.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
+  const totalWh = metered.reduce((sum, [, wh]) => sum + wh, 0);
+  console.log(
+    `\nEnergy by the stations' meters (agreed at StopSession): ${(totalWh / 1000).toFixed(2)} kWh` +
+      (metered.length === 0
+        ? ''
+        : ` (${metered.map(([id, wh]) => `${id} ${(wh / 1000).toFixed(2)} kWh`).join(', ')})`),
+  );
   const types = [...timeline.commandsByType.entries()]
     .map(([type, count]) => `${type} ${count}`)
     .join(', ');

@@ -22,6 +22,8 @@ export class Timeline {
   readonly commandsByType = new Map<string, number>();
   readonly leaderChanges: string[] = [];
   readonly evSummaries: EvSummaryRecord[] = [];
+  /** Energy of the ended sessions by the stations' meters, as agreed (docs/OCPP.md), Wh. */
+  readonly meteredWh = new Map<string, number>();
   scenarioDone = false;
   private scenarioStartRealMs: number | undefined;
   /** Lines held back so that lines from different logs print in time order (see flush). */
@@ -116,6 +118,13 @@ export class Timeline {
       case 'ev-summary':
         this.evSummaries.push(record as unknown as EvSummaryRecord);
         return;
+      case 'session-ended': {
+        // The central's record of an agreed StopSession: the energy by the station's meter.
+        const chargePointId = String(record.chargePointId);
+        const energyWh = typeof record.energyWh === 'number' ? record.energyWh : 0;
+        this.meteredWh.set(chargePointId, (this.meteredWh.get(chargePointId) ?? 0) + energyWh);
+        return;
+      }
       case 'scenario-done':
         this.scenarioDone = true;
         return;

@@ -359,7 +359,8 @@ export function checkNoDoubleBooking(lines: readonly LogLine[]): PropertyResult 
  * 6. Site limit: at every "power" sample instant, the sum of every charge point's latest sampled
  * power is within the limit. A charge point's power counts until it samples again; a restart
  * ("ready") resets it to 0, because a restarted charge point has no EV session. A charge point
- * that is killed and never restarted keeps counting its last power: conservative.
+ * that is killed and never restarted keeps counting its last power: conservative. The centrals'
+ * "station-meter" lines (a station's metered Power.Active.Import) are samples of that station.
  */
 export function checkSiteLimit(lines: readonly LogLine[], options: VerifyOptions): PropertyResult {
   interface Event {
@@ -384,7 +385,9 @@ export function checkSiteLimit(lines: readonly LogLine[], options: VerifyOptions
       });
       return;
     }
-    if (line.message !== 'power') return;
+    // A station's own meter counts too: an OCPP station reports Power.Active.Import through the
+    // central (station-meter, docs/OCPP.md "Meter values"), so one drawing more than granted shows.
+    if (line.message !== 'power' && line.message !== 'station-meter') return;
     const atMs = typeof line.fields.atMs === 'number' ? line.fields.atMs : line.timestampMs;
     const powerW = line.fields.powerW;
     if (atMs === null || typeof powerW !== 'number') return;

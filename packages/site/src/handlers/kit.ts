@@ -33,7 +33,9 @@ export type SiteErrorCode =
   | 'site-limit-out-of-range'
   | 'already-faulted'
   | 'not-faulted'
-  | 'lease-not-held';
+  | 'lease-not-held'
+  | 'meter-out-of-range'
+  | 'no-headroom';
 
 /** Why a command is refused: a stable code and one sentence naming the rejected input. */
 export interface Refusal {
@@ -60,6 +62,8 @@ export interface SiteAcceptance {
   /** ChargePointFaulted: sessions it ended and reservations it removed (H01.FR.16). */
   readonly endedTransactionIds?: string[];
   readonly removedReservationIds?: number[];
+  /** StopSession: the energy the session delivered by its meter, Wh (absent: no reading). */
+  readonly energyWh?: number;
 }
 
 export type SiteResult = SiteAcceptance | SiteRejection;

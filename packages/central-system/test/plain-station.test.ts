@@ -1,0 +1,528 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- the HTTP API and OCPP hand back untyped JSON, asserted field by field. */
+import { expect } from 'chai';
+import { OcppSchemas } from './ocpp-schemas';
+import { PlainStation } from './plain-station';
+import { startProcessCluster, type ProcessCluster } from './process-cluster';
+
+const now = () => new Date().toISOString();
+
+function energy(registerWh: number, context?: string, powerW?: number): any[] {
+  return [
+    {
+      timestamp: now(),
+      sampledValue: [
+        {
+          value: registerWh,
+          measurand: 'Energy.Active.Import.Register',
+          unitOfMeasure: { unit: 'Wh' },
+          ...(context === undefined ? {} : { context }),
+        },
+        ...(powerW === undefined
+          ? []
+          : [
+              {
+                value: powerW / 1000,
+                measurand: 'Power.Active.Import',
+                unitOfMeasure: { unit: 'kW' },
+              },
+            ]),
+      ],
+    },
+  ];
+}
+
+describe('OCPP 2.0.1 against a plain-ws station, every payload checked with the official schemas', function () {
+  this.timeout(120_000);
+  const schemas = new OcppSchemas();
+  let cluster: ProcessCluster;
+  let leader: string;
+  const stations: PlainStation[] = [];
+  const heartbeats: NodeJS.Timeout[] = [];
+
+  before(async () => {
+    cluster = await startProcessCluster({ centrals: 2, chargePoints: 1, siteLimitW: 44_000 });
+    // A stable leader, as in central.test.ts: our charge point found it and it still leads (two
+    // centrals can both win round 1 for a moment; the higher ballot then takes over).
+    for (let attempt = 1; ; attempt += 1) {
+      const elected = await cluster.waitForLeader(30_000);
+      try {
+        await cluster.waitForLine(
+          elected,
+          (line) => line.message === 'ocpp-connected' && line.chargePointId === 'cp1',
+          15_000,
+        );
+      } catch (error) {
+        if (attempt >= 3) throw error;
+        continue;
+      }
+      leader = elected;
+      if ((await cluster.waitForLeader(30_000)) === elected) break;
+    }
+  });
+
+  after(async () => {
+    for (const timer of heartbeats) clearInterval(timer);
+    for (const station of stations) station.close();
+    await cluster?.down();
+    if (cluster !== undefined) console.log(`      logs in ${cluster.dir}/logs`);
+  });
+
+  afterEach(() => {
+    for (const station of stations) expect(station.violations, station.identity).to.deep.equal([]);
+  });
+
+  const urlOf = (id: string) => `ws://127.0.0.1:${cluster.node(id).servicePort}`;
+
+  async function boot(identity: string): Promise<PlainStation> {
+    const station = new PlainStation(schemas, identity);
+    stations.push(station);
+    leader = await cluster.waitForLeader(30_000);
+    await station.connect([urlOf(leader)]);
+    const answer = await station.call('BootNotification', {
+      chargingStation: { model: 'PLAIN-WS', vendorName: 'test' },
+      reason: 'PowerUp',
+    });
+    expect(answer.status).to.equal('Accepted');
+    // A third-party station's lease is renewed by its Heartbeats (docs/SITE.md, "Leases").
+    heartbeats.push(
+      setInterval(() => {
+        if (station.connected) station.call('Heartbeat', {}).catch(() => undefined);
+      }, 1_000),
+    );
+    return station;
+  }
+
+  async function stationsView(): Promise<any> {
+    const answer = await cluster.httpJson(leader, 'GET', '/ocpp/stations');
+    expect(answer.status).to.equal(200);
+    return answer.body;
+  }
+
+  async function until(what: string, check: () => Promise<boolean>, timeoutMs = 20_000) {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await check())) {
+      if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  it('runs a session: reports after boot, remote start, needs → profile, meter values, remote stop; the energy is agreed', async () => {
+    const station = await boot('plain-1');
+    const transactionId = 'plain-tx-1';
+    let startedResponse: any;
+    let seqNo = 0;
+    station.handle('SetChargingProfile', () => ({ status: 'Accepted' }));
+    station.handle('RequestStartTransaction', (request) => {
+      setImmediate(() => {
+        void station
+          .call('TransactionEvent', {
+            eventType: 'Started',
+            timestamp: now(),
+            triggerReason: 'RemoteStart',
+            seqNo: seqNo++,
+            transactionInfo: {
+              transactionId,
+              chargingState: 'EVConnected',
+              remoteStartId: request.remoteStartId,
+            },
+            evse: { id: request.evseId, connectorId: 1 },
+            idToken: request.idToken,
+            meterValue: energy(1_000, 'Transaction.Begin'),
+          })
+          .then((response) => (startedResponse = response));
+      });
+      return { status: 'Accepted' };
+    });
+    station.handle('RequestStopTransaction', (request) => {
+      setImmediate(() => {
+        void station.call('TransactionEvent', {
+          eventType: 'Ended',
+          timestamp: now(),
+          triggerReason: 'RemoteStop',
+          seqNo: seqNo++,
+          transactionInfo: { transactionId: request.transactionId, stoppedReason: 'Remote' },
+          evse: { id: 1, connectorId: 1 },
+          meterValue: energy(5_000, 'Transaction.End'),
+        });
+      });
+      return { status: 'Accepted' };
+    });
+
+    // What real stations send right after boot: each answered with its (empty) response.
+    for (const [action, payload] of [
+      [
+        'StatusNotification',
+        { timestamp: now(), connectorStatus: 'Available', evseId: 1, connectorId: 1 },
+      ],
+      ['SecurityEventNotification', { type: 'StartupOfTheDevice', timestamp: now() }],
+      [
+        'NotifyEvent',
+        {
+          generatedAt: now(),
+          seqNo: 0,
+          eventData: [
+            {
+              eventId: 1,
+              timestamp: now(),
+              trigger: 'Delta',
+              actualValue: 'Available',
+              component: { name: 'Connector', evse: { id: 1, connectorId: 1 } },
+              variable: { name: 'AvailabilityState' },
+              eventNotificationType: 'HardWiredNotification',
+            },
+          ],
+        },
+      ],
+      ['FirmwareStatusNotification', { status: 'Idle' }],
+      ['LogStatusNotification', { status: 'Idle' }],
+      ['NotifyReport', { requestId: 1, generatedAt: now(), seqNo: 0 }],
+    ] as const) {
+      expect(await station.call(action, payload), action).to.deep.equal({});
+    }
+
+    const started = await cluster.httpJson(
+      leader,
+      'POST',
+      '/ocpp/stations/plain-1/RequestStartTransaction',
+      {
+        idToken: { idToken: 'REMOTE-1', type: 'Central' },
+        remoteStartId: 42,
+        evseId: 1,
+      },
+    );
+    expect(started.status, JSON.stringify(started.body)).to.equal(200);
+    expect(started.body).to.deep.include({ agreed: true, transactionId });
+    await until('the Started response', async () => startedResponse !== undefined);
+    // Part 2 §1.60.2: the request had an idToken, so the response has idTokenInfo.
+    expect(startedResponse.idTokenInfo.status).to.equal('Accepted');
+
+    expect(
+      (
+        await station.call('NotifyEVChargingNeeds', {
+          evseId: 1,
+          chargingNeeds: {
+            requestedEnergyTransfer: 'AC_three_phase',
+            acChargingParameters: {
+              energyAmount: 20_000,
+              evMinCurrent: 6,
+              evMaxCurrent: 16,
+              evMaxVoltage: 230,
+            },
+          },
+        })
+      ).status,
+    ).to.equal('Accepted');
+    await until('a TxProfile', async () =>
+      station.received.some((call) => call.action === 'SetChargingProfile'),
+    );
+    expect(
+      await station.call('MeterValues', { evseId: 1, meterValue: energy(1_800, undefined, 7_000) }),
+    ).to.deep.equal({});
+    expect(
+      await station.call('TransactionEvent', {
+        eventType: 'Updated',
+        timestamp: now(),
+        triggerReason: 'MeterValuePeriodic',
+        seqNo: seqNo++,
+        transactionInfo: { transactionId, chargingState: 'Charging' },
+        evse: { id: 1, connectorId: 1 },
+        meterValue: energy(2_500, 'Sample.Periodic', 7_000),
+      }),
+    ).to.deep.equal({});
+    const during = await stationsView();
+    const session = during.sessions.find((entry: any) => entry.transactionId === transactionId);
+    expect(session.meter.startRegisterWh).to.equal(1_000);
+
+    const stopped = await cluster.httpJson(
+      leader,
+      'POST',
+      '/ocpp/stations/plain-1/RequestStopTransaction',
+      {
+        transactionId,
+      },
+    );
+    expect(stopped.status, JSON.stringify(stopped.body)).to.equal(200);
+    expect(stopped.body.agreed).to.equal(true);
+    const after = await stationsView();
+    expect(after.sessions.map((entry: any) => entry.transactionId)).to.not.include(transactionId);
+    expect(after.deliveredWh).to.equal(4_000);
+    const ended = await cluster.waitForLine(
+      leader,
+      (line) => line.message === 'session-ended' && line.transactionId === transactionId,
+    );
+    expect(ended.energyWh).to.equal(4_000);
+  });
+
+  it('ReservationStatusUpdate frees the reservation; a refused ReserveNow is released and answered 409', async () => {
+    const station = await boot('plain-2');
+    station.handle('ReserveNow', (request) => ({
+      status: request.id === 7001 ? 'Accepted' : 'Occupied',
+    }));
+    const expiresAtMs = Date.now() + 10 * 60_000;
+    const held = await cluster.httpJson(leader, 'POST', '/reservations', {
+      chargePointId: 'plain-2',
+      idToken: 'RES-1',
+      expiresAtMs,
+      reservationId: 7001,
+    });
+    expect(held.status, JSON.stringify(held.body)).to.equal(201);
+    expect(
+      await station.call('ReservationStatusUpdate', {
+        reservationId: 7001,
+        reservationUpdateStatus: 'Removed',
+      }),
+    ).to.deep.equal({});
+    await until('the reservation freed', async () => {
+      const list = await cluster.httpJson(leader, 'GET', '/reservations');
+      return !list.body.reservations.some((entry: any) => entry.reservationId === 7001);
+    });
+
+    const refused = await cluster.httpJson(leader, 'POST', '/reservations', {
+      chargePointId: 'plain-2',
+      idToken: 'RES-2',
+      expiresAtMs,
+      reservationId: 7002,
+    });
+    expect(refused.status).to.equal(409);
+    expect(refused.body).to.deep.include({ reserveNowStatus: 'Occupied', released: true });
+    const list = await cluster.httpJson(leader, 'GET', '/reservations');
+    expect(list.body.reservations.map((entry: any) => entry.reservationId)).to.not.include(7002);
+  });
+
+  it('a station without Smart Charging is recorded, budgeted at its maximum, and not sent profiles again at once', async () => {
+    const station = await boot('plain-3');
+    station.handle('SetChargingProfile', () => ['CALLERROR', 'NotSupported', 'no smart charging']);
+    const response = await station.call('TransactionEvent', {
+      eventType: 'Started',
+      timestamp: now(),
+      triggerReason: 'Authorized',
+      seqNo: 0,
+      transactionInfo: { transactionId: 'plain-tx-3', chargingState: 'Charging' },
+      evse: { id: 1, connectorId: 1 },
+      idToken: { idToken: 'LOCAL-3', type: 'ISO14443' },
+    });
+    expect(response.idTokenInfo.status).to.equal('Accepted');
+    await until('the refusal recorded', async () => {
+      const view = await stationsView();
+      return view.chargePoints.some(
+        (cp: any) => cp.chargePointId === 'plain-3' && cp.profilesRefused,
+      );
+    });
+    await until('budgeted at its maximum (22 kW)', async () => {
+      const view = await stationsView();
+      return view.sessions.some(
+        (s: any) => s.transactionId === 'plain-tx-3' && s.allocatedW === 22_000,
+      );
+    });
+    // Many batches are decided meanwhile (lease renewals); the backoff holds the next profile back.
+    const sentBefore = station.received.filter(
+      (call) => call.action === 'SetChargingProfile',
+    ).length;
+    await cluster.waitForLine(
+      leader,
+      (line) => line.message === 'profile-refused' && line.chargePointId === 'plain-3',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const sentAfter = station.received.filter(
+      (call) => call.action === 'SetChargingProfile',
+    ).length;
+    expect(sentAfter - sentBefore).to.equal(0);
+  });
+
+  it('our charge point answers every operator operation (CLI/HTTP API), schema-valid; availability is agreed', async () => {
+    await until(
+      'cp1 connected to the leader',
+      async () => {
+        leader = await cluster.waitForLeader(30_000);
+        return (await stationsView()).connected.includes('cp1');
+      },
+      60_000,
+    );
+    const operate = async (action: string, payload: unknown, expected = 200) => {
+      const answer = await cluster.httpJson(
+        leader,
+        'POST',
+        `/ocpp/stations/cp1/${action}`,
+        payload,
+      );
+      expect(answer.status, `${action}: ${JSON.stringify(answer.body)}`).to.equal(expected);
+      const response = answer.body.response;
+      expect(schemas.check(action, 'Response', response), action).to.equal(null);
+      return response;
+    };
+    const heartbeat = {
+      component: { name: 'OCPPCommCtrlr' },
+      variable: { name: 'HeartbeatInterval' },
+    };
+    expect(
+      (await operate('GetVariables', { getVariableData: [heartbeat] })).getVariableResult[0],
+    ).to.deep.include({
+      attributeStatus: 'Accepted',
+      attributeValue: '5',
+    });
+    const set = await operate('SetVariables', {
+      setVariableData: [
+        { ...heartbeat, attributeValue: '6' },
+        {
+          component: { name: 'TxCtrlr' },
+          variable: { name: 'TxStartPoint' },
+          attributeValue: 'PowerPathClosed',
+        },
+        { component: { name: 'NoSuchCtrlr' }, variable: { name: 'X' }, attributeValue: '1' },
+      ],
+    });
+    expect(set.setVariableResult.map((r: any) => r.attributeStatus)).to.deep.equal([
+      'Accepted',
+      'Rejected',
+      'UnknownComponent',
+    ]);
+    expect(
+      (await operate('GetBaseReport', { requestId: 9, reportBase: 'FullInventory' })).status,
+    ).to.equal('Accepted');
+    const report = await cluster.waitForLine(
+      leader,
+      (line) => line.message === 'station-report' && line.chargePointId === 'cp1',
+    );
+    expect(
+      (report.items as any[]).map((item) => `${item.component}.${item.variable}`),
+    ).to.include.members([
+      'OCPPCommCtrlr.HeartbeatInterval',
+      'OCPPCommCtrlr.OfflineThreshold',
+      'TxCtrlr.TxStartPoint',
+      'SmartChargingCtrlr.Enabled',
+    ]);
+    expect((await operate('TriggerMessage', { requestedMessage: 'Heartbeat' })).status).to.equal(
+      'Accepted',
+    );
+    expect((await operate('UnlockConnector', { evseId: 1, connectorId: 1 })).status).to.equal(
+      'Unlocked',
+    );
+    expect((await operate('GetCompositeSchedule', { duration: 60, evseId: 1 })).status).to.equal(
+      'Accepted',
+    );
+    expect(
+      (await operate('GetChargingProfiles', { requestId: 3, chargingProfile: {} })).status,
+    ).to.equal('NoProfiles');
+    expect((await operate('ClearChargingProfile', { chargingProfileId: 12345 })).status).to.equal(
+      'Unknown',
+    );
+    expect((await operate('Reset', { type: 'OnIdle' })).status).to.equal('Rejected');
+    expect(
+      (
+        await operate(
+          'RequestStartTransaction',
+          { idToken: { idToken: 'X', type: 'Central' }, remoteStartId: 1 },
+          409,
+        )
+      ).status,
+    ).to.equal('Rejected');
+
+    // G03: Inoperative is agreed as the EVSE out of service; Operative brings it back.
+    expect(
+      (await operate('ChangeAvailability', { operationalStatus: 'Inoperative', evse: { id: 1 } }))
+        .status,
+    ).to.equal('Accepted');
+    expect(
+      (await stationsView()).chargePoints.find((cp: any) => cp.chargePointId === 'cp1')
+        .faultedConnectorIds,
+    ).to.deep.equal([1]);
+    expect(
+      (await operate('ChangeAvailability', { operationalStatus: 'Operative', evse: { id: 1 } }))
+        .status,
+    ).to.equal('Accepted');
+    expect(
+      (await stationsView()).chargePoints.find((cp: any) => cp.chargePointId === 'cp1')
+        .faultedConnectorIds,
+    ).to.deep.equal([]);
+
+    // Bad input: an unknown operation and a schema-invalid payload are refused, nothing sent.
+    const unknown = await cluster.httpJson(leader, 'POST', '/ocpp/stations/cp1/Explode', {});
+    expect(unknown.status).to.equal(404);
+    const invalid = await cluster.httpJson(leader, 'POST', '/ocpp/stations/cp1/UnlockConnector', {
+      evseId: 'one',
+    });
+    // An operation changes a station: without the API token it is refused (docs/CLUSTER.md).
+    const anonymous = await fetch(
+      `http://127.0.0.1:${cluster.node(leader).httpPort}/ocpp/stations/cp1/Reset`,
+      {
+        method: 'POST',
+        body: '{"type":"OnIdle"}',
+        headers: { 'content-type': 'application/json' },
+      },
+    );
+    expect(anonymous.status).to.equal(401);
+    expect(invalid.status).to.equal(400);
+  });
+
+  // Runs last: it kills the leader. The station holds every central's URL (B10) and moves on.
+  it('a leader kill: the station fails over to the new leader, boots again, and its session is stopped there', async () => {
+    const station = new PlainStation(schemas, 'plain-5');
+    stations.push(station);
+    leader = await cluster.waitForLeader(30_000);
+    const urls = cluster.nodes.filter((n) => n.role === 'central').map((n) => urlOf(n.id));
+    const bootPayload = {
+      chargingStation: { model: 'PLAIN-WS', vendorName: 'test' },
+      reason: 'PowerUp',
+    };
+    await station.connect([urlOf(leader), ...urls.filter((url) => url !== urlOf(leader))]);
+    expect((await station.call('BootNotification', bootPayload)).status).to.equal('Accepted');
+    let seqNo = 0;
+    const started = await station.call('TransactionEvent', {
+      eventType: 'Started',
+      timestamp: now(),
+      triggerReason: 'Authorized',
+      seqNo: seqNo++,
+      transactionInfo: { transactionId: 'plain-tx-5', chargingState: 'Charging' },
+      evse: { id: 1, connectorId: 1 },
+      idToken: { idToken: 'KILL-5', type: 'ISO14443' },
+      meterValue: energy(0, 'Transaction.Begin'),
+    });
+    expect(started.idTokenInfo.status).to.equal('Accepted');
+    station.handle('SetChargingProfile', () => ({ status: 'Accepted' }));
+    station.handle('RequestStopTransaction', (request) => {
+      setImmediate(() => {
+        void station.call('TransactionEvent', {
+          eventType: 'Ended',
+          timestamp: now(),
+          triggerReason: 'RemoteStop',
+          seqNo: seqNo++,
+          transactionInfo: { transactionId: request.transactionId, stoppedReason: 'Remote' },
+          evse: { id: 1, connectorId: 1 },
+          meterValue: energy(1_250, 'Transaction.End'),
+        });
+      });
+      return { status: 'Accepted' };
+    });
+
+    const killed = leader;
+    await cluster.kill(killed);
+    await until('the connection to the killed leader closed', async () => !station.connected);
+    const survivor = cluster.nodes.find((n) => n.role === 'central' && n.id !== killed)!.id;
+    await until(
+      'a new leader',
+      async () => (await cluster.waitForLeader(30_000).catch(() => '')) === survivor,
+      60_000,
+    );
+    leader = survivor;
+    await station.connect(
+      urls.filter((url) => url !== urlOf(killed)),
+      60_000,
+    );
+    expect((await station.call('BootNotification', bootPayload)).status).to.equal('Accepted');
+    const stopped = await cluster.httpJson(
+      leader,
+      'POST',
+      '/ocpp/stations/plain-5/RequestStopTransaction',
+      {
+        transactionId: 'plain-tx-5',
+      },
+    );
+    expect(stopped.status, JSON.stringify(stopped.body)).to.equal(200);
+    expect(stopped.body.agreed).to.equal(true);
+    const ended = await cluster.waitForLine(
+      leader,
+      (line) => line.message === 'session-ended' && line.transactionId === 'plain-tx-5',
+    );
+    expect(ended.energyWh).to.equal(1_250);
+  });
+});

@@ -1,0 +1,250 @@
+/**
+ * Our charge point's answers to the operator's CSMS → station operations (docs/OCPP.md, conformance
+ * table): the device model (Get/SetVariables, GetBaseReport → NotifyReport), TriggerMessage,
+ * ChangeAvailability, UnlockConnector, the smart-charging queries (GetCompositeSchedule,
+ * GetChargingProfiles → ReportChargingProfiles, ClearChargingProfile) and the operations this
+ * station declines with a reason (Reset, RequestStart/StopTransaction: docs/OCPP.md says why).
+ */
+import type {
+  ChargingProfile,
+  ChargingStationClient,
+  ConnectorStatus,
+  GetChargingProfilesRequest,
+  MessageTrigger,
+} from '@evpaxos/ocpp';
+import type { Logger } from '@evpaxos/runtime';
+import { isoFromMs } from '@evpaxos/site';
+import { CONNECTOR_ID } from './constants';
+import type { DeviceModel } from './device-model';
+
+/** What the operations read of the EVSE (EvseController.view()). */
+export interface StationView {
+  readonly transactionId: string | null;
+  readonly limitW: number | null;
+}
+
+export interface StationOperationsCollaborators {
+  readonly client: ChargingStationClient;
+  readonly model: DeviceModel;
+  readonly logger: Logger;
+  readonly chargePointId: string;
+  readonly view: () => StationView;
+  /** Sends StatusNotification (the adapter applies the availability). */
+  readonly sendStatus: (status: ConnectorStatus) => Promise<void>;
+  readonly sendBoot: () => Promise<void>;
+  readonly sendHeartbeat: () => Promise<void>;
+  /** The TxProfiles this station accepted and holds, by evseId. */
+  readonly profiles: Map<number, ChargingProfile>;
+}
+
+/** The connector's availability as the operator set it (G03); Operative unless changed. */
+export class Availability {
+  inoperative = false;
+}
+
+function later(task: () => Promise<unknown>, logger: Logger, what: string): void {
+  // After the CALLRESULT has gone out (the CSMS expects the response first, e.g. B07, F06).
+  setImmediate(() => {
+    task().catch((error: unknown) =>
+      logger.warn('station-operation-failed', { what, error: String(error) }),
+    );
+  });
+}
+
+function matches(
+  profile: ChargingProfile,
+  criteria: GetChargingProfilesRequest['chargingProfile'],
+): boolean {
+  return (
+    (criteria.chargingProfilePurpose === undefined ||
+      criteria.chargingProfilePurpose === profile.chargingProfilePurpose) &&
+    (criteria.stackLevel === undefined || criteria.stackLevel === profile.stackLevel) &&
+    (criteria.chargingProfileId === undefined || criteria.chargingProfileId.includes(profile.id)) &&
+    (criteria.chargingLimitSource === undefined || criteria.chargingLimitSource.includes('CSO'))
+  );
+}
+
+export function registerStationOperations(
+  collaborators: StationOperationsCollaborators,
+  availability: Availability,
+): void {
+  const { client, view } = collaborators;
+
+  registerDeviceModel(collaborators);
+  registerSmartChargingQueries(collaborators);
+  registerControls(collaborators, availability);
+  client.handle('Reset', () =>
+    declined(
+      'ReplicaProcess',
+      'this charge point is a replica of the site log: restart its process (evpaxos restart <node>)',
+    ),
+  );
+  client.handle('RequestStartTransaction', () =>
+    declined(
+      'PlugAndCharge',
+      'sessions start when an EV plugs in and presents its contract (ISO 15118)',
+    ),
+  );
+  client.handle('RequestStopTransaction', (request) =>
+    request.transactionId === view().transactionId
+      ? declined(
+          'EvControlled',
+          'the EV ends its session (ISO 15118 SessionStop); unplug it or stop it from the EV',
+        )
+      : declined('UnknownTransaction', `no transaction ${request.transactionId} here`),
+  );
+}
+
+const declined = (reasonCode: string, additionalInfo: string) => ({
+  status: 'Rejected' as const,
+  statusInfo: { reasonCode, additionalInfo },
+});
+
+/** B05–B07. */
+function registerDeviceModel(collaborators: StationOperationsCollaborators): void {
+  const { client, model, logger } = collaborators;
+  client.handle('GetVariables', (request) => ({
+    getVariableResult: request.getVariableData.map((data) => model.get(data)),
+  }));
+  client.handle('SetVariables', (request) => ({
+    setVariableResult: request.setVariableData.map((data) => model.set(data)),
+  }));
+  client.handle('GetBaseReport', (request) => {
+    const reportData = model.report(request.reportBase);
+    if (reportData.length === 0) return { status: 'EmptyResultSet' };
+    later(
+      () =>
+        client.call('NotifyReport', {
+          requestId: request.requestId,
+          generatedAt: isoFromMs(Date.now()),
+          seqNo: 0,
+          tbc: false,
+          reportData,
+        }),
+      logger,
+      'NotifyReport',
+    );
+    return { status: 'Accepted' };
+  });
+}
+
+/** F06 TriggerMessage, G03 ChangeAvailability, F05 UnlockConnector. */
+function registerControls(
+  collaborators: StationOperationsCollaborators,
+  availability: Availability,
+): void {
+  const { client, model, logger, view } = collaborators;
+  const triggers: Partial<Record<MessageTrigger, () => Promise<unknown>>> = {
+    BootNotification: collaborators.sendBoot,
+    Heartbeat: collaborators.sendHeartbeat,
+    StatusNotification: () =>
+      collaborators.sendStatus(view().transactionId === null ? 'Available' : 'Occupied'),
+  };
+  client.handle('TriggerMessage', (request) => {
+    const trigger = triggers[request.requestedMessage];
+    if (trigger === undefined) return { status: 'NotImplemented' };
+    later(trigger, logger, request.requestedMessage);
+    return { status: 'Accepted' };
+  });
+
+  client.handle('ChangeAvailability', (request) => {
+    const evseId = request.evse?.id ?? 0;
+    if (evseId !== 0 && evseId !== CONNECTOR_ID) {
+      return declined('UnknownEvse', `this station has EVSE ${CONNECTOR_ID} only`);
+    }
+    const inoperative = request.operationalStatus === 'Inoperative';
+    // G03.FR.05: a running transaction finishes first.
+    if (inoperative && view().transactionId !== null) return { status: 'Scheduled' };
+    availability.inoperative = inoperative;
+    model.setInternal(
+      'ChargingStation',
+      'AvailabilityState',
+      inoperative ? 'Unavailable' : 'Available',
+    );
+    later(
+      () => collaborators.sendStatus(inoperative ? 'Unavailable' : 'Available'),
+      logger,
+      'StatusNotification',
+    );
+    logger.info('availability-changed', {
+      chargePointId: collaborators.chargePointId,
+      inoperative,
+    });
+    return { status: 'Accepted' };
+  });
+
+  client.handle('UnlockConnector', (request) => {
+    if (request.evseId !== CONNECTOR_ID || request.connectorId !== CONNECTOR_ID) {
+      return { status: 'UnknownConnector' };
+    }
+    // F05.FR.02: not while an authorised transaction runs (RequestStopTransaction first).
+    return { status: view().transactionId === null ? 'Unlocked' : 'OngoingAuthorizedTransaction' };
+  });
+}
+
+/** K08 GetCompositeSchedule, K09 GetChargingProfiles, K10 ClearChargingProfile. */
+function registerSmartChargingQueries(collaborators: StationOperationsCollaborators): void {
+  const { client, logger, view, profiles } = collaborators;
+  client.handle('GetCompositeSchedule', (request) => {
+    if (request.evseId !== CONNECTOR_ID && request.evseId !== 0) {
+      return declined('UnknownEvse', `this station has EVSE ${CONNECTOR_ID} only`);
+    }
+    if (request.chargingRateUnit === 'A')
+      return declined('UnsupportedRateUnit', 'limits are in W here');
+    const limitW = view().limitW;
+    return {
+      status: 'Accepted',
+      schedule: {
+        evseId: request.evseId,
+        duration: request.duration,
+        scheduleStart: isoFromMs(Date.now()),
+        chargingRateUnit: 'W',
+        // The grant the site holds for the session now (0 W without one).
+        chargingSchedulePeriod: [{ startPeriod: 0, limit: limitW ?? 0 }],
+      },
+    };
+  });
+
+  client.handle('GetChargingProfiles', (request) => {
+    const found = [...profiles.entries()].filter(
+      ([evseId, profile]) =>
+        (request.evseId === undefined || request.evseId === evseId) &&
+        matches(profile, request.chargingProfile),
+    );
+    if (found.length === 0) return { status: 'NoProfiles' };
+    found.forEach(([evseId, profile], index) =>
+      later(
+        () =>
+          client.call('ReportChargingProfiles', {
+            requestId: request.requestId,
+            chargingLimitSource: 'CSO',
+            evseId,
+            chargingProfile: [profile],
+            tbc: index < found.length - 1,
+          }),
+        logger,
+        'ReportChargingProfiles',
+      ),
+    );
+    return { status: 'Accepted' };
+  });
+
+  client.handle('ClearChargingProfile', (request) => {
+    let cleared = 0;
+    for (const [evseId, profile] of [...profiles.entries()]) {
+      const criteria = request.chargingProfileCriteria;
+      const hit =
+        (request.chargingProfileId === undefined || request.chargingProfileId === profile.id) &&
+        (criteria?.evseId === undefined || criteria.evseId === evseId) &&
+        (criteria?.chargingProfilePurpose === undefined ||
+          criteria.chargingProfilePurpose === profile.chargingProfilePurpose) &&
+        (criteria?.stackLevel === undefined || criteria.stackLevel === profile.stackLevel);
+      if (hit) {
+        profiles.delete(evseId);
+        cleared += 1;
+      }
+    }
+    // The power the site granted stays in force: it comes from the replica, not from the profile.
+    return { status: cleared > 0 ? 'Accepted' : 'Unknown' };
+  });
+}
