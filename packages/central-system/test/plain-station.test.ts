@@ -6,6 +6,11 @@ import { startProcessCluster, type ProcessCluster } from './process-cluster';
 
 const now = () => new Date().toISOString();
 
+/** The outside stations' passwords (Security Profile 1, the default; docs/OCPP.md). */
+const stationPasswords: Record<string, string> = Object.fromEntries(
+  [1, 2, 3, 4, 5].map((n) => [`plain-${n}`, `plain-${n}-password-0123456789`]),
+);
+
 function energy(registerWh: number, context?: string, powerW?: number): any[] {
   return [
     {
@@ -40,7 +45,12 @@ describe('OCPP 2.0.1 against a plain-ws station, every payload checked with the 
   const heartbeats: NodeJS.Timeout[] = [];
 
   before(async () => {
-    cluster = await startProcessCluster({ centrals: 2, chargePoints: 1, siteLimitW: 44_000 });
+    cluster = await startProcessCluster({
+      centrals: 2,
+      chargePoints: 1,
+      siteLimitW: 44_000,
+      stationPasswords,
+    });
     // A stable leader, as in central.test.ts: our charge point found it and it still leads (two
     // centrals can both win round 1 for a moment; the higher ballot then takes over).
     for (let attempt = 1; ; attempt += 1) {
@@ -74,7 +84,7 @@ describe('OCPP 2.0.1 against a plain-ws station, every payload checked with the 
   const urlOf = (id: string) => `ws://127.0.0.1:${cluster.node(id).servicePort}`;
 
   async function boot(identity: string): Promise<PlainStation> {
-    const station = new PlainStation(schemas, identity);
+    const station = new PlainStation(schemas, identity, stationPasswords[identity]);
     stations.push(station);
     leader = await cluster.waitForLeader(30_000);
     await station.connect([urlOf(leader)]);
@@ -456,7 +466,7 @@ describe('OCPP 2.0.1 against a plain-ws station, every payload checked with the 
 
   // Runs last: it kills the leader. The station holds every central's URL (B10) and moves on.
   it('a leader kill: the station fails over to the new leader, boots again, and its session is stopped there', async () => {
-    const station = new PlainStation(schemas, 'plain-5');
+    const station = new PlainStation(schemas, 'plain-5', stationPasswords['plain-5']);
     stations.push(station);
     leader = await cluster.waitForLeader(30_000);
     const urls = cluster.nodes.filter((n) => n.role === 'central').map((n) => urlOf(n.id));

@@ -25,6 +25,8 @@ export class PlainStation {
   constructor(
     private readonly schemas: OcppSchemas,
     readonly identity: string,
+    /** Security Profile 1 (HTTP Basic auth, OCPP 2.0.1 Part 2 A00.FR.2xx); absent: none. */
+    private readonly password?: string,
   ) {}
 
   handle(action: string, handler: Handler): void {
@@ -48,7 +50,13 @@ export class PlainStation {
 
   private open(url: string): Promise<void> {
     return new Promise((resolve, reject) => {
-      const socket = new WebSocket(url, ['ocpp2.0.1']);
+      const headers: Record<string, string> =
+        this.password === undefined
+          ? {}
+          : {
+              authorization: `Basic ${Buffer.from(`${this.identity}:${this.password}`).toString('base64')}`,
+            };
+      const socket = new WebSocket(url, ['ocpp2.0.1'], { headers });
       socket.once('open', () => {
         if (socket.protocol !== 'ocpp2.0.1') {
           socket.close();

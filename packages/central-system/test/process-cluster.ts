@@ -96,6 +96,13 @@ interface ClusterOptions {
   stationPasswords?: Record<string, string>;
 }
 
+/**
+ * Room for the outside stations the tests register on top of the cluster's charge points: the
+ * site refuses a station beyond chargePointsMax, which defaults to the cluster's charge points
+ * (docs/SITE.md).
+ */
+const OUTSIDE_STATIONS_MAX = 12;
+
 async function startOnce(options: ClusterOptions): Promise<ProcessCluster> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'evpaxos-central-'));
   const ids = [
@@ -126,7 +133,10 @@ async function startOnce(options: ClusterOptions): Promise<ProcessCluster> {
       // heartbeats and trigger needless elections mid-test.
       tickMs: options.tickMs ?? 100,
       secret,
-      site: { siteLimitW: options.siteLimitW },
+      site: {
+        siteLimitW: options.siteLimitW,
+        chargePointsMax: options.chargePoints + OUTSIDE_STATIONS_MAX,
+      },
       ...(ocppSecurity === undefined ? {} : { ocppSecurity }),
       nodes: nodes.map((node) => ({ ...node, host: '127.0.0.1' })),
     }),
