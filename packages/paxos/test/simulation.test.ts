@@ -44,6 +44,18 @@ describe('simulation', () => {
     for (const [key, count] of Object.entries(totals)) expect(count, key).to.be.greaterThan(10);
   });
 
+  it('with membership changes among the faults: no violation, every command decided, configurations change', () => {
+    let changes = 0;
+    for (let seed = 1; seed <= 100; seed += 1) {
+      const faults = new Set<FaultKind>(['loss', 'reorder', 'crash', 'membership']);
+      const result = run(seed, { faults });
+      expect(result.violations, `seed ${seed}`).to.deep.equal([]);
+      expect(result.commandsDecided, `seed ${seed}`).to.equal(result.commandsSubmitted);
+      changes += result.reconfigurations;
+    }
+    expect(changes).to.be.greaterThan(20);
+  });
+
   it('replays a seed exactly: the same seed gives the same trace, which starts with the drawn scenario', () => {
     const traces: string[][] = [[], []];
     for (const trace of traces) run(42, { trace: (line) => trace.push(line) });
@@ -112,6 +124,7 @@ describe('simulation', () => {
     /** A bug that only a fault outside that set can expose, with the fault it needs. */
     const faultsFor: Partial<Record<PlantedBug, ReadonlySet<FaultKind>>> = {
       'acceptor-votes-after-wipe': new Set([...faults, 'disk-loss']),
+      'config-at-decide-time': new Set([...faults, 'membership']),
     };
     const seeds = 200;
     /**
