@@ -135,12 +135,7 @@ export function resolveConfig(config: NodeConfig): ResolvedConfig {
   if (acceptorCount === 0) problems.push('The cluster needs at least one acceptor.');
   if (cluster.proposers.length === 0) problems.push('The cluster needs at least one proposer.');
   const spares = cluster.spares ?? [];
-  const all = [
-    ...cluster.proposers,
-    ...cluster.acceptors,
-    ...spares,
-    ...(cluster.learners ?? []),
-  ];
+  const all = [...cluster.proposers, ...cluster.acceptors, ...spares, ...(cluster.learners ?? [])];
   const learners = [...new Set(all)];
   if (new Set(cluster.acceptors).size !== acceptorCount)
     problems.push('An acceptor is listed twice.');

@@ -250,11 +250,13 @@ export class ConfigurationHistory {
     const last = this.steps[this.steps.length - 1]!;
     // effectiveAfterSlots differs from α only for the planted bug 'config-at-decide-time'.
     const effectiveSlot = slot + effectiveAfterSlots;
-    if (effectiveSlot <= last.fromSlot) {
+    if (effectiveSlot < last.fromSlot) {
       throw new RangeError(`Slot ${slot} was decided out of order with a reconfiguration.`);
     }
     const outcome = applyReconfiguration(last.configuration, change);
     if (!outcome.ok) return outcome;
+    // Several changes in one slot's batch compose, in batch order, into one step.
+    if (effectiveSlot === last.fromSlot && this.steps.length > 1) this.steps.pop();
     this.steps.push({ fromSlot: effectiveSlot, configuration: outcome.configuration });
     return { ...outcome, effectiveSlot };
   }

@@ -116,7 +116,10 @@ export class Proposer {
 
   /** Every acceptor of a configuration within the α-window: the ones Phase 1 must reach. */
   private windowAcceptors(): NodeId[] {
-    return this.learner.configurations.acceptorsBetween(this.learner.firstUnapplied, this.windowEnd);
+    return this.learner.configurations.acceptorsBetween(
+      this.learner.firstUnapplied,
+      this.windowEnd,
+    );
   }
 
   /** Learners that get values for `slot`: not its acceptors, not this node. */
@@ -460,6 +463,12 @@ export class Proposer {
       let slot: Slot;
       let value: Value;
       const recovered = this.recovery[0];
+      const nextSlot = recovered?.slot ?? this.nextSlot;
+      if (nextSlot <= slotLimit && !hasQuorum(this.configFor(nextSlot), this.promisedBy, 1)) {
+        // A new configuration entered the α-window: its acceptors never promised this ballot.
+        this.recampaign();
+        return;
+      }
       if (recovered) {
         if (recovered.slot > slotLimit) return;
         this.recovery.shift();
@@ -473,11 +482,6 @@ export class Proposer {
         return;
       }
       const configuration = this.configFor(slot);
-      if (!hasQuorum(configuration, this.promisedBy, 1)) {
-        // A new configuration entered the α-window: its acceptors never promised this ballot.
-        this.recampaign();
-        return;
-      }
       const thrifty = this.inFlight.size === 0;
       this.inFlight.set(slot, { value, acks: new Set(), elapsedTicks: 0 });
       const accept: Accept = { type: 'accept', ballot: this.ballot, slot, value };

@@ -20,9 +20,9 @@ function configured(outcome: ReturnType<typeof applyReconfiguration>): Configura
 describe('membership change', () => {
   describe('a reconfiguration', () => {
     it('adds an acceptor, and the quorums become majorities of the new set', () => {
-      expect(configured(applyReconfiguration(three, { kind: 'add', acceptor: 'a4' }))).to.deep.equal(
-        { acceptors: ['a1', 'a2', 'a3', 'a4'], phase1Quorum: 3, phase2Quorum: 3 },
-      );
+      expect(
+        configured(applyReconfiguration(three, { kind: 'add', acceptor: 'a4' })),
+      ).to.deep.equal({ acceptors: ['a1', 'a2', 'a3', 'a4'], phase1Quorum: 3, phase2Quorum: 3 });
     });
 
     it('removes an acceptor', () => {
@@ -67,16 +67,16 @@ describe('membership change', () => {
         applyReconfiguration(three, { kind: 'replace', acceptor: 'a8', by: 'a9' }),
         applyReconfiguration(three, { kind: 'add', acceptor: '' }),
       ];
-      expect(refusals.map((outcome) => (outcome.ok ? 'accepted' : outcome.problems[0]))).to.deep.equal(
-        [
-          '"a1" is already an acceptor.',
-          '"a7" is not an acceptor.',
-          '"a1" is the last acceptor.',
-          '"a2" is already an acceptor.',
-          '"a8" is not an acceptor.',
-          'An acceptor id is empty.',
-        ],
-      );
+      expect(
+        refusals.map((outcome) => (outcome.ok ? 'accepted' : outcome.problems[0])),
+      ).to.deep.equal([
+        '"a1" is already an acceptor.',
+        '"a7" is not an acceptor.',
+        '"a1" is the last acceptor.',
+        '"a2" is already an acceptor.',
+        '"a8" is not an acceptor.',
+        'An acceptor id is empty.',
+      ]);
     });
 
     it('travels as an ordinary command and is recognized only by its tag and shape', () => {
@@ -86,7 +86,11 @@ describe('membership change', () => {
         by: 'a9',
       });
       expect(command).to.include({ clientId: 'operator', seq: 7 });
-      expect(reconfigurationOf(command)).to.deep.equal({ kind: 'replace', acceptor: 'a2', by: 'a9' });
+      expect(reconfigurationOf(command)).to.deep.equal({
+        kind: 'replace',
+        acceptor: 'a2',
+        by: 'a9',
+      });
       const malformed = [
         { type: 'set-limit', watts: 5 },
         { type: 'paxos.reconfigure', change: { kind: 'replace', acceptor: 'a2' } },
@@ -104,7 +108,12 @@ describe('membership change', () => {
       const resolve = (): unknown =>
         resolveConfig({
           id: 'a1',
-          cluster: { proposers: ['a1'], acceptors: ['a1', 'a2', 'a3', 'a4'], phase1Quorum: 3, phase2Quorum: 1 },
+          cluster: {
+            proposers: ['a1'],
+            acceptors: ['a1', 'a2', 'a3', 'a4'],
+            phase1Quorum: 3,
+            phase2Quorum: 1,
+          },
         });
       expect(resolve).to.throw(ConfigError, 'must exceed the number of acceptors (4)');
     });
@@ -168,6 +177,14 @@ describe('membership change', () => {
       for (const slot of [10, 12, 13, 40]) {
         expect(restored.configurationFor(slot)).to.deep.equal(history.configurationFor(slot));
       }
+    });
+
+    it('composes several changes decided in one slot, in batch order, into one step', () => {
+      const history = new ConfigurationHistory(4, three);
+      history.decide(6, { kind: 'add', acceptor: 'a4' });
+      history.decide(6, { kind: 'remove', acceptor: 'a1' });
+      expect(history.snapshotSteps.map((step) => step.fromSlot)).to.deep.equal([0, 10]);
+      expect(history.configurationFor(10).acceptors).to.deep.equal(['a2', 'a3', 'a4']);
     });
 
     it('refuses a change decided out of slot order', () => {

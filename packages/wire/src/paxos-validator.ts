@@ -246,7 +246,13 @@ function readSnapshot(value: unknown, path: string, limits: WireLimits): Snapsho
     clients,
     ...(o.configurations === undefined
       ? {}
-      : { configurations: readConfigurationSteps(o.configurations, `${path}.configurations`, limits) }),
+      : {
+          configurations: readConfigurationSteps(
+            o.configurations,
+            `${path}.configurations`,
+            limits,
+          ),
+        }),
   };
 }
 
@@ -269,7 +275,11 @@ function readConfigurationSteps(
       'phase1Quorum',
       'phase2Quorum',
     ]);
-    const acceptors = readArray(c.acceptors, `${at}.configuration.acceptors`, configurationAcceptorsMax);
+    const acceptors = readArray(
+      c.acceptors,
+      `${at}.configuration.acceptors`,
+      configurationAcceptorsMax,
+    );
     return {
       fromSlot: readSlot(o.fromSlot, `${at}.fromSlot`),
       configuration: {

@@ -139,10 +139,9 @@ const diskLossRange = [0.001, 0.01] as const;
 const membershipRange = [0.002, 0.01] as const;
 
 const rateRanges: {
-  readonly [K in Exclude<
-    keyof FaultRates,
-    'diskLossProbability' | 'membershipProbability'
-  >]: readonly [number, number];
+  readonly [
+    K in Exclude<keyof FaultRates, 'diskLossProbability' | 'membershipProbability'>
+  ]: readonly [number, number];
 } = {
   lossProbability: [0, 0.15],
   duplicateProbability: [0, 0.1],
