@@ -32,6 +32,11 @@ export interface Settings {
   /** Only the floor and the failover trials (a quick check of failover alone). */
   readonly failoverOnly: boolean;
   readonly outDir: string;
+  /**
+   * `--sizes 5,9,15,31`: measure only sites of these many charge points (2 centrals each; site-size.ts):
+   * boot, first decision, RSS, idle CPU, commit latency at concurrency 1. Null: the usual run.
+   */
+  readonly siteSizes: readonly number[] | null;
 }
 
 export class BenchArgsError extends Error {}
@@ -58,6 +63,9 @@ export const benchUsage = `Usage: npm run bench [-- options]
   --bare, --no-bare       measure the bare commit path (this stack's floor for the same process
                           layout) or not (default: yes, except with --quick)
   --no-failover           skip the failover trials
+  --sizes LIST            only measure whole sites of these many charge points, e.g. 5,9,15,31
+                          (2 centrals; boot, first decision, RSS, idle CPU, commit p50 at
+                          concurrency 1); writes site-sizes-<date>.json
   --out DIR               where JSON and SVG go (default bench-results/)
   --help                  this text`;
 
@@ -79,6 +87,7 @@ const valued = new Set([
   '--value-bytes',
   '--failover-trials',
   '--out',
+  '--sizes',
 ]);
 
 /**
@@ -133,6 +142,7 @@ export function parseBenchArgs(argv: readonly string[], defaultOutDir: string): 
     failover: !seen.has('--no-failover'),
     failoverOnly: seen.has('--failover-only'),
     outDir: path.resolve(values.get('--out') ?? defaultOutDir),
+    siteSizes: listFlag('--sizes', values.get('--sizes')),
   };
 }
 

@@ -17,6 +17,7 @@ import { BenchArgsError, benchUsage, parseBenchArgs, type Settings } from './arg
 import { median, type LatencySummary } from './latency';
 import { renderChart, renderTable, type BenchReport, type SystemRow } from './report';
 import { medianRows, roundOrder } from './rounds';
+import { measureSiteSize, renderSiteSizes, type SiteSizeRow } from './site-size';
 
 function log(line: string): void {
   process.stderr.write(`bench: ${line}\n`);
@@ -429,6 +430,10 @@ async function main(): Promise<void> {
   }
   const startedMs = Date.now();
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'evpaxos-bench-'));
+  if (settings.siteSizes !== null) {
+    await measureSiteSizes(settings, settings.siteSizes, root);
+    return;
+  }
   log(
     `${settings.quick ? 'quick' : 'full'} run${settings.rounds > 1 ? `, ${settings.rounds} rounds` : ''}; temp dir ${root}`,
   );
@@ -468,6 +473,31 @@ async function main(): Promise<void> {
   };
   fs.rmSync(root, { recursive: true, force: true });
   writeReport(report, settings);
+}
+
+/** `--sizes`: whole sites of each size, one after the other (site-size.ts). */
+async function measureSiteSizes(
+  settings: Settings,
+  sizes: readonly number[],
+  root: string,
+): Promise<void> {
+  const rows: SiteSizeRow[] = [];
+  for (const chargePoints of sizes) {
+    log(`site of ${chargePoints} charge points + 2 centrals`);
+    const row = await measureSiteSize(chargePoints, root, (url, statsUrls, apiToken) =>
+      runJob<PaxosRunResult>(paxosJob(settings, url, 1, statsUrls, true, apiToken)),
+    );
+    log(JSON.stringify(row));
+    rows.push(row);
+  }
+  fs.rmSync(root, { recursive: true, force: true });
+  fs.mkdirSync(settings.outDir, { recursive: true });
+  const file = path.join(
+    settings.outDir,
+    `site-sizes-${new Date().toISOString().replace(/[:.]/g, '-')}.json`,
+  );
+  fs.writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), rows }, null, 2)}\n`);
+  process.stdout.write(`${renderSiteSizes(rows)}\n\nwritten: ${file}\n`);
 }
 
 main().catch((error: unknown) => {

@@ -4,7 +4,7 @@
  * token (docs/CLUSTER.md, "Authentication"), its own client id and a seq per command, so a forward retried after a lost answer or a leader change is applied
  * once (the learner's client table). Once the leader answers with the slot, it waits (bounded)
  * until its own replica has applied that slot, so the station's next call reads its own write.
- * On the leader the command goes straight to the local node, as before.
+ * On the leader the command goes straight to the local node (with the same client id and seq).
  */
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -37,23 +37,29 @@ export class LogClient {
   }
 
   async submit(payload: unknown): Promise<CallOutcome> {
-    if (this.node.isLeader) return this.node.submit(payload);
+    // Our client id and seq on every path, local or forwarded: a command that lost its leader
+    // mid-flight and is retried elsewhere is applied once.
     const client = { clientId: this.clientId, seq: (this.seq += 1) };
     const deadline = performance.now() + FORWARD_TOTAL_MS;
     let attempts = 0;
     while (performance.now() < deadline) {
-      // Became leader meanwhile: the same client id and seq, so an earlier forward is not repeated.
-      if (this.node.isLeader) return this.node.submit(payload, client);
-      const leaderUrl = this.node.urlOf(this.node.leaderId);
-      if (leaderUrl !== null) {
-        attempts += 1;
-        const outcome = await this.forward(leaderUrl, payload, client);
-        if (outcome !== 'retry') {
-          if (outcome.ok) await this.appliedLocally(outcome.slot);
-          return outcome;
-        }
+      attempts += 1;
+      const outcome = this.node.isLeader
+        ? await this.node.submit(payload, client)
+        : await this.forwardToLeader(payload, client);
+      if (outcome === 'retry' || (!outcome.ok && outcome.code === 'not-leader')) {
+        // No leader known, unreachable, or leadership moved while the command was in flight.
+        await sleep(FORWARD_RETRY_MS);
+        continue;
       }
-      await sleep(FORWARD_RETRY_MS);
+      if (outcome.ok && outcome.duplicate && outcome.result === undefined) {
+        // An earlier attempt was applied and its result is no longer known (docs/CLUSTER.md,
+        // POST /submit): the caller is told "not agreed" and the station retries (the site's
+        // commands are idempotent for it).
+        return { ok: false, code: 'timeout' };
+      }
+      if (outcome.ok) await this.appliedLocally(outcome.slot);
+      return outcome;
     }
     this.logger.warn('forward-gave-up', {
       seq: client.seq,
@@ -61,6 +67,14 @@ export class LogClient {
       leaderId: this.node.leaderId,
     });
     return { ok: false, code: 'timeout' };
+  }
+
+  private forwardToLeader(
+    payload: unknown,
+    client: { clientId: string; seq: number },
+  ): Promise<CallOutcome | 'retry'> {
+    const leaderUrl = this.node.urlOf(this.node.leaderId);
+    return leaderUrl === null ? Promise.resolve('retry') : this.forward(leaderUrl, payload, client);
   }
 
   /** One POST /submit at the leader: the outcome, or 'retry' (no leader there, unreachable, timed out). */
@@ -87,18 +101,12 @@ export class LogClient {
     }
     switch (status) {
       case 200:
-        if (body.duplicate === true && body.result === undefined) {
-          // An earlier attempt was applied and its result is no longer known (docs/CLUSTER.md,
-          // POST /submit): the caller is told "not agreed" and the station retries (the site's
-          // commands are idempotent for it).
-          return { ok: false, code: 'timeout' };
-        }
         return {
           ok: true,
           slot: body.slot as number,
           ballot: body.ballot as never,
           result: body.result,
-          duplicate: false,
+          duplicate: body.duplicate === true,
         };
       case 400:
         return {

@@ -30,3 +30,16 @@ export const QUEUE_FILE_NAME = 'ocpp-transaction-queue.jsonl';
 
 /** Retry delay of the TransactionEvent sender after a failed send while still online, ms. */
 export const QUEUE_RETRY_MS = 1_000;
+
+/**
+ * The least wait before a BootNotification is sent again after Rejected or Pending, ms. OCPP 2.0.1
+ * B02.FR.02 / B03.FR.03: the station waits the `interval` the CSMS gave; an interval of 0 (or one
+ * shorter than this) is taken as this, so a CSMS answering 0 is not flooded.
+ */
+export const BOOT_RETRY_MS_MIN = 1_000;
+
+/** The longest wait between BootNotifications, ms: a CSMS asking for an hour still gets one a minute. */
+export const BOOT_RETRY_MS_MAX = 60_000;
+
+/** The wait before another BootNotification after the call itself failed (timeout, CALLERROR), ms. */
+export const BOOT_RETRY_AFTER_ERROR_MS = 2_000;

@@ -207,7 +207,10 @@ export class EvSession {
     evse.fire('idTokenPresented', ev.evId);
 
     const status = await this.authorize(ev);
-    if (this.plugged !== ev) return this.refusal('SessionSetupReq', 'FAILED'); // unplugged meanwhile
+    // Unplugged meanwhile, or the EVSE failed (stopForFault told the EV): no session.
+    if (this.plugged !== ev || evse.connectorStatus === 'Faulted') {
+      return this.refusal('SessionSetupReq', 'FAILED');
+    }
     if (status !== 'Accepted') {
       evse.fire('authorizationRejected', ev.evId);
       evse.fire('sessionClosed', ev.evId);
@@ -366,8 +369,20 @@ export class EvSession {
     if (ev.transactionId !== null) ocpp.enqueue(endedEvent(ev.transactionId, cause, ev, nowMs()));
     if (evse.state === 'endSession') evse.fire('sessionClosed', ev.evId);
     this.plugged = null;
-    ocpp.notifyStatus('Available');
+    // A faulted connector stays Faulted after the EV leaves (B04, G01).
+    ocpp.notifyStatus(evse.connectorStatus);
     this.collaborators.evaluate();
+  }
+
+  /**
+   * The EVSE failed under `ev`: its contactor opens and the EV is told to stop charging and end
+   * the session (EvseNotification `stop-charging`, 0 W). The transaction ends when the EV leaves
+   * (finish), as for any session.
+   */
+  stopForFault(ev: PluggedEv): void {
+    ev.contactorClosed = false;
+    ev.lastGrant = { limitW: 0, mode: ev.lastGrant?.mode ?? 'fail-safe' };
+    ev.link.notify({ reason: 'stop-charging', limitW: 0, mode: ev.lastGrant.mode });
   }
 
   // -------------------------------------------------------------------------------------------

@@ -208,6 +208,37 @@ export class EvseController {
     return this.evse.fire(event, this.session.current?.evId ?? null);
   }
 
+  /**
+   * The EVSE fails (an operator, a scenario's `fault` step, docs/SITE.md "Faults"): the EV on it is
+   * told to stop (EvseNotification stop-charging), the connector goes to `failure`, and the CSMS
+   * hears StatusNotification Faulted, which the site records as ChargePointFaulted, freeing this
+   * charge point's power share (G01). False, with the reason logged, when it already failed.
+   */
+  fault(): boolean {
+    const ev = this.session.current;
+    if (!this.evse.fire('fault', ev?.evId ?? null)) return false;
+    if (ev !== null) this.session.stopForFault(ev);
+    this.ocpp.notifyStatus(this.evse.connectorStatus);
+    this.evaluate();
+    return true;
+  }
+
+  /**
+   * The fault is cleared: `failure` → `waitingEV`, StatusNotification Available (ChargePointRecovered
+   * at the site). False, with the reason logged, when the EVSE had not failed.
+   */
+  recover(): boolean {
+    if (!this.evse.fire('recover', this.session.current?.evId ?? null)) return false;
+    this.ocpp.notifyStatus(this.evse.connectorStatus);
+    this.evaluate();
+    return true;
+  }
+
+  /** The EVSE's state (site evseMachine). */
+  get evseState(): string {
+    return this.evse.state;
+  }
+
   /** The replica changed (after every applied batch) or the clock ticked: re-evaluate power. */
   evaluate(reason: 'applied' | 'tick' | 'boundary' = 'applied'): void {
     if (this.closed) return;

@@ -43,6 +43,7 @@ export interface ChargePointExtensionOptions {
     config: ProcessConfig,
     centralUrls: readonly string[],
     logger: Logger,
+    preferredUrl?: () => string | undefined,
   ) => CsmsLink;
 }
 
@@ -65,7 +66,42 @@ export function centralUrls(config: ProcessConfig): string[] {
     .map((node) => `${scheme}://${node.host}:${node.servicePort}/${encodeURIComponent(config.id)}`);
 }
 
-function defaultCsmsLink(config: ProcessConfig, urls: readonly string[], logger: Logger): CsmsLink {
+/**
+ * Any central serves us, but the leader's needs no forward: the link (re)connects there first when
+ * this node knows it (docs/OCPP.md, "Failover"); a leader change later closes nothing.
+ */
+function leaderUrl(
+  config: ProcessConfig,
+  urls: readonly string[],
+  leaderId: () => string | null,
+): () => string | undefined {
+  const centralIds = config.nodes
+    .filter((node) => node.role === 'central' && node.servicePort !== undefined)
+    .map((node) => node.id);
+  return () => {
+    const index = centralIds.indexOf(leaderId() ?? '');
+    return index < 0 ? undefined : urls[index];
+  };
+}
+
+/** The OCPP link to the centrals, preferring the leader's URL (leaderUrl). */
+function openCsmsLink(
+  options: ChargePointExtensionOptions,
+  config: ProcessConfig,
+  logger: Logger,
+  leaderId: () => string | null,
+): { urls: string[]; csms: CsmsLink } {
+  const urls = centralUrls(config);
+  const create = options.createCsmsLink ?? defaultCsmsLink;
+  return { urls, csms: create(config, urls, logger, leaderUrl(config, urls, leaderId)) };
+}
+
+function defaultCsmsLink(
+  config: ProcessConfig,
+  urls: readonly string[],
+  logger: Logger,
+  preferredUrl?: () => string | undefined,
+): CsmsLink {
   if (urls.length === 0) {
     // A consensus-only cluster file (no central servicePort): run stand-alone, OCPP offline.
     logger.warn('ocpp-client-unavailable', {
@@ -74,7 +110,34 @@ function defaultCsmsLink(config: ProcessConfig, urls: readonly string[], logger:
     });
     return new OfflineCsmsLink();
   }
-  return createOcppCsmsLink(config, urls, logger);
+  return createOcppCsmsLink(config, urls, logger, preferredUrl);
+}
+
+/**
+ * GET /evse: the EVSE, its EV and the power, for the central's dashboard. POST /evse/fault and
+ * /evse/recover: the EVSE fails or recovers (docs/CLUSTER.md), 409 when its state does not allow it.
+ */
+function evseRoute(
+  controller: EvseController,
+  method: string,
+  path: string,
+): { status: number; body: unknown } | undefined {
+  if (path === '/evse' && method === 'GET') return { status: 200, body: controller.view() };
+  if ((path === '/evse/fault' || path === '/evse/recover') && method === 'POST') {
+    const fault = path === '/evse/fault';
+    const done = fault ? controller.fault() : controller.recover();
+    return done
+      ? { status: 200, body: { ok: true, state: controller.evseState } }
+      : {
+          status: 409,
+          body: {
+            ok: false,
+            code: 'invalid-transition',
+            reason: `The EVSE is ${controller.evseState}: it cannot ${fault ? 'fail' : 'recover'} now.`,
+          },
+        };
+  }
+  return undefined;
 }
 
 export function chargePointExtension(options: ChargePointExtensionOptions = {}): RoleExtension {
@@ -104,8 +167,7 @@ export function chargePointExtension(options: ChargePointExtensionOptions = {}):
         ...(options.queueEntriesMax !== undefined ? { entriesMax: options.queueEntriesMax } : {}),
         unsafeNoFsync: config.unsafeNoFsync,
       });
-      const urls = centralUrls(config);
-      const csms = (options.createCsmsLink ?? defaultCsmsLink)(config, urls, logger);
+      const { urls, csms } = openCsmsLink(options, config, logger, () => running.node.leaderId);
       const controller = new EvseController(
         { ...options.controller, chargePointId: config.id },
         { logger, csms, queue, replica },
@@ -113,11 +175,7 @@ export function chargePointExtension(options: ChargePointExtensionOptions = {}):
       const unsubscribe = running.node.onApplied(() => controller.evaluate('applied'));
       // GET /evse: the EVSE, its EV and the power, for the central's dashboard.
       const removeRoutes = running.addHttpRoutes((request) =>
-        Promise.resolve(
-          request.path === '/evse' && request.method === 'GET'
-            ? { status: 200, body: controller.view() }
-            : undefined,
-        ),
+        Promise.resolve(evseRoute(controller, request.method, request.path)),
       );
       const ticker = setInterval(
         () => controller.evaluate('tick'),

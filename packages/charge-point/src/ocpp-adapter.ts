@@ -24,6 +24,16 @@ import type {
   TransactionEventRequest,
 } from './csms-link';
 import { LEASE_MESSAGE_ID, LEASE_VENDOR_ID } from '@evpaxos/ocpp';
+import { BOOT_RETRY_AFTER_ERROR_MS, BOOT_RETRY_MS_MAX, BOOT_RETRY_MS_MIN } from './constants';
+
+/**
+ * How long to wait before the next BootNotification (OCPP 2.0.1 B02.FR.02, B03.FR.03: the interval
+ * of the Rejected or Pending answer, in seconds), within [BOOT_RETRY_MS_MIN, BOOT_RETRY_MS_MAX].
+ */
+export function bootRetryDelayMs(intervalS: number | undefined): number {
+  const askedMs = intervalS === undefined || !(intervalS > 0) ? 0 : intervalS * 1_000;
+  return Math.min(BOOT_RETRY_MS_MAX, Math.max(BOOT_RETRY_MS_MIN, askedMs));
+}
 
 /** docs/SITE.md: "Heartbeat every 5 s". */
 export const HEARTBEAT_INTERVAL_MS = 5_000;
@@ -80,6 +90,7 @@ export function createOcppCsmsLink(
   config: ProcessConfig,
   urls: readonly string[],
   logger: Logger,
+  preferredUrl?: () => string | undefined,
 ): CsmsLink {
   if (urls.length === 0)
     throw new Error(
@@ -93,6 +104,7 @@ export function createOcppCsmsLink(
       ? {}
       : { password: deriveStationPassword(config.secret, config.id) }),
     ...(caPem === undefined ? {} : { caPem }),
+    ...(preferredUrl === undefined ? {} : { preferredUrl }),
   });
 }
 
@@ -101,19 +113,28 @@ class OcppCsmsLink implements CsmsLink {
   private readonly listeners = new Set<(online: boolean) => void>();
   private accepted = false;
   private heartbeat: NodeJS.Timeout | undefined;
+  private bootRetry: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly chargePointId: string,
     urls: readonly string[],
     private readonly logger: Logger,
-    credentials: { readonly password?: string; readonly caPem?: string } = {},
+    link: {
+      readonly password?: string;
+      readonly caPem?: string;
+      readonly preferredUrl?: () => string | undefined;
+    } = {},
   ) {
+    const { preferredUrl, ...credentials } = link;
     this.client = new ChargingStationClient(
       { identity: chargePointId, csmsUrls: urls, ...credentials },
-      { logger },
+      { logger, ...(preferredUrl === undefined ? {} : { preferredUrl }) },
     );
     this.client.on('connected', ({ url }) => void this.boot(url));
-    this.client.on('disconnected', () => this.setAccepted(false));
+    this.client.on('disconnected', () => {
+      clearTimeout(this.bootRetry);
+      this.setAccepted(false);
+    });
     this.client.start();
   }
 
@@ -178,6 +199,7 @@ class OcppCsmsLink implements CsmsLink {
 
   async close(): Promise<void> {
     clearInterval(this.heartbeat);
+    clearTimeout(this.bootRetry);
     this.setAccepted(false);
     await this.client.close();
   }
@@ -189,11 +211,15 @@ class OcppCsmsLink implements CsmsLink {
         reason: 'PowerUp',
       });
       if (response.status !== 'Accepted') {
+        // B02/B03: never give up silently; ask again after the interval the CSMS gave.
+        const retryInMs = bootRetryDelayMs(response.interval);
         this.logger.warn('boot-not-accepted', {
           chargePointId: this.chargePointId,
           url,
           status: response.status,
+          retryInMs,
         });
+        this.retryBoot(url, retryInMs);
         return;
       }
       this.logger.info('boot-accepted', { chargePointId: this.chargePointId, url });
@@ -213,8 +239,18 @@ class OcppCsmsLink implements CsmsLink {
         chargePointId: this.chargePointId,
         url,
         error: String(error),
+        retryInMs: BOOT_RETRY_AFTER_ERROR_MS,
       });
+      this.retryBoot(url, BOOT_RETRY_AFTER_ERROR_MS);
     }
+  }
+
+  /** Sends BootNotification again after `delayMs` on the same connection (a new one boots anyway). */
+  private retryBoot(url: string, delayMs: number): void {
+    clearTimeout(this.bootRetry);
+    this.bootRetry = setTimeout(() => {
+      if (this.client.isConnected && !this.accepted) void this.boot(url);
+    }, delayMs);
   }
 
   private setAccepted(accepted: boolean): void {

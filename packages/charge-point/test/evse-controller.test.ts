@@ -77,7 +77,8 @@ describe('EvseController', () => {
     for (const rig of rigs.splice(0)) await rig.close();
   });
 
-  it('drives a session waitingEV → beginSession → authentication → energyNegotiation → charging → endSession → waitingEV', async () => {
+  /** A leased charge point whose CSMS applies what it is sent to the replica at once. */
+  async function leasedRig(): Promise<{ csms: FakeCsms; replica: FakeReplica; rig: Rig }> {
     const replica = new FakeReplica();
     replica.registerLeased(CP, Date.now());
     const holder: { rig?: Rig } = {};
@@ -88,6 +89,11 @@ describe('EvseController', () => {
     });
     const rig = (holder.rig = await startRig(csms, replica));
     rigs.push(rig);
+    return { csms, replica, rig };
+  }
+
+  it('drives a session waitingEV → beginSession → authentication → energyNegotiation → charging → endSession → waitingEV', async () => {
+    const { csms, rig } = await leasedRig();
 
     const setup = await rig.client.request({ type: 'SessionSetupReq', evId: 'EV1' });
     expect(setup.responseCode).to.equal('OK');
@@ -138,6 +144,39 @@ describe('EvseController', () => {
       ),
     ).to.equal(true);
     expect(power.at(-1)?.meta).to.include({ powerW: 0, evId: null });
+  });
+
+  it('fault: the EV is told stop-charging at 0 W, the EVSE goes to failure and shows Faulted; recover brings it back Available', async () => {
+    const { csms, rig } = await leasedRig();
+    const told: EvseNotification[] = [];
+    rig.client.onNotification((notification) => told.push(notification));
+    expect(
+      (await rig.client.request({ type: 'SessionSetupReq', evId: 'EV1' })).responseCode,
+    ).to.equal('OK');
+    await rig.client.request(needs());
+    await rig.client.request({ type: 'PowerDeliveryReq', start: true });
+
+    expect(rig.controller.fault()).to.equal(true);
+    expect(rig.controller.state).to.equal('failure');
+    await waitFor(() => told.some((n) => n.reason === 'stop-charging'), 'stop-charging told');
+    expect(told.find((n) => n.reason === 'stop-charging')).to.include({ limitW: 0 });
+    await waitFor(() => csms.statuses.includes('Faulted'), 'StatusNotification Faulted');
+    // A second fault is refused (the table has no fault in failure), the state kept.
+    expect(rig.controller.fault()).to.equal(false);
+    // The EV ends its session: the transaction ends, the connector stays Faulted.
+    await rig.client.request({ type: 'SessionStopReq' });
+    await waitFor(() => csms.sent.some((e) => e.eventType === 'Ended'), 'Ended sent');
+    expect(csms.statuses.at(-1)).to.equal('Faulted');
+    expect(rig.lines.filter((l) => l.message === 'power').at(-1)?.meta).to.include({ powerW: 0 });
+
+    expect(rig.controller.recover()).to.equal(true);
+    expect(rig.controller.state).to.equal('waitingEV');
+    await waitFor(() => csms.statuses.at(-1) === 'Available', 'StatusNotification Available');
+    expect(rig.controller.recover()).to.equal(false);
+    expect(transitions(rig.lines)).to.include.members([
+      'charging -fault-> failure',
+      'failure -recover-> waitingEV',
+    ]);
   });
 
   it('charges under the profile once its replica holds the needs as OCPP carried them (whole amperes), with no TxProfile received', async () => {

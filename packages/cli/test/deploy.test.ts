@@ -353,7 +353,7 @@ describe('deploy: docker-compose.yml', function () {
 });
 
 describe('deploy: docker-compose.yml run as local processes (hostnames → 127.0.0.1)', function () {
-  this.timeout(60_000);
+  this.timeout(240_000);
   const compose = loadCompose();
   const children = new Map<string, ChildProcess>();
   let dir = '';
@@ -439,7 +439,7 @@ describe('deploy: docker-compose.yml run as local processes (hostnames → 127.0
   }
 
   async function leaderId(): Promise<string> {
-    return waitFor('a leader', 15_000, async () => {
+    return waitFor('a leader', 60_000, async () => {
       for (const name of ['central-a', 'central-b']) {
         const body = await status(name).catch(() => undefined);
         const paxos = body?.paxos as { proposerState?: string } | undefined;
@@ -450,7 +450,7 @@ describe('deploy: docker-compose.yml run as local processes (hostnames → 127.0
   }
 
   async function submit(payload: unknown): Promise<{ slot: number }> {
-    return waitFor('a commit', 15_000, async () => {
+    return waitFor('a commit', 60_000, async () => {
       const leader = await leaderId();
       const reply = await httpJson(
         `http://127.0.0.1:${httpPorts.get(leader)}/submit`,
@@ -522,7 +522,8 @@ describe('deploy: docker-compose.yml run as local processes (hostnames → 127.0
 
   it('every node answers /status and the image HEALTHCHECK passes with the service env', async () => {
     for (const name of nodeServices) {
-      await waitFor(`${name} /status`, 15_000, () => status(name).catch(() => undefined));
+      // 60 s: seven node processes on a loaded 2-core host took over 15 s to start (measured).
+      await waitFor(`${name} /status`, 60_000, () => status(name).catch(() => undefined));
     }
     const health = (name: string) =>
       spawnSync(process.execPath, [path.join(root, 'scripts/docker-healthcheck.mjs'), '--print'], {
@@ -571,7 +572,7 @@ describe('deploy: docker-compose.yml run as local processes (hostnames → 127.0
     });
     // What Docker's restart policy does: the same command and env, the same volume.
     start('cp3');
-    await waitFor('cp3 to apply the slot committed while it was down', 15_000, async () => {
+    await waitFor('cp3 to apply the slot committed while it was down', 60_000, async () => {
       const body = await status('cp3').catch(() => undefined);
       const applied = (body?.paxos as { appliedThrough?: number } | undefined)?.appliedThrough;
       return applied !== undefined && applied >= during.slot ? applied : undefined;

@@ -1,71 +1,16 @@
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { ClusterHandle } from '../src/launcher';
-import { readLogDir, verifyDir, type LogLine } from '../src/verify';
-import { useClusters, waitFor } from './cluster-harness';
+import { useClusters } from './cluster-harness';
+import { expectVerified, lines, runEmulator, waitForSettledLeases } from './site-harness';
 
 /**
  * End-to-end runs of the charging site (issue 4 §8): real central, charge-point and EV-emulator
  * processes on 127.0.0.1, scenarios at high speed, every run ending with `evpaxos verify`.
  */
 
-const bin = path.resolve(__dirname, '../../bin/evpaxos.js');
-
-/** Runs the EV emulator as its own process, its log in the cluster's logs dir; resolves on exit. */
-function runEmulator(cluster: ClusterHandle, speed: number, scenario?: object): Promise<number> {
-  const logs = path.join(cluster.dir, 'logs');
-  const args = [bin, 'ev-emulator', '--dir', cluster.dir, '--speed', String(speed)];
-  if (scenario) {
-    const file = path.join(cluster.dir, 'scenario.json');
-    fs.writeFileSync(file, JSON.stringify(scenario));
-    args.push('--scenario', file);
-  }
-  const out = fs.openSync(path.join(logs, 'ev-emulator.log'), 'a');
-  const child = spawn(process.execPath, args, { stdio: ['ignore', out, out] });
-  return new Promise((resolve) => child.once('exit', (code) => resolve(code ?? 1)));
-}
-
-function lines(cluster: ClusterHandle, message: string): LogLine[] {
-  return readLogDir(cluster.dir).lines.filter((line) => line.message === message);
-}
-
 function evStates(cluster: ClusterHandle, evId: string): string[] {
   const transitions = lines(cluster, 'ev-transition').filter((line) => line.fields.evId === evId);
   return ['not_connected', ...transitions.map((line) => String(line.fields.to))];
-}
-
-function expectVerified(cluster: ClusterHandle): void {
-  const report = verifyDir(cluster.dir);
-  const failed = report.results.filter((result) => !result.pass);
-  expect(
-    failed.map((result) => `${result.property}: ${result.counterexample ?? result.evidence}`),
-  ).to.deep.equal([]);
-}
-
-/**
- * Waits until every charge point's lease was renewed twice: the site's steady state. The scenario
- * runs 30x, so its minute 1 would otherwise come inside the first lease after boot, while new
- * charge points are still held at no power (make-before-break, lease.ts).
- */
-async function waitForSettledLeases(cluster: ClusterHandle, leaseMs: number): Promise<void> {
-  await waitFor(
-    'two lease renewals per charge point',
-    10 * leaseMs,
-    () => {
-      const renewals = new Map<string, number>();
-      for (const line of lines(cluster, 'decided')) {
-        if (line.node !== 'cp1') continue;
-        for (const command of (line.fields.commands as { type?: string; clientId?: string }[]) ??
-          []) {
-          if (command.type === 'RenewLease') renewals.set(String(line.fields.slot), 1);
-        }
-      }
-      return renewals.size >= 10 ? true : undefined;
-    },
-    100,
-  );
 }
 
 const needs = (energyWh: number, maxPowerW: number) => ({

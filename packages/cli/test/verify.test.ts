@@ -100,6 +100,13 @@ function healthyLogs(): Record<string, string[]> {
         evId: 'EV1',
         chargePointId: 'cp1',
         from: 'connected_not_charging',
+        to: 'charging_with_profile',
+        scenarioMs: 65_000,
+      }),
+      line('ev-emulator', 'ev-transition', {
+        evId: 'EV1',
+        chargePointId: 'cp1',
+        from: 'charging_with_profile',
         to: 'not_connected',
         scenarioMs: 90_000,
       }),
@@ -153,6 +160,13 @@ describe('evpaxos verify', () => {
       'exactly-once true',
       'no-double-booking true',
       'site-limit true',
+      'liveness true',
+      'registration true',
+    ]);
+    // No restart and no BootNotification in these logs: vacuous, and said so, but not required.
+    expect(report.results.filter((r) => r.vacuous === true).map((r) => r.property)).to.deep.equal([
+      'durability',
+      'registration',
     ]);
     expect(report.logs.skippedLines).to.equal(1);
     expect(report.pass).to.equal(true);
@@ -273,6 +287,99 @@ describe('evpaxos verify', () => {
     expect(resultOf(run(files, 44_000), 'site-limit').pass).to.equal(true);
   });
 
+  it('durability: a run that restarted a node but decided nothing again FAILs as vacuous', () => {
+    const files = healthyLogs();
+    files['cp2.log']!.push(line('cp2', 'ready'));
+    const result = resultOf(run(files), 'durability');
+    expect(result.pass).to.equal(false);
+    expect(result.vacuous).to.equal(true);
+    expect(result.evidence).to.match(/^vacuous: 1 process restarts.* But the run restarted cp2\.$/);
+  });
+
+  const ev2PlugsIntoCp2 = line('ev-emulator', 'ev-transition', {
+    evId: 'EV2',
+    chargePointId: 'cp2',
+    from: 'not_connected',
+    to: 'connected_not_charging',
+    scenarioMs: 10_000,
+  });
+
+  it('liveness: FAILs when an EV plugs in at a station that is up and never charges', () => {
+    const files = healthyLogs();
+    files['ev-emulator.log']!.push(
+      ev2PlugsIntoCp2,
+      line('ev-emulator', 'scenario-step', {
+        ok: true,
+        step: { action: 'heal' },
+        scenarioMs: 120_000,
+      }),
+    );
+    const result = resultOf(run(files), 'liveness');
+    expect(result.pass).to.equal(false);
+    expect(result.counterexample).to.match(
+      /^EV2 plugged into cp2 at scenario 10\.0 s \(ev-emulator\.log:\d+\), the station up and on the majority side, and never charged\.$/,
+    );
+  });
+
+  it('liveness: an EV at a station cut off on the minority side is not owed a charge', () => {
+    const files = healthyLogs();
+    files['ev-emulator.log']!.push(
+      line('ev-emulator', 'scenario-step', {
+        ok: true,
+        step: {
+          action: 'partition',
+          sides: [
+            ['central-a', 'cp1'],
+            ['central-b', 'cp2'],
+          ],
+        },
+        scenarioMs: 5_000,
+      }),
+      ev2PlugsIntoCp2,
+      line('ev-emulator', 'scenario-step', {
+        ok: true,
+        step: { action: 'heal' },
+        scenarioMs: 600_000,
+      }),
+    );
+    // Of cp1, cp2 and cp3 (cluster.json), cp2's side holds one: a minority.
+    const dir = run(files);
+    fs.writeFileSync(
+      path.join(dir, 'cluster.json'),
+      JSON.stringify({
+        site: { siteLimitW: 44_000 },
+        nodes: ['cp1', 'cp2', 'cp3'].map((id) => ({ id, role: 'charge-point' })),
+      }),
+    );
+    expect(resultOf(dir, 'liveness').pass).to.equal(true);
+  });
+
+  it('registration (planted bug: a station rejected at boot): FAILs when it is never accepted afterwards', () => {
+    const files = healthyLogs();
+    files['central-a.log']!.push(
+      line('central-a', 'boot-rejected', {
+        chargePointId: 'cp3',
+        reason: 'the site is built for 2 charge points',
+      }),
+    );
+    files['cp1.log']!.push(line('cp1', 'charge-point-started'), line('cp1', 'boot-accepted'));
+    files['cp3.log'] = [
+      line('cp3', 'ready'),
+      line('cp3', 'charge-point-started'),
+      line('cp3', 'boot-not-accepted', { chargePointId: 'cp3', status: 'Rejected' }),
+    ];
+    const dir = run(files);
+    const result = resultOf(dir, 'registration');
+    expect(result.pass).to.equal(false);
+    expect(result.counterexample).to.match(
+      /^cp3 was refused at boot \(central-a\.log:\d+: the site is built for 2 charge points\) and never accepted afterwards\.$/,
+    );
+    expect(verifyDir(dir).pass).to.equal(false);
+    // The retry (B02.FR.02) that is accepted later clears it.
+    files['cp3.log'].push(line('cp3', 'boot-accepted', { chargePointId: 'cp3' }));
+    expect(resultOf(run(files), 'registration').pass).to.equal(true);
+  });
+
   describe('the command', () => {
     it('prints one PASS line per property and exits 0 on a healthy run', () => {
       const out = spawnSync(process.execPath, [bin, 'verify', run(healthyLogs(), 44_000)], {
@@ -280,6 +387,9 @@ describe('evpaxos verify', () => {
       });
       expect(out.status, out.stderr).to.equal(0);
       expect(out.stdout.split('\n').filter((l) => l.startsWith('PASS'))).to.have.length(6);
+      const vacuous = out.stdout.split('\n').filter((l) => l.startsWith('VACUOUS'));
+      expect(vacuous.map((l) => l.split(/ +/)[1])).to.deep.equal(['durability', 'registration']);
+      for (const l of vacuous) expect(l).to.match(/^VACUOUS {2}\S+ +vacuous: /);
       expect(out.stdout).to.include('1 non-JSON lines skipped');
     });
 

@@ -252,7 +252,9 @@ export class DashboardServer {
     if (request.path === `${DASHBOARD_PATH}/api/session` && request.method === 'POST') {
       return this.session(request);
     }
-    const lab = /^\/dashboard\/api\/lab\/(kill|restart|partition|heal)$/.exec(request.path);
+    const lab = /^\/dashboard\/api\/lab\/(kill|restart|partition|heal|fault|recover)$/.exec(
+      request.path,
+    );
     if (lab !== null && request.method === 'POST') {
       if (!this.lab) {
         return {
@@ -305,6 +307,9 @@ export class DashboardServer {
         return this.restart(this.nodeId(body.node));
       case 'partition':
         return this.partition(body.sides);
+      case 'fault':
+      case 'recover':
+        return this.evseFault(this.nodeId(body.node), action);
       default:
         return this.heal();
     }
@@ -317,6 +322,18 @@ export class DashboardServer {
       );
     }
     return value;
+  }
+
+  /** POST /evse/fault or /evse/recover on a charge point (docs/CLUSTER.md): its EVSE fails or recovers. */
+  private async evseFault(id: string, action: 'fault' | 'recover') {
+    const url = `${this.collector.nodes.get(id)?.httpUrl ?? ''}/evse/${action}`;
+    const answer = await httpJson(url, 'POST', {}, 2_000, this.token);
+    const body = (answer.body ?? {}) as { reason?: string; state?: string };
+    if (answer.status !== 200) {
+      throw new LabError(body.reason ?? `${id} refused ${action} (${answer.status}).`);
+    }
+    this.collector.note('lab', `lab: ${action} ${id}`);
+    return { node: id, state: body.state };
   }
 
   /** POST /admin/kill on the node: it SIGKILLs itself (a crash, as `evpaxos kill`). */

@@ -205,7 +205,20 @@
             R.esc(n.id) +
             '"' +
             (view.lab.restart && n.id !== view.selfId ? '' : ' disabled') +
-            '>restart</button></span>',
+            '>restart</button>' +
+            // A charge point's EVSE can fail and recover (docs/SITE.md, "Faults").
+            (n.role === 'charge-point'
+              ? ' <button data-action="fault" data-node="' +
+                R.esc(n.id) +
+                '"' +
+                (n.up ? '' : ' disabled') +
+                '>fault</button> <button data-action="recover" data-node="' +
+                R.esc(n.id) +
+                '"' +
+                (n.up ? '' : ' disabled') +
+                '>recover</button>'
+              : '') +
+            '</span>',
         )
         .join('');
     }
@@ -271,7 +284,7 @@
     const button = event.target.closest('button[data-action]');
     if (!button || view === null) return;
     const action = button.dataset.action;
-    if (action === 'kill' || action === 'restart') {
+    if (action === 'kill' || action === 'restart' || action === 'fault' || action === 'recover') {
       lab(action, { node: button.dataset.node });
     } else if (action === 'isolate-leader') {
       const leaderId = leaderOf(view.nodes);

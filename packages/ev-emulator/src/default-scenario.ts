@@ -1,4 +1,4 @@
-import type { Scenario } from './scenario';
+import { SCENARIO_EVS_MAX, type Scenario } from './scenario';
 
 /**
  * The seed's 10-minute timeline (docs/DESIGN.md, "The default scenario"): boot; EV1 plugs into cp1 at
@@ -38,3 +38,46 @@ export const defaultScenario: Scenario = Object.freeze({
   ],
   steps: [],
 });
+
+/** Charge points up to which the default scenario is the seed's timeline unchanged. */
+const SEED_SITE_CHARGE_POINTS_MAX = 5;
+
+/**
+ * The default scenario for a site with these charge points (docs/SCENARIOS.md, "The default
+ * scenario for any size"): up to five charge points, the seed's timeline (its EVs on the charge
+ * points that exist); beyond that the seed's three EVs plus one EV on every further charge point,
+ * arriving in turn between minutes 1 and 5 and stopping at 8 or 9, so every charge point of a site
+ * of 9 or 15 charges at once and the scheduler shares the limit among all of them.
+ */
+export function defaultScenarioFor(chargePointIds: readonly string[]): Scenario {
+  const present = new Set(chargePointIds);
+  const seedEvs = defaultScenario.evs.filter((ev) => present.has(ev.chargePointId));
+  const seedCharged = new Set(seedEvs.map((ev) => ev.chargePointId));
+  if (chargePointIds.length <= SEED_SITE_CHARGE_POINTS_MAX && seedEvs.length > 0) {
+    return seedEvs.length === defaultScenario.evs.length
+      ? defaultScenario
+      : { ...defaultScenario, evs: seedEvs };
+  }
+  const more = chargePointIds
+    .filter((id) => !seedCharged.has(id))
+    .slice(0, SCENARIO_EVS_MAX - seedEvs.length)
+    .map((chargePointId, index) => ({
+      id: `EV${seedEvs.length + index + 1}`,
+      chargePointId,
+      // Spread over minutes 1 … 5 in quarter minutes: arrivals never all land on one lease.
+      arriveAtMinute: 1 + ((index * 0.25) % 4),
+      stopAtMinute: 8 + (index % 2),
+      needs: {
+        energyWh: 20_000 + 5_000 * (index % 3),
+        minPowerW: 1_400,
+        maxPowerW: index % 2 === 0 ? 11_000 : 22_000,
+        departureAtMinute: 60 + 30 * (index % 3),
+      },
+    }));
+  return {
+    ...defaultScenario,
+    name: `seed-timeline-${chargePointIds.length}`,
+    description: `${defaultScenario.description} Plus one EV on each of the other ${more.length} charge points, arriving between minutes 1 and 5, stopping at 8 or 9.`,
+    evs: [...seedEvs, ...more],
+  };
+}

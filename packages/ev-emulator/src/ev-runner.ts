@@ -79,6 +79,8 @@ export class EvRunner {
   private client: EvLinkClient | null = null;
   /** Aborted when the link drops: every wait of this EV ends then. */
   private readonly lost = new AbortController();
+  /** Aborted when the EVSE says stop-charging (it failed): the EV ends its session at once. */
+  private readonly stoppedByStation = new AbortController();
 
   constructor(
     readonly spec: EvSpec,
@@ -117,13 +119,18 @@ export class EvRunner {
    */
   async run(end: AbortSignal): Promise<EvSummary> {
     const { clock } = this.collaborators;
-    const signal = AbortSignal.any([end, this.lost.signal]);
+    const signal = AbortSignal.any([end, this.lost.signal, this.stoppedByStation.signal]);
     try {
       if (!(await clock.sleepUntil(this.spec.arriveAtMinute * MS_PER_MINUTE, end))) {
         return this.summary();
       }
       if (!(await this.plugIn(end))) return this.summary();
       await this.charge(signal);
+      if (this.stoppedByStation.signal.aborted && this.isCharging()) {
+        // The EVSE failed under it (ISO 15118-2 EVSENotification=StopCharging): stop, then leave.
+        this.integrate();
+        this.fire('stopCharging', 'station-stop');
+      }
       await this.leave(signal);
     } catch (error) {
       // An operating error on the link ends this EV's visit, never the scenario.
@@ -178,7 +185,10 @@ export class EvRunner {
       this.fire('unplug', 'link-lost');
       this.lost.abort();
     });
-    client.onNotification((notification) => this.applyGrant(notification));
+    client.onNotification((notification) => {
+      this.applyGrant(notification);
+      if (notification.reason === 'stop-charging') this.stoppedByStation.abort();
+    });
     this.integratedAtMs = clock.nowMs();
     this.fire('plugIn');
     return true;

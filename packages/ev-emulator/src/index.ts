@@ -25,7 +25,7 @@ export {
   SCENARIO_FILE_BYTES_MAX,
   DURATION_MINUTES_DEFAULT,
 } from './scenario';
-export { defaultScenario } from './default-scenario';
+export { defaultScenario, defaultScenarioFor } from './default-scenario';
 export { ScenarioClock, systemClock, SPEED_MAX, MS_PER_MINUTE, type RealClock } from './clock';
 export {
   EvRunner,

@@ -338,6 +338,33 @@ async function runStep(
       await cancelReservation(step, id, options);
       return id;
     }
+    case 'fault':
+    case 'recover':
+      await postToChargePoint(options, step.chargePointId, `/evse/${step.action}`);
+      return undefined;
+  }
+}
+
+/** POST to a charge point's HTTP API (docs/CLUSTER.md): its EVSE fails or recovers. */
+async function postToChargePoint(
+  options: RunScenarioOptions,
+  chargePointId: string,
+  path: string,
+): Promise<void> {
+  const node = options.cluster.nodes.find((candidate) => candidate.id === chargePointId);
+  if (node === undefined) throw new Error(`${chargePointId} is not in the cluster file.`);
+  // A state change: the cluster's API token (docs/CLUSTER.md, "Authentication").
+  const response = await httpJson(
+    `http://${node.host}:${node.httpPort}${path}`,
+    'POST',
+    {},
+    HTTP_ATTEMPT_TIMEOUT_MS,
+    options.apiToken,
+  );
+  if (response.status !== 200) {
+    throw new Error(
+      `POST ${path} refused by ${chargePointId}: ${response.status} ${JSON.stringify(response.body)}.`,
+    );
   }
 }
 

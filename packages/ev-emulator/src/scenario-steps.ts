@@ -67,7 +67,7 @@ export function validatePartitionStep(context: StepContext): ScenarioStep | unde
 
 /** reserve: a charge point of the cluster, an idToken, an expiry after the step, a unique ref. */
 export function validateReserveStep(context: StepContext): ScenarioStep {
-  const { check, fields, field, atMinute, cluster, refs } = context;
+  const { check, fields, field, atMinute, refs } = context;
   check.unknownKeys(fields, field, [
     'atMinute',
     'action',
@@ -77,20 +77,7 @@ export function validateReserveStep(context: StepContext): ScenarioStep {
     'expiresAtMinute',
     'ref',
   ]);
-  const chargePointId = check.text(fields, 'chargePointId', `${field}.chargePointId`);
-  if (
-    chargePointId !== undefined &&
-    cluster.chargePointIds !== undefined &&
-    !cluster.chargePointIds.includes(chargePointId)
-  ) {
-    check.problems.push(
-      `${field}.chargePointId "${chargePointId}" is not a charge point of the cluster (${cluster.chargePointIds.join(', ')}).`,
-    );
-  }
-  const connectorId = check.number(fields, 'connectorId', `${field}.connectorId`, 1, 1_000, {
-    optional: true,
-    integer: true,
-  });
+  const { chargePointId, connectorId } = checkChargePointAndConnector(context);
   const idToken = check.text(fields, 'idToken', `${field}.idToken`);
   const expiresAtMinute = check.minute(fields, 'expiresAtMinute', `${field}.expiresAtMinute`);
   if (atMinute !== undefined && expiresAtMinute !== undefined && expiresAtMinute <= atMinute) {
@@ -111,6 +98,45 @@ export function validateReserveStep(context: StepContext): ScenarioStep {
     idToken: idToken!,
     expiresAtMinute: expiresAtMinute!,
     ...(ref !== undefined ? { ref } : {}),
+  };
+}
+
+/** The `chargePointId` (a charge point of the cluster, when known) and optional `connectorId`. */
+function checkChargePointAndConnector(context: StepContext): {
+  chargePointId: string | undefined;
+  connectorId: number | undefined;
+} {
+  const { check, fields, field, cluster } = context;
+  const chargePointId = check.text(fields, 'chargePointId', `${field}.chargePointId`);
+  if (
+    chargePointId !== undefined &&
+    cluster.chargePointIds !== undefined &&
+    !cluster.chargePointIds.includes(chargePointId)
+  ) {
+    check.problems.push(
+      `${field}.chargePointId "${chargePointId}" is not a charge point of the cluster (${cluster.chargePointIds.join(', ')}).`,
+    );
+  }
+  const connectorId = check.number(fields, 'connectorId', `${field}.connectorId`, 1, 1_000, {
+    optional: true,
+    integer: true,
+  });
+  return { chargePointId, connectorId };
+}
+
+/** fault, recover: the EVSE of one charge point of the cluster (its one connector). */
+export function validateEvseFaultStep(
+  context: StepContext,
+  action: 'fault' | 'recover',
+): ScenarioStep {
+  const { check, fields, field } = context;
+  check.unknownKeys(fields, field, ['atMinute', 'action', 'chargePointId', 'connectorId']);
+  const { chargePointId, connectorId } = checkChargePointAndConnector(context);
+  return {
+    atMinute: context.atMinute!,
+    action,
+    chargePointId: chargePointId!,
+    ...(connectorId !== undefined ? { connectorId } : {}),
   };
 }
 

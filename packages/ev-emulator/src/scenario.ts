@@ -16,6 +16,7 @@ import {
   validateFaultStep,
   validatePartitionStep,
   validateReserveStep,
+  validateEvseFaultStep,
 } from './scenario-steps';
 
 /** What the EV tells the EVSE in ChargeParameterDiscoveryReq (ISO 15118-2), in scenario terms. */
@@ -92,6 +93,18 @@ export interface ReserveStep {
   readonly ref?: string;
 }
 
+/**
+ * The EVSE of a charge point fails or recovers: POST /evse/fault or /evse/recover on the charge
+ * point (docs/CLUSTER.md). Its EV is told to stop; StatusNotification Faulted / Available follows.
+ */
+export interface EvseFaultStep {
+  readonly atMinute: number;
+  readonly action: 'fault' | 'recover';
+  readonly chargePointId: string;
+  /** The one connector (docs/SITE.md: connectorCount 1); default 1. */
+  readonly connectorId?: number;
+}
+
 /** DELETE /reservations/:id of the reservation an earlier reserve step named `ref`. */
 export interface CancelReservationStep {
   readonly atMinute: number;
@@ -100,7 +113,7 @@ export interface CancelReservationStep {
 }
 
 export type ScenarioStep =
-  NodeFaultStep | PartitionStep | HealStep | ReserveStep | CancelReservationStep;
+  NodeFaultStep | PartitionStep | HealStep | ReserveStep | CancelReservationStep | EvseFaultStep;
 export type StepAction = ScenarioStep['action'];
 export const stepActions: readonly StepAction[] = [
   ...faultActions,
@@ -108,6 +121,8 @@ export const stepActions: readonly StepAction[] = [
   'heal',
   'reserve',
   'cancel-reservation',
+  'fault',
+  'recover',
 ];
 
 export interface Scenario {
@@ -474,6 +489,10 @@ function validateStep(
       break;
     case 'cancel-reservation':
       step = validateCancelReservationStep(context);
+      break;
+    case 'fault':
+    case 'recover':
+      step = validateEvseFaultStep(context, action as 'fault' | 'recover');
       break;
   }
   return check.problems.length > before ? undefined : step;

@@ -1,7 +1,10 @@
 import { expect } from 'chai';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import {
   ScenarioError,
   defaultScenario,
+  defaultScenarioFor,
   parseScenarioText,
   validateScenario,
   type Scenario,
@@ -44,6 +47,80 @@ steps:
 `;
 
 describe('scenario', () => {
+  describe('defaultScenarioFor (docs/SCENARIOS.md, "The default scenario for any size")', () => {
+    const ids = (n: number) => Array.from({ length: n }, (_, index) => `cp${index + 1}`);
+
+    it("is the seed's timeline up to 5 charge points, its EVs on the ones that exist", () => {
+      expect(defaultScenarioFor(ids(5))).to.equal(defaultScenario);
+      expect(defaultScenarioFor(ids(2)).evs.map((ev) => ev.chargePointId)).to.deep.equal([
+        'cp1',
+        'cp2',
+      ]);
+    });
+
+    for (const size of [9, 15, 31]) {
+      it(`puts one EV on each of ${size} charge points, valid on that cluster`, () => {
+        const chargePointIds = ids(size);
+        const scenario = validateScenario(
+          JSON.parse(JSON.stringify(defaultScenarioFor(chargePointIds))),
+          { chargePointIds, nodeIds: ['central-a', 'central-b', ...chargePointIds] },
+        );
+        expect(scenario.evs.map((ev) => ev.chargePointId)).to.deep.equal(chargePointIds);
+        expect(scenario.evs.slice(0, 3)).to.deep.equal(defaultScenario.evs);
+        for (const ev of scenario.evs) {
+          expect(ev.arriveAtMinute).to.be.within(1, 5);
+          expect(ev.stopAtMinute).to.be.oneOf([8, 9]);
+        }
+      });
+    }
+  });
+
+  describe('fault and recover steps', () => {
+    it('take a charge point of the cluster and an optional connector', () => {
+      const scenario = validateScenario(
+        {
+          steps: [
+            { atMinute: 1, action: 'fault', chargePointId: 'cp3' },
+            { atMinute: 2, action: 'recover', chargePointId: 'cp3', connectorId: 1 },
+          ],
+        },
+        cluster,
+      );
+      expect(scenario.steps).to.deep.equal([
+        { atMinute: 1, action: 'fault', chargePointId: 'cp3' },
+        { atMinute: 2, action: 'recover', chargePointId: 'cp3', connectorId: 1 },
+      ]);
+    });
+
+    it('refuse an unknown charge point and an unknown key', () => {
+      expect(
+        problemsOf(() =>
+          validateScenario(
+            { steps: [{ atMinute: 1, action: 'fault', chargePointId: 'cp9', node: 'cp1' }] },
+            cluster,
+          ),
+        ),
+      ).to.deep.equal([
+        'steps[0].node is not a known field (known: atMinute, action, chargePointId, connectorId).',
+        'steps[0].chargePointId "cp9" is not a charge point of the cluster (cp1, cp2, cp3, cp4, cp5).',
+      ]);
+    });
+
+    it("the repository's every-state scenario is valid on the default cluster", () => {
+      const text = fs.readFileSync(
+        path.resolve(__dirname, '../../../../docs/scenarios/every-state.yaml'),
+        'utf8',
+      );
+      const scenario = parseScenarioText(text, 'every-state.yaml', cluster);
+      expect(scenario.steps.map((step) => step.action)).to.deep.equal([
+        'fault',
+        'partition',
+        'recover',
+        'heal',
+      ]);
+    });
+  });
+
   describe('validateScenario', () => {
     it("accepts the default scenario (the seed's timeline) on a 5-charge-point cluster", () => {
       const scenario = validateScenario(JSON.parse(JSON.stringify(defaultScenario)), cluster);

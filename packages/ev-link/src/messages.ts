@@ -168,14 +168,20 @@ export interface SessionStopRes {
  */
 export interface EvseNotification extends PowerGrant {
   readonly type: 'EvseNotification';
-  /** Why: `renegotiation` (new limit or profile), `lease-lost`, `lease-restored`. */
+  /**
+   * Why: `renegotiation` (new limit or profile), `lease-lost`, `lease-restored`, or `stop-charging`:
+   * the EVSE failed (ISO 15118-2 EVSENotification=StopCharging), the grant is 0 W and the EV ends
+   * its session.
+   */
   readonly reason: EvseNotificationReason;
 }
-export type EvseNotificationReason = 'renegotiation' | 'lease-lost' | 'lease-restored';
+export type EvseNotificationReason =
+  'renegotiation' | 'lease-lost' | 'lease-restored' | 'stop-charging';
 export const evseNotificationReasons: readonly EvseNotificationReason[] = [
   'renegotiation',
   'lease-lost',
   'lease-restored',
+  'stop-charging',
 ];
 
 /**

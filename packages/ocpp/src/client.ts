@@ -60,7 +60,16 @@ export interface ChargingStationClientCollaborators {
   readonly logger?: OcppLogger;
   /** Uniform in [0, 1); for the backoff jitter. Default Math.random. */
   readonly random?: () => number;
+  /**
+   * The URL to try first when (re)connecting, if the caller knows a better one (a cluster charge
+   * point names the current leader's: its calls then need no forward). Undefined: list order.
+   * At start the client waits up to PREFERRED_URL_WAIT_MS for one.
+   */
+  readonly preferredUrl?: () => string | undefined;
 }
+
+/** How long the first connection waits for `preferredUrl` to name one (then the list order). */
+const PREFERRED_URL_WAIT_MS = 3_000;
 
 export interface CallOptions {
   readonly timeoutMs?: number;
@@ -95,6 +104,7 @@ export class ChargingStationClient {
   };
   private readonly logger: OcppLogger;
   private readonly random: () => number;
+  private readonly preferredUrl: (() => string | undefined) | undefined;
   private readonly listeners = new Listeners<ChargingStationClientEvents>();
   private readonly handlers = new Map<
     CsmsAction,
@@ -145,6 +155,7 @@ export class ChargingStationClient {
     };
     this.logger = collaborators.logger ?? silentOcppLogger;
     this.random = collaborators.random ?? Math.random;
+    this.preferredUrl = collaborators.preferredUrl;
   }
 
   get identity(): string {
@@ -242,7 +253,14 @@ export class ChargingStationClient {
   }
 
   private async runConnectLoop(): Promise<void> {
+    if (this.preferredUrl !== undefined) {
+      const deadline = performance.now() + PREFERRED_URL_WAIT_MS;
+      while (!this.closed && this.preferredUrl() === undefined && performance.now() < deadline) {
+        await this.sleep(100);
+      }
+    }
     while (!this.closed) {
+      if (this.failuresConsecutive <= 1) this.preferUrl();
       const url = this.options.csmsUrls[this.urlIndex] as string;
       const peer = this.createPeer(url);
       try {
@@ -349,6 +367,14 @@ export class ChargingStationClient {
       });
     }
     return peer;
+  }
+
+  /** Starts from the preferred URL when the caller names one of ours. */
+  private preferUrl(): void {
+    const preferred = this.preferredUrl?.();
+    if (preferred === undefined) return;
+    const index = this.options.csmsUrls.indexOf(baseUrlOf(preferred, this.options.identity));
+    if (index >= 0) this.urlIndex = index;
   }
 
   private sleep(ms: number): Promise<void> {

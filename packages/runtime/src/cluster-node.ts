@@ -136,7 +136,12 @@ export class ClusterNode {
       const node = new PaxosNode(
         {
           id: config.id,
-          cluster: membershipOf(config.nodes, config.phase1Quorum, config.phase2Quorum),
+          cluster: membershipOf(
+            config.nodes,
+            config.acceptors,
+            config.phase1Quorum,
+            config.phase2Quorum,
+          ),
         },
         {
           stateMachine: collaborators.stateMachine ?? new CommandLogStateMachine(),

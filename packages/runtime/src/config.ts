@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import { ConfigError, resolveConfig as resolvePaxosConfig, type NodeId } from '@evpaxos/paxos';
 import { clusterSecretBytesMin } from '@evpaxos/transport';
+import { checkAcceptors, readAcceptors } from './acceptors';
 import {
   defaultRuntimeLimits,
   logLevels,
@@ -36,6 +37,12 @@ export interface ProcessConfig extends RuntimeLimits {
   readonly secret: string;
   readonly nodes: readonly ClusterMember[];
   readonly self: ClusterMember;
+  /**
+   * The charge points that vote (Paxos acceptors), in the cluster file's order; the other charge
+   * points are learners: a full replica and the same EVSE, no vote. Default (defaultAcceptors):
+   * every charge point up to ACCEPTORS_ALL_MAX, beyond that the first ACCEPTORS_DEFAULT_LARGE.
+   */
+  readonly acceptors: readonly NodeId[];
   readonly phase1Quorum: number | undefined;
   readonly phase2Quorum: number | undefined;
   /** How long one Paxos tick lasts. */
@@ -73,6 +80,11 @@ export interface ConfigSection<Value> {
   readonly key: string;
   /** Checks the raw value: one sentence per problem into `problems`; undefined when refused. */
   read(value: unknown, problems: string[]): Value | undefined;
+  /**
+   * Completes the value once the node list is known (defaults that follow from it, rules between
+   * the section and the nodes), also when the file has no such key: one sentence per problem.
+   */
+  complete?(value: Value | undefined, nodes: readonly ClusterMember[], problems: string[]): Value;
 }
 
 /** The value `section` read from the cluster file, or undefined when the file has none. */
@@ -102,7 +114,7 @@ export interface ProcessConfigInput {
   readonly sections?: readonly ConfigSection<unknown>[];
 }
 
-type OptionKind = 'string' | 'integer' | 'boolean' | 'nodes';
+type OptionKind = 'string' | 'integer' | 'boolean' | 'nodes' | 'acceptors';
 
 /** Every option, by its camelCase name; the env name is EVPAXOS_<UPPER_SNAKE>. */
 const optionKinds = {
@@ -113,6 +125,7 @@ const optionKinds = {
   secret: 'string',
   secretFile: 'string',
   nodes: 'nodes',
+  acceptors: 'acceptors',
   phase1Quorum: 'integer',
   phase2Quorum: 'integer',
   tickMs: 'integer',
@@ -144,6 +157,7 @@ const clusterFileKeys = new Set([
   'phase2Quorum',
   'tickMs',
   'nodes',
+  'acceptors',
 ]);
 
 export const tickMsDefault = 10;
@@ -163,6 +177,13 @@ export function resolveProcessConfig(input: ProcessConfigInput): ProcessConfig {
   const { id, nodes, phase1Quorum, phase2Quorum, limits } = options;
   checkOptions(options, clusterPath, problems);
   const self = nodes === undefined ? undefined : findSelf(nodes, id, input.role, problems);
+  const acceptors = nodes === undefined ? [] : checkAcceptors(nodes, options.acceptors, problems);
+  if (nodes !== undefined) {
+    for (const section of input.sections ?? []) {
+      if (section.complete === undefined) continue;
+      sections[section.key] = section.complete(sections[section.key], nodes, problems);
+    }
+  }
   if (input.role === 'charge-point' && options.dataDir === undefined) {
     problems.push(
       'A charge point needs a data dir for its durable acceptor state: give --data-dir.',
@@ -172,7 +193,10 @@ export function resolveProcessConfig(input: ProcessConfigInput): ProcessConfig {
   // The core's own rules (quorums, Flexible Paxos q1 + q2 > n) are checked once it has a membership.
   if (problems.length === 0 && nodes !== undefined && id !== undefined) {
     try {
-      resolvePaxosConfig({ id, cluster: membershipOf(nodes, phase1Quorum, phase2Quorum) });
+      resolvePaxosConfig({
+        id,
+        cluster: membershipOf(nodes, acceptors, phase1Quorum, phase2Quorum),
+      });
     } catch (error) {
       if (error instanceof ConfigError) problems.push(...error.problems);
       else throw error;
@@ -190,6 +214,7 @@ export function resolveProcessConfig(input: ProcessConfigInput): ProcessConfig {
     secret: options.secret as string,
     nodes,
     self,
+    acceptors,
     phase1Quorum,
     phase2Quorum,
     tickMs: options.tickMs,
@@ -295,6 +320,7 @@ function readOptions(pick: (name: OptionName) => unknown, problems: string[]) {
     clusterId: readString(pick('clusterId'), 'clusterId', problems),
     secret: readString(pick('secret'), 'secret', problems),
     nodes: readNodes(pick('nodes'), problems),
+    acceptors: readAcceptors(pick('acceptors'), problems),
     phase1Quorum: readInteger(pick('phase1Quorum'), 'phase1Quorum', 1, problems),
     phase2Quorum: readInteger(pick('phase2Quorum'), 'phase2Quorum', 1, problems),
     tickMs: readInteger(pick('tickMs'), 'tickMs', 1, problems) ?? tickMsDefault,
@@ -362,15 +388,17 @@ function findSelf(
   return self;
 }
 
-/** Centrals propose, charge points accept; every node learns. */
+/** Centrals propose, the listed charge points accept; every node learns. */
 export function membershipOf(
   nodes: readonly ClusterMember[],
+  acceptors: readonly NodeId[],
   phase1Quorum: number | undefined,
   phase2Quorum: number | undefined,
 ) {
   return {
     proposers: nodes.filter((node) => node.role === 'central').map((node) => node.id),
-    acceptors: nodes.filter((node) => node.role === 'charge-point').map((node) => node.id),
+    acceptors,
+    learners: nodes.map((node) => node.id),
     ...(phase1Quorum !== undefined ? { phase1Quorum } : {}),
     ...(phase2Quorum !== undefined ? { phase2Quorum } : {}),
   };

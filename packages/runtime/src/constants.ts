@@ -1,6 +1,14 @@
 /** A process is one of the two cluster roles (docs/DESIGN.md, Processes). */
 export type NodeRole = 'central' | 'charge-point';
 
+/**
+ * A cluster file without an `acceptors` list makes every charge point an acceptor while there are
+ * at most this many (docs/CLUSTER.md, "Acceptors and learners"): 7 tolerate 3 failures.
+ */
+export const ACCEPTORS_ALL_MAX = 7;
+/** Beyond ACCEPTORS_ALL_MAX charge points, the first this many vote; the rest are learners. */
+export const ACCEPTORS_DEFAULT_LARGE = 5;
+
 export const logLevels = ['error', 'warn', 'info', 'debug'] as const;
 export type LogLevel = (typeof logLevels)[number];
 

@@ -1,12 +1,15 @@
 // The public API of @evpaxos/runtime: what the role packages, the launcher, the dashboard and the
 // benchmark use of a node process; everything else stays inside the package (docs/STYLE.md rule 8).
 export {
+  ConfigError,
   configSection,
   parseNodeSpecs,
+  resolveProcessConfig,
   type ClusterMember,
   type ConfigSection,
   type ProcessConfig,
 } from './config';
+export { defaultAcceptors } from './acceptors';
 export { ClientFrameBatch, clientPackr } from './client-frames';
 export { logLevels, type LogLevel, type NodeRole } from './constants';
 export { createLogger, type Logger } from './logger';

@@ -328,4 +328,79 @@ describe('resolveProcessConfig', () => {
       ]);
     });
   });
+
+  describe('acceptors and learners (docs/CLUSTER.md)', () => {
+    const flags = { id: 'cp1', clusterFile: 'cluster.json', dataDir: 'd' };
+    const siteOf = (chargePoints: number, extra: Record<string, unknown> = {}) => ({
+      ...cluster,
+      ...extra,
+      nodes: [
+        cluster.nodes[0],
+        ...Array.from({ length: chargePoints }, (_, index) => ({
+          id: `cp${index + 1}`,
+          role: 'charge-point',
+          host: '127.0.0.1',
+          clusterPort: 7001 + index,
+          httpPort: 7101 + index,
+        })),
+      ],
+    });
+    const withFile = (file: unknown) => files({ 'cluster.json': file });
+
+    it('makes every charge point an acceptor up to 7, and the first 5 of a larger site', () => {
+      expect(resolve({ flags, readFile: withFile(siteOf(7)) }).acceptors).to.have.length(7);
+      expect(resolve({ flags, readFile: withFile(siteOf(9)) }).acceptors).to.deep.equal([
+        'cp1',
+        'cp2',
+        'cp3',
+        'cp4',
+        'cp5',
+      ]);
+    });
+
+    it('takes the listed acceptors; the other charge points are learners', () => {
+      const config = resolve({
+        flags: { ...flags, id: 'cp4' },
+        readFile: withFile(siteOf(4, { acceptors: ['cp1', 'cp2', 'cp3'] })),
+      });
+      expect(config.acceptors).to.deep.equal(['cp1', 'cp2', 'cp3']);
+      expect(config.self.id).to.equal('cp4');
+      // The flag (or EVPAXOS_ACCEPTORS) is a comma-separated list.
+      expect(
+        resolve({ flags: { ...flags, acceptors: 'cp2, cp3' }, readFile: withFile(siteOf(4)) })
+          .acceptors,
+      ).to.deep.equal(['cp2', 'cp3']);
+    });
+
+    it('refuses an acceptor that is not a charge point of the file, and an empty list', () => {
+      expect(
+        problemsOf({
+          flags,
+          readFile: withFile(siteOf(3, { acceptors: ['cp1', 'central-a', 'cp9'] })),
+        }),
+      ).to.deep.equal([
+        'The acceptor "central-a" is a central: only charge points vote.',
+        'The acceptor "cp9" is not in the cluster\'s node list.',
+      ]);
+      expect(problemsOf({ flags, readFile: withFile(siteOf(3, { acceptors: [] })) })).to.deep.equal(
+        ['The acceptor list is empty.'],
+      );
+    });
+
+    it('checks the quorums against the acceptors, not every charge point (Flexible Paxos)', () => {
+      // 9 charge points, 5 acceptors: q1 = 3, q2 = 3 intersect (3 + 3 > 5).
+      const config = resolve({
+        flags,
+        readFile: withFile(siteOf(9, { phase1Quorum: 3, phase2Quorum: 3 })),
+      });
+      expect([config.phase1Quorum, config.phase2Quorum]).to.deep.equal([3, 3]);
+      const problems = problemsOf({
+        flags,
+        readFile: withFile(siteOf(9, { phase1Quorum: 3, phase2Quorum: 2 })),
+      });
+      expect(problems[0]).to.match(
+        /plus the phase-2 quorum \(2\) must exceed the number of acceptors \(5\)/,
+      );
+    });
+  });
 });

@@ -14,10 +14,24 @@ export const SITE_LIMIT_W_MAX = 10_000_000;
  * How many charge points the site is built for. Option `chargePointsMax`. It is also the divisor of
  * the fail-safe power (docs/DESIGN.md: "site limit / number of charge points"): dividing by the configured
  * number rather than the number registered so far means a later registration never shrinks the
- * fail-safe share that a cut-off charge point is already using. The default is the default cluster
- * (cp1 … cp5).
+ * fail-safe share that a cut-off charge point is already using. A cluster file's `site.chargePointsMax`
+ * sets it, and defaults to the number of charge points the file lists (config-section.ts); this
+ * default is for a site built without a cluster file (tests), the default cluster's cp1 … cp5.
  */
 export const CHARGE_POINTS_MAX_DEFAULT = 5;
+
+/**
+ * The largest `chargePointsMax`. Protocol constant: every charge point has a record in the state and
+ * a share of the fail-safe power, so a site is bounded (docs/STYLE.md rule 3).
+ */
+export const CHARGE_POINTS_MAX_LIMIT = 1_000;
+
+/**
+ * The least fail-safe share a site may be built with, W: 6 A on one 230 V phase, the lowest current
+ * IEC 61851-1 lets an AC EV charge at. A site whose siteLimitW / chargePointsMax is below it could
+ * not charge a cut-off EV at all, so the cluster file is refused at start (siteSizeProblems).
+ */
+export const FAIL_SAFE_POWER_W_MIN = 1_380;
 
 /** Connectors one charge point may declare. Protocol constant (OCPP allows more; a site does not). */
 export const CONNECTORS_PER_CHARGE_POINT_MAX = 8;

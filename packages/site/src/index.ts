@@ -30,7 +30,7 @@ export type {
   EvNeeds,
 } from './state';
 export { createSiteState, resolveSiteConfig, cloneSiteState } from './state';
-export { siteConfigSection } from './config-section';
+export { siteConfigSection, siteSizeProblems, type SiteSection } from './config-section';
 export type {
   SiteErrorCode,
   SiteRejection,

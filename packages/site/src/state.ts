@@ -4,6 +4,7 @@
  */
 import {
   CHARGE_POINTS_MAX_DEFAULT,
+  CHARGE_POINTS_MAX_LIMIT,
   CLOCK_SKEW_MS_MAX_DEFAULT,
   LEASE_MS_DEFAULT,
   RESERVATIONS_MAX_DEFAULT,
@@ -18,7 +19,7 @@ import {
 export interface SiteOptions {
   /** Initial site limit, W (default 44 000). SetSiteLimit changes it. */
   siteLimitW?: number;
-  /** Charge points the site is built for; the fail-safe divisor (default 5). */
+  /** Charge points the site is built for; the fail-safe divisor (default 5; the cluster file's count). */
   chargePointsMax?: number;
   /** Concurrent sessions (default 40). */
   sessionsMax?: number;
@@ -165,7 +166,7 @@ export function resolveSiteConfig(options: SiteOptions = {}): SiteConfig {
     schedulePeriodsMax: options.schedulePeriodsMax ?? SCHEDULE_PERIODS_MAX,
   };
   requireInteger('siteLimitW', config.siteLimitW, 1, SITE_LIMIT_W_MAX);
-  requireInteger('chargePointsMax', config.chargePointsMax, 1, 1_000);
+  requireInteger('chargePointsMax', config.chargePointsMax, 1, CHARGE_POINTS_MAX_LIMIT);
   requireInteger('sessionsMax', config.sessionsMax, 1, 10_000);
   requireInteger('reservationsMax', config.reservationsMax, 0, 10_000);
   requireInteger('reservationDurationMsMax', config.reservationDurationMsMax, 1, 2 ** 40);

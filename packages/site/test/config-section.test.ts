@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { siteConfigSection } from '../src';
+import { siteConfigSection, siteSizeProblems } from '../src';
 
 function read(value: unknown): { site: unknown; problems: string[] } {
   const problems: string[] = [];
@@ -38,6 +38,39 @@ describe('siteConfigSection (the cluster file\'s "site")', () => {
     });
     expect(read({ leaseMs: 0 }).problems).to.deep.equal([
       'site.leaseMs (0) must be a positive whole number of ms.',
+    ]);
+  });
+
+  it('reads chargePointsMax, and completes it from the cluster file: the number of charge points', () => {
+    expect(read({ chargePointsMax: 9 })).to.deep.equal({
+      site: { chargePointsMax: 9 },
+      problems: [],
+    });
+    const nodes = [
+      { role: 'central' },
+      ...Array.from({ length: 9 }, () => ({ role: 'charge-point' })),
+    ];
+    const problems: string[] = [];
+    expect(siteConfigSection.complete(undefined, nodes, problems)).to.deep.equal({
+      chargePointsMax: 9,
+    });
+    expect(siteConfigSection.complete({ chargePointsMax: 12 }, nodes, problems)).to.deep.equal({
+      chargePointsMax: 12,
+    });
+    expect(problems).to.deep.equal([]);
+  });
+
+  it('refuses a site that cannot work: too few places for its charge points, or no fail-safe power', () => {
+    expect(siteSizeProblems({ chargePointsMax: 5 }, 9)).to.deep.equal([
+      'site.chargePointsMax (5) is below the 9 charge points of the cluster: 4 of them could never register.',
+    ]);
+    // 44 kW holds 31 charge points at 1,419 W each; 32 would get 1,375 W.
+    expect(siteSizeProblems({ siteLimitW: 44_000 }, 31)).to.deep.equal([]);
+    expect(siteSizeProblems({ siteLimitW: 44_000 }, 32)).to.deep.equal([
+      'The fail-safe share, site.siteLimitW / site.chargePointsMax = 44000 / 32 = 1375 W, is below 1380 W, the least an EV charges at: raise the site limit or lower chargePointsMax.',
+    ]);
+    expect(siteSizeProblems({ chargePointsMax: 2_000, siteLimitW: 10_000_000 }, 3)).to.deep.equal([
+      'site.chargePointsMax (2000) is above 1000, the most one site holds.',
     ]);
   });
 });

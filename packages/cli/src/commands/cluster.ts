@@ -13,6 +13,10 @@ interface UpArgs {
   'site-limit-w': number;
   lab: boolean;
   'lease-ms'?: number;
+  acceptors?: string;
+  'phase1-quorum'?: number;
+  'phase2-quorum'?: number;
+  'charge-points-max'?: number;
 }
 
 const upCommand: CommandModule<object, UpArgs> = {
@@ -25,7 +29,25 @@ const upCommand: CommandModule<object, UpArgs> = {
       .option('charge-points', {
         type: 'number',
         default: 5,
-        describe: 'Charge points (acceptors)',
+        describe: 'Charge points (cp1..cpN), 1 to 90',
+      })
+      .option('acceptors', {
+        type: 'string',
+        describe:
+          'The charge points that vote, comma-separated (default: all up to 7, beyond that cp1..cp5; the others are learners)',
+      })
+      .option('phase1-quorum', {
+        type: 'number',
+        describe: 'Phase-1 quorum (default: a majority of the acceptors; q1 + q2 must exceed them)',
+      })
+      .option('phase2-quorum', {
+        type: 'number',
+        describe: 'Phase-2 quorum (default: a majority of the acceptors)',
+      })
+      .option('charge-points-max', {
+        type: 'number',
+        describe:
+          'How many charge points the site is built for: the fail-safe divisor (site.chargePointsMax; default: --charge-points)',
       })
       .option('base-port', {
         type: 'number',
@@ -69,6 +91,14 @@ const upCommand: CommandModule<object, UpArgs> = {
         siteLimitW: args['site-limit-w'],
         lab: args.lab,
         ...(args['lease-ms'] !== undefined ? { leaseMs: args['lease-ms'] } : {}),
+        ...(args.acceptors !== undefined
+          ? { acceptors: args.acceptors.split(',').map((id) => id.trim()) }
+          : {}),
+        ...(args['phase1-quorum'] !== undefined ? { phase1Quorum: args['phase1-quorum'] } : {}),
+        ...(args['phase2-quorum'] !== undefined ? { phase2Quorum: args['phase2-quorum'] } : {}),
+        ...(args['charge-points-max'] !== undefined
+          ? { chargePointsMax: args['charge-points-max'] }
+          : {}),
       });
       const rows = await handle.status();
       console.log(formatStatusTable(rows));

@@ -2,7 +2,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { clusterDown, clusterUp, formatStatusTable, type ClusterHandle } from '../launcher';
+import {
+  LauncherError,
+  clusterDown,
+  clusterUp,
+  formatStatusTable,
+  type ClusterHandle,
+} from '../launcher';
 import { LogTail } from '../demo/log-tail';
 import { Timeline } from '../demo/timeline';
 import { formatVerifyReport, verifyDir } from '../verify';
@@ -12,6 +18,8 @@ interface DemoArgs {
   speed: number;
   scenario?: string;
   'site-limit-w': number;
+  centrals: number;
+  'charge-points': number;
 }
 
 const bin = path.resolve(__dirname, '../../../bin/evpaxos.js');
@@ -20,14 +28,14 @@ const POLL_MS = 200;
 const SCENARIO_MINUTES_MAX = 60;
 
 /**
- * `npm start`: the whole charging site on this machine — 2 central systems, 5 charge points and
- * the EV emulator as separate processes — running the seed's 10-minute timeline (scaled by
+ * `npm start`: the whole charging site on this machine — 2 central systems, 5 charge points (or
+ * --centrals / --charge-points) and the EV emulator as separate processes — running the seed's 10-minute timeline (scaled by
  * --speed), with a live timeline, a summary, and `evpaxos verify` over the run's logs.
  */
 export const demoCommand: CommandModule<object, DemoArgs> = {
   command: 'demo',
   describe:
-    'Run the charging-site demo: 2 centrals, 5 charge points, the EV emulator, live timeline, verification',
+    'Run the charging-site demo: 2 centrals, 5 charge points (--centrals, --charge-points), the EV emulator, live timeline, verification',
   builder: (yargs: Argv) =>
     yargs
       .option('dir', {
@@ -49,11 +57,21 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
         default: 44_000,
         describe: "The site's grid limit in watts",
       })
+      .option('centrals', { type: 'number', default: 2, describe: 'Central systems, 1 to 3' })
+      .option('charge-points', {
+        type: 'number',
+        default: 5,
+        describe:
+          'Charge points (the default scenario puts an EV on every one beyond cp5; docs/SCENARIOS.md)',
+      })
       .check((args) => {
         if (!(args.speed > 0) || args.speed > 600)
           throw new Error(`--speed must be above 0 and at most 600 (got ${args.speed}).`);
         if (!Number.isInteger(args['site-limit-w']) || args['site-limit-w'] <= 0) {
           throw new Error(`--site-limit-w must be a positive whole number of watts.`);
+        }
+        if (!Number.isInteger(args.centrals) || args.centrals < 1 || args.centrals > 3) {
+          throw new Error(`--centrals must be 1, 2 or 3 (got ${args.centrals}).`);
         }
         if (args.scenario !== undefined && !fs.existsSync(args.scenario)) {
           throw new Error(`The scenario file ${args.scenario} does not exist.`);
@@ -80,11 +98,13 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       // A previous run may have been killed hard: stop whatever it left, then start clean.
       await clusterDown(dir, 1_000).catch(() => undefined);
       fs.rmSync(dir, { recursive: true, force: true });
-      section(`Starting 2 central systems and 5 charge points (separate processes) in ${dir}`);
+      section(
+        `Starting ${args.centrals} central system(s) and ${args['charge-points']} charge points (separate processes) in ${dir}`,
+      );
       const cluster: ClusterHandle = await clusterUp({
         dir,
-        centrals: 2,
-        chargePoints: 5,
+        centrals: args.centrals,
+        chargePoints: args['charge-points'],
         siteLimitW: args['site-limit-w'],
       });
       const leader = await cluster.waitForLeader();
@@ -129,7 +149,7 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       }
 
       section('Summary');
-      printSummary(timeline);
+      const unchargedEvs = printSummary(timeline);
       // Let the last power samples and decisions reach the logs before verifying.
       await new Promise((resolve) => setTimeout(resolve, 500));
       await clusterDown(dir);
@@ -137,8 +157,14 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       const report = verifyDir(dir);
       console.log(formatVerifyReport(report));
       console.log(`\nLogs: ${logs}   Again: npx evpaxos verify ${args.dir}`);
-      await stop(report.pass && emulatorCode === 0 ? 0 : 1);
+      await stop(report.pass && emulatorCode === 0 && unchargedEvs.length === 0 ? 0 : 1);
     } catch (error) {
+      if (error instanceof LauncherError && error.exitCode === 2) {
+        // A site that cannot work is refused before anything starts: one sentence, exit 2.
+        console.error(`evpaxos: ${error.message}`);
+        await stop(2);
+        return;
+      }
       console.error(`\ndemo failed: ${error instanceof Error ? error.message : String(error)}`);
       console.error(`logs: ${path.join(dir, 'logs')}`);
       await stop(1);
@@ -150,11 +176,13 @@ function section(text: string): void {
   console.log(`\n» ${text}`);
 }
 
-function printSummary(timeline: Timeline): void {
+/** Prints the summary; returns the EVs that charged 0 Wh (each a problem of the run). */
+function printSummary(timeline: Timeline): string[] {
   const rows = timeline.evSummaries.map((ev) => [
     ev.evId,
     ev.chargePointId,
-    `${(ev.energyWh / 1000).toFixed(2)} kWh`,
+    // An EV that got nothing is a failed visit, whatever the safety properties say (issue 17).
+    ev.energyWh > 0 ? `${(ev.energyWh / 1000).toFixed(2)} kWh` : '0 kWh PROBLEM',
     ev.profileReceived ? 'yes' : 'no',
     ev.states.join(' → '),
   ]);
@@ -174,4 +202,9 @@ function printSummary(timeline: Timeline): void {
     `\nConsensus: ${timeline.decisions} slots decided (${types}); ` +
       `${timeline.leaderChanges.length} leader election(s): ${timeline.leaderChanges.join(', ')}`,
   );
+  const empty = timeline.evSummaries.filter((ev) => ev.energyWh <= 0);
+  for (const ev of empty) {
+    console.log(`Problem: ${ev.evId} at ${ev.chargePointId} charged 0 Wh.`);
+  }
+  return empty.map((ev) => ev.evId);
 }

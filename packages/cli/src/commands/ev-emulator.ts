@@ -5,10 +5,12 @@ import {
   ScenarioError,
   SPEED_MAX,
   defaultScenario,
+  defaultScenarioFor,
   parseScenarioText,
   readClusterFile,
   runScenario,
   type FaultController,
+  type Scenario,
 } from '@evpaxos/ev-emulator';
 import { createLogger, logLevels, readApiToken, type LogLevel } from '@evpaxos/runtime';
 import { LauncherError, openCluster } from '../launcher';
@@ -79,10 +81,15 @@ export const evEmulatorCommand: CommandModule<object, EvEmulatorArgs> = {
     }
 
     let cluster;
-    let scenario = defaultScenario;
+    let scenario: Scenario = defaultScenario;
     let faults: FaultController | undefined;
     try {
       cluster = readClusterFile(clusterFile);
+      const chargePointIds = cluster.nodes
+        .filter((n) => n.role === 'charge-point')
+        .map((n) => n.id);
+      // docs/SCENARIOS.md: without --scenario, the seed's timeline sized to the site.
+      scenario = defaultScenarioFor(chargePointIds);
       if (args.scenario !== undefined) {
         let text: string;
         try {
@@ -94,7 +101,7 @@ export const evEmulatorCommand: CommandModule<object, EvEmulatorArgs> = {
           );
         }
         scenario = parseScenarioText(text, args.scenario, {
-          chargePointIds: cluster.nodes.filter((n) => n.role === 'charge-point').map((n) => n.id),
+          chargePointIds,
           nodeIds: cluster.nodes.map((n) => n.id),
         });
       }

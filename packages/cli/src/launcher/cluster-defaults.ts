@@ -5,8 +5,18 @@ export interface ClusterUpOptions {
   readonly dir: string;
   /** Central systems (proposers), 1..9. Default 2: central-a, central-b. */
   readonly centrals?: number;
-  /** Charge points (acceptors), 1..90. Default 5: cp1..cp5. */
+  /** Charge points, 1..90. Default 5: cp1..cp5. */
   readonly chargePoints?: number;
+  /**
+   * The charge points that vote (cluster.json `acceptors`). Default: every charge point up to 7,
+   * beyond that cp1..cp5; the others are learners (docs/CLUSTER.md, "Acceptors and learners").
+   */
+  readonly acceptors?: readonly string[];
+  /**
+   * How many charge points the site is built for (cluster.json `site.chargePointsMax`, the
+   * fail-safe divisor). Default: the number of charge points.
+   */
+  readonly chargePointsMax?: number;
   /**
    * 0 (the default here) picks free ports; N gives cluster ports N+i, HTTP ports N+100+i and
    * service ports (OCPP-J on a central, the EV link on a charge point) N+200+i.

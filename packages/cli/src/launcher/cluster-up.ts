@@ -1,10 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { SITE_LIMIT_W_MAX } from '@evpaxos/site';
+import { ocppSecurityConfigSection } from '@evpaxos/ocpp';
+import { SITE_LIMIT_W_MAX, siteConfigSection } from '@evpaxos/site';
 import {
+  ConfigError,
   apiToken,
+  defaultAcceptors,
   isNodeAlive,
+  resolveProcessConfig,
   processesPath,
   writeApiTokenFile,
   type NodeRole,
@@ -62,6 +66,7 @@ export async function clusterUp(options: ClusterUpOptions): Promise<ClusterHandl
     // docs/OCPP.md, "Security profiles": the charge points speak wss:// with Basic auth.
     ocppSecurity: demoOcppSecurity(dir, settings.host),
   };
+  refuseImpossibleCluster(description);
   // The secret is the cluster's only credential: readable by its owner only.
   fs.writeFileSync(clusterFile, `${JSON.stringify(description, null, 2)}\n`, { mode: 0o600 });
   // The API token beside processes.json, for the CLI and scripts (docs/CLUSTER.md, "Authentication").
@@ -138,6 +143,29 @@ function checkUpOptions(options: ClusterUpOptions): UpSettings {
   return { centrals, chargePoints, basePort, tickMs, host, siteLimitW, logLevel };
 }
 
+/**
+ * Reads the cluster file as every node will (resolveProcessConfig, with the site's section), before
+ * any process starts: a cluster that cannot work (quorums that do not intersect, a site too small
+ * for its charge points, an acceptor that is no charge point) is refused here, exit 2, one
+ * sentence per problem — never found at run time (docs/CLUSTER.md).
+ */
+function refuseImpossibleCluster(description: ReturnType<typeof clusterDescription>): void {
+  const central = description.nodes.find((node) => node.role === 'central');
+  if (central === undefined) return;
+  try {
+    resolveProcessConfig({
+      role: 'central',
+      flags: { id: central.id, clusterFile: 'cluster.json' },
+      env: {},
+      readFile: () => JSON.stringify(description),
+      sections: [siteConfigSection, ocppSecurityConfigSection],
+    });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    throw new LauncherError('invalid-option', error.problems.join(' '));
+  }
+}
+
 /** A dir holds one cluster at a time: refuse while a node recorded there still runs. */
 function refuseRunningCluster(dir: string, dirAsGiven: string): void {
   if (!fs.existsSync(processesPath(dir))) return;
@@ -207,24 +235,28 @@ function clusterDescription(
   settings: UpSettings,
   options: ClusterUpOptions,
 ) {
+  const nodes = records.map(({ id, role, clusterPort, httpPort, servicePort }) => ({
+    id,
+    role,
+    host: settings.host,
+    clusterPort,
+    httpPort,
+    servicePort,
+  }));
   return {
     clusterId: previous?.clusterId ?? options.clusterId ?? clusterDefaults.clusterId,
     secret: previous?.secret ?? randomBytes(32).toString('hex'),
+    // Written out even when defaulted, so the file says who votes (docs/CLUSTER.md).
+    acceptors: options.acceptors ?? defaultAcceptors(nodes),
     ...(options.phase1Quorum === undefined ? {} : { phase1Quorum: options.phase1Quorum }),
     ...(options.phase2Quorum === undefined ? {} : { phase2Quorum: options.phase2Quorum }),
     tickMs: settings.tickMs,
     site: {
       siteLimitW: settings.siteLimitW,
+      chargePointsMax: options.chargePointsMax ?? settings.chargePoints,
       ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
     },
-    nodes: records.map(({ id, role, clusterPort, httpPort, servicePort }) => ({
-      id,
-      role,
-      host: settings.host,
-      clusterPort,
-      httpPort,
-      servicePort,
-    })),
+    nodes,
   };
 }
 

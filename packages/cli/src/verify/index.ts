@@ -8,6 +8,7 @@ import { readLogDir, type LogSet } from './log-reader';
 import { verifyLines, type PropertyResult } from './properties';
 
 export { readLogDir, where, type LogLine, type LogSet } from './log-reader';
+export { checkLiveness, checkRegistration } from './liveness';
 export {
   checkAgreement,
   checkDurability,
@@ -38,7 +39,12 @@ export function verifyDir(dir: string, siteLimitOverrideW?: number): VerifyRepor
     siteLimitOverrideW !== undefined
       ? { siteLimitW: siteLimitOverrideW, source: '--site-limit-w' }
       : siteLimitOf(dir);
-  const results = verifyLines(logs.lines, { siteLimitW, siteLimitSource: source });
+  const chargePointIds = chargePointsOfCluster(dir);
+  const results = verifyLines(logs.lines, {
+    siteLimitW,
+    siteLimitSource: source,
+    ...(chargePointIds !== undefined ? { chargePointIds } : {}),
+  });
   return {
     dir,
     logs: { files: logs.files, skippedLines: logs.skippedLines, lines: logs.lines.length },
@@ -46,6 +52,20 @@ export function verifyDir(dir: string, siteLimitOverrideW?: number): VerifyRepor
     results,
     pass: results.every((result) => result.pass),
   };
+}
+
+/** The charge points cluster.json lists, or undefined when it cannot be read. */
+function chargePointsOfCluster(dir: string): string[] | undefined {
+  try {
+    const cluster = JSON.parse(fs.readFileSync(path.join(dir, 'cluster.json'), 'utf8')) as {
+      nodes?: { id?: unknown; role?: unknown }[];
+    };
+    return (cluster.nodes ?? [])
+      .filter((node) => node.role === 'charge-point' && typeof node.id === 'string')
+      .map((node) => node.id as string);
+  } catch {
+    return undefined;
+  }
 }
 
 function siteLimitOf(dir: string): { siteLimitW: number; source: string } {
@@ -63,7 +83,10 @@ function siteLimitOf(dir: string): { siteLimitW: number; source: string } {
   }
 }
 
-/** One line per property: `PASS agreement  <evidence>`, then the counterexample under a FAIL. */
+/**
+ * One line per property: `PASS agreement  <evidence>` (or VACUOUS, or FAIL), then the
+ * counterexample under a FAIL.
+ */
 export function formatVerifyReport(report: VerifyReport): string {
   const width = Math.max(...report.results.map((result) => result.property.length));
   const out = [
@@ -73,9 +96,9 @@ export function formatVerifyReport(report: VerifyReport): string {
         : '.'),
   ];
   for (const result of report.results) {
-    out.push(
-      `${result.pass ? 'PASS' : 'FAIL'}  ${result.property.padEnd(width)}  ${result.evidence}`,
-    );
+    // A property that held only for want of anything to check says so: VACUOUS, never PASS.
+    const verdict = !result.pass ? 'FAIL' : result.vacuous === true ? 'VACUOUS' : 'PASS';
+    out.push(`${verdict}  ${result.property.padEnd(width)}  ${result.evidence}`);
     if (result.counterexample !== undefined) {
       out.push(`      ${' '.repeat(width)}  first counterexample: ${result.counterexample}`);
     }

@@ -5,6 +5,7 @@
  * with a planted counterexample that it must catch (test/verify.test.ts).
  */
 import { siteCommandTypes } from '@evpaxos/site';
+import { checkLiveness, checkRegistration } from './liveness';
 import { where, type LogLine } from './log-reader';
 
 export interface PropertyResult {
@@ -14,6 +15,12 @@ export interface PropertyResult {
   readonly evidence: string;
   /** The first violation found, pointing at its log line(s). */
   readonly counterexample?: string;
+  /**
+   * Nothing in the logs exercised the property: it holds only because there was nothing to check.
+   * Its evidence line says "vacuous", and the run fails when it should have been exercised
+   * (`expectedBy`).
+   */
+  readonly vacuous?: boolean;
 }
 
 export interface VerifyOptions {
@@ -21,6 +28,8 @@ export interface VerifyOptions {
   readonly siteLimitW: number;
   /** Where the limit came from, for the evidence line. */
   readonly siteLimitSource?: string;
+  /** The cluster's charge points (cluster.json), for the majority side of a partition. */
+  readonly chargePointIds?: readonly string[];
 }
 
 interface DecidedCommand {
@@ -91,9 +100,10 @@ export function checkAgreement(lines: readonly LogLine[]): PropertyResult {
     ? {
         property: 'agreement',
         pass: true,
+        ...(decided.length === 0 ? { vacuous: true } : {}),
         evidence:
           decided.length === 0
-            ? 'no "decided" lines: nothing to compare (vacuous)'
+            ? 'vacuous: no "decided" lines, nothing to compare.'
             : `${evidence}: every slot has one value on every node that decided it.`,
       }
     : { property: 'agreement', pass: false, evidence: `${evidence}.`, counterexample };
@@ -132,9 +142,10 @@ export function checkDurability(lines: readonly LogLine[]): PropertyResult {
     ? {
         property: 'durability',
         pass: true,
+        ...(redecided === 0 ? { vacuous: true } : {}),
         evidence:
           redecided === 0
-            ? `${evidence}: nothing decided twice by one node to compare (vacuous unless the scenario restarts nodes).`
+            ? `vacuous: ${evidence}, nothing decided twice by one node to compare.`
             : `${evidence}: each the same value as before.`,
       }
     : { property: 'durability', pass: false, evidence: `${evidence}.`, counterexample };
@@ -199,7 +210,9 @@ export function checkValidity(lines: readonly LogLine[]): PropertyResult {
     .join(', ');
   const evidence = `${commands} decided commands (${byType || 'none'}) and ${noops} no-op slots; evidence: well-formed (clientId, seq), known command types, one command per (clientId, seq) — the centrals do not log submissions`;
   return counterexample === undefined
-    ? { property: 'validity', pass: true, evidence: `${evidence}.` }
+    ? commands + noops === 0
+      ? { property: 'validity', pass: true, vacuous: true, evidence: `vacuous: ${evidence}.` }
+      : { property: 'validity', pass: true, evidence: `${evidence}.` }
     : { property: 'validity', pass: false, evidence: `${evidence}.`, counterexample };
 }
 
@@ -236,7 +249,11 @@ export function checkExactlyOnce(lines: readonly LogLine[]): PropertyResult {
     ? {
         property: 'exactly-once',
         pass: true,
-        evidence: `${evidence}: no request applied twice.`,
+        ...(applied.size === 0 ? { vacuous: true } : {}),
+        evidence:
+          applied.size === 0
+            ? `vacuous: ${evidence}, no request applied at all.`
+            : `${evidence}: no request applied twice.`,
       }
     : { property: 'exactly-once', pass: false, evidence: `${evidence}.`, counterexample };
 }
@@ -329,9 +346,10 @@ export function checkNoDoubleBooking(lines: readonly LogLine[]): PropertyResult 
   return {
     property: 'no-double-booking',
     pass: true,
+    ...(evseLines + evLines === 0 ? { vacuous: true } : {}),
     evidence:
       evseLines + evLines === 0
-        ? 'no evse-transition or ev-transition lines: nothing to check (vacuous)'
+        ? 'vacuous: no evse-transition or ev-transition lines, nothing to check.'
         : `${evidence}: never two at once on one charge point.`,
   };
 }
@@ -406,21 +424,73 @@ export function checkSiteLimit(lines: readonly LogLine[], options: VerifyOptions
   return {
     property: 'site-limit',
     pass: true,
+    ...(samples === 0 ? { vacuous: true } : {}),
     evidence:
       samples === 0
-        ? `no "power" lines: nothing to check (vacuous); limit ${options.siteLimitW} W${source}`
+        ? `vacuous: no "power" lines, nothing to check; limit ${options.siteLimitW} W${source}.`
         : `${evidence}: never above the limit.`,
   };
 }
 
-/** Every property, in docs/DESIGN.md's order. */
+/** Every property, in docs/DESIGN.md's order, then liveness and registration (liveness.ts). */
 export function verifyLines(lines: readonly LogLine[], options: VerifyOptions): PropertyResult[] {
-  return [
+  const chargePointIds = options.chargePointIds ?? chargePointsOf(lines);
+  const results = [
     checkAgreement(lines),
     checkValidity(lines),
     checkDurability(lines),
     checkExactlyOnce(lines),
     checkNoDoubleBooking(lines),
     checkSiteLimit(lines, options),
+    checkLiveness(lines, chargePointIds),
+    checkRegistration(lines),
   ];
+  const expected = expectedBy(lines);
+  return results.map((result) => {
+    const reason = expected.get(result.property);
+    // A property the run should have exercised but did not is not a pass (issue 17: a verifier that
+    // cannot be fooled by a run that did nothing).
+    return result.vacuous === true && reason !== undefined
+      ? { ...result, pass: false, evidence: `${result.evidence} But ${reason}.` }
+      : result;
+  });
+}
+
+/** The charge points of a run whose cluster.json is unknown: the nodes that sampled power. */
+function chargePointsOf(lines: readonly LogLine[]): string[] {
+  const ids = new Set<string>();
+  for (const line of lines) {
+    if (line.message === 'charge-point-started' || line.message === 'power') ids.add(line.node);
+  }
+  return [...ids];
+}
+
+/** Which properties the run's own lines say must have been exercised, and why. */
+function expectedBy(lines: readonly LogLine[]): Map<string, string> {
+  const readies = new Map<string, number>();
+  let evLines = false;
+  let stationsStarted = false;
+  for (const line of lines) {
+    if (line.message === 'ready') readies.set(line.node, (readies.get(line.node) ?? 0) + 1);
+    else if (line.message === 'ev-transition') evLines = true;
+    else if (line.message === 'charge-point-started') stationsStarted = true;
+  }
+  const expected = new Map<string, string>();
+  if (readies.size > 0) {
+    const nodes = `${readies.size} nodes started`;
+    for (const property of ['agreement', 'validity', 'exactly-once']) {
+      expected.set(property, nodes);
+    }
+  }
+  const restarted = [...readies.entries()].filter(([, count]) => count > 1).map(([node]) => node);
+  if (restarted.length > 0) {
+    expected.set('durability', `the run restarted ${restarted.join(', ')}`);
+  }
+  if (evLines) {
+    for (const property of ['no-double-booking', 'site-limit', 'liveness']) {
+      expected.set(property, 'EVs plugged in');
+    }
+  }
+  if (stationsStarted) expected.set('registration', 'charge points started their EVSE');
+  return expected;
 }

@@ -1,0 +1,190 @@
+/**
+ * `npm run bench -- --sizes 5,9,15,31`: what a whole site of N charge points costs on this machine
+ * (issue 17; results in docs/BENCHMARKS.md, "Sites of any size"): the time until every node answers
+ * and a leader is elected, until the first command is decided and until every charge point is
+ * registered; the resident memory and the idle CPU of all its processes together; and the commit
+ * latency at concurrency 1. Every site has 2 centrals and the default acceptors (all charge points
+ * up to 7, beyond that cp1..cp5).
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { clusterUp, type ClusterHandle } from '@evpaxos/cli';
+import type { PaxosRunResult } from './client';
+
+export interface SiteSizeRow {
+  readonly chargePoints: number;
+  readonly acceptors: number;
+  readonly processes: number;
+  /** From `cluster up` starting to every node answering /status with a leader elected, ms. */
+  readonly bootMs: number;
+  /** From the start to the first non-empty decided slot (a RegisterChargePoint), ms. */
+  readonly firstDecidedMs: number;
+  /** From the start to every charge point registered, ms. */
+  readonly allRegisteredMs: number;
+  /** Resident memory of every process of the site, summed, MiB. */
+  readonly rssMiB: number;
+  /** CPU time of every process of the site over IDLE_WINDOW_MS without EVs, % of one core. */
+  readonly idleCpuPercent: number;
+  /** Null when no command committed in the measured window (see commitErrors). */
+  readonly commitP50Ms: number | null;
+  readonly commitP99Ms: number | null;
+  readonly commitOperations: number;
+  readonly commitErrors: number;
+  /** The machine's 1-minute load average when the row was measured (other work shares it). */
+  readonly loadAverage1m: number;
+}
+
+/** How long the idle CPU is averaged over, ms. */
+const IDLE_WINDOW_MS = 10_000;
+/** How long a site of 31 may take to boot and register on a loaded 2-core machine, ms. */
+const BOOT_TIMEOUT_MS = 180_000;
+/** Closed loops tried before a size is reported with no commit latency. */
+const COMMIT_ATTEMPTS_MAX = 3;
+
+function rssKiB(pid: number): number {
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Every decided line's time (ms since epoch) in cp1's log, with its command types. */
+function decidedTimes(dir: string): { atMs: number; types: string[] }[] {
+  const text = fs.readFileSync(path.join(dir, 'logs', 'cp1.log'), 'utf8');
+  const out: { atMs: number; types: string[] }[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.includes('"decided"')) continue;
+    try {
+      const parsed = JSON.parse(line) as { timestamp: string; commands?: { type?: string }[] };
+      out.push({
+        atMs: Date.parse(parsed.timestamp),
+        types: (parsed.commands ?? []).map((command) => String(command.type)),
+      });
+    } catch {
+      // A torn last line: read again at the next poll.
+    }
+  }
+  return out;
+}
+
+async function waitForRegistrations(dir: string, chargePoints: number): Promise<number[]> {
+  const deadline = Date.now() + BOOT_TIMEOUT_MS;
+  for (;;) {
+    const registered = decidedTimes(dir).filter((d) => d.types.includes('RegisterChargePoint'));
+    const count = registered.reduce(
+      (sum, d) => sum + d.types.filter((t) => t === 'RegisterChargePoint').length,
+      0,
+    );
+    if (count >= chargePoints) return registered.map((d) => d.atMs);
+    if (Date.now() > deadline) {
+      throw new Error(`only ${count} of ${chargePoints} charge points registered in time`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+async function cpuMicrosOf(cluster: ClusterHandle): Promise<number> {
+  let total = 0;
+  for (const node of cluster.nodes) {
+    const response = await fetch(`http://${node.host}:${node.httpPort}/stats`);
+    const stats = (await response.json()) as { cpu?: { userMicros: number; systemMicros: number } };
+    total += (stats.cpu?.userMicros ?? 0) + (stats.cpu?.systemMicros ?? 0);
+  }
+  return total;
+}
+
+/**
+ * The closed loop against the current leader. A loaded machine can elect another leader between
+ * the lookup and the loop (every submit then answers not-leader): look again, up to
+ * COMMIT_ATTEMPTS_MAX times, after one command committed through the launcher (which follows
+ * redirects).
+ */
+async function measureCommitAtLeader(
+  cluster: ClusterHandle,
+  measureCommit: (
+    url: string,
+    statsUrls: string[],
+    apiToken: string | undefined,
+  ) => Promise<PaxosRunResult>,
+): Promise<PaxosRunResult> {
+  let run: PaxosRunResult | undefined;
+  for (let attempt = 0; attempt < COMMIT_ATTEMPTS_MAX; attempt += 1) {
+    await cluster.submit({ type: 'Noop' });
+    const leader = cluster.node((await cluster.waitForLeader(30_000)).leaderId);
+    run = await measureCommit(
+      `ws://${leader.host}:${leader.httpPort}/client`,
+      cluster.nodes.map((n) => `http://${n.host}:${n.httpPort}/stats`),
+      cluster.apiToken,
+    );
+    if (run.operations > 0) return run;
+  }
+  return run!;
+}
+
+/** Measures one site of `chargePoints`; `measureCommit` runs the closed loop at concurrency 1. */
+export async function measureSiteSize(
+  chargePoints: number,
+  root: string,
+  measureCommit: (
+    url: string,
+    statsUrls: string[],
+    apiToken: string | undefined,
+  ) => Promise<PaxosRunResult>,
+): Promise<SiteSizeRow> {
+  const dir = fs.mkdtempSync(path.join(root, `site-${chargePoints}-`));
+  const startedMs = Date.now();
+  const cluster = await clusterUp({
+    dir,
+    centrals: 2,
+    chargePoints,
+    basePort: 0,
+    readyTimeoutMs: BOOT_TIMEOUT_MS,
+  });
+  try {
+    const bootMs = Date.now() - startedMs;
+    const registrations = await waitForRegistrations(dir, chargePoints);
+    const firstDecidedMs = Math.min(...registrations) - startedMs;
+    const allRegisteredMs = Math.max(...registrations) - startedMs;
+    const rssMiB = cluster.nodes.reduce((sum, node) => sum + rssKiB(node.pid), 0) / 1024;
+    const cpuBefore = await cpuMicrosOf(cluster);
+    await new Promise((resolve) => setTimeout(resolve, IDLE_WINDOW_MS));
+    const idleCpuPercent = ((await cpuMicrosOf(cluster)) - cpuBefore) / (IDLE_WINDOW_MS * 10);
+    const run = await measureCommitAtLeader(cluster, measureCommit);
+    const acceptors = (
+      JSON.parse(fs.readFileSync(path.join(dir, 'cluster.json'), 'utf8')) as {
+        acceptors: string[];
+      }
+    ).acceptors.length;
+    return {
+      chargePoints,
+      acceptors,
+      processes: cluster.nodes.length,
+      bootMs,
+      firstDecidedMs,
+      allRegisteredMs,
+      rssMiB: Math.round(rssMiB),
+      idleCpuPercent: Math.round(idleCpuPercent * 10) / 10,
+      commitP50Ms: Number.isFinite(run.p50Ms) ? run.p50Ms : null,
+      commitP99Ms: Number.isFinite(run.p99Ms) ? run.p99Ms : null,
+      commitOperations: run.operations,
+      commitErrors: run.errors,
+      loadAverage1m: Math.round((os.loadavg()[0] ?? 0) * 10) / 10,
+    };
+  } finally {
+    await cluster.down();
+  }
+}
+
+/** One Markdown table row per size, for docs/BENCHMARKS.md. */
+export function renderSiteSizes(rows: readonly SiteSizeRow[]): string {
+  const header =
+    '| charge points (acceptors) | processes | boot, ms | first decided, ms | all registered, ms | RSS, MiB | idle CPU, % of a core | commit p50 / p99 at c=1, ms | load avg (1 min) |\n|---|---|---|---|---|---|---|---|---|';
+  const lines = rows.map(
+    (r) =>
+      `| ${r.chargePoints} (${r.acceptors}) | ${r.processes} | ${r.bootMs} | ${r.firstDecidedMs} | ${r.allRegisteredMs} | ${r.rssMiB} | ${r.idleCpuPercent} | ${r.commitP50Ms === null || r.commitP99Ms === null ? `none (${r.commitErrors} errors)` : `${r.commitP50Ms.toFixed(1)} / ${r.commitP99Ms.toFixed(1)}`} | ${r.loadAverage1m} |`,
+  );
+  return [header, ...lines].join('\n');
+}

@@ -1,0 +1,70 @@
+import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ClusterHandle } from '../src/launcher';
+import { readLogDir, verifyDir, type LogLine } from '../src/verify';
+import { waitFor } from './cluster-harness';
+
+/** What the end-to-end site tests share: the EV emulator as a process, log lines, verify. */
+
+const bin = path.resolve(__dirname, '../../bin/evpaxos.js');
+
+/** Runs the EV emulator as its own process, its log in the cluster's logs dir; resolves on exit. */
+export function runEmulator(
+  cluster: ClusterHandle,
+  speed: number,
+  scenario?: object | string,
+): Promise<number> {
+  const logs = path.join(cluster.dir, 'logs');
+  const args = [bin, 'ev-emulator', '--dir', cluster.dir, '--speed', String(speed)];
+  if (typeof scenario === 'string') {
+    args.push('--scenario', scenario);
+  } else if (scenario) {
+    const file = path.join(cluster.dir, 'scenario.json');
+    fs.writeFileSync(file, JSON.stringify(scenario));
+    args.push('--scenario', file);
+  }
+  const out = fs.openSync(path.join(logs, 'ev-emulator.log'), 'a');
+  const child = spawn(process.execPath, args, { stdio: ['ignore', out, out] });
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code ?? 1)));
+}
+
+export function lines(cluster: ClusterHandle, message: string): LogLine[] {
+  return readLogDir(cluster.dir).lines.filter((line) => line.message === message);
+}
+
+export function expectVerified(cluster: ClusterHandle): void {
+  const report = verifyDir(cluster.dir);
+  const failed = report.results.filter((result) => !result.pass);
+  expect(
+    failed.map((result) => `${result.property}: ${result.counterexample ?? result.evidence}`),
+  ).to.deep.equal([]);
+}
+
+/**
+ * Waits until `renewalsMin` lease renewals were decided (as cp1 saw them): the site's steady state.
+ * A scenario at high speed would otherwise have its minute 1 inside the first lease after boot,
+ * while new charge points are still held at no power (make-before-break, lease.ts).
+ */
+export async function waitForSettledLeases(
+  cluster: ClusterHandle,
+  leaseMs: number,
+  renewalsMin = 10,
+): Promise<void> {
+  await waitFor(
+    `${renewalsMin} lease renewals`,
+    10 * leaseMs + renewalsMin * 500,
+    () => {
+      const renewals = new Set<string>();
+      for (const line of lines(cluster, 'decided')) {
+        if (line.node !== 'cp1') continue;
+        for (const command of (line.fields.commands as { type?: string }[]) ?? []) {
+          if (command.type === 'RenewLease') renewals.add(String(line.fields.slot));
+        }
+      }
+      return renewals.size >= renewalsMin ? true : undefined;
+    },
+    100,
+  );
+}
