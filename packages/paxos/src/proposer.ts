@@ -315,6 +315,13 @@ export class Proposer {
     this.heardFrom.add(from);
     const flight = this.inFlight.get(message.slot);
     if (!flight) return;
+    if (message.slot <= this.learner.appliedThrough) {
+      // Decided and applied meanwhile (a snapshot installed): its configuration may be compacted.
+      this.inFlight.delete(message.slot);
+      for (const command of flight.value.commands) this.queuedKeys.delete(commandKey(command));
+      this.fillWindow();
+      return;
+    }
     // Only the slot's own configuration counts (Lamport, "Reconfiguring a State Machine").
     const configuration = this.configFor(message.slot);
     if (!configuration.acceptors.includes(from)) return;
@@ -502,10 +509,8 @@ export class Proposer {
   }
 
   /**
-   * Phase 1 again, above every ballot seen, now reaching the new configuration's acceptors too
-   * (campaign prepares every configuration of the α-window). Work in flight is abandoned as when
-   * a leader steps down: the new Phase 1 recovers whatever reached an acceptor; pending commands
-   * stay queued for the next term.
+   * Phase 1 again with a new ballot, reaching the new configuration's acceptors too. Work in
+   * flight is abandoned as on stepping down (Phase 1 recovers it); pending commands stay queued.
    */
   private recampaign(): void {
     this.flushNotices();

@@ -386,6 +386,8 @@ export class Simulation {
   /** Whether every configuration still to come keeps both quorums alive without `id`. */
   private survivesLoss(id: NodeId): boolean {
     if (!this.faults.has('membership')) return true;
+    // A change not yet decided is checked by the operator against the losses it knew of.
+    for (const pending of this.outstanding.values()) if (pending.clientIndex < 0) return false;
     const history = this.checkers.configurations;
     const down = (other: NodeId): boolean =>
       other === id || (this.nodes.get(other)?.disk.amnesia ?? false);
