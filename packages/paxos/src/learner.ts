@@ -58,8 +58,9 @@ export class Learner {
   }
 
   private firstHistory(): ConfigurationHistory {
-    const { acceptors, phase1Quorum, phase2Quorum, options } = this.config;
-    return new ConfigurationHistory(options.alphaSlots, { acceptors, phase1Quorum, phase2Quorum });
+    const { acceptors, phase1Quorum, phase2Quorum, options, learners } = this.config;
+    const first = { acceptors, phase1Quorum, phase2Quorum };
+    return new ConfigurationHistory(options.alphaSlots, first, learners);
   }
 
   /** The configurations: final for every slot up to firstUnapplied - 1 + α. */
@@ -292,7 +293,11 @@ export class Learner {
     this.history =
       snapshot.configurations === undefined
         ? this.firstHistory()
-        : new ConfigurationHistory(this.config.options.alphaSlots, snapshot.configurations);
+        : new ConfigurationHistory(
+            this.config.options.alphaSlots,
+            snapshot.configurations,
+            this.config.learners,
+          );
     this.appliedThroughSlot = snapshot.appliedThrough;
     this.latestSnapshot = snapshot;
     for (const slot of this.decided.keys()) {

@@ -198,6 +198,11 @@ export class ConfigurationHistory {
   constructor(
     readonly alphaSlots: number,
     initial: Configuration | readonly ConfigurationStep[],
+    /**
+     * The nodes of the cluster (its file): a change naming another is void, since no node could
+     * reach it. Undefined: any id (the simulator's checker, which mirrors the nodes' verdicts).
+     */
+    private readonly nodes?: readonly NodeId[],
   ) {
     if (!Number.isInteger(alphaSlots) || alphaSlots < 1) {
       throw new RangeError(`α (${alphaSlots}) must be a whole number of at least 1.`);
@@ -252,6 +257,11 @@ export class ConfigurationHistory {
     const effectiveSlot = slot + effectiveAfterSlots;
     if (effectiveSlot < last.fromSlot) {
       throw new RangeError(`Slot ${slot} was decided out of order with a reconfiguration.`);
+    }
+    const named = change.kind === 'replace' ? [change.acceptor, change.by] : [change.acceptor];
+    const unknown = named.find((id) => this.nodes !== undefined && !this.nodes.includes(id));
+    if (unknown !== undefined) {
+      return { ok: false, problems: [`"${unknown}" is not a node of the cluster.`] };
     }
     const outcome = applyReconfiguration(last.configuration, change);
     if (!outcome.ok) return outcome;

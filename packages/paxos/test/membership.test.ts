@@ -187,6 +187,16 @@ describe('membership change', () => {
       expect(history.configurationFor(10).acceptors).to.deep.equal(['a2', 'a3', 'a4']);
     });
 
+    it('leaves a change naming a node outside the cluster void: no replica could reach it', () => {
+      const history = new ConfigurationHistory(4, three, ['a1', 'a2', 'a3', 's1']);
+      const outcome = history.decide(2, { kind: 'replace', acceptor: 'a1', by: 'x9' });
+      expect(outcome).to.deep.equal({
+        ok: false,
+        problems: ['"x9" is not a node of the cluster.'],
+      });
+      expect(history.decide(3, { kind: 'add', acceptor: 's1' }).ok).to.equal(true);
+    });
+
     it('refuses a change decided out of slot order', () => {
       const history = new ConfigurationHistory(4, three);
       history.decide(9, { kind: 'add', acceptor: 'a4' });
