@@ -7,6 +7,10 @@
 //   node scripts/lab-check.mjs --docker              the compose site (ports 7100-7106 on localhost;
 //                                                    EVPAXOS_HOST_PORT_PREFIX=8: 8100-8106, as compose)
 //   node scripts/lab-check.mjs --host 10.77.0 …      (not needed: see scripts/netns-cluster.sh status)
+//   node scripts/lab-check.mjs --status cp1          that node's whole GET /status, as JSON
+//   node scripts/lab-check.mjs --url cp1             that node's HTTP API, e.g. http://127.0.0.1:7102
+//   node scripts/lab-check.mjs --election-ms         per became-leader in the centrals' logs (local):
+//                                                    ms since that central's became-candidate
 // Options: --leader-id (print the leader's id, nothing else), --leader ID (that node must lead), --min-applied N (every reachable node applied slot N),
 //          --min-ballot-round R (the leader's round is at least R), --expect-unreachable ID,…,
 //          --wait-ms N (ask again every 500 ms until every check passes — or, with --leader-id,
@@ -104,6 +108,67 @@ async function askAll() {
     nodes.map(async (node) => ({ ...node, status: await getJson(`${node.url}/status`) })),
   );
   return { answers, reachable: answers.filter((node) => node.status) };
+}
+
+/** The node named by --status / --url, or exit 2 naming the known ones. */
+function namedNode(flag) {
+  const id = option(flag);
+  const node = nodes.find((candidate) => candidate.id === id);
+  if (node === undefined) {
+    console.error(`${flag} takes a node id: one of ${nodes.map((n) => n.id).join(', ')}.`);
+    process.exit(2);
+  }
+  return node;
+}
+
+if (argv.includes('--url')) {
+  console.log(namedNode('--url').url);
+  process.exit(0);
+}
+
+if (argv.includes('--status')) {
+  const node = namedNode('--status');
+  const status = await getJson(`${node.url}/status`);
+  if (status === null) {
+    console.error(`${node.id} does not answer at ${node.url}/status.`);
+    process.exit(1);
+  }
+  console.log(JSON.stringify(status));
+  process.exit(0);
+}
+
+if (argv.includes('--election-ms')) {
+  // Phase 1 as the logs saw it: for every became-leader, the time since the same central's last
+  // became-candidate (a promise from a quorum of acceptors, each fsynced, came in between).
+  const logsDir = path.join(option('--dir') ?? '.evpaxos', 'logs');
+  let found = 0;
+  for (const node of nodes) {
+    const file = path.join(logsDir, `${node.id}.log`);
+    if (!fs.existsSync(file)) continue;
+    let candidateAt = null;
+    for (const text of fs.readFileSync(file, 'utf8').split('\n')) {
+      let line;
+      try {
+        line = JSON.parse(text);
+      } catch {
+        continue;
+      }
+      const at = Date.parse(line.timestamp);
+      if (line.message === 'became-candidate') candidateAt = at;
+      if (line.message === 'became-leader' && candidateAt !== null) {
+        found += 1;
+        console.log(
+          `${node.id} ballot ${ballotText(line.ballot)}: candidate → leader in ${at - candidateAt} ms`,
+        );
+        candidateAt = null;
+      }
+    }
+  }
+  if (found === 0) {
+    console.error(`no became-candidate → became-leader pair in ${logsDir}/*.log`);
+    process.exit(1);
+  }
+  process.exit(0);
 }
 
 if (argv.includes('--leader-id')) {

@@ -23,6 +23,12 @@ export const TRANSACTION_EVENTS_REMEMBERED_MAX = 10_000;
 export const CSMS_CALL_TIMEOUT_MS = 10_000;
 
 /**
+ * How often the leader looks for reservation windows that opened, to send their ReserveNow, ms.
+ * A window opens on the charge point's own replica anyway (it enforces it); this is the OCPP notice.
+ */
+export const RESERVE_NOW_CHECK_MS = 1_000;
+
+/**
  * A standby's forward of a command to the leader (log-client.ts): one attempt's timeout, the pause
  * before the next (a leader change takes a few hundred ms), and the whole budget, after which the
  * station gets a CALLERROR and retries. The total stays under CSMS_CALL_TIMEOUT_MS-like budgets of

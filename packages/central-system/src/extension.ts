@@ -18,7 +18,9 @@ import {
   type SiteStateMachine,
 } from '@evpaxos/site';
 import { CentralService } from './central-service';
+import { logReservationEvents } from './reservation-log';
 import { reservationRoutes } from './reservations';
+import { ReserveNowNotifier } from './reserve-now';
 
 export interface CentralExtensionOptions {
   /**
@@ -77,8 +79,13 @@ export function centralExtension(options: CentralExtensionOptions = {}): RoleExt
         { node: running.node, readState, logger, ...(passwordOf ? { passwordOf } : {}) },
       );
       const port = await service.start();
+      const notifier = new ReserveNowNotifier(service, running.node, readState, logger);
+      notifier.start();
+      const stopLogging = running.node.onApplied((entries) =>
+        logReservationEvents(entries, logger),
+      );
       const removeRoutes = running.addHttpRoutes(
-        reservationRoutes(service, running.node, readState),
+        reservationRoutes(service, running.node, readState, notifier),
       );
       const removeRelay = running.addHttpRoutes(service.routes());
       logger.info('csms-started', {
@@ -90,6 +97,8 @@ export function centralExtension(options: CentralExtensionOptions = {}): RoleExt
       return {
         async close() {
           removeRoutes();
+          stopLogging();
+          notifier.stop();
           removeRelay();
           await service.close();
         },

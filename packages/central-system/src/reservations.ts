@@ -1,19 +1,20 @@
 /**
  * The reservations API on the central's httpPort (docs/SITE.md), added to the runtime's HTTP API:
- *   POST   /reservations {chargePointId, connectorId?, idToken, expiresAtMs, reservationId?}
- *          → Reserve agreed, then ReserveNow (H01) to the station → 201
+ *   POST   /reservations {chargePointId, connectorId?, idToken, startsAtMs?, expiresAtMs, reservationId?}
+ *          → Reserve agreed, then ReserveNow (H01) to the station when the window opens → 201
  *   DELETE /reservations/:id → CancelReservation agreed, then CancelReservation (H02) → 200
  *   GET    /reservations → the agreed reservations (any central)
  * A standby answers 421 with the leader's URL, like POST /submit.
  */
-import { OcppError, type IdToken } from '@evpaxos/ocpp';
+import { OcppError } from '@evpaxos/ocpp';
 import type {
   ClusterNode,
   ExtraRouteRequest,
   ExtraRouteResponse,
   ExtraRoutes,
 } from '@evpaxos/runtime';
-import { isoFromMs, type SiteRejection, type SiteState } from '@evpaxos/site';
+import type { ReservationState, SiteRejection, SiteState } from '@evpaxos/site';
+import type { ReserveNowNotifier } from './reserve-now';
 import type { CentralService, SubmitOutcome } from './central-service';
 
 const reservationPath = /^\/reservations\/(\d{1,10})$/;
@@ -22,6 +23,7 @@ export function reservationRoutes(
   service: CentralService,
   node: ClusterNode,
   readState: () => SiteState,
+  notifier: ReserveNowNotifier,
   nowMs: () => number = Date.now,
 ): ExtraRoutes {
   /** Increases within a term; seconds since 2023-11 keep ids increasing across leaders too (int32 for ~60 years). */
@@ -36,22 +38,15 @@ export function reservationRoutes(
     return lastIssued;
   };
 
-  const notLeader = (): ExtraRouteResponse => ({
-    status: 421,
-    body: { error: 'not-leader', leaderId: node.leaderId, leaderUrl: node.urlOf(node.leaderId) },
-  });
-
-  const notAgreed = (outcome: Extract<SubmitOutcome, { ok: false }>): ExtraRouteResponse =>
-    outcome.code === 'not-leader'
-      ? notLeader()
-      : { status: outcome.code === 'timeout' ? 504 : 503, body: { error: outcome.code } };
+  const notLeader = (): ExtraRouteResponse => notLeaderReply(node);
+  const notAgreed = (outcome: Extract<SubmitOutcome, { ok: false }>) =>
+    outcome.code === 'not-leader' ? notLeader() : notAgreedReply(outcome.code);
 
   async function create(request: ExtraRouteRequest): Promise<ExtraRouteResponse> {
     if (!node.isLeader) return notLeader();
     const body = await request.readJson();
     const parsed = parseReservation(body);
-    if (typeof parsed === 'string')
-      return { status: 400, body: { error: 'invalid-request', reason: parsed } };
+    if (typeof parsed === 'string') return invalidRequest(parsed);
     const reservationId = parsed.reservationId ?? nextReservationId();
     const connectorId = parsed.connectorId ?? 1;
     const outcome = await service.submit({
@@ -60,20 +55,31 @@ export function reservationRoutes(
       chargePointId: parsed.chargePointId,
       connectorId,
       idToken: parsed.idToken,
+      ...(parsed.startsAtMs === undefined ? {} : { startsAtMs: parsed.startsAtMs }),
       expiresAtMs: parsed.expiresAtMs,
     });
     if (!outcome.ok) return notAgreed(outcome);
     if (!outcome.result.ok) return refused(outcome.slot, outcome.result, 409);
-    const idToken: IdToken = { idToken: parsed.idToken, type: 'Central' };
-    const reserveNowStatus = await forward(() =>
-      service.callStation(parsed.chargePointId, 'ReserveNow', {
-        id: reservationId,
-        expiryDateTime: isoFromMs(parsed.expiresAtMs),
-        idToken,
-        evseId: connectorId,
+    const reservation = {
+      reservationId,
+      chargePointId: parsed.chargePointId,
+      connectorId,
+      idToken: parsed.idToken,
+      ...(outcome.result.reservationWindow ?? {
+        startsAtMs: parsed.startsAtMs ?? nowMs(),
+        expiresAtMs: parsed.expiresAtMs,
       }),
-    );
-    return { status: 201, body: { reservationId, slot: outcome.slot, reserveNowStatus } };
+    };
+    return {
+      status: 201,
+      body: {
+        reservationId,
+        slot: outcome.slot,
+        startsAtMs: reservation.startsAtMs,
+        expiresAtMs: reservation.expiresAtMs,
+        reserveNowStatus: await reserveNowIfOpen(notifier, reservation, nowMs()),
+      },
+    };
   }
 
   async function cancel(reservationId: number): Promise<ExtraRouteResponse> {
@@ -114,6 +120,22 @@ export function reservationRoutes(
   };
 }
 
+function invalidRequest(reason: string): ExtraRouteResponse {
+  return { status: 400, body: { error: 'invalid-request', reason } };
+}
+
+function notLeaderReply(node: ClusterNode): ExtraRouteResponse {
+  return {
+    status: 421,
+    body: { error: 'not-leader', leaderId: node.leaderId, leaderUrl: node.urlOf(node.leaderId) },
+  };
+}
+
+/** Not agreed (no slot): 504 when it timed out, else 503 (overloaded, closing, …). */
+function notAgreedReply(code: string): ExtraRouteResponse {
+  return { status: code === 'timeout' ? 504 : 503, body: { error: code } };
+}
+
 /**
  * A rejected command: 400 when it was refused before it was proposed (slot null: it broke a rule
  * that needs no state, docs/CLUSTER.md), else `status` for what the replicated state ruled out.
@@ -128,11 +150,23 @@ function refused(
         status: 400,
         body: { error: 'invalid-command', commandCode: rejection.code, reason: rejection.reason },
       }
-    : { status, body: { error: rejection.code, reason: rejection.reason } };
+    : { status, body: { error: rejection.code, reason: rejection.reason, slot } };
+}
+
+/**
+ * ReserveNow for a window that is open now; a window that opens later gets its ReserveNow when it
+ * opens (reserve-now.ts), and the answer says so.
+ */
+async function reserveNowIfOpen(
+  notifier: ReserveNowNotifier,
+  reservation: ReservationState,
+  nowMs: number,
+): Promise<string> {
+  return reservation.startsAtMs <= nowMs ? notifier.send(reservation) : 'at-window-start';
 }
 
 /** The station's status, or why it was not asked: the agreement stands either way. */
-async function forward(call: () => Promise<{ status: string }>): Promise<string> {
+export async function forward(call: () => Promise<{ status: string }>): Promise<string> {
   try {
     return (await call()).status;
   } catch (error) {
@@ -144,17 +178,20 @@ interface ReservationBody {
   readonly chargePointId: string;
   readonly connectorId: number | undefined;
   readonly idToken: string;
+  readonly startsAtMs: number | undefined;
   readonly expiresAtMs: number;
   readonly reservationId: number | undefined;
+}
+
+function isTime(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
 function parseReservation(body: unknown): ReservationBody | string {
   if (typeof body !== 'object' || body === null || Array.isArray(body))
     return 'The body must be a JSON object.';
-  const { chargePointId, connectorId, idToken, expiresAtMs, reservationId } = body as Record<
-    string,
-    unknown
-  >;
+  const { chargePointId, connectorId, idToken, startsAtMs, expiresAtMs, reservationId } =
+    body as Record<string, unknown>;
   if (
     typeof chargePointId !== 'string' ||
     chargePointId.length === 0 ||
@@ -165,8 +202,9 @@ function parseReservation(body: unknown): ReservationBody | string {
   if (typeof idToken !== 'string' || idToken.length === 0 || idToken.length > 36) {
     return 'idToken must be a string of 1 to 36 characters (OCPP IdTokenType).';
   }
-  if (typeof expiresAtMs !== 'number' || !Number.isSafeInteger(expiresAtMs) || expiresAtMs < 0) {
-    return 'expiresAtMs must be a time in ms since the Unix epoch.';
+  if (!isTime(expiresAtMs)) return 'expiresAtMs must be a time in ms since the Unix epoch.';
+  if (startsAtMs !== undefined && !isTime(startsAtMs)) {
+    return 'startsAtMs, when given, must be a time in ms since the Unix epoch.';
   }
   if (
     connectorId !== undefined &&
@@ -186,6 +224,7 @@ function parseReservation(body: unknown): ReservationBody | string {
   return {
     chargePointId,
     idToken,
+    startsAtMs,
     expiresAtMs,
     connectorId: connectorId as number | undefined,
     reservationId: reservationId as number | undefined,

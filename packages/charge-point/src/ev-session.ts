@@ -17,6 +17,7 @@ import type {
 } from '@evpaxos/ev-link';
 import {
   powerLimitAt,
+  reservationActive,
   type EvState,
   type PowerLimit,
   type ReservationState,
@@ -449,14 +450,18 @@ function newPluggedEv(link: EvLinkSession, request: Request<'SessionSetupReq'>):
   };
 }
 
-/** The reservations of this charge point in the agreed state that still hold at `nowMs`. */
+/**
+ * The reservations of this charge point in the agreed state whose window is open at `nowMs`: the
+ * charge point enforces a window from its replica when it opens, whatever ReserveNow it was sent.
+ */
 function liveReservations(
   state: SiteState,
   chargePointId: string,
   nowMs: number,
 ): ReservationState[] {
   return Object.values(state.reservations).filter(
-    (reservation) => reservation.chargePointId === chargePointId && reservation.expiresAtMs > nowMs,
+    (reservation) =>
+      reservation.chargePointId === chargePointId && reservationActive(reservation, nowMs),
   );
 }
 

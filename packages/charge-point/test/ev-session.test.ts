@@ -157,16 +157,37 @@ describe('EvSession (the EV link side)', () => {
       expiresAtMs: nowMs + 60_000,
     });
 
+    // The window opens at the replicated clock when it was agreed: registerLeased left it at nowMs + 1.
+    const openMs = nowMs + 1;
+
     it('blocks other idTokens, not its own, and only until it expires', () => {
-      expect(reservationAgainst(replica.state, CP, 'B', nowMs)?.reservationId).to.equal(9);
-      expect(reservationAgainst(replica.state, CP, 'A', nowMs)).to.equal(undefined);
+      expect(reservationAgainst(replica.state, CP, 'B', openMs)?.reservationId).to.equal(9);
+      expect(reservationAgainst(replica.state, CP, 'A', openMs)).to.equal(undefined);
       expect(reservationAgainst(replica.state, CP, 'B', nowMs + 60_000)).to.equal(undefined);
-      expect(reservationAgainst(replica.state, 'cp2', 'B', nowMs)).to.equal(undefined);
+      expect(reservationAgainst(replica.state, 'cp2', 'B', openMs)).to.equal(undefined);
     });
 
     it('is consumed by the transaction of its own idToken', () => {
-      expect(reservationHeldFor(replica.state, CP, 'A', nowMs)?.reservationId).to.equal(9);
-      expect(reservationHeldFor(replica.state, CP, 'B', nowMs)).to.equal(undefined);
+      expect(reservationHeldFor(replica.state, CP, 'A', openMs)?.reservationId).to.equal(9);
+      expect(reservationHeldFor(replica.state, CP, 'B', openMs)).to.equal(undefined);
+    });
+
+    it('holds a window that opens later only once it opens', () => {
+      const ahead = new FakeReplica();
+      ahead.registerLeased(CP, nowMs);
+      ahead.apply({
+        type: 'Reserve',
+        atMs: nowMs + 1,
+        reservationId: 10,
+        chargePointId: CP,
+        connectorId: 1,
+        idToken: 'A',
+        startsAtMs: nowMs + 30_000,
+        expiresAtMs: nowMs + 60_000,
+      });
+      expect(reservationAgainst(ahead.state, CP, 'B', nowMs + 29_999)).to.equal(undefined);
+      expect(reservationAgainst(ahead.state, CP, 'B', nowMs + 30_000)?.reservationId).to.equal(10);
+      expect(reservationAgainst(ahead.state, CP, 'B', nowMs + 60_000)).to.equal(undefined);
     });
   });
 

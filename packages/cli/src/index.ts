@@ -13,6 +13,8 @@ import { chargePointCommand } from './commands/charge-point';
 import { evEmulatorCommand } from './commands/ev-emulator';
 import { verifyCommand } from './commands/verify';
 import { reportCommand } from './commands/report';
+import { nemesisCommand } from './commands/nemesis';
+import { reserveCommand } from './commands/reserve';
 import { ocppCertsCommand } from './commands/ocpp-certs';
 
 // The launcher, for programs that start a local cluster (the benchmark, the dashboard's browser
@@ -39,8 +41,11 @@ export async function main(argv: string[]): Promise<void> {
     .command(evEmulatorCommand)
     .command(verifyCommand)
     .command(reportCommand)
+    .command(nemesisCommand)
+    .command(reserveCommand)
     .command(ocppCertsCommand)
     .demandCommand(1, 'Name a command: evpaxos <command> --help lists them.')
+    .check((parsed) => checkNumbers(parsed, argv), true)
     .strict()
     .recommendCommands()
     .fail((message, error) => {
@@ -51,6 +56,27 @@ export async function main(argv: string[]): Promise<void> {
     })
     .help()
     .parseAsync();
+}
+
+/**
+ * Every number option of every command: yargs reads `--timeout-ms abc` as NaN and would carry on
+ * with it (a submit "not acknowledged within NaN ms"); refused here, as a usage error (exit 2).
+ */
+function checkNumbers(parsed: Record<string, unknown>, argv: readonly string[]): true {
+  const bad = Object.entries(parsed).filter(
+    ([key, value]) =>
+      typeof value === 'number' && !Number.isFinite(value) && !/[A-Z]/.test(key) && key !== '$0',
+  );
+  if (bad.length === 0) return true;
+  const [key] = bad[0] as [string, number];
+  const index = argv.findIndex((arg) => arg === `--${key}` || arg.startsWith(`--${key}=`));
+  const given =
+    index < 0
+      ? undefined
+      : argv[index]?.includes('=')
+        ? argv[index]?.split('=')[1]
+        : argv[index + 1];
+  throw new Error(`--${key} must be a number (got "${given ?? ''}").`);
 }
 
 if (require.main === module) {

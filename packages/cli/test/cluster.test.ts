@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { compareBallots } from '@evpaxos/paxos';
@@ -296,6 +297,52 @@ describe('cluster (real processes on 127.0.0.1)', function () {
         expect(run.stderr).to.match(/No cluster in/);
       }
     } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('cli: a bad option value, or a payload that is not a JSON object, exits 2 with one sentence', function () {
+    // Six CLI starts: seconds each on a loaded 2-core host.
+    this.timeout(180_000);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'evpaxos-usage-'));
+    const bin = path.resolve(__dirname, '../../bin/evpaxos.js');
+    try {
+      const cases: [string[], RegExp][] = [
+        [['submit', '{}', '--timeout-ms', 'abc'], /--timeout-ms must be a number \(got "abc"\)/],
+        [['submit', '{}', '--timeout-ms', '0'], /--timeout-ms must be a whole number from 1/],
+        [['submit', '[]'], /must be a JSON object.*an array/],
+        [['submit', '42'], /must be a JSON object.*a number/],
+        [['submit', 'nope'], /not JSON/],
+        [['cluster', 'up', '--centrals', 'two'], /--centrals must be a number/],
+      ];
+      for (const [args, message] of cases) {
+        const run = spawnSync(process.execPath, [bin, ...args, '--dir', dir], { encoding: 'utf8' });
+        expect(run.status, args.join(' ')).to.equal(2);
+        expect(run.stderr, args.join(' ')).to.match(message);
+        expect(run.stderr.split('\n')[0]).to.match(/^evpaxos: [^\n]+\.$/);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('cli: cluster up on a busy port exits 1 and leaves no dir and no process behind', async () => {
+    const busy = net.createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const port = (busy.address() as net.AddressInfo).port;
+    const dir = path.join(os.tmpdir(), `evpaxos-busy-${randomBytes(4).toString('hex')}`);
+    const bin = path.resolve(__dirname, '../../bin/evpaxos.js');
+    try {
+      const run = spawnSync(
+        process.execPath,
+        [bin, 'cluster', 'up', '--dir', dir, '--base-port', String(port)],
+        { encoding: 'utf8' },
+      );
+      expect(run.status, run.stderr).to.equal(1);
+      expect(run.stderr).to.match(/is not free/);
+      expect(fs.existsSync(dir), 'the dir cluster up created').to.equal(false);
+    } finally {
+      busy.close();
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -159,6 +159,7 @@ describe('evpaxos verify', () => {
       'durability true',
       'exactly-once true',
       'no-double-booking true',
+      'reservation-overlap true',
       'site-limit true',
       'liveness true',
       'registration true',
@@ -386,7 +387,7 @@ describe('evpaxos verify', () => {
         encoding: 'utf8',
       });
       expect(out.status, out.stderr).to.equal(0);
-      expect(out.stdout.split('\n').filter((l) => l.startsWith('PASS'))).to.have.length(6);
+      expect(out.stdout.split('\n').filter((l) => l.startsWith('PASS'))).to.have.length(7);
       const vacuous = out.stdout.split('\n').filter((l) => l.startsWith('VACUOUS'));
       expect(vacuous.map((l) => l.split(/ +/)[1])).to.deep.equal(['durability', 'registration']);
       for (const l of vacuous) expect(l).to.match(/^VACUOUS {2}\S+ +vacuous: /);

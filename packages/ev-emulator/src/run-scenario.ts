@@ -378,6 +378,9 @@ async function reserve(
     connectorId: step.connectorId ?? 1,
     idToken: step.idToken,
     // Wall-clock, like every time on the wire.
+    ...(step.fromMinute === undefined
+      ? {}
+      : { startsAtMs: clock.wallClockAtMs(step.fromMinute * MS_PER_MINUTE) }),
     expiresAtMs: clock.wallClockAtMs(step.expiresAtMinute * MS_PER_MINUTE),
   };
   const reply = await callLeader(options, 'POST', '/reservations', body);

@@ -74,12 +74,19 @@ export function validateReserveStep(context: StepContext): ScenarioStep {
     'chargePointId',
     'connectorId',
     'idToken',
+    'fromMinute',
     'expiresAtMinute',
     'ref',
   ]);
   const { chargePointId, connectorId } = checkChargePointAndConnector(context);
   const idToken = check.text(fields, 'idToken', `${field}.idToken`);
   const expiresAtMinute = check.minute(fields, 'expiresAtMinute', `${field}.expiresAtMinute`);
+  const fromMinute = check.minute(fields, 'fromMinute', `${field}.fromMinute`, true);
+  if (fromMinute !== undefined && expiresAtMinute !== undefined && fromMinute >= expiresAtMinute) {
+    check.problems.push(
+      `${field}.fromMinute (${fromMinute}) must be before expiresAtMinute (${expiresAtMinute}).`,
+    );
+  }
   if (atMinute !== undefined && expiresAtMinute !== undefined && expiresAtMinute <= atMinute) {
     check.problems.push(
       `${field}.expiresAtMinute (${expiresAtMinute}) must be after atMinute (${atMinute}).`,
@@ -96,6 +103,7 @@ export function validateReserveStep(context: StepContext): ScenarioStep {
     chargePointId: chargePointId!,
     ...(connectorId !== undefined ? { connectorId } : {}),
     idToken: idToken!,
+    ...(fromMinute !== undefined ? { fromMinute } : {}),
     expiresAtMinute: expiresAtMinute!,
     ...(ref !== undefined ? { ref } : {}),
   };

@@ -87,6 +87,8 @@ export interface ReserveStep {
   /** Default 1. */
   readonly connectorId?: number;
   readonly idToken: string;
+  /** When the window opens, scenario minutes; default `atMinute` (now). Before `expiresAtMinute`. */
+  readonly fromMinute?: number;
   /** When the reservation expires, scenario minutes; after `atMinute`. */
   readonly expiresAtMinute: number;
   /** A name a later cancel-reservation step refers to. */

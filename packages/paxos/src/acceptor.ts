@@ -2,6 +2,7 @@ import { compareBallots, type Ballot } from './ballot';
 import type { Accept, Heartbeat, Prepare } from './messages';
 import type { Outbox } from './outbox';
 import type { ResolvedConfig } from './config';
+import { LeaderLease } from './leader-lease';
 import { estimateValueBytes } from './size';
 import type { AcceptedEntry, NodeId, PersistedState, Slot } from './types';
 
@@ -16,6 +17,8 @@ export class Acceptor {
   private readonly accepted = new Map<Slot, AcceptedEntry>();
   /** Slots below this were decided, applied and compacted away (see Learner snapshots). */
   private truncatedBelow: Slot;
+  /** Leader stickiness: the leader this acceptor hears, and for how long it refuses others. */
+  private readonly lease: LeaderLease;
 
   /**
    * @param appliedBelow the first slot this node's learner has not applied: a candidate preparing
@@ -28,6 +31,9 @@ export class Acceptor {
     private readonly appliedBelow: () => Slot = () => 0,
   ) {
     this.promised = persisted.promised;
+    // Raft §9.6: the lease lasts the minimum election timeout, so a standby that waited its own
+    // timeout without a heartbeat finds the acceptors that also heard nothing willing to promise.
+    this.lease = new LeaderLease(config.options.electionTimeoutTicks);
     this.truncatedBelow = persisted.snapshot ? persisted.snapshot.appliedThrough + 1 : 0;
     for (const entry of persisted.accepted) {
       if (entry.slot >= this.truncatedBelow) this.accepted.set(entry.slot, entry);
@@ -64,6 +70,15 @@ export class Acceptor {
         : compareBallots(message.ballot, this.promised) <= 0;
     if (refused) {
       this.out.send(from, { type: 'nack', ballot: message.ballot, promised: this.promised });
+      return;
+    }
+    if (this.refusesForLease(message)) {
+      this.out.send(from, {
+        type: 'nack',
+        ballot: message.ballot,
+        promised: this.promised,
+        leaseLive: true,
+      });
       return;
     }
     const appliedBelow = this.appliedBelow();
@@ -103,7 +118,10 @@ export class Acceptor {
       this.out.send(from, { type: 'nack', ballot: message.ballot, promised: this.promised });
       return;
     }
-    if (!belowPromise) this.promise(message.ballot);
+    if (!belowPromise) {
+      this.promise(message.ballot);
+      this.lease.renew(message.ballot, this.promised);
+    }
     if (message.slot >= this.truncatedBelow) {
       const entry: AcceptedEntry = {
         slot: message.slot,
@@ -123,8 +141,20 @@ export class Acceptor {
     if (compareBallots(message.ballot, this.promised) < 0) {
       this.out.send(from, { type: 'nack', ballot: message.ballot, promised: this.promised });
     } else {
+      this.lease.renew(message.ballot, this.promised);
       this.out.send(from, { type: 'heartbeat-ack', ballot: message.ballot });
     }
+  }
+
+  /** One unit of logical time: the leader's lease runs down. */
+  tick(): void {
+    this.lease.tick();
+  }
+
+  /** A higher ballot from another proposer, while this acceptor still hears its leader. */
+  private refusesForLease(message: Prepare): boolean {
+    if (this.config.plantedBug === 'acceptor-ignores-lease') return false;
+    return this.lease.refuses(message.ballot.proposerId);
   }
 
   /** The learner persisted a snapshot through `appliedThrough`: those slots need no acceptor state. */

@@ -20,6 +20,8 @@ export const plantedBugs = {
   'learner-ignores-notice-ballot': 'the learner applies whatever its acceptor accepted in a slot',
   /** A Promise in parts counts only once every part arrived: each reports other slots. */
   'proposer-counts-first-part': 'the candidate counts a promise sent in parts on its first part',
+  /** Raft §9.6: an acceptor that hears a live leader promises no other proposer (leader-lease.ts). */
+  'acceptor-ignores-lease': 'the acceptor promises a candidate while it still hears its leader',
   /**
    * Paxos Made Live §5.1: an acceptor that lost its disk must not vote as if it had promised and
    * accepted nothing (the simulator's disk-loss fault; the storage package refuses to start).

@@ -25,8 +25,14 @@ export interface ClusterMembership {
 export interface PaxosOptions {
   /** A leader sends a heartbeat every this many ticks. */
   readonly heartbeatTicks: number;
-  /** A standby starts an election after [T, 2T) ticks without a heartbeat (randomized per wait). */
+  /**
+   * A standby starts an election after [T, T + electionJitterTicks) ticks without a heartbeat
+   * (randomized per wait); an acceptor that heard its leader within T ticks promises no other
+   * proposer (leader-lease.ts). docs/LIMITS.md, "Election timing", says how T was chosen.
+   */
   readonly electionTimeoutTicks: number;
+  /** The spread of a standby's election timeout above electionTimeoutTicks (Raft §5.2). */
+  readonly electionJitterTicks: number;
   /** A candidate re-sends Prepare to silent acceptors after this many ticks. */
   readonly prepareRetryTicks: number;
   /** A leader re-sends Accept for an undecided slot after this many ticks. */
@@ -68,7 +74,8 @@ export interface PaxosOptions {
 
 export const defaultPaxosOptions: PaxosOptions = Object.freeze({
   heartbeatTicks: 3,
-  electionTimeoutTicks: 15,
+  electionTimeoutTicks: 20,
+  electionJitterTicks: 10,
   prepareRetryTicks: 6,
   acceptRetryTicks: 6,
   catchupRetryTicks: 6,

@@ -326,3 +326,22 @@ export function phase1CoversWindow(
     .configurationsBetween(slot, throughSlot)
     .every((configuration) => hasQuorum(configuration, promised, 1));
 }
+
+/**
+ * The bare phase-2 quorum a thrifty Accept goes to (Proposer): `self` if it is an acceptor of the
+ * slot's configuration (no network), then those that answered the last decided slot first, then
+ * the rest in configuration order. A target that fell silent is dropped after one slot: that slot
+ * is decided by a held copy's answer at the next tick, and its answerers become the next quorum.
+ */
+export function thriftyQuorum(
+  configuration: Configuration,
+  self: NodeId,
+  answeredFirst: Iterable<NodeId>,
+): NodeId[] {
+  const quorum: NodeId[] = [];
+  for (const id of [self, ...answeredFirst, ...configuration.acceptors]) {
+    if (quorum.length >= configuration.phase2Quorum) break;
+    if (configuration.acceptors.includes(id) && !quorum.includes(id)) quorum.push(id);
+  }
+  return quorum;
+}

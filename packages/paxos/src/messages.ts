@@ -78,6 +78,12 @@ export interface Nack {
    * under load outgrows a frame (a fresh central after a busy hour).
    */
   readonly decidedBelow?: Slot;
+  /**
+   * Set on a refused Prepare whose ballot is above the promise: this acceptor heard from the leader
+   * of `promised` within its lease, so it promises no other proposer yet (leader stickiness,
+   * leader-lease.ts). The candidate stands down once too few acceptors are left to promise it.
+   */
+  readonly leaseLive?: true;
 }
 
 /**

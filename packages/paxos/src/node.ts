@@ -120,6 +120,7 @@ export class PaxosNode {
 
   /** One unit of logical time: heartbeats, elections, retransmissions, catch-up retries. */
   tick(): void {
+    this.acceptor?.tick();
     this.proposer?.tick();
     this.learner.tick();
     this.drainLocal();

@@ -1,7 +1,7 @@
 import { ballotZero, compareBallots, type Ballot } from './ballot';
 import type { ResolvedConfig } from './config';
 import type { Learner } from './learner';
-import { hasQuorum, phase1CoversWindow, type Configuration } from './membership';
+import { hasQuorum, phase1CoversWindow, thriftyQuorum, type Configuration } from './membership';
 import type { Accept, Accepted, Decide, Heartbeat, HeartbeatAck, Nack, Promise } from './messages';
 import type { Outbox } from './outbox';
 import { randomInt, type Random } from './prng';
@@ -45,6 +45,12 @@ export class Proposer {
   private ballot: Ballot = ballotZero;
   /** The highest ballot seen anywhere: a new campaign goes above it. */
   private highestSeen: Ballot = ballotZero;
+  /**
+   * The highest ballot another node led or promised with, or this one led with: a follower
+   * follows heartbeats from here up. Unlike highestSeen it skips this proposer's own campaigns,
+   * so a candidate the acceptors refused (their leader's lease was live) follows that leader.
+   */
+  private highestFollowed: Ballot = ballotZero;
   private leaderId: NodeId | undefined;
   private electionElapsedTicks = 0;
   private electionTimeoutTicks: number;
@@ -53,6 +59,8 @@ export class Proposer {
   private promises = new Map<NodeId, Promise>();
   /** Parts of promises that came in several messages, until every part is in. */
   private promiseParts = new Map<NodeId, (Promise | undefined)[]>();
+  /** Acceptors that refused this campaign because their leader's lease was live. */
+  private leaseRefusals = new Set<NodeId>();
   private prepareFromSlot: Slot = 0;
   private prepareElapsedTicks = 0;
 
@@ -114,20 +122,6 @@ export class Proposer {
     return this.learner.configurations.proposableThrough(this.learner.firstUnapplied);
   }
 
-  /** Every acceptor of a configuration within the α-window: the ones Phase 1 must reach. */
-  private windowAcceptors(): NodeId[] {
-    return this.learner.configurations.acceptorsBetween(
-      this.learner.firstUnapplied,
-      this.windowEnd,
-    );
-  }
-
-  /** Learners that get values for `slot`: not its acceptors, not this node. */
-  private valueLearners(slot: Slot): NodeId[] {
-    const { acceptors } = this.configFor(slot);
-    return this.config.learners.filter((id) => id !== this.config.id && !acceptors.includes(id));
-  }
-
   get state(): ProposerState {
     return this.role;
   }
@@ -153,14 +147,15 @@ export class Proposer {
   }
 
   private randomElectionTimeout(): number {
-    // Raft §5.2's randomized timeouts, counted in ticks: [T, 2T) makes a split vote unlikely,
-    // and every failed campaign draws a new one (no endless duel between two proposers).
-    const base = this.config.options.electionTimeoutTicks;
-    return randomInt(this.random, base, 2 * base - 1);
+    // Raft §5.2's randomized timeouts, counted in ticks: [T, T + jitter) makes a split vote
+    // unlikely, and every failed campaign draws a new one (no endless duel between two proposers).
+    const { electionTimeoutTicks: base, electionJitterTicks: jitter } = this.config.options;
+    return randomInt(this.random, base, base + jitter - 1);
   }
 
   private observe(ballot: Ballot): void {
     if (compareBallots(ballot, this.highestSeen) > 0) this.highestSeen = ballot;
+    if (compareBallots(ballot, this.highestFollowed) > 0) this.highestFollowed = ballot;
   }
 
   propose(command: Command): ProposeResult {
@@ -189,21 +184,25 @@ export class Proposer {
   /** Starts Phase 1 now with a ballot above every one seen. */
   campaign(): void {
     this.ballot = { round: this.highestSeen.round + 1, proposerId: this.config.id };
-    this.observe(this.ballot);
+    this.highestSeen = this.ballot; // not highestFollowed: no one promised it yet
     this.role = 'candidate';
     this.leaderId = undefined;
     this.promises = new Map();
     this.promiseParts = new Map();
+    this.leaseRefusals = new Set();
     this.prepareFromSlot = this.learner.firstUnapplied;
     this.prepareElapsedTicks = 0;
     this.electionElapsedTicks = 0;
     this.electionTimeoutTicks = this.randomElectionTimeout();
     this.out.event({ type: 'became-candidate', ballot: this.ballot });
-    this.out.sendAll(this.windowAcceptors(), {
-      type: 'prepare',
-      ballot: this.ballot,
-      fromSlot: this.prepareFromSlot,
-    });
+    this.out.sendAll(
+      this.learner.configurations.acceptorsBetween(this.learner.firstUnapplied, this.windowEnd),
+      {
+        type: 'prepare',
+        ballot: this.ballot,
+        fromSlot: this.prepareFromSlot,
+      },
+    );
   }
 
   tick(): void {
@@ -219,7 +218,9 @@ export class Proposer {
           // What was caught up since is decided: ask only from there (promises already in hand
           // report from lower slots, a superset; becomeLeader skips decided slots).
           this.prepareFromSlot = Math.max(this.prepareFromSlot, this.learner.firstUnapplied);
-          const silent = this.windowAcceptors().filter((id) => !this.promises.has(id));
+          const silent = this.learner.configurations
+            .acceptorsBetween(this.learner.firstUnapplied, this.windowEnd)
+            .filter((id) => !this.promises.has(id));
           this.out.sendAll(silent, {
             type: 'prepare',
             ballot: this.ballot,
@@ -359,6 +360,10 @@ export class Proposer {
       this.learner.requestCatchupFrom(from, message.decidedBelow);
       return;
     }
+    if (message.leaseLive === true && this.role === 'candidate') {
+      this.handleLeaseRefusal(from, message);
+      return;
+    }
     const order = compareBallots(message.promised, this.ballot);
     if (order === 0 && this.role === 'candidate' && !this.promises.has(from)) {
       // Our own ballot, already promised: a Promise that was lost, or this proposer's previous
@@ -371,10 +376,23 @@ export class Proposer {
     this.becomeFollower(message.promised, message.promised.proposerId);
   }
 
+  /**
+   * Leader stickiness (Raft §9.6): an acceptor still hears the leader of `promised`. Once so many
+   * refused that the rest cannot make a phase-1 quorum, this campaign cannot win while that leader
+   * lives: follow it instead, and campaign again only after an election timeout without its
+   * heartbeats. The acceptors that did promise keep this ballot, so the next campaign goes above.
+   */
+  private handleLeaseRefusal(from: NodeId, message: Nack): void {
+    this.leaseRefusals.add(from);
+    const stillPossible = this.config.acceptors.length - this.leaseRefusals.size;
+    if (stillPossible >= this.config.phase1Quorum) return;
+    this.becomeFollower(message.promised, message.promised.proposerId);
+  }
+
   handleHeartbeat(from: NodeId, message: Heartbeat): void {
     this.observe(message.ballot);
     if (compareBallots(message.ballot, this.ballot) < 0 && this.role !== 'follower') return;
-    if (compareBallots(message.ballot, this.highestSeen) < 0) return;
+    if (compareBallots(message.ballot, this.highestFollowed) < 0) return;
     if (this.role !== 'follower' && compareBallots(message.ballot, this.ballot) > 0) {
       this.becomeFollower(message.ballot, from);
     }
@@ -399,6 +417,7 @@ export class Proposer {
     this.electionTimeoutTicks = this.randomElectionTimeout();
     this.promises = new Map();
     this.promiseParts = new Map();
+    this.leaseRefusals = new Set();
     if (wasLeader) {
       // Undecided work is abandoned: the next leader recovers whatever reached an acceptor
       // (Phase 1), and clients retry the rest.
@@ -426,6 +445,7 @@ export class Proposer {
     }
     this.role = 'leader';
     this.leaderId = this.config.id;
+    this.highestFollowed = this.ballot; // a phase-1 quorum promised it
     // Those that promised are known to be up: the first thrifty quorum comes from them.
     this.answeredFirst = [...this.promises.keys()];
     this.heartbeatElapsedTicks = this.config.options.heartbeatTicks; // announce at the next tick
@@ -494,7 +514,7 @@ export class Proposer {
       const accept: Accept = { type: 'accept', ballot: this.ballot, slot, value };
       if (thrifty) {
         // Alone: to a bare quorum, without the pending notices (they leave at the tick).
-        const quorum = this.thriftyQuorum(configuration);
+        const quorum = thriftyQuorum(configuration, this.config.id, this.answeredFirst);
         for (const id of configuration.acceptors) {
           if (quorum.includes(id)) this.out.send(id, accept);
           else this.hold(id, accept);
@@ -508,38 +528,15 @@ export class Proposer {
     }
   }
 
-  /**
-   * Phase 1 again with a new ballot, reaching the new configuration's acceptors too. Work in
-   * flight is abandoned as on stepping down (Phase 1 recovers it); pending commands stay queued.
-   */
+  /** Phase 1 again, reaching a new configuration's acceptors; Phase 1 recovers what was in flight. */
   private recampaign(): void {
     this.flushNotices();
     this.flushHeld();
-    for (const flight of this.inFlight.values()) {
-      for (const command of flight.value.commands) this.queuedKeys.delete(commandKey(command));
-    }
-    for (const recovered of this.recovery) {
-      for (const command of recovered.value.commands) this.queuedKeys.delete(commandKey(command));
-    }
+    for (const { value } of [...this.inFlight.values(), ...this.recovery])
+      for (const command of value.commands) this.queuedKeys.delete(commandKey(command));
     this.inFlight.clear();
     this.recovery = [];
     this.campaign();
-  }
-
-  /**
-   * The bare phase-2 quorum a thrifty Accept goes to: this node if it is an acceptor (no network),
-   * then those that answered the last decided slot first, then the rest in configuration order. A
-   * target that fell silent is dropped after one slot: that slot is decided by a held copy's
-   * answer at the next tick, and its answerers become the next quorum.
-   */
-  private thriftyQuorum(configuration: Configuration): NodeId[] {
-    const quorum: NodeId[] = [];
-    const candidates = [this.config.id, ...this.answeredFirst, ...configuration.acceptors];
-    for (const id of candidates) {
-      if (quorum.length >= configuration.phase2Quorum) break;
-      if (configuration.acceptors.includes(id) && !quorum.includes(id)) quorum.push(id);
-    }
-    return quorum;
   }
 
   private hold(to: NodeId, message: Accept | Decide): void {
@@ -579,7 +576,10 @@ export class Proposer {
   flushDecided(): void {
     if (this.decidedOut.length === 0) return;
     const message = { type: 'decide', entries: this.decidedOut } as const;
-    const learners = this.valueLearners(this.decidedOut[0]!.slot);
+    const { acceptors } = this.configFor(this.decidedOut[0]!.slot);
+    const learners = this.config.learners.filter(
+      (id) => id !== this.config.id && !acceptors.includes(id),
+    );
     this.decidedOut = [];
     if (learners.length > 0) this.out.sendAll(learners, message);
   }

@@ -52,6 +52,7 @@ describe('acceptor', () => {
     for (const slot of [0, 3, 7])
       cluster.node('a1').step('p1', { type: 'accept', ballot: b1, slot, value });
     cluster.flush('a1');
+    cluster.lapseLeases(['a1']); // p1 has gone quiet: a1 may promise another proposer
     cluster.queue = [];
     cluster
       .node('a1')
@@ -107,6 +108,7 @@ describe('acceptor', () => {
       acceptor.step('p1', { type: 'accept', ballot: b1, slot, value });
     }
     acceptor.takeReady();
+    cluster.lapseLeases(['a1']);
     acceptor.step('p2', { type: 'prepare', ballot: { round: 2, proposerId: 'p2' }, fromSlot: 0 });
     const promises = acceptor.takeReady().messages.map((m) => m.message);
     // ~480 estimated bytes per entry: one entry per part.

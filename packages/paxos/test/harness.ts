@@ -122,6 +122,21 @@ export class TestCluster {
     }
   }
 
+  /**
+   * Lets the acceptors' leader leases run out (leader-lease.ts), as an election timeout without
+   * the leader's heartbeats does: ticks these acceptor-only nodes alone and drops what the ticks
+   * send (catch-up requests), so a test can then have another proposer win.
+   */
+  lapseLeases(ids: readonly NodeId[] = this.membership.acceptors): void {
+    for (const id of ids) {
+      const node = this.node(id);
+      for (let i = 0; i < node.config.options.electionTimeoutTicks; i += 1) node.tick();
+      const queued = this.queue.length;
+      this.flush(id);
+      this.queue.length = queued;
+    }
+  }
+
   elect(id: NodeId): void {
     this.node(id).campaign();
     this.flush(id);

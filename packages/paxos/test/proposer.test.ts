@@ -122,6 +122,7 @@ describe('proposer', () => {
       .node('a2')
       .step('p2', { type: 'accept', ballot: { round: 2, proposerId: 'p2' }, slot: 0, value: high });
     cluster.flushAll();
+    cluster.lapseLeases();
     cluster.queue = [];
     // The quorum is {a1, a2}: the first campaign is nacked by a2 and teaches p1 the higher ballot.
     cluster.cut.add('p1>a3');
@@ -138,6 +139,7 @@ describe('proposer', () => {
       .node('a1')
       .step('p2', { type: 'accept', ballot: { round: 1, proposerId: 'p2' }, slot: 2, value });
     cluster.flushAll();
+    cluster.lapseLeases();
     cluster.queue = [];
     cluster.cut.add('p1>a3');
     cluster.elect('p1');
@@ -194,6 +196,7 @@ describe('proposer', () => {
     // Agreement: a later leader whose quorum includes a1 (c#1 at the old ballot) keeps d#1.
     cluster.cut.clear();
     cluster.cut.add('p2>a3');
+    cluster.lapseLeases(); // p1 goes quiet
     cluster.elect('p2');
     cluster.elect('p2');
     expect(cluster.node('p2').isLeader()).to.equal(true);
@@ -213,6 +216,7 @@ describe('proposer', () => {
     cluster.deliverAll((e) => e.to !== 'p2');
     cluster.queue = [];
     cluster.nodes.delete('p1'); // the leader dies
+    cluster.lapseLeases();
     cluster.node('p2').campaign();
     cluster.flush('p2');
     cluster.deliverAll();

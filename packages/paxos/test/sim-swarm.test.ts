@@ -1,5 +1,12 @@
 import { expect } from 'chai';
-import { defaultSimOptions, drawScenario, faultKinds, resolveConfig, simulate } from '../src';
+import {
+  defaultSimOptions,
+  drawScenario,
+  faultKinds,
+  formatScenario,
+  resolveConfig,
+  simulate,
+} from '../src';
 
 const allFaults = new Set(faultKinds);
 
@@ -75,6 +82,24 @@ describe('simulation swarm: each seed draws its own scenario', () => {
       expect(s.acceptors).to.be.within(2, 3);
       expect(s.phase1Quorum + s.phase2Quorum).to.be.greaterThan(s.acceptors);
     }
+  });
+
+  it('leans some seeds to a nemesis profile: leader churn, split brain (two proposers at least)', () => {
+    const counts = new Map<string, number>();
+    for (let seed = 1; seed <= 400; seed += 1) {
+      const s = drawScenario(seed, allFaults);
+      counts.set(s.profile, (counts.get(s.profile) ?? 0) + 1);
+      if (s.profile === 'split-brain') expect(s.proposers, `seed ${seed}`).to.be.at.least(2);
+      if (s.profile === 'leader-churn') {
+        expect(s.rates.crashMidSendProbability, `seed ${seed}`).to.be.at.least(0.2);
+      }
+      expect(formatScenario(s)).to.include(`faults (${s.profile})`);
+    }
+    for (const profile of ['mixed', 'leader-churn', 'split-brain'])
+      expect(counts.get(profile) ?? 0, profile).to.be.greaterThan(40);
+    // A pin wins over a profile's lean.
+    for (let seed = 1; seed <= 50; seed += 1)
+      expect(drawScenario(seed, allFaults, { proposers: 1 }).proposers).to.equal(1);
   });
 
   it('a run reports its scenario and what its checks exercised', () => {

@@ -22,6 +22,17 @@ export type LogLevel = (typeof logLevels)[number];
 export const clientFrameRequestsMax = 4096;
 
 /**
+ * Bounded logging (docs/LIMITS.md, "Logging"): warn or error lines of one message written per
+ * interval, at most; the rest are counted in one summary line. A protocol of the log, not an
+ * option: a few lines a second per cause is what an operator reads, whatever the load.
+ */
+export const logRepeatLimits = Object.freeze({
+  warningsPerCauseMax: 5,
+  intervalMs: 1_000,
+  causesMax: 256,
+});
+
+/**
  * Every limit of the process layer, each an option with the same name everywhere (flag, env,
  * config file). Written down in docs/LIMITS.md.
  */

@@ -1,5 +1,7 @@
+import { performance } from 'node:perf_hooks';
 import * as winston from 'winston';
-import { logLevels, type LogLevel } from './constants';
+import { WarningThrottle } from '@evpaxos/transport';
+import { logLevels, logRepeatLimits, type LogLevel } from './constants';
 
 /** The logger every adapter takes (transport, storage, runtime): four levels, message + fields. */
 export interface Logger {
@@ -109,11 +111,43 @@ process.on('exit', () => {
 
 /**
  * A logger writing to stdout: JSON lines for a log file, the launcher and `evpaxos verify`; winston's
- * coloured readable lines for a person at a terminal.
+ * coloured readable lines for a person at a terminal. Warn and error lines are bounded per message
+ * (`boundRepeats`): every package logs through this, so no client can fill the disk.
  */
 export function createLogger(
   options: LoggerOptions,
   out: (line: string) => void = (line) => process.stdout.write(line),
+): Logger & { close(): void } {
+  return boundRepeats(createUnboundedLogger(options, out));
+}
+
+/**
+ * Bounded logging (docs/LIMITS.md, "Logging"): at most `logRepeatLimits.warningsPerCauseMax`
+ * warn (and as many error) lines of one message per `intervalMs`; the rest are counted, and one
+ * line `N more '<message>' warnings not written` follows when the interval ends. The message is
+ * the cause: fields (a remote address, a reason) vary, the message names what happened. Debug and
+ * info lines pass: they record the node's own work (a line per decided slot), not a client's.
+ */
+export function boundRepeats(
+  inner: Logger & { close(): void },
+  nowMs: () => number = () => performance.now(),
+): Logger & { close(): void } {
+  const throttle = new WarningThrottle(inner, logRepeatLimits, nowMs, '');
+  return {
+    debug: (message, meta) => inner.debug(message, meta),
+    info: (message, meta) => inner.info(message, meta),
+    warn: (message, meta) => throttle.log('warn', message, message, meta ?? {}),
+    error: (message, meta) => throttle.log('error', message, message, meta ?? {}),
+    close: () => {
+      throttle.flush();
+      inner.close();
+    },
+  };
+}
+
+function createUnboundedLogger(
+  options: LoggerOptions,
+  out: (line: string) => void,
 ): Logger & { close(): void } {
   const pretty = options.pretty ?? process.stdout.isTTY === true;
   if (!pretty) return new JsonLineLogger(options.level, options.fields ?? {}, out);

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { expect } from 'chai';
 import { createLogger } from '../src';
+import { boundRepeats } from '../src/logger';
 
 function capture(level: 'error' | 'warn' | 'info' | 'debug'): {
   lines: () => Record<string, unknown>[];
@@ -111,5 +112,46 @@ describe('createLogger (JSON lines)', () => {
     logger.info('moved', { node: 'cp2' });
     await endOfRun();
     expect(lines()[0]?.node).to.equal('cp2');
+  });
+});
+
+describe('boundRepeats (bounded logging)', () => {
+  it('writes 5 warn lines of one message a second, counts the rest, and passes info lines', () => {
+    const written: { level: string; message: string; meta?: Record<string, unknown> }[] = [];
+    const record =
+      (level: string) =>
+      (message: string, meta?: Record<string, unknown>): void => {
+        written.push({ level, message, ...(meta === undefined ? {} : { meta }) });
+      };
+    let nowMs = 0;
+    const logger = boundRepeats(
+      {
+        debug: record('debug'),
+        info: record('info'),
+        warn: record('warn'),
+        error: record('error'),
+        close: () => undefined,
+      },
+      () => nowMs,
+    );
+    for (let i = 0; i < 1000; i += 1) logger.warn('http: refused', { remote: `10.0.0.${i % 250}` });
+    for (let i = 0; i < 20; i += 1) logger.error('http: handler failed');
+    for (let i = 0; i < 20; i += 1) logger.info('decided', { slot: i });
+    expect(written.filter((line) => line.message === 'http: refused')).to.have.length(5);
+    expect(written.filter((line) => line.message === 'http: handler failed')).to.have.length(5);
+    expect(written.filter((line) => line.message === 'decided')).to.have.length(20);
+    // The next interval: the count of the last one first, then the new lines.
+    nowMs = 1_000;
+    logger.warn('http: refused');
+    expect(written.at(-2)).to.deep.include({
+      level: 'warn',
+      message: "995 more 'http: refused' warnings not written",
+    });
+    expect(written.at(-1)?.message).to.equal('http: refused');
+    logger.close();
+    expect(written.at(-1)).to.deep.include({
+      level: 'error',
+      message: "15 more 'http: handler failed' errors not written",
+    });
   });
 });

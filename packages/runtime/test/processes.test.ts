@@ -122,7 +122,7 @@ interface Member {
 }
 
 describe('node processes: 1 central + 3 charge points (real sockets, separate processes)', function () {
-  this.timeout(60_000);
+  this.timeout(120_000);
   let dir: string;
   let members: Member[];
   const children: ChildProcess[] = [];
@@ -169,6 +169,13 @@ describe('node processes: 1 central + 3 charge points (real sockets, separate pr
     rmSync(dir, { recursive: true, force: true });
   });
 
+  /** A node's JSON log lines so far. */
+  const linesOf = (id: string) =>
+    (output.get(id) ?? '')
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+
   const url = (id: string, route: string) => {
     const member = members.find((candidate) => candidate.id === id) as Member;
     return `http://127.0.0.1:${member.httpPort}${route}`;
@@ -184,7 +191,7 @@ describe('node processes: 1 central + 3 charge points (real sockets, separate pr
         return status.paxos.proposerState === 'leader' ? true : undefined;
       },
       // Starting four node processes takes over 10 s on a loaded 2-core host.
-      40_000,
+      90_000,
     );
     const response = await fetch(url('central-a', '/submit'), {
       method: 'POST',
@@ -486,6 +493,55 @@ describe('node processes: 1 central + 3 charge points (real sockets, separate pr
     const [answer] = await client.answersUntil(1);
     client.close();
     expect(answer).to.include({ type: 'result' });
+  });
+
+  it('writes a few lines a second per cause, and a count, for 80 silent connections and 200 unauthenticated requests (bounded logging)', async () => {
+    // cp2 has seen no refusal before: every line about this flood is in its log from here on.
+    const member = members.find((candidate) => candidate.id === 'cp2') as Member;
+    const sockets: WebSocket[] = [];
+    const startedMs = Date.now();
+    try {
+      for (let i = 0; i < 80; i += 1) {
+        const socket = new WebSocket(`ws://127.0.0.1:${member.clusterPort}`);
+        socket.on('error', () => undefined);
+        sockets.push(socket);
+      }
+      const statuses = await Promise.all(
+        Array.from({ length: 200 }, () =>
+          fetch(url('cp2', '/submit'), { method: 'POST', body: '{}' }).then((r) => r.status),
+        ),
+      );
+      expect(new Set(statuses)).to.deep.equal(new Set([401]));
+      // Every refusal is accounted for: written, or counted in a summary once its interval ends.
+      const accounted = () => {
+        const lines = linesOf('cp2').filter((line) => line.level === 'warn');
+        const written = lines.filter((line) => line.message === 'http: refused').length;
+        const counted = lines
+          .filter((line) =>
+            /^\d+ more 'http: refused' warnings not written$/.test(String(line.message)),
+          )
+          .reduce((sum, line) => sum + Number(line.suppressed), 0);
+        return written + counted === 200 ? lines : undefined;
+      };
+      const lines = await waitFor(
+        'every refusal written or counted',
+        async () => accounted(),
+        10_000,
+      );
+      const elapsedSeconds = Math.ceil((Date.now() - startedMs) / 1000) + 1;
+      // 5 lines a second per message at most (logRepeatLimits), plus one summary per interval.
+      const byMessage = new Map<string, number>();
+      for (const line of lines) {
+        const key = String(line.message).replace(/^\d+ more /, 'summary: ');
+        byMessage.set(key, (byMessage.get(key) ?? 0) + 1);
+      }
+      for (const [message, count] of byMessage) {
+        expect(count, message).to.be.at.most(5 * elapsedSeconds);
+      }
+      expect(lines.length).to.be.below(80);
+    } finally {
+      for (const socket of sockets) socket.terminate();
+    }
   });
 
   it('closes every process cleanly on SIGTERM (exit 0)', async () => {

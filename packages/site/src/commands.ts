@@ -27,7 +27,11 @@ export interface RegisterChargePoint {
   readonly maxPowerW: number;
 }
 
-/** Hold a connector for an idToken until a time. OCPP 2.0.1 ReserveNowRequest (H01). */
+/**
+ * Hold a connector for an idToken over a time window [startsAtMs, expiresAtMs). OCPP 2.0.1
+ * ReserveNowRequest (H01) holds from now; a window that starts later is a reservation the site
+ * agrees on ahead of time: the charge point enforces it from its replica once it starts.
+ */
 export interface Reserve {
   readonly type: 'Reserve';
   /** Proposer time, ms. */
@@ -39,7 +43,9 @@ export interface Reserve {
   readonly connectorId: number;
   /** ReserveNowRequest.idToken.idToken: only this token may start a session on the connector. */
   readonly idToken: string;
-  /** ReserveNowRequest.expiryDateTime, ms. Must be after `atMs`. */
+  /** When the window opens, ms; absent: at `atMs` (now, as ReserveNow). Before `expiresAtMs`. */
+  readonly startsAtMs?: number;
+  /** ReserveNowRequest.expiryDateTime: when the window closes, ms. Must be after `atMs`. */
   readonly expiresAtMs: number;
 }
 
@@ -248,7 +254,8 @@ function parseFields(type: SiteCommandType, fields: Fields): SiteCommand {
         connectorCount: integer(fields, 'connectorCount', 1),
         maxPowerW: integer(fields, 'maxPowerW', 1),
       };
-    case 'Reserve':
+    case 'Reserve': {
+      const startsAtMs = optionalInteger(fields, 'startsAtMs', 0);
       return {
         type,
         atMs,
@@ -256,8 +263,10 @@ function parseFields(type: SiteCommandType, fields: Fields): SiteCommand {
         chargePointId: text(fields, 'chargePointId'),
         connectorId: integer(fields, 'connectorId', 1),
         idToken: text(fields, 'idToken'),
+        ...(startsAtMs === undefined ? {} : { startsAtMs }),
         expiresAtMs: time(fields, 'expiresAtMs'),
       };
+    }
     case 'CancelReservation':
       return { type, atMs, reservationId: integer(fields, 'reservationId', 0) };
     case 'StartSession':

@@ -38,6 +38,7 @@ export type {
   SiteResult,
   SiteTransition,
 } from './handlers/kit';
+export { reservationActive, windowsOverlap } from './handlers/kit';
 export { applySiteCommand } from './reducer';
 export type {
   SessionStatus,

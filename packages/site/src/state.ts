@@ -99,6 +99,8 @@ export interface ReservationState {
   chargePointId: string;
   connectorId: number;
   idToken: string;
+  /** The window [startsAtMs, expiresAtMs), proposer time, ms. It holds its connector in it. */
+  startsAtMs: number;
   expiresAtMs: number;
 }
 

@@ -5,3 +5,8 @@ export { TransportError } from './errors';
 export { clusterSecretBytesMin } from './constants';
 export { parseFaultRules } from './faults';
 export { WebSocketTransport } from './websocket-transport';
+export {
+  WarningThrottle,
+  type ThrottledLevel,
+  type WarningThrottleLimits,
+} from './warning-throttle';

@@ -86,17 +86,8 @@ export function validatePaxosMessage(value: unknown, limits: WireLimits): Messag
         slot: readSlot(o.slot, `${path}.slot`),
       };
     }
-    case 'nack': {
-      const o = readRecord(value, path, ['type', 'ballot', 'promised', 'decidedBelow']);
-      const nack = {
-        type,
-        ballot: readBallot(o.ballot, `${path}.ballot`, limits),
-        promised: readBallot(o.promised, `${path}.promised`, limits),
-      };
-      // An absent decidedBelow may arrive as a key holding undefined (msgpackr keeps the key).
-      if (o.decidedBelow === undefined) return nack;
-      return { ...nack, decidedBelow: readSlot(o.decidedBelow, `${path}.decidedBelow`) };
-    }
+    case 'nack':
+      return readNack(value, path, limits);
     case 'decide': {
       const o = readRecord(value, path, ['type', 'entries']);
       return { type, entries: readDecideEntries(o.entries, `${path}.entries`, limits) };
@@ -127,6 +118,22 @@ export function validatePaxosMessage(value: unknown, limits: WireLimits): Messag
     default:
       return assertNever(type);
   }
+}
+
+function readNack(value: unknown, path: string, limits: WireLimits): Message {
+  const o = readRecord(value, path, ['type', 'ballot', 'promised', 'decidedBelow', 'leaseLive']);
+  const nack = {
+    type: 'nack' as const,
+    ballot: readBallot(o.ballot, `${path}.ballot`, limits),
+    promised: readBallot(o.promised, `${path}.promised`, limits),
+  };
+  if (o.leaseLive !== undefined && o.leaseLive !== true) {
+    throw invalidBody(`${path}.leaseLive`, 'true or absent');
+  }
+  const lease = o.leaseLive === true ? { leaseLive: true as const } : {};
+  // An absent decidedBelow may arrive as a key holding undefined (msgpackr keeps the key).
+  if (o.decidedBelow === undefined) return { ...nack, ...lease };
+  return { ...nack, ...lease, decidedBelow: readSlot(o.decidedBelow, `${path}.decidedBelow`) };
 }
 
 function assertNever(value: never): never {

@@ -485,6 +485,10 @@ describe('wire: envelope codec', () => {
         'a nack behind a negative slot',
         { type: 'nack', ballot, promised: ballot, decidedBelow: -1 },
       ],
+      [
+        'a nack whose leaseLive is not true',
+        { type: 'nack', ballot, promised: ballot, leaseLive: 1 },
+      ],
     ];
     for (const [name, body] of cases) {
       it(`refuses ${name}: invalid-body`, () => {

@@ -23,7 +23,12 @@ export const sampleMessages: { readonly [Type in MessageType]: Extract<Message, 
     },
     accept: { type: 'accept', ballot, slot: 9, value },
     accepted: { type: 'accepted', ballot, slot: 9 },
-    nack: { type: 'nack', ballot, promised: { round: 4, proposerId: 'central-b' } },
+    nack: {
+      type: 'nack',
+      ballot,
+      promised: { round: 4, proposerId: 'central-b' },
+      leaseLive: true,
+    },
     // A value for a learner that is not an acceptor, then a commit notice (no value) for slot 10.
     decide: {
       type: 'decide',

@@ -20,6 +20,22 @@ interface DemoArgs {
   'site-limit-w': number;
   centrals: number;
   'charge-points': number;
+  'base-port': number;
+  'lease-ms'?: number;
+}
+
+/** The site's lease in real time (site.leaseMs default), ms. */
+const LEASE_MS_REAL = 30_000;
+/** The shortest lease the demo picks: the site needs more than twice its 1 s clock skew. */
+const LEASE_MS_MIN = 3_000;
+
+/**
+ * The demo's lease: 30 s of *scenario* time, so that at 10× a cut-off charge point falls back to
+ * fail-safe power after 3 real seconds (30 scenario seconds), as it would on a real site, not
+ * after five scenario minutes. Never below 3 s real (the site requires leaseMs > 2 × clock skew).
+ */
+export function demoLeaseMs(speed: number, leaseMs?: number): number {
+  return leaseMs ?? Math.max(LEASE_MS_MIN, Math.round(LEASE_MS_REAL / speed));
 }
 
 const bin = path.resolve(__dirname, '../../../bin/evpaxos.js');
@@ -64,7 +80,27 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
         describe:
           'Charge points (the default scenario puts an EV on every one beyond cp5; docs/SCENARIOS.md)',
       })
+      .option('base-port', {
+        type: 'number',
+        default: 0,
+        describe: 'Cluster ports N+i, HTTP N+100+i, OCPP/EV link N+200+i; 0 picks free ports',
+      })
+      .option('lease-ms', {
+        type: 'number',
+        describe:
+          'Lease length in real ms (default: 30 s of scenario time, i.e. 30000 / speed, at least 3000)',
+      })
       .check((args) => {
+        const base = args['base-port'];
+        if (!Number.isInteger(base) || base < 0 || base > 65_000) {
+          throw new Error(
+            `--base-port must be 0 (free ports) or a port up to 65000 (got ${base}).`,
+          );
+        }
+        const lease = args['lease-ms'];
+        if (lease !== undefined && (!Number.isInteger(lease) || lease < 2_001)) {
+          throw new Error(`--lease-ms must be a whole number of ms above 2000 (got ${lease}).`);
+        }
         if (!(args.speed > 0) || args.speed > 600)
           throw new Error(`--speed must be above 0 and at most 600 (got ${args.speed}).`);
         if (!Number.isInteger(args['site-limit-w']) || args['site-limit-w'] <= 0) {
@@ -98,14 +134,17 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       // A previous run may have been killed hard: stop whatever it left, then start clean.
       await clusterDown(dir, 1_000).catch(() => undefined);
       fs.rmSync(dir, { recursive: true, force: true });
+      const leaseMs = demoLeaseMs(args.speed, args['lease-ms']);
       section(
-        `Starting ${args.centrals} central system(s) and ${args['charge-points']} charge points (separate processes) in ${dir}`,
+        `Starting ${args.centrals} central system(s) and ${args['charge-points']} charge points (separate processes) in ${dir}; lease ${leaseMs} ms real = ${Math.round((leaseMs * args.speed) / 1000)} s of scenario time`,
       );
       const cluster: ClusterHandle = await clusterUp({
         dir,
         centrals: args.centrals,
         chargePoints: args['charge-points'],
         siteLimitW: args['site-limit-w'],
+        basePort: args['base-port'],
+        leaseMs,
       });
       const leader = await cluster.waitForLeader();
       console.log(formatStatusTable(await cluster.status()));
@@ -139,9 +178,11 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       void exited.then((code) => (emulatorCode = code));
       while (emulatorCode === undefined && Date.now() < deadlineMs) {
         for (const line of tail.poll()) timeline.accept(line);
+        timeline.flush();
         await new Promise((resolve) => setTimeout(resolve, POLL_MS));
       }
       for (const line of tail.poll()) timeline.accept(line);
+      timeline.flush(Date.now(), 0);
       if (emulatorCode !== 0) {
         console.log(
           `\nThe EV emulator ${emulatorCode === undefined ? 'did not finish in time' : `exited with ${emulatorCode}`}: see ${path.join(logs, 'ev-emulator.log')}`,

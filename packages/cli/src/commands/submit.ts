@@ -33,11 +33,34 @@ export const submitCommand: CommandModule<object, SubmitArgs> = {
           `The payload is not JSON (${(error as Error).message}): quote it, e.g. '{"type":"Noop"}'.`,
         );
       }
+      // A command is a JSON object ('{"type":"Noop"}'); a number, string, array or null is a
+      // typo the central would refuse after a round trip, or decide as a meaningless value.
+      if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+        throw new LauncherError(
+          'invalid-option',
+          `The payload must be a JSON object, e.g. '{"type":"Noop"}' (got ${Array.isArray(payload) ? 'an array' : payload === null ? 'null' : `a ${typeof payload}`}).`,
+        );
+      }
+      const timeoutMs = args['timeout-ms'];
+      if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 3_600_000) {
+        throw new LauncherError(
+          'invalid-option',
+          `--timeout-ms must be a whole number from 1 to 3600000 (got ${String(timeoutMs)}).`,
+        );
+      }
       const result = await openCluster(args.dir).submit(payload, {
-        timeoutMs: args['timeout-ms'],
+        timeoutMs,
         ...(args.via === undefined ? {} : { via: args.via, follow: false }),
       });
       const { slot, ballot, result: value, duplicate, nodeId, latencyMs } = result;
       console.log(JSON.stringify({ slot, ballot, result: value, duplicate, nodeId, latencyMs }));
+      // Decided, but refused by the site (docs/SITE.md: a SiteRejection): exit 1, with the reason.
+      const refusal = value as { ok?: unknown; code?: unknown; reason?: unknown } | null;
+      if (refusal?.ok === false) {
+        console.error(
+          `evpaxos: refused in slot ${slot}: ${String(refusal.code)}: ${String(refusal.reason)}`,
+        );
+        process.exitCode = 1;
+      }
     }),
 };

@@ -24,6 +24,9 @@ export class Timeline {
   readonly evSummaries: EvSummaryRecord[] = [];
   scenarioDone = false;
   private scenarioStartRealMs: number | undefined;
+  /** Lines held back so that lines from different logs print in time order (see flush). */
+  private pending: { keyMs: number; arrivedMs: number; line: string }[] = [];
+  private keyMs = -1;
 
   constructor(
     private readonly speed: number,
@@ -39,12 +42,18 @@ export class Timeline {
     return this.renewals;
   }
 
+  /**
+   * The line's scenario time as `[m:ss]`; also sets the key it is ordered by. A line without its
+   * own scenarioMs is placed by its log timestamp against the scenario's start *as logged* (not
+   * when the demo read it: a poll later is seconds of scenario time at 10×).
+   */
   private clock(record: Readonly<Record<string, unknown>>): string {
     let scenarioMs = typeof record.scenarioMs === 'number' ? record.scenarioMs : undefined;
     if (scenarioMs === undefined && this.scenarioStartRealMs !== undefined) {
-      const at = typeof record.timestamp === 'string' ? Date.parse(record.timestamp) : Date.now();
+      const at = timestampOf(record) ?? Date.now();
       scenarioMs = Math.max(0, (at - this.scenarioStartRealMs) * this.speed);
     }
+    this.keyMs = scenarioMs ?? -1;
     if (scenarioMs === undefined) return '[boot]';
     const seconds = Math.floor(scenarioMs / 1000);
     return `[${String(Math.floor(seconds / 60)).padStart(2)}:${String(seconds % 60).padStart(2, '0')}]`;
@@ -57,7 +66,7 @@ export class Timeline {
       case 'became-leader': {
         const ballot = record.ballot as { round: number; proposerId: string } | undefined;
         this.leaderChanges.push(source);
-        this.print(
+        this.emit(
           `${at} ⚑ ${source} leads with ballot ${ballot ? `${ballot.round}.${ballot.proposerId}` : '?'}`,
         );
         return;
@@ -75,29 +84,29 @@ export class Timeline {
         this.renewals += types.length - shown.length;
         // Lease renewals are frequent and dull: counted, not printed.
         if (shown.length === 0) return;
-        this.print(
+        this.emit(
           `${at}   slot ${String(slot).padStart(4)} ballot ${ballot.round}.${ballot.proposerId}  ${shown.join(', ')}`,
         );
         return;
       }
       case 'evse-transition':
-        this.print(
+        this.emit(
           `${at}   ${String(record.chargePointId).padEnd(4)} EVSE ${record.from} → ${record.to}  (${record.event}${record.evId ? `, ${record.evId}` : ''})`,
         );
         return;
       case 'ev-transition':
-        this.print(
+        this.emit(
           `${at}   ${String(record.evId).padEnd(4)} EV   ${record.from} → ${record.to}  (at ${record.chargePointId})`,
         );
         return;
       case 'scenario-step':
-        this.print(
+        this.emit(
           `${at} ▶ scenario: ${JSON.stringify(record.step)}${record.ok === false ? ' (FAILED)' : ''}`,
         );
         return;
       case 'scenario-start':
       case 'scenario-started':
-        this.scenarioStartRealMs = Date.now();
+        this.scenarioStartRealMs = startOf(record);
         return;
       case 'power': {
         this.power.set(String(record.chargePointId), Number(record.powerW) || 0);
@@ -111,7 +120,9 @@ export class Timeline {
         this.scenarioDone = true;
         return;
       default:
-        if (message === 'ready' && source === 'ev-emulator') this.scenarioStartRealMs = Date.now();
+        if (message === 'ready' && source === 'ev-emulator') {
+          this.scenarioStartRealMs = startOf(record);
+        }
     }
   }
 
@@ -125,10 +136,45 @@ export class Timeline {
     const line = `power kW: ${parts.join(' | ') || 'none'} — total ${(total / 1000).toFixed(1)} of ${(this.siteLimitW / 1000).toFixed(1)}`;
     if (line === this.lastPowerLine) return;
     this.lastPowerLine = line;
-    this.print(`${at}   ${line}`);
+    this.emit(`${at}   ${line}`);
   }
 
   noteScenarioStart(): void {
     this.scenarioStartRealMs ??= Date.now();
   }
+
+  /** Holds a line until flush; lines are printed in scenario-time order. */
+  private emit(line: string): void {
+    this.pending.push({ keyMs: this.keyMs, arrivedMs: Date.now(), line });
+  }
+
+  /**
+   * Prints, in scenario-time order, the held lines that arrived more than holdMs ago (the logs of
+   * different processes are read one after the other, and a process may write a moment late), or
+   * all of them with holdMs 0. Equal times keep the order they arrived in (a stable sort).
+   */
+  flush(nowMs: number = Date.now(), holdMs = FLUSH_HOLD_MS): void {
+    const ready = this.pending.filter((entry) => nowMs - entry.arrivedMs >= holdMs);
+    if (ready.length === 0) return;
+    const horizon = Math.max(...ready.map((entry) => entry.keyMs));
+    // Anything held with a time at or before the newest line printed goes out with it.
+    const out = this.pending.filter((entry) => ready.includes(entry) || entry.keyMs <= horizon);
+    this.pending = this.pending.filter((entry) => !out.includes(entry));
+    out.sort((a, b) => a.keyMs - b.keyMs);
+    for (const entry of out) this.print(entry.line);
+  }
+}
+
+/** How long the demo holds a timeline line for lines with an earlier time to arrive, ms. */
+export const FLUSH_HOLD_MS = 1_000;
+
+function timestampOf(record: Readonly<Record<string, unknown>>): number | undefined {
+  const at = typeof record.timestamp === 'string' ? Date.parse(record.timestamp) : NaN;
+  return Number.isFinite(at) ? at : undefined;
+}
+
+/** The real time the scenario started at, from its start line (its time minus its scenarioMs). */
+function startOf(record: Readonly<Record<string, unknown>>): number {
+  const at = timestampOf(record) ?? Date.now();
+  return typeof record.scenarioMs === 'number' ? at - record.scenarioMs : at;
 }

@@ -49,7 +49,32 @@ function checkCount(name: string, value: number, min: number, max: number): stri
 export async function clusterUp(options: ClusterUpOptions): Promise<ClusterHandle> {
   const settings = checkUpOptions(options);
   const dir = path.resolve(options.dir);
+  // A dir this call creates is removed again if it fails before a node started (a busy port):
+  // nothing is left behind. Once nodes ran, they are stopped and their logs kept: the error
+  // points at them.
+  const created = !fs.existsSync(dir);
   fs.mkdirSync(dir, { recursive: true });
+  try {
+    return await startCluster(dir, settings, options);
+  } catch (error) {
+    if (created && !anyNodeStarted(dir)) fs.rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+function anyNodeStarted(dir: string): boolean {
+  try {
+    return readProcesses(dir).nodes.some((node) => node.pid > 0);
+  } catch {
+    return false;
+  }
+}
+
+async function startCluster(
+  dir: string,
+  settings: UpSettings,
+  options: ClusterUpOptions,
+): Promise<ClusterHandle> {
   refuseRunningCluster(dir, options.dir);
   const clusterFile = path.join(dir, 'cluster.json');
   // A cluster restarted in the same dir keeps its id and secret: its charge points' stores hold

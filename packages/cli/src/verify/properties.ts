@@ -7,6 +7,7 @@
 import { siteCommandTypes } from '@evpaxos/site';
 import { checkLiveness, checkRegistration } from './liveness';
 import { where, type LogLine } from './log-reader';
+import { checkReservationOverlap } from './reservation-overlap';
 
 export interface PropertyResult {
   readonly property: string;
@@ -441,6 +442,7 @@ export function verifyLines(lines: readonly LogLine[], options: VerifyOptions): 
     checkDurability(lines),
     checkExactlyOnce(lines),
     checkNoDoubleBooking(lines),
+    checkReservationOverlap(lines),
     checkSiteLimit(lines, options),
     checkLiveness(lines, chargePointIds),
     checkRegistration(lines),

@@ -18,6 +18,7 @@ export type Property =
   | 'exactly-once'
   | 'durability'
   | 'liveness'
+  | 'sticky-leader'
   | 'configuration';
 
 export const properties: readonly Property[] = [
@@ -29,6 +30,7 @@ export const properties: readonly Property[] = [
   'exactly-once',
   'durability',
   'liveness',
+  'sticky-leader',
   'configuration',
 ];
 
@@ -58,6 +60,7 @@ export class Checkers {
     'exactly-once': 0,
     durability: 0,
     liveness: 0,
+    'sticky-leader': 0,
     configuration: 0,
   };
   /**
@@ -299,6 +302,22 @@ export class Checkers {
     this.violate(
       'liveness',
       `${undecided.length} command(s) not applied everywhere ${ticksAfterHeal} ticks after the last fault healed (first: ${undecided[0]})`,
+    );
+  }
+
+  /** sim/sticky-leader.ts: a restarted standby's campaign must not depose a leader the acceptors hear. */
+  checkStickyLeader(
+    leaderBefore: NodeId,
+    leaderAfter: NodeId | undefined,
+    elections: number,
+    standby: NodeId,
+  ): void {
+    this.exercised['sticky-leader'] += 1;
+    if (elections === 0 && leaderAfter === leaderBefore) return;
+    this.violate(
+      'sticky-leader',
+      `${standby} restarted and campaigned against the stable leader ${leaderBefore}: ` +
+        `${elections} election(s), ${leaderAfter ?? 'no one'} leads after`,
     );
   }
 }

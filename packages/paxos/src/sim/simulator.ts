@@ -1,7 +1,7 @@
 import { ballotToString } from '../ballot';
 import type { PlantedBug } from '../bugs';
-import type { Message } from '../messages';
 import { defaultPaxosOptions } from '../config';
+import type { Message } from '../messages';
 import { PaxosNode } from '../node';
 import { createPrng, pick, randomInt, range, type Random } from '../prng';
 import { commandKey, type Command, type NodeId } from '../types';
@@ -19,6 +19,8 @@ import {
 import { describeMessage } from './describe-message';
 import { drawPartition } from './partitions';
 import { MembershipOperator, liveEnough } from './membership-operator';
+import type { ClientCommand, InTransit, SimNode } from './sim-node';
+import { probeStickyLeader } from './sticky-leader';
 
 /**
  * A run's options. The cluster shape, limits and fault mix are drawn from the seed (swarm.ts);
@@ -64,33 +66,6 @@ export interface SimResult {
   /** Reconfigurations the log decided that changed the acceptors (membership fault). */
   readonly reconfigurations: number;
   readonly snapshotsInstalled: number;
-}
-
-interface InTransit {
-  readonly deliverAtTick: number;
-  readonly order: number;
-  readonly from: NodeId;
-  readonly to: NodeId;
-  readonly message: Message;
-}
-
-interface SimNode {
-  readonly id: NodeId;
-  readonly disk: SimDisk;
-  node: PaxosNode | undefined;
-  stateMachine: RecordingStateMachine;
-  restartAtTick: number;
-  /** A paused node (a GC pause, SIGSTOP) keeps its memory but does nothing until this tick. */
-  pausedUntilTick: number;
-  /** Messages to this node arrive no earlier than this tick (a stalled inbound link). */
-  stalledUntilTick: number;
-}
-
-interface ClientCommand {
-  readonly command: Command;
-  readonly clientIndex: number;
-  /** The client resubmits at this tick unless it saw the command applied. */
-  retryAtTick: number;
 }
 
 const pauseTicks = { min: 5, max: 60 } as const;
@@ -568,6 +543,8 @@ export class Simulation {
     for (const simNode of this.nodes.values())
       if (!this.downForGood(simNode)) finalStates.set(simNode.id, simNode.stateMachine.keys);
     this.checkers.checkDurability(finalStates, this.stats.crashes > 0);
+    // Last: it restarts a standby, whose state the checks above need not wait for.
+    if (undecided.length === 0) this.probeStickyLeader();
     const submitted = this.commands.length;
     return {
       seed: this.options.seed,
@@ -580,6 +557,27 @@ export class Simulation {
       reconfigurations: this.checkers.reconfigurations,
       ...this.stats,
     };
+  }
+
+  private probeStickyLeader(): void {
+    const host = {
+      proposerIds: this.proposerIds,
+      electionTimeoutTicks:
+        this.scenario.paxosOptions.electionTimeoutTicks ?? defaultPaxosOptions.electionTimeoutTicks,
+      nodes: () => [...this.nodes.values()].map((n) => n.node),
+      restartDeafAndCampaign: (id: NodeId, leader: NodeId) => {
+        const simNode = this.nodes.get(id) as SimNode;
+        this.start(simNode);
+        this.blocked.add(`${leader}>${id}`);
+        this.trace(`restart ${id}, cut ${leader}->${id}, campaign at once (sticky-leader probe)`);
+        simNode.node?.campaign();
+        this.processReady(simNode);
+      },
+      heal: () => this.healPartition(),
+      tick: () => this.tick(),
+      leaderChanges: () => this.stats.leaderChanges,
+    };
+    probeStickyLeader(host, this.checkers);
   }
 }
 

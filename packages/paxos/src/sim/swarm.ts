@@ -95,7 +95,76 @@ export interface SimScenario {
   readonly restartDelayTicksMax: number;
   /** Of the crashes, this share hits the node that leads (a nemesis aimed at the leader). */
   readonly leaderCrashShare: number;
+  /** The nemesis profile the seed drew (nemesisProfiles): how its fault intensities lean. */
+  readonly profile: NemesisProfileName;
   readonly paxosOptions: Partial<PaxosOptions>;
+}
+
+/** A drawn scenario before its profile leans it: the fields a profile may change. */
+type Leanable = Pick<
+  SimScenario,
+  'rates' | 'leaderCrashShare' | 'restartDelayTicksMax' | 'proposers'
+>;
+
+/**
+ * Nemesis profiles: some seeds lean their fault mix one way, so that conditions a uniform draw
+ * makes rare come up in a few percent of seeds (swarm testing's point, Groce et al. §3: a test
+ * reaches more when each run leaves things out and turns others up). Each profile only sets
+ * intensities, within what the caller allowed: a fault it needs but the caller left out stays
+ * out. To add one (membership changes, disk loss), add an entry; its weight is its share of seeds.
+ */
+const nemesisProfiles = {
+  /** The uniform draw above, unchanged. */
+  mixed: { weight: 3, lean: (drawn: Leanable, _random: Random): Leanable => drawn },
+  /**
+   * Leader churn (Jepsen's kill-primary, FoundationDB's buggify at the worst moment): the leader
+   * dies often, right after one Accept of a batch left, and comes back fast; messages are lost
+   * often. A value then sits at a minority that the next leader's phase-1 quorum may miss, the
+   * next leader proposes another value in that slot, and its Accept to that minority may be lost
+   * while the commit notice behind it arrives: where learner and ballot bugs show.
+   */
+  'leader-churn': {
+    weight: 2,
+    lean: (drawn: Leanable, random: Random): Leanable => ({
+      ...drawn,
+      rates: {
+        ...drawn.rates,
+        crashProbability: between(random, 0.01, 0.05),
+        crashMidSendProbability: between(random, 0.2, 0.6),
+        lossProbability: between(random, 0.05, 0.25),
+        slowProbability: between(random, 0.02, 0.1),
+      },
+      leaderCrashShare: between(random, 0.6, 1),
+      restartDelayTicksMax: randomInt(random, 1, 20),
+    }),
+  },
+  /**
+   * Split brain (Jepsen's partition nemeses, long ones): two or three proposers, partitions that
+   * start often and last long — half of them cut the leader off with a minority of the acceptors
+   * — and lossy links. The old leader goes on proposing to its minority while the majority side's
+   * new leader decides other values in the same slots; when the partition heals, or one-way while
+   * it lasts, the new leader's messages reach acceptors that hold the old values.
+   */
+  'split-brain': {
+    weight: 3,
+    lean: (drawn: Leanable, random: Random): Leanable => ({
+      ...drawn,
+      proposers: Math.max(2, drawn.proposers),
+      rates: {
+        ...drawn.rates,
+        partitionStartProbability: between(random, 0.02, 0.06),
+        partitionHealProbability: between(random, 0.005, 0.03),
+        lossProbability: between(random, 0.05, 0.25),
+        slowProbability: between(random, 0.02, 0.1),
+      },
+    }),
+  },
+} as const;
+
+export type NemesisProfileName = keyof typeof nemesisProfiles;
+
+function between(random: Random, low: number, high: number): number {
+  return low + (high - low) * random();
 }
 
 /** The ranges each dimension is drawn from. Small limits, so a short run fills windows, batches and snapshots. */
@@ -208,6 +277,16 @@ export function drawScenario(
     ...drawPaxosOptions(random, draw),
     ...pins.paxosOptions,
   };
+  // Drawn after the older dimensions (and before disk loss, as when the profiles were measured),
+  // so that a profile leaves every draw above as it was for the seed.
+  const profile = weighted(
+    random,
+    Object.entries(nemesisProfiles).map(([name, { weight }]) => [name, weight] as const),
+  ) as NemesisProfileName;
+  const leaned = nemesisProfiles[profile].lean(
+    { rates, leaderCrashShare, restartDelayTicksMax, proposers: drawnProposers },
+    random,
+  );
   // Drawn after every older dimension, so adding it left each seed's other draws as they were.
   if (allowedFaults.has('disk-loss') && random() >= faultOmitProbability) faults.push('disk-loss');
   rates.diskLossProbability = diskLossRange[0] + (diskLossRange[1] - diskLossRange[0]) * random();
@@ -223,7 +302,7 @@ export function drawScenario(
   rates.membershipProbability =
     membershipRange[0] + (membershipRange[1] - membershipRange[0]) * random();
   return {
-    proposers: pins.proposers ?? drawnProposers,
+    proposers: pins.proposers ?? leaned.proposers,
     acceptors,
     learners: pins.learners ?? learners,
     spares,
@@ -236,17 +315,23 @@ export function drawScenario(
     clientRetryTicks: pins.clientRetryTicks ?? clientRetryTicks,
     clientOutstandingMax: pins.clientOutstandingMax ?? clientOutstandingMax,
     faults,
-    rates,
+    // A profile leans the older rates; disk loss and membership keep their own draws.
+    rates: {
+      ...leaned.rates,
+      diskLossProbability: rates.diskLossProbability,
+      membershipProbability: rates.membershipProbability,
+    },
     delayTicksMax,
     slowDelayTicksMax,
-    restartDelayTicksMax,
+    restartDelayTicksMax: leaned.restartDelayTicksMax,
     stallTicksMax,
-    leaderCrashShare,
+    leaderCrashShare: leaned.leaderCrashShare,
+    profile,
     paxosOptions: keepLimitRelations(paxosOptions, pins.paxosOptions ?? {}),
   };
 }
 
-function weighted(random: Random, choices: readonly (readonly [number, number])[]): number {
+function weighted<T>(random: Random, choices: readonly (readonly [T, number])[]): T {
   let total = 0;
   for (const [, weight] of choices) total += weight;
   let point = random() * total;
@@ -316,6 +401,8 @@ function drawPaxosOptions(
     logTailSlots,
     catchupEntriesMax,
     electionTimeoutTicks,
+    // [T, 2T), as Raft §5.2 has it: the swarm's timings are the paper's, not the runtime's.
+    electionJitterTicks: electionTimeoutTicks,
     heartbeatTicks,
     prepareRetryTicks,
     acceptRetryTicks,
@@ -388,6 +475,6 @@ export function formatScenario(s: SimScenario): string {
     `window ${o.windowSlotsMax}, batch ${o.batchCommandsMax}, value ${o.valueBytesMax} B, catch-up ${o.catchupBytesMax} B/${o.catchupEntriesMax} entries, ` +
     `snapshot every ${o.snapshotEverySlots} (tail ${o.logTailSlots}), decided ahead ${o.decidedAheadSlotsMax}, ` +
     `election ${o.electionTimeoutTicks} ticks, heartbeat ${o.heartbeatTicks}, retries ${o.prepareRetryTicks}/${o.acceptRetryTicks}/${o.catchupRetryTicks}; ` +
-    `faults: ${faults.join(', ') || 'none'}`
+    `faults (${s.profile}): ${faults.join(', ') || 'none'}`
   );
 }

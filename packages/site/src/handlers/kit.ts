@@ -5,7 +5,7 @@
  * it was given, so every replica rejects it identically and nothing changes.
  */
 import type { SiteCommandType } from '../commands';
-import type { ChargePointState, SiteState } from '../state';
+import type { ChargePointState, ReservationState, SiteState } from '../state';
 import { cloneSiteState, sortedKeys } from '../state';
 
 /** Stable codes for a rejected command. */
@@ -21,6 +21,7 @@ export type SiteErrorCode =
   | 'connector-occupied'
   | 'connector-reserved'
   | 'reservation-in-past'
+  | 'reservation-window-empty'
   | 'reservation-too-long'
   | 'reservations-full'
   | 'unknown-reservation'
@@ -50,6 +51,8 @@ export interface SiteAcceptance {
   /** RenewLease: the new lease's expiry (proposer time, ms) and whether it is confirmed. */
   readonly leaseExpiresAtMs?: number;
   readonly leaseConfirmed?: boolean;
+  /** Reserve: the window it holds (a start already past is the command's time). */
+  readonly reservationWindow?: { readonly startsAtMs: number; readonly expiresAtMs: number };
   /** StartSession: the reservation it consumed (H03). */
   readonly reservationId?: number;
   /** StartSession: the session's ChargingProfile.id. */
@@ -87,9 +90,25 @@ export function unknownTransaction(state: SiteState, transactionId: string): Sit
   return reject(state, 'unknown-transaction', `transaction ${transactionId} is not in progress`);
 }
 
-/** Is a reservation still holding its connector at time t? */
+/** Is a reservation still in the state at time t (its window not yet over)? */
 export function reservationHolds(expiresAtMs: number, t: number): boolean {
   return t < expiresAtMs;
+}
+
+/** Is a reservation's window open at time t: does it hold its connector now? */
+export function reservationActive(
+  reservation: Pick<ReservationState, 'startsAtMs' | 'expiresAtMs'>,
+  t: number,
+): boolean {
+  return reservation.startsAtMs <= t && t < reservation.expiresAtMs;
+}
+
+/** Do two half-open windows [start, end) share an instant? */
+export function windowsOverlap(
+  a: Pick<ReservationState, 'startsAtMs' | 'expiresAtMs'>,
+  b: Pick<ReservationState, 'startsAtMs' | 'expiresAtMs'>,
+): boolean {
+  return a.startsAtMs < b.expiresAtMs && b.startsAtMs < a.expiresAtMs;
 }
 
 /** The charge point if the connector exists and is not faulted; else why not. */
@@ -150,7 +169,7 @@ export function occupiedCheck(
       };
 }
 
-/** The reservation holding a connector at time t, or null. */
+/** The reservation whose window is open on a connector at time t, or null. */
 export function reservationOn(
   state: SiteState,
   chargePointId: string,
@@ -162,9 +181,37 @@ export function reservationOn(
     if (
       reservation?.chargePointId === chargePointId &&
       reservation.connectorId === connectorId &&
-      reservationHolds(reservation.expiresAtMs, t)
+      reservationActive(reservation, t)
     ) {
       return reservation.reservationId;
+    }
+  }
+  return null;
+}
+
+/**
+ * A live reservation (other than `exceptId`) on a connector whose window overlaps the given one,
+ * or null: the rule that makes double booking impossible in the agreed state.
+ */
+export function overlappingReservation(
+  state: SiteState,
+  chargePointId: string,
+  connectorId: number,
+  window: Pick<ReservationState, 'startsAtMs' | 'expiresAtMs'>,
+  exceptId: number,
+  t: number,
+): ReservationState | null {
+  for (const key of sortedKeys(state.reservations)) {
+    const reservation = state.reservations[key];
+    if (
+      reservation !== undefined &&
+      reservation.reservationId !== exceptId &&
+      reservation.chargePointId === chargePointId &&
+      reservation.connectorId === connectorId &&
+      reservationHolds(reservation.expiresAtMs, t) &&
+      windowsOverlap(reservation, window)
+    ) {
+      return reservation;
     }
   }
   return null;

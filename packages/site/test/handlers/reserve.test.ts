@@ -20,13 +20,14 @@ describe('handlers: Reserve', () => {
 
   it('holds a free connector for an idToken until its expiry', () => {
     const { state, result } = handleReserve(site, reserve(), T0);
-    expect(result).to.deep.equal({ ok: true, type: 'Reserve' });
+    const window = { startsAtMs: T0, expiresAtMs: T0 + 10 * MINUTE_MS };
+    expect(result).to.deep.equal({ ok: true, type: 'Reserve', reservationWindow: window });
     expect(state.reservations['1']).to.deep.equal({
       reservationId: 1,
       chargePointId: 'cp1',
       connectorId: 1,
       idToken: 'A',
-      expiresAtMs: T0 + 10 * MINUTE_MS,
+      ...window,
     });
   });
 

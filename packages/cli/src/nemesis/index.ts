@@ -1,0 +1,190 @@
+/**
+ * A nemesis of our own (issue 20): a real cluster of OS processes under continuous client load
+ * and EVs charging, while kill -9, pause and partition faults come and go at seeded random
+ * times; then every fault is undone and the run is checked. Every acknowledged command must be in
+ * the decided log, at the slot it was acknowledged with, on every node (durability), and the logs
+ * must pass `evpaxos verify` (agreement, validity, exactly-once, site limit).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createPrng, randomInt } from '@evpaxos/paxos';
+import { clusterUp, openCluster, type ClusterHandle } from '../launcher';
+import { verifyDir, type VerifyReport } from '../verify';
+import { nemesisFaults, type NemesisFault } from './faults';
+
+export { nemesisFaults, type NemesisFault } from './faults';
+
+export interface NemesisOptions {
+  readonly dir: string;
+  readonly seed: number;
+  /** How long faults are injected, ms. */
+  readonly durationMs: number;
+  /** Concurrent clients, each submitting one command at a time. Default 4. */
+  readonly clients?: number;
+  /** Default: every kind of `nemesisFaults`. */
+  readonly faults?: readonly NemesisFault[];
+  readonly log?: (line: string) => void;
+}
+
+export interface NemesisReport {
+  readonly seed: number;
+  readonly faults: readonly string[];
+  readonly submitted: number;
+  readonly acknowledged: number;
+  /** Acknowledged commands missing from some node's decided log (or at another slot): must be 0. */
+  readonly lost: readonly string[];
+  readonly verify: VerifyReport;
+  readonly evEmulatorExit: number | null;
+  readonly pass: boolean;
+}
+
+interface Acknowledged {
+  readonly clientId: string;
+  readonly seq: number;
+  readonly slot: number;
+}
+
+/** Starts a cluster in `dir` (2 centrals, 3 charge points), runs the nemesis, checks, stops it. */
+export async function runNemesis(options: NemesisOptions): Promise<NemesisReport> {
+  const log = options.log ?? (() => undefined);
+  const handle = await clusterUp({
+    dir: options.dir,
+    centrals: 2,
+    chargePoints: 3,
+    basePort: 0,
+    readyTimeoutMs: 60_000,
+  });
+  const emulator = startEvEmulator(options.dir, options.durationMs);
+  try {
+    const random = createPrng(options.seed);
+    const nodeIds = handle.table().nodes.map((node) => node.id);
+    const acknowledged: Acknowledged[] = [];
+    let submitted = 0;
+    let stopping = false;
+    const clients = Array.from({ length: options.clients ?? 4 }, async () => {
+      // Each client its own handle: its own clientId and seq, retried exactly once (docs/CLUSTER.md).
+      const client = openCluster(options.dir);
+      while (!stopping) {
+        submitted += 1;
+        try {
+          const result = await client.submit({ type: 'Noop' }, { timeoutMs: 5_000 });
+          acknowledged.push({ clientId: result.clientId, seq: result.seq, slot: result.slot });
+        } catch {
+          // Not acknowledged (a fault in the way): nothing is promised about it.
+        }
+      }
+    });
+    const faults = await injectFaults(handle, nodeIds, random, options, log);
+    stopping = true;
+    await Promise.all(clients);
+    const lost = await checkDurability(handle, nodeIds, acknowledged);
+    emulator.kill('SIGTERM');
+    const evEmulatorExit = await exitOf(emulator);
+    await handle.down();
+    const verify = verifyDir(options.dir);
+    return {
+      seed: options.seed,
+      faults,
+      submitted,
+      acknowledged: acknowledged.length,
+      lost,
+      verify,
+      evEmulatorExit,
+      pass: lost.length === 0 && verify.pass && acknowledged.length > 0,
+    };
+  } finally {
+    if (emulator.exitCode === null) emulator.kill('SIGKILL');
+    await handle.down().catch(() => undefined);
+  }
+}
+
+/** Faults one at a time: inject, hold 0.3–2 s, undo, rest 0.2–1 s; until the duration is over. */
+async function injectFaults(
+  handle: ClusterHandle,
+  nodeIds: readonly string[],
+  random: () => number,
+  options: NemesisOptions,
+  log: (line: string) => void,
+): Promise<string[]> {
+  const kinds = options.faults ?? nemesisFaults;
+  const done: string[] = [];
+  const endMs = Date.now() + options.durationMs;
+  while (Date.now() < endMs) {
+    const kind = kinds[randomInt(random, 0, kinds.length - 1)] as NemesisFault;
+    const fault = await kind.inject({ handle, nodeIds, random });
+    log(`nemesis: ${fault.description}`);
+    done.push(fault.description);
+    await sleep(randomInt(random, 300, 2_000));
+    await fault.undo();
+    await sleep(randomInt(random, 200, 1_000));
+  }
+  return done;
+}
+
+/**
+ * Once every node runs again and has applied a fresh command, every acknowledged command must be
+ * in every node's log at its slot.
+ */
+async function checkDurability(
+  handle: ClusterHandle,
+  nodeIds: readonly string[],
+  acknowledged: readonly Acknowledged[],
+): Promise<string[]> {
+  await handle.waitForLeader(60_000);
+  const marker = await handle.submit({ type: 'Noop' }, { timeoutMs: 60_000 });
+  const lost: string[] = [];
+  const foundAt = new Map<Acknowledged, number>();
+  for (const id of nodeIds) {
+    const deadline = Date.now() + 60_000;
+    let view = await handle.log(id);
+    while (view.appliedThrough < marker.slot && Date.now() < deadline) {
+      await sleep(200);
+      view = await handle.log(id);
+    }
+    // A restarted central keeps nothing on disk: it holds the slots it applied since, from a
+    // snapshot on. Slots below its first entry are not its to show; every slot it holds is.
+    const firstSlot = view.entries[0]?.slot ?? Number.POSITIVE_INFINITY;
+    const bySlot = new Map(view.entries.map((entry) => [entry.slot, entry]));
+    for (const ack of acknowledged) {
+      if (ack.slot < firstSlot) continue;
+      const entry = bySlot.get(ack.slot);
+      const found = entry?.commands.some(
+        (command) => command.clientId === ack.clientId && command.seq === ack.seq,
+      );
+      if (found) foundAt.set(ack, (foundAt.get(ack) ?? 0) + 1);
+      else lost.push(`${ack.clientId}#${ack.seq} (slot ${ack.slot}) missing at ${id}`);
+    }
+  }
+  for (const ack of acknowledged) {
+    if (!foundAt.has(ack)) lost.push(`${ack.clientId}#${ack.seq} (slot ${ack.slot}) on no node`);
+  }
+  return lost;
+}
+
+/** The EV emulator on the cluster's charge points: the default scenario, paced to the run. */
+function startEvEmulator(dir: string, durationMs: number): ChildProcess {
+  const bin = path.resolve(__dirname, '../../bin/evpaxos.js');
+  const speed = Math.max(1, Math.min(100, Math.round(600_000 / Math.max(durationMs, 1))));
+  const out = fs.openSync(path.join(dir, 'logs', 'ev-emulator.log'), 'a');
+  const child = spawn(
+    process.execPath,
+    [
+      bin,
+      'ev-emulator',
+      '--cluster-file',
+      path.join(dir, 'cluster.json'),
+      '--speed',
+      String(speed),
+    ],
+    { stdio: ['ignore', out, out] },
+  );
+  fs.closeSync(out);
+  return child;
+}
+
+function exitOf(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}

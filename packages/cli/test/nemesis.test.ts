@@ -1,0 +1,31 @@
+import { expect } from 'chai';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { runNemesis } from '../src/nemesis';
+
+/**
+ * The short nemesis of `npm test` (issue 20): 15 s of kill -9, pause and partition faults on real
+ * processes under client load and EVs charging; `npm run nemesis -- --minutes N --seed S` is the
+ * long one.
+ */
+describe('nemesis: real processes, faults, client load and EVs (short run)', function () {
+  // Starting 5 processes and restarting killed ones takes many seconds on a loaded 2-core host;
+  // the run itself is 15 s of faults.
+  this.timeout(300_000);
+
+  it('loses no acknowledged command and passes evpaxos verify', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'evpaxos-nemesis-test-'));
+    try {
+      const report = await runNemesis({ dir, seed: 20, durationMs: 15_000 });
+      expect(report.faults.length, 'faults injected').to.be.at.least(3);
+      expect(report.acknowledged, 'commands acknowledged').to.be.above(0);
+      expect(report.lost, 'acknowledged commands lost').to.deep.equal([]);
+      const failed = report.verify.results.filter((result) => !result.pass);
+      expect(failed.map((result) => result.property)).to.deep.equal([]);
+      expect(report.pass).to.equal(true);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,97 @@
+// Leader stability under load (docs/LIMITS.md, "Election timing"): two default clusters on this
+// host, each under a pipelined client load, for --minutes; counts the elections in cluster A after
+// its first leader (no central is killed, so every one of them is spontaneous).
+// Usage: node scripts/leader-soak.mjs [minutes=10] [dir=/tmp/evpaxos-soak]
+import fs from 'node:fs';
+import path from 'node:path';
+import { clusterUp } from '@evpaxos/cli';
+import { PaxosClient } from '../packages/bench/dist/src/paxos-client.js';
+
+const minutes = Number(process.argv[2] ?? 10);
+const root = process.argv[3] ?? '/tmp/evpaxos-soak';
+const clientsPerCluster = 4;
+const inFlightPerClient = 8;
+
+function electionsIn(dir) {
+  const logs = path.join(dir, 'logs');
+  let count = 0;
+  for (const file of fs.readdirSync(logs)) {
+    if (!file.startsWith('central')) continue;
+    for (const line of fs.readFileSync(path.join(logs, file), 'utf8').split('\n'))
+      if (line.includes('became-leader')) count += 1;
+  }
+  return count;
+}
+
+async function load(cluster, stopAt, tag) {
+  const centrals = cluster.nodes.filter((n) => n.role === 'central');
+  let commits = 0;
+  let refused = 0;
+  const client = async (index) => {
+    let seq = 0;
+    let target = index;
+    while (Date.now() < stopAt) {
+      const node = centrals[target % centrals.length];
+      let paxos;
+      try {
+        paxos = await PaxosClient.connect(
+          `ws://${node.host}:${node.httpPort}/client`,
+          2000,
+          true,
+          cluster.apiToken,
+        );
+      } catch {
+        target += 1;
+        continue;
+      }
+      const id = `soak-${tag}-${index}-${process.pid}`;
+      const lane = async () => {
+        while (Date.now() < stopAt && paxos.isOpen) {
+          seq += 1;
+          const reply = await paxos.submit(id, seq, { type: 'Noop', atMs: 0, soak: seq });
+          if (reply?.type === 'result') commits += 1;
+          else {
+            refused += 1;
+            return;
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: inFlightPerClient }, lane));
+      paxos.close();
+      target += 1;
+    }
+  };
+  await Promise.all(Array.from({ length: clientsPerCluster }, (_, i) => client(i)));
+  return { commits, refused };
+}
+
+fs.rmSync(root, { recursive: true, force: true });
+// A loaded host starts seven processes slowly: a generous bound for the first leader.
+const a = await clusterUp({ dir: path.join(root, 'a'), basePort: 0, readyTimeoutMs: 60_000 });
+let b;
+try {
+  b = await clusterUp({ dir: path.join(root, 'b'), basePort: 0, readyTimeoutMs: 60_000 });
+  await a.waitForLeader(30_000);
+  await b.waitForLeader(30_000);
+  const before = electionsIn(path.join(root, 'a'));
+  const beforeB = electionsIn(path.join(root, 'b'));
+  const startedMs = Date.now();
+  const stopAt = startedMs + minutes * 60_000;
+  const [loadA, loadB] = await Promise.all([load(a, stopAt, 'a'), load(b, stopAt, 'b')]);
+  const after = electionsIn(path.join(root, 'a'));
+  const afterB = electionsIn(path.join(root, 'b'));
+  console.log(
+    JSON.stringify({
+      minutes,
+      electionsA: after - before,
+      electionsB: afterB - beforeB,
+      commitsA: loadA.commits,
+      commitsB: loadB.commits,
+      refusedA: loadA.refused,
+      refusedB: loadB.refused,
+    }),
+  );
+} finally {
+  await a.down();
+  await b?.down();
+}
