@@ -89,6 +89,8 @@ interface ClusterOptions {
   centrals: number;
   chargePoints: number;
   siteLimitW: number;
+  /** site.chargePointsMax; default the cluster's charge points (docs/SITE.md): room for outside stations. */
+  chargePointsMax?: number;
   tickMs?: number;
   /** The cluster file's ocppSecurity section (docs/OCPP.md); default none (profile 1). */
   ocppSecurity?: Record<string, unknown>;
@@ -126,7 +128,12 @@ async function startOnce(options: ClusterOptions): Promise<ProcessCluster> {
       // heartbeats and trigger needless elections mid-test.
       tickMs: options.tickMs ?? 100,
       secret,
-      site: { siteLimitW: options.siteLimitW },
+      site: {
+        siteLimitW: options.siteLimitW,
+        ...(options.chargePointsMax === undefined
+          ? {}
+          : { chargePointsMax: options.chargePointsMax }),
+      },
       ...(ocppSecurity === undefined ? {} : { ocppSecurity }),
       nodes: nodes.map((node) => ({ ...node, host: '127.0.0.1' })),
     }),
