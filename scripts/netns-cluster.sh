@@ -83,7 +83,9 @@ node_spec() {
 
 # The node's own /status and submit helpers (also the Docker image's), run inside its namespace.
 node_env() { # id
-  echo "EVPAXOS_ID=$1" "EVPAXOS_NODES=$(node_spec)"
+  # The cluster id and the secret's file give the helpers the API token (docs/CLUSTER.md,
+  # "Authentication"); the file, not the secret, so no command line shows it.
+  echo "EVPAXOS_ID=$1" "EVPAXOS_NODES=$(node_spec)" "EVPAXOS_CLUSTER_ID=evpaxos-netns" "EVPAXOS_SECRET_FILE=$dir/secret"
 }
 node_status_line() { # id
   # shellcheck disable=SC2046

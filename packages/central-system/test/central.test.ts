@@ -46,6 +46,8 @@ describe('central system (1 leader + 1 standby + 3 charge-point processes, site 
       centrals: 2,
       chargePoints: 3,
       siteLimitW: 44_000,
+      // The outside stations register beside cp1..cp3 (issue 18: capacity is configuration).
+      chargePointsMax: 6,
       stationPasswords,
     });
     // The charge points connect to a central, leader or not (each logs its own connection).

@@ -40,6 +40,8 @@ describe('OCPP security, failover and bad input (3 centrals + 3 charge-point pro
       centrals: 3,
       chargePoints: 3,
       siteLimitW: 44_000,
+      // The outside stations register beside cp1..cp3 (capacity is configuration, docs/SITE.md).
+      chargePointsMax: 6,
       stationPasswords,
       ocppSecurity: { profile: 1, callsPerSecondMax: 5, callBurstMax: 10 },
     });

@@ -49,6 +49,8 @@ describe('OCPP 2.0.1 against a plain-ws station, every payload checked with the 
       centrals: 2,
       chargePoints: 1,
       siteLimitW: 44_000,
+      // Room in the site for cp1 and plain-1…plain-5 (the default is the cluster's charge points).
+      chargePointsMax: 6,
       stationPasswords,
     });
     // A stable leader, as in central.test.ts: our charge point found it and it still leads (two

@@ -89,20 +89,14 @@ interface ClusterOptions {
   centrals: number;
   chargePoints: number;
   siteLimitW: number;
+  /** site.chargePointsMax; default the cluster's charge points (docs/SITE.md): room for outside stations. */
+  chargePointsMax?: number;
   tickMs?: number;
   /** The cluster file's ocppSecurity section (docs/OCPP.md); default none (profile 1). */
   ocppSecurity?: Record<string, unknown>;
   /** Outside stations' passwords, written to a passwordsFile the section names. */
   stationPasswords?: Record<string, string>;
 }
-
-/**
- * Room for the outside stations the tests register on top of the cluster's charge points: the
- * site refuses a station beyond chargePointsMax, which defaults to the cluster's charge points
- * (docs/SITE.md). Kept small: the fail-safe share siteLimitW / chargePointsMax (44 kW / 8 = 5.5 kW)
- * must stay above a three-phase EV's minimum, or an outside station's session is granted 0 W.
- */
-const OUTSIDE_STATIONS_MAX = 5;
 
 async function startOnce(options: ClusterOptions): Promise<ProcessCluster> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'evpaxos-central-'));
@@ -136,7 +130,9 @@ async function startOnce(options: ClusterOptions): Promise<ProcessCluster> {
       secret,
       site: {
         siteLimitW: options.siteLimitW,
-        chargePointsMax: options.chargePoints + OUTSIDE_STATIONS_MAX,
+        ...(options.chargePointsMax === undefined
+          ? {}
+          : { chargePointsMax: options.chargePointsMax }),
       },
       ...(ocppSecurity === undefined ? {} : { ocppSecurity }),
       nodes: nodes.map((node) => ({ ...node, host: '127.0.0.1' })),

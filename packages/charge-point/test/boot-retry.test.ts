@@ -29,7 +29,12 @@ describe('BootNotification retry (OCPP 2.0.1 B01/B02/B03)', () => {
     server.handle('Heartbeat', () => ({ currentTime: new Date().toISOString() }));
     const port = await server.listen();
     const lines: Logged[] = [];
-    const link = createOcppCsmsLink({ id: 'cp1' } as ProcessConfig, [`ws://127.0.0.1:${port}`], {
+    // Security profile 0: this bare CsmsServer asks for no credentials (docs/OCPP.md, "Security profiles").
+    const config = {
+      id: 'cp1',
+      sections: { ocppSecurity: { profile: 0 } },
+    } as unknown as ProcessConfig;
+    const link = createOcppCsmsLink(config, [`ws://127.0.0.1:${port}`], {
       ...recordingLogger(lines),
       debug: () => undefined,
     });

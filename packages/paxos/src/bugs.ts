@@ -28,6 +28,11 @@ export const plantedBugs = {
    */
   'acceptor-votes-after-wipe':
     'an acceptor whose disk was wiped restarts and votes with empty state',
+  /**
+   * Lamport, "Reconfiguring a State Machine": a reconfiguration decided in slot i holds from
+   * slot i + α, when every proposer knows it; switching at once counts slots in flight wrongly.
+   */
+  'config-at-decide-time': 'a reconfiguration takes effect in the slot after it is decided',
 } as const;
 
 export type PlantedBug = keyof typeof plantedBugs;

@@ -1,5 +1,6 @@
 import type { NodeId } from './types';
 import type { PlantedBug } from './bugs';
+import { quorumProblems } from './membership';
 
 /**
  * Who is in the cluster. Every node learns: a proposer needs the decided prefix to lead, and an
@@ -9,6 +10,11 @@ export interface ClusterMembership {
   readonly proposers: readonly NodeId[];
   readonly acceptors: readonly NodeId[];
   readonly learners?: readonly NodeId[];
+  /**
+   * Nodes that keep acceptor state without being in the first configuration, so a decided
+   * reconfiguration can add them (docs/PAXOS.md, "Membership change"); they learn meanwhile.
+   */
+  readonly spares?: readonly NodeId[];
   /** Phase-1 quorum size; default: a majority of the acceptors. */
   readonly phase1Quorum?: number;
   /** Phase-2 quorum size; default: a majority of the acceptors. */
@@ -35,6 +41,12 @@ export interface PaxosOptions {
   readonly catchupRetryTicks: number;
   /** Slots proposed but not yet decided, at most (the Phase 2 pipeline window). */
   readonly windowSlotsMax: number;
+  /**
+   * α: a reconfiguration decided in slot i takes effect at slot i + α, and a leader proposes at
+   * most α slots past the applied prefix (docs/PAXOS.md, "Membership change"). A cluster constant:
+   * every node must use the same α. At least windowSlotsMax, or the α limit cuts the window short.
+   */
+  readonly alphaSlots: number;
   /** Commands in one slot's batch, at most. */
   readonly batchCommandsMax: number;
   /**
@@ -68,6 +80,7 @@ export const defaultPaxosOptions: PaxosOptions = Object.freeze({
   acceptRetryTicks: 6,
   catchupRetryTicks: 6,
   windowSlotsMax: 64,
+  alphaSlots: 64,
   batchCommandsMax: 64,
   valueBytesMax: 1024 * 1024,
   pendingCommandsMax: 4096,
@@ -92,6 +105,7 @@ export interface NodeConfig {
 export interface ResolvedConfig {
   readonly id: NodeId;
   readonly proposers: readonly NodeId[];
+  /** The first configuration's acceptors (later ones come from the log: ConfigurationHistory). */
   readonly acceptors: readonly NodeId[];
   /** Every node of the cluster (all of them learn). */
   readonly learners: readonly NodeId[];
@@ -127,7 +141,8 @@ export function resolveConfig(config: NodeConfig): ResolvedConfig {
 
   if (acceptorCount === 0) problems.push('The cluster needs at least one acceptor.');
   if (cluster.proposers.length === 0) problems.push('The cluster needs at least one proposer.');
-  const all = [...cluster.proposers, ...cluster.acceptors, ...(cluster.learners ?? [])];
+  const spares = cluster.spares ?? [];
+  const all = [...cluster.proposers, ...cluster.acceptors, ...spares, ...(cluster.learners ?? [])];
   const learners = [...new Set(all)];
   if (new Set(cluster.acceptors).size !== acceptorCount)
     problems.push('An acceptor is listed twice.');
@@ -136,33 +151,7 @@ export function resolveConfig(config: NodeConfig): ResolvedConfig {
   }
   if (!learners.includes(config.id)) problems.push(`Node "${config.id}" is not in the cluster.`);
   if (learners.some((id) => id === '')) problems.push('A node id is empty.');
-  for (const [name, size] of [
-    ['phase-1', phase1Quorum],
-    ['phase-2', phase2Quorum],
-  ] as const) {
-    if (!Number.isInteger(size) || size < 1 || size > acceptorCount) {
-      problems.push(
-        `The ${name} quorum (${size}) must be a whole number from 1 to ${acceptorCount}.`,
-      );
-    }
-  }
-  // Flexible Paxos §3: every phase-1 quorum must intersect every phase-2 quorum, which for
-  // counting quorums is q1 + q2 > n; otherwise two leaders could choose different values for a slot.
-  if (phase1Quorum + phase2Quorum <= acceptorCount) {
-    problems.push(
-      `The phase-1 quorum (${phase1Quorum}) plus the phase-2 quorum (${phase2Quorum}) must exceed ` +
-        `the number of acceptors (${acceptorCount}), or two leaders could decide different values for one slot.`,
-    );
-  }
-  // Proposers keep no state across a restart (a central's ballot lives in memory), so the only
-  // thing stopping a restarted proposer from leading again with the ballot of its previous life is
-  // that a phase-1 quorum already promised it (Acceptor.handlePrepare): phase-1 quorums must meet.
-  if (2 * phase1Quorum <= acceptorCount) {
-    problems.push(
-      `The phase-1 quorum (${phase1Quorum}) must be more than half the acceptors (${acceptorCount}), ` +
-        'or a restarted proposer could lead twice with the same ballot.',
-    );
-  }
+  problems.push(...quorumProblems(acceptorCount, phase1Quorum, phase2Quorum));
   for (const [name, value] of Object.entries(options)) {
     if (!isPositiveInteger(value as number)) {
       problems.push(`The option ${name} (${String(value)}) must be a whole number of at least 1.`);
@@ -174,6 +163,15 @@ export function resolveConfig(config: NodeConfig): ResolvedConfig {
       `heartbeatTicks (${options.heartbeatTicks}) must be below electionTimeoutTicks ` +
         `(${options.electionTimeoutTicks}), or standbys start elections against a live leader.`,
     );
+  }
+  if (options.alphaSlots < options.windowSlotsMax) {
+    problems.push(
+      `alphaSlots (${options.alphaSlots}) must be at least windowSlotsMax ` +
+        `(${options.windowSlotsMax}), or the configuration window cuts the pipeline short.`,
+    );
+  }
+  if (spares.some((id) => cluster.acceptors.includes(id))) {
+    problems.push('A spare is already an acceptor.');
   }
   if (options.decidedAheadSlotsMax < options.windowSlotsMax) {
     problems.push(
@@ -202,7 +200,8 @@ export function resolveConfig(config: NodeConfig): ResolvedConfig {
     phase2Quorum,
     options,
     isProposer: cluster.proposers.includes(config.id),
-    isAcceptor: cluster.acceptors.includes(config.id),
+    // A spare keeps acceptor state; it counts only in slots whose configuration names it.
+    isAcceptor: cluster.acceptors.includes(config.id) || spares.includes(config.id),
     plantedBug: config.plantedBug,
   };
 }

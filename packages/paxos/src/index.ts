@@ -17,3 +17,14 @@ export type { Outbound, Ready, NodeEvent } from './outbox';
 export type { ProposeResult, ProposerState } from './proposer';
 export { PaxosNode, emptyPersistedState, type NodeCollaborators, type NodeStatus } from './node';
 export * from './sim';
+export {
+  ConfigurationHistory,
+  applyReconfiguration,
+  reconfigurationCommand,
+  reconfigurationOf,
+  hasQuorum,
+  phase1CoversWindow,
+  type Configuration,
+  type ConfigurationStep,
+  type Reconfiguration,
+} from './membership';

@@ -1,5 +1,6 @@
 import { compareBallots } from './ballot';
 import { ClientTable } from './client-table';
+import { ConfigurationHistory, reconfigurationOf } from './membership';
 import { estimateValueBytes } from './size';
 import type { ResolvedConfig } from './config';
 import type { CatchupReply, CatchupRequest, Decide } from './messages';
@@ -7,6 +8,7 @@ import type { Outbox } from './outbox';
 import type {
   AcceptedEntry,
   AppliedCommand,
+  Command,
   DecideEntry,
   DecidedEntry,
   NodeId,
@@ -29,6 +31,8 @@ export class Learner {
   private logStart: Slot = 0;
   private latestSnapshot: Snapshot | undefined;
   private clients: ClientTable;
+  /** Which acceptors decide which slot: built from reconfigurations as they are applied. */
+  private history: ConfigurationHistory;
   /** Highest slot bound known to be decided somewhere (from heartbeats and decides). */
   private decidedBelowKnown: Slot = 0;
   private catchupElapsedTicks = 0;
@@ -49,7 +53,19 @@ export class Learner {
   ) {
     const { clientSeqWindow, clientsMax } = config.options;
     this.clients = new ClientTable(clientSeqWindow, clientsMax);
+    this.history = this.firstHistory();
     if (snapshot) this.install(snapshot);
+  }
+
+  private firstHistory(): ConfigurationHistory {
+    const { acceptors, phase1Quorum, phase2Quorum, options, learners } = this.config;
+    const first = { acceptors, phase1Quorum, phase2Quorum };
+    return new ConfigurationHistory(options.alphaSlots, first, learners);
+  }
+
+  /** The configurations: final for every slot up to firstUnapplied - 1 + α. */
+  get configurations(): ConfigurationHistory {
+    return this.history;
   }
 
   get appliedThrough(): Slot {
@@ -208,7 +224,7 @@ export class Learner {
         if (duplicate) {
           commands.push({ command, result: this.clients.resultOf(command), duplicate: true });
         } else {
-          const result = this.stateMachine.apply(command, slot);
+          const result = this.applyCommand(command, slot);
           this.clients.record(command, result, slot);
           commands.push({ command, result, duplicate: false });
         }
@@ -220,6 +236,16 @@ export class Learner {
     this.trimLog();
   }
 
+  /** A reconfiguration changes the history, never the application's state; the rest is the application's. */
+  private applyCommand(command: Command, slot: Slot): unknown {
+    const change = reconfigurationOf(command);
+    if (change === undefined) return this.stateMachine.apply(command, slot);
+    const atDecide = this.config.plantedBug === 'config-at-decide-time';
+    const outcome = this.history.decide(slot, change, atDecide ? 1 : this.history.alphaSlots);
+    this.out.event({ type: 'configuration-decided', slot, outcome });
+    return outcome;
+  }
+
   private maybeSnapshot(): void {
     const since = this.appliedThroughSlot - (this.latestSnapshot?.appliedThrough ?? -1);
     if (since < this.config.options.snapshotEverySlots) return;
@@ -227,10 +253,19 @@ export class Learner {
       appliedThrough: this.appliedThroughSlot,
       state: this.stateMachine.snapshot(),
       clients: this.clients.snapshot(),
+      ...this.snapshotConfigurations(),
     };
     this.latestSnapshot = snapshot;
     this.out.event({ type: 'snapshot-taken', appliedThrough: snapshot.appliedThrough });
     if (this.config.isAcceptor) this.persistSnapshot(snapshot);
+  }
+
+  /** The history for a snapshot: nothing while the first configuration is the only one. */
+  private snapshotConfigurations(): Pick<Snapshot, 'configurations'> {
+    this.history.compactBelow(this.appliedThroughSlot + 1);
+    const steps = this.history.snapshotSteps;
+    if (steps.length === 1 && steps[0]!.fromSlot === 0) return {};
+    return { configurations: [...steps] };
   }
 
   private persistSnapshot(snapshot: Snapshot): void {
@@ -255,6 +290,14 @@ export class Learner {
     this.stateMachine.restore(snapshot.state);
     const { clientSeqWindow, clientsMax } = this.config.options;
     this.clients = new ClientTable(clientSeqWindow, clientsMax, snapshot.clients);
+    this.history =
+      snapshot.configurations === undefined
+        ? this.firstHistory()
+        : new ConfigurationHistory(
+            this.config.options.alphaSlots,
+            snapshot.configurations,
+            this.config.learners,
+          );
     this.appliedThroughSlot = snapshot.appliedThrough;
     this.latestSnapshot = snapshot;
     for (const slot of this.decided.keys()) {

@@ -1,5 +1,6 @@
 import type { Ballot } from './ballot';
 import type { Message } from './messages';
+import type { DecidedReconfiguration } from './membership';
 import type { AcceptedEntry, AppliedEntry, NodeId, PersistDelta, Slot, Snapshot } from './types';
 
 export interface Outbound {
@@ -18,6 +19,11 @@ export type NodeEvent =
       readonly leaderId: NodeId | undefined;
     }
   | { readonly type: 'snapshot-taken'; readonly appliedThrough: number }
+  | {
+      readonly type: 'configuration-decided';
+      readonly slot: number;
+      readonly outcome: DecidedReconfiguration;
+    }
   | { readonly type: 'snapshot-installed'; readonly appliedThrough: number }
   /**
    * The leader saw a phase-2 quorum accept `slot` at `ballot`: the value is chosen. `acceptedBy`

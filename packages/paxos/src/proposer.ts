@@ -1,6 +1,7 @@
 import { ballotZero, compareBallots, type Ballot } from './ballot';
 import type { ResolvedConfig } from './config';
 import type { Learner } from './learner';
+import { hasQuorum, phase1CoversWindow, thriftyQuorum, type Configuration } from './membership';
 import type { Accept, Accepted, Decide, Heartbeat, HeartbeatAck, Nack, Promise } from './messages';
 import type { Outbox } from './outbox';
 import { randomInt, type Random } from './prng';
@@ -99,10 +100,8 @@ export class Proposer {
    * ack set, no longer changed once it is decided); after an election, those that promised.
    */
   private answeredFirst: Iterable<NodeId> = [];
-  /** Learners that get values: not acceptors (standby centrals, pure learners), not this node. */
-  private readonly valueLearners: readonly NodeId[];
-  /** Acceptors that get commit notices: every one but this node. */
-  private readonly noticeAcceptors: readonly NodeId[];
+  /** The acceptors that promised this leader's ballot: its Phase 1 covers their configurations. */
+  private promisedBy = new Set<NodeId>();
 
   constructor(
     private readonly config: ResolvedConfig,
@@ -111,10 +110,16 @@ export class Proposer {
     private readonly random: Random,
   ) {
     this.electionTimeoutTicks = this.randomElectionTimeout();
-    this.valueLearners = config.learners.filter(
-      (id) => id !== config.id && !config.acceptors.includes(id),
-    );
-    this.noticeAcceptors = config.acceptors.filter((id) => id !== config.id);
+  }
+
+  /** The configuration that decides `slot` (final within the α-window: docs/PAXOS.md). */
+  private configFor(slot: Slot): Configuration {
+    return this.learner.configurations.configurationFor(slot);
+  }
+
+  /** The last slot a proposer may propose in now: Lamport's α-window past the applied prefix. */
+  private get windowEnd(): Slot {
+    return this.learner.configurations.proposableThrough(this.learner.firstUnapplied);
   }
 
   get state(): ProposerState {
@@ -190,11 +195,14 @@ export class Proposer {
     this.electionElapsedTicks = 0;
     this.electionTimeoutTicks = this.randomElectionTimeout();
     this.out.event({ type: 'became-candidate', ballot: this.ballot });
-    this.out.sendAll(this.config.acceptors, {
-      type: 'prepare',
-      ballot: this.ballot,
-      fromSlot: this.prepareFromSlot,
-    });
+    this.out.sendAll(
+      this.learner.configurations.acceptorsBetween(this.learner.firstUnapplied, this.windowEnd),
+      {
+        type: 'prepare',
+        ballot: this.ballot,
+        fromSlot: this.prepareFromSlot,
+      },
+    );
   }
 
   tick(): void {
@@ -210,7 +218,9 @@ export class Proposer {
           // What was caught up since is decided: ask only from there (promises already in hand
           // report from lower slots, a superset; becomeLeader skips decided slots).
           this.prepareFromSlot = Math.max(this.prepareFromSlot, this.learner.firstUnapplied);
-          const silent = this.config.acceptors.filter((id) => !this.promises.has(id));
+          const silent = this.learner.configurations
+            .acceptorsBetween(this.learner.firstUnapplied, this.windowEnd)
+            .filter((id) => !this.promises.has(id));
           this.out.sendAll(silent, {
             type: 'prepare',
             ballot: this.ballot,
@@ -250,7 +260,7 @@ export class Proposer {
       flight.elapsedTicks += 1;
       if (flight.elapsedTicks < acceptRetryTicks) continue;
       flight.elapsedTicks = 0;
-      const silent = this.config.acceptors.filter((id) => !flight.acks.has(id));
+      const silent = this.configFor(slot).acceptors.filter((id) => !flight.acks.has(id));
       this.out.sendAll(silent, { type: 'accept', ballot: this.ballot, slot, value: flight.value });
     }
     // Check quorum (etcd raft's CheckQuorum): a leader that has not heard from enough acceptors for
@@ -260,7 +270,8 @@ export class Proposer {
       const heard = this.heardFrom.size;
       this.heardFrom.clear();
       this.quorumCheckElapsedTicks = 0;
-      if (heard < this.config.phase2Quorum) this.becomeFollower(this.ballot, undefined);
+      const quorum = this.configFor(this.learner.firstUnapplied).phase2Quorum;
+      if (heard < quorum) this.becomeFollower(this.ballot, undefined);
     }
   }
 
@@ -269,7 +280,11 @@ export class Proposer {
     const whole = this.assemble(from, message);
     if (whole === undefined) return;
     this.promises.set(from, whole);
-    if (this.promises.size >= this.config.phase1Quorum) this.becomeLeader();
+    // A phase-1 quorum of every configuration in the α-window (old and new set after a change).
+    const { configurations, firstUnapplied } = this.learner;
+    if (phase1CoversWindow(configurations, firstUnapplied, this.windowEnd, this.promises.keys())) {
+      this.becomeLeader();
+    }
   }
 
   /** The whole promise once every part of it is in (a one-part promise is whole at once). */
@@ -301,18 +316,28 @@ export class Proposer {
     this.heardFrom.add(from);
     const flight = this.inFlight.get(message.slot);
     if (!flight) return;
+    if (message.slot <= this.learner.appliedThrough) {
+      // Decided and applied meanwhile (a snapshot installed): its configuration may be compacted.
+      this.inFlight.delete(message.slot);
+      for (const command of flight.value.commands) this.queuedKeys.delete(commandKey(command));
+      this.fillWindow();
+      return;
+    }
+    // Only the slot's own configuration counts (Lamport, "Reconfiguring a State Machine").
+    const configuration = this.configFor(message.slot);
+    if (!configuration.acceptors.includes(from)) return;
     flight.acks.add(from);
     const needed =
       this.config.plantedBug === 'commit-without-quorum'
-        ? Math.max(1, this.config.phase2Quorum - 1)
-        : this.config.phase2Quorum;
+        ? Math.max(1, configuration.phase2Quorum - 1)
+        : configuration.phase2Quorum;
     // Paxos Made Simple §2.3: a value is chosen once a quorum of acceptors has accepted it.
     if (flight.acks.size < needed) return;
     this.inFlight.delete(message.slot);
     this.answeredFirst = flight.acks;
     for (const command of flight.value.commands) this.queuedKeys.delete(commandKey(command));
     const entry: DecidedEntry = { slot: message.slot, ballot: this.ballot, value: flight.value };
-    if (this.valueLearners.length > 0) this.decidedOut.push(entry);
+    this.decidedOut.push(entry);
     this.noticesOut.push({ slot: message.slot, ballot: this.ballot });
     // Bounded: a window's worth at most waits for the next Accept or tick.
     if (this.noticesOut.length >= this.config.options.windowSlotsMax) this.flushNotices();
@@ -427,6 +452,7 @@ export class Proposer {
     this.quorumCheckElapsedTicks = 0;
     this.heardFrom.clear();
     for (const from of this.promises.keys()) this.heardFrom.add(from);
+    this.promisedBy = new Set(this.promises.keys());
     this.out.event({ type: 'became-leader', ballot: this.ballot });
 
     const start = Math.max(this.learner.firstUnapplied, truncatedBelow);
@@ -459,11 +485,17 @@ export class Proposer {
   fillWindow(): void {
     if (this.role !== 'leader') return;
     const { windowSlotsMax, decidedAheadSlotsMax } = this.config.options;
-    const slotLimit = this.learner.appliedThrough + decidedAheadSlotsMax;
+    const slotLimit = Math.min(this.learner.appliedThrough + decidedAheadSlotsMax, this.windowEnd);
     while (this.inFlight.size < windowSlotsMax) {
       let slot: Slot;
       let value: Value;
       const recovered = this.recovery[0];
+      const nextSlot = recovered?.slot ?? this.nextSlot;
+      if (nextSlot <= slotLimit && !hasQuorum(this.configFor(nextSlot), this.promisedBy, 1)) {
+        // A new configuration entered the α-window: its acceptors never promised this ballot.
+        this.recampaign();
+        return;
+      }
       if (recovered) {
         if (recovered.slot > slotLimit) return;
         this.recovery.shift();
@@ -476,13 +508,14 @@ export class Proposer {
       } else {
         return;
       }
+      const configuration = this.configFor(slot);
       const thrifty = this.inFlight.size === 0;
       this.inFlight.set(slot, { value, acks: new Set(), elapsedTicks: 0 });
       const accept: Accept = { type: 'accept', ballot: this.ballot, slot, value };
       if (thrifty) {
         // Alone: to a bare quorum, without the pending notices (they leave at the tick).
-        const quorum = this.thriftyQuorum();
-        for (const id of this.config.acceptors) {
+        const quorum = thriftyQuorum(configuration, this.config.id, this.answeredFirst);
+        for (const id of configuration.acceptors) {
           if (quorum.includes(id)) this.out.send(id, accept);
           else this.hold(id, accept);
         }
@@ -490,29 +523,20 @@ export class Proposer {
         // Under load: notices and held messages ahead of the Accept, in one frame to each acceptor.
         this.flushNotices();
         this.flushHeld();
-        this.out.sendAll(this.config.acceptors, accept);
+        this.out.sendAll(configuration.acceptors, accept);
       }
     }
   }
 
-  /**
-   * The bare phase-2 quorum a thrifty Accept goes to: this node if it is an acceptor (no network),
-   * then those that answered the last decided slot first, then the rest in configuration order. A
-   * target that fell silent is dropped after one slot: that slot is decided by a held copy's
-   * answer at the next tick, and its answerers become the next quorum.
-   */
-  private thriftyQuorum(): NodeId[] {
-    const quorum: NodeId[] = [];
-    const candidates = [
-      ...(this.config.isAcceptor ? [this.config.id] : []),
-      ...this.answeredFirst,
-      ...this.config.acceptors,
-    ];
-    for (const id of candidates) {
-      if (quorum.length >= this.config.phase2Quorum) break;
-      if (!quorum.includes(id)) quorum.push(id);
-    }
-    return quorum;
+  /** Phase 1 again, reaching a new configuration's acceptors; Phase 1 recovers what was in flight. */
+  private recampaign(): void {
+    this.flushNotices();
+    this.flushHeld();
+    for (const { value } of [...this.inFlight.values(), ...this.recovery])
+      for (const command of value.commands) this.queuedKeys.delete(commandKey(command));
+    this.inFlight.clear();
+    this.recovery = [];
+    this.campaign();
   }
 
   private hold(to: NodeId, message: Accept | Decide): void {
@@ -552,16 +576,21 @@ export class Proposer {
   flushDecided(): void {
     if (this.decidedOut.length === 0) return;
     const message = { type: 'decide', entries: this.decidedOut } as const;
+    const { acceptors } = this.configFor(this.decidedOut[0]!.slot);
+    const learners = this.config.learners.filter(
+      (id) => id !== this.config.id && !acceptors.includes(id),
+    );
     this.decidedOut = [];
-    this.out.sendAll(this.valueLearners, message);
+    if (learners.length > 0) this.out.sendAll(learners, message);
   }
 
   /** Sends the pending commit notices to the acceptors: one Decide object, encoded once. */
   private flushNotices(): void {
     if (this.noticesOut.length === 0) return;
     const message: Decide = { type: 'decide', entries: this.noticesOut };
+    const { acceptors } = this.configFor(this.noticesOut[0]!.slot);
     this.noticesOut = [];
-    for (const to of this.noticeAcceptors) {
+    for (const to of acceptors.filter((id) => id !== this.config.id)) {
       // Behind a held Accept: the notice must not reach an acceptor before the value it names.
       if (this.held.has(to)) this.hold(to, message);
       else this.out.send(to, message);

@@ -1,4 +1,5 @@
 import type { Ballot } from './ballot';
+import type { ConfigurationStep } from './membership';
 
 export type NodeId = string;
 export type Slot = number;
@@ -72,6 +73,8 @@ export interface Snapshot {
   readonly appliedThrough: Slot;
   readonly state: unknown;
   readonly clients: Readonly<Record<string, ClientRecord>>;
+  /** The configuration history from appliedThrough + 1 on (absent: the first configuration). */
+  readonly configurations?: readonly ConfigurationStep[];
 }
 
 export interface AcceptedEntry {

@@ -466,6 +466,10 @@ export class ClusterNode {
       case 'snapshot-installed':
         this.logger.info(event.type, { appliedThrough: event.appliedThrough });
         return;
+      case 'configuration-decided':
+        // docs/PAXOS.md, "Membership change": the acceptor set changes at the slot it names.
+        this.logger.info('configuration-decided', { slot: event.slot, outcome: event.outcome });
+        return;
       case 'slot-decided':
         // Counted by the metrics; the "decided" line of every applied slot is the log's record.
         return;

@@ -3,6 +3,7 @@ import type {
   AcceptedEntry,
   Ballot,
   ClientRecord,
+  ConfigurationStep,
   DecideEntry,
   DecidedEntry,
   Message,
@@ -231,7 +232,7 @@ function readClientRecord(value: unknown, path: string, limits: WireLimits): Cli
 }
 
 function readSnapshot(value: unknown, path: string, limits: WireLimits): Snapshot {
-  const o = readRecord(value, path, ['appliedThrough', 'state', 'clients']);
+  const o = readRecord(value, path, ['appliedThrough', 'state', 'clients', 'configurations']);
   const clientsPath = `${path}.clients`;
   const clientsIn = readPlainObject(o.clients, clientsPath);
   const clientIds = Object.keys(clientsIn);
@@ -250,5 +251,51 @@ function readSnapshot(value: unknown, path: string, limits: WireLimits): Snapsho
     appliedThrough: readInteger(o.appliedThrough, `${path}.appliedThrough`, -1),
     state: readPlainData(o.state, `${path}.state`, limits.plainDataDepthMax),
     clients,
+    ...(o.configurations === undefined
+      ? {}
+      : {
+          configurations: readConfigurationSteps(
+            o.configurations,
+            `${path}.configurations`,
+            limits,
+          ),
+        }),
   };
+}
+
+/** Steps of a configuration history, at most; one per slot of an α-window is already generous. */
+const configurationStepsMax = 1024;
+/** Acceptors in one configuration, at most (the paxos core's configurationAcceptorsMax). */
+const configurationAcceptorsMax = 64;
+
+function readConfigurationSteps(
+  value: unknown,
+  path: string,
+  limits: WireLimits,
+): ConfigurationStep[] {
+  const steps = readArray(value, path, configurationStepsMax);
+  return steps.map((step, index) => {
+    const at = `${path}[${index}]`;
+    const o = readRecord(step, at, ['fromSlot', 'configuration']);
+    const c = readRecord(o.configuration, `${at}.configuration`, [
+      'acceptors',
+      'phase1Quorum',
+      'phase2Quorum',
+    ]);
+    const acceptors = readArray(
+      c.acceptors,
+      `${at}.configuration.acceptors`,
+      configurationAcceptorsMax,
+    );
+    return {
+      fromSlot: readSlot(o.fromSlot, `${at}.fromSlot`),
+      configuration: {
+        acceptors: acceptors.map((id, i) =>
+          readId(id, `${at}.configuration.acceptors[${i}]`, limits.idLengthMax),
+        ),
+        phase1Quorum: readPositiveInteger(c.phase1Quorum, `${at}.configuration.phase1Quorum`),
+        phase2Quorum: readPositiveInteger(c.phase2Quorum, `${at}.configuration.phase2Quorum`),
+      },
+    };
+  });
 }

@@ -84,6 +84,22 @@ describe('wire: envelope codec', () => {
       expect(decoded.body).to.deep.equal({ type: 'catchup-reply', entries: [] });
     });
 
+    it('carries a snapshot’s configuration history (membership change)', () => {
+      const configurations = [
+        {
+          fromSlot: 9,
+          configuration: { acceptors: ['cp1', 'cp6'], phase1Quorum: 2, phase2Quorum: 2 },
+        },
+      ];
+      const message: Message = {
+        type: 'catchup-reply',
+        entries: [],
+        snapshot: { appliedThrough: 3, state: null, clients: {}, configurations },
+      };
+      const decoded = decodeEnvelope(encodeEnvelope({ v: 1, kind: 'paxos', body: message }));
+      expect(plain(decoded.body)).to.deep.equal(message);
+    });
+
     it('drops fields the caller added to the envelope', () => {
       const envelope = { v: 1, kind: 'paxos', body: sampleMessages.accepted, extra: 'x' } as const;
       expect(decodeEnvelope(encodeEnvelope(envelope))).to.not.have.property('extra');
@@ -431,6 +447,24 @@ describe('wire: envelope codec', () => {
             clients: {
               c: { floorSeq: 0, appliedSeqs: [0], lastSeq: 0, lastResult: null, lastSlot: 0 },
             },
+          },
+        },
+      ],
+      [
+        'a configuration with quorum 0',
+        {
+          type: 'catchup-reply',
+          entries: [],
+          snapshot: {
+            appliedThrough: 3,
+            state: null,
+            clients: {},
+            configurations: [
+              {
+                fromSlot: 9,
+                configuration: { acceptors: ['a'], phase1Quorum: 0, phase2Quorum: 1 },
+              },
+            ],
           },
         },
       ],

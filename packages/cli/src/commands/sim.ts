@@ -165,7 +165,7 @@ export const simCommand: CommandModule<object, SimArgs> = {
       `sim: ${seeds.length} seed(s) from ${seeds[0]}, faults ${[...faults].join(',') || 'none'}` +
         `${args.bug ? `, planted bug ${args.bug}` : ''}: ${totals.commandsDecided}/${totals.commandsSubmitted} commands decided, ` +
         `${totals.violations.length} violation(s) in ${totals.failedSeeds.length} seed(s), ${totals.leaderChanges} leader changes, ` +
-        `${totals.crashes} crashes, ${totals.diskLosses} disk losses, ${totals.partitions} partitions, ${totals.ticks} ticks, ${(elapsedMs / 1000).toFixed(1)} s`,
+        `${totals.crashes} crashes, ${totals.diskLosses} disk losses, ${totals.reconfigurations} reconfigurations, ${totals.partitions} partitions, ${totals.ticks} ticks, ${(elapsedMs / 1000).toFixed(1)} s`,
     );
     // A property no seed put to the test is "vacuous", never "pass": it proved nothing.
     console.log(
@@ -189,6 +189,7 @@ class SimTotals {
   leaderChanges = 0;
   crashes = 0;
   diskLosses = 0;
+  reconfigurations = 0;
   partitions = 0;
   readonly violations: Violation[] = [];
   readonly failedSeeds: number[] = [];
@@ -202,6 +203,7 @@ class SimTotals {
     this.leaderChanges += result.leaderChanges;
     this.crashes += result.crashes;
     this.diskLosses += result.diskLosses;
+    this.reconfigurations += result.reconfigurations;
     this.partitions += result.partitions;
     for (const property of properties) {
       if (result.exercised[property] > 0)

@@ -1,5 +1,11 @@
 import { ballotToString, compareBallots, type Ballot } from '../ballot';
 import type { Message } from '../messages';
+import {
+  ConfigurationHistory,
+  hasQuorum,
+  reconfigurationOf,
+  type Configuration,
+} from '../membership';
 import { commandKey, type AppliedEntry, type Command, type NodeId, type Slot } from '../types';
 
 /** The properties of docs/DESIGN.md the simulator checks, named after the guarantees. */
@@ -12,7 +18,8 @@ export type Property =
   | 'exactly-once'
   | 'durability'
   | 'liveness'
-  | 'sticky-leader';
+  | 'sticky-leader'
+  | 'configuration';
 
 export const properties: readonly Property[] = [
   'promise-kept',
@@ -24,6 +31,7 @@ export const properties: readonly Property[] = [
   'durability',
   'liveness',
   'sticky-leader',
+  'configuration',
 ];
 
 export interface Violation {
@@ -53,7 +61,19 @@ export class Checkers {
     durability: 0,
     liveness: 0,
     'sticky-leader': 0,
+    configuration: 0,
   };
+  /**
+   * The configuration history as the log decides it, with the true α: built from the first
+   * replica to apply each slot (agreement makes them all the same), never from a node's own view.
+   */
+  private readonly history: ConfigurationHistory;
+  /** Reconfigurations decided that changed the acceptors. */
+  reconfigurations = 0;
+  /** The next slot the history takes in. */
+  private historyNext: Slot = 0;
+  /** Decisions a leader made, waiting until the configuration of their slot is final. */
+  private undecidedQuorums: { node: NodeId; slot: Slot; acceptedBy: readonly NodeId[] }[] = [];
   /** The first value seen chosen for each slot, as a canonical key. */
   private readonly chosen = new Map<Slot, string>();
   /** Every command applied anywhere, ever: durability says none may vanish. */
@@ -69,7 +89,59 @@ export class Checkers {
   constructor(
     private readonly seed: number,
     private readonly now: () => number,
-  ) {}
+    first: Configuration,
+    alphaSlots: number,
+  ) {
+    this.history = new ConfigurationHistory(alphaSlots, first);
+  }
+
+  /** The latest configuration the log decided (what an operator would read from the cluster). */
+  get configurations(): ConfigurationHistory {
+    return this.history;
+  }
+
+  /**
+   * Every slot decided under the configuration agreed for it (Lamport, "Reconfiguring a State
+   * Machine"): the acceptors a leader counted form a phase-2 quorum of that slot's configuration,
+   * the one the log fixed α slots earlier — whatever the leader believed at the time.
+   */
+  checkDecision(node: NodeId, slot: Slot, acceptedBy: readonly NodeId[]): void {
+    this.undecidedQuorums.push({ node, slot, acceptedBy });
+    this.checkFinalDecisions();
+  }
+
+  private checkFinalDecisions(): void {
+    const finalThrough = this.history.proposableThrough(this.historyNext);
+    const waiting: typeof this.undecidedQuorums = [];
+    for (const decision of this.undecidedQuorums) {
+      if (decision.slot > finalThrough) {
+        waiting.push(decision);
+        continue;
+      }
+      const configuration = this.history.configurationFor(decision.slot);
+      this.exercised.configuration += 1;
+      if (!hasQuorum(configuration, decision.acceptedBy, 2)) {
+        this.violate(
+          'configuration',
+          `${decision.node} decided slot ${decision.slot} with [${decision.acceptedBy.join(',')}], ` +
+            `not a phase-2 quorum (${configuration.phase2Quorum}) of its configuration [${configuration.acceptors.join(',')}]`,
+        );
+      }
+    }
+    this.undecidedQuorums = waiting;
+  }
+
+  /** The slot's reconfigurations go into the history, the first time any replica applies it. */
+  private learnConfiguration(entry: AppliedEntry): void {
+    if (entry.slot !== this.historyNext) return;
+    for (const applied of entry.commands) {
+      const change = reconfigurationOf(applied.command);
+      if (change === undefined || applied.duplicate) continue;
+      if (this.history.decide(entry.slot, change).ok) this.reconfigurations += 1;
+    }
+    this.historyNext += 1;
+    this.checkFinalDecisions();
+  }
 
   private violate(property: Property, detail: string): void {
     // One report per property is enough to fail a seed and keeps the output readable.
@@ -94,8 +166,11 @@ export class Checkers {
     for (const applied of entry.commands) {
       // A retried command the learner recognised: exactly-once had something to refuse.
       if (applied.duplicate) this.exercised['exactly-once'] += 1;
-      else this.everApplied.add(commandKey(applied.command));
+      // A reconfiguration changes the history, not the application's state.
+      else if (reconfigurationOf(applied.command) === undefined)
+        this.everApplied.add(commandKey(applied.command));
     }
+    this.learnConfiguration(entry);
   }
 
   /**

@@ -17,6 +17,8 @@ import {
   type SwarmPins,
 } from './swarm';
 import { describeMessage } from './describe-message';
+import { drawPartition } from './partitions';
+import { MembershipOperator, liveEnough } from './membership-operator';
 import type { ClientCommand, InTransit, SimNode } from './sim-node';
 import { probeStickyLeader } from './sticky-leader';
 
@@ -61,19 +63,12 @@ export interface SimResult {
   readonly diskLosses: number;
   readonly pauses: number;
   readonly partitions: number;
+  /** Reconfigurations the log decided that changed the acceptors (membership fault). */
+  readonly reconfigurations: number;
   readonly snapshotsInstalled: number;
 }
 
 const pauseTicks = { min: 5, max: 60 } as const;
-/** Half of the partitions cut the leader off: they reach the most interesting states. */
-const partitionKinds = [
-  'symmetric',
-  'one-way',
-  'bridge',
-  'mute-leader',
-  'mute-leader-one-way',
-  'mute-leader-one-way',
-] as const;
 
 /**
  * A deterministic simulation of a whole cluster: every node, message, fault and client action comes
@@ -88,6 +83,8 @@ export class Simulation {
   private readonly proposerIds: NodeId[];
   private readonly acceptorIds: NodeId[];
   private readonly learnerIds: NodeId[];
+  private readonly spareIds: NodeId[];
+  private readonly operator: MembershipOperator;
   private inTransit: InTransit[] = [];
   private sendOrder = 0;
   private tickCount = 0;
@@ -118,12 +115,21 @@ export class Simulation {
     this.scenario = drawScenario(options.seed, options.faults, options);
     this.faults = new Set(this.scenario.faults);
     this.random = createPrng(options.seed);
-    this.checkers = new Checkers(options.seed, () => this.tickCount);
     this.trace(formatScenario(this.scenario));
     this.proposerIds = range(this.scenario.proposers).map((i) => `p${i + 1}`);
     this.acceptorIds = range(this.scenario.acceptors).map((i) => `a${i + 1}`);
     this.learnerIds = range(this.scenario.learners).map((i) => `l${i + 1}`);
-    for (const id of [...this.proposerIds, ...this.acceptorIds, ...this.learnerIds]) {
+    this.spareIds = range(this.scenario.spares).map((i) => `s${i + 1}`);
+    const { phase1Quorum, phase2Quorum, paxosOptions } = this.scenario;
+    this.checkers = new Checkers(
+      options.seed,
+      () => this.tickCount,
+      { acceptors: this.acceptorIds, phase1Quorum, phase2Quorum },
+      paxosOptions.alphaSlots ?? defaultPaxosOptions.alphaSlots,
+    );
+    this.operator = new MembershipOperator(this.random, [...this.acceptorIds, ...this.spareIds]);
+    const ids = [...this.proposerIds, ...this.acceptorIds, ...this.learnerIds, ...this.spareIds];
+    for (const id of ids) {
       const simNode: SimNode = {
         id,
         disk: new SimDisk(),
@@ -157,6 +163,7 @@ export class Simulation {
           proposers: this.proposerIds,
           acceptors: this.acceptorIds,
           learners: this.learnerIds,
+          spares: this.spareIds,
           phase1Quorum: this.scenario.phase1Quorum,
           phase2Quorum: this.scenario.phase2Quorum,
         },
@@ -193,6 +200,8 @@ export class Simulation {
         this.leaderHint = simNode.id;
         this.latestLeader = simNode.id;
         this.trace(`${simNode.id} leads with ballot ${ballotToString(event.ballot)}`);
+      } else if (event.type === 'slot-decided') {
+        this.checkers.checkDecision(simNode.id, event.slot, event.acceptedBy);
       } else if (event.type === 'snapshot-installed') {
         this.stats.snapshotsInstalled += 1;
         this.checkers.resetNode(simNode.id, event.appliedThrough);
@@ -317,6 +326,7 @@ export class Simulation {
       if (target?.node) this.crash(target);
     }
     if (this.has('disk-loss') && this.random() < rates.diskLossProbability) this.loseDisk();
+    if (this.has('membership') && this.random() < rates.membershipProbability) this.reconfigure();
     if (this.has('pause')) {
       for (const simNode of this.nodes.values()) {
         const running = simNode.node && simNode.pausedUntilTick <= this.tickCount;
@@ -341,11 +351,33 @@ export class Simulation {
     const candidates = this.acceptorIds.filter((id) => !lost.includes(id));
     if (lost.length >= acceptors - Math.max(phase1Quorum, phase2Quorum)) return;
     const target = this.nodes.get(pick(this.random, candidates));
-    if (target === undefined) return;
+    if (target === undefined || !this.survivesLoss(target.id)) return;
     if (target.node) this.crash(target);
     target.disk.wipe();
     this.stats.diskLosses += 1;
     this.trace(`disk loss ${target.id}: its persisted state is gone`);
+  }
+
+  /** Whether every configuration still to come keeps both quorums alive without `id`. */
+  private survivesLoss(id: NodeId): boolean {
+    if (!this.faults.has('membership')) return true;
+    // A change not yet decided is checked by the operator against the losses it knew of.
+    for (const pending of this.outstanding.values()) if (pending.clientIndex < 0) return false;
+    const history = this.checkers.configurations;
+    const down = (other: NodeId): boolean =>
+      other === id || (this.nodes.get(other)?.disk.amnesia ?? false);
+    return history.snapshotSteps.every((step) => liveEnough(step.configuration, down));
+  }
+
+  /** The membership fault: an operator's reconfiguration, submitted and retried like a command. */
+  private reconfigure(): void {
+    const down = (id: NodeId): boolean => this.nodes.get(id)?.disk.amnesia ?? false;
+    const command = this.operator.next(this.checkers.configurations.latest, down);
+    if (command === undefined) return;
+    const pending: ClientCommand = { command, clientIndex: -1, retryAtTick: this.tickCount };
+    this.outstanding.set(commandKey(command), pending);
+    this.checkers.recordSubmitted(command);
+    this.submit(pending, this.scenario.clientRetryTicks);
   }
 
   /** A node that refuses to start (its disk was lost): not expected to apply anything more. */
@@ -362,52 +394,15 @@ export class Simulation {
     this.trace(`crash ${simNode.id} (restarts at ${simNode.restartAtTick})`);
   }
 
-  /**
-   * Jepsen's nemeses: a symmetric split, a one-way split (one side's messages are lost, the
-   * other's arrive), a bridge (two sides that cannot talk, and one node that talks to both — the
-   * non-transitive partition that fools naive leader checks), and the leader cut off with a
-   * minority of the acceptors, both ways or only outbound (see leaderMinority).
-   */
+  /** Jepsen's nemeses (partitions.ts): the links the drawn partition cuts. */
   private startPartition(): void {
     const ids = [...this.nodes.keys()];
-    const kind = pick(this.random, partitionKinds);
-    const side = kind.startsWith('mute-leader')
-      ? this.leaderMinority()
-      : ids.filter(() => this.random() < 0.5);
-    if (side.length === 0 || side.length === ids.length) return;
-    let other = ids.filter((id) => !side.includes(id));
-    let bridge: NodeId | undefined;
-    if (kind === 'bridge' && other.length > 1) {
-      bridge = other[randomInt(this.random, 0, other.length - 1)];
-      other = other.filter((id) => id !== bridge);
-    }
-    for (const a of side) {
-      for (const b of other) {
-        this.blocked.add(`${a}>${b}`);
-        if (kind !== 'one-way' && kind !== 'mute-leader-one-way') this.blocked.add(`${b}>${a}`);
-      }
-    }
+    const cut = drawPartition(this.random, ids, this.acceptorIds, this.latestLeader);
+    if (cut === undefined) return;
+    for (const link of cut.blocked) this.blocked.add(link);
     this.partitionActive = true;
     this.stats.partitions += 1;
-    this.trace(
-      `partition ${kind} {${side.join(',')}} | {${other.join(',')}}${bridge ? ` bridged by ${bridge}` : ''}`,
-    );
-  }
-
-  /**
-   * Jepsen's "isolate the primary": the leader with a minority of the acceptors. It goes on
-   * proposing to them while the majority side elects another leader, so the minority holds values
-   * of the old ballot in slots the new one decides otherwise. One-way (the minority hears the
-   * majority but is not heard), the new leader's Accepts and commit notices still reach them.
-   */
-  private leaderMinority(): NodeId[] {
-    if (this.latestLeader === undefined) return [];
-    // At least one acceptor: a leader alone holds no values another leader could contradict.
-    const size = randomInt(this.random, 1, Math.max(1, Math.ceil(this.acceptorIds.length / 2) - 1));
-    const minority = [...this.acceptorIds];
-    while (minority.length > size)
-      minority.splice(randomInt(this.random, 0, minority.length - 1), 1);
-    return [this.latestLeader, ...minority];
+    this.trace(cut.description);
   }
 
   private healPartition(): void {
@@ -559,6 +554,7 @@ export class Simulation {
       commandsSubmitted: submitted,
       commandsDecided: submitted - undecided.length,
       violations: this.checkers.violations,
+      reconfigurations: this.checkers.reconfigurations,
       ...this.stats,
     };
   }

@@ -9,6 +9,7 @@ export const faultKinds = [
   'crash',
   'pause',
   'disk-loss',
+  'membership',
 ] as const;
 export type FaultKind = (typeof faultKinds)[number];
 
@@ -54,6 +55,8 @@ export interface FaultRates {
   readonly crashMidSendProbability: number;
   /** Per tick: an acceptor crashes and its persisted state is wiped (disk-loss; simulator.ts). */
   readonly diskLossProbability: number;
+  /** Per tick: an operator submits a reconfiguration (membership; sim/membership-operator.ts). */
+  readonly membershipProbability: number;
 }
 
 /**
@@ -67,6 +70,8 @@ export interface SimScenario {
   readonly proposers: number;
   readonly acceptors: number;
   readonly learners: number;
+  /** Nodes outside the first configuration that a reconfiguration may add (membership fault). */
+  readonly spares: number;
   readonly phase1Quorum: number;
   readonly phase2Quorum: number;
   readonly clients: number;
@@ -200,9 +205,12 @@ const ranges = {
 } as const;
 
 const diskLossRange = [0.001, 0.01] as const;
+const membershipRange = [0.002, 0.01] as const;
 
 const rateRanges: {
-  readonly [K in Exclude<keyof FaultRates, 'diskLossProbability'>]: readonly [number, number];
+  readonly [
+    K in Exclude<keyof FaultRates, 'diskLossProbability' | 'membershipProbability'>
+  ]: readonly [number, number];
 } = {
   lossProbability: [0, 0.15],
   duplicateProbability: [0, 0.1],
@@ -250,7 +258,11 @@ export function drawScenario(
   const clientRetryTicks = draw('clientRetryTicks');
   const clientOutstandingMax = draw('clientOutstandingMax');
   const faults: FaultKind[] = faultKinds.filter(
-    (kind) => kind !== 'disk-loss' && allowedFaults.has(kind) && random() >= faultOmitProbability,
+    (kind) =>
+      kind !== 'disk-loss' &&
+      kind !== 'membership' &&
+      allowedFaults.has(kind) &&
+      random() >= faultOmitProbability,
   );
   const rates = {} as { -readonly [K in keyof FaultRates]: number };
   for (const [name, [low, high]] of Object.entries(rateRanges)) {
@@ -261,7 +273,10 @@ export function drawScenario(
   const restartDelayTicksMax = draw('restartDelayTicksMax');
   const stallTicksMax = draw('stallTicksMax');
   const leaderCrashShare = random() < 0.3 ? 0 : random();
-  const paxosOptions = { ...drawPaxosOptions(random, draw), ...pins.paxosOptions };
+  const paxosOptions: { -readonly [K in keyof PaxosOptions]?: PaxosOptions[K] } = {
+    ...drawPaxosOptions(random, draw),
+    ...pins.paxosOptions,
+  };
   // Drawn after the older dimensions (and before disk loss, as when the profiles were measured),
   // so that a profile leaves every draw above as it was for the seed.
   const profile = weighted(
@@ -275,10 +290,22 @@ export function drawScenario(
   // Drawn after every older dimension, so adding it left each seed's other draws as they were.
   if (allowedFaults.has('disk-loss') && random() >= faultOmitProbability) faults.push('disk-loss');
   rates.diskLossProbability = diskLossRange[0] + (diskLossRange[1] - diskLossRange[0]) * random();
+  // Membership, drawn last of all for the same reason. A small α (Lamport's reconfiguration
+  // window) in these seeds, just above the window, so a change takes effect within a short run.
+  let spares = 0;
+  if (allowedFaults.has('membership') && random() >= faultOmitProbability) {
+    faults.push('membership');
+    spares = randomInt(random, 1, 2);
+    const window = paxosOptions.windowSlotsMax ?? defaultPaxosOptions.windowSlotsMax;
+    paxosOptions.alphaSlots = pins.paxosOptions?.alphaSlots ?? window + randomInt(random, 1, 6);
+  }
+  rates.membershipProbability =
+    membershipRange[0] + (membershipRange[1] - membershipRange[0]) * random();
   return {
     proposers: pins.proposers ?? leaned.proposers,
     acceptors,
     learners: pins.learners ?? learners,
+    spares,
     phase1Quorum,
     phase2Quorum,
     clients: pins.clients ?? clients,
@@ -288,8 +315,12 @@ export function drawScenario(
     clientRetryTicks: pins.clientRetryTicks ?? clientRetryTicks,
     clientOutstandingMax: pins.clientOutstandingMax ?? clientOutstandingMax,
     faults,
-    // A profile leans the older rates; disk loss keeps its own draw.
-    rates: { ...leaned.rates, diskLossProbability: rates.diskLossProbability },
+    // A profile leans the older rates; disk loss and membership keep their own draws.
+    rates: {
+      ...leaned.rates,
+      diskLossProbability: rates.diskLossProbability,
+      membershipProbability: rates.membershipProbability,
+    },
     delayTicksMax,
     slowDelayTicksMax,
     restartDelayTicksMax: leaned.restartDelayTicksMax,
@@ -400,6 +431,8 @@ function keepLimitRelations(
     o.decidedAheadSlotsMax = window;
   if (pinned.windowSlotsMax === undefined && o.windowSlotsMax > o.decidedAheadSlotsMax)
     o.windowSlotsMax = o.decidedAheadSlotsMax;
+  const alpha = o.alphaSlots ?? defaultPaxosOptions.alphaSlots;
+  if (pinned.alphaSlots === undefined && alpha < o.windowSlotsMax) o.alphaSlots = o.windowSlotsMax;
   if (pinned.catchupBytesMax === undefined && o.catchupBytesMax < o.valueBytesMax)
     o.catchupBytesMax = o.valueBytesMax;
   if (pinned.valueBytesMax === undefined && o.valueBytesMax > o.catchupBytesMax)
@@ -432,6 +465,8 @@ export function formatScenario(s: SimScenario): string {
         return `pause ${pct(r.pauseProbability)}/tick`;
       case 'disk-loss':
         return `disk-loss ${pct(r.diskLossProbability)}/tick`;
+      case 'membership':
+        return `membership ${pct(r.membershipProbability)}/tick (${s.spares} spare(s), α ${o.alphaSlots})`;
     }
   });
   return (
