@@ -164,9 +164,11 @@ describe('evpaxos verify', () => {
       'liveness true',
       'registration true',
     ]);
-    // No restart and no BootNotification in these logs: vacuous, and said so, but not required.
+    // No restart, no reservation and no BootNotification in these logs: vacuous, and said so, but
+    // not required.
     expect(report.results.filter((r) => r.vacuous === true).map((r) => r.property)).to.deep.equal([
       'durability',
+      'reservation-overlap',
       'registration',
     ]);
     expect(report.logs.skippedLines).to.equal(1);
@@ -419,9 +421,13 @@ describe('evpaxos verify', () => {
         encoding: 'utf8',
       });
       expect(out.status, out.stderr).to.equal(0);
-      expect(out.stdout.split('\n').filter((l) => l.startsWith('PASS'))).to.have.length(7);
+      expect(out.stdout.split('\n').filter((l) => l.startsWith('PASS'))).to.have.length(6);
       const vacuous = out.stdout.split('\n').filter((l) => l.startsWith('VACUOUS'));
-      expect(vacuous.map((l) => l.split(/ +/)[1])).to.deep.equal(['durability', 'registration']);
+      expect(vacuous.map((l) => l.split(/ +/)[1])).to.deep.equal([
+        'durability',
+        'reservation-overlap',
+        'registration',
+      ]);
       for (const l of vacuous) expect(l).to.match(/^VACUOUS {2}\S+ +vacuous: /);
       expect(out.stdout).to.include('1 non-JSON lines skipped');
     });
