@@ -21,8 +21,7 @@ describe('nemesis: real processes, faults, client load and EVs (short run)', fun
       expect(report.faults.length, 'faults injected').to.be.at.least(3);
       expect(report.acknowledged, 'commands acknowledged').to.be.above(0);
       expect(report.lost, 'acknowledged commands lost').to.deep.equal([]);
-      const failed = report.verify.results.filter((result) => !result.pass);
-      expect(failed.map((result) => result.property)).to.deep.equal([]);
+      expect(report.failedProperties, 'verify properties failed').to.deep.equal([]);
       expect(report.pass).to.equal(true);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

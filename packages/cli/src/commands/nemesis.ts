@@ -52,6 +52,12 @@ export const nemesisCommand: CommandModule<object, NemesisArgs> = {
         `nemesis seed ${report.seed}: ${report.faults.length} faults, ${report.submitted} commands submitted, ${report.acknowledged} acknowledged, ${report.lost.length} acknowledged lost; logs in ${dir}`,
       );
       for (const lost of report.lost.slice(0, 20)) console.log(`LOST ${lost}`);
+      for (const failed of report.failedProperties) console.log(`FAILED ${failed}`);
+      if (report.pass && !report.verify.pass) {
+        console.log(
+          'durability: vacuous in the logs (no restarted node decided a slot again), checked directly above: 0 acknowledged lost.',
+        );
+      }
       if (!report.pass) process.exitCode = 1;
     }),
 };
