@@ -35,7 +35,7 @@ export interface PaxosOptions {
   readonly electionJitterTicks: number;
   /**
    * A standby asks the acceptors whether they would promise before it raises its ballot (Raft
-   * §9.6 PreVote; pre-vote.ts). On by default; the simulator also runs seeds without it, so what
+   * §9.6 PreVote; pre-vote.ts). On by default; the simulator runs half its seeds without it, so what
    * only direct campaigns reach (duelling ballots) stays exercised.
    */
   readonly preVote: boolean;

@@ -1,4 +1,5 @@
 import { compareBallots, type Ballot } from './ballot';
+import type { PaxosOptions } from './config';
 import type { NodeId } from './types';
 
 /**
@@ -19,10 +20,28 @@ export class PreVote {
   /** The leader this proposer followed was reported gone and no leader has been heard since. */
   private leaderGone = false;
 
+  /**
+   * Ticks before the first pre-vote of a process that has heard no leader yet. A pre-vote disturbs
+   * no one, so a fresh or restarted proposer asks soon (a new cluster elects a leader in a few
+   * ticks, not a timeout sized for stalls); where a leader lives, the acceptors say no and its
+   * first heartbeat ends this.
+   */
+  startupTicks: number | undefined;
+
+  /**
+   * Spreads the first pre-vote by the election timeout's own draw, so two proposers started
+   * together rarely ask at once: heartbeatTicks plus a quarter of the drawn jitter.
+   */
+  armStartup(options: PaxosOptions, drawnTimeoutTicks: number): void {
+    const jitterTicks = drawnTimeoutTicks - options.electionTimeoutTicks;
+    this.startupTicks = options.heartbeatTicks + Math.floor(jitterTicks / 4);
+  }
+
   /** A new round: the replies that count are those naming `ballot`. */
   start(ballot: Ballot): void {
     this.round = ballot;
     this.grants.clear();
+    this.startupTicks = undefined;
   }
 
   /** A leader was heard: no round is needed, and the crash path ends. */
@@ -30,6 +49,7 @@ export class PreVote {
     this.round = undefined;
     this.grants.clear();
     this.leaderGone = false;
+    this.startupTicks = undefined;
   }
 
   /** Records a grant for the current round; returns the grants so far, or undefined if stale. */

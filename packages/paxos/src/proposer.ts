@@ -102,6 +102,7 @@ export class Proposer {
     private readonly random: Random,
   ) {
     this.electionTimeoutTicks = this.randomElectionTimeout();
+    if (config.options.preVote) this.preVote.armStartup(config.options, this.electionTimeoutTicks);
     this.quorumCheck = new QuorumCheck(2 * config.options.electionTimeoutTicks);
     this.held = new HeldMessages(out);
   }
@@ -208,11 +209,11 @@ export class Proposer {
     this.electionTimeoutTicks = this.preVote.isLeaderGone
       ? this.config.options.prepareRetryTicks
       : this.randomElectionTimeout();
-    const { firstUnapplied, configurations } = this.learner;
-    this.out.sendAll(configurations.acceptorsBetween(firstUnapplied, this.windowEnd), {
-      type: 'pre-vote',
-      ballot,
-    });
+    const acceptors = this.learner.configurations.acceptorsBetween(
+      this.learner.firstUnapplied,
+      this.windowEnd,
+    );
+    this.out.sendAll(acceptors, { type: 'pre-vote', ballot });
   }
 
   handlePreVoteReply(from: NodeId, message: M.PreVoteReply): void {
@@ -227,11 +228,7 @@ export class Proposer {
     }
   }
 
-  /**
-   * The transport reported `id`'s connection closed. If it is the leader this standby follows, its
-   * process most likely died (a stalled one keeps its sockets): pre-vote within a few ticks, not an
-   * election timeout (pre-vote.ts). The acceptors end its lease on the same report.
-   */
+  /** `id`'s link closed: if it led, it most likely died; pre-vote within a few ticks (pre-vote.ts). */
   peerDown(id: NodeId): void {
     if (this.role !== 'follower' || this.leaderId !== id) return;
     this.preVote.markLeaderGone();
@@ -245,7 +242,8 @@ export class Proposer {
     switch (this.role) {
       case 'follower':
         this.electionElapsedTicks += 1;
-        if (this.electionElapsedTicks < this.electionTimeoutTicks) break;
+        if (this.electionElapsedTicks < (this.preVote.startupTicks ?? this.electionTimeoutTicks))
+          break;
         if (this.config.options.preVote) this.startPreVote();
         else this.campaign();
         break;
