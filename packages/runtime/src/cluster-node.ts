@@ -296,6 +296,7 @@ export class ClusterNode {
       },
       peers: this.transport.peers().map(({ id, state }) => ({ id, state })),
       faults: this.faultRules,
+      trace: this.tracing,
     };
   }
 
