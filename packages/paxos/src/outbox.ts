@@ -20,6 +20,14 @@ export type NodeEvent =
     }
   | { readonly type: 'snapshot-taken'; readonly appliedThrough: number }
   | {
+      /** This node's acceptor starts or stops voting (acceptor-standing.ts). */
+      readonly type: 'standing-changed';
+      readonly standing: string;
+      readonly incarnation: number;
+      /** When voting: the first slot it answers for. */
+      readonly fromSlot?: number;
+    }
+  | {
       readonly type: 'configuration-decided';
       readonly slot: number;
       readonly outcome: DecidedReconfiguration;
