@@ -17,6 +17,7 @@ import { nemesisCommand } from './commands/nemesis';
 import { reserveCommand } from './commands/reserve';
 import { ocppCertsCommand } from './commands/ocpp-certs';
 import { ocppCommand } from './commands/ocpp';
+import { memberCommand } from './commands/member';
 
 // The launcher, for programs that start a local cluster (the benchmark, the dashboard's browser
 // test): the package's public API besides the command itself.
@@ -46,6 +47,7 @@ export async function main(argv: string[]): Promise<void> {
     .command(reserveCommand)
     .command(ocppCertsCommand)
     .command(ocppCommand)
+    .command(memberCommand)
     .demandCommand(1, 'Name a command: evpaxos <command> --help lists them.')
     .check((parsed) => checkNumbers(parsed, argv), true)
     .strict()

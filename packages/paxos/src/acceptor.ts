@@ -31,7 +31,7 @@ export class Acceptor {
     persisted: PersistedState,
     private readonly appliedBelow: () => Slot = () => 0,
     /** Whether it may vote, and from which slot (acceptor-standing.ts). Default: always, from 0. */
-    private readonly standing: (acceptor: Acceptor) => AcceptorStanding = () => ({
+    private readonly standing: () => AcceptorStanding = () => ({
       votes: true,
       fromSlot: 0,
     }),
@@ -48,11 +48,6 @@ export class Acceptor {
 
   get promisedBallot(): Ballot {
     return this.promised;
-  }
-
-  /** It has promised or accepted something: it was admitted once (acceptor-standing.ts). */
-  get votedBefore(): boolean {
-    return this.promised.round > 0 || this.accepted.size > 0 || this.truncatedBelow > 0;
   }
 
   get acceptedCount(): number {
@@ -73,7 +68,7 @@ export class Acceptor {
   handlePrepare(from: NodeId, message: Prepare): void {
     // Joining and re-admission (docs/PAXOS.md): a node that may not vote yet stays silent, as a
     // slow acceptor would; the candidate counts the others.
-    const standing = this.standing(this);
+    const standing = this.standing();
     if (!standing.votes) return;
     const votesFrom = standing.votes ? standing.fromSlot : 0;
     // Paxos Made Simple §2.2 (P1a): promise only a ballot higher than any promised. Not an equal
@@ -131,7 +126,7 @@ export class Acceptor {
   handleAccept(from: NodeId, message: Accept): void {
     // A slot below the one it votes from is decided by others: an answer here could complete a
     // quorum for a stale ballot's value that this node, before it lost its state, had refused.
-    const standing = this.standing(this);
+    const standing = this.standing();
     const silent = !standing.votes || message.slot < standing.fromSlot;
     if (silent) return;
     const belowPromise = compareBallots(message.ballot, this.promised) < 0;
@@ -164,10 +159,7 @@ export class Acceptor {
       this.out.send(from, { type: 'nack', ballot: message.ballot, promised: this.promised });
     } else {
       this.lease.renew(message.ballot, this.promised);
-      // Only a voter tells the leader it is there: the leader counts these against a quorum.
-      if (this.standing(this).votes) {
-        this.out.send(from, { type: 'heartbeat-ack', ballot: message.ballot });
-      }
+      this.out.send(from, { type: 'heartbeat-ack', ballot: message.ballot });
     }
   }
 

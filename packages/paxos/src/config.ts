@@ -120,8 +120,6 @@ export interface ResolvedConfig {
   readonly options: PaxosOptions;
   readonly isProposer: boolean;
   readonly isAcceptor: boolean;
-  /** The first configuration names this node (it founded the cluster as an acceptor). */
-  readonly isFoundingAcceptor: boolean;
   readonly incarnation: number;
   readonly plantedBug: PlantedBug | undefined;
 }
@@ -215,7 +213,6 @@ export function resolveConfig(config: NodeConfig): ResolvedConfig {
     isProposer: cluster.proposers.includes(config.id),
     // A spare keeps acceptor state; it counts only in slots whose configuration names it.
     isAcceptor: cluster.acceptors.includes(config.id) || spares.includes(config.id),
-    isFoundingAcceptor: cluster.acceptors.includes(config.id),
     incarnation,
     plantedBug: config.plantedBug,
   };

@@ -23,6 +23,7 @@ export {
   applyReconfiguration,
   reconfigurationCommand,
   reconfigurationOf,
+  reconfigurationPayloadType,
   hasQuorum,
   phase1CoversWindow,
   type Admission,

@@ -242,7 +242,7 @@ export class Learner {
     if (change === undefined) return this.stateMachine.apply(command, slot);
     const atDecide = this.config.plantedBug === 'config-at-decide-time';
     const outcome = this.history.decide(slot, change, atDecide ? 1 : this.history.alphaSlots);
-    this.out.event({ type: 'configuration-decided', slot, outcome });
+    this.out.event({ type: 'configuration-decided', slot, change, outcome });
     return outcome;
   }
 

@@ -266,6 +266,11 @@ export class ConfigurationHistory {
     return this.steps;
   }
 
+  /** The slot the latest configuration holds from: above the applied prefix while a change is pending. */
+  get latestFromSlot(): Slot {
+    return this.steps[this.steps.length - 1]!.fromSlot;
+  }
+
   /** The latest configuration decided, whether or not it holds yet. */
   get latest(): Configuration {
     return this.steps[this.steps.length - 1]!.configuration;

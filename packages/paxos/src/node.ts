@@ -81,7 +81,7 @@ export class PaxosNode {
           this.out,
           persisted,
           () => this.learner.firstUnapplied,
-          (self) => this.standingOf(self),
+          () => this.standingOf(),
         )
       : undefined;
     this.acceptor = acceptor;
@@ -103,12 +103,10 @@ export class PaxosNode {
   }
 
   /** The voting rule for this node's acceptor (acceptor-standing.ts). */
-  private standingOf(acceptor: Acceptor): AcceptorStanding {
+  private standingOf(): AcceptorStanding {
     return acceptorStanding({
       id: this.config.id,
       incarnation: this.config.incarnation,
-      founding: this.config.isFoundingAcceptor,
-      votedBefore: acceptor.votedBefore,
       history: this.learner.configurations,
       firstUnapplied: this.learner.firstUnapplied,
     });
@@ -119,7 +117,7 @@ export class PaxosNode {
   /** Tells the caller (an event) when this node's vote changes: it starts or stops voting. */
   private noteStanding(): void {
     if (!this.acceptor) return;
-    const standing = this.standingOf(this.acceptor);
+    const standing = this.standingOf();
     const described = describeStanding(standing);
     if (described === this.lastStanding) return;
     this.lastStanding = described;
@@ -222,7 +220,7 @@ export class PaxosNode {
       acceptedSlots: this.acceptor?.acceptedCount ?? 0,
       snapshotThrough: this.learner.snapshot?.appliedThrough,
       ...this.configurationStatus(),
-      standing: this.acceptor ? describeStanding(this.standingOf(this.acceptor)) : 'learner',
+      standing: this.acceptor ? describeStanding(this.standingOf()) : 'learner',
       incarnation: this.config.incarnation,
     };
   }

@@ -1,6 +1,6 @@
 import type { Ballot } from './ballot';
 import type { Message } from './messages';
-import type { DecidedReconfiguration } from './membership';
+import type { DecidedReconfiguration, Reconfiguration } from './membership';
 import type { AcceptedEntry, AppliedEntry, NodeId, PersistDelta, Slot, Snapshot } from './types';
 
 export interface Outbound {
@@ -30,6 +30,7 @@ export type NodeEvent =
   | {
       readonly type: 'configuration-decided';
       readonly slot: number;
+      readonly change: Reconfiguration;
       readonly outcome: DecidedReconfiguration;
     }
   | { readonly type: 'snapshot-installed'; readonly appliedThrough: number }

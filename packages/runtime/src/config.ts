@@ -388,7 +388,7 @@ function findSelf(
   return self;
 }
 
-/** Centrals propose, the listed charge points accept; every node learns. */
+/** Centrals propose, the listed charge points accept, the other charge points are spares; every node learns. */
 export function membershipOf(
   nodes: readonly ClusterMember[],
   acceptors: readonly NodeId[],
@@ -398,6 +398,11 @@ export function membershipOf(
   return {
     proposers: nodes.filter((node) => node.role === 'central').map((node) => node.id),
     acceptors,
+    // Every other charge point keeps acceptor state, so `evpaxos member add` can make it vote
+    // (docs/CLUSTER.md, "Membership"); it counts only once a configuration names it.
+    spares: nodes
+      .filter((node) => node.role === 'charge-point' && !acceptors.includes(node.id))
+      .map((node) => node.id),
     learners: nodes.map((node) => node.id),
     ...(phase1Quorum !== undefined ? { phase1Quorum } : {}),
     ...(phase2Quorum !== undefined ? { phase2Quorum } : {}),

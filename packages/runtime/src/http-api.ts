@@ -18,6 +18,7 @@ import {
 import type { ClusterNode } from './cluster-node';
 import { clientFrameRequestsMax } from './constants';
 import type { Logger } from './logger';
+import { membershipAnswer } from './membership-api';
 
 /** A request as a role's extra routes see it (RunningNode.addHttpRoutes). */
 export interface ExtraRouteRequest {
@@ -197,6 +198,8 @@ export class HttpApi {
           return reply(response, 200, { rules: [] });
         case 'POST /submit':
           return await this.submit(request, response);
+        case 'POST /membership':
+          return await this.membership(request, response);
         default: {
           for (const routes of [...this.extraRoutes]) {
             const answer = await routes({
@@ -228,6 +231,7 @@ export class HttpApi {
             '/log',
             '/faults',
             '/submit',
+            '/membership',
             '/admin/kill',
           ].includes(url.pathname);
           return reply(response, known ? 405 : 404, {
@@ -306,6 +310,18 @@ export class HttpApi {
     const { payload, client } = readSubmit(body);
     const outcome = await this.node.submit(payload, client);
     const [status, answer] = httpAnswer(outcome, this.node);
+    return reply(response, status, answer);
+  }
+
+  /** docs/CLUSTER.md, "Membership": a change of who votes, checked and decided by the leader. */
+  private async membership(request: http.IncomingMessage, response: http.ServerResponse) {
+    if (!this.node.isCentral) {
+      return reply(response, 404, {
+        error: 'not-found',
+        reason: 'A charge point takes no membership changes: send them to a central node.',
+      });
+    }
+    const [status, answer] = await membershipAnswer(this.node, await this.readJson(request));
     return reply(response, status, answer);
   }
 
