@@ -15,6 +15,7 @@ import { verifyCommand } from './commands/verify';
 import { reportCommand } from './commands/report';
 import { nemesisCommand } from './commands/nemesis';
 import { reserveCommand } from './commands/reserve';
+import { traceCommand } from './commands/trace';
 import { ocppCertsCommand } from './commands/ocpp-certs';
 import { ocppCommand } from './commands/ocpp';
 import { memberCommand } from './commands/member';
@@ -45,6 +46,7 @@ export async function main(argv: string[]): Promise<void> {
     .command(reportCommand)
     .command(nemesisCommand)
     .command(reserveCommand)
+    .command(traceCommand)
     .command(ocppCertsCommand)
     .command(ocppCommand)
     .command(memberCommand)

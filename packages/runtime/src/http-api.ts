@@ -16,9 +16,22 @@ import {
   type ClientAnswer,
 } from './client-requests';
 import type { ClusterNode } from './cluster-node';
-import { clientFrameRequestsMax } from './constants';
+import { clientFrameRequestsMax, traceReadEventsMax } from './constants';
 import type { Logger } from './logger';
 import { membershipAnswer } from './membership-api';
+
+/** The built-in routes' paths: a wrong method on one is 405, not 404. */
+const knownPaths = [
+  '/status',
+  '/stats',
+  '/metrics',
+  '/log',
+  '/faults',
+  '/submit',
+  '/membership',
+  '/trace',
+  '/admin/kill',
+];
 
 /** A request as a role's extra routes see it (RunningNode.addHttpRoutes). */
 export interface ExtraRouteRequest {
@@ -196,6 +209,9 @@ export class HttpApi {
         case 'DELETE /faults':
           this.node.clearFaults();
           return reply(response, 200, { rules: [] });
+        case 'GET /trace':
+        case 'PUT /trace':
+          return await this.traceRoute(request, response, url.searchParams);
         case 'POST /submit':
           return await this.submit(request, response);
         case 'POST /membership':
@@ -224,16 +240,7 @@ export class HttpApi {
             response.end(raw);
             return;
           }
-          const known = [
-            '/status',
-            '/stats',
-            '/metrics',
-            '/log',
-            '/faults',
-            '/submit',
-            '/membership',
-            '/admin/kill',
-          ].includes(url.pathname);
+          const known = knownPaths.includes(url.pathname);
           return reply(response, known ? 405 : 404, {
             error: known ? 'method-not-allowed' : 'not-found',
             reason: `No route for ${route}.`,
@@ -274,6 +281,26 @@ export class HttpApi {
     response.end(
       `HTTP/1.1 ${refusal.status} ${statusText}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`,
     );
+  }
+
+  /** GET /trace (the traced messages after `after`) and PUT /trace {on} (docs/CLUSTER.md). */
+  private async traceRoute(
+    request: http.IncomingMessage,
+    response: http.ServerResponse,
+    params: URLSearchParams,
+  ) {
+    if (request.method === 'GET') {
+      const after = readQueryInteger(params, 'after', 0);
+      const limit = Math.min(
+        readQueryInteger(params, 'limit', traceReadEventsMax),
+        traceReadEventsMax,
+      );
+      return reply(response, 200, this.node.readTrace(after, limit));
+    }
+    const on = ((await this.readJson(request)) as { on?: unknown } | null)?.on;
+    if (typeof on !== 'boolean') throw new InvalidRequest('The body needs "on": true or false.');
+    this.node.setTracing(on);
+    return reply(response, 200, { on });
   }
 
   /** Lab mode only: answers 202, then crashes this process (the dashboard's kill button). */

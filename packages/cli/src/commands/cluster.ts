@@ -19,6 +19,7 @@ interface UpArgs {
   'log-level': string;
   'site-limit-w': number;
   lab: boolean;
+  trace: boolean;
   'lease-ms'?: number;
   acceptors?: string;
   'phase1-quorum'?: number;
@@ -91,6 +92,12 @@ const upCommand: CommandModule<object, UpArgs> = {
         default: false,
         describe:
           'Lab mode: the dashboard (http://<central>/dashboard) gets kill, restart, partition and heal buttons',
+      })
+      .option('trace', {
+        type: 'boolean',
+        default: false,
+        describe:
+          'Every node logs each Prepare, Promise, Accept, Accepted, Nack and Decide it sends or receives (evpaxos trace prints them)',
       }) as unknown as Argv<UpArgs>,
   handler: (args) =>
     runLauncher(async () => {
@@ -105,6 +112,7 @@ const upCommand: CommandModule<object, UpArgs> = {
         siteLimitW: args['site-limit-w'],
         lab: args.lab,
         spares: args.spares,
+        trace: args.trace,
         ...(args['lease-ms'] !== undefined ? { leaseMs: args['lease-ms'] } : {}),
         ...(args.acceptors !== undefined
           ? { acceptors: args.acceptors.split(',').map((id) => id.trim()) }
