@@ -14,7 +14,7 @@ import { FileStore, type AcceptorStore } from '@evpaxos/storage';
 import { onInvalidValue } from '@evpaxos/wire';
 import { WebSocketTransport, type FaultRule, type Transport } from '@evpaxos/transport';
 import type { LogView, StatsView, StatusView } from './api-types';
-import { AppliedLog } from './applied-log';
+import { AppliedLog, decidedLineOf } from './applied-log';
 import {
   ClientCalls,
   type CallOutcome,
@@ -504,18 +504,7 @@ export class ClusterNode {
     for (const entry of ready.applied) {
       this.appliedLog.push(entry);
       // docs/CLUSTER.md: one "decided" line per applied slot, read back by `evpaxos verify`.
-      this.logger.info('decided', {
-        slot: entry.slot,
-        ballot: entry.ballot,
-        // duplicate: a retry the state machine did not apply again (exactly-once); type: the
-        // payload's command type, so `evpaxos verify` can check validity without the payload.
-        commands: entry.commands.map(({ command, duplicate }) => ({
-          clientId: command.clientId,
-          seq: command.seq,
-          duplicate,
-          type: payloadType(command.payload),
-        })),
-      });
+      this.logger.info('decided', decidedLineOf(entry));
     }
     this.metrics.observeApplied(ready.applied.length);
     if (ready.applied.length > 0) {
@@ -596,11 +585,4 @@ export class ClusterNode {
     if (this.tickTimer) clearInterval(this.tickTimer);
     this.collaborators.onFatal?.(error);
   }
-}
-
-/** The `type` of an object payload (a site command's), or null for any other payload. */
-function payloadType(payload: unknown): string | null {
-  if (typeof payload !== 'object' || payload === null) return null;
-  const type = (payload as { type?: unknown }).type;
-  return typeof type === 'string' ? type : null;
 }
