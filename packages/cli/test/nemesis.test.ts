@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { runNemesis } from '../src/nemesis';
 
 /**
- * The short nemesis of `npm test` (issue 20): 15 s of kill -9, pause and partition faults on real
+ * The short nemesis of `npm test` (issue 20): 15 s of kill -9, pause, partition and disk-loss faults on real
  * processes under client load and EVs charging; `npm run nemesis -- --minutes N --seed S` is the
  * long one.
  */

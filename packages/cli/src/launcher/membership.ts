@@ -129,4 +129,26 @@ export async function addNode(
   node.paused = false;
   writeProcesses(table);
   await cluster.waitForNodes([id], Date.now() + timeoutMs);
+  await waitUntilLeaderReaches(cluster, id, timeoutMs);
+}
+
+/**
+ * Resolves once the leader's link to `id` is connected (a node just started is dialed with
+ * backoff), so a membership change that follows is not refused for a node that is on its way.
+ */
+export async function waitUntilLeaderReaches(
+  cluster: ClusterHandle,
+  id: string,
+  timeoutMs = clusterDefaults.readyTimeoutMs,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { leaderId } = await cluster.waitForLeader(Math.max(1, deadline - Date.now()));
+    const status = await cluster.nodeStatus(leaderId).catch(() => undefined);
+    if (status?.peers.some((peer) => peer.id === id && peer.state === 'connected')) return;
+    if (Date.now() >= deadline) {
+      throw new LauncherError('not-ready', `The leader ${leaderId} does not reach ${id} yet.`);
+    }
+    await sleep(POLL_INTERVAL_MS * 4);
+  }
 }
