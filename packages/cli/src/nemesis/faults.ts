@@ -100,11 +100,16 @@ export const diskLossFault: NemesisFault = {
         await waitUntilLeaderReaches(context.handle, id, 60_000);
         await changeMembership(
           context.handle,
-          await readmissionOf(context.handle, id),
+          await readmissionOf(context.handle, id, 60_000),
           READMIT_TIMEOUT_MS,
         );
         const deadline = Date.now() + READMIT_TIMEOUT_MS;
-        while ((await context.handle.nodeStatus(id)).paxos.standing !== 'voting') {
+        const standing = () =>
+          context.handle.nodeStatus(id).then(
+            (status) => status.paxos.standing,
+            () => 'no answer',
+          );
+        while ((await standing()) !== 'voting') {
           if (Date.now() > deadline) throw new Error(`${id} was re-admitted but does not vote.`);
           await sleep(200);
         }
