@@ -45,10 +45,7 @@ export interface ClusterNodeCollaborators {
 }
 
 export interface SubmitOptions {
-  /**
-   * false: the payload is not an application command (a reconfiguration, which the core applies
-   * and the application never sees), so the role's validator is not asked. Default true.
-   */
+  /** false: not an application command (a reconfiguration): the role's validator is not asked. */
   readonly validated?: boolean;
 }
 
@@ -545,21 +542,15 @@ export class ClusterNode {
           outcome: event.outcome,
         });
         return;
-      case 'standing-changed':
-        // docs/PAXOS.md, "Joining and re-admission": when this acceptor starts or stops voting.
-        if (event.standing === 'awaiting-readmission') {
-          this.logger.error('standing: awaiting re-admission (this acceptor lost its state)', {
-            incarnation: event.incarnation,
-            readmit: `evpaxos member replace ${this.config.id}`,
-          });
-        } else {
-          this.logger.info('standing', {
-            standing: event.standing,
-            incarnation: event.incarnation,
-            fromSlot: event.fromSlot,
-          });
-        }
+      case 'standing-changed': {
+        // docs/PAXOS.md, "Joining and re-admission": a node that lost its state says how to re-admit.
+        const { standing, incarnation, fromSlot } = event;
+        const lost = standing === 'awaiting-readmission';
+        const readmit = lost ? `evpaxos member replace ${this.config.id}` : undefined;
+        const fields = { standing, incarnation, fromSlot, readmit };
+        this.logger[lost ? 'error' : 'info']('standing', fields);
         return;
+      }
       case 'slot-decided':
         // Counted by the metrics; the "decided" line of every applied slot is the log's record.
         return;
