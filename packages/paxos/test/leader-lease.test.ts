@@ -134,6 +134,21 @@ describe('leader stickiness: acceptors keep a lease on the leader they hear (Raf
     expect(cluster.node('p2').isLeader()).to.equal(true);
   });
 
+  it('crash fast path: a restarted standby that has heard no leader yet takes it too when a proposer’s link closes', () => {
+    const cluster = stableLeader();
+    cluster.start('p2'); // restarted: knows no leader, and the leader's heartbeats have not come
+    cluster.nodes.delete('p1'); // then the leader dies
+    for (const id of ['p2', ...membership.acceptors]) {
+      cluster.node(id).peerDown('p1');
+      cluster.flush(id);
+    }
+    for (let i = 0; i < options.heartbeatTicks + 4; i += 1) {
+      cluster.tick();
+      cluster.deliverAll();
+    }
+    expect(cluster.node('p2').isLeader()).to.equal(true);
+  });
+
   it('check quorum: a leader that hears no quorum for two election timeouts steps down and names no leader', () => {
     const cluster = stableLeader();
     for (const a of membership.acceptors) cluster.cut.add(`${a}>p1`);
