@@ -32,7 +32,6 @@ export {
   ApiGuard,
   apiAuthHeaders,
   apiToken,
-  equalSecrets,
 } from './api-auth';
 export {
   HttpTimeoutError,
