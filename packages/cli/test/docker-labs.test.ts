@@ -22,9 +22,7 @@ import {
  * of its own (lab 7 edits evpaxos.env; the copy's is put back before each lab) under a project
  * name and host-port prefix of its own: each lab's first line, `docker compose down -v && docker
  * compose up -d --build`, takes its lane's previous site down and starts its own from the run's
- * image (the build is all cache). A lab is mostly waiting (its sleeps, an election, a submit that
- * must time out), so the lanes overlap the waits: the 8 labs took 599 s one after the other
- * (docs/DOCKER.md). Each lane's last site is taken down with its volumes at the end. Where only
+ * image (the build is all cache). One lane unless EVPAXOS_DOCKER_LAB_LANES asks for more. Each lane's last site is taken down with its volumes at the end. Where only
  * Compose 1.29 is installed, `docker compose` is `docker-compose` (docs/DOCKER.md): a shell
  * function says so, the lab text is not edited. Commands a lab expects to fail (a submit with no
  * quorum) may exit 1; none may be missing (127) or refused as bad input (2).
@@ -77,11 +75,12 @@ function labScript(commands: string, check: string): string {
 }
 
 /**
- * Lanes at once: EVPAXOS_DOCKER_LAB_LANES, else 2. Two sites (16 containers) beside the rest of a
- * run fit a 2-core machine; three, tried at load average 95 (other suites on the same host), left
- * a lab's site without a leader for a minute (docs/DOCKER.md, "What the tests prove").
+ * Lanes at once: EVPAXOS_DOCKER_LAB_LANES, else 1 (one after the other). Measured on the 2-core
+ * machine: the labs are CPU-bound there, not waiting (starting eight containers and their node
+ * processes), so two lanes ran each lab about twice as slowly and the suite took 622 s against
+ * 599 s in one lane (docs/DOCKER.md); a machine with more cores can set more.
  */
-const LANES = Math.max(1, Number(process.env.EVPAXOS_DOCKER_LAB_LANES ?? 2) || 2);
+const LANES = Math.max(1, Number(process.env.EVPAXOS_DOCKER_LAB_LANES ?? 1) || 1);
 /** A lab's bound (its script is killed after it); a lane runs a few. */
 const LAB_TIMEOUT_MS = 540_000;
 
