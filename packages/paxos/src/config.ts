@@ -33,6 +33,12 @@ export interface PaxosOptions {
   readonly electionTimeoutTicks: number;
   /** The spread of a standby's election timeout above electionTimeoutTicks (Raft §5.2). */
   readonly electionJitterTicks: number;
+  /**
+   * A standby asks the acceptors whether they would promise before it raises its ballot (Raft
+   * §9.6 PreVote; pre-vote.ts). On by default; the simulator runs half its seeds without it, so what
+   * only direct campaigns reach (duelling ballots) stays exercised.
+   */
+  readonly preVote: boolean;
   /** A candidate re-sends Prepare to silent acceptors after this many ticks. */
   readonly prepareRetryTicks: number;
   /** A leader re-sends Accept for an undecided slot after this many ticks. */
@@ -74,8 +80,9 @@ export interface PaxosOptions {
 
 export const defaultPaxosOptions: PaxosOptions = Object.freeze({
   heartbeatTicks: 3,
-  electionTimeoutTicks: 20,
-  electionJitterTicks: 10,
+  electionTimeoutTicks: 100,
+  electionJitterTicks: 50,
+  preVote: true,
   prepareRetryTicks: 6,
   acceptRetryTicks: 6,
   catchupRetryTicks: 6,
@@ -97,6 +104,12 @@ export interface NodeConfig {
   readonly id: NodeId;
   readonly cluster: ClusterMembership;
   readonly options?: Partial<PaxosOptions>;
+  /**
+   * The incarnation of this node's acceptor state (its data dir's IDENTITY): 1 (the default) for
+   * the state created with the node; more once it lost its state and started again, and then it
+   * votes only after a decided in-place replace names it (acceptor-standing.ts).
+   */
+  readonly incarnation?: number;
   /** Only for proving the checkers: never set in a normal config. */
   readonly plantedBug?: PlantedBug;
 }
@@ -114,6 +127,7 @@ export interface ResolvedConfig {
   readonly options: PaxosOptions;
   readonly isProposer: boolean;
   readonly isAcceptor: boolean;
+  readonly incarnation: number;
   readonly plantedBug: PlantedBug | undefined;
 }
 
@@ -153,7 +167,9 @@ export function resolveConfig(config: NodeConfig): ResolvedConfig {
   if (learners.some((id) => id === '')) problems.push('A node id is empty.');
   problems.push(...quorumProblems(acceptorCount, phase1Quorum, phase2Quorum));
   for (const [name, value] of Object.entries(options)) {
-    if (!isPositiveInteger(value as number)) {
+    if (name === 'preVote') {
+      if (typeof value !== 'boolean') problems.push('The option preVote must be true or false.');
+    } else if (!isPositiveInteger(value as number)) {
       problems.push(`The option ${name} (${String(value)}) must be a whole number of at least 1.`);
     }
   }
@@ -190,6 +206,10 @@ export function resolveConfig(config: NodeConfig): ResolvedConfig {
       `batchCommandsMax (${options.batchCommandsMax}) must not exceed pendingCommandsMax (${options.pendingCommandsMax}).`,
     );
   }
+  const incarnation = config.incarnation ?? 1;
+  if (!Number.isSafeInteger(incarnation) || incarnation < 1) {
+    problems.push(`The incarnation (${incarnation}) must be a whole number of at least 1.`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     id: config.id,
@@ -202,6 +222,7 @@ export function resolveConfig(config: NodeConfig): ResolvedConfig {
     isProposer: cluster.proposers.includes(config.id),
     // A spare keeps acceptor state; it counts only in slots whose configuration names it.
     isAcceptor: cluster.acceptors.includes(config.id) || spares.includes(config.id),
+    incarnation,
     plantedBug: config.plantedBug,
   };
 }

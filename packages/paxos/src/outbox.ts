@@ -1,6 +1,6 @@
 import type { Ballot } from './ballot';
 import type { Message } from './messages';
-import type { DecidedReconfiguration } from './membership';
+import type { DecidedReconfiguration, Reconfiguration } from './membership';
 import type { AcceptedEntry, AppliedEntry, NodeId, PersistDelta, Slot, Snapshot } from './types';
 
 export interface Outbound {
@@ -17,11 +17,22 @@ export type NodeEvent =
       readonly type: 'became-follower';
       readonly ballot: Ballot;
       readonly leaderId: NodeId | undefined;
+      /** 'check-quorum': a leader that heard no quorum for an election timeout (check-quorum.ts). */
+      readonly reason?: 'check-quorum';
     }
   | { readonly type: 'snapshot-taken'; readonly appliedThrough: number }
   | {
+      /** This node's acceptor starts or stops voting (acceptor-standing.ts). */
+      readonly type: 'standing-changed';
+      readonly standing: string;
+      readonly incarnation: number;
+      /** When voting: the first slot it answers for. */
+      readonly fromSlot?: number;
+    }
+  | {
       readonly type: 'configuration-decided';
       readonly slot: number;
+      readonly change: Reconfiguration;
       readonly outcome: DecidedReconfiguration;
     }
   | { readonly type: 'snapshot-installed'; readonly appliedThrough: number }

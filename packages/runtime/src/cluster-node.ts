@@ -44,6 +44,14 @@ export interface ClusterNodeCollaborators {
   readonly validateCommand?: CommandValidator;
 }
 
+export interface SubmitOptions {
+  /**
+   * false: the payload is not an application command (a reconfiguration, which the core applies
+   * and the application never sees), so the role's validator is not asked. Default true.
+   */
+  readonly validated?: boolean;
+}
+
 /**
  * One cluster member in a process: the pure PaxosNode wired to a store, a transport and a tick
  * timer (the only timer the core sees). Every step, tick and propose is followed by `flush()`,
@@ -53,7 +61,7 @@ export class ClusterNode {
   private readonly pipeline: ReadyPipeline;
   private readonly calls: ClientCalls;
   private readonly appliedLog: AppliedLog;
-  private readonly logger: Logger;
+  readonly logger: Logger;
   private tickTimer: NodeJS.Timeout | undefined;
   private faultRules: readonly FaultRule[] = [];
   private wasLeader = false;
@@ -72,6 +80,7 @@ export class ClusterNode {
   private proposals: { command: Command; settle: SettleCall }[] = [];
   private turnScheduled = false;
   private readonly eventListeners = new Set<(event: NodeEvent) => void>();
+  private readonly faultListeners = new Set<(rules: readonly FaultRule[]) => void>();
   private readonly stopInvalidValueLog: () => void;
   /** GET /metrics: this process's Prometheus registry. */
   readonly metrics: NodeMetrics;
@@ -136,6 +145,9 @@ export class ClusterNode {
           nodeId: config.id,
           mustExist: config.dataDirMustExist,
           unsafeNoFsync: config.unsafeNoFsync,
+          // A node that lost its state runs as a non-voting learner until `evpaxos member
+          // replace` re-admits it (docs/PAXOS.md, "Joining and re-admission").
+          rejoinAfterLoss: true,
         },
         { logger },
       );
@@ -143,9 +155,11 @@ export class ClusterNode {
     try {
       // A central holds no state of its own: a new leader recovers everything in Phase 1.
       const persisted = store ? await store.load() : emptyPersistedState;
+      const incarnation = store?.identity?.().incarnation ?? 1;
       const node = new PaxosNode(
         {
           id: config.id,
+          incarnation,
           cluster: membershipOf(
             config.nodes,
             config.acceptors,
@@ -178,6 +192,8 @@ export class ClusterNode {
         );
       const clusterNode = new ClusterNode(config, node, transport, store, collaborators);
       transport.onMessage((from, message) => clusterNode.step(from, message));
+      // A closed link is the core's crash report (docs/PAXOS.md, "Pre-vote"): fast failover.
+      transport.onPeerChange(({ id, state }) => state === 'down' && clusterNode.peerDown(id));
       await transport.start();
       clusterNode.tickTimer = setInterval(() => clusterNode.tick(), config.tickMs);
       return clusterNode;
@@ -212,6 +228,15 @@ export class ClusterNode {
     return () => this.eventListeners.delete(listener);
   }
 
+  /**
+   * Calls `listener` with the new fault rules whenever they change (PUT/DELETE /faults): a role
+   * cuts its own links too (a central closes the OCPP connections of stations a partition cuts).
+   */
+  onFaultsChanged(listener: (rules: readonly FaultRule[]) => void): () => void {
+    this.faultListeners.add(listener);
+    return () => this.faultListeners.delete(listener);
+  }
+
   get isCentral(): boolean {
     return this.config.role === 'central';
   }
@@ -220,8 +245,12 @@ export class ClusterNode {
    * Proposes a command and waits until it is applied. Without clientId the node's own client id
    * and next seq are used.
    */
-  submit(payload: unknown, client?: { clientId: string; seq: number }): Promise<CallOutcome> {
-    return new Promise<CallOutcome>((settle) => this.submitWith(payload, client, settle));
+  submit(
+    payload: unknown,
+    client?: { clientId: string; seq: number },
+    options: SubmitOptions = {},
+  ): Promise<CallOutcome> {
+    return new Promise<CallOutcome>((settle) => this.submitWith(payload, client, settle, options));
   }
 
   /**
@@ -232,9 +261,11 @@ export class ClusterNode {
     payload: unknown,
     client: { clientId: string; seq: number } | undefined,
     settle: SettleCall,
+    options: SubmitOptions = {},
   ): void {
     // A malformed command is refused here, before it could take a slot (docs/CLUSTER.md).
-    const check = this.collaborators.validateCommand?.(payload);
+    const check =
+      options.validated === false ? undefined : this.collaborators.validateCommand?.(payload);
     if (check !== undefined && !check.ok) {
       this.logger.warn('submit: invalid command', {
         clientId: client?.clientId ?? this.ownClientId,
@@ -293,6 +324,10 @@ export class ClusterNode {
         pendingCommands: status.pendingCommands,
         acceptedSlots: status.acceptedSlots,
         snapshotThrough: status.snapshotThrough ?? null,
+        configuration: status.configuration,
+        nextConfiguration: status.nextConfiguration ?? null,
+        standing: status.standing,
+        incarnation: status.incarnation,
       },
       peers: this.transport.peers().map(({ id, state }) => ({ id, state })),
       faults: this.faultRules,
@@ -343,12 +378,14 @@ export class ClusterNode {
     this.transport.setFaultRules(rules);
     this.faultRules = rules;
     this.logger.warn('faults set', { rules });
+    for (const listener of this.faultListeners) listener(rules);
   }
 
   clearFaults(): void {
     this.transport.clearFaultRules();
     this.faultRules = [];
     this.logger.info('faults cleared');
+    for (const listener of this.faultListeners) listener([]);
   }
 
   /** Stops the tick and the transport, lets queued Readies finish, then flushes and closes the store. */
@@ -419,6 +456,12 @@ export class ClusterNode {
         }
       });
     }
+    this.flush();
+  }
+
+  private peerDown(id: NodeId): void {
+    if (this.closing) return;
+    this.node.peerDown(id);
     this.flush();
   }
 
@@ -495,7 +538,11 @@ export class ClusterNode {
         this.logger.info('became-candidate', { ballot: event.ballot });
         break;
       case 'became-follower':
-        this.logger.info('became-follower', { ballot: event.ballot, leaderId: event.leaderId });
+        this.logger.info('became-follower', {
+          ballot: event.ballot,
+          leaderId: event.leaderId,
+          ...(event.reason && { reason: event.reason }),
+        });
         break;
       case 'snapshot-taken':
       case 'snapshot-installed':
@@ -503,7 +550,26 @@ export class ClusterNode {
         return;
       case 'configuration-decided':
         // docs/PAXOS.md, "Membership change": the acceptor set changes at the slot it names.
-        this.logger.info('configuration-decided', { slot: event.slot, outcome: event.outcome });
+        this.logger.info('configuration-decided', {
+          slot: event.slot,
+          change: event.change,
+          outcome: event.outcome,
+        });
+        return;
+      case 'standing-changed':
+        // docs/PAXOS.md, "Joining and re-admission": when this acceptor starts or stops voting.
+        if (event.standing === 'awaiting-readmission') {
+          this.logger.error('standing: awaiting re-admission (this acceptor lost its state)', {
+            incarnation: event.incarnation,
+            readmit: `evpaxos member replace ${this.config.id}`,
+          });
+        } else {
+          this.logger.info('standing', {
+            standing: event.standing,
+            incarnation: event.incarnation,
+            fromSlot: event.fromSlot,
+          });
+        }
         return;
       case 'slot-decided':
         // Counted by the metrics; the "decided" line of every applied slot is the log's record.

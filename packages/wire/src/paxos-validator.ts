@@ -1,6 +1,7 @@
 import { messageTypes } from '@evpaxos/paxos';
 import type {
   AcceptedEntry,
+  Admission,
   Ballot,
   ClientRecord,
   ConfigurationStep,
@@ -36,6 +37,12 @@ export function validatePaxosMessage(value: unknown, limits: WireLimits): Messag
   const type = readMessageType(value);
   const path = type;
   switch (type) {
+    case 'pre-vote': {
+      const o = readRecord(value, path, ['type', 'ballot']);
+      return { type, ballot: readBallot(o.ballot, `${path}.ballot`, limits) };
+    }
+    case 'pre-vote-reply':
+      return readPreVoteReply(value, path, limits);
     case 'prepare': {
       const o = readRecord(value, path, ['type', 'ballot', 'fromSlot']);
       return {
@@ -232,7 +239,13 @@ function readClientRecord(value: unknown, path: string, limits: WireLimits): Cli
 }
 
 function readSnapshot(value: unknown, path: string, limits: WireLimits): Snapshot {
-  const o = readRecord(value, path, ['appliedThrough', 'state', 'clients', 'configurations']);
+  const o = readRecord(value, path, [
+    'appliedThrough',
+    'state',
+    'clients',
+    'configurations',
+    'admissions',
+  ]);
   const clientsPath = `${path}.clients`;
   const clientsIn = readPlainObject(o.clients, clientsPath);
   const clientIds = Object.keys(clientsIn);
@@ -260,7 +273,25 @@ function readSnapshot(value: unknown, path: string, limits: WireLimits): Snapsho
             limits,
           ),
         }),
+    ...(o.admissions === undefined
+      ? {}
+      : { admissions: readAdmissions(o.admissions, `${path}.admissions`, limits) }),
   };
+}
+
+/** Re-admitted acceptors in a snapshot, at most (the paxos core's admissionsMax). */
+const admissionsMax = 1024;
+
+function readAdmissions(value: unknown, path: string, limits: WireLimits): Admission[] {
+  return readArray(value, path, admissionsMax).map((admission, index) => {
+    const at = `${path}[${index}]`;
+    const o = readRecord(admission, at, ['acceptor', 'incarnation', 'fromSlot']);
+    return {
+      acceptor: readId(o.acceptor, `${at}.acceptor`, limits.idLengthMax),
+      incarnation: readPositiveInteger(o.incarnation, `${at}.incarnation`),
+      fromSlot: readSlot(o.fromSlot, `${at}.fromSlot`),
+    };
+  });
 }
 
 /** Steps of a configuration history, at most; one per slot of an α-window is already generous. */
@@ -298,4 +329,14 @@ function readConfigurationSteps(
       },
     };
   });
+}
+
+function readPreVoteReply(value: unknown, path: string, limits: WireLimits): Message {
+  const o = readRecord(value, path, ['type', 'ballot', 'granted']);
+  if (typeof o.granted !== 'boolean') throw invalidBody(`${path}.granted`, 'a boolean');
+  return {
+    type: 'pre-vote-reply',
+    ballot: readBallot(o.ballot, `${path}.ballot`, limits),
+    granted: o.granted,
+  };
 }

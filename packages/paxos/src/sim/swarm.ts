@@ -312,8 +312,7 @@ export function drawScenario(
     ...drawPaxosOptions(random, draw),
     ...pins.paxosOptions,
   };
-  // Drawn after the older dimensions (and before disk loss, as when the profiles were measured),
-  // so that a profile leaves every draw above as it was for the seed.
+  // After the older dimensions, before disk loss: a profile leaves every draw above as it was.
   const { profile, leaned } = drawProfile(random, {
     rates,
     leaderCrashShare,
@@ -335,6 +334,7 @@ export function drawScenario(
   }
   rates.membershipProbability =
     membershipRange[0] + (membershipRange[1] - membershipRange[0]) * random();
+  paxosOptions.preVote = pins.paxosOptions?.preVote ?? drawPreVote(random);
   return {
     proposers: pins.proposers ?? leaned.proposers,
     acceptors,
@@ -377,6 +377,15 @@ function drawProfile(
     Object.entries(nemesisProfiles).map(([name, { weight }]) => [name, weight] as const),
   ) as NemesisProfileName;
   return { profile, leaned: nemesisProfiles[profile].lean(drawn, random) };
+}
+
+/**
+ * Pre-vote, drawn after every older dimension (each seed's other draws stay as they were): on in
+ * half the seeds (the default), off in the rest, where standbys campaign directly and duelling
+ * ballots — what several planted bugs need — stay exercised.
+ */
+function drawPreVote(random: Random): boolean {
+  return random() < 0.5;
 }
 
 function weighted<T>(random: Random, choices: readonly (readonly [T, number])[]): T {
@@ -473,7 +482,7 @@ function keepLimitRelations(
   options: Partial<PaxosOptions>,
   pinned: Partial<PaxosOptions>,
 ): Partial<PaxosOptions> {
-  const o = { ...options } as { -readonly [K in keyof PaxosOptions]: number };
+  const o = { ...options } as { -readonly [K in keyof PaxosOptions]: PaxosOptions[K] };
   const window = o.windowSlotsMax;
   if (pinned.decidedAheadSlotsMax === undefined && o.decidedAheadSlotsMax < window)
     o.decidedAheadSlotsMax = window;
@@ -522,7 +531,8 @@ export function formatScenario(s: SimScenario): string {
     `${s.learners} learner(s), ${s.clients} client(s) x ${s.commandsPerClient} commands (padding up to ${s.payloadCharsMax} chars, over ${s.arrivalTicks} ticks, ${s.clientOutstandingMax} outstanding, retry after ${s.clientRetryTicks}); ` +
     `window ${o.windowSlotsMax}, batch ${o.batchCommandsMax}, value ${o.valueBytesMax} B, catch-up ${o.catchupBytesMax} B/${o.catchupEntriesMax} entries, ` +
     `snapshot every ${o.snapshotEverySlots} (tail ${o.logTailSlots}), decided ahead ${o.decidedAheadSlotsMax}, ` +
-    `election ${o.electionTimeoutTicks} ticks, heartbeat ${o.heartbeatTicks}, retries ${o.prepareRetryTicks}/${o.acceptRetryTicks}/${o.catchupRetryTicks}; ` +
+    `election ${o.electionTimeoutTicks} ticks, heartbeat ${o.heartbeatTicks}, retries ${o.prepareRetryTicks}/${o.acceptRetryTicks}/${o.catchupRetryTicks}, ` +
+    `pre-vote ${o.preVote === false ? 'off' : 'on'}; ` +
     `faults (${s.profile}): ${faults.join(', ') || 'none'}`
   );
 }
