@@ -14,7 +14,7 @@ import { FileStore, type AcceptorStore } from '@evpaxos/storage';
 import { onInvalidValue } from '@evpaxos/wire';
 import { WebSocketTransport, type FaultRule, type Transport } from '@evpaxos/transport';
 import type { LogView, StatsView, StatusView } from './api-types';
-import { AppliedLog } from './applied-log';
+import { AppliedLog, decidedLineOf } from './applied-log';
 import {
   ClientCalls,
   type CallOutcome,
@@ -45,10 +45,7 @@ export interface ClusterNodeCollaborators {
 }
 
 export interface SubmitOptions {
-  /**
-   * false: the payload is not an application command (a reconfiguration, which the core applies
-   * and the application never sees), so the role's validator is not asked. Default true.
-   */
+  /** false: not an application command (a reconfiguration): the role's validator is not asked. */
   readonly validated?: boolean;
 }
 
@@ -504,18 +501,7 @@ export class ClusterNode {
     for (const entry of ready.applied) {
       this.appliedLog.push(entry);
       // docs/CLUSTER.md: one "decided" line per applied slot, read back by `evpaxos verify`.
-      this.logger.info('decided', {
-        slot: entry.slot,
-        ballot: entry.ballot,
-        // duplicate: a retry the state machine did not apply again (exactly-once); type: the
-        // payload's command type, so `evpaxos verify` can check validity without the payload.
-        commands: entry.commands.map(({ command, duplicate }) => ({
-          clientId: command.clientId,
-          seq: command.seq,
-          duplicate,
-          type: payloadType(command.payload),
-        })),
-      });
+      this.logger.info('decided', decidedLineOf(entry));
     }
     this.metrics.observeApplied(ready.applied.length);
     if (ready.applied.length > 0) {
@@ -556,21 +542,15 @@ export class ClusterNode {
           outcome: event.outcome,
         });
         return;
-      case 'standing-changed':
-        // docs/PAXOS.md, "Joining and re-admission": when this acceptor starts or stops voting.
-        if (event.standing === 'awaiting-readmission') {
-          this.logger.error('standing: awaiting re-admission (this acceptor lost its state)', {
-            incarnation: event.incarnation,
-            readmit: `evpaxos member replace ${this.config.id}`,
-          });
-        } else {
-          this.logger.info('standing', {
-            standing: event.standing,
-            incarnation: event.incarnation,
-            fromSlot: event.fromSlot,
-          });
-        }
+      case 'standing-changed': {
+        // docs/PAXOS.md, "Joining and re-admission": a node that lost its state says how to re-admit.
+        const { standing, incarnation, fromSlot } = event;
+        const lost = standing === 'awaiting-readmission';
+        const readmit = lost ? `evpaxos member replace ${this.config.id}` : undefined;
+        const fields = { standing, incarnation, fromSlot, readmit };
+        this.logger[lost ? 'error' : 'info']('standing', fields);
         return;
+      }
       case 'slot-decided':
         // Counted by the metrics; the "decided" line of every applied slot is the log's record.
         return;
@@ -596,11 +576,4 @@ export class ClusterNode {
     if (this.tickTimer) clearInterval(this.tickTimer);
     this.collaborators.onFatal?.(error);
   }
-}
-
-/** The `type` of an object payload (a site command's), or null for any other payload. */
-function payloadType(payload: unknown): string | null {
-  if (typeof payload !== 'object' || payload === null) return null;
-  const type = (payload as { type?: unknown }).type;
-  return typeof type === 'string' ? type : null;
 }
