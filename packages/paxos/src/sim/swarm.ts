@@ -176,7 +176,7 @@ const nemesisProfiles = {
    * state without a partition.
    */
   'stale-minority': {
-    weight: 4,
+    weight: 8,
     lean: (drawn: Leanable, random: Random): Leanable => ({
       ...drawn,
       proposers: Math.max(2, drawn.proposers),
