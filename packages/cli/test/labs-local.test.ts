@@ -209,11 +209,15 @@ describe('labs: every local command, as printed, and what the lab says it shows'
       const check = expectations[`docs/labs/${lab}`];
       expect(check, `${lab} has no expectations in this test: add them`).to.be.a('function');
       const run = await runLab(commandsOf(localBlock(lab)));
+      let passed = false;
       try {
         noBrokenCommands(run, lab.startsWith('07') ? ['EVPAXOS_PHASE1_QUORUM=2'] : []);
         await check!(run);
+        passed = true;
       } finally {
-        fs.rmSync(run.dir, { recursive: true, force: true });
+        // A failed lab keeps its dir: the cluster's logs are in its .evpaxos/logs.
+        if (passed) fs.rmSync(run.dir, { recursive: true, force: true });
+        else console.log(`      lab dir kept: ${run.dir}`);
       }
     });
   }
