@@ -440,7 +440,7 @@ function messagesPerDecision(lines: readonly Line[]): MessagesPerDecision {
       `messages sent by every node ÷ slots decided, between the first and last "cluster-stats" snapshots (${frames} messages, ${slots} slots). ` +
       (split === null
         ? 'Heartbeats included: these logs predate the split.'
-        : `Consensus: Prepare, Promise, Accept, Accepted, Nack, Decide (${split.consensus}); heartbeat: the leader's heartbeats and their acks, sent on a timer whatever the load, so per decision they shrink as the load grows (${split.heartbeat}); other: catch-up and handshakes (${split.other}).`),
+        : `Consensus: PreVote, Prepare, Promise, Accept, Accepted, Nack, Decide (${split.consensus}); heartbeat: the leader's heartbeats and their acks, sent on a timer whatever the load, so per decision they shrink as the load grows (${split.heartbeat}); other: catch-up and handshakes (${split.other}).`),
     value: frames / slots,
     split:
       split === null
