@@ -104,6 +104,12 @@ export interface NodeConfig {
   readonly id: NodeId;
   readonly cluster: ClusterMembership;
   readonly options?: Partial<PaxosOptions>;
+  /**
+   * The incarnation of this node's acceptor state (its data dir's IDENTITY): 1 (the default) for
+   * the state created with the node; more once it lost its state and started again, and then it
+   * votes only after a decided in-place replace names it (acceptor-standing.ts).
+   */
+  readonly incarnation?: number;
   /** Only for proving the checkers: never set in a normal config. */
   readonly plantedBug?: PlantedBug;
 }
@@ -121,6 +127,7 @@ export interface ResolvedConfig {
   readonly options: PaxosOptions;
   readonly isProposer: boolean;
   readonly isAcceptor: boolean;
+  readonly incarnation: number;
   readonly plantedBug: PlantedBug | undefined;
 }
 
@@ -199,6 +206,10 @@ export function resolveConfig(config: NodeConfig): ResolvedConfig {
       `batchCommandsMax (${options.batchCommandsMax}) must not exceed pendingCommandsMax (${options.pendingCommandsMax}).`,
     );
   }
+  const incarnation = config.incarnation ?? 1;
+  if (!Number.isSafeInteger(incarnation) || incarnation < 1) {
+    problems.push(`The incarnation (${incarnation}) must be a whole number of at least 1.`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     id: config.id,
@@ -211,6 +222,7 @@ export function resolveConfig(config: NodeConfig): ResolvedConfig {
     isProposer: cluster.proposers.includes(config.id),
     // A spare keeps acceptor state; it counts only in slots whose configuration names it.
     isAcceptor: cluster.acceptors.includes(config.id) || spares.includes(config.id),
+    incarnation,
     plantedBug: config.plantedBug,
   };
 }
