@@ -16,18 +16,6 @@ describe('message trace ring', () => {
     ]);
     expect(events[1]?.granted).to.equal(false);
   });
-
-  it('leaves heartbeats out and keeps only the newest events, counting what a slow reader missed', () => {
-    const trace = new MessageTrace('central-a', 2, () => 1_000);
-    expect(trace.record('send', 'cp1', { type: 'heartbeat', ballot, decidedBelow: 0 })).to.equal(
-      undefined,
-    );
-    for (let slot = 0; slot < 4; slot += 1) {
-      trace.record('send', 'cp1', { type: 'accepted', ballot, slot });
-    }
-    expect(trace.read(1, 10, true).events.map((event) => event.slot)).to.deep.equal([2, 3]);
-    expect(trace.read(1, 10, true).missed).to.equal(1);
-  });
 });
 
 const ballotA = { round: 2, proposerId: 'central-a' };
