@@ -1,11 +1,13 @@
 import { ballotZero, compareBallots, type Ballot } from './ballot';
 import type { ResolvedConfig } from './config';
+import { HeartbeatPace } from './heartbeat-pace';
+import { HeldMessages } from './held-messages';
 import type { Learner } from './learner';
 import { hasQuorum, phase1CoversWindow, thriftyQuorum, type Configuration } from './membership';
 import type { Accept, Accepted, Decide, Heartbeat, HeartbeatAck, Nack, Promise } from './messages';
 import type { Outbox } from './outbox';
 import { randomInt, type Random } from './prng';
-import { estimateCommandBytes } from './size';
+import { batchLength } from './batching';
 import {
   commandKey,
   noop,
@@ -19,9 +21,6 @@ import {
 } from './types';
 
 export type ProposerState = 'follower' | 'candidate' | 'leader';
-
-/** Messages held for one acceptor by thrifty Accepts, at most, before they are sent anyway. */
-const heldMessagesMax = 256;
 
 export type ProposeResult =
   | { readonly ok: true }
@@ -72,7 +71,7 @@ export class Proposer {
   private pending: Command[] = [];
   /** Keys of commands pending or in flight at this leader: a retry is not queued twice. */
   private readonly queuedKeys = new Set<string>();
-  private heartbeatElapsedTicks = 0;
+  private readonly heartbeats: HeartbeatPace;
   private quorumCheckElapsedTicks = 0;
   private readonly heardFrom = new Set<NodeId>();
   /** Slots chosen during this step, sent with their values to learners that are not acceptors. */
@@ -94,7 +93,7 @@ export class Proposer {
    * smaller to reach); live because a silent target is covered at the next tick by the others
    * (docs/PROTOCOL.md, docs/BENCHMARKS.md). Bounded: heldMessagesMax per acceptor.
    */
-  private readonly held = new Map<NodeId, (Accept | Decide)[]>();
+  private readonly held: HeldMessages;
   /**
    * The acceptors that accepted the last decided slot, in the order they answered (that slot's
    * ack set, no longer changed once it is decided); after an election, those that promised.
@@ -110,6 +109,8 @@ export class Proposer {
     private readonly random: Random,
   ) {
     this.electionTimeoutTicks = this.randomElectionTimeout();
+    this.heartbeats = new HeartbeatPace(config.options);
+    this.held = new HeldMessages(out);
   }
 
   /** The configuration that decides `slot` (final within the α-window: docs/PAXOS.md). */
@@ -236,24 +237,43 @@ export class Proposer {
     this.flushNotices();
   }
 
+  /** PaxosNode.ticksUntilDue: the election timeout, the Prepare retry, or a leader's next duty. */
+  ticksUntilDue(): number {
+    const { prepareRetryTicks, electionTimeoutTicks, acceptRetryTicks } = this.config.options;
+    // Commit notices and thrifty Accepts wait for the next tick.
+    const waiting = this.noticesOut.length + this.held.size + this.decidedOut.length > 0;
+    const retries = [...this.inFlight.values()].map((f) => acceptRetryTicks - f.elapsedTicks);
+    const due: Record<ProposerState, number> = {
+      follower: this.electionTimeoutTicks - this.electionElapsedTicks,
+      candidate: prepareRetryTicks - this.prepareElapsedTicks,
+      leader: waiting
+        ? 1
+        : Math.min(
+            this.heartbeats.ticksUntilDue,
+            2 * electionTimeoutTicks - this.quorumCheckElapsedTicks,
+            ...retries,
+          ),
+    };
+    return Math.max(1, due[this.role]);
+  }
+
   private tickLeader(): void {
-    const { heartbeatTicks, acceptRetryTicks, electionTimeoutTicks } = this.config.options;
+    const { acceptRetryTicks, electionTimeoutTicks } = this.config.options;
     // Held Accepts and notices ahead of the heartbeat: its decidedBelow would otherwise send
     // acceptors to catch-up for slots whose Accept or notice is still waiting here.
     this.flushNotices();
-    this.flushHeld();
-    this.heartbeatElapsedTicks += 1;
-    if (this.heartbeatElapsedTicks >= heartbeatTicks) {
-      this.heartbeatElapsedTicks = 0;
-      const heartbeat: Heartbeat = {
-        type: 'heartbeat',
-        ballot: this.ballot,
-        decidedBelow: this.learner.firstUnapplied,
-      };
-      this.out.sendAll(
-        this.config.learners.filter((id) => id !== this.config.id),
-        heartbeat,
-      );
+    this.held.flush();
+    const heartbeatTo = this.heartbeats.tick(
+      this.config.learners.filter((id) => id !== this.config.id),
+      () =>
+        new Set([
+          ...this.configFor(this.learner.firstUnapplied).acceptors,
+          ...this.config.proposers,
+        ]),
+    );
+    if (heartbeatTo !== undefined) {
+      const decidedBelow = this.learner.firstUnapplied;
+      this.out.sendAll(heartbeatTo, { type: 'heartbeat', ballot: this.ballot, decidedBelow });
       if (this.config.isAcceptor) this.heardFrom.add(this.config.id);
     }
     for (const [slot, flight] of this.inFlight) {
@@ -410,7 +430,7 @@ export class Proposer {
     this.observe(higher);
     const wasLeader = this.role === 'leader';
     this.flushNotices(); // what was chosen stays chosen: tell the acceptors before going quiet
-    this.flushHeld();
+    this.held.flush();
     this.role = 'follower';
     this.leaderId = leaderId;
     this.electionElapsedTicks = 0;
@@ -448,7 +468,7 @@ export class Proposer {
     this.highestFollowed = this.ballot; // a phase-1 quorum promised it
     // Those that promised are known to be up: the first thrifty quorum comes from them.
     this.answeredFirst = [...this.promises.keys()];
-    this.heartbeatElapsedTicks = this.config.options.heartbeatTicks; // announce at the next tick
+    this.heartbeats.restart(); // announce at the next tick, to every node
     this.quorumCheckElapsedTicks = 0;
     this.heardFrom.clear();
     for (const from of this.promises.keys()) this.heardFrom.add(from);
@@ -504,7 +524,9 @@ export class Proposer {
       } else if (this.pending.length > 0 && this.nextSlot <= slotLimit) {
         slot = this.nextSlot;
         this.nextSlot += 1;
-        value = { commands: this.pending.splice(0, this.batchLength()) };
+        value = {
+          commands: this.pending.splice(0, batchLength(this.pending, this.config.options)),
+        };
       } else {
         return;
       }
@@ -517,12 +539,12 @@ export class Proposer {
         const quorum = thriftyQuorum(configuration, this.config.id, this.answeredFirst);
         for (const id of configuration.acceptors) {
           if (quorum.includes(id)) this.out.send(id, accept);
-          else this.hold(id, accept);
+          else this.held.hold(id, accept);
         }
       } else {
         // Under load: notices and held messages ahead of the Accept, in one frame to each acceptor.
         this.flushNotices();
-        this.flushHeld();
+        this.held.flush();
         this.out.sendAll(configuration.acceptors, accept);
       }
     }
@@ -531,45 +553,12 @@ export class Proposer {
   /** Phase 1 again, reaching a new configuration's acceptors; Phase 1 recovers what was in flight. */
   private recampaign(): void {
     this.flushNotices();
-    this.flushHeld();
+    this.held.flush();
     for (const { value } of [...this.inFlight.values(), ...this.recovery])
       for (const command of value.commands) this.queuedKeys.delete(commandKey(command));
     this.inFlight.clear();
     this.recovery = [];
     this.campaign();
-  }
-
-  private hold(to: NodeId, message: Accept | Decide): void {
-    const queue = this.held.get(to);
-    if (queue === undefined) this.held.set(to, [message]);
-    else queue.push(message);
-    // A limit on everything: a tick that does not come (a blocked event loop) holds no more.
-    if ((queue?.length ?? 1) >= heldMessagesMax) this.flushHeld();
-  }
-
-  /** Sends what thrifty Accepts held back, in order: each Accept before the notices about it. */
-  private flushHeld(): void {
-    if (this.held.size === 0) return;
-    for (const [to, messages] of this.held)
-      for (const message of messages) this.out.send(to, message);
-    this.held.clear();
-  }
-
-  /**
-   * How many pending commands the next slot takes: up to batchCommandsMax, and up to valueBytesMax
-   * estimated bytes (a lone larger command still goes, alone).
-   */
-  private batchLength(): number {
-    const { batchCommandsMax, valueBytesMax } = this.config.options;
-    let bytes = 0;
-    let length = 0;
-    for (const command of this.pending) {
-      if (length >= batchCommandsMax) break;
-      bytes += estimateCommandBytes(command);
-      if (length > 0 && bytes > valueBytesMax) break;
-      length += 1;
-    }
-    return length;
   }
 
   /** Sends the slots chosen during this step, with their values, to learners that are not acceptors. */
@@ -592,7 +581,7 @@ export class Proposer {
     this.noticesOut = [];
     for (const to of acceptors.filter((id) => id !== this.config.id)) {
       // Behind a held Accept: the notice must not reach an acceptor before the value it names.
-      if (this.held.has(to)) this.hold(to, message);
+      if (this.held.has(to)) this.held.hold(to, message);
       else this.out.send(to, message);
     }
   }

@@ -2,6 +2,7 @@ import { randomInt as cryptoRandomInt, randomUUID } from 'node:crypto';
 import {
   PaxosNode,
   createPrng,
+  defaultPaxosOptions,
   emptyPersistedState,
   type Command,
   type NodeEvent,
@@ -26,6 +27,7 @@ import { membershipOf, type ProcessConfig } from './config';
 import type { Logger } from './logger';
 import { NodeMetrics } from './metrics';
 import { ReadyPipeline } from './ready-pipeline';
+import { TickClock } from './tick-clock';
 
 /** Collaborators of a node process, all injectable (docs/STYLE.md rule 8). */
 export interface ClusterNodeCollaborators {
@@ -52,7 +54,8 @@ export class ClusterNode {
   private readonly calls: ClientCalls;
   private readonly appliedLog: AppliedLog;
   private readonly logger: Logger;
-  private tickTimer: NodeJS.Timeout | undefined;
+  /** Arms one timer for the core's next deadline (tick-clock.ts), not a fixed-rate tick. */
+  private readonly clock: TickClock;
   private faultRules: readonly FaultRule[] = [];
   private wasLeader = false;
   private closing: Promise<void> | undefined;
@@ -109,6 +112,16 @@ export class ClusterNode {
       deliver: (ready) => this.deliver(ready),
       fail: (error) => this.failFatally(error),
     });
+    this.clock = new TickClock(
+      { tickMs: config.tickMs, sleepTicksMax: TICK_SLEEP_TICKS_MAX },
+      {
+        ticksUntilDue: () => node.ticksUntilDue(),
+        tick: () => node.tick(),
+        afterWake: () => this.afterWake(),
+        edgeDeadlineMs: () => this.calls.nextDeadlineMs(),
+        nowMs: () => performance.now(),
+      },
+    );
   }
 
   /** Opens the store (charge point), builds the core from what it holds, starts the transport and the tick. */
@@ -142,6 +155,9 @@ export class ClusterNode {
             config.phase1Quorum,
             config.phase2Quorum,
           ),
+          // Nodes that only learn watch no leader: one heartbeat per election timeout tells them
+          // who leads and how far it decided (docs/LIMITS.md, "Ticks on demand").
+          options: { learnerHeartbeatTicks: defaultPaxosOptions.electionTimeoutTicks },
         },
         {
           stateMachine: collaborators.stateMachine ?? new CommandLogStateMachine(),
@@ -169,7 +185,7 @@ export class ClusterNode {
       const clusterNode = new ClusterNode(config, node, transport, store, collaborators);
       transport.onMessage((from, message) => clusterNode.step(from, message));
       await transport.start();
-      clusterNode.tickTimer = setInterval(() => clusterNode.tick(), config.tickMs);
+      clusterNode.clock.arm();
       return clusterNode;
     } catch (error) {
       await store?.close();
@@ -332,7 +348,7 @@ export class ClusterNode {
   /** Stops the tick and the transport, lets queued Readies finish, then flushes and closes the store. */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      if (this.tickTimer) clearInterval(this.tickTimer);
+      this.clock.stop();
       this.stopInvalidValueLog();
       this.calls.rejectAll({ ok: false, code: 'closed' });
       await this.transport.close();
@@ -378,6 +394,8 @@ export class ClusterNode {
       for (const { settle } of proposals) settle({ ok: false, code: 'closed' });
       return;
     }
+    // The ticks that passed while the process slept, before what arrived is stepped.
+    this.clock.catchUp();
     if (inbox.length > 0) this.node.stepAll(inbox);
     if (proposals.length > 0) {
       const results = this.node.proposeAll(proposals.map(({ command }) => command));
@@ -399,16 +417,17 @@ export class ClusterNode {
     this.flush();
   }
 
-  private tick(): void {
+  /** The clock's timer woke and ticked the core: client timeouts, then what the ticks produced. */
+  private afterWake(): void {
     if (this.closing) return;
     this.calls.expire();
     this.handleQueued();
-    this.node.tick();
-    this.flush();
   }
 
   private flush(): void {
     if (this.node.hasReady()) this.pipeline.push(this.node.takeReady());
+    // Whatever was handled may have moved the next deadline earlier (a slot in flight, a notice).
+    this.clock.arm();
   }
 
   private send(ready: Ready): void {
@@ -492,10 +511,17 @@ export class ClusterNode {
     this.logger.error('persist failed: stopping, nothing more is sent', {
       error: error instanceof Error ? error.message : String(error),
     });
-    if (this.tickTimer) clearInterval(this.tickTimer);
+    this.clock.stop();
     this.collaborators.onFatal?.(error);
   }
 }
+
+/**
+ * The longest the tick clock sleeps when the core reports nothing due (a learner-only charge
+ * point with nothing to catch up): 50 ticks, 500 ms at the default tickMs. A bound, not a
+ * deadline: it only limits how late a deadline the core failed to report would be noticed.
+ */
+const TICK_SLEEP_TICKS_MAX = 50;
 
 /** The `type` of an object payload (a site command's), or null for any other payload. */
 function payloadType(payload: unknown): string | null {
