@@ -489,8 +489,8 @@ async function measureSiteSizes(
   const rows: SiteSizeRow[] = [];
   for (const chargePoints of sizes) {
     log(`site of ${chargePoints} charge points + 2 centrals`);
-    const row = await measureSiteSize(chargePoints, root, (url, statsUrls, apiToken) =>
-      runJob<PaxosRunResult>(paxosJob(settings, url, 1, statsUrls, true, apiToken)),
+    const row = await measureSiteSize(chargePoints, root, (url, statsUrls, apiToken, lanes) =>
+      runJob<PaxosRunResult>(paxosJob(settings, url, lanes, statsUrls, true, apiToken)),
     );
     log(JSON.stringify(row));
     rows.push(row);
