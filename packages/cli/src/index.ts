@@ -15,6 +15,7 @@ import { verifyCommand } from './commands/verify';
 import { reportCommand } from './commands/report';
 import { nemesisCommand } from './commands/nemesis';
 import { reserveCommand } from './commands/reserve';
+import { traceCommand } from './commands/trace';
 import { ocppCertsCommand } from './commands/ocpp-certs';
 import { ocppCommand } from './commands/ocpp';
 
@@ -44,6 +45,7 @@ export async function main(argv: string[]): Promise<void> {
     .command(reportCommand)
     .command(nemesisCommand)
     .command(reserveCommand)
+    .command(traceCommand)
     .command(ocppCertsCommand)
     .command(ocppCommand)
     .demandCommand(1, 'Name a command: evpaxos <command> --help lists them.')

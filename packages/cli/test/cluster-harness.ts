@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -17,6 +18,9 @@ import type { LogView } from '@evpaxos/runtime';
  * deadlines instead of sleeps, and the end-of-test checks named after the guarantees they check
  * (docs/DESIGN.md, "Properties checked everywhere").
  */
+
+/** The evpaxos entry point the CLI tests run. */
+export const cliBin = path.resolve(__dirname, '../../bin/evpaxos.js');
 
 const liveClusters = new Set<ClusterHandle>();
 
@@ -189,4 +193,21 @@ export function startLoad(cluster: ClusterHandle, label: string) {
       await loop;
     },
   };
+}
+
+/** Runs `evpaxos ARGS --dir <the cluster's dir>` as its own process; resolves with its exit and output. */
+export function runCli(
+  cluster: ClusterHandle,
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [cliBin, ...args, '--dir', cluster.dir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.once('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+  });
 }

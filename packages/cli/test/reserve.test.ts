@@ -4,30 +4,11 @@
 // touches it is accepted; every central logs the changes and `evpaxos verify` checks them. A
 // submitted command the site refuses exits 1 too.
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
-import * as path from 'node:path';
-import type { ClusterHandle } from '../src/launcher';
 import { parseWhen } from '../src/commands/reserve';
 import { readLogDir, verifyDir } from '../src/verify';
-import { useClusters, waitFor } from './cluster-harness';
+import { runCli, useClusters, waitFor } from './cluster-harness';
 
-const bin = path.resolve(__dirname, '../../bin/evpaxos.js');
-
-function cli(
-  cluster: ClusterHandle,
-  args: string[],
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args, '--dir', cluster.dir], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.once('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
-}
+const cli = runCli;
 
 describe('evpaxos reserve (real cluster)', function () {
   this.timeout(240_000);

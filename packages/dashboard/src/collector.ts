@@ -1,5 +1,5 @@
 import { ballotToString, type AppliedEntry, type Ballot, type NodeEvent } from '@evpaxos/paxos';
-import type { ClusterMember, StatusView } from '@evpaxos/runtime';
+import type { ClusterMember, StatusView, TraceEvent } from '@evpaxos/runtime';
 import { DASHBOARD_LIMITS } from './constants';
 
 /** GET /evse of a charge point (packages/charge-point EvseView), as the dashboard reads it. */
@@ -49,6 +49,25 @@ export interface TimelineEvent {
   readonly text: string;
 }
 
+/** A traced message as the message-sequence view draws it: the node that recorded it, its seq there. */
+export interface SequenceEvent extends Omit<TraceEvent, 'seq'> {
+  /** The dashboard's seq (shared with power samples and events): updates send only newer ones. */
+  readonly seq: number;
+  readonly node: string;
+}
+
+/** An agreed reservation (GET /reservations), and when it left the agreed state, if it did. */
+export interface ReservationView {
+  readonly reservationId: number;
+  readonly chargePointId: string;
+  readonly connectorId: number;
+  readonly idToken: string;
+  readonly startsAtMs: number;
+  readonly expiresAtMs: number;
+  /** Null while agreed; else when the dashboard saw it gone (cancelled, used or expired). */
+  endedAtMs: number | null;
+}
+
 /** What a browser receives: the whole view on connect, then the same shape every poll. */
 export interface DashboardView {
   readonly selfId: string;
@@ -60,6 +79,12 @@ export interface DashboardView {
   readonly inFlight: { readonly from: number; readonly count: number } | null;
   readonly power: Record<string, PowerSample[]>;
   readonly events: TimelineEvent[];
+  /** Traced messages (docs/CLUSTER.md, "Message trace") of the last traceWindowMs. */
+  readonly messages: SequenceEvent[];
+  /** The nodes whose trace is on. */
+  readonly tracing: string[];
+  /** Agreed reservations and recently ended ones; null when this central has no /reservations. */
+  readonly reservations: ReservationView[] | null;
   readonly atMs: number;
   /** The highest seq in this view (power samples and events share the counter). */
   readonly seq: number;
@@ -85,6 +110,8 @@ export class Collector {
   private readonly slots = new Map<number, SlotView>();
   private readonly power = new Map<string, PowerSample[]>();
   private readonly events: TimelineEvent[] = [];
+  private readonly messages: SequenceEvent[] = [];
+  private reservations: Map<number, ReservationView> | null = null;
   private lastLeader: string | null | undefined;
   private seq = 0;
 
@@ -220,6 +247,43 @@ export class Collector {
     }
   }
 
+  /** New events of one node's GET /trace. */
+  traced(node: string, events: readonly TraceEvent[]): void {
+    for (const event of events) this.messages.push({ ...event, seq: (this.seq += 1), node });
+    const oldestMs = this.now() - DASHBOARD_LIMITS.traceWindowMs;
+    let drop = Math.max(0, this.messages.length - DASHBOARD_LIMITS.traceMessagesMax);
+    while (drop < this.messages.length && (this.messages[drop]?.atMs ?? 0) < oldestMs) drop += 1;
+    if (drop > 0) this.messages.splice(0, drop);
+  }
+
+  /**
+   * One reading of GET /reservations (null: this central serves none). A reservation that is no
+   * longer there ended (cancelled, used by a session, or expired): kept, greyed, for a while.
+   */
+  reservationsRead(agreed: readonly Omit<ReservationView, 'endedAtMs'>[] | null): void {
+    if (agreed === null) {
+      this.reservations = null;
+      return;
+    }
+    const known = (this.reservations ??= new Map());
+    const live = new Set(agreed.map((reservation) => reservation.reservationId));
+    for (const reservation of agreed) {
+      known.set(reservation.reservationId, { ...reservation, endedAtMs: null });
+    }
+    for (const view of known.values()) {
+      if (!live.has(view.reservationId) && view.endedAtMs === null) view.endedAtMs = this.now();
+    }
+    const ended = [...known.values()]
+      .filter((view) => view.endedAtMs !== null)
+      .sort((a, b) => (a.endedAtMs ?? 0) - (b.endedAtMs ?? 0));
+    for (const view of ended.slice(
+      0,
+      Math.max(0, ended.length - DASHBOARD_LIMITS.endedReservationsMax),
+    )) {
+      known.delete(view.reservationId);
+    }
+  }
+
   /** The leader every live central agrees on, noted when it changes. */
   observeLeader(): string | null {
     // A cut-off leader may still call itself leader: the highest ballot is the one that counts.
@@ -264,6 +328,11 @@ export class Collector {
         [...this.power].map(([id, samples]) => [id, samples.filter((s) => s.seq > sinceSeq)]),
       ),
       events: this.events.filter((event) => event.seq > sinceSeq),
+      messages: this.messages.filter((message) => message.seq > sinceSeq),
+      tracing: [...this.nodes.values()]
+        .filter((node) => node.up && node.status?.trace === true)
+        .map((node) => node.id),
+      reservations: this.reservations === null ? null : [...this.reservations.values()],
       atMs: this.now(),
       seq: this.seq,
     };

@@ -19,6 +19,12 @@ export const DASHBOARD_LIMITS = Object.freeze({
   viewersMax: 32,
   /** How often the dashboard logs a "cluster-stats" line for `evpaxos report`, ms. */
   statsLogIntervalMs: 5_000,
+  /** Traced messages shown in the message-sequence view: the last this many ms ... */
+  traceWindowMs: 10_000,
+  /** ... and at most this many (an election is ~40; a busy leader sends thousands a second). */
+  traceMessagesMax: 800,
+  /** Reservations remembered after they ended (cancelled, used or expired), greyed on the bars. */
+  endedReservationsMax: 40,
   /** A lab restart waits this long for the node's /status. */
   restartReadyTimeoutMs: 10_000,
 });

@@ -21,8 +21,9 @@ import {
   type RunningNode,
   type StatsView,
   type StatusView,
+  type TraceView,
 } from '@evpaxos/runtime';
-import { Collector, type EvseReading } from './collector';
+import { Collector, type EvseReading, type ReservationView } from './collector';
 import {
   DASHBOARD_LIMITS,
   DASHBOARD_PATH,
@@ -47,6 +48,10 @@ const assets: Record<string, { file: string; contentType: string }> = {
   [`${DASHBOARD_PATH}/app.css`]: { file: 'app.css', contentType: 'text/css; charset=utf-8' },
   [`${DASHBOARD_PATH}/render.js`]: {
     file: 'render.js',
+    contentType: 'text/javascript; charset=utf-8',
+  },
+  [`${DASHBOARD_PATH}/sequence.js`]: {
+    file: 'sequence.js',
     contentType: 'text/javascript; charset=utf-8',
   },
   [`${DASHBOARD_PATH}/app.js`]: { file: 'app.js', contentType: 'text/javascript; charset=utf-8' },
@@ -76,6 +81,8 @@ export class DashboardServer {
   private polledAtMs = Number.NEGATIVE_INFINITY;
   private closed = false;
   private sentSeq = 0;
+  /** Per node, the last GET /trace seq read (docs/CLUSTER.md, "Message trace"). */
+  private readonly traceAfter = new Map<string, number>();
   /** The cluster's API token: the lab actions' calls to the nodes carry it (docs/CLUSTER.md). */
   private readonly token: string;
   private readonly guard: ApiGuard;
@@ -186,14 +193,34 @@ export class DashboardServer {
             evse = await getJson<EvseReading>(`${node.httpUrl}/evse`);
           }
           this.collector.reading(node.id, status.value, evse.value, status.error);
+          // Only a node that says it traces is asked: an untraced cluster costs no extra request.
+          if (status.value?.trace === true) await this.readTrace(node.id, node.httpUrl);
         }),
       );
+      const reservations = await getJson<{ reservations: Omit<ReservationView, 'endedAtMs'>[] }>(
+        `http://${this.running.config.self.host}:${this.running.httpPort}/reservations`,
+      );
+      this.collector.reservationsRead(reservations.value?.reservations ?? null);
       this.collector.observeLeader();
       this.broadcast();
     } finally {
       this.polledAtMs = Date.now();
       this.polling = false;
     }
+  }
+
+  /** The node's traced messages since the last read; from the start again after it restarted. */
+  private async readTrace(id: string, url: string): Promise<void> {
+    const after = this.traceAfter.get(id) ?? 0;
+    const trace = await getJson<TraceView>(`${url}/trace?after=${after}`);
+    if (trace.value === null) return;
+    // A restarted node counts from 1 again: its lastSeq falls below what was read before.
+    if (trace.value.lastSeq < after) {
+      this.traceAfter.set(id, 0);
+      return;
+    }
+    this.traceAfter.set(id, trace.value.lastSeq);
+    this.collector.traced(id, trace.value.events);
   }
 
   /**
@@ -278,7 +305,7 @@ export class DashboardServer {
     if (request.path === `${DASHBOARD_PATH}/api/session` && request.method === 'POST') {
       return this.session(request);
     }
-    const lab = /^\/dashboard\/api\/lab\/(kill|restart|partition|heal|fault|recover)$/.exec(
+    const lab = /^\/dashboard\/api\/lab\/(kill|restart|partition|heal|fault|recover|trace)$/.exec(
       request.path,
     );
     if (lab !== null && request.method === 'POST') {
@@ -336,6 +363,8 @@ export class DashboardServer {
       case 'fault':
       case 'recover':
         return this.evseFault(this.nodeId(body.node), action);
+      case 'trace':
+        return this.trace(body.on);
       default:
         return this.heal();
     }
@@ -436,6 +465,17 @@ export class DashboardServer {
     const text = sides.map((side) => side.join(',')).join(' | ');
     this.collector.note('lab', `lab: partition ${text}`);
     return { partition: sides, unreachable: failed };
+  }
+
+  /** PUT /trace {on} on every node: the message-sequence view's switch (docs/CLUSTER.md). */
+  private async trace(on: unknown) {
+    if (typeof on !== 'boolean') throw new LabError('Trace needs "on": true or false.');
+    const failed = await this.onEveryUpNode(async (url) => {
+      const answer = await httpJson(`${url}/trace`, 'PUT', { on }, 2_000, this.token);
+      if (answer.status !== 200) throw new Error(`PUT /trace: ${answer.status}`);
+    });
+    this.collector.note('lab', `lab: trace ${on ? 'on' : 'off'}`);
+    return { trace: on, unreachable: failed };
   }
 
   private async heal() {

@@ -7,6 +7,10 @@
   const POWER_SAMPLES_MAX = 1200;
   const EVENTS_MAX = 400;
   const WINDOW_MS = 10 * 60 * 1000;
+  // The message-sequence view: the last 10 s (the backend keeps as much, DASHBOARD_LIMITS).
+  const SEQUENCE_WINDOW_MS = 10 * 1000;
+  const SEQUENCE_MESSAGES_MAX = 800;
+  const S = window.EvSequence;
   let machines = null;
   let view = null;
   let labKey = '';
@@ -49,7 +53,13 @@
     }
     const events = view.events.concat(update.events);
     if (events.length > EVENTS_MAX) events.splice(0, events.length - EVENTS_MAX);
-    view = Object.assign({}, update, { power, events });
+    const messages = view.messages
+      .concat(update.messages)
+      .filter((m) => m.atMs >= update.atMs - SEQUENCE_WINDOW_MS);
+    if (messages.length > SEQUENCE_MESSAGES_MAX) {
+      messages.splice(0, messages.length - SEQUENCE_MESSAGES_MAX);
+    }
+    view = Object.assign({}, update, { power, events, messages });
   }
 
   // During a partition a cut-off leader may still call itself leader: the highest ballot wins.
@@ -98,6 +108,59 @@
       marks,
     });
     renderChargePoints(nodes);
+    renderMessages(nodes);
+    renderReservations(nodes);
+  }
+
+  function renderMessages(nodes) {
+    const tracing = view.tracing;
+    $('trace-state').textContent =
+      tracing.length === 0
+        ? 'tracing is off: start the cluster with --trace, run `evpaxos trace`' +
+          (view.lab.enabled ? ', or press Trace on' : '')
+        : 'tracing on ' + tracing.join(', ');
+    $('trace-on').hidden = !view.lab.enabled || tracing.length === nodes.filter((n) => n.up).length;
+    $('trace-off').hidden = !view.lab.enabled || tracing.length === 0;
+    drawSequence(nodes);
+  }
+
+  // Messages take milliseconds: over 10 s they are near-vertical arrows. Frozen, the chart ends at
+  // the last message and a short span spreads an election or one slot's round trip out.
+  let frozen = null;
+  function drawSequence(nodes) {
+    const freeze = $('trace-freeze').checked;
+    if (!freeze) frozen = null;
+    else if (frozen === null)
+      frozen = { messages: view.messages.slice(), nodes, tracing: view.tracing };
+    const shown = frozen || { messages: view.messages, nodes, tracing: view.tracing };
+    const spanMs = Number($('trace-span').value);
+    const lastMs =
+      shown.messages.length > 0 ? shown.messages[shown.messages.length - 1].atMs : view.atMs;
+    const endMs = freeze ? lastMs + spanMs * 0.05 : view.atMs;
+    $('sequence-chart').innerHTML = S.sequence(
+      shown.messages,
+      shown.nodes.map((n) => n.id),
+      shown.tracing,
+      endMs,
+      { width: 1300, windowMs: spanMs },
+    );
+  }
+
+  function renderReservations(nodes) {
+    if (view.reservations === null) {
+      $('reservation-bars').textContent = 'this central serves no /reservations (no OCPP port)';
+      return;
+    }
+    const bars = S.reservationBars(
+      view.reservations,
+      nodes.filter((n) => n.role === 'charge-point').map((n) => n.id),
+      view.atMs,
+      { width: 1300 },
+    );
+    $('reservation-bars').innerHTML =
+      (view.reservations.length === 0
+        ? '<p class="hint">no reservation agreed yet: evpaxos reserve cp3 --from +10m --to +1h --token T</p>'
+        : '') + bars;
   }
 
   function renderSlots(nodes) {
@@ -315,6 +378,10 @@
       .filter((side) => side.length > 0);
   }
 
+  for (const id of ['trace-span', 'trace-freeze']) {
+    $(id).addEventListener('change', () => view !== null && drawSequence(view.nodes));
+  }
+
   document.addEventListener('click', (event) => {
     const button = event.target.closest('button[data-action]');
     if (!button) return;
@@ -337,6 +404,8 @@
       lab('partition', { sides: parseSides(spec.value || spec.placeholder) });
     } else if (action === 'heal') {
       lab('heal');
+    } else if (action === 'trace-on' || action === 'trace-off') {
+      lab('trace', { on: action === 'trace-on' });
     } else if (action === 'login') {
       session = startSession($('lab-token').value.trim()).catch(() => false);
     }

@@ -28,6 +28,8 @@ export interface StatusView {
   };
   readonly peers: readonly { readonly id: NodeId; readonly state: PeerState }[];
   readonly faults: readonly FaultRule[];
+  /** The message trace is on (GET /trace has its events; docs/CLUSTER.md, "Message trace"). */
+  readonly trace: boolean;
 }
 
 /** GET /stats's answer: cumulative counters since the process started. */

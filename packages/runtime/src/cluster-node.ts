@@ -26,6 +26,8 @@ import { CommandLogStateMachine } from './command-log-state-machine';
 import { membershipOf, type ProcessConfig } from './config';
 import type { Logger } from './logger';
 import { NodeMetrics } from './metrics';
+import { MessageTrace, type TraceView } from './message-trace';
+import { traceEventsKeptMax } from './constants';
 import { ReadyPipeline } from './ready-pipeline';
 import { TickClock } from './tick-clock';
 
@@ -76,6 +78,12 @@ export class ClusterNode {
   private readonly stopInvalidValueLog: () => void;
   /** GET /metrics: this process's Prometheus registry. */
   readonly metrics: NodeMetrics;
+  /**
+   * Tracing on (--trace, PUT /trace): the one check a message pays when it is off, so an untraced
+   * node does no per-message work for the trace (docs/CLUSTER.md, "Message trace").
+   */
+  private tracing: boolean;
+  private readonly trace: MessageTrace;
 
   private constructor(
     readonly config: ProcessConfig,
@@ -86,6 +94,8 @@ export class ClusterNode {
   ) {
     this.logger = collaborators.logger;
     this.ownClientId = `${config.id}/${randomUUID()}`;
+    this.tracing = config.trace;
+    this.trace = new MessageTrace(config.id, traceEventsKeptMax);
     this.calls = new ClientCalls({
       pendingMax: config.pendingClientCallsMax,
       timeoutMs: config.clientCallTimeoutMs,
@@ -302,6 +312,7 @@ export class ClusterNode {
       },
       peers: this.transport.peers().map(({ id, state }) => ({ id, state })),
       faults: this.faultRules,
+      trace: this.tracing,
     };
   }
 
@@ -326,6 +337,17 @@ export class ClusterNode {
       appliedThrough: this.node.status().appliedThrough,
       entries: this.appliedLog.read(fromSlot, limit),
     };
+  }
+
+  /** Turns the message trace on or off (PUT /trace); logged, since it changes the log's volume. */
+  setTracing(on: boolean): void {
+    if (on !== this.tracing) this.logger.info(on ? 'trace on' : 'trace off');
+    this.tracing = on;
+  }
+
+  /** GET /trace: the traced messages after `afterSeq`. */
+  readTrace(afterSeq: number, limit: number): TraceView {
+    return this.trace.read(afterSeq, limit, this.tracing);
   }
 
   get faults(): readonly FaultRule[] {
@@ -360,6 +382,7 @@ export class ClusterNode {
 
   private step(from: NodeId, message: Parameters<PaxosNode['step']>[1]): void {
     if (this.closing) return;
+    if (this.tracing) this.traceMessage('recv', from, message);
     this.inbox.push({ from, message });
     this.scheduleTurn();
   }
@@ -433,9 +456,21 @@ export class ClusterNode {
   private send(ready: Ready): void {
     if (this.closing) return;
     for (const { to, message } of ready.messages) this.transport.send(to, message);
+    if (this.tracing)
+      for (const { to, message } of ready.messages) this.traceMessage('send', to, message);
     // Out before deliver() applies, logs and answers: an acceptor's Accepted waited ~60 µs for
     // that at concurrency 1 (traced, docs/BENCHMARKS.md). Still one frame per peer per Ready.
     this.transport.flush();
+  }
+
+  /** One "trace" line per traced message, read by `evpaxos trace` and the labs (docs/CLUSTER.md). */
+  private traceMessage(
+    dir: 'send' | 'recv',
+    peer: NodeId,
+    message: Parameters<PaxosNode['step']>[1],
+  ) {
+    const event = this.trace.record(dir, peer, message);
+    if (event !== undefined) this.logger.info('trace', { ...event });
   }
 
   private deliver(ready: Ready): void {

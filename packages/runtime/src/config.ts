@@ -61,6 +61,8 @@ export interface ProcessConfig extends RuntimeLimits {
    * a production node must not let an HTTP caller crash it.
    */
   readonly lab: boolean;
+  /** Record and log every Prepare … Decide this node sends or receives (GET /trace). Default off. */
+  readonly trace: boolean;
   /**
    * The cluster file's role sections that the input declared (ProcessConfigInput.sections), as
    * their readers returned them, by key; a section the file does not have is absent. Read one
@@ -135,6 +137,7 @@ const optionKinds = {
   unsafeNoFsync: 'boolean',
   dataDirMustExist: 'boolean',
   lab: 'boolean',
+  trace: 'boolean',
   pendingClientCallsMax: 'integer',
   clientCallTimeoutMs: 'integer',
   appliedEntriesKeptMax: 'integer',
@@ -224,6 +227,7 @@ export function resolveProcessConfig(input: ProcessConfigInput): ProcessConfig {
     unsafeNoFsync: options.unsafeNoFsync,
     dataDirMustExist: options.dataDirMustExist,
     lab: options.lab,
+    trace: options.trace,
     sections,
   };
 }
@@ -330,6 +334,7 @@ function readOptions(pick: (name: OptionName) => unknown, problems: string[]) {
     unsafeNoFsync: readBoolean(pick('unsafeNoFsync'), 'unsafeNoFsync', problems) ?? false,
     dataDirMustExist: readBoolean(pick('dataDirMustExist'), 'dataDirMustExist', problems) ?? false,
     lab: readBoolean(pick('lab'), 'lab', problems) ?? false,
+    trace: readBoolean(pick('trace'), 'trace', problems) ?? false,
     limits: { ...defaultRuntimeLimits } as Record<keyof RuntimeLimits, number>,
   };
   for (const name of Object.keys(defaultRuntimeLimits) as (keyof RuntimeLimits)[]) {

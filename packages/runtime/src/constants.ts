@@ -33,6 +33,14 @@ export const logRepeatLimits = Object.freeze({
 });
 
 /**
+ * Traced messages one node keeps for GET /trace (docs/LIMITS.md): a few seconds of an election or
+ * of a busy leader's Accepts; a reader that polls less often is told how many it missed.
+ */
+export const traceEventsKeptMax = 2_000;
+/** Events one GET /trace answer returns, at most. */
+export const traceReadEventsMax = 1_000;
+
+/**
  * Every limit of the process layer, each an option with the same name everywhere (flag, env,
  * config file). Written down in docs/LIMITS.md.
  */

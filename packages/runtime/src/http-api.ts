@@ -16,7 +16,7 @@ import {
   type ClientAnswer,
 } from './client-requests';
 import type { ClusterNode } from './cluster-node';
-import { clientFrameRequestsMax } from './constants';
+import { clientFrameRequestsMax, traceReadEventsMax } from './constants';
 import type { Logger } from './logger';
 
 /** A request as a role's extra routes see it (RunningNode.addHttpRoutes). */
@@ -195,6 +195,9 @@ export class HttpApi {
         case 'DELETE /faults':
           this.node.clearFaults();
           return reply(response, 200, { rules: [] });
+        case 'GET /trace':
+        case 'PUT /trace':
+          return await this.traceRoute(request, response, url.searchParams);
         case 'POST /submit':
           return await this.submit(request, response);
         default: {
@@ -228,6 +231,7 @@ export class HttpApi {
             '/log',
             '/faults',
             '/submit',
+            '/trace',
             '/admin/kill',
           ].includes(url.pathname);
           return reply(response, known ? 405 : 404, {
@@ -270,6 +274,26 @@ export class HttpApi {
     response.end(
       `HTTP/1.1 ${refusal.status} ${statusText}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`,
     );
+  }
+
+  /** GET /trace (the traced messages after `after`) and PUT /trace {on} (docs/CLUSTER.md). */
+  private async traceRoute(
+    request: http.IncomingMessage,
+    response: http.ServerResponse,
+    params: URLSearchParams,
+  ) {
+    if (request.method === 'GET') {
+      const after = readQueryInteger(params, 'after', 0);
+      const limit = Math.min(
+        readQueryInteger(params, 'limit', traceReadEventsMax),
+        traceReadEventsMax,
+      );
+      return reply(response, 200, this.node.readTrace(after, limit));
+    }
+    const on = ((await this.readJson(request)) as { on?: unknown } | null)?.on;
+    if (typeof on !== 'boolean') throw new InvalidRequest('The body needs "on": true or false.');
+    this.node.setTracing(on);
+    return reply(response, 200, { on });
   }
 
   /** Lab mode only: answers 202, then crashes this process (the dashboard's kill button). */

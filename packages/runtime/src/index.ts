@@ -14,6 +14,12 @@ export { ClientFrameBatch, clientPackr } from './client-frames';
 export { logLevels, type LogLevel, type NodeRole } from './constants';
 export { createLogger, type Logger } from './logger';
 export { ClusterNode } from './cluster-node';
+export {
+  tracedMessageTypes,
+  type TraceEvent,
+  type TraceView,
+  type TracedMessageType,
+} from './message-trace';
 export type { CallOutcome } from './client-calls';
 export type { FaultRule, LogEntry, LogView, StatsView, StatusView, SubmitView } from './api-types';
 export type { ExtraRoutes, ExtraRouteRequest, ExtraRouteResponse } from './http-api';

@@ -41,6 +41,10 @@ export function nodeOptions(yargs: Argv) {
       type: 'boolean',
       describe: 'Skip fsync: labs and benchmarks only, breaks safety on a machine crash',
     })
+    .option('trace', {
+      type: 'boolean',
+      describe: 'Log every Prepare, Promise, Accept, Accepted, Nack and Decide (GET /trace)',
+    })
     .option('pending-client-calls-max', { type: 'number', describe: 'Default 10000' })
     .option('client-call-timeout-ms', { type: 'number', describe: 'Default 10000' })
     .option('applied-entries-kept-max', { type: 'number', describe: 'Default 100000' })
@@ -67,6 +71,7 @@ const runtimeFlagNames = [
   'dataDir',
   'unsafeNoFsync',
   'dataDirMustExist',
+  'trace',
   'pendingClientCallsMax',
   'clientCallTimeoutMs',
   'appliedEntriesKeptMax',

@@ -12,6 +12,7 @@ interface UpArgs {
   'log-level': string;
   'site-limit-w': number;
   lab: boolean;
+  trace: boolean;
   'lease-ms'?: number;
   acceptors?: string;
   'phase1-quorum'?: number;
@@ -77,6 +78,12 @@ const upCommand: CommandModule<object, UpArgs> = {
         default: false,
         describe:
           'Lab mode: the dashboard (http://<central>/dashboard) gets kill, restart, partition and heal buttons',
+      })
+      .option('trace', {
+        type: 'boolean',
+        default: false,
+        describe:
+          'Every node logs each Prepare, Promise, Accept, Accepted, Nack and Decide it sends or receives (evpaxos trace prints them)',
       }) as unknown as Argv<UpArgs>,
   handler: (args) =>
     runLauncher(async () => {
@@ -90,6 +97,7 @@ const upCommand: CommandModule<object, UpArgs> = {
         logLevel: args['log-level'],
         siteLimitW: args['site-limit-w'],
         lab: args.lab,
+        trace: args.trace,
         ...(args['lease-ms'] !== undefined ? { leaseMs: args['lease-ms'] } : {}),
         ...(args.acceptors !== undefined
           ? { acceptors: args.acceptors.split(',').map((id) => id.trim()) }

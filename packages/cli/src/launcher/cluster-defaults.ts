@@ -45,6 +45,8 @@ export interface ClusterUpOptions {
    * processes.json to restart a node). Default false.
    */
   readonly lab?: boolean;
+  /** Every node starts with --trace: it logs each Prepare … Decide (docs/CLUSTER.md). Default false. */
+  readonly trace?: boolean;
   /** The evpaxos entry point each node runs. Default: this package's bin/evpaxos.js. */
   readonly bin?: string;
   /**

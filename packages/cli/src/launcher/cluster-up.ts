@@ -239,6 +239,7 @@ function nodeRecord(
   if (dataDir !== null) args.push('--data-dir', dataDir);
   if (dataDir !== null && options.unsafeNoFsync) args.push('--unsafe-no-fsync');
   if (dataDir !== null && ranBefore.has(id)) args.push(MUST_EXIST_FLAG);
+  if (options.trace) args.push('--trace');
   return {
     id,
     role,

@@ -13,3 +13,4 @@ export { LauncherError, type LauncherErrorCode } from './errors';
 export { parsePartitionSpec, partitionRules } from './partition-spec';
 export { readProcesses, type ProcessRecord, type ProcessesFile } from './process-table';
 export { formatStatusTable } from './status-table';
+export { TraceReader, formatTracedMessage, type TracedMessage } from './trace-reader';
