@@ -487,13 +487,31 @@ async function measureSiteSizes(
   root: string,
 ): Promise<void> {
   const rows: SiteSizeRow[] = [];
-  for (const chargePoints of sizes) {
-    log(`site of ${chargePoints} charge points + 2 centrals`);
-    const row = await measureSiteSize(chargePoints, root, (url, statsUrls, apiToken, lanes) =>
-      runJob<PaxosRunResult>(paxosJob(settings, url, lanes, statsUrls, true, apiToken)),
-    );
-    log(JSON.stringify(row));
-    rows.push(row);
+  const builds = [{ label: 'evpaxos', bin: undefined as string | undefined }];
+  if (settings.compareBin) builds.push({ label: 'baseline', bin: settings.compareBin });
+  for (const [index, chargePoints] of sizes.entries()) {
+    // Each size measures every build, the first one changing per size (docs/BENCHMARKS.md).
+    for (const build of roundOrder(builds, index)) {
+      log(`${build.label}: site of ${chargePoints} charge points + 2 centrals`);
+      const row = await measureSiteSize(
+        chargePoints,
+        root,
+        (url, statsUrls, apiToken, lanes) =>
+          runJob<PaxosRunResult>(
+            paxosJob(
+              settings,
+              url,
+              lanes,
+              statsUrls,
+              build.bin === undefined || settings.compareArrays,
+              apiToken,
+            ),
+          ),
+        build,
+      );
+      log(JSON.stringify(row));
+      rows.push(row);
+    }
   }
   fs.rmSync(root, { recursive: true, force: true });
   fs.mkdirSync(settings.outDir, { recursive: true });

@@ -13,6 +13,8 @@ import { clusterUp, type ClusterHandle } from '@evpaxos/cli';
 import type { PaxosRunResult } from './client';
 
 export interface SiteSizeRow {
+  /** 'evpaxos' (this tree) or 'baseline' (the --compare build). */
+  readonly build: string;
   readonly chargePoints: number;
   readonly acceptors: number;
   readonly processes: number;
@@ -150,8 +152,12 @@ export async function measureSiteSize(
   chargePoints: number,
   root: string,
   measureCommit: MeasureCommit,
+  build: { readonly label: string; readonly bin: string | undefined } = {
+    label: 'evpaxos',
+    bin: undefined,
+  },
 ): Promise<SiteSizeRow> {
-  const dir = fs.mkdtempSync(path.join(root, `site-${chargePoints}-`));
+  const dir = fs.mkdtempSync(path.join(root, `site-${build.label}-${chargePoints}-`));
   const startedMs = Date.now();
   const cluster = await clusterUp({
     dir,
@@ -159,6 +165,8 @@ export async function measureSiteSize(
     chargePoints,
     basePort: 0,
     readyTimeoutMs: BOOT_TIMEOUT_MS,
+    // Another build runs as it shipped: Node's V8 defaults, not this launcher's flags.
+    ...(build.bin ? { bin: build.bin, v8Flags: [] } : {}),
   });
   try {
     const bootMs = Date.now() - startedMs;
@@ -177,6 +185,7 @@ export async function measureSiteSize(
       }
     ).acceptors.length;
     return {
+      build: build.label,
       chargePoints,
       acceptors,
       processes: cluster.nodes.length,
@@ -201,10 +210,10 @@ export async function measureSiteSize(
 /** One Markdown table row per size, for docs/BENCHMARKS.md. */
 export function renderSiteSizes(rows: readonly SiteSizeRow[]): string {
   const header =
-    '| charge points (acceptors) | processes | boot, ms | first decided, ms | all registered, ms | RSS, MiB | idle CPU, % of a core | commit p50 / p99 at c=1, ms | cmds/s at c=64 | elections | load avg (1 min) |\n|---|---|---|---|---|---|---|---|---|---|---|';
+    '| build | charge points (acceptors) | processes | boot, ms | first decided, ms | all registered, ms | RSS, MiB | idle CPU, % of a core | commit p50 / p99 at c=1, ms | cmds/s at c=64 | elections | load avg (1 min) |\n|---|---|---|---|---|---|---|---|---|---|---|---|';
   const lines = rows.map(
     (r) =>
-      `| ${r.chargePoints} (${r.acceptors}) | ${r.processes} | ${r.bootMs} | ${r.firstDecidedMs} | ${r.allRegisteredMs} | ${r.rssMiB} | ${r.idleCpuPercent} | ${r.commitP50Ms === null || r.commitP99Ms === null ? `none (${r.commitErrors} errors)` : `${r.commitP50Ms.toFixed(1)} / ${r.commitP99Ms.toFixed(1)}`} | ${r.throughput64PerSecond ?? 'none'} | ${r.elections} | ${r.loadAverage1m} |`,
+      `| ${r.build} | ${r.chargePoints} (${r.acceptors}) | ${r.processes} | ${r.bootMs} | ${r.firstDecidedMs} | ${r.allRegisteredMs} | ${r.rssMiB} | ${r.idleCpuPercent} | ${r.commitP50Ms === null || r.commitP99Ms === null ? `none (${r.commitErrors} errors)` : `${r.commitP50Ms.toFixed(1)} / ${r.commitP99Ms.toFixed(1)}`} | ${r.throughput64PerSecond ?? 'none'} | ${r.elections} | ${r.loadAverage1m} |`,
   );
   return [header, ...lines].join('\n');
 }
