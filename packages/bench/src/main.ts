@@ -493,6 +493,8 @@ async function measureSiteSizes(
     // Each size measures every build, the first one changing per size (docs/BENCHMARKS.md).
     for (const build of roundOrder(builds, index)) {
       log(`${build.label}: site of ${chargePoints} charge points + 2 centrals`);
+      // A row that fails (a client that cannot connect to a starved site) is reported, and the
+      // run goes on with the next one.
       const row = await measureSiteSize(
         chargePoints,
         root,
@@ -508,7 +510,11 @@ async function measureSiteSizes(
             ),
           ),
         build,
-      );
+      ).catch((error: unknown) => {
+        log(`${build.label}, ${chargePoints} charge points: failed: ${String(error)}`);
+        return null;
+      });
+      if (row === null) continue;
       log(JSON.stringify(row));
       rows.push(row);
     }
