@@ -1,8 +1,10 @@
 // Leader stability under load (docs/LIMITS.md, "Election timing"): two default clusters on this
 // host, each under a pipelined client load, for --minutes; counts the elections in cluster A after
-// its first leader (no central is killed, so every one of them is spontaneous).
+// its first leader (no central is killed, so every one of them is spontaneous), the campaigns
+// (pre-votes won) and the CheckQuorum step-downs, for each cluster.
 // Usage: node scripts/leader-soak.mjs [minutes=10] [dir=/tmp/evpaxos-soak]
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { clusterUp } from '@evpaxos/cli';
 import { PaxosClient } from '../packages/bench/dist/src/paxos-client.js';
@@ -12,16 +14,30 @@ const root = process.argv[3] ?? '/tmp/evpaxos-soak';
 const clientsPerCluster = 4;
 const inFlightPerClient = 8;
 
-function electionsIn(dir) {
+/** Lines of the centrals' logs whose message is `message` (and, if given, that contain `also`). */
+function countIn(dir, message, also) {
   const logs = path.join(dir, 'logs');
   let count = 0;
   for (const file of fs.readdirSync(logs)) {
     if (!file.startsWith('central')) continue;
     for (const line of fs.readFileSync(path.join(logs, file), 'utf8').split('\n'))
-      if (line.includes('became-leader')) count += 1;
+      if (line.includes(`"message":"${message}"`) && (also === undefined || line.includes(also)))
+        count += 1;
   }
   return count;
 }
+
+/** Elections (became-leader), campaigns (a won pre-vote, or preVote off) and CheckQuorum step-downs. */
+function electionsIn(dir) {
+  return {
+    elections: countIn(dir, 'became-leader'),
+    campaigns: countIn(dir, 'became-candidate'),
+    stepDowns: countIn(dir, 'became-follower', '"reason":"check-quorum"'),
+  };
+}
+
+const since = (after, before) =>
+  Object.fromEntries(Object.entries(after).map(([key, value]) => [key, value - before[key]]));
 
 async function load(cluster, stopAt, tag) {
   const centrals = cluster.nodes.filter((n) => n.role === 'central');
@@ -83,8 +99,9 @@ try {
   console.log(
     JSON.stringify({
       minutes,
-      electionsA: after - before,
-      electionsB: afterB - beforeB,
+      loadAverage1m: os.loadavg()[0],
+      a: since(after, before),
+      b: since(afterB, beforeB),
       commitsA: loadA.commits,
       commitsB: loadB.commits,
       refusedA: loadA.refused,

@@ -45,6 +45,7 @@ import {
 import { LeaseRenewals } from './lease-renewals';
 import { LogClient } from './log-client';
 import { needsFromRequest } from './needs';
+import { gateStationsByFaults } from './partition-gate';
 import { StationCalls } from './station-calls';
 import { ProfileRefusals } from './profile-refusals';
 import { idTokenInfoFor, StationReports } from './station-reports';
@@ -158,6 +159,8 @@ export class CentralService {
   async start(): Promise<number> {
     const port = await this.server.listen();
     this.unsubscribers.push(
+      // A partition cuts a station's OCPP link too (partition-gate.ts; docs/OCPP.md, "Failover").
+      gateStationsByFaults(this.server, this.node, this.logger),
       this.node.onApplied(() => this.schedulePush()),
       this.node.onEvent((event) => {
         // Leadership changes nothing for the stations we hold (docs/OCPP.md, "Failover").

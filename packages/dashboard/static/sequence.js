@@ -5,6 +5,8 @@
   'use strict';
   const R = window.EvRender;
   const colors = {
+    'pre-vote': '#bab0ac',
+    'pre-vote-reply': '#9c755f',
     prepare: '#b07aa1',
     promise: '#76b7b2',
     accept: '#4e79a7',
@@ -23,6 +25,8 @@
     const parts = [e.type, e.from + ' → ' + e.to];
     if (e.ballot) parts.push('ballot ' + R.ballotText(e.ballot));
     if (e.type === 'prepare') parts.push('from slot ' + e.slot);
+    else if (e.type === 'pre-vote-reply')
+      parts.push(e.granted ? 'granted' : 'refused (hears a live leader)');
     else if (e.type === 'decide') parts.push('slots ' + (e.slots || []).join(','));
     else if (e.type === 'promise') {
       parts.push('accepted before: ' + (e.slots && e.slots.length ? e.slots.join(',') : 'nothing'));

@@ -306,6 +306,13 @@ export class CsmsServer {
     await Promise.all(peers.map((peer) => peer.close({ code, reason }).catch(() => undefined)));
   }
 
+  /** Closes one station's connection, if open, with `code` and `reason`; keeps listening. */
+  async disconnect(chargePointId: string, code: number, reason: string): Promise<void> {
+    const peer = this.peers.get(chargePointId);
+    if (peer === undefined) return;
+    await peer.close({ code, reason }).catch(() => undefined);
+  }
+
   /** Closes every connection and the listening socket. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;

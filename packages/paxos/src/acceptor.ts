@@ -1,5 +1,5 @@
 import { compareBallots, type Ballot } from './ballot';
-import type { Accept, Heartbeat, Prepare } from './messages';
+import type { Accept, Heartbeat, Prepare, PreVote } from './messages';
 import type { Outbox } from './outbox';
 import type { ResolvedConfig } from './config';
 import { LeaderLease } from './leader-lease';
@@ -62,6 +62,20 @@ export class Acceptor {
     if (this.config.plantedBug !== 'acceptor-forgets-promise') this.out.persistPromise(ballot);
   }
 
+  /** Would this acceptor promise `from` a higher ballot now (pre-vote.ts)? Changes nothing. */
+  handlePreVote(from: NodeId, message: PreVote): void {
+    this.out.send(from, {
+      type: 'pre-vote-reply',
+      ballot: message.ballot,
+      granted: !this.refusesForLease(from),
+    });
+  }
+
+  /** `id`'s connection closed: a lease it holds ends (leader-lease.ts). */
+  peerDown(id: NodeId): void {
+    this.lease.lapseIfHeldBy(id);
+  }
+
   handlePrepare(from: NodeId, message: Prepare): void {
     // Paxos Made Simple §2.2 (P1a): promise only a ballot higher than any promised. Not an equal
     // one: a proposer keeps no state (a central), so a restarted one may campaign again with the
@@ -75,7 +89,7 @@ export class Acceptor {
       this.out.send(from, { type: 'nack', ballot: message.ballot, promised: this.promised });
       return;
     }
-    if (this.refusesForLease(message)) {
+    if (this.refusesForLease(message.ballot.proposerId)) {
       this.out.send(from, {
         type: 'nack',
         ballot: message.ballot,
@@ -168,9 +182,9 @@ export class Acceptor {
   }
 
   /** A higher ballot from another proposer, while this acceptor still hears its leader. */
-  private refusesForLease(message: Prepare): boolean {
+  private refusesForLease(candidate: NodeId): boolean {
     if (this.config.plantedBug === 'acceptor-ignores-lease') return false;
-    return this.lease.refuses(message.ballot.proposerId);
+    return this.lease.refuses(candidate);
   }
 
   /** The learner persisted a snapshot through `appliedThrough`: those slots need no acceptor state. */

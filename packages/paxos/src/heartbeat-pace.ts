@@ -25,19 +25,23 @@ export class HeartbeatPace {
   }
 
   /**
-   * One tick. Returns who gets a heartbeat now (undefined when none is due): of `nodes`, the
-   * `watchers` at every heartbeat and the others every learnerHeartbeatTicks.
+   * One tick. Returns who gets a heartbeat now (undefined when none is due): of `nodes` but `self`,
+   * the acceptors and proposers at every heartbeat, the others every learnerHeartbeatTicks.
    */
-  tick(nodes: readonly NodeId[], watchers: () => ReadonlySet<NodeId>): NodeId[] | undefined {
+  tick(
+    nodes: readonly NodeId[],
+    self: NodeId,
+    acceptors: readonly NodeId[],
+    proposers: readonly NodeId[],
+  ): NodeId[] | undefined {
     this.elapsedTicks += 1;
     if (this.elapsedTicks < this.options.heartbeatTicks) return undefined;
     this.elapsedTicks = 0;
     this.learnerElapsedTicks += this.options.heartbeatTicks;
-    if (this.learnerElapsedTicks >= this.options.learnerHeartbeatTicks) {
-      this.learnerElapsedTicks = 0;
-      return [...nodes];
-    }
-    const watching = watchers();
-    return nodes.filter((id) => watching.has(id));
+    const toLearners = this.learnerElapsedTicks >= this.options.learnerHeartbeatTicks;
+    if (toLearners) this.learnerElapsedTicks = 0;
+    return nodes.filter(
+      (id) => id !== self && (toLearners || acceptors.includes(id) || proposers.includes(id)),
+    );
   }
 }

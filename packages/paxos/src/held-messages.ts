@@ -6,26 +6,31 @@ import type { NodeId } from './types';
 const heldMessagesMax = 256;
 
 /**
- * What thrifty Accepts hold back per acceptor until the next tick (the proposer's `held`): an
- * Accept outside the bare quorum, and the notices behind it, in order.
+ * Thrifty Accepts at low load (the Proposer's). A slot proposed while no other is in flight goes to
+ * a bare phase-2 quorum at once; the other acceptors' copies of its Accept, and the commit notices
+ * that follow it, wait here until the next tick (or until load brings a broadcast), then leave as
+ * one frame — so at one command in flight those acceptors sync and wake once per tick instead of
+ * once per command. Safe for any subset (an Accept to fewer acceptors only makes the quorum smaller
+ * to reach); live because a silent target is covered at the next tick by the others
+ * (docs/PROTOCOL.md, docs/BENCHMARKS.md). Bounded: heldMessagesMax per acceptor.
  */
 export class HeldMessages {
-  private readonly byAcceptor = new Map<NodeId, (Accept | Decide)[]>();
+  private readonly held = new Map<NodeId, (Accept | Decide)[]>();
 
   constructor(private readonly out: Outbox) {}
 
-  /** Acceptors with something held. */
+  /** Acceptors with something held (the proposer's ticksUntilDue: they wait for the next tick). */
   get size(): number {
-    return this.byAcceptor.size;
+    return this.held.size;
   }
 
   has(to: NodeId): boolean {
-    return this.byAcceptor.has(to);
+    return this.held.has(to);
   }
 
   hold(to: NodeId, message: Accept | Decide): void {
-    const queue = this.byAcceptor.get(to);
-    if (queue === undefined) this.byAcceptor.set(to, [message]);
+    const queue = this.held.get(to);
+    if (queue === undefined) this.held.set(to, [message]);
     else queue.push(message);
     // A limit on everything: a tick that does not come (a blocked event loop) holds no more.
     if ((queue?.length ?? 1) >= heldMessagesMax) this.flush();
@@ -33,9 +38,9 @@ export class HeldMessages {
 
   /** Sends what thrifty Accepts held back, in order: each Accept before the notices about it. */
   flush(): void {
-    if (this.byAcceptor.size === 0) return;
-    for (const [to, messages] of this.byAcceptor)
+    if (this.held.size === 0) return;
+    for (const [to, messages] of this.held)
       for (const message of messages) this.out.send(to, message);
-    this.byAcceptor.clear();
+    this.held.clear();
   }
 }

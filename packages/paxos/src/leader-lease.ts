@@ -34,6 +34,15 @@ export class LeaderLease {
     this.silentTicks = 0;
   }
 
+  /**
+   * The transport reported `id`'s connection closed (its process died, or its host closed the
+   * link): a lease it holds ends now, so a standby's pre-vote is granted without waiting out the
+   * lease sized for stalls. A stalled leader keeps its connections, and so its lease.
+   */
+  lapseIfHeldBy(id: NodeId): void {
+    if (this.holder === id) this.silentTicks = this.leaseTicks;
+  }
+
   tick(): void {
     // Bounded: past the lease the count stops (no overflow in a node that runs for years).
     if (this.silentTicks < this.leaseTicks) this.silentTicks += 1;

@@ -7,6 +7,8 @@ import type { AcceptedEntry, DecideEntry, DecidedEntry, Slot, Snapshot, Value } 
  * Names follow Paxos Made Simple: prepare = phase 1a, promise = 1b, accept = 2a, accepted = 2b.
  */
 export type Message =
+  | PreVote
+  | PreVoteReply
   | Prepare
   | Promise
   | Accept
@@ -17,6 +19,29 @@ export type Message =
   | HeartbeatAck
   | CatchupRequest
   | CatchupReply;
+
+/**
+ * Proposer → acceptors, before it campaigns (Raft §9.6, PreVote; docs/PAXOS.md, "Pre-vote"): would
+ * you promise a higher ballot from me now? It changes nothing at the acceptor, so a standby whose
+ * own process stalled, or one cut off in a minority, asks as often as it likes without raising
+ * anyone's promise, and the leader's Accepts are never refused because of it.
+ */
+export interface PreVote {
+  readonly type: 'pre-vote';
+  /** The ballot the proposer would campaign with: names the round the replies answer. */
+  readonly ballot: Ballot;
+}
+
+/** Acceptor → that proposer, in reply to a PreVote. */
+export interface PreVoteReply {
+  readonly type: 'pre-vote-reply';
+  readonly ballot: Ballot;
+  /**
+   * True unless this acceptor heard from another leader within its lease (leader-lease.ts). No
+   * promised ballot: the campaign learns it from Phase 1's nacks, exactly as without a pre-vote.
+   */
+  readonly granted: boolean;
+}
 
 /** Proposer → acceptors. Phase 1a for every slot >= fromSlot at once (Multi-Paxos). */
 export interface Prepare {
@@ -128,6 +153,8 @@ export interface CatchupReply {
 export type MessageType = Message['type'];
 
 export const messageTypes: readonly MessageType[] = [
+  'pre-vote',
+  'pre-vote-reply',
   'prepare',
   'promise',
   'accept',

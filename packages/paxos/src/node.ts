@@ -149,6 +149,17 @@ export class PaxosNode {
     return result;
   }
 
+  /**
+   * The transport reports `id`'s connection closed (its process died, or the link was closed): a
+   * standby that followed it pre-votes at once and acceptors end its lease (pre-vote.ts). Only ever
+   * speeds up an election; safety never depends on it.
+   */
+  peerDown(id: NodeId): void {
+    this.acceptor?.peerDown(id);
+    this.proposer?.peerDown(id);
+    this.drainLocal();
+  }
+
   /** Starts an election now (a process's first start, a lab exercise, a test). */
   campaign(): void {
     this.proposer?.campaign();
@@ -195,6 +206,12 @@ export class PaxosNode {
 
   private dispatch(from: NodeId, message: Message): void {
     switch (message.type) {
+      case 'pre-vote':
+        this.acceptor?.handlePreVote(from, message);
+        break;
+      case 'pre-vote-reply':
+        this.proposer?.handlePreVoteReply(from, message);
+        break;
       case 'prepare':
         this.acceptor?.handlePrepare(from, message);
         break;

@@ -17,6 +17,8 @@ export type NodeEvent =
       readonly type: 'became-follower';
       readonly ballot: Ballot;
       readonly leaderId: NodeId | undefined;
+      /** 'check-quorum': a leader that heard no quorum for an election timeout (check-quorum.ts). */
+      readonly reason?: 'check-quorum';
     }
   | { readonly type: 'snapshot-taken'; readonly appliedThrough: number }
   | {

@@ -1,10 +1,13 @@
 import { ballotZero, compareBallots, type Ballot } from './ballot';
 import type { ResolvedConfig } from './config';
+import { QuorumCheck } from './check-quorum';
 import { HeartbeatPace } from './heartbeat-pace';
 import { HeldMessages } from './held-messages';
+import { PreVote } from './pre-vote';
+import { PromiseParts } from './promise-parts';
 import type { Learner } from './learner';
 import { hasQuorum, phase1CoversWindow, thriftyQuorum, type Configuration } from './membership';
-import type { Accept, Accepted, Decide, Heartbeat, HeartbeatAck, Nack, Promise } from './messages';
+import type * as M from './messages';
 import type { Outbox } from './outbox';
 import { randomInt, type Random } from './prng';
 import { batchLength } from './batching';
@@ -55,9 +58,9 @@ export class Proposer {
   private electionTimeoutTicks: number;
 
   // Candidate state.
-  private promises = new Map<NodeId, Promise>();
+  private promises = new Map<NodeId, M.Promise>();
   /** Parts of promises that came in several messages, until every part is in. */
-  private promiseParts = new Map<NodeId, (Promise | undefined)[]>();
+  private readonly promiseParts = new PromiseParts();
   /** Acceptors that refused this campaign because their leader's lease was live. */
   private leaseRefusals = new Set<NodeId>();
   private prepareFromSlot: Slot = 0;
@@ -72,8 +75,8 @@ export class Proposer {
   /** Keys of commands pending or in flight at this leader: a retry is not queued twice. */
   private readonly queuedKeys = new Set<string>();
   private readonly heartbeats: HeartbeatPace;
-  private quorumCheckElapsedTicks = 0;
-  private readonly heardFrom = new Set<NodeId>();
+  private readonly quorumCheck: QuorumCheck;
+  private readonly preVote = new PreVote();
   /** Slots chosen during this step, sent with their values to learners that are not acceptors. */
   private decidedOut: DecidedEntry[] = [];
   /**
@@ -84,16 +87,7 @@ export class Proposer {
    * worth at once (docs/PROTOCOL.md, "Notices at low load wait for the tick").
    */
   private noticesOut: DecideEntry[] = [];
-  /**
-   * Thrifty Accepts at low load. A slot proposed while no other is in flight goes to a bare
-   * phase-2 quorum at once; the other acceptors' copies of its Accept, and the commit notices that
-   * follow it, wait here until the next tick (or until load brings a broadcast), then leave as
-   * one frame — so at one command in flight those acceptors sync and wake once per tick instead
-   * of once per command. Safe for any subset (an Accept to fewer acceptors only makes the quorum
-   * smaller to reach); live because a silent target is covered at the next tick by the others
-   * (docs/PROTOCOL.md, docs/BENCHMARKS.md). Bounded: heldMessagesMax per acceptor.
-   */
-  private readonly held: HeldMessages;
+  private readonly held: HeldMessages; // thrifty Accepts' held copies (held-messages.ts)
   /**
    * The acceptors that accepted the last decided slot, in the order they answered (that slot's
    * ack set, no longer changed once it is decided); after an election, those that promised.
@@ -109,6 +103,8 @@ export class Proposer {
     private readonly random: Random,
   ) {
     this.electionTimeoutTicks = this.randomElectionTimeout();
+    if (config.options.preVote) this.preVote.armStartup(config.options, this.electionTimeoutTicks);
+    this.quorumCheck = new QuorumCheck(2 * config.options.electionTimeoutTicks);
     this.heartbeats = new HeartbeatPace(config.options);
     this.held = new HeldMessages(out);
   }
@@ -189,7 +185,7 @@ export class Proposer {
     this.role = 'candidate';
     this.leaderId = undefined;
     this.promises = new Map();
-    this.promiseParts = new Map();
+    this.promiseParts.clear();
     this.leaseRefusals = new Set();
     this.prepareFromSlot = this.learner.firstUnapplied;
     this.prepareElapsedTicks = 0;
@@ -206,11 +202,52 @@ export class Proposer {
     );
   }
 
+  /** Asks the acceptors whether they would promise (pre-vote.ts) before raising any ballot. */
+  private startPreVote(): void {
+    const ballot = { round: this.highestSeen.round + 1, proposerId: this.config.id };
+    this.preVote.start(ballot);
+    this.electionElapsedTicks = 0;
+    // After a crash report, ask again soon; otherwise wait a whole (randomized) election timeout.
+    this.electionTimeoutTicks = this.preVote.isLeaderGone
+      ? this.config.options.prepareRetryTicks
+      : this.randomElectionTimeout();
+    const acceptors = this.learner.configurations.acceptorsBetween(
+      this.learner.firstUnapplied,
+      this.windowEnd,
+    );
+    this.out.sendAll(acceptors, { type: 'pre-vote', ballot });
+  }
+
+  handlePreVoteReply(from: NodeId, message: M.PreVoteReply): void {
+    if (this.role !== 'follower' || !message.granted) return;
+    const grants = this.preVote.grant(from, message.ballot);
+    if (grants === undefined) return;
+    // The same quorums as the campaign's own Phase 1: it could win, so it may start.
+    const { configurations, firstUnapplied } = this.learner;
+    if (phase1CoversWindow(configurations, firstUnapplied, this.windowEnd, grants)) {
+      this.preVote.cancel();
+      this.campaign();
+    }
+  }
+
+  /** `id`'s link closed: if it led, it most likely died; pre-vote within a few ticks (pre-vote.ts). */
+  peerDown(id: NodeId): void {
+    if (this.role !== 'follower' || this.leaderId !== id) return;
+    this.preVote.markLeaderGone();
+    this.leaderId = undefined;
+    this.electionElapsedTicks = 0;
+    // A spread of a few ticks, so two standbys that heard of the crash together rarely both ask.
+    this.electionTimeoutTicks = randomInt(this.random, 1, this.config.options.heartbeatTicks);
+  }
+
   tick(): void {
     switch (this.role) {
       case 'follower':
         this.electionElapsedTicks += 1;
-        if (this.electionElapsedTicks >= this.electionTimeoutTicks) this.campaign();
+        if (this.electionElapsedTicks < (this.preVote.startupTicks ?? this.electionTimeoutTicks))
+          break;
+        if (this.config.options.preVote) this.startPreVote();
+        else this.campaign();
         break;
       case 'candidate':
         this.prepareElapsedTicks += 1;
@@ -237,45 +274,38 @@ export class Proposer {
     this.flushNotices();
   }
 
-  /** PaxosNode.ticksUntilDue: the election timeout, the Prepare retry, or a leader's next duty. */
+  /** PaxosNode.ticksUntilDue: the (pre-)vote timeout, the Prepare retry, a leader's next duty. */
   ticksUntilDue(): number {
-    const { prepareRetryTicks, electionTimeoutTicks, acceptRetryTicks } = this.config.options;
+    const { prepareRetryTicks, acceptRetryTicks } = this.config.options;
     // Commit notices and thrifty Accepts wait for the next tick.
     const waiting = this.noticesOut.length + this.held.size + this.decidedOut.length > 0;
     const retries = [...this.inFlight.values()].map((f) => acceptRetryTicks - f.elapsedTicks);
+    const { acceptors, phase2Quorum } = this.configFor(this.learner.firstUnapplied);
+    const checkDue = this.quorumCheck.ticksUntilDue(acceptors, phase2Quorum);
+    const timeout = this.preVote.startupTicks ?? this.electionTimeoutTicks;
     const due: Record<ProposerState, number> = {
-      follower: this.electionTimeoutTicks - this.electionElapsedTicks,
+      follower: timeout - this.electionElapsedTicks,
       candidate: prepareRetryTicks - this.prepareElapsedTicks,
-      leader: waiting
-        ? 1
-        : Math.min(
-            this.heartbeats.ticksUntilDue,
-            2 * electionTimeoutTicks - this.quorumCheckElapsedTicks,
-            ...retries,
-          ),
+      leader: waiting ? 1 : Math.min(this.heartbeats.ticksUntilDue, checkDue, ...retries),
     };
     return Math.max(1, due[this.role]);
   }
 
   private tickLeader(): void {
-    const { acceptRetryTicks, electionTimeoutTicks } = this.config.options;
+    const { acceptRetryTicks } = this.config.options;
     // Held Accepts and notices ahead of the heartbeat: its decidedBelow would otherwise send
     // acceptors to catch-up for slots whose Accept or notice is still waiting here.
     this.flushNotices();
     this.held.flush();
-    const heartbeatTo = this.heartbeats.tick(
-      this.config.learners.filter((id) => id !== this.config.id),
-      () =>
-        new Set([
-          ...this.configFor(this.learner.firstUnapplied).acceptors,
-          ...this.config.proposers,
-        ]),
+    const { acceptors, phase2Quorum } = this.configFor(this.learner.firstUnapplied);
+    const decidedBelow = this.learner.firstUnapplied;
+    const to = this.heartbeats.tick(
+      this.config.learners,
+      this.config.id,
+      acceptors,
+      this.config.proposers,
     );
-    if (heartbeatTo !== undefined) {
-      const decidedBelow = this.learner.firstUnapplied;
-      this.out.sendAll(heartbeatTo, { type: 'heartbeat', ballot: this.ballot, decidedBelow });
-      if (this.config.isAcceptor) this.heardFrom.add(this.config.id);
-    }
+    if (to) this.out.sendAll(to, { type: 'heartbeat', ballot: this.ballot, decidedBelow });
     for (const [slot, flight] of this.inFlight) {
       flight.elapsedTicks += 1;
       if (flight.elapsedTicks < acceptRetryTicks) continue;
@@ -283,21 +313,17 @@ export class Proposer {
       const silent = this.configFor(slot).acceptors.filter((id) => !flight.acks.has(id));
       this.out.sendAll(silent, { type: 'accept', ballot: this.ballot, slot, value: flight.value });
     }
-    // Check quorum (etcd raft's CheckQuorum): a leader that has not heard from enough acceptors for
-    // an election timeout is probably cut off; standing down lets its clients look elsewhere.
-    this.quorumCheckElapsedTicks += 1;
-    if (this.quorumCheckElapsedTicks >= 2 * electionTimeoutTicks) {
-      const heard = this.heardFrom.size;
-      this.heardFrom.clear();
-      this.quorumCheckElapsedTicks = 0;
-      const quorum = this.configFor(this.learner.firstUnapplied).phase2Quorum;
-      if (heard < quorum) this.becomeFollower(this.ballot, undefined);
+    // CheckQuorum (check-quorum.ts): no phase-2 quorum heard for an election timeout, step down.
+    if (this.config.isAcceptor) this.quorumCheck.heard(this.config.id);
+    if (!this.quorumCheck.tick(acceptors, phase2Quorum)) {
+      this.becomeFollower(this.ballot, undefined, 'check-quorum');
     }
   }
 
-  handlePromise(from: NodeId, message: Promise): void {
+  handlePromise(from: NodeId, message: M.Promise): void {
     if (this.role !== 'candidate' || compareBallots(message.ballot, this.ballot) !== 0) return;
-    const whole = this.assemble(from, message);
+    const countFirstPart = this.config.plantedBug === 'proposer-counts-first-part';
+    const whole = this.promiseParts.assemble(from, message, countFirstPart);
     if (whole === undefined) return;
     this.promises.set(from, whole);
     // A phase-1 quorum of every configuration in the α-window (old and new set after a change).
@@ -307,33 +333,9 @@ export class Proposer {
     }
   }
 
-  /** The whole promise once every part of it is in (a one-part promise is whole at once). */
-  private assemble(from: NodeId, message: Promise): Promise | undefined {
-    const parts = message.parts ?? 1;
-    if (parts === 1 || this.config.plantedBug === 'proposer-counts-first-part') return message;
-    let held = this.promiseParts.get(from);
-    if (held === undefined || held.length !== parts) {
-      held = new Array<Promise | undefined>(parts).fill(undefined);
-      this.promiseParts.set(from, held);
-    }
-    held[message.part ?? 0] = message;
-    const complete: Promise[] = [];
-    for (const part of held) {
-      if (part === undefined) return undefined;
-      complete.push(part);
-    }
-    this.promiseParts.delete(from);
-    return {
-      type: 'promise',
-      ballot: message.ballot,
-      accepted: complete.flatMap((part) => part.accepted),
-      truncatedBelow: message.truncatedBelow,
-    };
-  }
-
-  handleAccepted(from: NodeId, message: Accepted): void {
+  handleAccepted(from: NodeId, message: M.Accepted): void {
     if (this.role !== 'leader' || compareBallots(message.ballot, this.ballot) !== 0) return;
-    this.heardFrom.add(from);
+    this.quorumCheck.heard(from);
     const flight = this.inFlight.get(message.slot);
     if (!flight) return;
     if (message.slot <= this.learner.appliedThrough) {
@@ -371,7 +373,7 @@ export class Proposer {
     this.fillWindow();
   }
 
-  handleNack(from: NodeId, message: Nack): void {
+  handleNack(from: NodeId, message: M.Nack): void {
     this.observe(message.promised);
     if (this.role === 'follower') return;
     if (compareBallots(message.ballot, this.ballot) !== 0) return;
@@ -402,14 +404,14 @@ export class Proposer {
    * lives: follow it instead, and campaign again only after an election timeout without its
    * heartbeats. The acceptors that did promise keep this ballot, so the next campaign goes above.
    */
-  private handleLeaseRefusal(from: NodeId, message: Nack): void {
+  private handleLeaseRefusal(from: NodeId, message: M.Nack): void {
     this.leaseRefusals.add(from);
     const stillPossible = this.config.acceptors.length - this.leaseRefusals.size;
     if (stillPossible >= this.config.phase1Quorum) return;
     this.becomeFollower(message.promised, message.promised.proposerId);
   }
 
-  handleHeartbeat(from: NodeId, message: Heartbeat): void {
+  handleHeartbeat(from: NodeId, message: M.Heartbeat): void {
     this.observe(message.ballot);
     if (compareBallots(message.ballot, this.ballot) < 0 && this.role !== 'follower') return;
     if (compareBallots(message.ballot, this.highestFollowed) < 0) return;
@@ -418,15 +420,20 @@ export class Proposer {
     }
     this.leaderId = from;
     this.electionElapsedTicks = 0;
+    this.preVote.cancel();
   }
 
-  handleHeartbeatAck(from: NodeId, message: HeartbeatAck): void {
+  handleHeartbeatAck(from: NodeId, message: M.HeartbeatAck): void {
     if (this.role === 'leader' && compareBallots(message.ballot, this.ballot) === 0) {
-      this.heardFrom.add(from);
+      this.quorumCheck.heard(from);
     }
   }
 
-  private becomeFollower(higher: Ballot, leaderId: NodeId | undefined): void {
+  private becomeFollower(
+    higher: Ballot,
+    leaderId: NodeId | undefined,
+    reason?: 'check-quorum',
+  ): void {
     this.observe(higher);
     const wasLeader = this.role === 'leader';
     this.flushNotices(); // what was chosen stays chosen: tell the acceptors before going quiet
@@ -436,7 +443,7 @@ export class Proposer {
     this.electionElapsedTicks = 0;
     this.electionTimeoutTicks = this.randomElectionTimeout();
     this.promises = new Map();
-    this.promiseParts = new Map();
+    this.promiseParts.clear();
     this.leaseRefusals = new Set();
     if (wasLeader) {
       // Undecided work is abandoned: the next leader recovers whatever reached an acceptor
@@ -446,7 +453,12 @@ export class Proposer {
       this.pending = [];
       this.queuedKeys.clear();
     }
-    this.out.event({ type: 'became-follower', ballot: higher, leaderId });
+    this.out.event({
+      type: 'became-follower',
+      ballot: higher,
+      leaderId,
+      ...(reason && { reason }),
+    });
   }
 
   private becomeLeader(): void {
@@ -469,9 +481,7 @@ export class Proposer {
     // Those that promised are known to be up: the first thrifty quorum comes from them.
     this.answeredFirst = [...this.promises.keys()];
     this.heartbeats.restart(); // announce at the next tick, to every node
-    this.quorumCheckElapsedTicks = 0;
-    this.heardFrom.clear();
-    for (const from of this.promises.keys()) this.heardFrom.add(from);
+    this.quorumCheck.restart(this.promises.keys());
     this.promisedBy = new Set(this.promises.keys());
     this.out.event({ type: 'became-leader', ballot: this.ballot });
 
@@ -493,7 +503,7 @@ export class Proposer {
     }
     this.nextSlot = maxAcceptedSlot + 1;
     this.promises = new Map();
-    this.promiseParts = new Map();
+    this.promiseParts.clear();
     this.fillWindow();
   }
 
@@ -533,7 +543,7 @@ export class Proposer {
       const configuration = this.configFor(slot);
       const thrifty = this.inFlight.size === 0;
       this.inFlight.set(slot, { value, acks: new Set(), elapsedTicks: 0 });
-      const accept: Accept = { type: 'accept', ballot: this.ballot, slot, value };
+      const accept: M.Accept = { type: 'accept', ballot: this.ballot, slot, value };
       if (thrifty) {
         // Alone: to a bare quorum, without the pending notices (they leave at the tick).
         const quorum = thriftyQuorum(configuration, this.config.id, this.answeredFirst);
@@ -576,7 +586,7 @@ export class Proposer {
   /** Sends the pending commit notices to the acceptors: one Decide object, encoded once. */
   private flushNotices(): void {
     if (this.noticesOut.length === 0) return;
-    const message: Decide = { type: 'decide', entries: this.noticesOut };
+    const message: M.Decide = { type: 'decide', entries: this.noticesOut };
     const { acceptors } = this.configFor(this.noticesOut[0]!.slot);
     this.noticesOut = [];
     for (const to of acceptors.filter((id) => id !== this.config.id)) {

@@ -88,6 +88,69 @@ describe('leader stickiness: acceptors keep a lease on the leader they hear (Raf
     expect(cluster.appliedKeys('p2')).to.deep.equal(['c#1', 'c#2']);
   });
 
+  it('pre-vote: a standby cut off from the leader alone asks, raises no ballot anywhere, and the leader stays', () => {
+    const cluster = stableLeader();
+    const ballotBefore = cluster.node('a1').status().promised;
+    cluster.cut.add('p1>p2'); // only p2 misses the heartbeats (its own links, or its stall)
+    for (let i = 0; i < 6 * options.electionTimeoutTicks; i += 1) {
+      cluster.tick();
+      cluster.deliverAll();
+    }
+    expect(cluster.node('p1').isLeader()).to.equal(true);
+    expect(cluster.node('p2').status().proposerState).to.equal('follower');
+    for (const a of membership.acceptors)
+      expect(cluster.node(a).status().promised, a).to.deep.equal(ballotBefore);
+  });
+
+  it('pre-vote: an acceptor answers without promising or persisting anything', () => {
+    const cluster = stableLeader();
+    cluster.lapseLeases(['a1']);
+    const ballot = { round: 9, proposerId: 'p2' };
+    const promisedBefore = cluster.node('a1').status().promised;
+    cluster.node('a1').step('p2', { type: 'pre-vote', ballot });
+    const ready = cluster.node('a1').takeReady();
+    expect(ready.persist).to.equal(undefined);
+    expect(ready.messages.map((m) => m.message)).to.deep.equal([
+      { type: 'pre-vote-reply', ballot, granted: true },
+    ]);
+    expect(cluster.node('a1').status().promised).to.deep.equal(promisedBefore);
+    // While the lease is live the answer is no.
+    cluster.node('a2').step('p2', { type: 'pre-vote', ballot });
+    expect(cluster.node('a2').takeReady().messages[0]?.message).to.deep.include({ granted: false });
+  });
+
+  it("crash fast path: once every link reports the leader's connection closed, the standby leads within a few ticks", () => {
+    const cluster = stableLeader();
+    cluster.nodes.delete('p1'); // kill -9: the kernel closes its sockets
+    for (const id of ['p2', ...membership.acceptors]) {
+      cluster.node(id).peerDown('p1');
+      cluster.flush(id);
+    }
+    for (let i = 0; i < options.heartbeatTicks + 4; i += 1) {
+      cluster.tick();
+      cluster.deliverAll();
+    }
+    // Well inside one election timeout: no wait for a timeout sized for stalls.
+    expect(cluster.node('p2').isLeader()).to.equal(true);
+  });
+
+  it('check quorum: a leader that hears no quorum for two election timeouts steps down and names no leader', () => {
+    const cluster = stableLeader();
+    for (const a of membership.acceptors) cluster.cut.add(`${a}>p1`);
+    for (let i = 0; i < 2 * options.electionTimeoutTicks - 1; i += 1) cluster.node('p1').tick();
+    expect(cluster.node('p1').isLeader(), 'still within the window').to.equal(true);
+    for (let i = 0; i < 2; i += 1) cluster.node('p1').tick();
+    expect(cluster.node('p1').isLeader()).to.equal(false);
+    expect(cluster.node('p1').status().leaderId).to.equal(undefined);
+    const events = cluster.node('p1').takeReady().events;
+    expect(events).to.deep.include({
+      type: 'became-follower',
+      ballot: cluster.node('p1').status().ballot,
+      leaderId: undefined,
+      reason: 'check-quorum',
+    });
+  });
+
   it('under the planted bug acceptor-ignores-lease, a standby deposes the stable leader', () => {
     const cluster = new TestCluster(membership, options, 'acceptor-ignores-lease');
     cluster.elect('p1');

@@ -75,6 +75,7 @@ export class ClusterNode {
   private proposals: { command: Command; settle: SettleCall }[] = [];
   private turnScheduled = false;
   private readonly eventListeners = new Set<(event: NodeEvent) => void>();
+  private readonly faultListeners = new Set<(rules: readonly FaultRule[]) => void>();
   private readonly stopInvalidValueLog: () => void;
   /** GET /metrics: this process's Prometheus registry. */
   readonly metrics: NodeMetrics;
@@ -194,6 +195,8 @@ export class ClusterNode {
         );
       const clusterNode = new ClusterNode(config, node, transport, store, collaborators);
       transport.onMessage((from, message) => clusterNode.step(from, message));
+      // A closed link is the core's crash report (docs/PAXOS.md, "Pre-vote"): fast failover.
+      transport.onPeerChange(({ id, state }) => state === 'down' && clusterNode.peerDown(id));
       await transport.start();
       clusterNode.clock.arm();
       return clusterNode;
@@ -226,6 +229,15 @@ export class ClusterNode {
   onEvent(listener: (event: NodeEvent) => void): () => void {
     this.eventListeners.add(listener);
     return () => this.eventListeners.delete(listener);
+  }
+
+  /**
+   * Calls `listener` with the new fault rules whenever they change (PUT/DELETE /faults): a role
+   * cuts its own links too (a central closes the OCPP connections of stations a partition cuts).
+   */
+  onFaultsChanged(listener: (rules: readonly FaultRule[]) => void): () => void {
+    this.faultListeners.add(listener);
+    return () => this.faultListeners.delete(listener);
   }
 
   get isCentral(): boolean {
@@ -359,12 +371,14 @@ export class ClusterNode {
     this.transport.setFaultRules(rules);
     this.faultRules = rules;
     this.logger.warn('faults set', { rules });
+    for (const listener of this.faultListeners) listener(rules);
   }
 
   clearFaults(): void {
     this.transport.clearFaultRules();
     this.faultRules = [];
     this.logger.info('faults cleared');
+    for (const listener of this.faultListeners) listener([]);
   }
 
   /** Stops the tick and the transport, lets queued Readies finish, then flushes and closes the store. */
@@ -437,6 +451,13 @@ export class ClusterNode {
         }
       });
     }
+    this.flush();
+  }
+
+  private peerDown(id: NodeId): void {
+    if (this.closing) return;
+    this.clock.catchUp(); // the ticks that passed count before the report resets any counter
+    this.node.peerDown(id);
     this.flush();
   }
 
@@ -514,7 +535,11 @@ export class ClusterNode {
         this.logger.info('became-candidate', { ballot: event.ballot });
         break;
       case 'became-follower':
-        this.logger.info('became-follower', { ballot: event.ballot, leaderId: event.leaderId });
+        this.logger.info('became-follower', {
+          ballot: event.ballot,
+          leaderId: event.leaderId,
+          ...(event.reason && { reason: event.reason }),
+        });
         break;
       case 'snapshot-taken':
       case 'snapshot-installed':

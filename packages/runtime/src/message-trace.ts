@@ -1,11 +1,14 @@
 import type { Ballot, Message, NodeId } from '@evpaxos/paxos';
 
 /**
- * The Paxos phases a trace records (docs/CLUSTER.md, "Message trace"): Paxos Made Simple's 1a, 1b,
- * 2a, 2b, the refusal, and the commit. Heartbeats and catch-up are left out: they are the idle
+ * The Paxos phases a trace records (docs/CLUSTER.md, "Message trace"): the pre-vote a standby asks
+ * before it campaigns (docs/PAXOS.md), Paxos Made Simple's 1a, 1b, 2a, 2b, the refusal, and the
+ * commit. Heartbeats and catch-up are left out: they are the idle
  * traffic a student would have to read past, and the bulk of a quiet cluster's frames.
  */
 export const tracedMessageTypes = [
+  'pre-vote',
+  'pre-vote-reply',
   'prepare',
   'promise',
   'accept',
@@ -35,6 +38,8 @@ export interface TraceEvent {
   readonly promised?: Ballot;
   /** Nack: refused because the acceptor hears a live leader (leader stickiness). */
   readonly leaseLive?: true;
+  /** PreVoteReply: would this acceptor promise the candidate's ballot now. */
+  readonly granted?: boolean;
 }
 
 /** GET /trace's answer. */
@@ -78,6 +83,17 @@ export class MessageTrace {
     };
     let fields: Omit<TraceEvent, 'seq' | 'atMs' | 'dir' | 'from' | 'to'>;
     switch (message.type) {
+      case 'pre-vote':
+        fields = { type: 'pre-vote', ballot: message.ballot, slot: null };
+        break;
+      case 'pre-vote-reply':
+        fields = {
+          type: 'pre-vote-reply',
+          ballot: message.ballot,
+          slot: null,
+          granted: message.granted,
+        };
+        break;
       case 'prepare':
         fields = { type: 'prepare', ballot: message.ballot, slot: message.fromSlot };
         break;

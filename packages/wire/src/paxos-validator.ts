@@ -36,6 +36,12 @@ export function validatePaxosMessage(value: unknown, limits: WireLimits): Messag
   const type = readMessageType(value);
   const path = type;
   switch (type) {
+    case 'pre-vote': {
+      const o = readRecord(value, path, ['type', 'ballot']);
+      return { type, ballot: readBallot(o.ballot, `${path}.ballot`, limits) };
+    }
+    case 'pre-vote-reply':
+      return readPreVoteReply(value, path, limits);
     case 'prepare': {
       const o = readRecord(value, path, ['type', 'ballot', 'fromSlot']);
       return {
@@ -298,4 +304,14 @@ function readConfigurationSteps(
       },
     };
   });
+}
+
+function readPreVoteReply(value: unknown, path: string, limits: WireLimits): Message {
+  const o = readRecord(value, path, ['type', 'ballot', 'granted']);
+  if (typeof o.granted !== 'boolean') throw invalidBody(`${path}.granted`, 'a boolean');
+  return {
+    type: 'pre-vote-reply',
+    ballot: readBallot(o.ballot, `${path}.ballot`, limits),
+    granted: o.granted,
+  };
 }

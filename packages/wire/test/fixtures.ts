@@ -11,6 +11,8 @@ const value = {
 /** One message of every type in the catalogue: the compiler flags a type added without a sample. */
 export const sampleMessages: { readonly [Type in MessageType]: Extract<Message, { type: Type }> } =
   {
+    'pre-vote': { type: 'pre-vote', ballot },
+    'pre-vote-reply': { type: 'pre-vote-reply', ballot, granted: false },
     prepare: { type: 'prepare', ballot, fromSlot: 7 },
     promise: {
       type: 'promise',

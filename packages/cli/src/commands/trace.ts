@@ -23,7 +23,7 @@ const TRACE_SETTLE_MS = 400;
 export const traceCommand: CommandModule<object, TraceArgs> = {
   command: 'trace',
   describe:
-    'Print every Prepare, Promise, Accept, Accepted, Nack and Decide the running nodes send (turns tracing on, and off again when done)',
+    'Print every PreVote, Prepare, Promise, Accept, Accepted, Nack and Decide the running nodes send (turns tracing on, and off again when done)',
   builder: (yargs: Argv) =>
     withDir(yargs)
       .option('nodes', {

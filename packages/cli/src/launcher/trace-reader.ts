@@ -154,11 +154,15 @@ export function formatTracedMessage(event: TracedMessage): string {
   const arrow = event.dir === 'send' ? '→' : '⇠';
   const route = `${event.from} ${arrow} ${event.to}`.padEnd(24);
   const ballot = event.ballot === null ? '' : `ballot ${ballotToString(event.ballot)}`;
-  return `${time}  ${route} ${event.type.padEnd(9)} ${[ballot, detailOf(event)].filter((part) => part !== '').join('  ')}`;
+  return `${time}  ${route} ${event.type.padEnd(14)} ${[ballot, detailOf(event)].filter((part) => part !== '').join('  ')}`;
 }
 
 function detailOf(event: TraceEvent): string {
   switch (event.type) {
+    case 'pre-vote':
+      return 'would you promise this ballot?';
+    case 'pre-vote-reply':
+      return event.granted === true ? 'granted' : 'refused (hears a live leader)';
     case 'prepare':
       return `from slot ${event.slot ?? '?'}`;
     case 'promise':

@@ -5,6 +5,10 @@ import { commandKey } from '../types';
 /** One message as a trace shows it. */
 export function describeMessage(message: Message): string {
   switch (message.type) {
+    case 'pre-vote':
+      return `pre-vote ${ballotToString(message.ballot)}`;
+    case 'pre-vote-reply':
+      return `pre-vote-reply ${ballotToString(message.ballot)} ${message.granted ? 'granted' : 'refused'}`;
     case 'prepare':
       return `prepare ${ballotToString(message.ballot)} from slot ${message.fromSlot}`;
     case 'promise':

@@ -301,6 +301,7 @@ export function drawScenario(
   }
   rates.membershipProbability =
     membershipRange[0] + (membershipRange[1] - membershipRange[0]) * random();
+  paxosOptions.preVote = pins.paxosOptions?.preVote ?? drawPreVote(random);
   return {
     proposers: pins.proposers ?? leaned.proposers,
     acceptors,
@@ -329,6 +330,15 @@ export function drawScenario(
     profile,
     paxosOptions: keepLimitRelations(paxosOptions, pins.paxosOptions ?? {}),
   };
+}
+
+/**
+ * Pre-vote, drawn after every older dimension (each seed's other draws stay as they were): on in
+ * half the seeds (the default), off in the rest, where standbys campaign directly and duelling
+ * ballots — what several planted bugs need — stay exercised.
+ */
+function drawPreVote(random: Random): boolean {
+  return random() < 0.5;
 }
 
 function weighted<T>(random: Random, choices: readonly (readonly [T, number])[]): T {
@@ -425,7 +435,7 @@ function keepLimitRelations(
   options: Partial<PaxosOptions>,
   pinned: Partial<PaxosOptions>,
 ): Partial<PaxosOptions> {
-  const o = { ...options } as { -readonly [K in keyof PaxosOptions]: number };
+  const o = { ...options } as { -readonly [K in keyof PaxosOptions]: PaxosOptions[K] };
   const window = o.windowSlotsMax;
   if (pinned.decidedAheadSlotsMax === undefined && o.decidedAheadSlotsMax < window)
     o.decidedAheadSlotsMax = window;
@@ -474,7 +484,8 @@ export function formatScenario(s: SimScenario): string {
     `${s.learners} learner(s), ${s.clients} client(s) x ${s.commandsPerClient} commands (padding up to ${s.payloadCharsMax} chars, over ${s.arrivalTicks} ticks, ${s.clientOutstandingMax} outstanding, retry after ${s.clientRetryTicks}); ` +
     `window ${o.windowSlotsMax}, batch ${o.batchCommandsMax}, value ${o.valueBytesMax} B, catch-up ${o.catchupBytesMax} B/${o.catchupEntriesMax} entries, ` +
     `snapshot every ${o.snapshotEverySlots} (tail ${o.logTailSlots}), decided ahead ${o.decidedAheadSlotsMax}, ` +
-    `election ${o.electionTimeoutTicks} ticks, heartbeat ${o.heartbeatTicks}, retries ${o.prepareRetryTicks}/${o.acceptRetryTicks}/${o.catchupRetryTicks}; ` +
+    `election ${o.electionTimeoutTicks} ticks, heartbeat ${o.heartbeatTicks}, retries ${o.prepareRetryTicks}/${o.acceptRetryTicks}/${o.catchupRetryTicks}, ` +
+    `pre-vote ${o.preVote === false ? 'off' : 'on'}; ` +
     `faults (${s.profile}): ${faults.join(', ') || 'none'}`
   );
 }
