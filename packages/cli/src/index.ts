@@ -18,6 +18,7 @@ import { reserveCommand } from './commands/reserve';
 import { traceCommand } from './commands/trace';
 import { ocppCertsCommand } from './commands/ocpp-certs';
 import { ocppCommand } from './commands/ocpp';
+import { memberCommand } from './commands/member';
 
 // The launcher, for programs that start a local cluster (the benchmark, the dashboard's browser
 // test): the package's public API besides the command itself.
@@ -48,6 +49,7 @@ export async function main(argv: string[]): Promise<void> {
     .command(traceCommand)
     .command(ocppCertsCommand)
     .command(ocppCommand)
+    .command(memberCommand)
     .demandCommand(1, 'Name a command: evpaxos <command> --help lists them.')
     .check((parsed) => checkNumbers(parsed, argv), true)
     .strict()

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { SubmitResult } from '../src/launcher';
+import { changeMembership, readmissionOf, type SubmitResult } from '../src/launcher';
 import { checkLogsAgree, useClusters } from './cluster-harness';
 
 /**
@@ -14,7 +14,7 @@ describe('amnesia (real processes on 127.0.0.1)', function () {
   const startMs = 60_000;
   const clusters = useClusters();
 
-  it('a charge point whose acceptor log was deleted refuses to start, and the command only it and two dead nodes held is kept; one whose whole data dir was deleted refuses too (centrals=2, charge-points=5, fsync)', async () => {
+  it('a charge point whose acceptor log was deleted starts as a non-voting learner, the command only it and two dead nodes held is kept, and `member replace` re-admits it; one whose whole data dir was deleted waits for re-admission too (centrals=2, charge-points=5, fsync)', async () => {
     const cluster = await clusters.up('amnesia', {
       centrals: 2,
       chargePoints: 5,
@@ -29,13 +29,15 @@ describe('amnesia (real processes on 127.0.0.1)', function () {
     // X is on cp1, cp2 and cp3 only. Lose all three: two crash, one forgets.
     for (const id of ['central-b', 'cp1', 'cp3', 'cp2']) await cluster.killNode(id);
     fs.rmSync(path.join(cluster.dir, 'data', 'cp2', 'acceptor.log'));
-    const refusal = await cluster.restartNode('cp2', startMs).then(
-      () => expect.fail('cp2 started with its acceptor log deleted'),
-      (error: Error) => error,
+    // cp2 starts over as a new incarnation that must not vote (docs/PAXOS.md, "Joining and
+    // re-admission"): a non-voting learner until `evpaxos member replace cp2` re-admits it.
+    await cluster.restartNode('cp2', startMs);
+    const cp2 = await cluster.nodeStatus('cp2');
+    expect(cp2.paxos.standing).to.equal('awaiting-readmission');
+    expect(cp2.paxos.incarnation).to.be.greaterThan(1);
+    expect(fs.readFileSync(path.join(cluster.dir, 'logs', 'cp2.log'), 'utf8')).to.include(
+      'evpaxos member replace',
     );
-    expect(refusal.message).to.include('exited during start');
-    expect(refusal.message).to.include('is gone but');
-    expect(refusal.message).to.include('this acceptor must not vote');
     await cluster.heal();
     // Two of five acceptors answer central-a now: Y must wait, not be decided over a lost X.
     const early = await cluster
@@ -56,14 +58,15 @@ describe('amnesia (real processes on 127.0.0.1)', function () {
     );
     expect(y.slot).to.be.greaterThan(x.slot);
     await checkLogsAgree(cluster, [x, y]);
-    // A data dir deleted whole leaves nothing to tell by, but the launcher knows cp4 ran on it.
+    // Re-admitted in place: a decided change names cp2's new incarnation, from its slot + α on.
+    const readmitted = await changeMembership(cluster, await readmissionOf(cluster, 'cp2'));
+    expect(readmitted.effectiveSlot).to.be.greaterThan(readmitted.slot);
+    expect(readmitted.configuration.acceptors).to.include('cp2');
+    // A data dir deleted whole leaves nothing to tell by, but the launcher knows cp4 ran on it:
+    // cp4 starts again as a learner that waits for its own re-admission.
     await cluster.killNode('cp4');
     fs.rmSync(path.join(cluster.dir, 'data', 'cp4'), { recursive: true, force: true });
-    const wiped = await cluster.restartNode('cp4', startMs).then(
-      () => expect.fail('cp4 started on an empty data dir'),
-      (error: Error) => error,
-    );
-    expect(wiped.message).to.include('holds no acceptor state, but cp4 ran on it before');
-    expect(fs.existsSync(path.join(cluster.dir, 'data', 'cp4', 'IDENTITY'))).to.equal(false);
+    await cluster.restartNode('cp4', startMs);
+    expect((await cluster.nodeStatus('cp4')).paxos.standing).to.equal('awaiting-readmission');
   });
 });

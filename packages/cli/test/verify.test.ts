@@ -161,6 +161,7 @@ describe('evpaxos verify', () => {
       'no-double-booking true',
       'reservation-overlap true',
       'site-limit true',
+      'configuration true',
       'liveness true',
       'registration true',
     ]);
@@ -169,6 +170,7 @@ describe('evpaxos verify', () => {
     expect(report.results.filter((r) => r.vacuous === true).map((r) => r.property)).to.deep.equal([
       'durability',
       'reservation-overlap',
+      'configuration',
       'registration',
     ]);
     expect(report.logs.skippedLines).to.equal(1);
@@ -255,6 +257,35 @@ describe('evpaxos verify', () => {
     expect(resultOf(run(files), 'no-double-booking').counterexample).to.match(
       /^cp1: EV6 plugs in .* while EV4 is still plugged in/,
     );
+  });
+
+  it('configuration: FAILs when two nodes applied one membership change differently, and when a lost node votes unre-admitted', () => {
+    const change = { kind: 'add', acceptor: 'cp6' };
+    const outcome = (acceptors: string[]) => ({
+      ok: true,
+      configuration: { acceptors, phase1Quorum: 3, phase2Quorum: 3 },
+      effectiveSlot: 71,
+    });
+    const files = healthyLogs();
+    files['cp1.log'] = [
+      ...(files['cp1.log'] ?? []),
+      line('cp1', 'configuration-decided', { slot: 7, change, outcome: outcome(['cp1', 'cp6']) }),
+    ];
+    files['cp2.log'] = [
+      ...(files['cp2.log'] ?? []),
+      line('cp2', 'configuration-decided', { slot: 7, change, outcome: outcome(['cp2', 'cp6']) }),
+    ];
+    const split = resultOf(run(files), 'configuration');
+    expect(split.pass).to.equal(false);
+    expect(split.counterexample).to.match(/^slot 7: cp1 applied .* cp2 applied/);
+    files['cp2.log'] = [
+      ...(files['cp2.log'] ?? []).slice(0, -1),
+      line('cp2', 'configuration-decided', { slot: 7, change, outcome: outcome(['cp1', 'cp6']) }),
+      line('cp2', 'standing', { standing: 'voting', incarnation: 99, fromSlot: 0 }),
+    ];
+    const unreadmitted = resultOf(run(files), 'configuration');
+    expect(unreadmitted.pass).to.equal(false);
+    expect(unreadmitted.counterexample).to.include('voted as incarnation 99');
   });
 
   it('site limit: FAILs at the first sample where the latest powers add up above the limit', () => {
@@ -426,6 +457,7 @@ describe('evpaxos verify', () => {
       expect(vacuous.map((l) => l.split(/ +/)[1])).to.deep.equal([
         'durability',
         'reservation-overlap',
+        'configuration',
         'registration',
       ]);
       for (const l of vacuous) expect(l).to.match(/^VACUOUS {2}\S+ +vacuous: /);

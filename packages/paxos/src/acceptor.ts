@@ -2,6 +2,7 @@ import { compareBallots, type Ballot } from './ballot';
 import type { Accept, Heartbeat, Prepare, PreVote } from './messages';
 import type { Outbox } from './outbox';
 import type { ResolvedConfig } from './config';
+import type { AcceptorStanding } from './acceptor-standing';
 import { LeaderLease } from './leader-lease';
 import { estimateValueBytes } from './size';
 import type { AcceptedEntry, NodeId, PersistedState, Slot } from './types';
@@ -32,6 +33,11 @@ export class Acceptor {
     private readonly out: Outbox,
     persisted: PersistedState,
     private readonly appliedBelow: () => Slot = () => 0,
+    /** Whether it may vote, and from which slot (acceptor-standing.ts). Default: always, from 0. */
+    private readonly standing: () => AcceptorStanding = () => ({
+      votes: true,
+      fromSlot: 0,
+    }),
   ) {
     this.promised = persisted.promised;
     // Raft §9.6: the lease lasts the minimum election timeout, so a standby that waited its own
@@ -77,6 +83,11 @@ export class Acceptor {
   }
 
   handlePrepare(from: NodeId, message: Prepare): void {
+    // Joining and re-admission (docs/PAXOS.md): a node that may not vote yet stays silent, as a
+    // slow acceptor would; the candidate counts the others.
+    const standing = this.standing();
+    if (!standing.votes) return;
+    const votesFrom = standing.votes ? standing.fromSlot : 0;
     // Paxos Made Simple §2.2 (P1a): promise only a ballot higher than any promised. Not an equal
     // one: a proposer keeps no state (a central), so a restarted one may campaign again with the
     // ballot it led with before, while its old Accepts are still out; two values could then be
@@ -113,7 +124,7 @@ export class Acceptor {
     this.promise(message.ballot);
     const reported: AcceptedEntry[] = [];
     for (const entry of this.accepted.values()) {
-      if (entry.slot >= message.fromSlot) reported.push(entry);
+      if (entry.slot >= message.fromSlot && entry.slot >= votesFrom) reported.push(entry);
     }
     reported.sort((a, b) => a.slot - b.slot);
     const chunks = chunkByBytes(reported, this.config.options.catchupBytesMax);
@@ -122,13 +133,19 @@ export class Acceptor {
         type: 'promise',
         ballot: message.ballot,
         accepted,
-        truncatedBelow: this.truncatedBelow,
+        // Below votesFrom this node knows the slots as decided, not what it accepted there.
+        truncatedBelow: Math.max(this.truncatedBelow, votesFrom),
         ...(chunks.length > 1 ? { part, parts: chunks.length } : {}),
       });
     });
   }
 
   handleAccept(from: NodeId, message: Accept): void {
+    // A slot below the one it votes from is decided by others: an answer here could complete a
+    // quorum for a stale ballot's value that this node, before it lost its state, had refused.
+    const standing = this.standing();
+    const silent = !standing.votes || message.slot < standing.fromSlot;
+    if (silent) return;
     const belowPromise = compareBallots(message.ballot, this.promised) < 0;
     // Paxos Made Simple §2.2 (P1a): accept unless a higher ballot was promised.
     if (belowPromise && this.config.plantedBug !== 'acceptor-accepts-lower-ballot') {

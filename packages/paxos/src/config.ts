@@ -120,6 +120,12 @@ export interface NodeConfig {
   readonly id: NodeId;
   readonly cluster: ClusterMembership;
   readonly options?: Partial<PaxosOptions>;
+  /**
+   * The incarnation of this node's acceptor state (its data dir's IDENTITY): 1 (the default) for
+   * the state created with the node; more once it lost its state and started again, and then it
+   * votes only after a decided in-place replace names it (acceptor-standing.ts).
+   */
+  readonly incarnation?: number;
   /** Only for proving the checkers: never set in a normal config. */
   readonly plantedBug?: PlantedBug;
 }
@@ -137,6 +143,7 @@ export interface ResolvedConfig {
   readonly options: PaxosOptions;
   readonly isProposer: boolean;
   readonly isAcceptor: boolean;
+  readonly incarnation: number;
   readonly plantedBug: PlantedBug | undefined;
 }
 
@@ -150,6 +157,24 @@ export class ConfigError extends Error {
 
 function isPositiveInteger(value: number): boolean {
   return Number.isInteger(value) && value >= 1;
+}
+
+/** The heartbeat paces against the failure detector (docs/LIMITS.md, "Ticks on demand"). */
+function heartbeatPaceProblems(options: PaxosOptions): string[] {
+  const problems: string[] = [];
+  if (options.learnerHeartbeatTicks < options.heartbeatTicks) {
+    problems.push(
+      `learnerHeartbeatTicks (${options.learnerHeartbeatTicks}) must be at least heartbeatTicks ` +
+        `(${options.heartbeatTicks}): learners need no more heartbeats than the failure detector.`,
+    );
+  }
+  if (options.heartbeatAckTicks > options.electionTimeoutTicks) {
+    problems.push(
+      `heartbeatAckTicks (${options.heartbeatAckTicks}) must be at most electionTimeoutTicks ` +
+        `(${options.electionTimeoutTicks}), or the leader's check quorum (2 × T) may hear too few answers.`,
+    );
+  }
+  return problems;
 }
 
 /** Validates a node's configuration: one sentence per broken rule, all of them at once. */
@@ -193,18 +218,7 @@ export function resolveConfig(config: NodeConfig): ResolvedConfig {
     }
   }
   // Relations between limits, asserted once here (docs/STYLE.md rule 3).
-  if (options.learnerHeartbeatTicks < options.heartbeatTicks) {
-    problems.push(
-      `learnerHeartbeatTicks (${options.learnerHeartbeatTicks}) must be at least heartbeatTicks ` +
-        `(${options.heartbeatTicks}): learners need no more heartbeats than the failure detector.`,
-    );
-  }
-  if (options.heartbeatAckTicks > options.electionTimeoutTicks) {
-    problems.push(
-      `heartbeatAckTicks (${options.heartbeatAckTicks}) must be at most electionTimeoutTicks ` +
-        `(${options.electionTimeoutTicks}), or the leader's check quorum (2 × T) may hear too few answers.`,
-    );
-  }
+  problems.push(...heartbeatPaceProblems(options));
   if (options.heartbeatTicks >= options.electionTimeoutTicks) {
     problems.push(
       `heartbeatTicks (${options.heartbeatTicks}) must be below electionTimeoutTicks ` +
@@ -237,6 +251,10 @@ export function resolveConfig(config: NodeConfig): ResolvedConfig {
       `batchCommandsMax (${options.batchCommandsMax}) must not exceed pendingCommandsMax (${options.pendingCommandsMax}).`,
     );
   }
+  const incarnation = config.incarnation ?? 1;
+  if (!Number.isSafeInteger(incarnation) || incarnation < 1) {
+    problems.push(`The incarnation (${incarnation}) must be a whole number of at least 1.`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     id: config.id,
@@ -249,6 +267,7 @@ export function resolveConfig(config: NodeConfig): ResolvedConfig {
     isProposer: cluster.proposers.includes(config.id),
     // A spare keeps acceptor state; it counts only in slots whose configuration names it.
     isAcceptor: cluster.acceptors.includes(config.id) || spares.includes(config.id),
+    incarnation,
     plantedBug: config.plantedBug,
   };
 }

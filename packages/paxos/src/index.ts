@@ -15,6 +15,7 @@ export { plantedBugs, isPlantedBug, type PlantedBug } from './bugs';
 export { createPrng, randomInt, type Random } from './prng';
 export type { Outbound, Ready, NodeEvent } from './outbox';
 export type { ProposeResult, ProposerState } from './proposer';
+export { acceptorStanding, type AcceptorStanding } from './acceptor-standing';
 export { PaxosNode, emptyPersistedState, type NodeCollaborators, type NodeStatus } from './node';
 export * from './sim';
 export {
@@ -22,8 +23,10 @@ export {
   applyReconfiguration,
   reconfigurationCommand,
   reconfigurationOf,
+  reconfigurationPayloadType,
   hasQuorum,
   phase1CoversWindow,
+  type Admission,
   type Configuration,
   type ConfigurationStep,
   type Reconfiguration,

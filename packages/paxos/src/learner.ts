@@ -249,7 +249,7 @@ export class Learner {
     if (change === undefined) return this.stateMachine.apply(command, slot);
     const atDecide = this.config.plantedBug === 'config-at-decide-time';
     const outcome = this.history.decide(slot, change, atDecide ? 1 : this.history.alphaSlots);
-    this.out.event({ type: 'configuration-decided', slot, outcome });
+    this.out.event({ type: 'configuration-decided', slot, change, outcome });
     return outcome;
   }
 
@@ -268,11 +268,14 @@ export class Learner {
   }
 
   /** The history for a snapshot: nothing while the first configuration is the only one. */
-  private snapshotConfigurations(): Pick<Snapshot, 'configurations'> {
+  private snapshotConfigurations(): Pick<Snapshot, 'configurations' | 'admissions'> {
     this.history.compactBelow(this.appliedThroughSlot + 1);
     const steps = this.history.snapshotSteps;
-    if (steps.length === 1 && steps[0]!.fromSlot === 0) return {};
-    return { configurations: [...steps] };
+    const admissions = this.history.admissions;
+    return {
+      ...(steps.length === 1 && steps[0]!.fromSlot === 0 ? {} : { configurations: [...steps] }),
+      ...(admissions.length === 0 ? {} : { admissions }),
+    };
   }
 
   private persistSnapshot(snapshot: Snapshot): void {
@@ -297,14 +300,13 @@ export class Learner {
     this.stateMachine.restore(snapshot.state);
     const { clientSeqWindow, clientsMax } = this.config.options;
     this.clients = new ClientTable(clientSeqWindow, clientsMax, snapshot.clients);
-    this.history =
-      snapshot.configurations === undefined
-        ? this.firstHistory()
-        : new ConfigurationHistory(
-            this.config.options.alphaSlots,
-            snapshot.configurations,
-            this.config.learners,
-          );
+    const { acceptors, phase1Quorum, phase2Quorum, options, learners } = this.config;
+    this.history = new ConfigurationHistory(
+      options.alphaSlots,
+      snapshot.configurations ?? { acceptors, phase1Quorum, phase2Quorum },
+      learners,
+      snapshot.admissions ?? [],
+    );
     this.appliedThroughSlot = snapshot.appliedThrough;
     this.latestSnapshot = snapshot;
     for (const slot of this.decided.keys()) {

@@ -26,8 +26,28 @@ export type Reconfiguration = QuorumSizes &
   (
     | { readonly kind: 'add'; readonly acceptor: NodeId }
     | { readonly kind: 'remove'; readonly acceptor: NodeId }
-    | { readonly kind: 'replace'; readonly acceptor: NodeId; readonly by: NodeId }
+    | {
+        readonly kind: 'replace';
+        readonly acceptor: NodeId;
+        readonly by: NodeId;
+        /**
+         * In place (`by` equal to `acceptor`): the incarnation the node runs as since it lost its
+         * state (its data dir's IDENTITY). It votes again as that incarnation only, and only from
+         * the slot this change takes effect (docs/PAXOS.md, "Re-admission").
+         */
+        readonly incarnation?: number;
+      }
   );
+
+/** A re-admitted acceptor: which incarnation may vote, from which slot on. */
+export interface Admission {
+  readonly acceptor: NodeId;
+  readonly incarnation: number;
+  readonly fromSlot: Slot;
+}
+
+/** Re-admissions a history keeps, at most (one per node: a later one replaces an earlier). */
+export const admissionsMax = 1024;
 
 export type ReconfigurationOutcome =
   | { readonly ok: true; readonly configuration: Configuration }
@@ -105,6 +125,13 @@ function changedAcceptors(current: readonly NodeId[], change: Reconfiguration): 
       return current.filter((id) => id !== change.acceptor);
     case 'replace':
       if (!has(change.acceptor)) return `"${change.acceptor}" is not an acceptor.`;
+      if (change.by === change.acceptor) {
+        // In place, after a disk loss: the same set, a new incarnation (ConfigurationHistory.decide).
+        if (change.incarnation === undefined || change.incarnation < 2) {
+          return `Replacing "${change.acceptor}" in place names the incarnation it runs as now (2 or more).`;
+        }
+        return [...current];
+      }
       if (has(change.by)) return `"${change.by}" is already an acceptor.`;
       // In place: the order of the list is the thrifty quorum's fallback order (Proposer).
       return current.map((id) => (id === change.acceptor ? change.by : id));
@@ -171,7 +198,15 @@ export function reconfigurationOf(command: Command): Reconfiguration | undefined
     return { kind: change.kind, acceptor: change.acceptor, ...quorums };
   }
   if (change.kind === 'replace' && typeof change.by === 'string') {
-    return { kind: 'replace', acceptor: change.acceptor, by: change.by, ...quorums };
+    const incarnation = change.incarnation;
+    if (incarnation !== undefined && !Number.isSafeInteger(incarnation)) return undefined;
+    return {
+      kind: 'replace',
+      acceptor: change.acceptor,
+      by: change.by,
+      ...quorums,
+      ...(incarnation === undefined ? {} : { incarnation: incarnation as number }),
+    };
   }
   return undefined;
 }
@@ -190,6 +225,8 @@ export interface ConfigurationStep {
  */
 export class ConfigurationHistory {
   private readonly steps: ConfigurationStep[];
+  /** Re-admissions by node: never compacted (a node that installs a snapshot still needs its own). */
+  private readonly admissionsById = new Map<NodeId, Admission>();
 
   /**
    * @param alphaSlots α: a cluster constant, the same on every replica, at least the proposer's
@@ -203,6 +240,7 @@ export class ConfigurationHistory {
      * reach it. Undefined: any id (the simulator's checker, which mirrors the nodes' verdicts).
      */
     private readonly nodes?: readonly NodeId[],
+    admissions: readonly Admission[] = [],
   ) {
     if (!Number.isInteger(alphaSlots) || alphaSlots < 1) {
       throw new RangeError(`α (${alphaSlots}) must be a whole number of at least 1.`);
@@ -210,11 +248,27 @@ export class ConfigurationHistory {
     const steps = 'acceptors' in initial ? [{ fromSlot: 0, configuration: initial }] : initial;
     if (steps.length === 0) throw new RangeError('A configuration history needs a first step.');
     this.steps = [...steps];
+    for (const admission of admissions) this.admissionsById.set(admission.acceptor, admission);
+  }
+
+  /** The re-admissions, for a snapshot (plain data). */
+  get admissions(): readonly Admission[] {
+    return [...this.admissionsById.values()];
+  }
+
+  /** The latest re-admission of `id`, if it was ever replaced in place. */
+  admissionOf(id: NodeId): Admission | undefined {
+    return this.admissionsById.get(id);
   }
 
   /** The steps, oldest first: plain data for a snapshot. */
   get snapshotSteps(): readonly ConfigurationStep[] {
     return this.steps;
+  }
+
+  /** The slot the latest configuration holds from: above the applied prefix while a change is pending. */
+  get latestFromSlot(): Slot {
+    return this.steps[this.steps.length - 1]!.fromSlot;
   }
 
   /** The latest configuration decided, whether or not it holds yet. */
@@ -265,6 +319,17 @@ export class ConfigurationHistory {
     }
     const outcome = applyReconfiguration(last.configuration, change);
     if (!outcome.ok) return outcome;
+    if (change.kind === 'replace' && change.by === change.acceptor) {
+      if (this.admissionsById.size >= admissionsMax && !this.admissionsById.has(change.acceptor)) {
+        return { ok: false, problems: [`At most ${admissionsMax} nodes can be re-admitted.`] };
+      }
+      const { acceptor, incarnation } = change;
+      this.admissionsById.set(acceptor, {
+        acceptor,
+        incarnation: incarnation as number,
+        fromSlot: effectiveSlot,
+      });
+    }
     // Several changes in one slot's batch compose, in batch order, into one step.
     if (effectiveSlot === last.fromSlot && this.steps.length > 1) this.steps.pop();
     this.steps.push({ fromSlot: effectiveSlot, configuration: outcome.configuration });

@@ -1,5 +1,7 @@
 import { ballotZero, type Ballot } from './ballot';
 import { Acceptor } from './acceptor';
+import { acceptorStanding, describeStanding, type AcceptorStanding } from './acceptor-standing';
+import type { Configuration } from './membership';
 import { resolveConfig, type NodeConfig, type ResolvedConfig } from './config';
 import { Learner } from './learner';
 import type { Message } from './messages';
@@ -29,6 +31,17 @@ export interface NodeStatus {
   readonly pendingCommands: number;
   readonly acceptedSlots: number;
   readonly snapshotThrough: Slot | undefined;
+  /** The acceptors of the slot this node applies next, and from which slot they hold. */
+  readonly configuration: Configuration & { readonly fromSlot: Slot };
+  /** A configuration decided but not yet in effect (α slots after its deciding slot), if any. */
+  readonly nextConfiguration: (Configuration & { readonly fromSlot: Slot }) | undefined;
+  /**
+   * This node's vote: voting, catching-up, awaiting-readmission, spare (acceptor-standing.ts),
+   * or learner (no acceptor state at all).
+   */
+  readonly standing: string;
+  /** The incarnation of its acceptor state (1 unless it was re-admitted after a disk loss). */
+  readonly incarnation: number;
 }
 
 export const emptyPersistedState: PersistedState = Object.freeze({
@@ -63,7 +76,13 @@ export class PaxosNode {
     this.config = resolveConfig(config);
     this.out = new Outbox(this.config.id);
     const acceptor = this.config.isAcceptor
-      ? new Acceptor(this.config, this.out, persisted, () => this.learner.firstUnapplied)
+      ? new Acceptor(
+          this.config,
+          this.out,
+          persisted,
+          () => this.learner.firstUnapplied,
+          () => this.standingOf(),
+        )
       : undefined;
     this.acceptor = acceptor;
     this.learner = new Learner(
@@ -81,6 +100,33 @@ export class PaxosNode {
 
   get id(): NodeId {
     return this.config.id;
+  }
+
+  /** The voting rule for this node's acceptor (acceptor-standing.ts). */
+  private standingOf(): AcceptorStanding {
+    return acceptorStanding({
+      id: this.config.id,
+      incarnation: this.config.incarnation,
+      history: this.learner.configurations,
+      firstUnapplied: this.learner.firstUnapplied,
+    });
+  }
+
+  private lastStanding: string | undefined;
+
+  /** Tells the caller (an event) when this node's vote changes: it starts or stops voting. */
+  private noteStanding(): void {
+    if (!this.acceptor) return;
+    const standing = this.standingOf();
+    const described = describeStanding(standing);
+    if (described === this.lastStanding) return;
+    this.lastStanding = described;
+    this.out.event({
+      type: 'standing-changed',
+      standing: described,
+      incarnation: this.config.incarnation,
+      ...(standing.votes ? { fromSlot: standing.fromSlot } : {}),
+    });
   }
 
   /** Delivers one message from a peer. Messages of roles this node lacks are ignored. */
@@ -123,6 +169,7 @@ export class PaxosNode {
     this.acceptor?.tick();
     this.proposer?.tick();
     this.learner.tick();
+    this.noteStanding();
     this.drainLocal();
   }
 
@@ -198,6 +245,23 @@ export class PaxosNode {
       pendingCommands: this.proposer?.pendingCount ?? 0,
       acceptedSlots: this.acceptor?.acceptedCount ?? 0,
       snapshotThrough: this.learner.snapshot?.appliedThrough,
+      ...this.configurationStatus(),
+      standing: this.acceptor ? describeStanding(this.standingOf()) : 'learner',
+      incarnation: this.config.incarnation,
+    };
+  }
+
+  private configurationStatus(): Pick<NodeStatus, 'configuration' | 'nextConfiguration'> {
+    const history = this.learner.configurations;
+    const slot = this.learner.firstUnapplied;
+    const steps = history.snapshotSteps;
+    let current = steps[0]!;
+    for (const step of steps) if (step.fromSlot <= slot) current = step;
+    const last = steps[steps.length - 1]!;
+    return {
+      configuration: { ...current.configuration, fromSlot: current.fromSlot },
+      nextConfiguration:
+        last === current ? undefined : { ...last.configuration, fromSlot: last.fromSlot },
     };
   }
 

@@ -1,6 +1,6 @@
 import type { Ballot } from './ballot';
 import type { Message } from './messages';
-import type { DecidedReconfiguration } from './membership';
+import type { DecidedReconfiguration, Reconfiguration } from './membership';
 import type { AcceptedEntry, AppliedEntry, NodeId, PersistDelta, Slot, Snapshot } from './types';
 
 export interface Outbound {
@@ -22,8 +22,17 @@ export type NodeEvent =
     }
   | { readonly type: 'snapshot-taken'; readonly appliedThrough: number }
   | {
+      /** This node's acceptor starts or stops voting (acceptor-standing.ts). */
+      readonly type: 'standing-changed';
+      readonly standing: string;
+      readonly incarnation: number;
+      /** When voting: the first slot it answers for. */
+      readonly fromSlot?: number;
+    }
+  | {
       readonly type: 'configuration-decided';
       readonly slot: number;
+      readonly change: Reconfiguration;
       readonly outcome: DecidedReconfiguration;
     }
   | { readonly type: 'snapshot-installed'; readonly appliedThrough: number }

@@ -1,5 +1,5 @@
 import type { Ballot } from './ballot';
-import type { ConfigurationStep } from './membership';
+import type { Admission, ConfigurationStep } from './membership';
 
 export type NodeId = string;
 export type Slot = number;
@@ -75,6 +75,8 @@ export interface Snapshot {
   readonly clients: Readonly<Record<string, ClientRecord>>;
   /** The configuration history from appliedThrough + 1 on (absent: the first configuration). */
   readonly configurations?: readonly ConfigurationStep[];
+  /** Acceptors re-admitted in place after a disk loss (absent: none). docs/PAXOS.md, "Re-admission". */
+  readonly admissions?: readonly Admission[];
 }
 
 export interface AcceptedEntry {

@@ -101,3 +101,28 @@ export class AppliedLog {
     return this.ring[(this.start + index) % this.capacity];
   }
 }
+
+/**
+ * The fields of the "decided" line (docs/CLUSTER.md) for one applied slot. duplicate: a retry the
+ * state machine did not apply again (exactly-once); type: the payload's command type, so
+ * `evpaxos verify` can check validity without the payload.
+ */
+export function decidedLineOf(entry: AppliedEntry): Record<string, unknown> {
+  return {
+    slot: entry.slot,
+    ballot: entry.ballot,
+    commands: entry.commands.map(({ command, duplicate }) => ({
+      clientId: command.clientId,
+      seq: command.seq,
+      duplicate,
+      type: payloadType(command.payload),
+    })),
+  };
+}
+
+/** The `type` of an object payload (a site command's), or null for any other payload. */
+function payloadType(payload: unknown): string | null {
+  if (typeof payload !== 'object' || payload === null) return null;
+  const type = (payload as { type?: unknown }).type;
+  return typeof type === 'string' ? type : null;
+}

@@ -15,7 +15,7 @@ import { FileStore, type AcceptorStore } from '@evpaxos/storage';
 import { onInvalidValue } from '@evpaxos/wire';
 import { WebSocketTransport, type FaultRule, type Transport } from '@evpaxos/transport';
 import type { LogView, StatsView, StatusView } from './api-types';
-import { AppliedLog } from './applied-log';
+import { AppliedLog, decidedLineOf } from './applied-log';
 import {
   ClientCalls,
   type CallOutcome,
@@ -46,6 +46,11 @@ export interface ClusterNodeCollaborators {
   readonly validateCommand?: CommandValidator;
 }
 
+export interface SubmitOptions {
+  /** false: not an application command (a reconfiguration): the role's validator is not asked. */
+  readonly validated?: boolean;
+}
+
 /**
  * One cluster member in a process: the pure PaxosNode wired to a store, a transport and a tick
  * timer (the only timer the core sees). Every step, tick and propose is followed by `flush()`,
@@ -55,7 +60,7 @@ export class ClusterNode {
   private readonly pipeline: ReadyPipeline;
   private readonly calls: ClientCalls;
   private readonly appliedLog: AppliedLog;
-  private readonly logger: Logger;
+  readonly logger: Logger;
   /** Arms one timer for the core's next deadline (tick-clock.ts), not a fixed-rate tick. */
   private readonly clock: TickClock;
   private faultRules: readonly FaultRule[] = [];
@@ -123,16 +128,10 @@ export class ClusterNode {
       deliver: (ready) => this.deliver(ready),
       fail: (error) => this.failFatally(error),
     });
-    this.clock = new TickClock(
-      { tickMs: config.tickMs, sleepTicksMax: TICK_SLEEP_TICKS_MAX },
-      {
-        ticksUntilDue: () => node.ticksUntilDue(),
-        tick: () => node.tick(),
-        afterWake: () => this.afterWake(),
-        edgeDeadlineMs: () => this.calls.nextDeadlineMs(),
-        nowMs: () => performance.now(),
-      },
-    );
+    this.clock = new TickClock(config.tickMs, node, {
+      afterWake: () => this.afterWake(),
+      edgeDeadlineMs: () => this.calls.nextDeadlineMs(),
+    });
   }
 
   /** Opens the store (charge point), builds the core from what it holds, starts the transport and the tick. */
@@ -150,6 +149,9 @@ export class ClusterNode {
           nodeId: config.id,
           mustExist: config.dataDirMustExist,
           unsafeNoFsync: config.unsafeNoFsync,
+          // A node that lost its state runs as a non-voting learner until `evpaxos member
+          // replace` re-admits it (docs/PAXOS.md, "Joining and re-admission").
+          rejoinAfterLoss: true,
         },
         { logger },
       );
@@ -157,17 +159,18 @@ export class ClusterNode {
     try {
       // A central holds no state of its own: a new leader recovers everything in Phase 1.
       const persisted = store ? await store.load() : emptyPersistedState;
+      const incarnation = store?.identity?.().incarnation ?? 1;
       const node = new PaxosNode(
         {
           id: config.id,
+          incarnation,
           cluster: membershipOf(
             config.nodes,
             config.acceptors,
             config.phase1Quorum,
             config.phase2Quorum,
           ),
-          // Nodes that only learn watch no leader: one heartbeat per election timeout tells them
-          // who leads and how far it decided (docs/LIMITS.md, "Ticks on demand").
+          // Nodes that only learn watch no leader: one heartbeat per T (docs/LIMITS.md).
           options: { learnerHeartbeatTicks: defaultPaxosOptions.electionTimeoutTicks },
         },
         {
@@ -248,8 +251,12 @@ export class ClusterNode {
    * Proposes a command and waits until it is applied. Without clientId the node's own client id
    * and next seq are used.
    */
-  submit(payload: unknown, client?: { clientId: string; seq: number }): Promise<CallOutcome> {
-    return new Promise<CallOutcome>((settle) => this.submitWith(payload, client, settle));
+  submit(
+    payload: unknown,
+    client?: { clientId: string; seq: number },
+    options: SubmitOptions = {},
+  ): Promise<CallOutcome> {
+    return new Promise<CallOutcome>((settle) => this.submitWith(payload, client, settle, options));
   }
 
   /**
@@ -260,9 +267,11 @@ export class ClusterNode {
     payload: unknown,
     client: { clientId: string; seq: number } | undefined,
     settle: SettleCall,
+    options: SubmitOptions = {},
   ): void {
     // A malformed command is refused here, before it could take a slot (docs/CLUSTER.md).
-    const check = this.collaborators.validateCommand?.(payload);
+    const check =
+      options.validated === false ? undefined : this.collaborators.validateCommand?.(payload);
     if (check !== undefined && !check.ok) {
       this.logger.warn('submit: invalid command', {
         clientId: client?.clientId ?? this.ownClientId,
@@ -321,6 +330,10 @@ export class ClusterNode {
         pendingCommands: status.pendingCommands,
         acceptedSlots: status.acceptedSlots,
         snapshotThrough: status.snapshotThrough ?? null,
+        configuration: status.configuration,
+        nextConfiguration: status.nextConfiguration ?? null,
+        standing: status.standing,
+        incarnation: status.incarnation,
       },
       peers: this.transport.peers().map(({ id, state }) => ({ id, state })),
       faults: this.faultRules,
@@ -431,8 +444,7 @@ export class ClusterNode {
       for (const { settle } of proposals) settle({ ok: false, code: 'closed' });
       return;
     }
-    // The ticks that passed while the process slept, before what arrived is stepped.
-    this.clock.catchUp();
+    this.clock.catchUp(); // the ticks that passed while the process slept come first
     if (inbox.length > 0) this.node.stepAll(inbox);
     if (proposals.length > 0) {
       const results = this.node.proposeAll(proposals.map(({ command }) => command));
@@ -470,8 +482,7 @@ export class ClusterNode {
 
   private flush(): void {
     if (this.node.hasReady()) this.pipeline.push(this.node.takeReady());
-    // Whatever was handled may have moved the next deadline earlier (a slot in flight, a notice).
-    this.clock.arm();
+    this.clock.arm(); // what was handled may have moved the next deadline earlier
   }
 
   private send(ready: Ready): void {
@@ -501,18 +512,7 @@ export class ClusterNode {
     for (const entry of ready.applied) {
       this.appliedLog.push(entry);
       // docs/CLUSTER.md: one "decided" line per applied slot, read back by `evpaxos verify`.
-      this.logger.info('decided', {
-        slot: entry.slot,
-        ballot: entry.ballot,
-        // duplicate: a retry the state machine did not apply again (exactly-once); type: the
-        // payload's command type, so `evpaxos verify` can check validity without the payload.
-        commands: entry.commands.map(({ command, duplicate }) => ({
-          clientId: command.clientId,
-          seq: command.seq,
-          duplicate,
-          type: payloadType(command.payload),
-        })),
-      });
+      this.logger.info('decided', decidedLineOf(entry));
     }
     this.metrics.observeApplied(ready.applied.length);
     if (ready.applied.length > 0) {
@@ -547,8 +547,21 @@ export class ClusterNode {
         return;
       case 'configuration-decided':
         // docs/PAXOS.md, "Membership change": the acceptor set changes at the slot it names.
-        this.logger.info('configuration-decided', { slot: event.slot, outcome: event.outcome });
+        this.logger.info('configuration-decided', {
+          slot: event.slot,
+          change: event.change,
+          outcome: event.outcome,
+        });
         return;
+      case 'standing-changed': {
+        // docs/PAXOS.md, "Joining and re-admission": a node that lost its state says how to re-admit.
+        const { standing, incarnation, fromSlot } = event;
+        const lost = standing === 'awaiting-readmission';
+        const readmit = lost ? `evpaxos member replace ${this.config.id}` : undefined;
+        const fields = { standing, incarnation, fromSlot, readmit };
+        this.logger[lost ? 'error' : 'info']('standing', fields);
+        return;
+      }
       case 'slot-decided':
         // Counted by the metrics; the "decided" line of every applied slot is the log's record.
         return;
@@ -574,18 +587,4 @@ export class ClusterNode {
     this.clock.stop();
     this.collaborators.onFatal?.(error);
   }
-}
-
-/**
- * The longest the tick clock sleeps when the core reports nothing due (a learner-only charge
- * point with nothing to catch up): 50 ticks, 500 ms at the default tickMs. A bound, not a
- * deadline: it only limits how late a deadline the core failed to report would be noticed.
- */
-const TICK_SLEEP_TICKS_MAX = 50;
-
-/** The `type` of an object payload (a site command's), or null for any other payload. */
-function payloadType(payload: unknown): string | null {
-  if (typeof payload !== 'object' || payload === null) return null;
-  const type = (payload as { type?: unknown }).type;
-  return typeof type === 'string' ? type : null;
 }

@@ -393,7 +393,7 @@ function findSelf(
   return self;
 }
 
-/** Centrals propose, the listed charge points accept; every node learns. */
+/** Centrals propose, the listed charge points accept, the other charge points are spares; every node learns. */
 export function membershipOf(
   nodes: readonly ClusterMember[],
   acceptors: readonly NodeId[],
@@ -403,6 +403,10 @@ export function membershipOf(
   return {
     proposers: nodes.filter((node) => node.role === 'central').map((node) => node.id),
     acceptors,
+    // Other charge points keep acceptor state: `evpaxos member add` can make them vote (CLUSTER.md).
+    spares: nodes
+      .filter((node) => node.role === 'charge-point' && !acceptors.includes(node.id))
+      .map((node) => node.id),
     learners: nodes.map((node) => node.id),
     ...(phase1Quorum !== undefined ? { phase1Quorum } : {}),
     ...(phase2Quorum !== undefined ? { phase2Quorum } : {}),

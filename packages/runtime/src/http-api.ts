@@ -18,6 +18,20 @@ import {
 import type { ClusterNode } from './cluster-node';
 import { clientFrameRequestsMax, traceReadEventsMax } from './constants';
 import type { Logger } from './logger';
+import { membershipAnswer } from './membership-api';
+
+/** The built-in routes' paths: a wrong method on one is 405, not 404. */
+const knownPaths = [
+  '/status',
+  '/stats',
+  '/metrics',
+  '/log',
+  '/faults',
+  '/submit',
+  '/membership',
+  '/trace',
+  '/admin/kill',
+];
 
 /** A request as a role's extra routes see it (RunningNode.addHttpRoutes). */
 export interface ExtraRouteRequest {
@@ -200,6 +214,8 @@ export class HttpApi {
           return await this.traceRoute(request, response, url.searchParams);
         case 'POST /submit':
           return await this.submit(request, response);
+        case 'POST /membership':
+          return await this.membership(request, response);
         default: {
           for (const routes of [...this.extraRoutes]) {
             const answer = await routes({
@@ -224,16 +240,7 @@ export class HttpApi {
             response.end(raw);
             return;
           }
-          const known = [
-            '/status',
-            '/stats',
-            '/metrics',
-            '/log',
-            '/faults',
-            '/submit',
-            '/trace',
-            '/admin/kill',
-          ].includes(url.pathname);
+          const known = knownPaths.includes(url.pathname);
           return reply(response, known ? 405 : 404, {
             error: known ? 'method-not-allowed' : 'not-found',
             reason: `No route for ${route}.`,
@@ -330,6 +337,18 @@ export class HttpApi {
     const { payload, client } = readSubmit(body);
     const outcome = await this.node.submit(payload, client);
     const [status, answer] = httpAnswer(outcome, this.node);
+    return reply(response, status, answer);
+  }
+
+  /** docs/CLUSTER.md, "Membership": a change of who votes, checked and decided by the leader. */
+  private async membership(request: http.IncomingMessage, response: http.ServerResponse) {
+    if (!this.node.isCentral) {
+      return reply(response, 404, {
+        error: 'not-found',
+        reason: 'A charge point takes no membership changes: send them to a central node.',
+      });
+    }
+    const [status, answer] = await membershipAnswer(this.node, await this.readJson(request));
     return reply(response, status, answer);
   }
 

@@ -14,25 +14,27 @@
  * (the process did not run) is dropped, as a fixed-rate timer drops the ticks it could not fire.
  */
 
-export interface TickClockOptions {
-  readonly tickMs: number;
-  /**
-   * The longest sleep, in ticks, even when nothing is due: a bound on how late a deadline the core
-   * failed to report would be noticed (a limit on everything, docs/STYLE.md rule 3).
-   */
-  readonly sleepTicksMax: number;
+/**
+ * The longest the clock sleeps when the core reports nothing due (a learner-only charge point with
+ * nothing to catch up): 50 ticks, 500 ms at the default tickMs. A bound, not a deadline: it only
+ * limits how late a deadline the core failed to report would be noticed (docs/STYLE.md rule 3).
+ */
+export const TICK_SLEEP_TICKS_MAX = 50;
+
+/** The core's side: PaxosNode. */
+export interface TickedCore {
+  /** ≥ 1, or Infinity. */
+  ticksUntilDue(): number;
+  tick(): void;
 }
 
 export interface TickClockCollaborators {
-  /** The core's `ticksUntilDue()`: ≥ 1, or Infinity. */
-  readonly ticksUntilDue: () => number;
-  /** One tick of the core. */
-  readonly tick: () => void;
   /** After a timer's ticks: the edge's own timeouts and the flush of what the ticks produced. */
   readonly afterWake: () => void;
   /** The edge's earliest deadline of its own, in `nowMs` milliseconds (Infinity: none). */
   readonly edgeDeadlineMs: () => number;
-  readonly nowMs: () => number;
+  /** Default performance.now. */
+  readonly nowMs?: () => number;
 }
 
 export class TickClock {
@@ -46,11 +48,16 @@ export class TickClock {
   /** Wake-ups of the timer, for GET /stats (docs/BENCHMARKS.md, "Idle footprint"). */
   wakeups = 0;
 
+  private readonly nowMs: () => number;
+
   constructor(
-    private readonly options: TickClockOptions,
+    private readonly tickMs: number,
+    private readonly core: TickedCore,
     private readonly collaborators: TickClockCollaborators,
+    private readonly sleepTicksMax = TICK_SLEEP_TICKS_MAX,
   ) {
-    this.creditedMs = collaborators.nowMs();
+    this.nowMs = collaborators.nowMs ?? (() => performance.now());
+    this.creditedMs = this.nowMs();
   }
 
   /**
@@ -64,8 +71,8 @@ export class TickClock {
   /** After handling anything: arms the timer if the next deadline is earlier than the armed one. */
   arm(): void {
     if (this.stopped) return;
-    const { tickMs, sleepTicksMax } = this.options;
-    const ticks = Math.min(this.collaborators.ticksUntilDue(), sleepTicksMax);
+    const { tickMs, sleepTicksMax } = this;
+    const ticks = Math.min(this.core.ticksUntilDue(), sleepTicksMax);
     const deadlineMs = Math.min(
       this.creditedMs + ticks * tickMs,
       this.collaborators.edgeDeadlineMs(),
@@ -74,7 +81,7 @@ export class TickClock {
     if (this.timer) clearTimeout(this.timer);
     this.armedForMs = deadlineMs;
     this.overdueDropped = false;
-    const delayMs = Math.max(1, Math.ceil(deadlineMs - this.collaborators.nowMs()));
+    const delayMs = Math.max(1, Math.ceil(deadlineMs - this.nowMs()));
     // setImmediate: one I/O poll runs between the timer and the ticks it credits, so that what a
     // stall held back is stepped first (see the file comment).
     this.timer = setTimeout(() => setImmediate(() => this.wake()), delayMs);
@@ -101,8 +108,8 @@ export class TickClock {
    * of it). Time the cap holds back stays owed, for the timer armed at that deadline.
    */
   private credit(mayReachDeadline: boolean): void {
-    const { tickMs } = this.options;
-    const nowMs = this.collaborators.nowMs();
+    const { tickMs } = this;
+    const nowMs = this.nowMs();
     // The armed timer overdue by more than a tick: this process did not run meanwhile (a stall, or
     // a starved CPU). That time counts no ticks, once, as a fixed-rate timer never fires the ticks
     // it missed (docs/LIMITS.md, "Election timing").
@@ -113,10 +120,10 @@ export class TickClock {
     }
     const wholeTicks = Math.floor((nowMs - this.creditedMs) / tickMs);
     if (wholeTicks <= 0) return;
-    const due = this.collaborators.ticksUntilDue();
+    const due = this.core.ticksUntilDue();
     const ticks = Math.min(wholeTicks, mayReachDeadline ? due : due - 1);
     if (ticks <= 0) return;
     this.creditedMs += ticks * tickMs;
-    for (let tick = 0; tick < ticks; tick += 1) this.collaborators.tick();
+    for (let tick = 0; tick < ticks; tick += 1) this.core.tick();
   }
 }

@@ -22,16 +22,11 @@ class FakeCore {
 }
 
 function clockFor(core: FakeCore, time: { nowMs: number }, afterWake: () => void = () => {}) {
-  return new TickClock(
-    { tickMs: 10, sleepTicksMax: 50 },
-    {
-      ticksUntilDue: () => core.ticksUntilDue(),
-      tick: () => core.tick(),
-      afterWake,
-      edgeDeadlineMs: () => Number.POSITIVE_INFINITY,
-      nowMs: () => time.nowMs,
-    },
-  );
+  return new TickClock(10, core, {
+    afterWake,
+    edgeDeadlineMs: () => Number.POSITIVE_INFINITY,
+    nowMs: () => time.nowMs,
+  });
 }
 
 describe('TickClock: ticks on demand (docs/LIMITS.md, "Ticks on demand")', () => {
@@ -78,14 +73,12 @@ describe('TickClock: ticks on demand (docs/LIMITS.md, "Ticks on demand")', () =>
     let wakes = 0;
     const start = performance.now();
     const clock = new TickClock(
-      { tickMs: 1, sleepTicksMax: 50 },
+      1,
       {
         ticksUntilDue: () => (core.crossed ? Number.POSITIVE_INFINITY : core.ticksUntilDue()),
         tick: () => core.tick(),
-        afterWake: () => (wakes += 1),
-        edgeDeadlineMs: () => Number.POSITIVE_INFINITY,
-        nowMs: () => performance.now(),
       },
+      { afterWake: () => (wakes += 1), edgeDeadlineMs: () => Number.POSITIVE_INFINITY },
     );
     try {
       clock.arm();

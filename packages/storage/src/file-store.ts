@@ -34,6 +34,7 @@ import {
   scanLog,
 } from './log-format';
 import { writeAllSync, zeroFillAhead } from './preallocation';
+import { newIncarnation, setAsideLostState } from './rejoin';
 import type { AcceptorStore, Logger, StoreStats } from './types';
 
 const fdatasync = promisify(fs.fdatasync);
@@ -71,6 +72,15 @@ export interface FileStoreOptions {
    * Default false.
    */
   unsafeNoFsync?: boolean;
+  /**
+   * When the state is missing or cannot be trusted (ERR_STORE_AMNESIA or ERR_STORE_CORRUPT for a
+   * dir of this node), move it aside and start over as a new incarnation instead of refusing: the
+   * node then runs as a non-voting learner until a decided in-place replace re-admits it (rejoin.ts).
+   * A dir of another node is refused either way. Default false.
+   */
+  rejoinAfterLoss?: boolean;
+  /** The incarnation a dir without state gets. Default 1; rejoin.ts gives a new one. */
+  incarnation?: number;
 }
 
 export interface FileStoreCollaborators {
@@ -125,6 +135,36 @@ export class FileStore implements AcceptorStore {
 
   /** Locks the data dir, recovers the log (cutting a torn tail) and returns the open store. */
   static async open(
+    options: FileStoreOptions,
+    collaborators: FileStoreCollaborators,
+  ): Promise<FileStore> {
+    try {
+      return await FileStore.openOnce(options, collaborators);
+    } catch (error) {
+      if (!options.rejoinAfterLoss || !(await FileStore.lostOwnState(options, error))) throw error;
+      const incarnation = newIncarnation();
+      const syncEnabled = !(options.unsafeNoFsync ?? false);
+      const aside = await setAsideLostState(options.dataDir, incarnation, syncEnabled);
+      collaborators.logger.error(
+        'storage: this acceptor lost its state; it starts over as a non-voting learner (a new ' +
+          'incarnation) and votes again only once re-admitted: evpaxos member replace <node>',
+        { reason: (error as Error).message, incarnation, setAside: aside },
+      );
+      const fresh = { ...options, mustExist: false, rejoinAfterLoss: false, incarnation };
+      return FileStore.openOnce(fresh, collaborators);
+    }
+  }
+
+  /** The open failed because this node's own state is gone or damaged (not another node's dir). */
+  private static async lostOwnState(options: FileStoreOptions, error: unknown): Promise<boolean> {
+    if (!(error instanceof StoreError)) return false;
+    if (error.code !== 'ERR_STORE_AMNESIA' && error.code !== 'ERR_STORE_CORRUPT') return false;
+    const identity = await readIdentity(options.dataDir).catch(() => undefined);
+    const nodeId = options.nodeId ?? '';
+    return identity === undefined || nodeId === '' || identity.nodeId === nodeId;
+  }
+
+  private static async openOnce(
     options: FileStoreOptions,
     collaborators: FileStoreCollaborators,
   ): Promise<FileStore> {
@@ -293,9 +333,10 @@ export class FileStore implements AcceptorStore {
       // Log, then SYNCED, then IDENTITY: IDENTITY on disk means the other two were written.
       await this.writeFileAtomically([]);
       await SyncedMark.open(dataDir, LOG_MAGIC.length, this.syncEnabled, () => {}).close();
-      await writeIdentity(dataDir, { nodeId, incarnation: 1 }, this.syncEnabled);
-      this.identityRecord = { nodeId, incarnation: 1 };
-      this.logger.info('storage: created a new acceptor data dir', { dataDir, incarnation: 1 });
+      const { incarnation } = this.options;
+      await writeIdentity(dataDir, { nodeId, incarnation }, this.syncEnabled);
+      this.identityRecord = { nodeId, incarnation };
+      this.logger.info('storage: created a new acceptor data dir', { dataDir, incarnation });
       return LOG_MAGIC.length;
     }
     const synced = SyncedMark.read(dataDir);
@@ -457,6 +498,8 @@ function resolveOptions(options: FileStoreOptions): Required<FileStoreOptions> {
     pendingAppendsMax: options.pendingAppendsMax ?? PENDING_APPENDS_MAX_DEFAULT,
     unsafeNoFsync: options.unsafeNoFsync ?? false,
     preallocateBytes: options.preallocateBytes ?? PREALLOCATE_BYTES_DEFAULT,
+    rejoinAfterLoss: options.rejoinAfterLoss ?? false,
+    incarnation: options.incarnation ?? 1,
   };
   const problems: string[] = [];
   if (!Number.isSafeInteger(resolved.recordBytesMax) || resolved.recordBytesMax < 1024) {

@@ -16,6 +16,11 @@ export interface AcceptorStore {
   /** Waits for pending appends, then releases the store. Calling it again does nothing. */
   close(): Promise<void>;
   stats(): StoreStats;
+  /**
+   * Which node and incarnation the state belongs to (FileStore: its IDENTITY). Absent: incarnation
+   * 1, a store that cannot lose its state apart from its process (the in-memory twin).
+   */
+  identity?(): { nodeId: string; incarnation: number };
 }
 
 export interface StoreStats {

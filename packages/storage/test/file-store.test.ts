@@ -498,6 +498,41 @@ describe('FileStore', () => {
       await store.close();
     });
 
+    it('with rejoinAfterLoss, sets a deleted log aside and starts over as a new incarnation with no state', async () => {
+      await writeFive();
+      await fsp.rm(logPath);
+      const logger = recordingLogger();
+      const open = () =>
+        FileStore.open({ dataDir, nodeId: 'cp2', rejoinAfterLoss: true }, { logger });
+      const store = await open();
+      const { incarnation } = store.identity();
+      expect(incarnation).to.be.greaterThan(1);
+      expect(await store.load()).to.deep.include({ accepted: [] });
+      await store.close();
+      expect(
+        logger.lines.some((l) => l.level === 'error' && l.message.includes('non-voting')),
+      ).to.equal(true);
+      const aside = (await fsp.readdir(dataDir)).filter((name) => name.startsWith('lost-before-'));
+      expect(aside).to.deep.equal([`lost-before-${incarnation}`]);
+      expect(await fsp.readdir(path.join(dataDir, aside[0]!))).to.include('IDENTITY');
+      // The new incarnation is this dir's now: the next start keeps it.
+      const again = await open();
+      expect(again.identity().incarnation).to.equal(incarnation);
+      await again.close();
+    });
+
+    it('with rejoinAfterLoss, still refuses the dir of another node', async () => {
+      await writeFive('cp2');
+      const error = await FileStore.open(
+        { dataDir, nodeId: 'cp3', rejoinAfterLoss: true },
+        { logger: recordingLogger() },
+      ).then(
+        () => expect.fail('opened'),
+        (failure: StoreError) => failure,
+      );
+      expect(error.message).to.include('belongs to the acceptor of cp2');
+    });
+
     it("refuses another node's data dir (ERR_STORE_AMNESIA)", async () => {
       await writeFive('cp2');
       const error = await openErrorAs('cp3');

@@ -1,6 +1,7 @@
 import { messageTypes } from '@evpaxos/paxos';
 import type {
   AcceptedEntry,
+  Admission,
   Ballot,
   ClientRecord,
   ConfigurationStep,
@@ -238,7 +239,13 @@ function readClientRecord(value: unknown, path: string, limits: WireLimits): Cli
 }
 
 function readSnapshot(value: unknown, path: string, limits: WireLimits): Snapshot {
-  const o = readRecord(value, path, ['appliedThrough', 'state', 'clients', 'configurations']);
+  const o = readRecord(value, path, [
+    'appliedThrough',
+    'state',
+    'clients',
+    'configurations',
+    'admissions',
+  ]);
   const clientsPath = `${path}.clients`;
   const clientsIn = readPlainObject(o.clients, clientsPath);
   const clientIds = Object.keys(clientsIn);
@@ -266,7 +273,25 @@ function readSnapshot(value: unknown, path: string, limits: WireLimits): Snapsho
             limits,
           ),
         }),
+    ...(o.admissions === undefined
+      ? {}
+      : { admissions: readAdmissions(o.admissions, `${path}.admissions`, limits) }),
   };
+}
+
+/** Re-admitted acceptors in a snapshot, at most (the paxos core's admissionsMax). */
+const admissionsMax = 1024;
+
+function readAdmissions(value: unknown, path: string, limits: WireLimits): Admission[] {
+  return readArray(value, path, admissionsMax).map((admission, index) => {
+    const at = `${path}[${index}]`;
+    const o = readRecord(admission, at, ['acceptor', 'incarnation', 'fromSlot']);
+    return {
+      acceptor: readId(o.acceptor, `${at}.acceptor`, limits.idLengthMax),
+      incarnation: readPositiveInteger(o.incarnation, `${at}.incarnation`),
+      fromSlot: readSlot(o.fromSlot, `${at}.fromSlot`),
+    };
+  });
 }
 
 /** Steps of a configuration history, at most; one per slot of an α-window is already generous. */

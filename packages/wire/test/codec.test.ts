@@ -100,6 +100,22 @@ describe('wire: envelope codec', () => {
       expect(plain(decoded.body)).to.deep.equal(message);
     });
 
+    it('carries a snapshot’s re-admissions, and refuses a malformed one', () => {
+      const admissions = [{ acceptor: 'cp2', incarnation: 7, fromSlot: 70 }];
+      const message: Message = {
+        type: 'catchup-reply',
+        entries: [],
+        snapshot: { appliedThrough: 80, state: null, clients: {}, admissions },
+      };
+      const decoded = decodeEnvelope(encodeEnvelope({ v: 1, kind: 'paxos', body: message }));
+      expect(plain(decoded.body)).to.deep.equal(message);
+      const bad = {
+        ...message,
+        snapshot: { ...message.snapshot, admissions: [{ acceptor: 'cp2', incarnation: 0 }] },
+      } as unknown as Message;
+      expect(() => decodeEnvelope(encodeEnvelope({ v: 1, kind: 'paxos', body: bad }))).to.throw();
+    });
+
     it('drops fields the caller added to the envelope', () => {
       const envelope = { v: 1, kind: 'paxos', body: sampleMessages.accepted, extra: 'x' } as const;
       expect(decodeEnvelope(encodeEnvelope(envelope))).to.not.have.property('extra');

@@ -1,5 +1,12 @@
 import type { Argv, CommandModule } from 'yargs';
-import { clusterDown, clusterUp, formatStatusTable, readProcesses } from '../launcher';
+import {
+  addNode,
+  clusterDown,
+  clusterUp,
+  formatStatusTable,
+  openCluster,
+  readProcesses,
+} from '../launcher';
 import { runLauncher, withDir } from './launcher-command';
 
 interface UpArgs {
@@ -18,6 +25,7 @@ interface UpArgs {
   'phase1-quorum'?: number;
   'phase2-quorum'?: number;
   'charge-points-max'?: number;
+  spares: number;
 }
 
 const upCommand: CommandModule<object, UpArgs> = {
@@ -49,6 +57,12 @@ const upCommand: CommandModule<object, UpArgs> = {
         type: 'number',
         describe:
           'How many charge points the site is built for: the fail-safe divisor (site.chargePointsMax; default: --charge-points)',
+      })
+      .option('spares', {
+        type: 'number',
+        default: 0,
+        describe:
+          'Spare charge points listed in cluster.json but not started (cluster add-node starts one, member add makes it vote)',
       })
       .option('base-port', {
         type: 'number',
@@ -97,6 +111,7 @@ const upCommand: CommandModule<object, UpArgs> = {
         logLevel: args['log-level'],
         siteLimitW: args['site-limit-w'],
         lab: args.lab,
+        spares: args.spares,
         trace: args.trace,
         ...(args['lease-ms'] !== undefined ? { leaseMs: args['lease-ms'] } : {}),
         ...(args.acceptors !== undefined
@@ -142,13 +157,36 @@ const downCommand: CommandModule<object, { dir: string }> = {
     }),
 };
 
+const addNodeCommand: CommandModule<object, { dir: string; node: string }> = {
+  command: 'add-node <node>',
+  describe:
+    'Start a charge point of cluster.json that is not running (a spare) into the running site, as a learner',
+  builder: (yargs: Argv) =>
+    withDir(yargs).positional('node', {
+      type: 'string',
+      demandOption: true,
+      describe: 'A charge point id, e.g. cp6',
+    }) as unknown as Argv<{ dir: string; node: string }>,
+  handler: (args) =>
+    runLauncher(async () => {
+      const cluster = openCluster(args.dir);
+      await addNode(cluster, args.node);
+      const status = await cluster.nodeStatus(args.node);
+      console.log(
+        `${args.node} started (pid ${cluster.node(args.node).pid}), ${status.paxos.standing}; make it vote with: evpaxos member add ${args.node} --dir ${args.dir}`,
+      );
+    }),
+};
+
 export const clusterCommand: CommandModule = {
   command: 'cluster <command>',
-  describe: 'Start or stop a local cluster (cluster up | cluster down)',
+  describe:
+    'Start or stop a local cluster, or start a spare node into it (cluster up | down | add-node)',
   builder: (yargs: Argv) =>
     yargs
       .command(upCommand)
       .command(downCommand)
-      .demandCommand(1, 'Name a subcommand: evpaxos cluster up | down.'),
+      .command(addNodeCommand)
+      .demandCommand(1, 'Name a subcommand: evpaxos cluster up | down | add-node.'),
   handler: () => undefined,
 };

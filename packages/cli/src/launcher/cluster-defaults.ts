@@ -8,6 +8,12 @@ export interface ClusterUpOptions {
   /** Charge points, 1..90. Default 5: cp1..cp5. */
   readonly chargePoints?: number;
   /**
+   * Spare charge points (cp<N+1>…) listed in cluster.json with their ports but not started: a
+   * running site can start one (`evpaxos cluster add-node`) and make it vote (`evpaxos member add`)
+   * (docs/CLUSTER.md, "Membership"). Default 0.
+   */
+  readonly spares?: number;
+  /**
    * The charge points that vote (cluster.json `acceptors`). Default: every charge point up to 7,
    * beyond that cp1..cp5; the others are learners (docs/CLUSTER.md, "Acceptors and learners").
    */

@@ -81,13 +81,14 @@ async function startCluster(
   // promises made in that cluster, and the nodes must still authenticate each other.
   const previous = readPreviousCluster(clusterFile);
   const ranBefore = nodesThatRanBefore(dir);
-  const members = nodeIds(settings.centrals, settings.chargePoints);
+  const members = nodeIds(settings.centrals, settings.chargePoints + settings.spares);
+  const spareIds = members.slice(members.length - settings.spares).map((member) => member.id);
   const ports = await choosePorts(members.length, settings.basePort, settings.host);
   const records: ProcessRecord[] = members.map((member, index) =>
     nodeRecord(member, ports[index]!, dir, clusterFile, settings, options, ranBefore),
   );
   const description = {
-    ...clusterDescription(records, previous, settings, options),
+    ...clusterDescription(records, previous, settings, options, spareIds),
     // docs/OCPP.md, "Security profiles": the charge points speak wss:// with Basic auth.
     ocppSecurity: demoOcppSecurity(dir, settings.host),
   };
@@ -105,19 +106,24 @@ async function startCluster(
   // Record before starting so that whatever happens next, `down` can find every pid.
   writeProcesses(table);
   const handle = new ClusterHandle(dir);
+  // Spares wait for `evpaxos cluster add-node`; a spare that ran before is a node of this site now.
+  const started = records.filter(
+    (record) => !spareIds.includes(record.id) || ranBefore.has(record.id),
+  );
   try {
-    for (const record of records) {
+    for (const record of started) {
       record.pid = startProcess(record);
       writeProcesses(table);
     }
     const deadline = Date.now() + (options.readyTimeoutMs ?? clusterDefaults.readyTimeoutMs);
     await handle.waitForNodes(
-      records.map((r) => r.id),
+      started.map((r) => r.id),
       deadline,
     );
     await handle.waitForLeader(Math.max(0, deadline - Date.now()));
     // Every charge point has run on its data dir now: a restart must find its state there.
     table.nodes.forEach((record, index) => {
+      if (!started.includes(record)) return;
       if (record.dataDir !== null && !record.args.includes(MUST_EXIST_FLAG))
         table.nodes[index] = { ...record, args: [...record.args, MUST_EXIST_FLAG] };
     });
@@ -138,6 +144,7 @@ interface UpSettings {
   readonly host: string;
   readonly siteLimitW: number;
   readonly logLevel: string;
+  readonly spares: number;
 }
 
 /** Fills in the defaults; every out-of-range option at once, as one `invalid-option`. */
@@ -148,7 +155,9 @@ function checkUpOptions(options: ClusterUpOptions): UpSettings {
   const tickMs = options.tickMs ?? clusterDefaults.tickMs;
   const host = options.host ?? clusterDefaults.host;
   const siteLimitW = options.siteLimitW ?? clusterDefaults.siteLimitW;
+  const spares = options.spares ?? 0;
   const problems = [
+    checkCount('spares', spares, 0, NODES_PER_BASE_PORT_MAX - 9 - chargePoints),
     checkCount('centrals', centrals, 1, 9),
     checkCount('charge-points', chargePoints, 1, NODES_PER_BASE_PORT_MAX - 9),
     basePort === 0
@@ -165,7 +174,7 @@ function checkUpOptions(options: ClusterUpOptions): UpSettings {
   ].filter((problem): problem is string => problem !== null);
   if (problems.length > 0) throw new LauncherError('invalid-option', problems.join(' '));
   const logLevel = options.logLevel ?? clusterDefaults.logLevel;
-  return { centrals, chargePoints, basePort, tickMs, host, siteLimitW, logLevel };
+  return { centrals, chargePoints, basePort, tickMs, host, siteLimitW, logLevel, spares };
 }
 
 /**
@@ -261,6 +270,7 @@ function clusterDescription(
   previous: { clusterId: string; secret: string } | null,
   settings: UpSettings,
   options: ClusterUpOptions,
+  spareIds: readonly string[],
 ) {
   const nodes = records.map(({ id, role, clusterPort, httpPort, servicePort }) => ({
     id,
@@ -274,13 +284,15 @@ function clusterDescription(
     clusterId: previous?.clusterId ?? options.clusterId ?? clusterDefaults.clusterId,
     secret: previous?.secret ?? randomBytes(32).toString('hex'),
     // Written out even when defaulted, so the file says who votes (docs/CLUSTER.md).
-    acceptors: options.acceptors ?? defaultAcceptors(nodes),
+    // Spares vote only once `evpaxos member add` makes them (docs/CLUSTER.md, "Membership").
+    acceptors: options.acceptors ?? defaultAcceptors(nodes.filter((n) => !spareIds.includes(n.id))),
     ...(options.phase1Quorum === undefined ? {} : { phase1Quorum: options.phase1Quorum }),
     ...(options.phase2Quorum === undefined ? {} : { phase2Quorum: options.phase2Quorum }),
     tickMs: settings.tickMs,
     site: {
       siteLimitW: settings.siteLimitW,
-      chargePointsMax: options.chargePointsMax ?? settings.chargePoints,
+      // A spare is a charge point of the site once started: the site is built for it too.
+      chargePointsMax: options.chargePointsMax ?? settings.chargePoints + settings.spares,
       ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
     },
     nodes,

@@ -17,6 +17,7 @@ export type LauncherErrorCode =
   | 'submit-rejected'
   | 'submit-timeout'
   | 'unauthorized'
+  | 'membership-refused'
   | 'http-error';
 
 const usageCodes: ReadonlySet<LauncherErrorCode> = new Set([

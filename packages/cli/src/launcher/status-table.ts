@@ -11,6 +11,7 @@ const columns = [
   'leader',
   'promised',
   'applied',
+  'vote',
   'peers',
 ] as const;
 
@@ -29,6 +30,7 @@ export function formatStatusTable(rows: readonly NodeStatusRow[]): string {
       paxos?.leaderId ?? '-',
       ballotText(paxos?.promised),
       paxos ? String(paxos.appliedThrough) : '-',
+      paxos?.standing ?? '-',
       peers ? `${peers.filter((peer) => peer.state === 'connected').length}/${peers.length}` : '-',
     ];
   });
@@ -40,7 +42,27 @@ export function formatStatusTable(rows: readonly NodeStatusRow[]): string {
       .map((cell, index) => cell.padEnd(widths[index]!))
       .join('  ')
       .trimEnd();
-  return [format(columns), ...cells.map(format)].join('\n');
+  return [format(columns), ...cells.map(format), ...configurationLines(rows)].join('\n');
+}
+
+/**
+ * The configuration as the most advanced node knows it (docs/PAXOS.md, "Membership change"):
+ * who votes, the quorums, from which slot, and a decided change still to take effect.
+ */
+function configurationLines(rows: readonly NodeStatusRow[]): string[] {
+  let best: NonNullable<NodeStatusRow['status']>['paxos'] | undefined;
+  for (const row of rows) {
+    const paxos = row.status?.paxos;
+    if (paxos?.configuration && (!best || paxos.appliedThrough > best.appliedThrough)) best = paxos;
+  }
+  if (best === undefined) return [];
+  const describe = (label: string, c: NonNullable<typeof best.nextConfiguration>) =>
+    `${label}: acceptors ${c.acceptors.join(',')}  quorums q1=${c.phase1Quorum} q2=${c.phase2Quorum}  from slot ${c.fromSlot}`;
+  return [
+    '',
+    describe('configuration', best.configuration),
+    ...(best.nextConfiguration ? [describe('next', best.nextConfiguration)] : []),
+  ];
 }
 
 function ballotText(ballot: Ballot | null | undefined): string {

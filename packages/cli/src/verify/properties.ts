@@ -5,6 +5,8 @@
  * with a planted counterexample that it must catch (test/verify.test.ts).
  */
 import { siteCommandTypes } from '@evpaxos/site';
+import { reconfigurationPayloadType } from '@evpaxos/paxos';
+import { checkConfiguration } from './configuration';
 import { checkLiveness, checkRegistration } from './liveness';
 import { where, type LogLine } from './log-reader';
 import { checkReservationOverlap } from './reservation-overlap';
@@ -161,7 +163,8 @@ export function checkDurability(lines: readonly LogLine[]): PropertyResult {
  */
 export function checkValidity(lines: readonly LogLine[]): PropertyResult {
   const decided = decidedLines(lines);
-  const known = new Set<string>(siteCommandTypes);
+  // A membership change is a command too (docs/PAXOS.md): the core applies it, not the site.
+  const known = new Set<string>([...siteCommandTypes, reconfigurationPayloadType]);
   const types = new Map<string, number>();
   const typeOfRequest = new Map<string, { type: string; line: LogLine }>();
   let commands = 0;
@@ -447,6 +450,7 @@ export function verifyLines(lines: readonly LogLine[], options: VerifyOptions): 
     checkNoDoubleBooking(lines),
     checkReservationOverlap(lines),
     checkSiteLimit(lines, options),
+    checkConfiguration(lines),
     checkLiveness(lines, chargePointIds),
     checkRegistration(lines),
   ];

@@ -1,0 +1,132 @@
+/**
+ * `evpaxos member add|remove|replace` and `evpaxos cluster add-node` for a local cluster
+ * (docs/CLUSTER.md, "Membership"): the change goes to the leader's POST /membership, which checks
+ * it and decides it through the log; a spare node of the cluster file is started like any node.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Reconfiguration } from '@evpaxos/paxos';
+import { isNodeAlive } from '@evpaxos/runtime';
+import { POLL_INTERVAL_MS, clusterDefaults } from './cluster-defaults';
+import type { ClusterHandle } from './cluster-handle';
+import { LauncherError } from './errors';
+import { httpJson } from './http-client';
+import { findNode, startProcess, writeProcesses } from './process-table';
+
+export interface MembershipResult {
+  /** The slot the change was decided in. */
+  readonly slot: number;
+  /** The first slot the new configuration decides (slot + α). */
+  readonly effectiveSlot: number;
+  readonly configuration: {
+    readonly acceptors: readonly string[];
+    readonly phase1Quorum: number;
+    readonly phase2Quorum: number;
+  };
+  /** The central that decided it. */
+  readonly nodeId: string;
+}
+
+/**
+ * Sends `change` to the leader and resolves once it is decided. A refusal (unknown node, a set
+ * without a live quorum, a duplicate) is a `membership-refused` LauncherError with every reason.
+ */
+export async function changeMembership(
+  cluster: ClusterHandle,
+  change: Reconfiguration,
+  timeoutMs = 30_000,
+): Promise<MembershipResult> {
+  const deadline = Date.now() + timeoutMs;
+  // One (clientId, seq) for every attempt: a change retried at a new leader is applied once.
+  const client = { clientId: `member-${process.pid}-${Date.now()}`, seq: 1 };
+  let lastProblem = 'no leader answered';
+  while (Date.now() < deadline) {
+    const { leaderId } = await cluster.waitForLeader(Math.max(1, deadline - Date.now()));
+    let reply;
+    try {
+      reply = await httpJson(
+        `${cluster.url(leaderId)}/membership`,
+        'POST',
+        { change, ...client },
+        Math.max(1, deadline - Date.now()),
+        cluster.apiToken,
+      );
+    } catch (error) {
+      lastProblem = `${leaderId}: ${(error as Error).message}`;
+      await sleep(POLL_INTERVAL_MS * 4);
+      continue;
+    }
+    const body = (reply.body ?? {}) as Record<string, unknown>;
+    if (reply.status === 200) {
+      const result = body.result as Omit<MembershipResult, 'slot' | 'nodeId'>;
+      return { ...result, slot: body.slot as number, nodeId: leaderId };
+    }
+    if (reply.status === 409) {
+      const problems = Array.isArray(body.problems) ? body.problems.map(String) : [];
+      throw new LauncherError('membership-refused', `refused: ${problems.join(' ')}`);
+    }
+    if (reply.status === 400) {
+      throw new LauncherError('invalid-option', String(body.reason ?? body.error));
+    }
+    if (reply.status === 401 || reply.status === 403 || reply.status === 415) {
+      throw new LauncherError('unauthorized', `${leaderId} refused the request (${reply.status}).`);
+    }
+    lastProblem = `${leaderId}: ${reply.status} ${String(body.error ?? '')}`;
+    await sleep(POLL_INTERVAL_MS * 4);
+  }
+  throw new LauncherError(
+    'submit-timeout',
+    `The membership change was not decided within ${timeoutMs} ms: ${lastProblem}.`,
+  );
+}
+
+/**
+ * The change that re-admits `id` in place after it lost its state: its new incarnation, read from
+ * its own /status, so only the node as it runs now may vote (docs/PAXOS.md, "Joining and
+ * re-admission").
+ */
+export async function readmissionOf(cluster: ClusterHandle, id: string): Promise<Reconfiguration> {
+  const table = cluster.table();
+  if (!table.nodes.some((node) => node.id === id)) {
+    throw new LauncherError('membership-refused', `refused: "${id}" is not a node of the cluster.`);
+  }
+  const status = await cluster.nodeStatus(id).catch(() => {
+    throw new LauncherError(
+      'membership-refused',
+      `refused: ${id} does not answer: start it again (evpaxos restart ${id}) so it runs as a new incarnation, then re-admit it.`,
+    );
+  });
+  if (status.paxos.standing !== 'awaiting-readmission') {
+    throw new LauncherError(
+      'membership-refused',
+      `refused: ${id} has not lost its state (it is ${status.paxos.standing}): replace it by another node with --with, or remove it.`,
+    );
+  }
+  return { kind: 'replace', acceptor: id, by: id, incarnation: status.paxos.incarnation };
+}
+
+/**
+ * Starts a node of the cluster file that is not running — a spare that `cluster up --spares N`
+ * listed, or one that stopped — and resolves once it answers /status. It joins as a learner;
+ * `evpaxos member add` makes it vote.
+ */
+export async function addNode(
+  cluster: ClusterHandle,
+  id: string,
+  timeoutMs = clusterDefaults.readyTimeoutMs,
+): Promise<void> {
+  const table = cluster.table();
+  const node = findNode(table, id);
+  if (node.role !== 'charge-point') {
+    throw new LauncherError(
+      'invalid-option',
+      `${id} is a ${node.role}: add-node starts charge points.`,
+    );
+  }
+  if (isNodeAlive(node.pid, node.id)) {
+    throw new LauncherError('membership-refused', `${id} is already running (pid ${node.pid}).`);
+  }
+  node.pid = startProcess(node);
+  node.paused = false;
+  writeProcesses(table);
+  await cluster.waitForNodes([id], Date.now() + timeoutMs);
+}
