@@ -181,6 +181,8 @@ export class PaxosNode {
    * reads the roles' counters and changes nothing.
    */
   ticksUntilDue(): number {
+    // A change of this acceptor's standing is reported at the next tick (noteStanding).
+    if (this.acceptor && describeStanding(this.standingOf()) !== this.lastStanding) return 1;
     return Math.min(
       this.acceptor?.ticksUntilDue() ?? Number.POSITIVE_INFINITY,
       this.proposer?.ticksUntilDue() ?? Number.POSITIVE_INFINITY,

@@ -57,6 +57,10 @@ describe('ticksUntilDue: the next deadline of a node (ticks on demand)', () => {
 
   it("an acceptor's deadline is the lapse of its leader's lease, reported while the lease is live", () => {
     const cluster = new TestCluster(membership, { electionTimeoutTicks: 8, heartbeatTicks: 2 });
+    // A fresh acceptor reports its standing at its first tick; then nothing is due.
+    expect(cluster.node('a1').ticksUntilDue()).to.equal(1);
+    cluster.node('a1').tick();
+    cluster.flush('a1');
     expect(cluster.node('a1').ticksUntilDue()).to.equal(Number.POSITIVE_INFINITY);
     cluster.elect('p1');
     cluster.tick(2); // the leader's first heartbeat
