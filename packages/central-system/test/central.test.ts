@@ -1,35 +1,13 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- the third-party station and the HTTP API hand back untyped JSON, asserted field by field. */
 import { expect } from 'chai';
-import * as ocppRpc from 'ocpp-rpc';
+import {
+  acChargingNeeds,
+  rawStation,
+  stableLeader,
+  stationPasswords,
+  type RawStation,
+} from './outside-station';
 import { startProcessCluster, type ProcessCluster } from './process-cluster';
-
-/** The third-party station: plain ocpp-rpc, not our wrapper, so a shared bug is not masked. */
-interface RawStation {
-  connect(): Promise<unknown>;
-  call(method: string, params: unknown): Promise<any>;
-  handle(method: string, handler: (context: { params: any }) => unknown): void;
-  on(event: string, listener: (event: any) => void): void;
-  close(options?: { force?: boolean }): Promise<unknown>;
-}
-
-/** Outside stations' passwords (Security Profile 1, the default; docs/OCPP.md). */
-const stationPasswords: Record<string, string> = {
-  'cs-ext': 'cs-ext-password-0123456789',
-  'cs-res': 'cs-res-password-0123456789',
-  'cs-bad': 'cs-bad-password-0123456789',
-};
-
-function rawStation(url: string, identity: string, strictMode: boolean): RawStation {
-  const RpcClient = ocppRpc.RPCClient as unknown as new (options: object) => RawStation;
-  return new RpcClient({
-    endpoint: url,
-    identity,
-    password: stationPasswords[identity],
-    protocols: ['ocpp2.0.1'],
-    strictMode,
-    reconnect: false,
-  });
-}
 
 const now = () => new Date().toISOString();
 
@@ -54,12 +32,7 @@ describe('central system (1 leader + 1 standby + 3 charge-point processes, site 
     for (const id of ['cp1', 'cp2', 'cp3']) {
       await cluster.waitForLine(id, (line) => line.message === 'ocpp-connected');
     }
-    // A stable leader (two centrals can both win round 1 for a moment; the higher ballot wins).
-    for (leader = await cluster.waitForLeader(); ;) {
-      const again = await cluster.waitForLeader();
-      if (again === leader) break;
-      leader = again;
-    }
+    leader = await stableLeader(cluster);
     standby = cluster.nodes.find((node) => node.role === 'central' && node.id !== leader)!.id;
   });
 
@@ -126,20 +99,10 @@ describe('central system (1 leader + 1 standby + 3 charge-point processes, site 
     expect(started).to.deep.equal({ idTokenInfo: { status: 'Accepted' } });
 
     const needsSentAt = performance.now();
-    const needs = await station.call('NotifyEVChargingNeeds', {
-      evseId: 1,
-      maxScheduleTuples: 3,
-      chargingNeeds: {
-        requestedEnergyTransfer: 'AC_three_phase',
-        departureTime: new Date(Date.now() + 3_600_000).toISOString(),
-        acChargingParameters: {
-          energyAmount: 20_000,
-          evMinCurrent: 6,
-          evMaxCurrent: 16,
-          evMaxVoltage: 230,
-        },
-      },
-    });
+    const needs = await station.call(
+      'NotifyEVChargingNeeds',
+      acChargingNeeds({ maxScheduleTuples: 3 }),
+    );
     expect(needs.status).to.equal('Accepted');
     // The central logs the profile built from the needs with sentWithinMs (one pushed at
     // StartSession, before the needs, has none). It is logged once the station answered it, so the

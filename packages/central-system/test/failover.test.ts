@@ -4,24 +4,15 @@
  * 3 centrals + 3 charge points, Security Profile 1, outside stations with listed passwords.
  */
 import { expect } from 'chai';
-import * as ocppRpc from 'ocpp-rpc';
 import WebSocket from 'ws';
+import {
+  acChargingNeeds,
+  rawStation,
+  stableLeader,
+  stationPasswords,
+  type RawStation,
+} from './outside-station';
 import { startProcessCluster, type ProcessCluster } from './process-cluster';
-
-interface RawStation {
-  connect(): Promise<unknown>;
-  call(method: string, params: unknown): Promise<any>;
-  handle(method: string, handler: (context: { params: any }) => unknown): void;
-  on(event: string, listener: (event: any) => void): void;
-  close(options?: { force?: boolean }): Promise<unknown>;
-}
-
-const stationPasswords: Record<string, string> = {
-  'cs-sb': 'cs-sb-password-0123456789',
-  'cs-bad': 'cs-bad-password-0123456789',
-  'cs-flood': 'cs-flood-password-01234567',
-  'cs-dup': 'cs-dup-password-0123456789',
-};
 
 const now = () => new Date().toISOString();
 
@@ -61,24 +52,8 @@ describe('OCPP security, failover and bad input (3 centrals + 3 charge-point pro
     cluster.nodes.filter((node) => node.role === 'central').map((node) => node.id);
   const ocppUrl = (id: string) => `ws://127.0.0.1:${cluster.node(id).servicePort}`;
 
-  async function stableLeader(): Promise<string> {
-    for (let leader = await cluster.waitForLeader(); ;) {
-      const again = await cluster.waitForLeader();
-      if (again === leader) return leader;
-      leader = again;
-    }
-  }
-
   async function connect(central: string, identity: string): Promise<RawStation> {
-    const RpcClient = ocppRpc.RPCClient as unknown as new (options: object) => RawStation;
-    const station = new RpcClient({
-      endpoint: ocppUrl(central),
-      identity,
-      password: stationPasswords[identity],
-      protocols: ['ocpp2.0.1'],
-      strictMode: true,
-      reconnect: false,
-    });
+    const station = rawStation(ocppUrl(central), identity);
     stations.push(station);
     await station.connect();
     return station;
@@ -149,7 +124,7 @@ describe('OCPP security, failover and bad input (3 centrals + 3 charge-point pro
     // A charge point's identity with another's password (cp2's derived one is not cp1's).
     const asCp1 = await rawOpen('central-b', 'cp1', ['ocpp2.0.1'], stationPasswords['cs-sb']);
     expect(asCp1).to.deep.equal({ status: 401 });
-    const leader = await stableLeader();
+    const leader = await stableLeader(cluster);
     expect(await commandsOf(leader, 'cs-nobody')).to.deep.equal([]);
     for (const node of cluster.nodes) {
       const text = cluster.logOf(node.id);
@@ -159,7 +134,7 @@ describe('OCPP security, failover and bad input (3 centrals + 3 charge-point pro
   });
 
   it('a station on a standby runs a session: its calls are forwarded to the leader, the standby pushes its profile', async () => {
-    const leader = await stableLeader();
+    const leader = await stableLeader(cluster);
     const standby = centrals().find((id) => id !== leader)!;
     const station = await connect(standby, 'cs-sb');
     const profiles: any[] = [];
@@ -183,19 +158,7 @@ describe('OCPP security, failover and bad input (3 centrals + 3 charge-point pro
       idToken,
     });
     expect(started.idTokenInfo?.status ?? 'Accepted').to.equal('Accepted');
-    const needs = await station.call('NotifyEVChargingNeeds', {
-      evseId: 1,
-      chargingNeeds: {
-        requestedEnergyTransfer: 'AC_three_phase',
-        departureTime: new Date(Date.now() + 3_600_000).toISOString(),
-        acChargingParameters: {
-          energyAmount: 20_000,
-          evMinCurrent: 6,
-          evMaxCurrent: 16,
-          evMaxVoltage: 230,
-        },
-      },
-    });
+    const needs = await station.call('NotifyEVChargingNeeds', acChargingNeeds());
     expect(needs.status).to.equal('Accepted');
     await cluster.waitForLine(
       standby,
@@ -215,7 +178,7 @@ describe('OCPP security, failover and bad input (3 centrals + 3 charge-point pro
     station.on('close', (event) => {
       closedWith = event.code ?? -1;
     });
-    const leader = await stableLeader();
+    const leader = await stableLeader(cluster);
     const holder = centrals().find((id) =>
       cluster
         .linesOf(id)
@@ -246,7 +209,7 @@ describe('OCPP security, failover and bad input (3 centrals + 3 charge-point pro
   });
 
   it('bad input gets the OCPP answer a station expects and changes nothing in the site', async () => {
-    const central = await stableLeader();
+    const central = await stableLeader(cluster);
     const alive = async () => (await cluster.httpJson(central, 'GET', '/status')).status === 200;
     // Wrong subprotocol: the handshake completes without one, then 1002.
     const wrongProtocol = await rawOpen(central, 'cs-bad', ['ocpp1.6']).catch(
@@ -304,7 +267,7 @@ describe('OCPP security, failover and bad input (3 centrals + 3 charge-point pro
       (line) => line.message === 'ocpp-replaced-connection' && line.chargePointId === 'cs-dup',
     );
     expect(await alive()).to.equal(true);
-    const leader = await stableLeader();
+    const leader = await stableLeader(cluster);
     for (const identity of ['cs-bad', 'cs-flood', 'cs-dup']) {
       expect(await commandsOf(leader, identity)).to.deep.equal([]);
     }

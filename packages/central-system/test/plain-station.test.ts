@@ -36,6 +36,51 @@ function energy(registerWh: number, context?: string, powerW?: number): any[] {
   ];
 }
 
+const bootPayload = {
+  chargingStation: { model: 'PLAIN-WS', vendorName: 'test' },
+  reason: 'PowerUp',
+} as const;
+
+/** A TransactionEvent Started for a local authorization (a token presented at the station). */
+function authorizedStart(
+  transactionId: string,
+  idToken: string,
+  seqNo: number,
+  registerWh?: number,
+) {
+  return {
+    eventType: 'Started',
+    timestamp: now(),
+    triggerReason: 'Authorized',
+    seqNo,
+    transactionInfo: { transactionId, chargingState: 'Charging' },
+    evse: { id: 1, connectorId: 1 },
+    idToken: { idToken, type: 'ISO14443' },
+    ...(registerWh === undefined ? {} : { meterValue: energy(registerWh, 'Transaction.Begin') }),
+  };
+}
+
+/**
+ * Answers RequestStopTransaction as a real station does: Accepted, then its Ended event with the
+ * final meter reading (seqNo from the station's own counter).
+ */
+function endOnRemoteStop(station: PlainStation, nextSeqNo: () => number, endRegisterWh: number) {
+  station.handle('RequestStopTransaction', (request) => {
+    setImmediate(() => {
+      void station.call('TransactionEvent', {
+        eventType: 'Ended',
+        timestamp: now(),
+        triggerReason: 'RemoteStop',
+        seqNo: nextSeqNo(),
+        transactionInfo: { transactionId: request.transactionId, stoppedReason: 'Remote' },
+        evse: { id: 1, connectorId: 1 },
+        meterValue: energy(endRegisterWh, 'Transaction.End'),
+      });
+    });
+    return { status: 'Accepted' };
+  });
+}
+
 describe('OCPP 2.0.1 against a plain-ws station, every payload checked with the official schemas', function () {
   this.timeout(120_000);
   const schemas = new OcppSchemas();
@@ -77,10 +122,7 @@ describe('OCPP 2.0.1 against a plain-ws station, every payload checked with the 
     stations.push(station);
     leader = await cluster.waitForLeader(30_000);
     await station.connect([urlOf(leader)]);
-    const answer = await station.call('BootNotification', {
-      chargingStation: { model: 'PLAIN-WS', vendorName: 'test' },
-      reason: 'PowerUp',
-    });
+    const answer = await station.call('BootNotification', bootPayload);
     expect(answer.status).to.equal('Accepted');
     // A third-party station's lease is renewed by its Heartbeats (docs/SITE.md, "Leases").
     heartbeats.push(
@@ -106,6 +148,26 @@ describe('OCPP 2.0.1 against a plain-ws station, every payload checked with the 
       }
     }
     return null;
+  }
+
+  /** RequestStopTransaction through the leader's API: answered 200, the stop agreed. */
+  async function remoteStop(stationId: string, transactionId: string): Promise<void> {
+    const stopped = await cluster.httpJson(
+      leader,
+      'POST',
+      `/ocpp/stations/${stationId}/RequestStopTransaction`,
+      { transactionId },
+    );
+    expect(stopped.status, JSON.stringify(stopped.body)).to.equal(200);
+    expect(stopped.body.agreed).to.equal(true);
+  }
+
+  /** The leader's session-ended line for a transaction. */
+  function sessionEnded(transactionId: string) {
+    return cluster.waitForLine(
+      leader,
+      (line) => line.message === 'session-ended' && line.transactionId === transactionId,
+    );
   }
 
   async function until(what: string, check: () => Promise<boolean>, timeoutMs = 20_000) {
@@ -143,20 +205,7 @@ describe('OCPP 2.0.1 against a plain-ws station, every payload checked with the 
       });
       return { status: 'Accepted' };
     });
-    station.handle('RequestStopTransaction', (request) => {
-      setImmediate(() => {
-        void station.call('TransactionEvent', {
-          eventType: 'Ended',
-          timestamp: now(),
-          triggerReason: 'RemoteStop',
-          seqNo: seqNo++,
-          transactionInfo: { transactionId: request.transactionId, stoppedReason: 'Remote' },
-          evse: { id: 1, connectorId: 1 },
-          meterValue: energy(5_000, 'Transaction.End'),
-        });
-      });
-      return { status: 'Accepted' };
-    });
+    endOnRemoteStop(station, () => seqNo++, 5_000);
 
     // What real stations send right after boot: each answered with its (empty) response.
     for (const [action, payload] of [
@@ -243,24 +292,11 @@ describe('OCPP 2.0.1 against a plain-ws station, every payload checked with the 
     const session = during.sessions.find((entry: any) => entry.transactionId === transactionId);
     expect(session.meter.startRegisterWh).to.equal(1_000);
 
-    const stopped = await cluster.httpJson(
-      leader,
-      'POST',
-      '/ocpp/stations/plain-1/RequestStopTransaction',
-      {
-        transactionId,
-      },
-    );
-    expect(stopped.status, JSON.stringify(stopped.body)).to.equal(200);
-    expect(stopped.body.agreed).to.equal(true);
+    await remoteStop('plain-1', transactionId);
     const after = await stationsView();
     expect(after.sessions.map((entry: any) => entry.transactionId)).to.not.include(transactionId);
     expect(after.deliveredWh).to.equal(4_000);
-    const ended = await cluster.waitForLine(
-      leader,
-      (line) => line.message === 'session-ended' && line.transactionId === transactionId,
-    );
-    expect(ended.energyWh).to.equal(4_000);
+    expect((await sessionEnded(transactionId)).energyWh).to.equal(4_000);
   });
 
   it('ReservationStatusUpdate frees the reservation; a refused ReserveNow is released and answered 409', async () => {
@@ -302,15 +338,10 @@ describe('OCPP 2.0.1 against a plain-ws station, every payload checked with the 
   it('a station without Smart Charging is recorded, budgeted at its maximum, and not sent profiles again at once', async () => {
     const station = await boot('plain-3');
     station.handle('SetChargingProfile', () => ['CALLERROR', 'NotSupported', 'no smart charging']);
-    const response = await station.call('TransactionEvent', {
-      eventType: 'Started',
-      timestamp: now(),
-      triggerReason: 'Authorized',
-      seqNo: 0,
-      transactionInfo: { transactionId: 'plain-tx-3', chargingState: 'Charging' },
-      evse: { id: 1, connectorId: 1 },
-      idToken: { idToken: 'LOCAL-3', type: 'ISO14443' },
-    });
+    const response = await station.call(
+      'TransactionEvent',
+      authorizedStart('plain-tx-3', 'LOCAL-3', 0),
+    );
     expect(response.idTokenInfo.status).to.equal('Accepted');
     await until('the refusal recorded', async () => {
       const view = await stationsView();
@@ -467,39 +498,16 @@ describe('OCPP 2.0.1 against a plain-ws station, every payload checked with the 
     stations.push(station);
     leader = await cluster.waitForLeader(30_000);
     const urls = cluster.nodes.filter((n) => n.role === 'central').map((n) => urlOf(n.id));
-    const bootPayload = {
-      chargingStation: { model: 'PLAIN-WS', vendorName: 'test' },
-      reason: 'PowerUp',
-    };
     await station.connect([urlOf(leader), ...urls.filter((url) => url !== urlOf(leader))]);
     expect((await station.call('BootNotification', bootPayload)).status).to.equal('Accepted');
     let seqNo = 0;
-    const started = await station.call('TransactionEvent', {
-      eventType: 'Started',
-      timestamp: now(),
-      triggerReason: 'Authorized',
-      seqNo: seqNo++,
-      transactionInfo: { transactionId: 'plain-tx-5', chargingState: 'Charging' },
-      evse: { id: 1, connectorId: 1 },
-      idToken: { idToken: 'KILL-5', type: 'ISO14443' },
-      meterValue: energy(0, 'Transaction.Begin'),
-    });
+    const started = await station.call(
+      'TransactionEvent',
+      authorizedStart('plain-tx-5', 'KILL-5', seqNo++, 0),
+    );
     expect(started.idTokenInfo.status).to.equal('Accepted');
     station.handle('SetChargingProfile', () => ({ status: 'Accepted' }));
-    station.handle('RequestStopTransaction', (request) => {
-      setImmediate(() => {
-        void station.call('TransactionEvent', {
-          eventType: 'Ended',
-          timestamp: now(),
-          triggerReason: 'RemoteStop',
-          seqNo: seqNo++,
-          transactionInfo: { transactionId: request.transactionId, stoppedReason: 'Remote' },
-          evse: { id: 1, connectorId: 1 },
-          meterValue: energy(1_250, 'Transaction.End'),
-        });
-      });
-      return { status: 'Accepted' };
-    });
+    endOnRemoteStop(station, () => seqNo++, 1_250);
 
     const killed = leader;
     await cluster.kill(killed);
@@ -516,20 +524,7 @@ describe('OCPP 2.0.1 against a plain-ws station, every payload checked with the 
       60_000,
     );
     expect((await station.call('BootNotification', bootPayload)).status).to.equal('Accepted');
-    const stopped = await cluster.httpJson(
-      leader,
-      'POST',
-      '/ocpp/stations/plain-5/RequestStopTransaction',
-      {
-        transactionId: 'plain-tx-5',
-      },
-    );
-    expect(stopped.status, JSON.stringify(stopped.body)).to.equal(200);
-    expect(stopped.body.agreed).to.equal(true);
-    const ended = await cluster.waitForLine(
-      leader,
-      (line) => line.message === 'session-ended' && line.transactionId === 'plain-tx-5',
-    );
-    expect(ended.energyWh).to.equal(1_250);
+    await remoteStop('plain-5', 'plain-tx-5');
+    expect((await sessionEnded('plain-tx-5')).energyWh).to.equal(1_250);
   });
 });

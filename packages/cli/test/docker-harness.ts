@@ -1,3 +1,4 @@
+import { expect } from 'chai';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -161,12 +162,14 @@ function portFree(port: number): Promise<boolean> {
 /**
  * A host-port prefix (EVPAXOS_HOST_PORT_PREFIX) whose nine ports (PREFIX100-106, PREFIX200-201)
  * are all free, from 20-65, starting at a place of this process's own so that parallel runs
- * rarely collide.
+ * rarely collide; not one of `taken` (the sites this run starts at once).
  */
-export async function freePortPrefix(): Promise<string> {
+export async function freePortPrefix(taken: ReadonlySet<string> = new Set()): Promise<string> {
   const candidates = 46;
   for (let attempt = 0; attempt < candidates; attempt += 1) {
     const prefix = String(20 + ((process.pid + attempt) % candidates));
+    // Another site of this run that has not bound its ports yet.
+    if (taken.has(prefix)) continue;
     const ports = [100, 101, 102, 103, 104, 105, 106, 200, 201].map((p) => Number(`${prefix}${p}`));
     const free = await Promise.all(ports.map(portFree));
     if (free.every(Boolean)) return prefix;
@@ -357,6 +360,38 @@ export class DockerSite {
     this.dropInterruptCleanup = undefined;
     return result;
   }
+}
+
+/**
+ * What every Docker suite's `before` does first: skip, saying why, where no engine runs
+ * (dockerUnavailable), and build the run's image once (buildImageOnce), asserting the build.
+ * Call it from a `before` whose timeout covers BUILD_TIMEOUT_MS.
+ */
+export async function requireDockerImage(context: Mocha.Context): Promise<void> {
+  const reason = dockerUnavailable();
+  if (reason !== null) {
+    console.log(`      skipped: ${reason}`);
+    context.skip();
+  }
+  const build = await buildImageOnce();
+  expect(build.status, `docker build:\n${build.stdout.slice(-3000)}\n${build.stderr}`).to.equal(0);
+}
+
+/**
+ * requireDockerImage, then a site of the suite's own — a project name, free host ports, the
+ * run's image — that an interrupted run still takes down. The suite's `after` calls down().
+ */
+export async function dockerSuiteSite(
+  context: Mocha.Context,
+  project: string,
+  extraEnv: Record<string, string> = {},
+  cwd: string = root,
+  takenPrefixes: ReadonlySet<string> = new Set(),
+): Promise<DockerSite> {
+  await requireDockerImage(context);
+  const site = new DockerSite(project, await freePortPrefix(takenPrefixes), extraEnv, cwd);
+  site.downOnInterrupt();
+  return site;
 }
 
 /** The last lines of every container of a project, for a failure message. */

@@ -249,16 +249,26 @@ describe('Docker Swarm: deploy/docker-stack.yml on a single-node Swarm (real eng
   });
 
   it('runs one task per node; each charge point on its labelled host with its own volume', async () => {
-    const services = (
-      await dockerOk(['stack', 'services', stack, '--format', '{{.Name}} {{.Mode}} {{.Replicas}}'])
-    )
-      .split('\n')
+    const expected = [...centrals, ...chargePoints, 'ev-emulator']
+      .map((id) => `${stack}_${id} replicated ${id === 'ev-emulator' ? '0/0' : '1/1'}`)
       .sort();
-    expect(services).to.deep.equal(
-      [...centrals, ...chargePoints, 'ev-emulator']
-        .map((id) => `${stack}_${id} replicated ${id === 'ev-emulator' ? '0/0' : '1/1'}`)
-        .sort(),
-    );
+    const listServices = async () =>
+      (
+        await dockerOk([
+          'stack',
+          'services',
+          stack,
+          '--format',
+          '{{.Name}} {{.Mode}} {{.Replicas}}',
+        ])
+      )
+        .split('\n')
+        .sort();
+    // The first commit needs one central: the other's task may still be starting (0/1).
+    await waitFor('every task running', START_TIMEOUT_MS, async () =>
+      JSON.stringify(await listServices()) === JSON.stringify(expected) ? true : undefined,
+    ).catch(() => undefined);
+    expect(await listServices()).to.deep.equal(expected);
     for (const id of chargePoints) {
       const spec = JSON.parse(
         await dockerOk(['service', 'inspect', `${stack}_${id}`, '--format', '{{json .Spec}}']),

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { runNemesis } from '../src/nemesis';
 
 /**
- * The short nemesis of `npm test` (issue 20): 15 s of kill -9, pause and partition faults on real
+ * The short nemesis of `npm test` (issue 20): 15 s of kill -9, pause, partition and disk-loss faults on real
  * processes under client load and EVs charging; `npm run nemesis -- --minutes N --seed S` is the
  * long one.
  */
@@ -19,6 +19,8 @@ describe('nemesis: real processes, faults, client load and EVs (short run)', fun
     try {
       const report = await runNemesis({ dir, seed: 20, durationMs: 15_000 });
       expect(report.faults.length, 'faults injected').to.be.at.least(3);
+      // Seed 20 draws a disk loss first: a wiped charge point is re-admitted and votes again.
+      expect(report.faults[0]).to.match(/^disk loss cp\d$/);
       expect(report.acknowledged, 'commands acknowledged').to.be.above(0);
       expect(report.lost, 'acknowledged commands lost').to.deep.equal([]);
       expect(report.failedProperties, 'verify properties failed').to.deep.equal([]);

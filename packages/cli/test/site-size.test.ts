@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -42,29 +42,35 @@ describe('sites of any size and every state (real processes, high speed)', funct
   this.timeout(180_000);
   const clusters = useClusters();
 
-  it('cluster up refuses a site that cannot work before it starts anything: one sentence, exit 2', () => {
+  it('cluster up refuses a site that cannot work before it starts anything: one sentence, exit 2', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'evpaxos-site-refused-'));
+    // Each refusal is its own process (a CLI start is seconds on a loaded machine): all at once.
     const up = (...args: string[]) =>
-      spawnSync(
-        process.execPath,
-        [bin, 'cluster', 'up', '--dir', dir, '--base-port', '0', ...args],
-        { encoding: 'utf8', timeout: 30_000 },
-      );
+      new Promise<{ status: number | null; stderr: string }>((resolve) => {
+        const child = execFile(
+          process.execPath,
+          [bin, 'cluster', 'up', '--dir', dir, '--base-port', '0', ...args],
+          { encoding: 'utf8', timeout: 60_000 },
+          (_error, _stdout, stderr) => resolve({ status: child.exitCode, stderr }),
+        );
+      });
     try {
-      const tooMany = up('--charge-points', '32');
+      const [tooMany, badAcceptors, quorums, tooSmall] = await Promise.all([
+        up('--charge-points', '32'),
+        up('--charge-points', '9', '--acceptors', 'cp1,central-a'),
+        up('--charge-points', '9', '--phase1-quorum', '3', '--phase2-quorum', '2'),
+        up('--charge-points', '9', '--charge-points-max', '5'),
+      ]);
       expect(tooMany.status).to.equal(2);
       expect(tooMany.stderr).to.equal(
         'evpaxos: The fail-safe share, site.siteLimitW / site.chargePointsMax = 44000 / 32 = 1375 W, is below 1380 W, the least an EV charges at: raise the site limit or lower chargePointsMax.\n',
       );
-      const badAcceptors = up('--charge-points', '9', '--acceptors', 'cp1,central-a');
       expect(badAcceptors.status).to.equal(2);
       expect(badAcceptors.stderr).to.match(
         /The acceptor "central-a" is a central: only charge points vote\./,
       );
-      const quorums = up('--charge-points', '9', '--phase1-quorum', '3', '--phase2-quorum', '2');
       expect(quorums.status).to.equal(2);
       expect(quorums.stderr).to.match(/must exceed the number of acceptors \(5\)/);
-      const tooSmall = up('--charge-points', '9', '--charge-points-max', '5');
       expect(tooSmall.status).to.equal(2);
       expect(tooSmall.stderr).to.match(/site\.chargePointsMax \(5\) is below the 9 charge points/);
       // Nothing was started: no process table.

@@ -179,5 +179,8 @@ describe('message trace (real cluster)', function () {
     const unknown = await cli(cluster, ['trace', '--nodes', 'cp9', '--for-ms', '0']);
     expect(unknown.code).to.equal(2);
     expect(unknown.stderr).to.contain('No node cp9');
+    const heartbeat = await cli(cluster, ['trace', '--type', 'heartbeat', '--for-ms', '0']);
+    expect(heartbeat.code).to.equal(2);
+    expect(heartbeat.stderr).to.contain('--type heartbeat is not a traced message type');
   });
 });

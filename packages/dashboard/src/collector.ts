@@ -1,5 +1,6 @@
 import { ballotToString, type AppliedEntry, type Ballot, type NodeEvent } from '@evpaxos/paxos';
 import type { ClusterMember, StatusView, TraceEvent } from '@evpaxos/runtime';
+import type { ReservationState } from '@evpaxos/site';
 import { DASHBOARD_LIMITS } from './constants';
 
 /** GET /evse of a charge point (packages/charge-point EvseView), as the dashboard reads it. */
@@ -57,13 +58,7 @@ export interface SequenceEvent extends Omit<TraceEvent, 'seq'> {
 }
 
 /** An agreed reservation (GET /reservations), and when it left the agreed state, if it did. */
-export interface ReservationView {
-  readonly reservationId: number;
-  readonly chargePointId: string;
-  readonly connectorId: number;
-  readonly idToken: string;
-  readonly startsAtMs: number;
-  readonly expiresAtMs: number;
+export interface ReservationView extends Readonly<ReservationState> {
   /** Null while agreed; else when the dashboard saw it gone (cancelled, used or expired). */
   endedAtMs: number | null;
 }

@@ -12,6 +12,7 @@ import {
   isNodeAlive,
   readProcessesFile,
   startNodeProcess,
+  tracedMessageTypes,
   writeProcessesFile,
   type ExtraRouteRequest,
   type ExtraRouteResponse,
@@ -238,6 +239,7 @@ export class DashboardServer {
           Object.values(counts).reduce((total, count) => total + count, 0);
         nodes[node.id] = {
           framesOut: sum(stats.value.transport.framesOutByKind),
+          messagesOut: splitMessages(stats.value.transport.framesOutByKind),
           framesIn: sum(stats.value.transport.framesInByKind),
           syncs: stats.value.store?.syncCount ?? 0,
           appliedThrough: stats.value.appliedThrough,
@@ -522,6 +524,26 @@ export class DashboardServer {
     );
     return failed;
   }
+}
+
+/** Paxos Made Simple's phases and the commit, the messages a decision needs: the traced ones. */
+const consensusTypes: ReadonlySet<string> = new Set(tracedMessageTypes);
+/** The leader's liveness signal: sent every heartbeatTicks whatever the load (docs/PROTOCOL.md). */
+const heartbeatTypes = new Set(['heartbeat', 'heartbeat-ack']);
+
+/**
+ * Messages sent, by what they are for (the report's messages per decision): consensus (the
+ * phases), heartbeat (time-driven, so per decision it falls as the load rises) and other
+ * (catch-up, handshakes).
+ */
+function splitMessages(byKind: Readonly<Record<string, number>>) {
+  const split = { consensus: 0, heartbeat: 0, other: 0 };
+  for (const [kind, count] of Object.entries(byKind)) {
+    if (consensusTypes.has(kind)) split.consensus += count;
+    else if (heartbeatTypes.has(kind)) split.heartbeat += count;
+    else split.other += count;
+  }
+  return split;
 }
 
 async function getJson<T>(url: string): Promise<{ value: T | null; error: string | null }> {

@@ -297,7 +297,6 @@
     const height = opts.height || 260;
     const left = 56;
     const right = 110;
-    const top = 14;
     const bottom = 28;
     const ids = Object.keys(power).sort();
     let minMs = Infinity;
@@ -334,11 +333,14 @@
         return samples.length > 0 && samples[k].atMs <= t ? samples[k].powerW : 0;
       });
     });
+    const x = (t) => left + ((t - minMs) / (maxMs - minMs)) * (width - left - right);
+    // Fault and crash intervals get a labelled strip above the plot, outside the power's scale.
+    const strip = bandStrip(opts.bands || [], minMs, maxMs, x, width - right);
+    const top = 14 + strip.height;
     let peak = siteLimitW;
     const totals = grid.map((_, i) => series.reduce((sum, s) => sum + s[i], 0));
     for (const total of totals) peak = Math.max(peak, total);
     const yMax = peak * 1.12;
-    const x = (t) => left + ((t - minMs) / (maxMs - minMs)) * (width - left - right);
     const y = (w) => top + (1 - w / yMax) * (height - top - bottom);
     let svg =
       '<svg class="power" viewBox="0 0 ' +
@@ -346,23 +348,26 @@
       ' ' +
       height +
       '" role="img" aria-label="power per charge point">';
-    for (const band of opts.bands || []) {
-      const from = Math.max(minMs, band.fromMs);
-      const to = Math.min(maxMs, band.toMs === null ? maxMs : band.toMs);
-      if (to <= from) continue;
+    // Behind the power (drawn first), hatched, the plot's full height: the y scale is the power's.
+    svg +=
+      '<defs><pattern id="band-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="2" height="6" class="hatch"></rect></pattern></defs>';
+    for (const band of strip.bands) {
       svg +=
-        '<rect class="band" x="' +
-        x(from) +
+        '<rect class="band band-' +
+        esc(band.kind || 'fault') +
+        '" fill="url(#band-hatch)" x="' +
+        band.x1 +
         '" y="' +
         top +
         '" width="' +
-        (x(to) - x(from)) +
+        band.w +
         '" height="' +
         (height - top - bottom) +
         '"><title>' +
         esc(band.label) +
         '</title></rect>';
     }
+    svg += strip.svg;
     const below = grid.map(() => 0);
     series.forEach((values, index) => {
       const upper = values.map((v, i) => below[i] + v);
@@ -439,22 +444,24 @@
         '" y="' +
         (height - 8) +
         '" text-anchor="middle">' +
-        esc(clock(t, opts.originMs).slice(0, 8)) +
+        esc(opts.axisLabel ? opts.axisLabel(t) : clock(t, opts.originMs).slice(0, 8)) +
         '</text>';
     }
+    // The legend starts below the site limit's label, which sits near the top of the plot.
+    const legendTop = Math.max(top + 30, y(siteLimitW) + 14);
     ids.forEach((id, index) => {
       const last = series[index][series[index].length - 1];
       svg +=
         '<rect x="' +
         (width - right + 6) +
         '" y="' +
-        (top + 30 + index * 18) +
+        (legendTop + index * 18) +
         '" width="10" height="10" fill="' +
         palette[index % palette.length] +
         '"></rect><text class="legend" x="' +
         (width - right + 20) +
         '" y="' +
-        (top + 39 + index * 18) +
+        (legendTop + 9 + index * 18) +
         '">' +
         esc(id) +
         ' ' +
@@ -465,9 +472,58 @@
     return svg;
   }
 
+  /**
+   * The fault and crash intervals' labels, in rows above the plot (a new row where a label would
+   * overlap the one before it; at most 4 rows, the rest keep their tooltip). Every interval is at
+   * least 2 px wide: a crash and restart within a sample must still be seen.
+   */
+  function bandStrip(bands, minMs, maxMs, x, rightEdge) {
+    const rowH = 14;
+    const rowsMax = 4;
+    const rowEnds = [];
+    const placed = [];
+    let svg = '';
+    for (const band of bands) {
+      const fromMs = Math.max(minMs, band.fromMs);
+      const toMs = Math.min(maxMs, band.toMs === null ? maxMs : band.toMs);
+      if (toMs < fromMs) continue;
+      const x1 = x(fromMs);
+      const w = Math.max(2, x(toMs) - x1);
+      placed.push({ x1, w, label: band.label, kind: band.kind });
+      // 11 px system-ui: about 6 px per character.
+      const textW = band.label.length * 6 + 6;
+      const textX = Math.max(0, Math.min(x1, rightEdge - textW));
+      let row = rowEnds.findIndex((end) => end + 6 <= textX);
+      if (row < 0 && rowEnds.length < rowsMax) row = rowEnds.push(-Infinity) - 1;
+      if (row < 0) continue;
+      rowEnds[row] = textX + textW;
+      const y = 12 + row * rowH;
+      svg +=
+        '<g class="band-label band-' +
+        esc(band.kind || 'fault') +
+        // An interval too short for a bar is a taller tick: seen, whatever its length.
+        '"><rect x="' +
+        x1 +
+        '" y="' +
+        (y + 2) +
+        '" width="' +
+        w +
+        '" height="' +
+        (w < 4 ? 8 : 3) +
+        '"></rect><text x="' +
+        textX +
+        '" y="' +
+        y +
+        '">' +
+        esc(band.label) +
+        '</text></g>';
+    }
+    return { bands: placed, svg, height: rowEnds.length * rowH };
+  }
+
   // ---------------------------------------------------------------------------------------------
 
-  function timeline(events, originMs) {
+  function timeline(events, originMs, format) {
     const rows = events
       .slice()
       .reverse()
@@ -476,7 +532,7 @@
           '<li class="ev-' +
           esc(e.kind) +
           '"><time>' +
-          esc(clock(e.atMs, originMs)) +
+          esc(format ? format(e.atMs) : clock(e.atMs, originMs)) +
           '</time><span class="kind">' +
           esc(e.kind) +
           '</span> ' +

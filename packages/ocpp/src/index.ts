@@ -20,6 +20,7 @@ export {
 } from './constants';
 export {
   deriveStationPassword,
+  secretsEqual,
   stationPasswordLength,
   type StationPasswordLookup,
 } from './station-auth';

@@ -230,9 +230,10 @@ export class Proposer {
     }
   }
 
-  /** `id`'s link closed: if it led, it most likely died; pre-vote within a few ticks (pre-vote.ts). */
+  /** `id`'s link closed: if it led (or may have: none known yet), pre-vote within a few ticks. */
   peerDown(id: NodeId): void {
-    if (this.role !== 'follower' || this.leaderId !== id) return;
+    const led = this.leaderId === id || (!this.leaderId && this.config.proposers.includes(id));
+    if (this.role !== 'follower' || !led) return;
     this.preVote.markLeaderGone();
     this.leaderId = undefined;
     this.electionElapsedTicks = 0;

@@ -16,6 +16,22 @@ function stableLeader(): TestCluster {
   return cluster;
 }
 
+/**
+ * kill -9 of p1: every live node's transport reports its link closed (PaxosNode.peerDown), then a
+ * few ticks pass — well inside one election timeout.
+ */
+function killAndReport(cluster: TestCluster): void {
+  cluster.nodes.delete('p1');
+  for (const id of ['p2', ...membership.acceptors]) {
+    cluster.node(id).peerDown('p1');
+    cluster.flush(id);
+  }
+  for (let i = 0; i < options.heartbeatTicks + 4; i += 1) {
+    cluster.tick();
+    cluster.deliverAll();
+  }
+}
+
 describe('leader stickiness: acceptors keep a lease on the leader they hear (Raft §9.6)', () => {
   it('an acceptor that hears its leader refuses a higher ballot from another proposer, marked leaseLive', () => {
     const cluster = stableLeader();
@@ -121,16 +137,15 @@ describe('leader stickiness: acceptors keep a lease on the leader they hear (Raf
 
   it("crash fast path: once every link reports the leader's connection closed, the standby leads within a few ticks", () => {
     const cluster = stableLeader();
-    cluster.nodes.delete('p1'); // kill -9: the kernel closes its sockets
-    for (const id of ['p2', ...membership.acceptors]) {
-      cluster.node(id).peerDown('p1');
-      cluster.flush(id);
-    }
-    for (let i = 0; i < options.heartbeatTicks + 4; i += 1) {
-      cluster.tick();
-      cluster.deliverAll();
-    }
+    killAndReport(cluster);
     // Well inside one election timeout: no wait for a timeout sized for stalls.
+    expect(cluster.node('p2').isLeader()).to.equal(true);
+  });
+
+  it('crash fast path: a restarted standby that has heard no leader yet takes it too when a proposer’s link closes', () => {
+    const cluster = stableLeader();
+    cluster.start('p2'); // restarted: knows no leader, and the leader's heartbeats have not come
+    killAndReport(cluster); // then the leader dies
     expect(cluster.node('p2').isLeader()).to.equal(true);
   });
 

@@ -7,7 +7,9 @@
  * The token is derived from the cluster secret, so every node computes it without a new setting and
  * a holder of the token does not hold the secret (it cannot join the cluster as a peer).
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
+// One constant-time compare for every secret (a timing leak would reveal the token byte by byte).
+import { secretsEqual } from '@evpaxos/ocpp';
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 
@@ -50,13 +52,6 @@ export function apiAuthHeaders(token: string | undefined): Record<string, string
   return token === undefined ? {} : { authorization: `${API_TOKEN_SCHEME} ${token}` };
 }
 
-/** Constant-time comparison of two strings (a timing leak would reveal the token byte by byte). */
-export function equalSecrets(a: string, b: string): boolean {
-  const left = Buffer.from(a, 'utf8');
-  const right = Buffer.from(b, 'utf8');
-  return left.length === right.length && timingSafeEqual(left, right);
-}
-
 /** Why a request is refused: the status, a stable code and a sentence for the client and the log. */
 export interface ApiRefusal {
   readonly status: 401 | 403 | 415;
@@ -92,7 +87,7 @@ export class ApiGuard {
 
   /** Whether `token` is this cluster's token (the dashboard's session exchange). */
   isToken(token: unknown): boolean {
-    return typeof token === 'string' && equalSecrets(token, this.token);
+    return typeof token === 'string' && secretsEqual(token, this.token);
   }
 
   /**
@@ -166,10 +161,10 @@ export class ApiGuard {
     const header = request.headers.authorization;
     if (header !== undefined) {
       const [scheme, value] = header.split(' ', 2);
-      return scheme === API_TOKEN_SCHEME && value !== undefined && equalSecrets(value, this.token);
+      return scheme === API_TOKEN_SCHEME && value !== undefined && secretsEqual(value, this.token);
     }
     const cookie = readCookie(request.headers.cookie, this.cookieName);
-    return cookie !== undefined && equalSecrets(cookie, this.token);
+    return cookie !== undefined && secretsEqual(cookie, this.token);
   }
 }
 

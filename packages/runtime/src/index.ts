@@ -32,14 +32,7 @@ export {
   type ProcessRecord,
   type ProcessesFile,
 } from './processes-file';
-export {
-  API_TOKEN_ENV,
-  API_TOKEN_FILE,
-  ApiGuard,
-  apiAuthHeaders,
-  apiToken,
-  equalSecrets,
-} from './api-auth';
+export { API_TOKEN_ENV, API_TOKEN_FILE, ApiGuard, apiAuthHeaders, apiToken } from './api-auth';
 export {
   HttpTimeoutError,
   httpJson,

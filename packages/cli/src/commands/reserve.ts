@@ -5,6 +5,7 @@
  * `--cancel ID` cancels one, `--list` prints the agreed reservations.
  */
 import type { Argv, CommandModule } from 'yargs';
+import type { ReservationState } from '@evpaxos/site';
 import { LauncherError, openCluster, type ClusterHandle } from '../launcher';
 import { httpJson, type HttpReply } from '../launcher/http-client';
 import { runLauncher, withDir } from './launcher-command';
@@ -37,14 +38,8 @@ export function parseWhen(text: string, nowMs: number, notBeforeMs: number): num
   );
 }
 
-interface ReservationView {
-  readonly reservationId: number;
-  readonly chargePointId: string;
-  readonly connectorId: number;
-  readonly idToken: string;
-  readonly startsAtMs: number;
-  readonly expiresAtMs: number;
-}
+/** GET /reservations' items: the site's agreed reservation (docs/SITE.md). */
+type ReservationView = Readonly<ReservationState>;
 
 function hhmm(ms: number): string {
   const date = new Date(ms);

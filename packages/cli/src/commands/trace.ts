@@ -1,6 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Argv, CommandModule } from 'yargs';
-import { LauncherError, TraceReader, formatTracedMessage, openCluster } from '../launcher';
+import { tracedMessageTypes } from '@evpaxos/runtime';
+import {
+  LauncherError,
+  TraceReader,
+  formatTracedMessage,
+  openCluster,
+  type TracedMessage,
+} from '../launcher';
 import { runLauncher, withDir } from './launcher-command';
 
 interface TraceArgs {
@@ -10,6 +17,8 @@ interface TraceArgs {
   history: boolean;
   received: boolean;
   json: boolean;
+  type?: string;
+  slot?: number;
 }
 
 /** How often the nodes' GET /trace is read. */
@@ -44,6 +53,14 @@ export const traceCommand: CommandModule<object, TraceArgs> = {
         default: false,
         describe: 'Also print each arrival (⇠), not only each send (→)',
       })
+      .option('type', {
+        type: 'string',
+        describe: `Only these types, e.g. prepare,promise,nack (of ${tracedMessageTypes.join(', ')})`,
+      })
+      .option('slot', {
+        type: 'number',
+        describe: 'Only the Accepts, Accepteds and Decides of this slot',
+      })
       .option('json', {
         type: 'boolean',
         default: false,
@@ -59,6 +76,7 @@ export const traceCommand: CommandModule<object, TraceArgs> = {
         ?.split(',')
         .map((id) => id.trim())
         .filter((id) => id !== '');
+      const wanted = messageFilter(args);
       const reader = await TraceReader.attach(openCluster(args.dir), {
         ...(nodeIds !== undefined ? { nodeIds } : {}),
         history: args.history,
@@ -81,6 +99,7 @@ export const traceCommand: CommandModule<object, TraceArgs> = {
           while (pending.length > 0 && (pending[0]?.atMs ?? Infinity) <= settledBeforeMs) {
             const event = pending.shift();
             if (event === undefined || (event.dir === 'recv' && !args.received)) continue;
+            if (!wanted(event)) continue;
             console.log(args.json ? JSON.stringify(event) : formatTracedMessage(event));
           }
           if (last) break;
@@ -93,3 +112,29 @@ export const traceCommand: CommandModule<object, TraceArgs> = {
       }
     }),
 };
+
+/** --type and --slot as one predicate; a bad value is a usage error (exit 2). */
+function messageFilter(args: TraceArgs): (event: TracedMessage) => boolean {
+  const types = args.type
+    ?.split(',')
+    .map((type) => type.trim())
+    .filter((type) => type !== '');
+  for (const type of types ?? []) {
+    if (!(tracedMessageTypes as readonly string[]).includes(type)) {
+      throw new LauncherError(
+        'invalid-option',
+        `--type ${type} is not a traced message type (${tracedMessageTypes.join(', ')}).`,
+      );
+    }
+  }
+  const slot = args.slot;
+  if (slot !== undefined && !(Number.isSafeInteger(slot) && slot >= 0)) {
+    throw new LauncherError('invalid-option', `--slot must be a slot number (got ${slot}).`);
+  }
+  return (event) =>
+    (types === undefined || types.includes(event.type)) &&
+    (slot === undefined ||
+      (event.type === 'decide'
+        ? (event.slots ?? []).includes(slot)
+        : (event.type === 'accept' || event.type === 'accepted') && event.slot === slot));
+}

@@ -13,5 +13,11 @@ export { LauncherError, type LauncherErrorCode } from './errors';
 export { parsePartitionSpec, partitionRules } from './partition-spec';
 export { readProcesses, type ProcessRecord, type ProcessesFile } from './process-table';
 export { formatStatusTable } from './status-table';
-export { addNode, changeMembership, readmissionOf, type MembershipResult } from './membership';
+export {
+  addNode,
+  changeMembership,
+  readmissionOf,
+  waitUntilLeaderReaches,
+  type MembershipResult,
+} from './membership';
 export { TraceReader, formatTracedMessage, type TracedMessage } from './trace-reader';

@@ -84,17 +84,29 @@ export async function changeMembership(
  * its own /status, so only the node as it runs now may vote (docs/PAXOS.md, "Joining and
  * re-admission").
  */
-export async function readmissionOf(cluster: ClusterHandle, id: string): Promise<Reconfiguration> {
+export async function readmissionOf(
+  cluster: ClusterHandle,
+  id: string,
+  timeoutMs = 10_000,
+): Promise<Reconfiguration> {
   const table = cluster.table();
   if (!table.nodes.some((node) => node.id === id)) {
     throw new LauncherError('membership-refused', `refused: "${id}" is not a node of the cluster.`);
   }
-  const status = await cluster.nodeStatus(id).catch(() => {
-    throw new LauncherError(
-      'membership-refused',
-      `refused: ${id} does not answer: start it again (evpaxos restart ${id}) so it runs as a new incarnation, then re-admit it.`,
-    );
-  });
+  // A node catching up on a loaded host may miss one status deadline: ask again until timeoutMs.
+  const deadline = Date.now() + timeoutMs;
+  let status;
+  while (status === undefined) {
+    status = await cluster.nodeStatus(id).catch(() => undefined);
+    if (status !== undefined) break;
+    if (Date.now() >= deadline) {
+      throw new LauncherError(
+        'membership-refused',
+        `refused: ${id} does not answer: start it again (evpaxos restart ${id}) so it runs as a new incarnation, then re-admit it.`,
+      );
+    }
+    await sleep(POLL_INTERVAL_MS * 8);
+  }
   if (status.paxos.standing !== 'awaiting-readmission') {
     throw new LauncherError(
       'membership-refused',
@@ -129,4 +141,26 @@ export async function addNode(
   node.paused = false;
   writeProcesses(table);
   await cluster.waitForNodes([id], Date.now() + timeoutMs);
+  await waitUntilLeaderReaches(cluster, id, timeoutMs);
+}
+
+/**
+ * Resolves once the leader's link to `id` is connected (a node just started is dialed with
+ * backoff), so a membership change that follows is not refused for a node that is on its way.
+ */
+export async function waitUntilLeaderReaches(
+  cluster: ClusterHandle,
+  id: string,
+  timeoutMs = clusterDefaults.readyTimeoutMs,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { leaderId } = await cluster.waitForLeader(Math.max(1, deadline - Date.now()));
+    const status = await cluster.nodeStatus(leaderId).catch(() => undefined);
+    if (status?.peers.some((peer) => peer.id === id && peer.state === 'connected')) return;
+    if (Date.now() >= deadline) {
+      throw new LauncherError('not-ready', `The leader ${leaderId} does not reach ${id} yet.`);
+    }
+    await sleep(POLL_INTERVAL_MS * 4);
+  }
 }

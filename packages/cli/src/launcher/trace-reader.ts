@@ -56,7 +56,6 @@ export class TraceReader {
   }
 
   private async start(history: boolean): Promise<void> {
-    const token = this.handle.apiToken;
     await Promise.all(
       this.ids.map(async (id) => {
         const node = this.handle.node(id);
@@ -67,34 +66,47 @@ export class TraceReader {
         const view = await this.get(id, 0);
         if (view === null) return;
         this.afterSeq.set(id, history ? 0 : view.lastSeq);
-        if (view.on) return;
-        const answer = await httpJson(
-          `${this.handle.url(id)}/trace`,
-          'PUT',
-          { on: true },
-          TRACE_REQUEST_TIMEOUT_MS,
-          token,
-        );
-        if (answer.status === 401 || answer.status === 403) {
-          throw new LauncherError(
-            'unauthorized',
-            `${id} refused to turn tracing on (${answer.status}): no API token for this cluster (docs/CLUSTER.md, "Authentication").`,
-          );
-        }
-        if (answer.status !== 200) {
-          throw new LauncherError('http-error', `PUT ${id}/trace answered ${answer.status}.`);
-        }
-        this.turnedOn.add(id);
+        if (!view.on) await this.turnOn(id);
       }),
     );
+  }
+
+  /** PUT /trace {on: true}; remembered, so stop() turns it off again. */
+  private async turnOn(id: string): Promise<void> {
+    const answer = await httpJson(
+      `${this.handle.url(id)}/trace`,
+      'PUT',
+      { on: true },
+      TRACE_REQUEST_TIMEOUT_MS,
+      this.handle.apiToken,
+    );
+    if (answer.status === 401 || answer.status === 403) {
+      throw new LauncherError(
+        'unauthorized',
+        `${id} refused to turn tracing on (${answer.status}): no API token for this cluster (docs/CLUSTER.md, "Authentication").`,
+      );
+    }
+    if (answer.status !== 200) {
+      throw new LauncherError('http-error', `PUT ${id}/trace answered ${answer.status}.`);
+    }
+    this.turnedOn.add(id);
   }
 
   /** The events recorded since the last read, of every node, oldest first. */
   async read(): Promise<TracedMessage[]> {
     const batches = await Promise.all(
       this.ids.map(async (id) => {
-        const view = await this.get(id, this.afterSeq.get(id) ?? 0);
+        const after = this.afterSeq.get(id) ?? 0;
+        const view = await this.get(id, after);
         if (view === null) return [];
+        if (view.lastSeq < after) {
+          // Restarted (its seq counts from 1 again, tracing off unless it was started with
+          // --trace): read it from its start next time, and turn tracing on again if we had.
+          this.onNote(`${id} restarted: following its new trace`);
+          this.afterSeq.set(id, 0);
+          if (!view.on && this.turnedOn.has(id)) await this.turnOn(id).catch(() => undefined);
+          return [];
+        }
         if (view.missed > 0) this.onNote(`${id}: ${view.missed} traced messages were missed`);
         this.afterSeq.set(id, view.lastSeq);
         return view.events.map((event) => ({ ...event, node: id }));

@@ -1,5 +1,12 @@
+import * as fs from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomInt, type Random } from '@evpaxos/paxos';
-import type { ClusterHandle } from '../launcher';
+import {
+  changeMembership,
+  readmissionOf,
+  waitUntilLeaderReaches,
+  type ClusterHandle,
+} from '../launcher';
 
 /** What a fault acts on: the cluster, its node ids, and the run's seeded randomness. */
 export interface NemesisContext {
@@ -14,10 +21,7 @@ export interface InjectedFault {
   undo(): Promise<void>;
 }
 
-/**
- * One kind of fault the nemesis injects. The list is open: a new kind (disk loss, once a wiped
- * acceptor can be re-admitted, issue 20) is one more entry of `nemesisFaults`.
- */
+/** One kind of fault the nemesis injects. The list is open: a new kind is one more entry. */
 export interface NemesisFault {
   readonly name: string;
   inject(context: NemesisContext): Promise<InjectedFault>;
@@ -70,4 +74,53 @@ export const partitionFault: NemesisFault = {
   },
 };
 
-export const nemesisFaults: readonly NemesisFault[] = [killFault, pauseFault, partitionFault];
+/** How long a re-admitted acceptor may take to vote again (α slots under load, catch-up). */
+const READMIT_TIMEOUT_MS = 90_000;
+
+/**
+ * Disk loss (issue 20.6): kill -9 a charge point and delete its data dir while it is down. Undone
+ * by a restart — it comes back as a non-voting learner (docs/PAXOS.md, "Joining and
+ * re-admission") — then `evpaxos member replace <it>` in place, and a wait until it votes again,
+ * so the next fault never meets two acceptors that cannot vote.
+ */
+export const diskLossFault: NemesisFault = {
+  name: 'disk-loss',
+  async inject(context) {
+    const chargePoints = context.nodeIds.filter(
+      (id) => context.handle.node(id).role === 'charge-point',
+    );
+    const id = chargePoints[randomInt(context.random, 0, chargePoints.length - 1)] as string;
+    const { dataDir } = context.handle.node(id);
+    await context.handle.killNode(id);
+    if (dataDir !== null) fs.rmSync(dataDir, { recursive: true, force: true });
+    return {
+      description: `disk loss ${id}`,
+      undo: async () => {
+        await context.handle.restartNode(id, 60_000);
+        await waitUntilLeaderReaches(context.handle, id, 60_000);
+        await changeMembership(
+          context.handle,
+          await readmissionOf(context.handle, id, 60_000),
+          READMIT_TIMEOUT_MS,
+        );
+        const deadline = Date.now() + READMIT_TIMEOUT_MS;
+        const standing = () =>
+          context.handle.nodeStatus(id).then(
+            (status) => status.paxos.standing,
+            () => 'no answer',
+          );
+        while ((await standing()) !== 'voting') {
+          if (Date.now() > deadline) throw new Error(`${id} was re-admitted but does not vote.`);
+          await sleep(200);
+        }
+      },
+    };
+  },
+};
+
+export const nemesisFaults: readonly NemesisFault[] = [
+  killFault,
+  pauseFault,
+  partitionFault,
+  diskLossFault,
+];

@@ -1,6 +1,6 @@
 /**
  * A nemesis of our own (issue 20): a real cluster of OS processes under continuous client load
- * and EVs charging, while kill -9, pause and partition faults come and go at seeded random
+ * and EVs charging, while kill -9, pause, partition and disk-loss faults come and go at seeded random
  * times; then every fault is undone and the run is checked. Every acknowledged command must be in
  * the decided log, at the slot it was acknowledged with, on every node (durability), and the logs
  * must pass `evpaxos verify` (agreement, validity, exactly-once, site limit).

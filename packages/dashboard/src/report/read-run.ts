@@ -16,6 +16,21 @@ export interface Interval {
   readonly label: string;
 }
 
+/**
+ * Messages sent per slot decided. `split` (null for logs from before it was logged) separates the
+ * consensus messages (Prepare … Decide) from the heartbeats, which are sent on a timer whatever
+ * the load, and the rest (catch-up, handshakes).
+ */
+export interface MessagesPerDecision {
+  readonly source: string;
+  readonly value: number | null;
+  readonly split: {
+    readonly consensus: number;
+    readonly heartbeat: number;
+    readonly other: number;
+  } | null;
+}
+
 export interface LatencySummary {
   /** What the numbers are made of, in a sentence (the report prints it). */
   readonly source: string;
@@ -40,7 +55,13 @@ export interface RunData {
   readonly downIntervals: Interval[];
   readonly decidedSlots: number;
   readonly commandsDecided: number;
-  readonly messagesPerDecision: { readonly source: string; readonly value: number | null };
+  readonly messagesPerDecision: MessagesPerDecision;
+  /** The EV emulator's clock (its "scenario-start" line): the report's axis is scenario time. */
+  readonly scenario: {
+    readonly startedAtMs: number;
+    readonly speed: number;
+    readonly name: string;
+  } | null;
   readonly commitLatency: LatencySummary;
   readonly profileLatency: LatencySummary;
   readonly linesRead: number;
@@ -106,6 +127,7 @@ export function readRun(dir: string): RunData {
     decidedSlots: fold.appliedSlots.size,
     commandsDecided: fold.commandsDecided,
     messagesPerDecision: messagesPerDecision(fold.statsLines),
+    scenario: fold.scenario,
     commitLatency: commitLatency(fold.statsLines),
     profileLatency: {
       source:
@@ -180,6 +202,7 @@ class RunFold {
   readonly appliedSlots = new Set<number>();
   readonly statsLines: Line[] = [];
   commandsDecided = 0;
+  scenario: RunData['scenario'] = null;
   private seq = 0;
   private readonly openFaults = new Map<string, { fromMs: number; peers: string }>();
   private readonly lastLineAt = new Map<string, number>();
@@ -228,6 +251,16 @@ class RunFold {
           'ev',
           `${String(line.evId)} at ${String(line.chargePointId)}: ${String(line.from)} → ${String(line.to)}`,
         );
+        break;
+      case 'scenario-start':
+        // The first run in these logs sets the clock (a later one would restart it).
+        if (this.scenario === null && typeof line.speed === 'number' && line.speed > 0) {
+          this.scenario = {
+            startedAtMs: typeof line.startedAtMs === 'number' ? line.startedAtMs : atMs,
+            speed: line.speed,
+            name: String(line.scenario ?? 'scenario'),
+          };
+        }
         break;
       case 'scenario-step':
         this.note(atMs, 'scenario', `minute ${String(line.minute)}: ${JSON.stringify(line.step)}`);
@@ -351,8 +384,10 @@ function quantiles(values: number[]): LatencySummary['quantilesMs'] {
   };
 }
 
+type Split = { consensus: number; heartbeat: number; other: number };
+
 interface StatsLine {
-  nodes?: Record<string, { framesOut?: number; appliedThrough?: number }>;
+  nodes?: Record<string, { framesOut?: number; messagesOut?: Split; appliedThrough?: number }>;
   commitLatency?: { buckets?: Record<string, number>; count?: number };
 }
 
@@ -361,39 +396,60 @@ interface StatsLine {
  * of one central (the dashboard logs one every 5 s). Counters restart with a process, so a node
  * whose count went down between the two snapshots is left out.
  */
-function messagesPerDecision(lines: readonly Line[]): RunData['messagesPerDecision'] {
+function messagesPerDecision(lines: readonly Line[]): MessagesPerDecision {
   const byCentral = new Map<string, Line[]>();
   for (const line of lines) {
     const list = byCentral.get(line.node) ?? [];
     list.push(line);
     byCentral.set(line.node, list);
   }
-  let best: { frames: number; slots: number } | null = null;
+  let best: { frames: number; slots: number; split: Split | null } | null = null;
   for (const list of byCentral.values()) {
     const first = list[0] as StatsLine | undefined;
     const last = list.at(-1) as StatsLine | undefined;
     if (!first?.nodes || !last?.nodes || list.length < 2) continue;
     let frames = 0;
     let slots = 0;
+    let split: Split | null = { consensus: 0, heartbeat: 0, other: 0 };
     for (const [id, end] of Object.entries(last.nodes)) {
       const start = first.nodes[id];
       if (!start) continue;
       const delta = (end.framesOut ?? 0) - (start.framesOut ?? 0);
-      if (delta >= 0) frames += delta;
       slots = Math.max(slots, (end.appliedThrough ?? 0) - (start.appliedThrough ?? 0));
+      if (delta < 0) continue;
+      frames += delta;
+      if (split !== null && end.messagesOut && start.messagesOut) {
+        for (const key of ['consensus', 'heartbeat', 'other'] as const) {
+          split[key] += end.messagesOut[key] - start.messagesOut[key];
+        }
+      } else split = null;
     }
-    if (best === null || slots > best.slots) best = { frames, slots };
+    if (best === null || slots > best.slots) best = { frames, slots, split };
   }
   if (best === null || best.slots === 0) {
     return {
       source:
         'needs two "cluster-stats" lines (logged every 5 s by a central\'s dashboard) with slots decided between them: none in these logs',
       value: null,
+      split: null,
     };
   }
+  const { frames, slots, split } = best;
   return {
-    source: `cluster frames sent by every node ÷ slots decided, between the first and last "cluster-stats" snapshots (${best.frames} frames, ${best.slots} slots; heartbeats included)`,
-    value: best.frames / best.slots,
+    source:
+      `messages sent by every node ÷ slots decided, between the first and last "cluster-stats" snapshots (${frames} messages, ${slots} slots). ` +
+      (split === null
+        ? 'Heartbeats included: these logs predate the split.'
+        : `Consensus: PreVote, Prepare, Promise, Accept, Accepted, Nack, Decide (${split.consensus}); heartbeat: the leader's heartbeats and their acks, sent on a timer whatever the load, so per decision they shrink as the load grows (${split.heartbeat}); other: catch-up and handshakes (${split.other}).`),
+    value: frames / slots,
+    split:
+      split === null
+        ? null
+        : {
+            consensus: split.consensus / slots,
+            heartbeat: split.heartbeat / slots,
+            other: split.other / slots,
+          },
   };
 }
 

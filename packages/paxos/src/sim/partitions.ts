@@ -22,16 +22,22 @@ export interface Partition {
  * Jepsen's nemeses: a symmetric split, a one-way split (one side's messages are lost, the
  * other's arrive), a bridge (two sides that cannot talk, and one node that talks to both — the
  * non-transitive partition that fools naive leader checks), and the leader cut off with a
- * minority of the acceptors, both ways or only outbound (see leaderMinority). Undefined when the
- * drawn split leaves one side empty.
+ * minority of the acceptors, both ways or only outbound (see leaderMinority). A share of
+ * `muteLeaderOneWayShare` is the last kind for certain (the stale-minority profile, swarm.ts).
+ * Undefined when the drawn split leaves one side empty.
  */
 export function drawPartition(
   random: Random,
   ids: readonly NodeId[],
   acceptorIds: readonly NodeId[],
   latestLeader: NodeId | undefined,
+  muteLeaderOneWayShare = 0,
 ): Partition | undefined {
-  const kind = pick(random, partitionKinds);
+  // No draw when the share is 0: a seed without it partitions as it always did.
+  const kind =
+    muteLeaderOneWayShare > 0 && random() < muteLeaderOneWayShare
+      ? 'mute-leader-one-way'
+      : pick(random, partitionKinds);
   const side = kind.startsWith('mute-leader')
     ? leaderMinority(random, acceptorIds, latestLeader)
     : ids.filter(() => random() < 0.5);

@@ -397,7 +397,13 @@ export class Simulation {
   /** Jepsen's nemeses (partitions.ts): the links the drawn partition cuts. */
   private startPartition(): void {
     const ids = [...this.nodes.keys()];
-    const cut = drawPartition(this.random, ids, this.acceptorIds, this.latestLeader);
+    const cut = drawPartition(
+      this.random,
+      ids,
+      this.acceptorIds,
+      this.latestLeader,
+      this.scenario.muteLeaderOneWayShare,
+    );
     if (cut === undefined) return;
     for (const link of cut.blocked) this.blocked.add(link);
     this.partitionActive = true;

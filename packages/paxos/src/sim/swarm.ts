@@ -95,6 +95,12 @@ export interface SimScenario {
   readonly restartDelayTicksMax: number;
   /** Of the crashes, this share hits the node that leads (a nemesis aimed at the leader). */
   readonly leaderCrashShare: number;
+  /**
+   * Of the partitions, this share cuts the leader off with a minority that still hears the
+   * majority (partitions.ts, mute-leader-one-way); the others draw their kind. 0 but in the
+   * stale-minority profile.
+   */
+  readonly muteLeaderOneWayShare: number;
   /** The nemesis profile the seed drew (nemesisProfiles): how its fault intensities lean. */
   readonly profile: NemesisProfileName;
   readonly paxosOptions: Partial<PaxosOptions>;
@@ -103,7 +109,7 @@ export interface SimScenario {
 /** A drawn scenario before its profile leans it: the fields a profile may change. */
 type Leanable = Pick<
   SimScenario,
-  'rates' | 'leaderCrashShare' | 'restartDelayTicksMax' | 'proposers'
+  'rates' | 'leaderCrashShare' | 'restartDelayTicksMax' | 'proposers' | 'muteLeaderOneWayShare'
 >;
 
 /**
@@ -157,6 +163,35 @@ const nemesisProfiles = {
         lossProbability: between(random, 0.05, 0.25),
         slowProbability: between(random, 0.02, 0.1),
       },
+    }),
+  },
+  /**
+   * A stale minority (issue 22: what `learner-ignores-notice-ballot` needs, and split-brain drew
+   * in under 1 % of seeds): at least two proposers, and every partition the leader cut off with a
+   * minority of the acceptors that still hears the majority, for long. The minority accepts the
+   * old leader's values in slots the majority's new leader then decides otherwise, and the new
+   * leader's Accepts and commit notices reach the minority — the Accept late (slow messages) or
+   * not at all (loss), the notice first. Leader crashes right after one Accept of a batch left
+   * (a value at a minority again, a restarted leader's phase-1 quorum missing it) add the same
+   * state without a partition.
+   */
+  'stale-minority': {
+    weight: 8,
+    lean: (drawn: Leanable, random: Random): Leanable => ({
+      ...drawn,
+      proposers: Math.max(2, drawn.proposers),
+      rates: {
+        ...drawn.rates,
+        partitionStartProbability: between(random, 0.03, 0.08),
+        partitionHealProbability: between(random, 0.005, 0.03),
+        lossProbability: between(random, 0.02, 0.15),
+        slowProbability: between(random, 0.05, 0.2),
+        crashProbability: between(random, 0.005, 0.015),
+        crashMidSendProbability: between(random, 0.2, 0.6),
+      },
+      leaderCrashShare: between(random, 0.6, 1),
+      restartDelayTicksMax: randomInt(random, 1, 10),
+      muteLeaderOneWayShare: 1,
     }),
   },
 } as const;
@@ -277,16 +312,14 @@ export function drawScenario(
     ...drawPaxosOptions(random, draw),
     ...pins.paxosOptions,
   };
-  // Drawn after the older dimensions (and before disk loss, as when the profiles were measured),
-  // so that a profile leaves every draw above as it was for the seed.
-  const profile = weighted(
-    random,
-    Object.entries(nemesisProfiles).map(([name, { weight }]) => [name, weight] as const),
-  ) as NemesisProfileName;
-  const leaned = nemesisProfiles[profile].lean(
-    { rates, leaderCrashShare, restartDelayTicksMax, proposers: drawnProposers },
-    random,
-  );
+  // After the older dimensions, before disk loss: a profile leaves every draw above as it was.
+  const { profile, leaned } = drawProfile(random, {
+    rates,
+    leaderCrashShare,
+    restartDelayTicksMax,
+    proposers: drawnProposers,
+    muteLeaderOneWayShare: 0,
+  });
   // Drawn after every older dimension, so adding it left each seed's other draws as they were.
   if (allowedFaults.has('disk-loss') && random() >= faultOmitProbability) faults.push('disk-loss');
   rates.diskLossProbability = diskLossRange[0] + (diskLossRange[1] - diskLossRange[0]) * random();
@@ -327,9 +360,23 @@ export function drawScenario(
     restartDelayTicksMax: leaned.restartDelayTicksMax,
     stallTicksMax,
     leaderCrashShare: leaned.leaderCrashShare,
+    // A partition the caller left out stays out: the share only picks among partitions drawn.
+    muteLeaderOneWayShare: leaned.muteLeaderOneWayShare,
     profile,
     paxosOptions: keepLimitRelations(paxosOptions, pins.paxosOptions ?? {}),
   };
+}
+
+/** The seed's nemesis profile, and the scenario as it leans it. */
+function drawProfile(
+  random: Random,
+  drawn: Leanable,
+): { profile: NemesisProfileName; leaned: Leanable } {
+  const profile = weighted(
+    random,
+    Object.entries(nemesisProfiles).map(([name, { weight }]) => [name, weight] as const),
+  ) as NemesisProfileName;
+  return { profile, leaned: nemesisProfiles[profile].lean(drawn, random) };
 }
 
 /**
@@ -468,7 +515,7 @@ export function formatScenario(s: SimScenario): string {
       case 'reorder':
         return `reorder 1-${s.delayTicksMax} ticks (slow ${pct(r.slowProbability)} up to ${s.slowDelayTicksMax}, stall ${pct(r.stallProbability)}/tick up to ${s.stallTicksMax})`;
       case 'partition':
-        return `partition ${pct(r.partitionStartProbability)}/tick heal ${pct(r.partitionHealProbability)}/tick`;
+        return `partition ${pct(r.partitionStartProbability)}/tick heal ${pct(r.partitionHealProbability)}/tick${s.muteLeaderOneWayShare > 0 ? ` (mute-leader-one-way ${pct(s.muteLeaderOneWayShare)})` : ''}`;
       case 'crash':
         return `crash ${pct(r.crashProbability)}/tick (at leader ${pct(s.leaderCrashShare)}, after write ${pct(r.crashAfterWriteProbability)}, mid-send ${pct(r.crashMidSendProbability)}, restart 1-${s.restartDelayTicksMax} ticks)`;
       case 'pause':
