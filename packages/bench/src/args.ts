@@ -37,6 +37,13 @@ export interface Settings {
    * boot, first decision, RSS, idle CPU, commit latency at concurrency 1. Null: the usual run.
    */
   readonly siteSizes: readonly number[] | null;
+  /**
+   * `--idle`: measure only the idle footprint per process (idle-footprint.ts) of a default cluster
+   * of this build, and of the --compare build at the same time.
+   */
+  readonly idle: boolean;
+  /** The idle window, ms (`--idle-seconds`, default 20). */
+  readonly idleWindowMs: number;
 }
 
 export class BenchArgsError extends Error {}
@@ -66,12 +73,16 @@ export const benchUsage = `Usage: npm run bench [-- options]
   --sizes LIST            only measure whole sites of these many charge points, e.g. 5,9,15,31
                           (2 centrals; boot, first decision, RSS, idle CPU, commit p50 at
                           concurrency 1); writes site-sizes-<date>.json
+  --idle                  only measure every process of an idle default cluster (CPU, RSS,
+                          wake-ups per second), this build and the --compare build side by side
+  --idle-seconds N        the idle window (default 20)
   --out DIR               where JSON and SVG go (default bench-results/)
   --help                  this text`;
 
 const switches = new Set([
   '--quick',
   '--compare-arrays',
+  '--idle',
   '--no-etcd',
   '--bare',
   '--no-bare',
@@ -88,6 +99,7 @@ const valued = new Set([
   '--failover-trials',
   '--out',
   '--sizes',
+  '--idle-seconds',
 ]);
 
 /**
@@ -143,6 +155,9 @@ export function parseBenchArgs(argv: readonly string[], defaultOutDir: string): 
     failoverOnly: seen.has('--failover-only'),
     outDir: path.resolve(values.get('--out') ?? defaultOutDir),
     siteSizes: listFlag('--sizes', values.get('--sizes')),
+    idle: seen.has('--idle'),
+    idleWindowMs:
+      (integerFlag('--idle-seconds', values.get('--idle-seconds'), 1, 600) ?? 20) * 1000,
   };
 }
 

@@ -18,6 +18,7 @@ import { median, type LatencySummary } from './latency';
 import { renderChart, renderTable, type BenchReport, type SystemRow } from './report';
 import { medianRows, roundOrder } from './rounds';
 import { measureSiteSize, renderSiteSizes, type SiteSizeRow } from './site-size';
+import { measureIdleFootprint, renderIdleFootprint } from './idle-footprint';
 
 function log(line: string): void {
   process.stderr.write(`bench: ${line}\n`);
@@ -434,6 +435,10 @@ async function main(): Promise<void> {
     await measureSiteSizes(settings, settings.siteSizes, root);
     return;
   }
+  if (settings.idle) {
+    await measureIdle(settings, root);
+    return;
+  }
   log(
     `${settings.quick ? 'quick' : 'full'} run${settings.rounds > 1 ? `, ${settings.rounds} rounds` : ''}; temp dir ${root}`,
   );
@@ -482,13 +487,37 @@ async function measureSiteSizes(
   root: string,
 ): Promise<void> {
   const rows: SiteSizeRow[] = [];
-  for (const chargePoints of sizes) {
-    log(`site of ${chargePoints} charge points + 2 centrals`);
-    const row = await measureSiteSize(chargePoints, root, (url, statsUrls, apiToken) =>
-      runJob<PaxosRunResult>(paxosJob(settings, url, 1, statsUrls, true, apiToken)),
-    );
-    log(JSON.stringify(row));
-    rows.push(row);
+  const builds = [{ label: 'evpaxos', bin: undefined as string | undefined }];
+  if (settings.compareBin) builds.push({ label: 'baseline', bin: settings.compareBin });
+  for (const [index, chargePoints] of sizes.entries()) {
+    // Each size measures every build, the first one changing per size (docs/BENCHMARKS.md).
+    for (const build of roundOrder(builds, index)) {
+      log(`${build.label}: site of ${chargePoints} charge points + 2 centrals`);
+      // A row that fails (a client that cannot connect to a starved site) is reported, and the
+      // run goes on with the next one.
+      const row = await measureSiteSize(
+        chargePoints,
+        root,
+        (url, statsUrls, apiToken, lanes) =>
+          runJob<PaxosRunResult>(
+            paxosJob(
+              settings,
+              url,
+              lanes,
+              statsUrls,
+              build.bin === undefined || settings.compareArrays,
+              apiToken,
+            ),
+          ),
+        build,
+      ).catch((error: unknown) => {
+        log(`${build.label}, ${chargePoints} charge points: failed: ${String(error)}`);
+        return null;
+      });
+      if (row === null) continue;
+      log(JSON.stringify(row));
+      rows.push(row);
+    }
   }
   fs.rmSync(root, { recursive: true, force: true });
   fs.mkdirSync(settings.outDir, { recursive: true });
@@ -498,6 +527,22 @@ async function measureSiteSizes(
   );
   fs.writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), rows }, null, 2)}\n`);
   process.stdout.write(`${renderSiteSizes(rows)}\n\nwritten: ${file}\n`);
+}
+
+/** `--idle`: every process of an idle default cluster, this build and --compare's at once. */
+async function measureIdle(settings: Settings, root: string): Promise<void> {
+  const bins = new Map<string, string | undefined>([['evpaxos', undefined]]);
+  if (settings.compareBin) bins.set('baseline', settings.compareBin);
+  log(`idle footprint of ${[...bins.keys()].join(' and ')}, ${settings.idleWindowMs / 1000} s`);
+  const footprint = await measureIdleFootprint(bins, root, settings.idleWindowMs);
+  fs.rmSync(root, { recursive: true, force: true });
+  fs.mkdirSync(settings.outDir, { recursive: true });
+  const file = path.join(
+    settings.outDir,
+    `idle-${new Date().toISOString().replace(/[:.]/g, '-')}.json`,
+  );
+  fs.writeFileSync(file, `${JSON.stringify(footprint, null, 2)}\n`);
+  process.stdout.write(`${renderIdleFootprint(footprint)}\n\nwritten: ${file}\n`);
 }
 
 main().catch((error: unknown) => {

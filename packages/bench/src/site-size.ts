@@ -13,6 +13,8 @@ import { clusterUp, type ClusterHandle } from '@evpaxos/cli';
 import type { PaxosRunResult } from './client';
 
 export interface SiteSizeRow {
+  /** 'evpaxos' (this tree) or 'baseline' (the --compare build). */
+  readonly build: string;
   readonly chargePoints: number;
   readonly acceptors: number;
   readonly processes: number;
@@ -31,6 +33,10 @@ export interface SiteSizeRow {
   readonly commitP99Ms: number | null;
   readonly commitOperations: number;
   readonly commitErrors: number;
+  /** "became-leader" lines in the centrals' logs by the end of the row (target: 1). */
+  readonly elections: number;
+  /** Commands per second at concurrency 64 against the leader; null when none committed. */
+  readonly throughput64PerSecond: number | null;
   /** The machine's 1-minute load average when the row was measured (other work shares it). */
   readonly loadAverage1m: number;
 }
@@ -70,6 +76,17 @@ function decidedTimes(dir: string): { atMs: number; types: string[] }[] {
   return out;
 }
 
+/** How many times a central became leader, from every central's log. */
+function electionsIn(dir: string): number {
+  let count = 0;
+  for (const file of fs.readdirSync(path.join(dir, 'logs'))) {
+    if (!file.startsWith('central-')) continue;
+    const text = fs.readFileSync(path.join(dir, 'logs', file), 'utf8');
+    count += text.split('"message":"became-leader"').length - 1;
+  }
+  return count;
+}
+
 async function waitForRegistrations(dir: string, chargePoints: number): Promise<number[]> {
   const deadline = Date.now() + BOOT_TIMEOUT_MS;
   for (;;) {
@@ -104,11 +121,8 @@ async function cpuMicrosOf(cluster: ClusterHandle): Promise<number> {
  */
 async function measureCommitAtLeader(
   cluster: ClusterHandle,
-  measureCommit: (
-    url: string,
-    statsUrls: string[],
-    apiToken: string | undefined,
-  ) => Promise<PaxosRunResult>,
+  measureCommit: MeasureCommit,
+  concurrency: number,
 ): Promise<PaxosRunResult> {
   let run: PaxosRunResult | undefined;
   for (let attempt = 0; attempt < COMMIT_ATTEMPTS_MAX; attempt += 1) {
@@ -118,23 +132,32 @@ async function measureCommitAtLeader(
       `ws://${leader.host}:${leader.httpPort}/client`,
       cluster.nodes.map((n) => `http://${n.host}:${n.httpPort}/stats`),
       cluster.apiToken,
+      concurrency,
     );
     if (run.operations > 0) return run;
   }
   return run!;
 }
 
-/** Measures one site of `chargePoints`; `measureCommit` runs the closed loop at concurrency 1. */
+/** Runs the bench's closed loop against a leader's /client at `concurrency`. */
+export type MeasureCommit = (
+  url: string,
+  statsUrls: string[],
+  apiToken: string | undefined,
+  concurrency: number,
+) => Promise<PaxosRunResult>;
+
+/** Measures one site of `chargePoints`; `measureCommit` runs the closed loop (at 1, then 64). */
 export async function measureSiteSize(
   chargePoints: number,
   root: string,
-  measureCommit: (
-    url: string,
-    statsUrls: string[],
-    apiToken: string | undefined,
-  ) => Promise<PaxosRunResult>,
+  measureCommit: MeasureCommit,
+  build: { readonly label: string; readonly bin: string | undefined } = {
+    label: 'evpaxos',
+    bin: undefined,
+  },
 ): Promise<SiteSizeRow> {
-  const dir = fs.mkdtempSync(path.join(root, `site-${chargePoints}-`));
+  const dir = fs.mkdtempSync(path.join(root, `site-${build.label}-${chargePoints}-`));
   const startedMs = Date.now();
   const cluster = await clusterUp({
     dir,
@@ -142,6 +165,8 @@ export async function measureSiteSize(
     chargePoints,
     basePort: 0,
     readyTimeoutMs: BOOT_TIMEOUT_MS,
+    // Another build runs as it shipped: Node's V8 defaults, not this launcher's flags.
+    ...(build.bin ? { bin: build.bin, v8Flags: [] } : {}),
   });
   try {
     const bootMs = Date.now() - startedMs;
@@ -152,13 +177,15 @@ export async function measureSiteSize(
     const cpuBefore = await cpuMicrosOf(cluster);
     await new Promise((resolve) => setTimeout(resolve, IDLE_WINDOW_MS));
     const idleCpuPercent = ((await cpuMicrosOf(cluster)) - cpuBefore) / (IDLE_WINDOW_MS * 10);
-    const run = await measureCommitAtLeader(cluster, measureCommit);
+    const run = await measureCommitAtLeader(cluster, measureCommit, 1);
+    const run64 = await measureCommitAtLeader(cluster, measureCommit, 64);
     const acceptors = (
       JSON.parse(fs.readFileSync(path.join(dir, 'cluster.json'), 'utf8')) as {
         acceptors: string[];
       }
     ).acceptors.length;
     return {
+      build: build.label,
       chargePoints,
       acceptors,
       processes: cluster.nodes.length,
@@ -171,6 +198,8 @@ export async function measureSiteSize(
       commitP99Ms: Number.isFinite(run.p99Ms) ? run.p99Ms : null,
       commitOperations: run.operations,
       commitErrors: run.errors,
+      elections: electionsIn(dir),
+      throughput64PerSecond: run64.operations > 0 ? Math.round(run64.operationsPerSecond) : null,
       loadAverage1m: Math.round((os.loadavg()[0] ?? 0) * 10) / 10,
     };
   } finally {
@@ -181,10 +210,10 @@ export async function measureSiteSize(
 /** One Markdown table row per size, for docs/BENCHMARKS.md. */
 export function renderSiteSizes(rows: readonly SiteSizeRow[]): string {
   const header =
-    '| charge points (acceptors) | processes | boot, ms | first decided, ms | all registered, ms | RSS, MiB | idle CPU, % of a core | commit p50 / p99 at c=1, ms | load avg (1 min) |\n|---|---|---|---|---|---|---|---|---|';
+    '| build | charge points (acceptors) | processes | boot, ms | first decided, ms | all registered, ms | RSS, MiB | idle CPU, % of a core | commit p50 / p99 at c=1, ms | cmds/s at c=64 | elections | load avg (1 min) |\n|---|---|---|---|---|---|---|---|---|---|---|---|';
   const lines = rows.map(
     (r) =>
-      `| ${r.chargePoints} (${r.acceptors}) | ${r.processes} | ${r.bootMs} | ${r.firstDecidedMs} | ${r.allRegisteredMs} | ${r.rssMiB} | ${r.idleCpuPercent} | ${r.commitP50Ms === null || r.commitP99Ms === null ? `none (${r.commitErrors} errors)` : `${r.commitP50Ms.toFixed(1)} / ${r.commitP99Ms.toFixed(1)}`} | ${r.loadAverage1m} |`,
+      `| ${r.build} | ${r.chargePoints} (${r.acceptors}) | ${r.processes} | ${r.bootMs} | ${r.firstDecidedMs} | ${r.allRegisteredMs} | ${r.rssMiB} | ${r.idleCpuPercent} | ${r.commitP50Ms === null || r.commitP99Ms === null ? `none (${r.commitErrors} errors)` : `${r.commitP50Ms.toFixed(1)} / ${r.commitP99Ms.toFixed(1)}`} | ${r.throughput64PerSecond ?? 'none'} | ${r.elections} | ${r.loadAverage1m} |`,
   );
   return [header, ...lines].join('\n');
 }

@@ -44,6 +44,14 @@ describe('bench arguments', () => {
     expect(parse('--quick', '--bare')?.bare).to.equal(true);
   });
 
+  it('measures only the idle footprint with --idle, over --idle-seconds (default 20)', () => {
+    expect(parse()).to.deep.include({ idle: false, idleWindowMs: 20_000 });
+    expect(parse('--idle', '--idle-seconds', '45')).to.deep.include({
+      idle: true,
+      idleWindowMs: 45_000,
+    });
+  });
+
   it('returns null for --help', () => {
     expect(parse('--help')).to.equal(null);
   });
@@ -60,6 +68,7 @@ describe('bench arguments', () => {
     [['--acceptors', '-3'], /--acceptors: expected positive integers/],
     [['--compare', '/no/such/evpaxos.js'], /--compare: no such file/],
     [['--bare', '--no-bare'], /--bare and --no-bare contradict each other/],
+    [['--idle-seconds', '0'], /--idle-seconds: expected an integer from 1 to 600, got "0"/],
   ];
   for (const [argv, message] of refused) {
     it(`refuses ${argv.join(' ')} with a clear message`, () => {

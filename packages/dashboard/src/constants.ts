@@ -2,6 +2,11 @@
 export const DASHBOARD_LIMITS = Object.freeze({
   /** How often the backend polls every node's /status (and a charge point's /evse), ms. */
   pollIntervalMs: 500,
+  /**
+   * Polling runs only while a browser is connected or, this long after an HTTP reader last asked
+   * for GET /dashboard/api/view, ms; a view asked for after a pause is polled first.
+   */
+  viewReaderIdleMs: 5_000,
   /** One poll request, at most: a paused node must not stall the others' readings. */
   pollTimeoutMs: 400,
   /** Slots shown in the replicated log. */

@@ -76,6 +76,10 @@ export class DashboardServer {
   private timer: NodeJS.Timeout | undefined;
   private statsTimer: NodeJS.Timeout | undefined;
   private polling = false;
+  /** When GET /dashboard/api/view was last asked (Date.now ms): a reader polling over HTTP. */
+  private viewAskedAtMs = Number.NEGATIVE_INFINITY;
+  /** When the last poll finished (Date.now ms). */
+  private polledAtMs = Number.NEGATIVE_INFINITY;
   private closed = false;
   private sentSeq = 0;
   /** Per node, the last GET /trace seq read (docs/CLUSTER.md, "Message trace"). */
@@ -101,7 +105,7 @@ export class DashboardServer {
       maxPayload: 4096,
       perMessageDeflate: false,
     });
-    this.viewers.on('connection', (socket) => this.welcome(socket));
+    this.viewers.on('connection', (socket) => void this.welcome(socket));
     const node = running.node;
     this.cleanups.push(
       node.onApplied((entries) => this.collector.applied(entries)),
@@ -118,7 +122,11 @@ export class DashboardServer {
       }),
     );
     const intervalMs = options.pollIntervalMs ?? DASHBOARD_LIMITS.pollIntervalMs;
-    this.timer = setInterval(() => void this.poll(), intervalMs);
+    // No viewer, no polling (docs/DASHBOARD.md): each poll is 2 HTTP requests to every charge
+    // point, 4 a second per central, ~9 % of an idle charge point's CPU (docs/BENCHMARKS.md).
+    this.timer = setInterval(() => {
+      if (this.isWatched()) void this.poll();
+    }, intervalMs);
     this.statsTimer = setInterval(() => void this.logStats(), DASHBOARD_LIMITS.statsLogIntervalMs);
     void this.poll();
   }
@@ -144,8 +152,23 @@ export class DashboardServer {
     return this.collector.view(this.running.config.id, this.labView(), this.siteLimitW);
   }
 
-  private welcome(socket: WebSocket): void {
+  /** A browser is connected, or an HTTP reader asked for the view lately (viewReaderIdleMs). */
+  private isWatched(): boolean {
+    return (
+      this.viewers.clients.size > 0 ||
+      Date.now() - this.viewAskedAtMs < DASHBOARD_LIMITS.viewReaderIdleMs
+    );
+  }
+
+  /** Polls first when the readings are older than a poll interval (nobody was watching). */
+  private async fresh(): Promise<void> {
+    if (Date.now() - this.polledAtMs > DASHBOARD_LIMITS.pollIntervalMs) await this.poll();
+  }
+
+  private async welcome(socket: WebSocket): Promise<void> {
     socket.on('error', () => undefined);
+    await this.fresh();
+    if (socket.readyState !== socket.OPEN) return;
     socket.send(
       JSON.stringify({
         type: 'snapshot',
@@ -182,6 +205,7 @@ export class DashboardServer {
       this.collector.observeLeader();
       this.broadcast();
     } finally {
+      this.polledAtMs = Date.now();
       this.polling = false;
     }
   }
@@ -273,6 +297,8 @@ export class DashboardServer {
       };
     }
     if (request.path === `${DASHBOARD_PATH}/api/view` && request.method === 'GET') {
+      this.viewAskedAtMs = Date.now();
+      await this.fresh();
       return {
         status: 200,
         body: { machines: { evse: evseMachine, ev: evMachine }, view: this.fullView() },

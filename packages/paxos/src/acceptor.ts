@@ -20,6 +20,9 @@ export class Acceptor {
   private truncatedBelow: Slot;
   /** Leader stickiness: the leader this acceptor hears, and for how long it refuses others. */
   private readonly lease: LeaderLease;
+  /** The ballot of the last heartbeat answered, and the ticks since (heartbeatAckTicks). */
+  private ackedBallot: Ballot | undefined;
+  private ackElapsedTicks = 0;
 
   /**
    * @param appliedBelow the first slot this node's learner has not applied: a candidate preparing
@@ -173,6 +176,12 @@ export class Acceptor {
       this.out.send(from, { type: 'nack', ballot: message.ballot, promised: this.promised });
     } else {
       this.lease.renew(message.ballot, this.promised);
+      // Paced (heartbeatAckTicks): the answer only feeds the leader's check quorum over 2 × T.
+      const sameLeader =
+        this.ackedBallot !== undefined && compareBallots(this.ackedBallot, message.ballot) === 0;
+      if (sameLeader && this.ackElapsedTicks < this.config.options.heartbeatAckTicks) return;
+      this.ackedBallot = message.ballot;
+      this.ackElapsedTicks = 0;
       this.out.send(from, { type: 'heartbeat-ack', ballot: message.ballot });
     }
   }
@@ -180,6 +189,13 @@ export class Acceptor {
   /** One unit of logical time: the leader's lease runs down. */
   tick(): void {
     this.lease.tick();
+    // Bounded: the count stops once an answer is due anyway.
+    if (this.ackElapsedTicks < this.config.options.heartbeatAckTicks) this.ackElapsedTicks += 1;
+  }
+
+  /** Ticks until a tick changes anything here (PaxosNode.ticksUntilDue). */
+  ticksUntilDue(): number {
+    return this.lease.ticksUntilLapse();
   }
 
   /** A higher ballot from another proposer, while this acceptor still hears its leader. */

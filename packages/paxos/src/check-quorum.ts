@@ -36,6 +36,22 @@ export class QuorumCheck {
   }
 
   /**
+   * Ticks until `tick` could answer false (PaxosNode.ticksUntilDue): the end of a fresh leader's
+   * first window, else the tick at which the quorum-th most recently heard acceptor falls out of
+   * the window. ≥ 1.
+   */
+  ticksUntilDue(acceptors: readonly NodeId[], quorum: number): number {
+    if (this.nowTicks < this.windowTicks) return Math.max(1, this.windowTicks - this.nowTicks);
+    const heardAt = acceptors
+      .map((id) => this.lastHeard.get(id))
+      .filter((at): at is number => at !== undefined)
+      .sort((a, b) => b - a);
+    const at = heardAt[quorum - 1];
+    // tick() first increments nowTicks, then counts `at` while nowTicks - at < windowTicks.
+    return at === undefined ? 1 : Math.max(1, at + this.windowTicks - this.nowTicks);
+  }
+
+  /**
    * One leader tick. False once fewer than `quorum` of `acceptors` answered within the window; a
    * fresh leader gets one window before the first verdict (nothing was asked of the others yet).
    */

@@ -23,8 +23,20 @@ export interface ClusterMembership {
 
 /** Every limit and timing of the core, counted in ticks or items. Defaults in `defaultPaxosOptions`. */
 export interface PaxosOptions {
-  /** A leader sends a heartbeat every this many ticks. */
+  /** A leader sends a heartbeat to the acceptors and the other proposers every this many ticks. */
   readonly heartbeatTicks: number;
+  /**
+   * A leader sends a heartbeat to the nodes that only learn every this many ticks: they watch no
+   * leader (no lease, no election) and take from it only the leader's id and how far it decided
+   * (catch-up after a missed Decide). docs/LIMITS.md, "Ticks on demand".
+   */
+  readonly learnerHeartbeatTicks: number;
+  /**
+   * An acceptor answers at most one heartbeat of a leader every this many ticks (its first at
+   * once): the answers only feed the leader's check quorum, which looks back 2 × T ticks, so one
+   * every T / 2 keeps it fed at a third of the messages. docs/LIMITS.md, "Ticks on demand".
+   */
+  readonly heartbeatAckTicks: number;
   /**
    * A standby starts an election after [T, T + electionJitterTicks) ticks without a heartbeat
    * (randomized per wait); an acceptor that heard its leader within T ticks promises no other
@@ -80,6 +92,10 @@ export interface PaxosOptions {
 
 export const defaultPaxosOptions: PaxosOptions = Object.freeze({
   heartbeatTicks: 3,
+  /** Default: heartbeatTicks; the runtime's processes use electionTimeoutTicks (ClusterNode). */
+  learnerHeartbeatTicks: 3,
+  /** Default: electionTimeoutTicks / 2. */
+  heartbeatAckTicks: 50,
   electionTimeoutTicks: 100,
   electionJitterTicks: 50,
   preVote: true,
@@ -143,11 +159,39 @@ function isPositiveInteger(value: number): boolean {
   return Number.isInteger(value) && value >= 1;
 }
 
+/** The heartbeat paces against the failure detector (docs/LIMITS.md, "Ticks on demand"). */
+function heartbeatPaceProblems(options: PaxosOptions): string[] {
+  const problems: string[] = [];
+  if (options.learnerHeartbeatTicks < options.heartbeatTicks) {
+    problems.push(
+      `learnerHeartbeatTicks (${options.learnerHeartbeatTicks}) must be at least heartbeatTicks ` +
+        `(${options.heartbeatTicks}): learners need no more heartbeats than the failure detector.`,
+    );
+  }
+  if (options.heartbeatAckTicks > options.electionTimeoutTicks) {
+    problems.push(
+      `heartbeatAckTicks (${options.heartbeatAckTicks}) must be at most electionTimeoutTicks ` +
+        `(${options.electionTimeoutTicks}), or the leader's check quorum (2 × T) may hear too few answers.`,
+    );
+  }
+  return problems;
+}
+
 /** Validates a node's configuration: one sentence per broken rule, all of them at once. */
 export function resolveConfig(config: NodeConfig): ResolvedConfig {
   const problems: string[] = [];
   const { cluster } = config;
-  const options: PaxosOptions = { ...defaultPaxosOptions, ...config.options };
+  // The heartbeat paces follow heartbeatTicks and T unless given: a test or scenario with a short
+  // election timeout gets paces that fit it. Learners get every heartbeat by default (the
+  // simulator's planted-bug rates were tuned on that); a process sets learnerHeartbeatTicks.
+  const electionTimeoutTicks =
+    config.options?.electionTimeoutTicks ?? defaultPaxosOptions.electionTimeoutTicks;
+  const options: PaxosOptions = {
+    ...defaultPaxosOptions,
+    learnerHeartbeatTicks: config.options?.heartbeatTicks ?? defaultPaxosOptions.heartbeatTicks,
+    heartbeatAckTicks: Math.max(1, Math.floor(electionTimeoutTicks / 2)),
+    ...config.options,
+  };
   const acceptorCount = cluster.acceptors.length;
   const majority = Math.floor(acceptorCount / 2) + 1;
   const phase1Quorum = cluster.phase1Quorum ?? majority;
@@ -174,6 +218,7 @@ export function resolveConfig(config: NodeConfig): ResolvedConfig {
     }
   }
   // Relations between limits, asserted once here (docs/STYLE.md rule 3).
+  problems.push(...heartbeatPaceProblems(options));
   if (options.heartbeatTicks >= options.electionTimeoutTicks) {
     problems.push(
       `heartbeatTicks (${options.heartbeatTicks}) must be below electionTimeoutTicks ` +

@@ -19,6 +19,11 @@ export class HeldMessages {
 
   constructor(private readonly out: Outbox) {}
 
+  /** Acceptors with something held (the proposer's ticksUntilDue: they wait for the next tick). */
+  get size(): number {
+    return this.held.size;
+  }
+
   has(to: NodeId): boolean {
     return this.held.has(to);
   }

@@ -49,6 +49,17 @@ export class LeaderLease {
   }
 
   /**
+   * Ticks until the lease lapses (Infinity when none is live): a deadline for a runtime that arms
+   * its timer for the next one instead of ticking at a fixed rate (ClusterNode), so the lapse is
+   * counted by a timer that fires on time, never by a stalled process catching up.
+   */
+  ticksUntilLapse(): number {
+    return this.holder !== undefined && this.silentTicks < this.leaseTicks
+      ? this.leaseTicks - this.silentTicks
+      : Number.POSITIVE_INFINITY;
+  }
+
+  /**
    * A Prepare from `candidate` must be refused now: the lease is live and held by another
    * proposer. The holder itself may always campaign again (a restarted leader recovering its own
    * slots disturbs no one).

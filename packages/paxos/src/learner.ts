@@ -153,6 +153,13 @@ export class Learner {
     }
   }
 
+  /** Ticks until a tick changes anything here: the catch-up retry (PaxosNode.ticksUntilDue). */
+  ticksUntilDue(): number {
+    return this.catchupOutstanding
+      ? Math.max(1, this.config.options.catchupRetryTicks - this.catchupElapsedTicks)
+      : Number.POSITIVE_INFINITY;
+  }
+
   handleCatchupRequest(from: NodeId, message: CatchupRequest): void {
     const limit = this.config.options.catchupEntriesMax;
     const entries: DecidedEntry[] = [];

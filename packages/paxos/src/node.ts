@@ -173,6 +173,23 @@ export class PaxosNode {
     this.drainLocal();
   }
 
+  /**
+   * How many ticks may pass before one does anything but count (≥ 1; Infinity: nothing is due):
+   * a heartbeat or retransmission to send, an election timeout, a leader lease that lapses. A
+   * runtime may then arm its timer for that deadline instead of ticking at a fixed rate, and call
+   * `tick()` for the ticks that passed meanwhile (docs/LIMITS.md, "Ticks on demand"). Pure: it
+   * reads the roles' counters and changes nothing.
+   */
+  ticksUntilDue(): number {
+    // A change of this acceptor's standing is reported at the next tick (noteStanding).
+    if (this.acceptor && describeStanding(this.standingOf()) !== this.lastStanding) return 1;
+    return Math.min(
+      this.acceptor?.ticksUntilDue() ?? Number.POSITIVE_INFINITY,
+      this.proposer?.ticksUntilDue() ?? Number.POSITIVE_INFINITY,
+      this.learner.ticksUntilDue(),
+    );
+  }
+
   /** Submits a command. Only the leader takes it; others say who leads, when they know. */
   propose(command: Command): ProposeResult {
     if (!this.proposer) return { ok: false, code: 'not-leader', leaderId: undefined };

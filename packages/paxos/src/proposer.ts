@@ -1,6 +1,7 @@
 import { ballotZero, compareBallots, type Ballot } from './ballot';
 import type { ResolvedConfig } from './config';
 import { QuorumCheck } from './check-quorum';
+import { HeartbeatPace } from './heartbeat-pace';
 import { HeldMessages } from './held-messages';
 import { PreVote } from './pre-vote';
 import { PromiseParts } from './promise-parts';
@@ -9,7 +10,7 @@ import { hasQuorum, phase1CoversWindow, thriftyQuorum, type Configuration } from
 import type * as M from './messages';
 import type { Outbox } from './outbox';
 import { randomInt, type Random } from './prng';
-import { estimateCommandBytes } from './size';
+import { batchLength } from './batching';
 import {
   commandKey,
   noop,
@@ -73,7 +74,7 @@ export class Proposer {
   private pending: Command[] = [];
   /** Keys of commands pending or in flight at this leader: a retry is not queued twice. */
   private readonly queuedKeys = new Set<string>();
-  private heartbeatElapsedTicks = 0;
+  private readonly heartbeats: HeartbeatPace;
   private readonly quorumCheck: QuorumCheck;
   private readonly preVote = new PreVote();
   /** Slots chosen during this step, sent with their values to learners that are not acceptors. */
@@ -104,6 +105,7 @@ export class Proposer {
     this.electionTimeoutTicks = this.randomElectionTimeout();
     if (config.options.preVote) this.preVote.armStartup(config.options, this.electionTimeoutTicks);
     this.quorumCheck = new QuorumCheck(2 * config.options.electionTimeoutTicks);
+    this.heartbeats = new HeartbeatPace(config.options);
     this.held = new HeldMessages(out);
   }
 
@@ -273,25 +275,38 @@ export class Proposer {
     this.flushNotices();
   }
 
+  /** PaxosNode.ticksUntilDue: the (pre-)vote timeout, the Prepare retry, a leader's next duty. */
+  ticksUntilDue(): number {
+    const { prepareRetryTicks, acceptRetryTicks } = this.config.options;
+    // Commit notices and thrifty Accepts wait for the next tick.
+    const waiting = this.noticesOut.length + this.held.size + this.decidedOut.length > 0;
+    const retries = [...this.inFlight.values()].map((f) => acceptRetryTicks - f.elapsedTicks);
+    const { acceptors, phase2Quorum } = this.configFor(this.learner.firstUnapplied);
+    const checkDue = this.quorumCheck.ticksUntilDue(acceptors, phase2Quorum);
+    const timeout = this.preVote.startupTicks ?? this.electionTimeoutTicks;
+    const due: Record<ProposerState, number> = {
+      follower: timeout - this.electionElapsedTicks,
+      candidate: prepareRetryTicks - this.prepareElapsedTicks,
+      leader: waiting ? 1 : Math.min(this.heartbeats.ticksUntilDue, checkDue, ...retries),
+    };
+    return Math.max(1, due[this.role]);
+  }
+
   private tickLeader(): void {
-    const { heartbeatTicks, acceptRetryTicks } = this.config.options;
+    const { acceptRetryTicks } = this.config.options;
     // Held Accepts and notices ahead of the heartbeat: its decidedBelow would otherwise send
     // acceptors to catch-up for slots whose Accept or notice is still waiting here.
     this.flushNotices();
     this.held.flush();
-    this.heartbeatElapsedTicks += 1;
-    if (this.heartbeatElapsedTicks >= heartbeatTicks) {
-      this.heartbeatElapsedTicks = 0;
-      const heartbeat: M.Heartbeat = {
-        type: 'heartbeat',
-        ballot: this.ballot,
-        decidedBelow: this.learner.firstUnapplied,
-      };
-      this.out.sendAll(
-        this.config.learners.filter((id) => id !== this.config.id),
-        heartbeat,
-      );
-    }
+    const { acceptors, phase2Quorum } = this.configFor(this.learner.firstUnapplied);
+    const decidedBelow = this.learner.firstUnapplied;
+    const to = this.heartbeats.tick(
+      this.config.learners,
+      this.config.id,
+      acceptors,
+      this.config.proposers,
+    );
+    if (to) this.out.sendAll(to, { type: 'heartbeat', ballot: this.ballot, decidedBelow });
     for (const [slot, flight] of this.inFlight) {
       flight.elapsedTicks += 1;
       if (flight.elapsedTicks < acceptRetryTicks) continue;
@@ -301,7 +316,6 @@ export class Proposer {
     }
     // CheckQuorum (check-quorum.ts): no phase-2 quorum heard for an election timeout, step down.
     if (this.config.isAcceptor) this.quorumCheck.heard(this.config.id);
-    const { acceptors, phase2Quorum } = this.configFor(this.learner.firstUnapplied);
     if (!this.quorumCheck.tick(acceptors, phase2Quorum)) {
       this.becomeFollower(this.ballot, undefined, 'check-quorum');
     }
@@ -467,7 +481,7 @@ export class Proposer {
     this.highestFollowed = this.ballot; // a phase-1 quorum promised it
     // Those that promised are known to be up: the first thrifty quorum comes from them.
     this.answeredFirst = [...this.promises.keys()];
-    this.heartbeatElapsedTicks = this.config.options.heartbeatTicks; // announce at the next tick
+    this.heartbeats.restart(); // announce at the next tick, to every node
     this.quorumCheck.restart(this.promises.keys());
     this.promisedBy = new Set(this.promises.keys());
     this.out.event({ type: 'became-leader', ballot: this.ballot });
@@ -521,7 +535,9 @@ export class Proposer {
       } else if (this.pending.length > 0 && this.nextSlot <= slotLimit) {
         slot = this.nextSlot;
         this.nextSlot += 1;
-        value = { commands: this.pending.splice(0, this.batchLength()) };
+        value = {
+          commands: this.pending.splice(0, batchLength(this.pending, this.config.options)),
+        };
       } else {
         return;
       }
@@ -554,23 +570,6 @@ export class Proposer {
     this.inFlight.clear();
     this.recovery = [];
     this.campaign();
-  }
-
-  /**
-   * How many pending commands the next slot takes: up to batchCommandsMax, and up to valueBytesMax
-   * estimated bytes (a lone larger command still goes, alone).
-   */
-  private batchLength(): number {
-    const { batchCommandsMax, valueBytesMax } = this.config.options;
-    let bytes = 0;
-    let length = 0;
-    for (const command of this.pending) {
-      if (length >= batchCommandsMax) break;
-      bytes += estimateCommandBytes(command);
-      if (length > 0 && bytes > valueBytesMax) break;
-      length += 1;
-    }
-    return length;
   }
 
   /** Sends the slots chosen during this step, with their values, to learners that are not acceptors. */

@@ -53,7 +53,7 @@ export interface ClientCallsOptions {
  * Client calls waiting for their command to be applied, keyed by (clientId, seq). A retry of a
  * pending command joins the same key, and every waiter of a key gets the one result.
  * Bounded: past `pendingMax` waiters a call is refused as overloaded. Callbacks, not promises, and
- * one sweep for every timeout (`expire`, at each tick) instead of a timer per call: at concurrency
+ * one sweep for every timeout (`expire`, when the tick clock wakes) instead of a timer per call: at concurrency
  * 256 the promise chains and timers were a few µs of the central's ~15 µs per command.
  */
 export class ClientCalls {
@@ -98,7 +98,13 @@ export class ClientCalls {
     }
   }
 
-  /** Times out every call whose deadline has passed (called at each tick). */
+  /** When the oldest call times out (performance.now() ms; Infinity when none waits). */
+  nextDeadlineMs(): number {
+    for (const waiter of this.byAge) return waiter.deadlineMs;
+    return Number.POSITIVE_INFINITY;
+  }
+
+  /** Times out every call whose deadline has passed (called at each wake-up of the tick clock). */
   expire(nowMs = performance.now()): void {
     for (const waiter of this.byAge) {
       if (waiter.deadlineMs > nowMs) return;

@@ -2,6 +2,7 @@ import { randomInt as cryptoRandomInt, randomUUID } from 'node:crypto';
 import {
   PaxosNode,
   createPrng,
+  defaultPaxosOptions,
   emptyPersistedState,
   type Command,
   type NodeEvent,
@@ -28,6 +29,7 @@ import { NodeMetrics } from './metrics';
 import { MessageTrace, type TraceView } from './message-trace';
 import { traceEventsKeptMax } from './constants';
 import { ReadyPipeline } from './ready-pipeline';
+import { TickClock } from './tick-clock';
 
 /** Collaborators of a node process, all injectable (docs/STYLE.md rule 8). */
 export interface ClusterNodeCollaborators {
@@ -59,7 +61,8 @@ export class ClusterNode {
   private readonly calls: ClientCalls;
   private readonly appliedLog: AppliedLog;
   readonly logger: Logger;
-  private tickTimer: NodeJS.Timeout | undefined;
+  /** Arms one timer for the core's next deadline (tick-clock.ts), not a fixed-rate tick. */
+  private readonly clock: TickClock;
   private faultRules: readonly FaultRule[] = [];
   private wasLeader = false;
   private closing: Promise<void> | undefined;
@@ -125,6 +128,10 @@ export class ClusterNode {
       deliver: (ready) => this.deliver(ready),
       fail: (error) => this.failFatally(error),
     });
+    this.clock = new TickClock(config.tickMs, node, {
+      afterWake: () => this.afterWake(),
+      edgeDeadlineMs: () => this.calls.nextDeadlineMs(),
+    });
   }
 
   /** Opens the store (charge point), builds the core from what it holds, starts the transport and the tick. */
@@ -163,6 +170,8 @@ export class ClusterNode {
             config.phase1Quorum,
             config.phase2Quorum,
           ),
+          // Nodes that only learn watch no leader: one heartbeat per T (docs/LIMITS.md).
+          options: { learnerHeartbeatTicks: defaultPaxosOptions.electionTimeoutTicks },
         },
         {
           stateMachine: collaborators.stateMachine ?? new CommandLogStateMachine(),
@@ -192,7 +201,7 @@ export class ClusterNode {
       // A closed link is the core's crash report (docs/PAXOS.md, "Pre-vote"): fast failover.
       transport.onPeerChange(({ id, state }) => state === 'down' && clusterNode.peerDown(id));
       await transport.start();
-      clusterNode.tickTimer = setInterval(() => clusterNode.tick(), config.tickMs);
+      clusterNode.clock.arm();
       return clusterNode;
     } catch (error) {
       await store?.close();
@@ -388,7 +397,7 @@ export class ClusterNode {
   /** Stops the tick and the transport, lets queued Readies finish, then flushes and closes the store. */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      if (this.tickTimer) clearInterval(this.tickTimer);
+      this.clock.stop();
       this.stopInvalidValueLog();
       this.calls.rejectAll({ ok: false, code: 'closed' });
       await this.transport.close();
@@ -435,6 +444,7 @@ export class ClusterNode {
       for (const { settle } of proposals) settle({ ok: false, code: 'closed' });
       return;
     }
+    this.clock.catchUp(); // the ticks that passed while the process slept come first
     if (inbox.length > 0) this.node.stepAll(inbox);
     if (proposals.length > 0) {
       const results = this.node.proposeAll(proposals.map(({ command }) => command));
@@ -458,20 +468,21 @@ export class ClusterNode {
 
   private peerDown(id: NodeId): void {
     if (this.closing) return;
+    this.clock.catchUp(); // the ticks that passed count before the report resets any counter
     this.node.peerDown(id);
     this.flush();
   }
 
-  private tick(): void {
+  /** The clock's timer woke and ticked the core: client timeouts, then what the ticks produced. */
+  private afterWake(): void {
     if (this.closing) return;
     this.calls.expire();
     this.handleQueued();
-    this.node.tick();
-    this.flush();
   }
 
   private flush(): void {
     if (this.node.hasReady()) this.pipeline.push(this.node.takeReady());
+    this.clock.arm(); // what was handled may have moved the next deadline earlier
   }
 
   private send(ready: Ready): void {
@@ -573,7 +584,7 @@ export class ClusterNode {
     this.logger.error('persist failed: stopping, nothing more is sent', {
       error: error instanceof Error ? error.message : String(error),
     });
-    if (this.tickTimer) clearInterval(this.tickTimer);
+    this.clock.stop();
     this.collaborators.onFatal?.(error);
   }
 }

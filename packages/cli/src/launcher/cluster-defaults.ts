@@ -55,7 +55,20 @@ export interface ClusterUpOptions {
   readonly trace?: boolean;
   /** The evpaxos entry point each node runs. Default: this package's bin/evpaxos.js. */
   readonly bin?: string;
+  /**
+   * V8 options for every node's Node process, before the entry point. Default `NODE_V8_FLAGS`
+   * (docs/CLUSTER.md, "Memory"); `[]` runs Node's defaults (the bench's --compare build).
+   */
+  readonly v8Flags?: readonly string[];
 }
+
+/**
+ * A node's young generation: 1 MiB semi-spaces instead of V8's 16 MiB on 64-bit. An idle node
+ * allocates little and a busy one keeps few objects alive across a scavenge, so the big nursery
+ * only held garbage in resident memory: ~20 MiB less RSS per process (docs/BENCHMARKS.md, "Idle
+ * footprint").
+ */
+export const NODE_V8_FLAGS: readonly string[] = Object.freeze(['--max-semi-space-size=1']);
 
 export const clusterDefaults: Readonly<{
   centrals: number;

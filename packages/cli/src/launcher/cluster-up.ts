@@ -15,7 +15,7 @@ import {
   type ProcessRecord,
   type ProcessesFile,
 } from '@evpaxos/runtime';
-import { clusterDefaults, type ClusterUpOptions } from './cluster-defaults';
+import { clusterDefaults, NODE_V8_FLAGS, type ClusterUpOptions } from './cluster-defaults';
 import { clusterDown } from './cluster-down';
 import { ClusterHandle } from './cluster-handle';
 import { LauncherError } from './errors';
@@ -242,7 +242,8 @@ function nodeRecord(
 ): ProcessRecord {
   const bin = options.bin ?? path.resolve(__dirname, '../../../bin/evpaxos.js');
   const dataDir = role === 'charge-point' ? path.join(dir, 'data', id) : null;
-  const args = [bin, role, '--id', id, '--cluster-file', clusterFile];
+  const args = [...(options.v8Flags ?? NODE_V8_FLAGS), bin, role, '--id', id];
+  args.push('--cluster-file', clusterFile);
   args.push('--log-level', settings.logLevel, '--tick-ms', String(settings.tickMs));
   if (dataDir !== null) args.push('--data-dir', dataDir);
   if (dataDir !== null && options.unsafeNoFsync) args.push('--unsafe-no-fsync');

@@ -1,0 +1,145 @@
+/**
+ * `npm run bench -- --idle`: what every process of an idle default cluster (2 centrals, 5 charge
+ * points, fsync on) costs, read from /proc so that a `--compare` build without GET /stats is
+ * measured the same way, and with every build's cluster up at the same time (side by side: the
+ * machine's load is the same for both). Per process: CPU (% of one core), resident memory and
+ * wake-ups per second (the main thread's voluntary context switches: each is one sleep in the
+ * event loop's poll that something ended). Results in docs/BENCHMARKS.md, "Idle footprint".
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { clusterUp, type ClusterHandle } from '@evpaxos/cli';
+import { median } from './latency';
+
+export interface IdleProcessRow {
+  readonly build: string;
+  readonly id: string;
+  readonly role: 'central' | 'charge-point';
+  /** Whether this central led when the window closed. */
+  readonly leader: boolean;
+  readonly cpuPercent: number;
+  readonly rssMiB: number;
+  readonly wakeupsPerSecond: number;
+}
+
+export interface IdleFootprint {
+  readonly windowMs: number;
+  readonly loadAverage1m: number;
+  readonly rows: readonly IdleProcessRow[];
+}
+
+interface ProcSample {
+  readonly cpuTicks: number;
+  readonly rssKiB: number;
+  readonly voluntarySwitches: number;
+}
+
+/** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ: 100 on Linux). */
+const USER_HZ = 100;
+/** How long a fresh cluster settles (registrations, first lease renewals) before the window. */
+const SETTLE_MS = 5_000;
+
+/** One process's CPU ticks, RSS and main-thread voluntary context switches; null once it is gone. */
+export function sampleProcess(pid: number): ProcSample | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const cpuTicks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14, 15)
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const rss = /VmRSS:\s+(\d+) kB/.exec(status);
+    const main = fs.readFileSync(`/proc/${pid}/task/${pid}/status`, 'utf8');
+    const voluntary = /^voluntary_ctxt_switches:\s+(\d+)/m.exec(main);
+    return {
+      cpuTicks,
+      rssKiB: rss ? Number(rss[1]) : 0,
+      voluntarySwitches: voluntary ? Number(voluntary[1]) : 0,
+    };
+  } catch {
+    return null;
+  }
+}
+
+async function leaderOf(cluster: ClusterHandle): Promise<string | null> {
+  try {
+    return (await cluster.waitForLeader(10_000)).leaderId;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Starts one default cluster per build (`bins`: label → that build's bin/evpaxos.js, undefined for
+ * this tree), all at once, lets them settle, then samples every process over `windowMs`.
+ */
+export async function measureIdleFootprint(
+  bins: ReadonlyMap<string, string | undefined>,
+  root: string,
+  windowMs: number,
+): Promise<IdleFootprint> {
+  const clusters = new Map<string, ClusterHandle>();
+  try {
+    for (const [build, bin] of bins) {
+      const dir = fs.mkdtempSync(path.join(root, `idle-${build}-`));
+      // Another build runs as it shipped: Node's V8 defaults, not this launcher's flags.
+      clusters.set(
+        build,
+        await clusterUp({ dir, basePort: 0, ...(bin ? { bin, v8Flags: [] } : {}) }),
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+    const before = new Map<string, ProcSample | null>();
+    for (const [build, cluster] of clusters) {
+      for (const node of cluster.nodes) before.set(`${build}/${node.id}`, sampleProcess(node.pid));
+    }
+    await new Promise((resolve) => setTimeout(resolve, windowMs));
+    const rows: IdleProcessRow[] = [];
+    for (const [build, cluster] of clusters) {
+      const leaderId = await leaderOf(cluster);
+      for (const node of cluster.nodes) {
+        const start = before.get(`${build}/${node.id}`);
+        const end = sampleProcess(node.pid);
+        if (!start || !end) continue;
+        const seconds = windowMs / 1000;
+        rows.push({
+          build,
+          id: node.id,
+          role: node.role,
+          leader: node.id === leaderId,
+          cpuPercent: round1(((end.cpuTicks - start.cpuTicks) / USER_HZ / seconds) * 100),
+          rssMiB: Math.round(end.rssKiB / 1024),
+          wakeupsPerSecond: Math.round((end.voluntarySwitches - start.voluntarySwitches) / seconds),
+        });
+      }
+    }
+    return { windowMs, loadAverage1m: round1(os.loadavg()[0] ?? 0), rows };
+  } finally {
+    for (const cluster of clusters.values()) await cluster.down();
+  }
+}
+
+function round1(value: number): number {
+  return Math.round(value * 10) / 10;
+}
+
+/** A Markdown table: one row per process, then one per build and role with the medians. */
+export function renderIdleFootprint(footprint: IdleFootprint): string {
+  const header =
+    '| build | process | CPU, % of a core | RSS, MiB | wake-ups / s |\n|---|---|---|---|---|';
+  const lines = footprint.rows.map(
+    (r) =>
+      `| ${r.build} | ${r.id}${r.leader ? ' (leader)' : ''} | ${r.cpuPercent} | ${r.rssMiB} | ${r.wakeupsPerSecond} |`,
+  );
+  const builds = [...new Set(footprint.rows.map((r) => r.build))];
+  for (const build of builds) {
+    for (const role of ['central', 'charge-point'] as const) {
+      const rows = footprint.rows.filter((r) => r.build === build && r.role === role);
+      if (rows.length === 0) continue;
+      lines.push(
+        `| ${build} | median ${role} | ${round1(median(rows.map((r) => r.cpuPercent)))} | ${Math.round(median(rows.map((r) => r.rssMiB)))} | ${Math.round(median(rows.map((r) => r.wakeupsPerSecond)))} |`,
+      );
+    }
+  }
+  return `${[header, ...lines].join('\n')}\n\n${footprint.windowMs / 1000} s window, load average (1 min) ${footprint.loadAverage1m}`;
+}

@@ -1,0 +1,37 @@
+import { expect } from 'chai';
+import { renderIdleFootprint, sampleProcess } from '../src/idle-footprint';
+
+describe('idle footprint (bench --idle)', () => {
+  it('samples a live process from /proc: CPU ticks, RSS and main-thread wake-ups', function () {
+    if (process.platform !== 'linux') this.skip();
+    const first = sampleProcess(process.pid);
+    let spin = 0;
+    for (let i = 0; i < 5e7; i += 1) spin += i;
+    expect(spin).to.be.greaterThan(0);
+    const second = sampleProcess(process.pid);
+    expect(first).to.not.equal(null);
+    expect(second!.rssKiB).to.be.greaterThan(1024);
+    expect(second!.cpuTicks).to.be.at.least(first!.cpuTicks);
+    expect(second!.voluntarySwitches).to.be.at.least(first!.voluntarySwitches);
+  });
+
+  it('answers null for a process that is gone', () => {
+    expect(sampleProcess(2 ** 22 + 12345)).to.equal(null);
+  });
+
+  it('renders one row per process and the medians per build and role, with the load average', () => {
+    const row = { leader: false, rssMiB: 80, wakeupsPerSecond: 50 } as const;
+    const text = renderIdleFootprint({
+      windowMs: 20_000,
+      loadAverage1m: 3.5,
+      rows: [
+        { ...row, build: 'evpaxos', id: 'cp1', role: 'charge-point', cpuPercent: 1 },
+        { ...row, build: 'evpaxos', id: 'cp2', role: 'charge-point', cpuPercent: 3 },
+        { ...row, build: 'evpaxos', id: 'central-a', role: 'central', leader: true, cpuPercent: 4 },
+      ],
+    });
+    expect(text).to.contain('| evpaxos | central-a (leader) | 4 | 80 | 50 |');
+    expect(text).to.contain('| evpaxos | median charge-point | 2 | 80 | 50 |');
+    expect(text).to.contain('20 s window, load average (1 min) 3.5');
+  });
+});
