@@ -128,7 +128,6 @@ describe('simulation', () => {
      * at least 2.5 % there and a first catch within 200 — both targets — in a fifth of the time.
      */
     const frequent: ReadonlySet<PlantedBug> = new Set<PlantedBug>([
-      'acceptor-forgets-promise',
       'proposer-ignores-accepted',
       'commit-without-quorum',
       'acceptor-accepts-lower-ballot',

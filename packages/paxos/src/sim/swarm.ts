@@ -194,6 +194,28 @@ const nemesisProfiles = {
       muteLeaderOneWayShare: 1,
     }),
   },
+  /**
+   * An amnesiac leader (what `acceptor-repromises-equal-ballot` needs; the leader's own crash, as
+   * in leader-churn, but with one proposer): a central keeps no state, so after a crash it
+   * campaigns again with the ballot it led with, while Accepts of its old life are still slow in
+   * transit. An acceptor that promised that equal ballot again would accept both lives' values in
+   * one slot under one ballot (Paxos Made Simple §2.2, P1a: promise only a higher ballot).
+   */
+  'amnesiac-leader': {
+    weight: 3,
+    lean: (drawn: Leanable, random: Random): Leanable => ({
+      ...drawn,
+      proposers: 1,
+      rates: {
+        ...drawn.rates,
+        crashProbability: between(random, 0.01, 0.04),
+        crashMidSendProbability: between(random, 0.3, 0.8),
+        slowProbability: between(random, 0.1, 0.3),
+      },
+      leaderCrashShare: 1,
+      restartDelayTicksMax: randomInt(random, 1, 5),
+    }),
+  },
 } as const;
 
 export type NemesisProfileName = keyof typeof nemesisProfiles;
