@@ -32,10 +32,14 @@
       if (data.type === 'snapshot') {
         machines = data.machines;
         view = data.view;
-      } else if (data.type === 'update' && view !== null) {
-        merge(data.view);
+      } else if (data.type === 'update' && machines !== null) {
+        // The collector polls only while someone watches (docs/DASHBOARD.md): an update can reach
+        // a new viewer before its snapshot (ignored: the snapshot is whole), and a snapshot can
+        // come before the first poll, with no view yet (the next update is then whole).
+        if (view === null) view = data.view;
+        else merge(data.view);
       }
-      render();
+      if (view !== null && machines !== null) render();
     };
   }
 

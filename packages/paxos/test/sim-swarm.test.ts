@@ -84,7 +84,7 @@ describe('simulation swarm: each seed draws its own scenario', () => {
     }
   });
 
-  it('leans some seeds to a nemesis profile: leader churn, split brain (two proposers at least)', () => {
+  it('leans some seeds to a nemesis profile: leader churn, split brain (two proposers at least), an amnesiac lone leader', () => {
     const counts = new Map<string, number>();
     for (let seed = 1; seed <= 400; seed += 1) {
       const s = drawScenario(seed, allFaults);
@@ -93,10 +93,21 @@ describe('simulation swarm: each seed draws its own scenario', () => {
       if (s.profile === 'leader-churn') {
         expect(s.rates.crashMidSendProbability, `seed ${seed}`).to.be.at.least(0.2);
       }
+      if (s.profile === 'amnesiac-leader') {
+        expect(s.proposers, `seed ${seed}`).to.equal(1);
+        expect(s.leaderCrashShare, `seed ${seed}`).to.equal(1);
+      }
       expect(formatScenario(s)).to.include(`faults (${s.profile})`);
     }
-    for (const profile of ['mixed', 'leader-churn', 'split-brain'])
-      expect(counts.get(profile) ?? 0, profile).to.be.greaterThan(40);
+    // Weights 3, 2, 3, 8 and 3 of 19 (sim/swarm.ts): about 63, 42, 63, 168 and 63 of 400 seeds.
+    for (const profile of [
+      'mixed',
+      'leader-churn',
+      'split-brain',
+      'stale-minority',
+      'amnesiac-leader',
+    ])
+      expect(counts.get(profile) ?? 0, profile).to.be.greaterThan(25);
     // A pin wins over a profile's lean.
     for (let seed = 1; seed <= 50; seed += 1)
       expect(drawScenario(seed, allFaults, { proposers: 1 }).proposers).to.equal(1);

@@ -403,7 +403,7 @@ export function membershipOf(
   return {
     proposers: nodes.filter((node) => node.role === 'central').map((node) => node.id),
     acceptors,
-    // Other charge points keep acceptor state: `evpaxos member add` can make them vote (CLUSTER.md).
+    // Other charge points keep acceptor state: `evpaxos member add` can make them vote (docs/CLUSTER.md).
     spares: nodes
       .filter((node) => node.role === 'charge-point' && !acceptors.includes(node.id))
       .map((node) => node.id),
