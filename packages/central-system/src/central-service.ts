@@ -219,7 +219,11 @@ export class CentralService {
 
   private registerHandlers(): void {
     const server = this.server;
-    server.handle('BootNotification', (chargePointId) => this.boot(chargePointId));
+    server.handle('BootNotification', (chargePointId, request) => {
+      // B01/B11/B12: which boot this is (PowerUp, RemoteReset after an operator's Reset, …).
+      this.logger.info('station-boot', { chargePointId, reason: request.reason });
+      return this.boot(chargePointId);
+    });
     server.handle('Heartbeat', (chargePointId) => {
       // A third-party station is no replica: it follows the profiles its central sends, so its
       // lease is the replicated view, renewed while it talks to us (OCPP K: without a CSMS it falls

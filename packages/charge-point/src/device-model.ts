@@ -12,6 +12,7 @@ import type {
   SetVariableData,
   SetVariableResult,
 } from '@evpaxos/ocpp';
+import { EV_CONNECTION_TIMEOUT_S_DEFAULT } from './constants';
 
 interface Variable {
   readonly component: string;
@@ -78,7 +79,7 @@ function standardVariables(options: DeviceModelOptions): Variable[] {
     valuesList: 'EVConnected',
     value: 'EVConnected',
   });
-  integer('TxCtrlr', 'EVConnectionTimeOut', 60, {
+  integer('TxCtrlr', 'EVConnectionTimeOut', EV_CONNECTION_TIMEOUT_S_DEFAULT, {
     mutability: 'ReadWrite',
     unit: 's',
     min: 1,

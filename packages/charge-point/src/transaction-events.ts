@@ -106,3 +106,69 @@ export function rebootEndedEvent(transactionId: string, nowMs: number): NewTrans
     evse: EVSE_REF,
   };
 }
+
+/**
+ * Started by the operator (F01/F02, RequestStartTransaction): the remote idToken, triggerReason
+ * RemoteStart and the CSMS's remoteStartId (docs/OCPP.md §5.4). chargingState says whether an EV
+ * is on the connector yet (F02: remote start first, the cable later).
+ */
+export function remoteStartedEvent(
+  transactionId: string,
+  start: { readonly idToken: IdToken; readonly remoteStartId: number },
+  chargingState: 'EVConnected' | 'Idle',
+  reservationId: number | null,
+  nowMs: number,
+): NewTransactionEvent {
+  return {
+    ...startedEvent(transactionId, start.idToken, reservationId, nowMs),
+    triggerReason: 'RemoteStart',
+    transactionInfo: { transactionId, chargingState, remoteStartId: start.remoteStartId },
+  };
+}
+
+/** The EV plugged into a transaction the operator started before it came (F02, E03). */
+export function cablePluggedInEvent(transactionId: string, nowMs: number): NewTransactionEvent {
+  return {
+    eventType: 'Updated',
+    timestamp: isoFromMs(nowMs),
+    triggerReason: 'CablePluggedIn',
+    transactionInfo: { transactionId, chargingState: 'EVConnected' },
+    evse: EVSE_REF,
+  };
+}
+
+/** Why the station itself ended a transaction the EV did not end. */
+export type StationStopCause = 'remote-stop' | 'immediate-reset' | 'ev-connect-timeout';
+
+const STATION_STOPS: Record<
+  StationStopCause,
+  {
+    triggerReason: TransactionEventRequest['triggerReason'];
+    stoppedReason: NonNullable<TransactionEventRequest['transactionInfo']['stoppedReason']>;
+  }
+> = {
+  // F03: RequestStopTransaction.
+  'remote-stop': { triggerReason: 'RemoteStop', stoppedReason: 'Remote' },
+  // B12: Reset Immediate ends the transactions first.
+  'immediate-reset': { triggerReason: 'ResetCommand', stoppedReason: 'ImmediateReset' },
+  // E03/F02: no EV within TxCtrlr.EVConnectionTimeOut after a remote start.
+  'ev-connect-timeout': { triggerReason: 'EVConnectTimeout', stoppedReason: 'Timeout' },
+};
+
+/** Ended by the station (operator stop, reset, no EV in time), with the meter as last reported. */
+export function stationEndedEvent(
+  transactionId: string,
+  cause: StationStopCause,
+  reading: MeterReading,
+  nowMs: number,
+): NewTransactionEvent {
+  const { triggerReason, stoppedReason } = STATION_STOPS[cause];
+  return {
+    eventType: 'Ended',
+    timestamp: isoFromMs(nowMs),
+    triggerReason,
+    transactionInfo: { transactionId, chargingState: 'Idle', stoppedReason },
+    evse: EVSE_REF,
+    meterValue: [meterValueOf(reading, nowMs)],
+  };
+}
