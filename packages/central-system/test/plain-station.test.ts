@@ -1,5 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- the HTTP API and OCPP hand back untyped JSON, asserted field by field. */
 import { expect } from 'chai';
+import { EvLinkClient, type EvseNotification } from '@evpaxos/ev-link';
 import { OcppSchemas } from './ocpp-schemas';
 import { PlainStation } from './plain-station';
 import { startProcessCluster, type ProcessCluster } from './process-cluster';
@@ -444,7 +445,17 @@ describe('OCPP 2.0.1 against a plain-ws station, every payload checked with the 
     expect((await operate('ClearChargingProfile', { chargingProfileId: 12345 })).status).to.equal(
       'Unknown',
     );
-    expect((await operate('Reset', { type: 'OnIdle' })).status).to.equal('Rejected');
+    // B11/B12: a reset of one EVSE is not supported (the station has one): Rejected, saying why.
+    expect((await operate('Reset', { type: 'OnIdle', evseId: 1 })).statusInfo).to.include({
+      reasonCode: 'EvseResetUnsupported',
+    });
+
+    // G03: Inoperative is agreed as the EVSE out of service; Operative brings it back.
+    expect(
+      (await operate('ChangeAvailability', { operationalStatus: 'Inoperative', evse: { id: 1 } }))
+        .status,
+    ).to.equal('Accepted');
+    // An Inoperative EVSE takes no remote start (F01): 409 with the station's reason.
     expect(
       (
         await operate(
@@ -452,14 +463,8 @@ describe('OCPP 2.0.1 against a plain-ws station, every payload checked with the 
           { idToken: { idToken: 'X', type: 'Central' }, remoteStartId: 1 },
           409,
         )
-      ).status,
-    ).to.equal('Rejected');
-
-    // G03: Inoperative is agreed as the EVSE out of service; Operative brings it back.
-    expect(
-      (await operate('ChangeAvailability', { operationalStatus: 'Inoperative', evse: { id: 1 } }))
-        .status,
-    ).to.equal('Accepted');
+      ).statusInfo,
+    ).to.include({ reasonCode: 'Inoperative' });
     expect(
       (await stationsView()).chargePoints.find((cp: any) => cp.chargePointId === 'cp1')
         .faultedConnectorIds,
@@ -490,6 +495,124 @@ describe('OCPP 2.0.1 against a plain-ws station, every payload checked with the 
     );
     expect(anonymous.status).to.equal(401);
     expect(invalid.status).to.equal(400);
+  });
+
+  it('our charge point: a remote start is agreed and its EV charges, a remote stop ends it; Reset OnIdle and Immediate re-boot its OCPP side (RemoteReset) while its replica keeps applying', async () => {
+    leader = await cluster.waitForLeader(30_000);
+    await until('cp1 connected to a central', async () => (await homeOf('cp1')) !== null);
+    const operate = (action: string, payload: unknown) =>
+      cluster.httpJson(leader, 'POST', `/ocpp/stations/cp1/${action}`, payload);
+    const evUrl = `ws://127.0.0.1:${cluster.node('cp1').servicePort}/ev`;
+    const evs: EvLinkClient[] = [];
+    const plugIn = async (told: EvseNotification[]) => {
+      const ev = await EvLinkClient.connect(evUrl);
+      evs.push(ev);
+      ev.onNotification((notification) => told.push(notification));
+      return ev;
+    };
+    const remoteResetBoots = () =>
+      cluster.nodes
+        .filter((node) => node.role === 'central')
+        .flatMap((node) => cluster.linesOf(node.id))
+        .filter(
+          (line) =>
+            line.message === 'station-boot' &&
+            line.chargePointId === 'cp1' &&
+            line.reason === 'RemoteReset',
+        ).length;
+    const sessionOf = async (transactionId: string) =>
+      (await stationsView()).sessions.find((s: any) => s.transactionId === transactionId);
+    try {
+      // F02: no EV yet: the transaction starts at once, through the log like any (StartSession).
+      const start = { idToken: { idToken: 'OPERATOR-7', type: 'Central' }, remoteStartId: 7 };
+      const started = await operate('RequestStartTransaction', start);
+      expect(started.status, JSON.stringify(started.body)).to.equal(200);
+      expect(schemas.check('RequestStartTransaction', 'Response', started.body.response)).to.equal(
+        null,
+      );
+      expect(started.body.agreed).to.equal(true);
+      const transactionId: string = started.body.transactionId;
+      // A busy connector is refused before the station is asked.
+      const busy = await operate('RequestStartTransaction', { ...start, remoteStartId: 8 });
+      expect(busy.status).to.equal(409);
+      expect(busy.body).to.include({ error: 'connector-occupied', transactionId });
+
+      // The EV plugs in within EVConnectionTimeOut and joins it, authorised already; it charges.
+      const told: EvseNotification[] = [];
+      const ev = await plugIn(told);
+      const setup = await ev.request({ type: 'SessionSetupReq', evId: 'EV-REMOTE' });
+      expect(setup).to.include({ responseCode: 'OK', sessionId: transactionId });
+      await ev.request({
+        type: 'ChargeParameterDiscoveryReq',
+        energyRequestedWh: 10_000,
+        minPowerW: 1_400,
+        maxPowerW: 11_000,
+        departureAtMs: Date.now() + 3_600_000,
+      });
+      await ev.request({ type: 'PowerDeliveryReq', start: true });
+      // The site grants cp1 power once its lease allows it (lease.ts R4: pending at first).
+      await until(
+        'the EV granted power',
+        async () =>
+          (await ev.request({ type: 'ChargingStatusReq', energyDeliveredWh: 0, socPercent: 30 }))
+            .limitW > 0,
+        60_000,
+      );
+      expect(
+        (await ev.request({ type: 'ChargingStatusReq', energyDeliveredWh: 1_200, socPercent: 35 }))
+          .responseCode,
+      ).to.equal('OK');
+
+      // F03: the stop is agreed (StopSession); the EV is told to stop, as a normal stop, and leaves.
+      expect(
+        (await operate('RequestStopTransaction', { transactionId: 'tx-nowhere' })).status,
+      ).to.equal(404);
+      await remoteStop('cp1', transactionId);
+      // The EV's energy, in the Ended event's final meter, is what the site records for the session.
+      expect((await sessionEnded(transactionId)).energyWh).to.equal(1_200);
+      await until('the EV told to stop', async () =>
+        told.some((n) => n.reason === 'stop-charging'),
+      );
+      expect((await ev.request({ type: 'SessionStopReq' })).responseCode).to.equal('OK');
+      await ev.close();
+
+      // B11 OnIdle, no transaction: the station's OCPP side reboots; its replica is the same process.
+      const before = (await cluster.httpJson('cp1', 'GET', '/status')).body;
+      const boots = remoteResetBoots();
+      const reset = await operate('Reset', { type: 'OnIdle' });
+      expect(reset.status).to.equal(200);
+      expect(reset.body.response.status).to.equal('Accepted');
+      await until('cp1 booted with reason RemoteReset', async () => remoteResetBoots() > boots);
+      await until('the replica in cp1 keeps applying the log', async () => {
+        const after = (await cluster.httpJson('cp1', 'GET', '/status')).body;
+        return after.pid === before.pid && after.paxos.appliedThrough > before.paxos.appliedThrough;
+      });
+
+      // B12 Immediate, a transaction running (the EV's own, Plug & Charge): it ends
+      // (ImmediateReset), agreed, the EV is told to stop, and the station boots again.
+      await until('cp1 connected to a central', async () => (await homeOf('cp1')) !== null);
+      const toldSecond: EvseNotification[] = [];
+      const second = await plugIn(toldSecond);
+      const own = await second.request({ type: 'SessionSetupReq', evId: 'EV-IMMEDIATE' });
+      expect(own.responseCode).to.equal('OK');
+      await until('its session agreed', async () => (await sessionOf(own.sessionId)) !== undefined);
+      const immediate = await operate('Reset', { type: 'Immediate' });
+      expect(immediate.body.response.status).to.equal('Accepted');
+      await until('the session ended', async () => (await sessionOf(own.sessionId)) === undefined);
+      await until('the EV told to stop', async () =>
+        toldSecond.some((n) => n.reason === 'stop-charging'),
+      );
+      await cluster.waitForLine(
+        'cp1',
+        (line) =>
+          line.message === 'transaction-stopped-by-station' &&
+          line.transactionId === own.sessionId &&
+          line.cause === 'immediate-reset',
+      );
+      await until('cp1 booted again with RemoteReset', async () => remoteResetBoots() > boots + 1);
+    } finally {
+      for (const ev of evs) await ev.close().catch(() => undefined);
+    }
   });
 
   // Runs last: it kills the leader. The station holds every central's URL (B10) and moves on.

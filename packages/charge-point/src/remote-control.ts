@@ -10,8 +10,8 @@ import type { IdToken } from './csms-link';
 import type { EvSessionCollaborators, PluggedEv } from './ev-session';
 import {
   cablePluggedInEvent,
+  endedEvent,
   remoteStartedEvent,
-  stationEndedEvent,
   type StationStopCause,
 } from './transaction-events';
 
@@ -157,7 +157,7 @@ export class RemoteControl {
     const { chargePointId } = this;
     if (this.held?.transactionId === transactionId) {
       this.take();
-      ocpp.enqueue(stationEndedEvent(transactionId, cause, NO_ENERGY, nowMs()));
+      ocpp.enqueue(endedEvent(transactionId, cause, NO_ENERGY, nowMs()));
       logger.info('transaction-stopped-by-station', { chargePointId, transactionId, cause });
       this.collaborators.evaluate();
       return true;
@@ -166,7 +166,7 @@ export class RemoteControl {
     if (ev === null || ev.transactionId !== transactionId) return false;
     // The transaction ends now, not when the EV leaves: the site stops budgeting an EV told to stop.
     ev.transactionId = null;
-    ocpp.enqueue(stationEndedEvent(transactionId, cause, ev, nowMs()));
+    ocpp.enqueue(endedEvent(transactionId, cause, ev, nowMs()));
     if (evse.active) evse.fire('stopRequested', ev.evId);
     this.host.tellToStop(ev);
     logger.info('transaction-stopped-by-station', {

@@ -72,22 +72,45 @@ export function updatedEvent(
   };
 }
 
-/** Ended by the EV: unplugged (EVDeparted) or SessionStopReq (StoppedByEV). */
+/** Why the station itself ended a transaction the EV did not end. */
+export type StationStopCause = 'remote-stop' | 'immediate-reset' | 'ev-connect-timeout';
+
+/** Why a transaction ended: the EV unplugged or stopped (SessionStopReq), or the station ended it. */
+export type EndCause = 'ev-stop' | 'unplug' | StationStopCause;
+
+const ENDINGS: Record<
+  EndCause,
+  {
+    triggerReason: TransactionEventRequest['triggerReason'];
+    stoppedReason: NonNullable<TransactionEventRequest['transactionInfo']['stoppedReason']>;
+  }
+> = {
+  unplug: { triggerReason: 'EVDeparted', stoppedReason: 'EVDisconnected' },
+  'ev-stop': { triggerReason: 'ChargingStateChanged', stoppedReason: 'StoppedByEV' },
+  // F03: RequestStopTransaction.
+  'remote-stop': { triggerReason: 'RemoteStop', stoppedReason: 'Remote' },
+  // B12: Reset Immediate ends the transactions first.
+  'immediate-reset': { triggerReason: 'ResetCommand', stoppedReason: 'ImmediateReset' },
+  // E03/F02: no EV within TxCtrlr.EVConnectionTimeOut after a remote start.
+  'ev-connect-timeout': { triggerReason: 'EVConnectTimeout', stoppedReason: 'Timeout' },
+};
+
+/**
+ * Ended, with the meter as last reported: by the EV (unplugged: EVDeparted; SessionStopReq:
+ * StoppedByEV) or by the station (operator stop, reset, no EV in time).
+ */
 export function endedEvent(
   transactionId: string,
-  cause: 'ev-stop' | 'unplug',
+  cause: EndCause,
   reading: MeterReading,
   nowMs: number,
 ): NewTransactionEvent {
+  const { triggerReason, stoppedReason } = ENDINGS[cause];
   return {
     eventType: 'Ended',
     timestamp: isoFromMs(nowMs),
-    triggerReason: cause === 'unplug' ? 'EVDeparted' : 'ChargingStateChanged',
-    transactionInfo: {
-      transactionId,
-      chargingState: 'Idle',
-      stoppedReason: cause === 'unplug' ? 'EVDisconnected' : 'StoppedByEV',
-    },
+    triggerReason,
+    transactionInfo: { transactionId, chargingState: 'Idle', stoppedReason },
     evse: EVSE_REF,
     meterValue: [meterValueOf(reading, nowMs)],
   };
@@ -134,41 +157,5 @@ export function cablePluggedInEvent(transactionId: string, nowMs: number): NewTr
     triggerReason: 'CablePluggedIn',
     transactionInfo: { transactionId, chargingState: 'EVConnected' },
     evse: EVSE_REF,
-  };
-}
-
-/** Why the station itself ended a transaction the EV did not end. */
-export type StationStopCause = 'remote-stop' | 'immediate-reset' | 'ev-connect-timeout';
-
-const STATION_STOPS: Record<
-  StationStopCause,
-  {
-    triggerReason: TransactionEventRequest['triggerReason'];
-    stoppedReason: NonNullable<TransactionEventRequest['transactionInfo']['stoppedReason']>;
-  }
-> = {
-  // F03: RequestStopTransaction.
-  'remote-stop': { triggerReason: 'RemoteStop', stoppedReason: 'Remote' },
-  // B12: Reset Immediate ends the transactions first.
-  'immediate-reset': { triggerReason: 'ResetCommand', stoppedReason: 'ImmediateReset' },
-  // E03/F02: no EV within TxCtrlr.EVConnectionTimeOut after a remote start.
-  'ev-connect-timeout': { triggerReason: 'EVConnectTimeout', stoppedReason: 'Timeout' },
-};
-
-/** Ended by the station (operator stop, reset, no EV in time), with the meter as last reported. */
-export function stationEndedEvent(
-  transactionId: string,
-  cause: StationStopCause,
-  reading: MeterReading,
-  nowMs: number,
-): NewTransactionEvent {
-  const { triggerReason, stoppedReason } = STATION_STOPS[cause];
-  return {
-    eventType: 'Ended',
-    timestamp: isoFromMs(nowMs),
-    triggerReason,
-    transactionInfo: { transactionId, chargingState: 'Idle', stoppedReason },
-    evse: EVSE_REF,
-    meterValue: [meterValueOf(reading, nowMs)],
   };
 }
