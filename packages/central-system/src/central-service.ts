@@ -285,7 +285,11 @@ export class CentralService {
     return answer('Accepted');
   }
 
-  /** G01 → ChargePointFaulted / ChargePointRecovered when the agreed state differs. */
+  /**
+   * G01 → ChargePointFaulted / ChargePointRecovered when the agreed state differs. Unavailable
+   * (G03/G04: Inoperative, e.g. a ChangeAvailability the station Scheduled until its transaction
+   * ended) holds the EVSE out of service like Faulted: no power share, no new session.
+   */
   private async statusNotification(
     chargePointId: string,
     request: StatusNotificationRequest,
@@ -298,13 +302,11 @@ export class CentralService {
         ? chargePoint.faultedConnectorIds.includes(connectorId)
         : chargePoint.faultedConnectorIds.length > 0;
     const scope = connectorId > 0 ? { connectorId } : {};
-    if (request.connectorStatus === 'Faulted' && !faulted) {
+    const outOfService =
+      request.connectorStatus === 'Faulted' || request.connectorStatus === 'Unavailable';
+    if (outOfService && !faulted) {
       await this.submitOrCallError({ type: 'ChargePointFaulted', chargePointId, ...scope });
-    } else if (
-      request.connectorStatus !== 'Faulted' &&
-      request.connectorStatus !== 'Unavailable' &&
-      faulted
-    ) {
+    } else if (!outOfService && faulted) {
       await this.submitOrCallError({ type: 'ChargePointRecovered', chargePointId, ...scope });
     }
     return {};

@@ -563,6 +563,12 @@ describe('OCPP 2.0.1 against a plain-ws station, every payload checked with the 
           .responseCode,
       ).to.equal('OK');
 
+      // G03.FR.05: Inoperative while a transaction runs is Scheduled, to take effect after it.
+      const inoperative = { operationalStatus: 'Inoperative', evse: { id: 1 } };
+      const scheduled = await operate('ChangeAvailability', inoperative);
+      expect(scheduled.status, JSON.stringify(scheduled.body)).to.equal(202);
+      expect(scheduled.body.response.status).to.equal('Scheduled');
+
       // F03: the stop is agreed (StopSession); the EV is told to stop, as a normal stop, and leaves.
       expect(
         (await operate('RequestStopTransaction', { transactionId: 'tx-nowhere' })).status,
@@ -575,6 +581,24 @@ describe('OCPP 2.0.1 against a plain-ws station, every payload checked with the 
       );
       expect((await ev.request({ type: 'SessionStopReq' })).responseCode).to.equal('OK');
       await ev.close();
+
+      // The scheduled Inoperative now holds: the site has the EVSE out of service (the station's
+      // StatusNotification Unavailable) and the station refuses a new EV; Operative brings it back.
+      const faultedConnectors = async () =>
+        (await stationsView()).chargePoints.find((cp: any) => cp.chargePointId === 'cp1')
+          .faultedConnectorIds as number[];
+      await until('the EVSE out of service', async () => (await faultedConnectors()).length === 1);
+      const late = await plugIn([]);
+      expect(
+        (await late.request({ type: 'SessionSetupReq', evId: 'EV-LATE' })).responseCode,
+      ).to.equal('FAILED');
+      await late.close();
+      const operative = await operate('ChangeAvailability', {
+        ...inoperative,
+        operationalStatus: 'Operative',
+      });
+      expect(operative.status, JSON.stringify(operative.body)).to.equal(200);
+      await until('the EVSE in service', async () => (await faultedConnectors()).length === 0);
 
       // B11 OnIdle, no transaction: the station's OCPP side reboots; its replica is the same process.
       const before = (await cluster.httpJson('cp1', 'GET', '/status')).body;

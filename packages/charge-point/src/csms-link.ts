@@ -90,7 +90,16 @@ export interface CsmsLink {
   setHandlers(handlers: CsmsCallHandlers): void;
   authorize(idToken: IdToken): Promise<AuthorizationStatus>;
   statusNotification(connectorStatus: ConnectorStatus): Promise<void>;
-  transactionEvent(request: TransactionEventRequest): Promise<void>;
+  /**
+   * Sends a TransactionEvent; resolves with the response's idTokenInfo.status when it has one
+   * (the CSMS's verdict on the transaction's idToken, E05), else null.
+   */
+  transactionEvent(request: TransactionEventRequest): Promise<AuthorizationStatus | null>;
+  /**
+   * False while the operator holds the EVSE Inoperative (ChangeAvailability, G03): no new session
+   * starts on it. Absent: always operative.
+   */
+  readonly operative?: boolean;
   notifyEvChargingNeeds(needs: EvChargingNeeds): Promise<NotifyEvChargingNeedsStatus>;
   /**
    * The needs as the site records them once they crossed this link (OCPP carries whole amperes):

@@ -214,6 +214,11 @@ export class EvSession {
       const code = this.plugged?.link === link ? 'FAILED_SequenceError' : 'FAILED';
       return this.refusal('SessionSetupReq', code);
     }
+    if (this.collaborators.csms.operative === false) {
+      // G03: an Inoperative EVSE starts no new session (the operator's ChangeAvailability).
+      logger.warn('ev-refused', { chargePointId, evId: request.evId, reason: 'EVSE Inoperative' });
+      return this.refusal('SessionSetupReq', 'FAILED');
+    }
     const ev = newPluggedEv(link, request);
     this.plugged = ev;
     evse.fire('plugIn', ev.evId);

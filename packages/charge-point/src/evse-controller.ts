@@ -138,6 +138,12 @@ export class EvseController {
         ? { sendAttemptsMax: options.sendAttemptsMax }
         : {}),
       onDelivered: () => this.waiters.recheck(),
+      onIdTokenRefused: (transactionId, status) => {
+        // E05 / TxCtrlr.StopTxOnInvalidId: a transaction authorised offline (C12/C15) or started on
+        // an EVSE the site refuses ends once the CSMS's verdict arrives.
+        logger.warn('transaction-deauthorized', { chargePointId, transactionId, status });
+        this.session.remote.stop(transactionId, 'deauthorized');
+      },
     });
     this.session = new EvSession(
       {

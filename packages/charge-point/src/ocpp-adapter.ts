@@ -223,9 +223,17 @@ class OcppCsmsLink implements CsmsLink {
     });
   }
 
-  async transactionEvent(request: TransactionEventRequest): Promise<void> {
+  async transactionEvent(request: TransactionEventRequest) {
     // Same OCPP field names; ours types stoppedReason as a plain string (strict mode checks the enum).
-    await this.client.call('TransactionEvent', request as OcppTransactionEventRequest);
+    const response = await this.client.call(
+      'TransactionEvent',
+      request as OcppTransactionEventRequest,
+    );
+    return response.idTokenInfo?.status ?? null;
+  }
+
+  get operative(): boolean {
+    return !this.availability.inoperative;
   }
 
   async renewLease(heldLeaseExpiresAtMs: number | null): Promise<void> {

@@ -49,6 +49,8 @@ export interface StationOperationsCollaborators {
 /** The connector's availability as the operator set it (G03); Operative unless changed. */
 export class Availability {
   inoperative = false;
+  /** Bumped by every ChangeAvailability: a Scheduled one superseded by a newer one does nothing. */
+  generation = 0;
 }
 
 /** A Reset the station accepted and has not done yet (B12 OnIdle: Scheduled). */
@@ -230,7 +232,7 @@ function registerControls(
   collaborators: StationOperationsCollaborators,
   availability: Availability,
 ): void {
-  const { client, model, logger, view } = collaborators;
+  const { client, model, logger, view, evse } = collaborators;
   const triggers: Partial<Record<MessageTrigger, () => Promise<unknown>>> = {
     BootNotification: collaborators.sendBoot,
     Heartbeat: collaborators.sendHeartbeat,
@@ -250,23 +252,38 @@ function registerControls(
       return declined('UnknownEvse', `this station has EVSE ${CONNECTOR_ID} only`);
     }
     const inoperative = request.operationalStatus === 'Inoperative';
-    // G03.FR.05: a running transaction finishes first.
-    if (inoperative && view().transactionId !== null) return { status: 'Scheduled' };
-    availability.inoperative = inoperative;
-    model.setInternal(
-      'ChargingStation',
-      'AvailabilityState',
-      inoperative ? 'Unavailable' : 'Available',
-    );
-    later(
-      () => collaborators.sendStatus(inoperative ? 'Unavailable' : 'Available'),
-      logger,
-      'StatusNotification',
-    );
-    logger.info('availability-changed', {
-      chargePointId: collaborators.chargePointId,
-      inoperative,
-    });
+    availability.generation += 1;
+    const generation = availability.generation;
+    const apply = (): void => {
+      availability.inoperative = inoperative;
+      model.setInternal(
+        'ChargingStation',
+        'AvailabilityState',
+        inoperative ? 'Unavailable' : 'Available',
+      );
+      // The central records Unavailable as the EVSE out of service (G03/G04), Available as back.
+      later(
+        () => collaborators.sendStatus(inoperative ? 'Unavailable' : 'Available'),
+        logger,
+        'StatusNotification',
+      );
+      logger.info('availability-changed', {
+        chargePointId: collaborators.chargePointId,
+        inoperative,
+      });
+    };
+    if (inoperative && view().transactionId !== null) {
+      // G03.FR.05: a running transaction finishes first; the EVSE goes Inoperative after it.
+      later(
+        async () => {
+          if ((await evse.whenIdle()) && availability.generation === generation) apply();
+        },
+        logger,
+        'ChangeAvailability',
+      );
+      return { status: 'Scheduled' };
+    }
+    apply();
     return { status: 'Accepted' };
   });
 

@@ -73,7 +73,8 @@ export function updatedEvent(
 }
 
 /** Why the station itself ended a transaction the EV did not end. */
-export type StationStopCause = 'remote-stop' | 'immediate-reset' | 'ev-connect-timeout';
+export type StationStopCause =
+  'remote-stop' | 'immediate-reset' | 'ev-connect-timeout' | 'deauthorized';
 
 /** Why a transaction ended: the EV unplugged or stopped (SessionStopReq), or the station ended it. */
 export type EndCause = 'ev-stop' | 'unplug' | StationStopCause;
@@ -93,6 +94,8 @@ const ENDINGS: Record<
   'immediate-reset': { triggerReason: 'ResetCommand', stoppedReason: 'ImmediateReset' },
   // E03/F02: no EV within TxCtrlr.EVConnectionTimeOut after a remote start.
   'ev-connect-timeout': { triggerReason: 'EVConnectTimeout', stoppedReason: 'Timeout' },
+  // E05: the CSMS did not accept the idToken in its TransactionEventResponse (StopTxOnInvalidId).
+  deauthorized: { triggerReason: 'Deauthorized', stoppedReason: 'DeAuthorized' },
 };
 
 /**

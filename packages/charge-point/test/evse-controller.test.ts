@@ -366,7 +366,7 @@ describe('EvseController', () => {
     });
   });
 
-  describe('operator remote control (F01–F03) and reset (B12)', () => {
+  describe('the station ends or refuses transactions: remote control (F01–F03), reset (B12), deauthorization (E05), availability (G03)', () => {
     const operatorToken = { idToken: 'OPERATOR-1', type: 'Central' } as const;
     const remoteStart = (remoteStartId: number, evConnectionTimeoutMs = 60_000) => ({
       idToken: operatorToken,
@@ -486,6 +486,33 @@ describe('EvseController', () => {
       expect(ended?.triggerReason).to.equal('ResetCommand');
       expect(ended?.transactionInfo.stoppedReason).to.equal('ImmediateReset');
       await waitFor(() => idle, 'idle after the transaction ended');
+    });
+
+    it('E05: a transaction whose idToken the CSMS does not accept in its TransactionEventResponse ends (Deauthorized, DeAuthorized) and the EV is told', async () => {
+      const { csms, rig } = await leasedRig();
+      csms.idTokenInfoAnswer = 'Invalid';
+      const told: EvseNotification[] = [];
+      rig.client.onNotification((notification) => told.push(notification));
+      const setup = await rig.client.request({ type: 'SessionSetupReq', evId: 'EV-X' });
+      expect(setup.responseCode).to.equal('OK');
+      await waitFor(() => csms.sent.some((e) => e.eventType === 'Ended'), 'Ended sent');
+      const ended = csms.sent.find((e) => e.eventType === 'Ended');
+      expect(ended?.triggerReason).to.equal('Deauthorized');
+      expect(ended?.transactionInfo).to.include({
+        transactionId: setup.sessionId,
+        stoppedReason: 'DeAuthorized',
+      });
+      await waitFor(() => told.some((n) => n.reason === 'stop-charging'), 'stop-charging told');
+      expect(rig.controller.view().transactionId).to.equal(null);
+    });
+
+    it('G03: an Inoperative EVSE refuses a new EV', async () => {
+      const { csms, rig } = await leasedRig();
+      csms.operative = false;
+      const setup = await rig.client.request({ type: 'SessionSetupReq', evId: 'EV-N' });
+      expect(setup.responseCode).to.equal('FAILED');
+      expect(rig.controller.state).to.equal('waitingEV');
+      expect(csms.sent).to.deep.equal([]);
     });
   });
 });
