@@ -235,7 +235,7 @@ export class EvSession {
     }
 
     const { status, remote } = await this.authorize(ev);
-    // Unplugged meanwhile, or the EVSE failed (stopForFault told the EV): no session.
+    // Unplugged meanwhile, or the EVSE failed (tellToStop told the EV): no session.
     if (this.plugged !== ev || evse.connectorStatus === 'Faulted') {
       return this.refusal('SessionSetupReq', 'FAILED');
     }
