@@ -9,7 +9,7 @@ const now = () => new Date().toISOString();
 
 /** The outside stations' passwords (Security Profile 1, the default; docs/OCPP.md). */
 const stationPasswords: Record<string, string> = Object.fromEntries(
-  [1, 2, 3, 4, 5].map((n) => [`plain-${n}`, `plain-${n}-password-0123456789`]),
+  [1, 2, 3, 4, 5, 6].map((n) => [`plain-${n}`, `plain-${n}-password-0123456789`]),
 );
 
 function energy(registerWh: number, context?: string, powerW?: number): any[] {
@@ -95,8 +95,8 @@ describe('OCPP 2.0.1 against a plain-ws station, every payload checked with the 
       centrals: 2,
       chargePoints: 1,
       siteLimitW: 44_000,
-      // Room in the site for cp1 and plain-1…plain-5 (the default is the cluster's charge points).
-      chargePointsMax: 6,
+      // Room in the site for cp1 and plain-1…plain-6 (the default is the cluster's charge points).
+      chargePointsMax: 7,
       stationPasswords,
     });
     // A stable leader, and cp1 booted on some central: every central serves stations
@@ -639,12 +639,29 @@ describe('OCPP 2.0.1 against a plain-ws station, every payload checked with the 
     }
   });
 
-  // Runs last: it kills the leader. The station holds every central's URL (B10) and moves on.
-  it('a leader kill: the station fails over to the new leader, boots again, and its session is stopped there', async () => {
+  // Runs last: it kills the leader. The station on the leader holds every central's URL (B10) and
+  // moves on; the station on the standby keeps its connection (docs/OCPP.md, "Failover").
+  it('a leader kill: the station on the standby keeps its connection and its session, metered and stopped through the new leader; the station on the leader fails over, boots again, and its session is stopped there', async () => {
     const station = new PlainStation(schemas, 'plain-5', stationPasswords['plain-5']);
     stations.push(station);
     leader = await cluster.waitForLeader(30_000);
     const urls = cluster.nodes.filter((n) => n.role === 'central').map((n) => urlOf(n.id));
+    const standby = cluster.nodes.find((n) => n.role === 'central' && n.id !== leader)!.id;
+    const onStandby = new PlainStation(schemas, 'plain-6', stationPasswords['plain-6']);
+    stations.push(onStandby);
+    await onStandby.connect([urlOf(standby)]);
+    expect((await onStandby.call('BootNotification', bootPayload)).status).to.equal('Accepted');
+    let standbySeqNo = 0;
+    expect(
+      (
+        await onStandby.call(
+          'TransactionEvent',
+          authorizedStart('plain-tx-6', 'STANDBY-6', standbySeqNo++, 0),
+        )
+      ).idTokenInfo.status,
+    ).to.equal('Accepted');
+    onStandby.handle('SetChargingProfile', () => ({ status: 'Accepted' }));
+    endOnRemoteStop(onStandby, () => standbySeqNo++, 2_000);
     await station.connect([urlOf(leader), ...urls.filter((url) => url !== urlOf(leader))]);
     expect((await station.call('BootNotification', bootPayload)).status).to.equal('Accepted');
     let seqNo = 0;
@@ -666,6 +683,18 @@ describe('OCPP 2.0.1 against a plain-ws station, every payload checked with the 
       60_000,
     );
     leader = survivor;
+    // The station on the standby (now the leader) never lost its connection: its calls go on.
+    expect(onStandby.connected).to.equal(true);
+    await onStandby.call('MeterValues', { evseId: 1, meterValue: energy(900, undefined, 7_000) });
+    await cluster.waitForLine(
+      standby,
+      (line) =>
+        line.message === 'station-meter' &&
+        line.transactionId === 'plain-tx-6' &&
+        line.registerWh === 900,
+    );
+    await remoteStop('plain-6', 'plain-tx-6');
+    expect((await sessionEnded('plain-tx-6')).energyWh).to.equal(2_000);
     await station.connect(
       urls.filter((url) => url !== urlOf(killed)),
       60_000,
