@@ -620,6 +620,9 @@ describe('OCPP 2.0.1 against a plain-ws station, every payload checked with the 
       const own = await second.request({ type: 'SessionSetupReq', evId: 'EV-IMMEDIATE' });
       expect(own.responseCode).to.equal('OK');
       await until('its session agreed', async () => (await sessionOf(own.sessionId)) !== undefined);
+      // B12 OnIdle during a transaction is Scheduled; the Immediate reset after it supersedes it.
+      const onIdle = await operate('Reset', { type: 'OnIdle' });
+      expect(onIdle.body.response.status).to.equal('Scheduled');
       const immediate = await operate('Reset', { type: 'Immediate' });
       expect(immediate.body.response.status).to.equal('Accepted');
       await until('the session ended', async () => (await sessionOf(own.sessionId)) === undefined);
