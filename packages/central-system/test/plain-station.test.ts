@@ -533,6 +533,17 @@ describe('OCPP 2.0.1 against a plain-ws station, every payload checked with the 
       expect(started.body.agreed).to.equal(true);
       const transactionId: string = started.body.transactionId;
       // A busy connector is refused before the station is asked.
+      // Its TxProfile, sent before any EV came, is accepted: cp1 is not recorded as without Smart
+      // Charging (which would budget it at its maximum for good).
+      await cluster.waitForLine(
+        'cp1',
+        (line) =>
+          line.message === 'charging-profile-received' && line.transactionId === transactionId,
+      );
+      expect(
+        (await stationsView()).chargePoints.find((cp: any) => cp.chargePointId === 'cp1')
+          .profilesRefused,
+      ).to.equal(false);
       const busy = await operate('RequestStartTransaction', { ...start, remoteStartId: 8 });
       expect(busy.status).to.equal(409);
       expect(busy.body).to.include({ error: 'connector-occupied', transactionId });

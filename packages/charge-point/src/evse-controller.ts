@@ -317,8 +317,10 @@ export class EvseController {
       });
       return 'Accepted';
     }
-    // K01.FR.03/K15: a TxProfile for a transaction not on this station is rejected.
-    if (this.session.current?.transactionId !== profile.transactionId) return 'Rejected';
+    // K01.FR.03/K15: a TxProfile for a transaction not on this station is rejected. A transaction
+    // started remotely and waiting for its EV (F02) is on it: a refusal would be recorded as "no
+    // Smart Charging" for good (docs/OCPP.md).
+    if (this.session.transactionId !== profile.transactionId) return 'Rejected';
     // The schedule it carries is the one this node's replica computes from the same agreed state
     // (power-governor.ts): the profile is acknowledged and recorded, the watts come from the replica.
     logger.info('charging-profile-received', {

@@ -390,6 +390,18 @@ describe('EvseController', () => {
       expect(started?.transactionInfo).to.include({ remoteStartId: 41, chargingState: 'Idle' });
       const transactionId = started?.transactionInfo.transactionId ?? '';
       expect(rig.controller.view().transactionId).to.equal(transactionId);
+      // The site's TxProfile for it arrives before any EV does: it is this station's (K01.FR.03).
+      const profile = {
+        id: 1,
+        stackLevel: 0,
+        chargingProfilePurpose: 'TxProfile',
+        chargingProfileKind: 'Absolute',
+        transactionId,
+        chargingSchedule: [],
+      } as const;
+      expect(
+        handlers.setChargingProfile({ evseId: 1, chargingProfile: profile } as never),
+      ).to.equal('Accepted');
       // A second start on the busy connector names the running transaction (F01.FR.24).
       expect(handlers.requestStartTransaction(remoteStart(42))).to.deep.include({
         status: 'Rejected',
