@@ -370,6 +370,20 @@ describe('evpaxos verify', () => {
     scenarioMs: 10_000,
   });
 
+  /** The same plug-in, 1 real s after t0 (for the checks that need its real time). */
+  const ev2PlugsIntoCp2AtOneSecond = line(
+    'ev-emulator',
+    'ev-transition',
+    {
+      evId: 'EV2',
+      chargePointId: 'cp2',
+      from: 'not_connected',
+      to: 'connected_not_charging',
+      scenarioMs: 10_000,
+    },
+    t0 + 1_000,
+  );
+
   it('liveness: FAILs when an EV plugs in at a station that is up and never charges', () => {
     const files = healthyLogs();
     files['ev-emulator.log']!.push(
@@ -394,18 +408,7 @@ describe('evpaxos verify', () => {
     it(`liveness: an EV unplugged 2 real s after plugging in, why "${why}": ${holds ? 'the run was stopped under it, not owed a charge' : 'it stayed past the bound, FAIL'}`, () => {
       const files = healthyLogs();
       files['ev-emulator.log']!.push(
-        line(
-          'ev-emulator',
-          'ev-transition',
-          {
-            evId: 'EV2',
-            chargePointId: 'cp2',
-            from: 'not_connected',
-            to: 'connected_not_charging',
-            scenarioMs: 10_000,
-          },
-          t0 + 1_000,
-        ),
+        ev2PlugsIntoCp2AtOneSecond,
         line(
           'ev-emulator',
           'ev-transition',
@@ -442,18 +445,7 @@ describe('evpaxos verify', () => {
         line('ev-emulator', 'scenario-start', { startedAtMs: t0, speed: 10 }),
       );
       files['ev-emulator.log']!.push(
-        line(
-          'ev-emulator',
-          'ev-transition',
-          {
-            evId: 'EV2',
-            chargePointId: 'cp2',
-            from: 'not_connected',
-            to: 'connected_not_charging',
-            scenarioMs: 10_000,
-          },
-          t0 + 1_000,
-        ),
+        ev2PlugsIntoCp2AtOneSecond,
         line('ev-emulator', 'scenario-step', {
           ok: true,
           step: { action: 'heal' },
