@@ -94,7 +94,13 @@ export class PaxosNode {
       (slot) => acceptor?.acceptedAt(slot),
     );
     this.proposer = this.config.isProposer
-      ? new Proposer(this.config, this.out, this.learner, collaborators.random)
+      ? new Proposer(
+          this.config,
+          this.out,
+          this.learner,
+          collaborators.random,
+          () => acceptor !== undefined && this.standingOf().votes,
+        )
       : undefined;
   }
 
