@@ -36,8 +36,8 @@ export interface NodeStatus {
   /** A configuration decided but not yet in effect (α slots after its deciding slot), if any. */
   readonly nextConfiguration: (Configuration & { readonly fromSlot: Slot }) | undefined;
   /**
-   * This node's vote: voting, catching-up, awaiting-readmission, spare (acceptor-standing.ts),
-   * or learner (no acceptor state at all).
+   * This node's vote: voting, joining, spare, catching-up, awaiting-readmission
+   * (acceptor-standing.ts), or learner (no acceptor state at all).
    */
   readonly standing: string;
   /** The incarnation of its acceptor state (1 unless it was re-admitted after a disk loss). */
