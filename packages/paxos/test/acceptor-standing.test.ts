@@ -3,6 +3,8 @@ import { acceptorStanding } from '../src/acceptor-standing';
 import { ConfigurationHistory, applyReconfiguration, type Configuration } from '../src/membership';
 import { PaxosNode } from '../src/node';
 import { createPrng } from '../src/prng';
+import { reconfigurationCommand } from '../src/membership';
+import { command, TestCluster } from './harness';
 import type { Command, StateMachine } from '../src/types';
 
 const three: Configuration = { acceptors: ['a1', 'a2', 'a3'], phase1Quorum: 2, phase2Quorum: 2 };
@@ -175,5 +177,42 @@ describe('acceptor standing (joining and re-admission, docs/PAXOS.md)', () => {
     node.takeReady();
     node.step('p1', { type: 'accept', ballot, slot: 4, value });
     expect(replies()).to.deep.equal(['accepted']);
+  });
+
+  it("liveness: a new leader whose window reaches the new set needs the joining node's promise; it gets it, decides the slots before, and the node then votes", () => {
+    // a4 is added in slot 0 (in effect from slot 4: 4 acceptors, quorums of 3); then a3 dies and
+    // the leader with it. The candidate p2 needs a phase-1 quorum of {a1, a2, a3, a4}: a1, a2 and
+    // a4, which has applied slot 0 only. If a4 promised nothing until it had caught up, no leader
+    // could decide slots 1-3 for it to catch up on (docs/PAXOS.md, "Catching up before voting").
+    const cluster = new TestCluster(
+      { proposers: ['p1', 'p2'], acceptors: ['a1', 'a2', 'a3'], spares: ['a4'] },
+      { alphaSlots: 4, windowSlotsMax: 2, electionTimeoutTicks: 10, heartbeatTicks: 2 },
+    );
+    cluster.elect('p1');
+    cluster
+      .node('p1')
+      .propose(reconfigurationCommand('operator', 1, { kind: 'add', acceptor: 'a4' }));
+    cluster.flush('p1');
+    cluster.deliverAll();
+    expect(cluster.node('a4').status().standing).to.equal('joining');
+    cluster.nodes.delete('a3');
+    cluster.nodes.delete('p1');
+    cluster.lapseLeases(['a1', 'a2', 'a4']);
+    cluster.elect('p2');
+    expect(cluster.node('p2').isLeader(), 'a4 promised while joining').to.equal(true);
+    for (let seq = 1; seq <= 6; seq += 1) {
+      cluster.node('p2').propose(command('c', seq));
+      cluster.flush('p2');
+      for (let round = 0; round < 20 && cluster.appliedKeys('a4').length < seq; round += 1) {
+        cluster.deliverAll();
+        cluster.tick();
+      }
+    }
+    cluster.deliverAll();
+    expect(cluster.node('a4').status().standing).to.equal('voting');
+    expect(cluster.appliedKeys('p2')).to.have.length(6);
+    expect(cluster.appliedKeys('a4')).to.deep.equal(cluster.appliedKeys('p2'));
+    // Slots from 4 on were decided by quorums of three of a1, a2 and a4: a4 accepted them.
+    expect(cluster.node('a4').status().acceptedSlots).to.be.greaterThan(0);
   });
 });

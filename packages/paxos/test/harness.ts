@@ -38,6 +38,7 @@ export class TestCluster {
     const ids = new Set([
       ...membership.proposers,
       ...membership.acceptors,
+      ...(membership.spares ?? []),
       ...(membership.learners ?? []),
     ]);
     for (const id of ids) {
