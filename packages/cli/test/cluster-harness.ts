@@ -200,8 +200,19 @@ export function runCli(
   cluster: ClusterHandle,
   args: string[],
 ): Promise<{ code: number; stdout: string; stderr: string }> {
+  return runCliIn(cluster.dir, args);
+}
+
+/**
+ * Runs `evpaxos ARGS --dir DIR` as its own process; resolves with its exit and output. Async, so a
+ * test can start independent CLI runs together: each is a Node start, seconds on a loaded host.
+ */
+export function runCliIn(
+  dir: string,
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cliBin, ...args, '--dir', cluster.dir], {
+    const child = spawn(process.execPath, [cliBin, ...args, '--dir', dir], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -9,6 +9,7 @@ import { compareBallots } from '@evpaxos/paxos';
 import type { SubmitResult } from '../src/launcher';
 import {
   checkLogsAgree,
+  runCliIn,
   startLoad,
   useClusters,
   waitFor,
@@ -227,18 +228,17 @@ describe('cluster (real processes on 127.0.0.1)', function () {
     await checkLogsAgree(cluster, acknowledged);
   });
 
-  it('cli: cluster up, status, submit, kill, restart, partition, heal, down (one session)', function () {
+  it('cli: cluster up, status, submit, kill, restart, partition, heal, down (one session)', async function () {
+    // About fifteen CLI starts, most in sequence (each acts on what the one before did).
+    this.timeout(180_000);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'evpaxos-cli-'));
     const bin = path.resolve(__dirname, '../../bin/evpaxos.js');
-    const evpaxos = (...args: string[]) => {
-      const run = spawnSync(process.execPath, [bin, ...args, '--dir', dir], {
-        encoding: 'utf8',
-        timeout: 30_000,
-      });
-      return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+    const evpaxos = async (...args: string[]) => {
+      const run = await runCliIn(dir, args);
+      return { status: run.code, stdout: run.stdout, stderr: run.stderr };
     };
     try {
-      const up = evpaxos(
+      const up = await evpaxos(
         'cluster',
         'up',
         '--base-port',
@@ -249,35 +249,39 @@ describe('cluster (real processes on 127.0.0.1)', function () {
       );
       expect(up.status, up.stderr).to.equal(0);
       expect(up.stdout).to.match(/^id\s+role\s+pid\s+state/);
-      const again = evpaxos('cluster', 'up', '--base-port', '0');
+      // These four change nothing (a refused up, a commit, two refused commands): one CLI start
+      // each is seconds on a loaded host, so they run together.
+      const [again, submit, unknown, badSpec] = await Promise.all([
+        evpaxos('cluster', 'up', '--base-port', '0'),
+        evpaxos('submit', '{"type":"Noop"}'),
+        evpaxos('kill', 'cp9'),
+        evpaxos('partition', 'central-a,cp1'),
+      ]);
       expect(again.status).to.equal(1);
       expect(again.stderr).to.match(/already up/);
-      const submit = evpaxos('submit', '{"type":"Noop"}');
       expect(submit.status, submit.stderr).to.equal(0);
       expect(JSON.parse(submit.stdout)).to.include.keys('slot', 'ballot', 'result');
-      const unknown = evpaxos('kill', 'cp9');
       expect(unknown.status).to.equal(2);
       expect(unknown.stderr).to.match(/Unknown node "cp9"/);
-      const badSpec = evpaxos('partition', 'central-a,cp1');
       expect(badSpec.status).to.equal(2);
       expect(badSpec.stderr).to.match(/at least two sides/);
-      expect(evpaxos('kill', 'cp1').status).to.equal(0);
-      const rows = JSON.parse(evpaxos('status', '--json').stdout) as {
+      expect((await evpaxos('kill', 'cp1')).status).to.equal(0);
+      const rows = JSON.parse((await evpaxos('status', '--json')).stdout) as {
         id: string;
         state: string;
       }[];
       expect(rows.find((row) => row.id === 'cp1')?.state).to.equal('down');
       expect(rows.filter((row) => row.state === 'up')).to.have.length(4);
-      expect(evpaxos('restart', 'cp1').status).to.equal(0);
-      expect(evpaxos('pause', 'cp2').status).to.equal(0);
-      expect(evpaxos('status').stdout).to.match(/cp2\s+charge-point\s+\d+\s+paused/);
-      expect(evpaxos('resume', 'cp2').status).to.equal(0);
-      expect(evpaxos('partition', 'central-a,cp1 | central-b,cp2,cp3').status).to.equal(0);
-      expect(evpaxos('heal').status).to.equal(0);
-      const down = evpaxos('cluster', 'down');
+      expect((await evpaxos('restart', 'cp1')).status).to.equal(0);
+      expect((await evpaxos('pause', 'cp2')).status).to.equal(0);
+      expect((await evpaxos('status')).stdout).to.match(/cp2\s+charge-point\s+\d+\s+paused/);
+      expect((await evpaxos('resume', 'cp2')).status).to.equal(0);
+      expect((await evpaxos('partition', 'central-a,cp1 | central-b,cp2,cp3')).status).to.equal(0);
+      expect((await evpaxos('heal')).status).to.equal(0);
+      const down = await evpaxos('cluster', 'down');
       expect(down.status, down.stderr).to.equal(0);
       expect(down.stdout).to.match(/stopped: central-a/);
-      const gone = evpaxos('status', '--json');
+      const gone = await evpaxos('status', '--json');
       expect(
         (JSON.parse(gone.stdout) as { state: string }[]).every((r) => r.state === 'down'),
       ).to.equal(true);
@@ -287,25 +291,25 @@ describe('cluster (real processes on 127.0.0.1)', function () {
     }
   });
 
-  it('cli: no cluster in the dir is a clear error with exit 1', () => {
+  it('cli: no cluster in the dir is a clear error with exit 1', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'evpaxos-none-'));
-    const bin = path.resolve(__dirname, '../../bin/evpaxos.js');
     try {
-      for (const args of [['status'], ['cluster', 'down'], ['kill', 'cp1'], ['heal']]) {
-        const run = spawnSync(process.execPath, [bin, ...args, '--dir', dir], { encoding: 'utf8' });
-        expect(run.status, args.join(' ')).to.equal(1);
+      // Independent refusals: the CLI starts run together.
+      const commands = [['status'], ['cluster', 'down'], ['kill', 'cp1'], ['heal']];
+      const runs = await Promise.all(commands.map((args) => runCliIn(dir, args)));
+      runs.forEach((run, index) => {
+        expect(run.code, commands[index]!.join(' ')).to.equal(1);
         expect(run.stderr).to.match(/No cluster in/);
-      }
+      });
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 
-  it('cli: a bad option value, or a payload that is not a JSON object, exits 2 with one sentence', function () {
-    // Six CLI starts: seconds each on a loaded 2-core host.
+  it('cli: a bad option value, or a payload that is not a JSON object, exits 2 with one sentence', async function () {
+    // Six CLI starts: seconds each on a loaded 2-core host, so they run together.
     this.timeout(180_000);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'evpaxos-usage-'));
-    const bin = path.resolve(__dirname, '../../bin/evpaxos.js');
     try {
       const cases: [string[], RegExp][] = [
         [['submit', '{}', '--timeout-ms', 'abc'], /--timeout-ms must be a number \(got "abc"\)/],
@@ -315,9 +319,10 @@ describe('cluster (real processes on 127.0.0.1)', function () {
         [['submit', 'nope'], /not JSON/],
         [['cluster', 'up', '--centrals', 'two'], /--centrals must be a number/],
       ];
-      for (const [args, message] of cases) {
-        const run = spawnSync(process.execPath, [bin, ...args, '--dir', dir], { encoding: 'utf8' });
-        expect(run.status, args.join(' ')).to.equal(2);
+      const runs = await Promise.all(cases.map(([args]) => runCliIn(dir, args)));
+      for (const [index, [args, message]] of cases.entries()) {
+        const run = runs[index]!;
+        expect(run.code, args.join(' ')).to.equal(2);
         expect(run.stderr, args.join(' ')).to.match(message);
         expect(run.stderr.split('\n')[0]).to.match(/^evpaxos: [^\n]+\.$/);
       }
