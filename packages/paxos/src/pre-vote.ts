@@ -37,10 +37,16 @@ export class PreVote {
     this.startupTicks = options.heartbeatTicks + Math.floor(jitterTicks / 4);
   }
 
-  /** A new round: the replies that count are those naming `ballot`. */
+  /**
+   * A new round: the replies that count are those naming `ballot`. A retry with the same ballot
+   * keeps the grants already in: on a loaded host the answers of one round came in over more than
+   * the retry interval, and clearing them at each retry took 3 rounds to see a quorum (measured,
+   * docs/LIMITS.md). A grant that went stale meanwhile costs nothing: each acceptor still checks
+   * its lease when the Prepare comes.
+   */
   start(ballot: Ballot): void {
+    if (this.round === undefined || compareBallots(ballot, this.round) !== 0) this.grants.clear();
     this.round = ballot;
-    this.grants.clear();
     this.startupTicks = undefined;
   }
 

@@ -173,6 +173,30 @@ describe('leader stickiness: acceptors keep a lease on the leader they hear (Raf
     expect(cluster.node('p2').isLeader()).to.equal(true);
   });
 
+  it('pre-vote: a retry with the same ballot keeps the grants already in (answers slower than the retry)', () => {
+    const cluster = stableLeader();
+    cluster.nodes.delete('p1');
+    for (const id of ['p2', ...membership.acceptors]) {
+      cluster.node(id).peerDown('p1');
+      cluster.flush(id);
+    }
+    const [first] = cluster.take((e) => e.from === 'p2' && e.to === 'a1');
+    cluster.deliverOne(first!); // a1 answers the first round; a2 and a3 are slow
+    cluster.deliverAll((e) => e.from === 'a1');
+    cluster.take(() => true); // the first round's other pre-votes are still on their way
+    for (let i = 0; i < 20 && cluster.node('p2').status().proposerState === 'follower'; i += 1) {
+      cluster.node('p2').tick(); // the retry: the same ballot, no leader heard since
+      cluster.flush('p2');
+      const [retry] = cluster.take((e) => e.from === 'p2' && e.to === 'a2');
+      cluster.take(() => true);
+      if (retry === undefined) continue;
+      cluster.deliverOne(retry); // only a2 answers the retry: with a1's grant, a quorum (2 of 3)
+      cluster.flush('a2');
+      cluster.deliverAll((e) => e.from === 'a2' && e.message.type === 'pre-vote-reply');
+    }
+    expect(cluster.node('p2').status().proposerState).to.equal('candidate');
+  });
+
   it('crash fast path: a second standby waits its rank, so the first leads and it follows (n=3 proposers)', () => {
     const three = { proposers: ['p1', 'p2', 'p3'], acceptors: ['a1', 'a2', 'a3'] };
     const cluster = new TestCluster(three, options);
