@@ -23,7 +23,7 @@ export interface FailoverBreakdown {
   readonly prepareMs: number | null;
   /** became-leader in the standby's log: Phase 1 done. */
   readonly leaderMs: number | null;
-  /** The new leader's first Decide: its first commit. */
+  /** The new leader's first slot applied at the standby (its "decided" line): its first commit. */
   readonly firstDecideMs: number | null;
   /** The client's acknowledgement (what the trial measures). */
   readonly clientAckMs: number;
@@ -88,6 +88,8 @@ interface LogLine {
   readonly atMs: number;
   readonly message: string;
   readonly peer?: string;
+  /** A "decided" line's ballot's proposer: who led when the slot was chosen. */
+  readonly ledBy?: string;
 }
 
 /** The JSON log lines of `file` written at or after `sinceMs`. */
@@ -102,10 +104,21 @@ function logLinesSince(file: string, sinceMs: number): LogLine[] {
   for (const raw of text.split('\n')) {
     if (!raw.startsWith('{')) continue;
     try {
-      const line = JSON.parse(raw) as { timestamp?: string; message?: string; peer?: string };
+      const line = JSON.parse(raw) as {
+        timestamp?: string;
+        message?: string;
+        peer?: string;
+        ballot?: { proposerId?: string };
+      };
       const atMs = Date.parse(line.timestamp ?? '');
       if (atMs >= sinceMs && line.message !== undefined) {
-        lines.push({ atMs, message: line.message, ...(line.peer && { peer: line.peer }) });
+        const ledBy = line.ballot?.proposerId;
+        lines.push({
+          atMs,
+          message: line.message,
+          ...(line.peer && { peer: line.peer }),
+          ...(ledBy && { ledBy }),
+        });
       }
     } catch {
       // A line cut by the kill: not ours to read.
@@ -139,6 +152,11 @@ export async function failoverBreakdown(
     }
   }
   const standby = nodes.find((n) => n.id === standbyId);
+  const firstDecideAtMs = standby
+    ? logLinesSince(standby.logFile, killedAtMs).find(
+        (l) => l.message === 'decided' && l.ledBy === standbyId,
+      )?.atMs
+    : undefined;
   const trace = standby ? await readTrace(cluster, standby.id) : [];
   const after = trace.filter((e) => e.atMs >= killedAtMs);
   const first = (dir: 'send' | 'recv', type: string) =>
@@ -160,7 +178,7 @@ export async function failoverBreakdown(
     preVoteRefusals: replies.filter((e) => e.granted === false).length,
     prepareMs: since(first('send', 'prepare')),
     leaderMs: since(leaderAtMs),
-    firstDecideMs: since(first('send', 'decide')),
+    firstDecideMs: since(firstDecideAtMs),
     clientAckMs: clientAckAtMs - killedAtMs,
     prepares: after.filter((e) => e.dir === 'send' && e.type === 'prepare').length,
     promises: after.filter((e) => e.dir === 'recv' && e.type === 'promise').length,
@@ -199,15 +217,18 @@ export function standbyLogExcerpt(
   return lines.slice(-linesMax);
 }
 
-/** One line per trial for the bench's log. */
+/** One line per trial for the bench's log (the pre-vote and Prepare only when traced). */
 export function describeBreakdown(b: FailoverBreakdown): string {
   const ms = (value: number | null) => (value === null ? '-' : `+${Math.round(value)}`);
   const downs = b.acceptorLinkDownMs.map((v) => Math.round(v)).join('/');
+  const traced =
+    b.preVoteMs === null
+      ? ''
+      : `pre-vote ${ms(b.preVoteMs)} (${b.preVotes} sent, ${b.preVoteRefusals} refusals); ` +
+        `prepare ${ms(b.prepareMs)} (${b.prepares} sent, ${b.promises} promises, ${b.nacks} nacks); `;
   return (
     `standby ${b.standbyId ?? '-'}: link down ${ms(b.standbyLinkDownMs)}, acceptors' ` +
-    `[${downs}] (${b.acceptorLinkDownMs.length}/${b.acceptors}); pre-vote ${ms(b.preVoteMs)} ` +
-    `(${b.preVotes} sent, ${b.preVoteRefusals} refusals); prepare ${ms(b.prepareMs)} ` +
-    `(${b.prepares} sent, ${b.promises} promises, ${b.nacks} nacks); ` +
+    `[${downs}] (${b.acceptorLinkDownMs.length}/${b.acceptors}); ${traced}` +
     `leader ${ms(b.leaderMs)}; first decide ${ms(b.firstDecideMs)}; client ack ${ms(b.clientAckMs)}`
   );
 }
