@@ -387,6 +387,49 @@ describe('evpaxos verify', () => {
     );
   });
 
+  for (const [why, holds] of [
+    ['cancelled', true],
+    ['scenario', false],
+  ] as const) {
+    it(`liveness: an EV unplugged 2 real s after plugging in, why "${why}": ${holds ? 'the run was stopped under it, not owed a charge' : 'it stayed past the bound, FAIL'}`, () => {
+      const files = healthyLogs();
+      files['ev-emulator.log']!.push(
+        line(
+          'ev-emulator',
+          'ev-transition',
+          {
+            evId: 'EV2',
+            chargePointId: 'cp2',
+            from: 'not_connected',
+            to: 'connected_not_charging',
+            scenarioMs: 10_000,
+          },
+          t0 + 1_000,
+        ),
+        line(
+          'ev-emulator',
+          'ev-transition',
+          {
+            evId: 'EV2',
+            chargePointId: 'cp2',
+            from: 'connected_not_charging',
+            to: 'not_connected',
+            event: 'unplug',
+            why,
+            scenarioMs: 60_000,
+          },
+          t0 + 3_000,
+        ),
+        line('ev-emulator', 'scenario-step', {
+          ok: true,
+          step: { action: 'heal' },
+          scenarioMs: 120_000,
+        }),
+      );
+      expect(resultOf(run(files), 'liveness').pass).to.equal(holds);
+    });
+  }
+
   it('liveness: an EV at a station cut off on the minority side is not owed a charge', () => {
     const files = healthyLogs();
     files['ev-emulator.log']!.push(

@@ -112,6 +112,9 @@ interface Plug {
   chargedAtMs?: number;
   chargedRealAtMs?: number | null;
   leftAtMs?: number;
+  leftRealAtMs?: number | null;
+  /** The unplug's `why`: `cancelled` when the run was stopped under the EV. */
+  leftWhy?: string;
 }
 
 /** Every plug-in of an EV, with when it first charged or left. */
@@ -144,9 +147,23 @@ function plugsOf(lines: readonly LogLine[]): Plug[] {
       plug.chargedRealAtMs = line.timestampMs;
     } else if (to === 'not_connected' || line.fields.event === 'stopCharging') {
       plug.leftAtMs = atMs;
+      plug.leftRealAtMs = line.timestampMs;
+      plug.leftWhy = String(line.fields.why);
     }
   }
   return plugs;
+}
+
+/**
+ * The run was stopped under the EV (its unplug says `cancelled`) before the real-time bound was
+ * up: at high speed the scenario bound is a second or two, and the EV might still have charged.
+ */
+function cancelledInTime(plug: Plug): boolean {
+  if (plug.leftWhy !== 'cancelled') return false;
+  if (plug.leftRealAtMs === undefined || plug.leftRealAtMs === null || plug.realAtMs === null) {
+    return true;
+  }
+  return plug.leftRealAtMs - plug.realAtMs <= LIVENESS_REAL_MS_MAX;
 }
 
 /** Charge points whose EVSE refused this EV's idToken (C01): it is not owed a charge. */
@@ -164,7 +181,7 @@ function refusedEvs(lines: readonly LogLine[]): Set<string> {
  * 7. Liveness: every EV that plugs in at a charge point that is up, not faulted and on the majority
  * side for the whole bound starts charging (with or without a profile) within
  * LIVENESS_SCENARIO_MS_MAX of scenario time (or LIVENESS_REAL_MS_MAX of real time), unless it
- * leaves first, its idToken is refused, or the scenario ends.
+ * leaves first, its idToken is refused, or the scenario ends or is cancelled under it first.
  */
 export function checkLiveness(
   lines: readonly LogLine[],
@@ -190,6 +207,7 @@ export function checkLiveness(
       refused.has(plug.evId) ||
       boundMs > endMs ||
       (plug.leftAtMs !== undefined && plug.leftAtMs <= boundMs) ||
+      cancelledInTime(plug) ||
       outages.some(
         (outage) =>
           outage.node === plug.chargePointId &&
