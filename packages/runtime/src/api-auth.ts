@@ -95,7 +95,7 @@ export class ApiGuard {
    * PUT). Returns undefined when it may proceed.
    */
   check(request: IncomingMessage, body: boolean): ApiRefusal | undefined {
-    const origin = this.checkOrigin(request);
+    const origin = this.checkCrossSite(request);
     if (origin !== undefined) return origin;
     if (!this.hasToken(request)) {
       return {
@@ -120,7 +120,7 @@ export class ApiGuard {
    * host (a rebound name is none of them), and an Origin, when a browser sends one, must be this
    * very host and port.
    */
-  private checkOrigin(request: IncomingMessage): ApiRefusal | undefined {
+  checkCrossSite(request: IncomingMessage): ApiRefusal | undefined {
     const host = request.headers.host;
     if (host === undefined || !this.isKnownHost(hostName(host))) {
       return {

@@ -24,4 +24,11 @@ describe('ApiGuard: authenticated control (docs/CLUSTER.md, "Authentication")', 
       expect(guard.check(request({ authorization }), false)?.status, authorization).to.equal(401);
     }
   });
+
+  it('lets a read-only upgrade from this origin or from no browser through, and refuses a foreign Origin or a rebound Host with 403', () => {
+    expect(guard.checkCrossSite(request({}))).to.equal(undefined);
+    expect(guard.checkCrossSite(request({ origin: 'http://127.0.0.1:7100' }))).to.equal(undefined);
+    expect(guard.checkCrossSite(request({ origin: 'http://evil.example' }))?.status).to.equal(403);
+    expect(guard.checkCrossSite(request({ host: 'evil.example:7100' }))?.status).to.equal(403);
+  });
 });
