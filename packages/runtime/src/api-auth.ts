@@ -95,7 +95,7 @@ export class ApiGuard {
    * PUT). Returns undefined when it may proceed.
    */
   check(request: IncomingMessage, body: boolean): ApiRefusal | undefined {
-    const origin = this.checkOrigin(request);
+    const origin = this.checkCrossSite(request);
     if (origin !== undefined) return origin;
     if (!this.hasToken(request)) {
       return {
@@ -120,7 +120,7 @@ export class ApiGuard {
    * host (a rebound name is none of them), and an Origin, when a browser sends one, must be this
    * very host and port.
    */
-  private checkOrigin(request: IncomingMessage): ApiRefusal | undefined {
+  checkCrossSite(request: IncomingMessage): ApiRefusal | undefined {
     const host = request.headers.host;
     if (host === undefined || !this.isKnownHost(hostName(host))) {
       return {
@@ -161,7 +161,9 @@ export class ApiGuard {
     const header = request.headers.authorization;
     if (header !== undefined) {
       const [scheme, value] = header.split(' ', 2);
-      return scheme === API_TOKEN_SCHEME && value !== undefined && secretsEqual(value, this.token);
+      // RFC 9110 §11.1: the scheme is case-insensitive (`bearer` is as good as `Bearer`).
+      const bearer = scheme?.toLowerCase() === API_TOKEN_SCHEME.toLowerCase();
+      return bearer && value !== undefined && secretsEqual(value, this.token);
     }
     const cookie = readCookie(request.headers.cookie, this.cookieName);
     return cookie !== undefined && secretsEqual(cookie, this.token);

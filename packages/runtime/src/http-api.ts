@@ -390,6 +390,9 @@ export class HttpApi {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
     const extra = this.upgradeRoutes.get(path);
     if (extra !== undefined) {
+      // Read-only, so no token; but no cross-site WebSocket read either (docs/CLUSTER.md).
+      const refusal = this.guard.checkCrossSite(request);
+      if (refusal !== undefined) return this.refuse(request, socket, `UPGRADE ${path}`, refusal);
       extra(request, socket, head);
       return;
     }
