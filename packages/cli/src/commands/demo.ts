@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import {
+  EVPAXOS_BIN,
   LauncherError,
   clusterDown,
   clusterUp,
@@ -38,7 +39,6 @@ export function demoLeaseMs(speed: number, leaseMs?: number): number {
   return leaseMs ?? Math.max(LEASE_MS_MIN, Math.round(LEASE_MS_REAL / speed));
 }
 
-const bin = path.resolve(__dirname, '../../../bin/evpaxos.js');
 const POLL_MS = 200;
 /** Scenario minutes the default timeline lasts, for the overall deadline. */
 const SCENARIO_MINUTES_MAX = 60;
@@ -158,7 +158,7 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       emulator = spawn(
         process.execPath,
         [
-          bin,
+          EVPAXOS_BIN,
           'ev-emulator',
           '--dir',
           dir,

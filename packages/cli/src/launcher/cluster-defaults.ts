@@ -1,4 +1,6 @@
 /** The launcher's options and defaults, shared by cluster-up, cluster-down and the handle. */
+import * as path from 'node:path';
+
 /** Options of `clusterUp`; each default is the one `evpaxos cluster up` documents. */
 export interface ClusterUpOptions {
   /** The cluster's directory: cluster.json, processes.json, logs/, data/. */
@@ -61,6 +63,9 @@ export interface ClusterUpOptions {
    */
   readonly v8Flags?: readonly string[];
 }
+
+/** The evpaxos entry point (packages/cli/bin/evpaxos.js): what every node and helper process runs. */
+export const EVPAXOS_BIN = path.resolve(__dirname, '../../../bin/evpaxos.js');
 
 /**
  * A node's young generation: 1 MiB semi-spaces instead of V8's 16 MiB on 64-bit. An idle node

@@ -15,7 +15,12 @@ import {
   type ProcessRecord,
   type ProcessesFile,
 } from '@evpaxos/runtime';
-import { clusterDefaults, NODE_V8_FLAGS, type ClusterUpOptions } from './cluster-defaults';
+import {
+  clusterDefaults,
+  EVPAXOS_BIN,
+  NODE_V8_FLAGS,
+  type ClusterUpOptions,
+} from './cluster-defaults';
 import { clusterDown } from './cluster-down';
 import { ClusterHandle } from './cluster-handle';
 import { LauncherError } from './errors';
@@ -240,7 +245,7 @@ function nodeRecord(
   options: ClusterUpOptions,
   ranBefore: ReadonlySet<string>,
 ): ProcessRecord {
-  const bin = options.bin ?? path.resolve(__dirname, '../../../bin/evpaxos.js');
+  const bin = options.bin ?? EVPAXOS_BIN;
   const dataDir = role === 'charge-point' ? path.join(dir, 'data', id) : null;
   const args = [...(options.v8Flags ?? NODE_V8_FLAGS), bin, role, '--id', id];
   args.push('--cluster-file', clusterFile);

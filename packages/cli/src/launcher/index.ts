@@ -1,5 +1,10 @@
 /** The local-cluster launcher: a library for the CLI commands and for integration tests. */
-export { clusterDefaults, DOWN_GRACE_MS, type ClusterUpOptions } from './cluster-defaults';
+export {
+  clusterDefaults,
+  DOWN_GRACE_MS,
+  EVPAXOS_BIN,
+  type ClusterUpOptions,
+} from './cluster-defaults';
 export { clusterDown, type DownResult } from './cluster-down';
 export {
   ClusterHandle,

@@ -1,3 +1,5 @@
+import { randomInt } from 'node:crypto';
+import * as fs from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { LauncherError } from './errors';
 
@@ -28,14 +30,56 @@ function listen(host: string, port: number): Promise<Server> {
   });
 }
 
+/** The lowest port a chosen port may have: below it are well-known and registered services. */
+const CHOSEN_PORT_MIN = 10_000;
+/** Random ports tried below the ephemeral range before falling back to the kernel's choice. */
+const CHOSEN_PORT_ATTEMPTS = 50;
+
+/**
+ * The lowest port of the kernel's range for outgoing connections (Linux ip_local_port_range;
+ * 32768 where it cannot be read). A port the kernel picks for bind(0) comes from this range, and
+ * so does the local port of every outgoing connection.
+ */
+function ephemeralPortMin(): number {
+  try {
+    const low = Number(
+      fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').split(/\s+/)[0],
+    );
+    return Number.isInteger(low) && low > 0 ? low : 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+/**
+ * A listener on a free port below the ephemeral range. A port from bind(0) is released before its
+ * node listens on it, and in that window any outgoing connection — the cluster's own first nodes
+ * dialling each other — may take it as its local port: a node then dies at start with EADDRINUSE
+ * (seen in the nemesis under load). A port below the range is never handed out that way; only
+ * another launcher choosing at random could take it, 1 in thousands.
+ */
+async function listenOnFreePort(host: string): Promise<Server> {
+  const high = ephemeralPortMin();
+  if (high - CHOSEN_PORT_MIN >= 1_000) {
+    for (let attempt = 0; attempt < CHOSEN_PORT_ATTEMPTS; attempt += 1) {
+      try {
+        return await listen(host, randomInt(CHOSEN_PORT_MIN, high));
+      } catch {
+        // In use: try another.
+      }
+    }
+  }
+  return listen(host, 0);
+}
+
 function close(server: Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
 
 /**
- * Ports for `count` nodes. With `basePort` 0 the kernel picks each one (bind port 0) and we hold
- * every listener open until all are chosen, so no two nodes get the same port; they are released
- * just before the nodes start, a window small enough on a test machine. With a fixed base port,
+ * Ports for `count` nodes. With `basePort` 0 each is a free port below the ephemeral range
+ * (listenOnFreePort) and we hold every listener open until all are chosen, so no two nodes get the
+ * same port; they are released just before the nodes start. With a fixed base port,
  * node i gets cluster port base+i, HTTP port base+100+i and service port base+200+i (the
  * contract's 7000/7100/7200 layout), and each is checked free first so a clash is a clear error
  * instead of a node dying at start.
@@ -50,11 +94,11 @@ export async function choosePorts(
     const ports: NodePorts[] = [];
     for (let index = 0; index < count; index += 1) {
       if (basePort === 0) {
-        const cluster = await listen(host, 0);
+        const cluster = await listenOnFreePort(host);
         held.push(cluster);
-        const http = await listen(host, 0);
+        const http = await listenOnFreePort(host);
         held.push(http);
-        const service = await listen(host, 0);
+        const service = await listenOnFreePort(host);
         held.push(service);
         ports.push({
           clusterPort: portOf(cluster),
