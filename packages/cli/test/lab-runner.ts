@@ -51,17 +51,22 @@ export function commandsOf(block: string): string[] {
     .filter((line) => line.trim() !== '' && !line.trim().startsWith('#'));
 }
 
-// `npx evpaxos` runs node_modules/.bin/evpaxos, the binary npx itself finds: the same program
+// Labs run two at a time (labs-local.test.ts): their `cluster up`s take turns (flock on one file
+// per test process), since two 7-process starts at once on 2 loaded cores can miss the launcher's
+// 15 s bound for an elected leader. `npx evpaxos` runs node_modules/.bin/evpaxos, the binary npx itself finds: the same program
 // without npm's start-up (about 0.5 s of CPU a line, a lab has up to 25 such lines).
 const SHIM = [
   'npx() {',
   '  if [ "$1" = evpaxos ] && [ "$2" = cluster ] && [ "$3" = up ]; then',
-  '    shift 3; node_modules/.bin/evpaxos cluster up --base-port 0 "$@"',
+  '    shift 3; flock "$EVPAXOS_LAB_START_LOCK" node_modules/.bin/evpaxos cluster up --base-port 0 "$@"',
   '  elif [ "$1" = evpaxos ]; then',
   '    shift; node_modules/.bin/evpaxos "$@"',
   '  else command npx "$@"; fi',
   '}',
 ].join('\n');
+
+/** The file the labs' `cluster up`s lock in turn (see SHIM). */
+export const startLock = path.join(os.tmpdir(), `evpaxos-lab-start-${process.pid}.lock`);
 
 /** Runs the command lines in a fresh lab directory. */
 export async function runLab(
@@ -88,7 +93,7 @@ export async function runLab(
   const startedAtMs = Date.now();
   const result = await run('bash', ['-c', script], {
     cwd: dir,
-    env: { ...process.env, ...options.env },
+    env: { ...process.env, EVPAXOS_LAB_START_LOCK: startLock, ...options.env },
     timeoutMs: options.timeoutMs ?? 600_000,
   });
   const transcript = result.stdout + (result.stderr === '' ? '' : `\n[stderr]\n${result.stderr}`);
