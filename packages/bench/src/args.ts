@@ -22,6 +22,12 @@ export interface Settings {
   readonly compareBin: string | null;
   /** The --compare build understands array frames on /client (built after they came). */
   readonly compareArrays: boolean;
+  /**
+   * `--compare-v8-flags`: the V8 flags the --compare build's nodes run with (the same bin twice
+   * with different flags measures a flag). Null: as before, Node's defaults in --idle and --sizes
+   * (the build as it shipped) and this launcher's flags in the throughput rows.
+   */
+  readonly compareV8Flags: readonly string[] | null;
   readonly etcd: boolean;
   /**
    * Measure the bare commit path (bare-commit.ts) beside the cluster: on by default, off with
@@ -63,6 +69,9 @@ export const benchUsage = `Usage: npm run bench [-- options]
                           (default 1, at most ${BENCH_ROUNDS_MAX})
   --compare BIN           also measure another build's packages/cli/bin/evpaxos.js ('baseline')
   --compare-arrays        that build reads array frames on /client
+  --compare-v8-flags LIST that build's nodes run with these V8 flags, without their dashes, e.g.
+                          max-semi-space-size=1,optimize-for-size ('none': no flag); --compare
+                          may name this build's own bin to measure a flag alone
   --value-bytes N         bytes per value (default 100, at most ${BENCH_VALUE_BYTES_MAX})
   --failover-trials N     kill -9 trials (default 10; --quick 3)
   --failover-only         only the floor and the failover trials
@@ -95,6 +104,7 @@ const valued = new Set([
   '--concurrency',
   '--rounds',
   '--compare',
+  '--compare-v8-flags',
   '--value-bytes',
   '--failover-trials',
   '--out',
@@ -149,6 +159,7 @@ export function parseBenchArgs(argv: readonly string[], defaultOutDir: string): 
     rounds: integerFlag('--rounds', values.get('--rounds'), 1, BENCH_ROUNDS_MAX) ?? 1,
     compareBin: compareBin === null ? null : path.resolve(compareBin),
     compareArrays: seen.has('--compare-arrays'),
+    compareV8Flags: v8FlagsFlag(values.get('--compare-v8-flags')),
     etcd: !seen.has('--no-etcd'),
     bare: seen.has('--bare') || (!quick && !seen.has('--no-bare')),
     failover: !seen.has('--no-failover'),
@@ -159,6 +170,19 @@ export function parseBenchArgs(argv: readonly string[], defaultOutDir: string): 
     idleWindowMs:
       (integerFlag('--idle-seconds', values.get('--idle-seconds'), 1, 600) ?? 20) * 1000,
   };
+}
+
+/** `--compare-v8-flags optimize-for-size,max-semi-space-size=1` → the flags with their dashes. */
+function v8FlagsFlag(value: string | undefined): string[] | null {
+  if (value === undefined) return null;
+  if (value === 'none') return [];
+  const flags = value.split(',');
+  if (flags.some((flag) => !/^[a-z][a-z0-9_-]*(=[A-Za-z0-9._-]+)?$/.test(flag))) {
+    throw new BenchArgsError(
+      `--compare-v8-flags: expected V8 flags without dashes like optimize-for-size,max-semi-space-size=1, got "${value}"`,
+    );
+  }
+  return flags.map((flag) => `--${flag}`);
 }
 
 /** `--acceptors 5` or `--concurrency 1,256`: a comma-separated list of positive integers. */

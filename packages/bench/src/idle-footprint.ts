@@ -20,6 +20,13 @@ export interface IdleProcessRow {
   readonly leader: boolean;
   readonly cpuPercent: number;
   readonly rssMiB: number;
+  /**
+   * Proportional set size: the pages this process alone maps, plus its share of pages it maps with
+   * other processes (the node binary's code, ~44 MiB of every Node process's RSS, is mapped by
+   * all of them). Summed over a site, PSS is the memory the site takes; summed RSS counts the
+   * shared code once per process.
+   */
+  readonly pssMiB: number;
   readonly wakeupsPerSecond: number;
 }
 
@@ -32,6 +39,7 @@ export interface IdleFootprint {
 interface ProcSample {
   readonly cpuTicks: number;
   readonly rssKiB: number;
+  readonly pssKiB: number;
   readonly voluntarySwitches: number;
 }
 
@@ -54,10 +62,21 @@ export function sampleProcess(pid: number): ProcSample | null {
     return {
       cpuTicks,
       rssKiB: rss ? Number(rss[1]) : 0,
+      pssKiB: pssKiB(pid),
       voluntarySwitches: voluntary ? Number(voluntary[1]) : 0,
     };
   } catch {
     return null;
+  }
+}
+
+/** A process's proportional set size (see IdleProcessRow.pssMiB), KiB; 0 when it is gone. */
+export function pssKiB(pid: number): number {
+  try {
+    const pss = /^Pss:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    return pss ? Number(pss[1]) : 0;
+  } catch {
+    return 0;
   }
 }
 
@@ -77,15 +96,17 @@ export async function measureIdleFootprint(
   bins: ReadonlyMap<string, string | undefined>,
   root: string,
   windowMs: number,
+  otherV8Flags: readonly string[] = [],
 ): Promise<IdleFootprint> {
   const clusters = new Map<string, ClusterHandle>();
   try {
     for (const [build, bin] of bins) {
       const dir = fs.mkdtempSync(path.join(root, `idle-${build}-`));
-      // Another build runs as it shipped: Node's V8 defaults, not this launcher's flags.
+      // Another build runs as it shipped (Node's V8 defaults, not this launcher's flags) unless
+      // `otherV8Flags` says otherwise (--compare-v8-flags).
       clusters.set(
         build,
-        await clusterUp({ dir, basePort: 0, ...(bin ? { bin, v8Flags: [] } : {}) }),
+        await clusterUp({ dir, basePort: 0, ...(bin ? { bin, v8Flags: otherV8Flags } : {}) }),
       );
     }
     await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
@@ -109,6 +130,7 @@ export async function measureIdleFootprint(
           leader: node.id === leaderId,
           cpuPercent: round1(((end.cpuTicks - start.cpuTicks) / USER_HZ / seconds) * 100),
           rssMiB: Math.round(end.rssKiB / 1024),
+          pssMiB: Math.round(end.pssKiB / 1024),
           wakeupsPerSecond: Math.round((end.voluntarySwitches - start.voluntarySwitches) / seconds),
         });
       }
@@ -126,10 +148,10 @@ function round1(value: number): number {
 /** A Markdown table: one row per process, then one per build and role with the medians. */
 export function renderIdleFootprint(footprint: IdleFootprint): string {
   const header =
-    '| build | process | CPU, % of a core | RSS, MiB | wake-ups / s |\n|---|---|---|---|---|';
+    '| build | process | CPU, % of a core | RSS, MiB | PSS, MiB | wake-ups / s |\n|---|---|---|---|---|---|';
   const lines = footprint.rows.map(
     (r) =>
-      `| ${r.build} | ${r.id}${r.leader ? ' (leader)' : ''} | ${r.cpuPercent} | ${r.rssMiB} | ${r.wakeupsPerSecond} |`,
+      `| ${r.build} | ${r.id}${r.leader ? ' (leader)' : ''} | ${r.cpuPercent} | ${r.rssMiB} | ${r.pssMiB} | ${r.wakeupsPerSecond} |`,
   );
   const builds = [...new Set(footprint.rows.map((r) => r.build))];
   for (const build of builds) {
@@ -137,7 +159,7 @@ export function renderIdleFootprint(footprint: IdleFootprint): string {
       const rows = footprint.rows.filter((r) => r.build === build && r.role === role);
       if (rows.length === 0) continue;
       lines.push(
-        `| ${build} | median ${role} | ${round1(median(rows.map((r) => r.cpuPercent)))} | ${Math.round(median(rows.map((r) => r.rssMiB)))} | ${Math.round(median(rows.map((r) => r.wakeupsPerSecond)))} |`,
+        `| ${build} | median ${role} | ${round1(median(rows.map((r) => r.cpuPercent)))} | ${Math.round(median(rows.map((r) => r.rssMiB)))} | ${Math.round(median(rows.map((r) => r.pssMiB)))} | ${Math.round(median(rows.map((r) => r.wakeupsPerSecond)))} |`,
       );
     }
   }

@@ -158,6 +158,7 @@ async function measureOurs(
     chargePoints: acceptors,
     basePort: 0,
     ...(bin ? { bin } : {}),
+    ...(bin && settings.compareV8Flags ? { v8Flags: settings.compareV8Flags } : {}),
   });
   const rows: SystemRow[] = [];
   try {
@@ -487,8 +488,12 @@ async function measureSiteSizes(
   root: string,
 ): Promise<void> {
   const rows: SiteSizeRow[] = [];
-  const builds = [{ label: 'evpaxos', bin: undefined as string | undefined }];
-  if (settings.compareBin) builds.push({ label: 'baseline', bin: settings.compareBin });
+  const builds: { label: string; bin: string | undefined; v8Flags?: readonly string[] | null }[] = [
+    { label: 'evpaxos', bin: undefined },
+  ];
+  if (settings.compareBin) {
+    builds.push({ label: 'baseline', bin: settings.compareBin, v8Flags: settings.compareV8Flags });
+  }
   for (const [index, chargePoints] of sizes.entries()) {
     // Each size measures every build, the first one changing per size (docs/BENCHMARKS.md).
     for (const build of roundOrder(builds, index)) {
@@ -534,7 +539,12 @@ async function measureIdle(settings: Settings, root: string): Promise<void> {
   const bins = new Map<string, string | undefined>([['evpaxos', undefined]]);
   if (settings.compareBin) bins.set('baseline', settings.compareBin);
   log(`idle footprint of ${[...bins.keys()].join(' and ')}, ${settings.idleWindowMs / 1000} s`);
-  const footprint = await measureIdleFootprint(bins, root, settings.idleWindowMs);
+  const footprint = await measureIdleFootprint(
+    bins,
+    root,
+    settings.idleWindowMs,
+    settings.compareV8Flags ?? [],
+  );
   fs.rmSync(root, { recursive: true, force: true });
   fs.mkdirSync(settings.outDir, { recursive: true });
   const file = path.join(

@@ -11,6 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { clusterUp, type ClusterHandle } from '@evpaxos/cli';
 import type { PaxosRunResult } from './client';
+import { pssKiB } from './idle-footprint';
 
 export interface SiteSizeRow {
   /** 'evpaxos' (this tree) or 'baseline' (the --compare build). */
@@ -24,8 +25,10 @@ export interface SiteSizeRow {
   readonly firstDecidedMs: number;
   /** From the start to every charge point registered, ms. */
   readonly allRegisteredMs: number;
-  /** Resident memory of every process of the site, summed, MiB. */
+  /** Resident memory of every process of the site, summed, MiB (shared code counted per process). */
   readonly rssMiB: number;
+  /** Proportional set size of every process, summed: the memory the site takes, MiB. */
+  readonly pssMiB: number;
   /** CPU time of every process of the site over IDLE_WINDOW_MS without EVs, % of one core. */
   readonly idleCpuPercent: number;
   /** Null when no command committed in the measured window (see commitErrors). */
@@ -152,7 +155,11 @@ export async function measureSiteSize(
   chargePoints: number,
   root: string,
   measureCommit: MeasureCommit,
-  build: { readonly label: string; readonly bin: string | undefined } = {
+  build: {
+    readonly label: string;
+    readonly bin: string | undefined;
+    readonly v8Flags?: readonly string[] | null;
+  } = {
     label: 'evpaxos',
     bin: undefined,
   },
@@ -165,8 +172,9 @@ export async function measureSiteSize(
     chargePoints,
     basePort: 0,
     readyTimeoutMs: BOOT_TIMEOUT_MS,
-    // Another build runs as it shipped: Node's V8 defaults, not this launcher's flags.
-    ...(build.bin ? { bin: build.bin, v8Flags: [] } : {}),
+    // Another build runs as it shipped (Node's V8 defaults, not this launcher's flags) unless
+    // its flags are given (--compare-v8-flags).
+    ...(build.bin ? { bin: build.bin, v8Flags: build.v8Flags ?? [] } : {}),
   });
   try {
     const bootMs = Date.now() - startedMs;
@@ -174,6 +182,7 @@ export async function measureSiteSize(
     const firstDecidedMs = Math.min(...registrations) - startedMs;
     const allRegisteredMs = Math.max(...registrations) - startedMs;
     const rssMiB = cluster.nodes.reduce((sum, node) => sum + rssKiB(node.pid), 0) / 1024;
+    const pssMiB = cluster.nodes.reduce((sum, node) => sum + pssKiB(node.pid), 0) / 1024;
     const cpuBefore = await cpuMicrosOf(cluster);
     await new Promise((resolve) => setTimeout(resolve, IDLE_WINDOW_MS));
     const idleCpuPercent = ((await cpuMicrosOf(cluster)) - cpuBefore) / (IDLE_WINDOW_MS * 10);
@@ -193,6 +202,7 @@ export async function measureSiteSize(
       firstDecidedMs,
       allRegisteredMs,
       rssMiB: Math.round(rssMiB),
+      pssMiB: Math.round(pssMiB),
       idleCpuPercent: Math.round(idleCpuPercent * 10) / 10,
       commitP50Ms: Number.isFinite(run.p50Ms) ? run.p50Ms : null,
       commitP99Ms: Number.isFinite(run.p99Ms) ? run.p99Ms : null,
@@ -210,10 +220,10 @@ export async function measureSiteSize(
 /** One Markdown table row per size, for docs/BENCHMARKS.md. */
 export function renderSiteSizes(rows: readonly SiteSizeRow[]): string {
   const header =
-    '| build | charge points (acceptors) | processes | boot, ms | first decided, ms | all registered, ms | RSS, MiB | idle CPU, % of a core | commit p50 / p99 at c=1, ms | cmds/s at c=64 | elections | load avg (1 min) |\n|---|---|---|---|---|---|---|---|---|---|---|---|';
+    '| build | charge points (acceptors) | processes | boot, ms | first decided, ms | all registered, ms | RSS / PSS, MiB | idle CPU, % of a core | commit p50 / p99 at c=1, ms | cmds/s at c=64 | elections | load avg (1 min) |\n|---|---|---|---|---|---|---|---|---|---|---|---|';
   const lines = rows.map(
     (r) =>
-      `| ${r.build} | ${r.chargePoints} (${r.acceptors}) | ${r.processes} | ${r.bootMs} | ${r.firstDecidedMs} | ${r.allRegisteredMs} | ${r.rssMiB} | ${r.idleCpuPercent} | ${r.commitP50Ms === null || r.commitP99Ms === null ? `none (${r.commitErrors} errors)` : `${r.commitP50Ms.toFixed(1)} / ${r.commitP99Ms.toFixed(1)}`} | ${r.throughput64PerSecond ?? 'none'} | ${r.elections} | ${r.loadAverage1m} |`,
+      `| ${r.build} | ${r.chargePoints} (${r.acceptors}) | ${r.processes} | ${r.bootMs} | ${r.firstDecidedMs} | ${r.allRegisteredMs} | ${r.rssMiB} / ${r.pssMiB} | ${r.idleCpuPercent} | ${r.commitP50Ms === null || r.commitP99Ms === null ? `none (${r.commitErrors} errors)` : `${r.commitP50Ms.toFixed(1)} / ${r.commitP99Ms.toFixed(1)}`} | ${r.throughput64PerSecond ?? 'none'} | ${r.elections} | ${r.loadAverage1m} |`,
   );
   return [header, ...lines].join('\n');
 }

@@ -52,6 +52,14 @@ describe('bench arguments', () => {
     });
   });
 
+  it('reads --compare-v8-flags as V8 flags with their dashes; none is no flag; absent is null', () => {
+    expect(parse()?.compareV8Flags).to.equal(null);
+    expect(parse('--compare-v8-flags', 'none')?.compareV8Flags).to.deep.equal([]);
+    expect(
+      parse('--compare-v8-flags', 'max-semi-space-size=1,optimize-for-size')?.compareV8Flags,
+    ).to.deep.equal(['--max-semi-space-size=1', '--optimize-for-size']);
+  });
+
   it('returns null for --help', () => {
     expect(parse('--help')).to.equal(null);
   });
@@ -68,6 +76,7 @@ describe('bench arguments', () => {
     [['--acceptors', '-3'], /--acceptors: expected positive integers/],
     [['--compare', '/no/such/evpaxos.js'], /--compare: no such file/],
     [['--bare', '--no-bare'], /--bare and --no-bare contradict each other/],
+    [['--compare-v8-flags', 'a b'], /--compare-v8-flags: expected V8 flags without dashes/],
     [['--idle-seconds', '0'], /--idle-seconds: expected an integer from 1 to 600, got "0"/],
   ];
   for (const [argv, message] of refused) {

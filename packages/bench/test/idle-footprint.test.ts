@@ -11,6 +11,9 @@ describe('idle footprint (bench --idle)', () => {
     const second = sampleProcess(process.pid);
     expect(first).to.not.equal(null);
     expect(second!.rssKiB).to.be.greaterThan(1024);
+    // PSS counts the pages shared with other processes (the node binary) in part: at most RSS.
+    expect(second!.pssKiB).to.be.greaterThan(1024);
+    expect(second!.pssKiB).to.be.at.most(second!.rssKiB);
     expect(second!.cpuTicks).to.be.at.least(first!.cpuTicks);
     expect(second!.voluntarySwitches).to.be.at.least(first!.voluntarySwitches);
   });
@@ -20,7 +23,7 @@ describe('idle footprint (bench --idle)', () => {
   });
 
   it('renders one row per process and the medians per build and role, with the load average', () => {
-    const row = { leader: false, rssMiB: 80, wakeupsPerSecond: 50 } as const;
+    const row = { leader: false, rssMiB: 80, pssMiB: 40, wakeupsPerSecond: 50 } as const;
     const text = renderIdleFootprint({
       windowMs: 20_000,
       loadAverage1m: 3.5,
@@ -30,8 +33,8 @@ describe('idle footprint (bench --idle)', () => {
         { ...row, build: 'evpaxos', id: 'central-a', role: 'central', leader: true, cpuPercent: 4 },
       ],
     });
-    expect(text).to.contain('| evpaxos | central-a (leader) | 4 | 80 | 50 |');
-    expect(text).to.contain('| evpaxos | median charge-point | 2 | 80 | 50 |');
+    expect(text).to.contain('| evpaxos | central-a (leader) | 4 | 80 | 40 | 50 |');
+    expect(text).to.contain('| evpaxos | median charge-point | 2 | 80 | 40 | 50 |');
     expect(text).to.contain('20 s window, load average (1 min) 3.5');
   });
 });

@@ -219,7 +219,11 @@ export class CentralService {
 
   private registerHandlers(): void {
     const server = this.server;
-    server.handle('BootNotification', (chargePointId) => this.boot(chargePointId));
+    server.handle('BootNotification', (chargePointId, request) => {
+      // B01/B11/B12: which boot this is (PowerUp, RemoteReset after an operator's Reset, …).
+      this.logger.info('station-boot', { chargePointId, reason: request.reason });
+      return this.boot(chargePointId);
+    });
     server.handle('Heartbeat', (chargePointId) => {
       // A third-party station is no replica: it follows the profiles its central sends, so its
       // lease is the replicated view, renewed while it talks to us (OCPP K: without a CSMS it falls
@@ -281,7 +285,11 @@ export class CentralService {
     return answer('Accepted');
   }
 
-  /** G01 → ChargePointFaulted / ChargePointRecovered when the agreed state differs. */
+  /**
+   * G01 → ChargePointFaulted / ChargePointRecovered when the agreed state differs. Unavailable
+   * (G03/G04: Inoperative, e.g. a ChangeAvailability the station Scheduled until its transaction
+   * ended) holds the EVSE out of service like Faulted: no power share, no new session.
+   */
   private async statusNotification(
     chargePointId: string,
     request: StatusNotificationRequest,
@@ -294,13 +302,11 @@ export class CentralService {
         ? chargePoint.faultedConnectorIds.includes(connectorId)
         : chargePoint.faultedConnectorIds.length > 0;
     const scope = connectorId > 0 ? { connectorId } : {};
-    if (request.connectorStatus === 'Faulted' && !faulted) {
+    const outOfService =
+      request.connectorStatus === 'Faulted' || request.connectorStatus === 'Unavailable';
+    if (outOfService && !faulted) {
       await this.submitOrCallError({ type: 'ChargePointFaulted', chargePointId, ...scope });
-    } else if (
-      request.connectorStatus !== 'Faulted' &&
-      request.connectorStatus !== 'Unavailable' &&
-      faulted
-    ) {
+    } else if (!outOfService && faulted) {
       await this.submitOrCallError({ type: 'ChargePointRecovered', chargePointId, ...scope });
     }
     return {};

@@ -1,5 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- the HTTP API and OCPP hand back untyped JSON, asserted field by field. */
 import { expect } from 'chai';
+import { EvLinkClient, type EvseNotification } from '@evpaxos/ev-link';
 import { OcppSchemas } from './ocpp-schemas';
 import { PlainStation } from './plain-station';
 import { startProcessCluster, type ProcessCluster } from './process-cluster';
@@ -8,7 +9,7 @@ const now = () => new Date().toISOString();
 
 /** The outside stations' passwords (Security Profile 1, the default; docs/OCPP.md). */
 const stationPasswords: Record<string, string> = Object.fromEntries(
-  [1, 2, 3, 4, 5].map((n) => [`plain-${n}`, `plain-${n}-password-0123456789`]),
+  [1, 2, 3, 4, 5, 6].map((n) => [`plain-${n}`, `plain-${n}-password-0123456789`]),
 );
 
 function energy(registerWh: number, context?: string, powerW?: number): any[] {
@@ -94,8 +95,8 @@ describe('OCPP 2.0.1 against a plain-ws station, every payload checked with the 
       centrals: 2,
       chargePoints: 1,
       siteLimitW: 44_000,
-      // Room in the site for cp1 and plain-1…plain-5 (the default is the cluster's charge points).
-      chargePointsMax: 6,
+      // Room in the site for cp1 and plain-1…plain-6 (the default is the cluster's charge points).
+      chargePointsMax: 7,
       stationPasswords,
     });
     // A stable leader, and cp1 booted on some central: every central serves stations
@@ -444,7 +445,17 @@ describe('OCPP 2.0.1 against a plain-ws station, every payload checked with the 
     expect((await operate('ClearChargingProfile', { chargingProfileId: 12345 })).status).to.equal(
       'Unknown',
     );
-    expect((await operate('Reset', { type: 'OnIdle' })).status).to.equal('Rejected');
+    // B11/B12: a reset of one EVSE is not supported (the station has one): Rejected, saying why.
+    expect((await operate('Reset', { type: 'OnIdle', evseId: 1 })).statusInfo).to.include({
+      reasonCode: 'EvseResetUnsupported',
+    });
+
+    // G03: Inoperative is agreed as the EVSE out of service; Operative brings it back.
+    expect(
+      (await operate('ChangeAvailability', { operationalStatus: 'Inoperative', evse: { id: 1 } }))
+        .status,
+    ).to.equal('Accepted');
+    // An Inoperative EVSE takes no remote start (F01): 409 with the station's reason.
     expect(
       (
         await operate(
@@ -452,14 +463,8 @@ describe('OCPP 2.0.1 against a plain-ws station, every payload checked with the 
           { idToken: { idToken: 'X', type: 'Central' }, remoteStartId: 1 },
           409,
         )
-      ).status,
-    ).to.equal('Rejected');
-
-    // G03: Inoperative is agreed as the EVSE out of service; Operative brings it back.
-    expect(
-      (await operate('ChangeAvailability', { operationalStatus: 'Inoperative', evse: { id: 1 } }))
-        .status,
-    ).to.equal('Accepted');
+      ).statusInfo,
+    ).to.include({ reasonCode: 'Inoperative' });
     expect(
       (await stationsView()).chargePoints.find((cp: any) => cp.chargePointId === 'cp1')
         .faultedConnectorIds,
@@ -492,12 +497,185 @@ describe('OCPP 2.0.1 against a plain-ws station, every payload checked with the 
     expect(invalid.status).to.equal(400);
   });
 
-  // Runs last: it kills the leader. The station holds every central's URL (B10) and moves on.
-  it('a leader kill: the station fails over to the new leader, boots again, and its session is stopped there', async () => {
+  it('our charge point: a remote start is agreed and its EV charges, a remote stop ends it; Reset OnIdle and Immediate re-boot its OCPP side (RemoteReset) while its replica keeps applying', async () => {
+    leader = await cluster.waitForLeader(30_000);
+    await until('cp1 connected to a central', async () => (await homeOf('cp1')) !== null);
+    const operate = (action: string, payload: unknown) =>
+      cluster.httpJson(leader, 'POST', `/ocpp/stations/cp1/${action}`, payload);
+    const evUrl = `ws://127.0.0.1:${cluster.node('cp1').servicePort}/ev`;
+    const evs: EvLinkClient[] = [];
+    const plugIn = async (told: EvseNotification[]) => {
+      const ev = await EvLinkClient.connect(evUrl);
+      evs.push(ev);
+      ev.onNotification((notification) => told.push(notification));
+      return ev;
+    };
+    const remoteResetBoots = () =>
+      cluster.nodes
+        .filter((node) => node.role === 'central')
+        .flatMap((node) => cluster.linesOf(node.id))
+        .filter(
+          (line) =>
+            line.message === 'station-boot' &&
+            line.chargePointId === 'cp1' &&
+            line.reason === 'RemoteReset',
+        ).length;
+    const sessionOf = async (transactionId: string) =>
+      (await stationsView()).sessions.find((s: any) => s.transactionId === transactionId);
+    try {
+      // F02: no EV yet: the transaction starts at once, through the log like any (StartSession).
+      const start = { idToken: { idToken: 'OPERATOR-7', type: 'Central' }, remoteStartId: 7 };
+      const started = await operate('RequestStartTransaction', start);
+      expect(started.status, JSON.stringify(started.body)).to.equal(200);
+      expect(schemas.check('RequestStartTransaction', 'Response', started.body.response)).to.equal(
+        null,
+      );
+      expect(started.body.agreed).to.equal(true);
+      const transactionId: string = started.body.transactionId;
+      // A busy connector is refused before the station is asked.
+      // Its TxProfile, sent before any EV came, is accepted: cp1 is not recorded as without Smart
+      // Charging (which would budget it at its maximum for good).
+      await cluster.waitForLine(
+        'cp1',
+        (line) =>
+          line.message === 'charging-profile-received' && line.transactionId === transactionId,
+      );
+      expect(
+        (await stationsView()).chargePoints.find((cp: any) => cp.chargePointId === 'cp1')
+          .profilesRefused,
+      ).to.equal(false);
+      const busy = await operate('RequestStartTransaction', { ...start, remoteStartId: 8 });
+      expect(busy.status).to.equal(409);
+      expect(busy.body).to.include({ error: 'connector-occupied', transactionId });
+
+      // The EV plugs in within EVConnectionTimeOut and joins it, authorised already; it charges.
+      const told: EvseNotification[] = [];
+      const ev = await plugIn(told);
+      const setup = await ev.request({ type: 'SessionSetupReq', evId: 'EV-REMOTE' });
+      expect(setup).to.include({ responseCode: 'OK', sessionId: transactionId });
+      await ev.request({
+        type: 'ChargeParameterDiscoveryReq',
+        energyRequestedWh: 10_000,
+        minPowerW: 1_400,
+        maxPowerW: 11_000,
+        departureAtMs: Date.now() + 3_600_000,
+      });
+      await ev.request({ type: 'PowerDeliveryReq', start: true });
+      // The site grants cp1 power once its lease allows it (lease.ts R4: pending at first).
+      await until(
+        'the EV granted power',
+        async () =>
+          (await ev.request({ type: 'ChargingStatusReq', energyDeliveredWh: 0, socPercent: 30 }))
+            .limitW > 0,
+        60_000,
+      );
+      expect(
+        (await ev.request({ type: 'ChargingStatusReq', energyDeliveredWh: 1_200, socPercent: 35 }))
+          .responseCode,
+      ).to.equal('OK');
+
+      // G03.FR.05: Inoperative while a transaction runs is Scheduled, to take effect after it.
+      const inoperative = { operationalStatus: 'Inoperative', evse: { id: 1 } };
+      const scheduled = await operate('ChangeAvailability', inoperative);
+      expect(scheduled.status, JSON.stringify(scheduled.body)).to.equal(202);
+      expect(scheduled.body.response.status).to.equal('Scheduled');
+
+      // F03: the stop is agreed (StopSession); the EV is told to stop, as a normal stop, and leaves.
+      expect(
+        (await operate('RequestStopTransaction', { transactionId: 'tx-nowhere' })).status,
+      ).to.equal(404);
+      await remoteStop('cp1', transactionId);
+      // The EV's energy, in the Ended event's final meter, is what the site records for the session.
+      expect((await sessionEnded(transactionId)).energyWh).to.equal(1_200);
+      await until('the EV told to stop', async () =>
+        told.some((n) => n.reason === 'stop-charging'),
+      );
+      expect((await ev.request({ type: 'SessionStopReq' })).responseCode).to.equal('OK');
+      await ev.close();
+
+      // The scheduled Inoperative now holds: the site has the EVSE out of service (the station's
+      // StatusNotification Unavailable) and the station refuses a new EV; Operative brings it back.
+      const faultedConnectors = async () =>
+        (await stationsView()).chargePoints.find((cp: any) => cp.chargePointId === 'cp1')
+          .faultedConnectorIds as number[];
+      await until('the EVSE out of service', async () => (await faultedConnectors()).length === 1);
+      const late = await plugIn([]);
+      expect(
+        (await late.request({ type: 'SessionSetupReq', evId: 'EV-LATE' })).responseCode,
+      ).to.equal('FAILED');
+      await late.close();
+      const operative = await operate('ChangeAvailability', {
+        ...inoperative,
+        operationalStatus: 'Operative',
+      });
+      expect(operative.status, JSON.stringify(operative.body)).to.equal(200);
+      await until('the EVSE in service', async () => (await faultedConnectors()).length === 0);
+
+      // B11 OnIdle, no transaction: the station's OCPP side reboots; its replica is the same process.
+      const before = (await cluster.httpJson('cp1', 'GET', '/status')).body;
+      const boots = remoteResetBoots();
+      const reset = await operate('Reset', { type: 'OnIdle' });
+      expect(reset.status).to.equal(200);
+      expect(reset.body.response.status).to.equal('Accepted');
+      await until('cp1 booted with reason RemoteReset', async () => remoteResetBoots() > boots);
+      await until('the replica in cp1 keeps applying the log', async () => {
+        const after = (await cluster.httpJson('cp1', 'GET', '/status')).body;
+        return after.pid === before.pid && after.paxos.appliedThrough > before.paxos.appliedThrough;
+      });
+
+      // B12 Immediate, a transaction running (the EV's own, Plug & Charge): it ends
+      // (ImmediateReset), agreed, the EV is told to stop, and the station boots again.
+      await until('cp1 connected to a central', async () => (await homeOf('cp1')) !== null);
+      const toldSecond: EvseNotification[] = [];
+      const second = await plugIn(toldSecond);
+      const own = await second.request({ type: 'SessionSetupReq', evId: 'EV-IMMEDIATE' });
+      expect(own.responseCode).to.equal('OK');
+      await until('its session agreed', async () => (await sessionOf(own.sessionId)) !== undefined);
+      // B12 OnIdle during a transaction is Scheduled; the Immediate reset after it supersedes it.
+      const onIdle = await operate('Reset', { type: 'OnIdle' });
+      expect(onIdle.body.response.status).to.equal('Scheduled');
+      const immediate = await operate('Reset', { type: 'Immediate' });
+      expect(immediate.body.response.status).to.equal('Accepted');
+      await until('the session ended', async () => (await sessionOf(own.sessionId)) === undefined);
+      await until('the EV told to stop', async () =>
+        toldSecond.some((n) => n.reason === 'stop-charging'),
+      );
+      await cluster.waitForLine(
+        'cp1',
+        (line) =>
+          line.message === 'transaction-stopped-by-station' &&
+          line.transactionId === own.sessionId &&
+          line.cause === 'immediate-reset',
+      );
+      await until('cp1 booted again with RemoteReset', async () => remoteResetBoots() > boots + 1);
+    } finally {
+      for (const ev of evs) await ev.close().catch(() => undefined);
+    }
+  });
+
+  // Runs last: it kills the leader. The station on the leader holds every central's URL (B10) and
+  // moves on; the station on the standby keeps its connection (docs/OCPP.md, "Failover").
+  it('a leader kill: the station on the standby keeps its connection and its session, metered and stopped through the new leader; the station on the leader fails over, boots again, and its session is stopped there', async () => {
     const station = new PlainStation(schemas, 'plain-5', stationPasswords['plain-5']);
     stations.push(station);
     leader = await cluster.waitForLeader(30_000);
     const urls = cluster.nodes.filter((n) => n.role === 'central').map((n) => urlOf(n.id));
+    const standby = cluster.nodes.find((n) => n.role === 'central' && n.id !== leader)!.id;
+    const onStandby = new PlainStation(schemas, 'plain-6', stationPasswords['plain-6']);
+    stations.push(onStandby);
+    await onStandby.connect([urlOf(standby)]);
+    expect((await onStandby.call('BootNotification', bootPayload)).status).to.equal('Accepted');
+    let standbySeqNo = 0;
+    expect(
+      (
+        await onStandby.call(
+          'TransactionEvent',
+          authorizedStart('plain-tx-6', 'STANDBY-6', standbySeqNo++, 0),
+        )
+      ).idTokenInfo.status,
+    ).to.equal('Accepted');
+    onStandby.handle('SetChargingProfile', () => ({ status: 'Accepted' }));
+    endOnRemoteStop(onStandby, () => standbySeqNo++, 2_000);
     await station.connect([urlOf(leader), ...urls.filter((url) => url !== urlOf(leader))]);
     expect((await station.call('BootNotification', bootPayload)).status).to.equal('Accepted');
     let seqNo = 0;
@@ -519,6 +697,18 @@ describe('OCPP 2.0.1 against a plain-ws station, every payload checked with the 
       60_000,
     );
     leader = survivor;
+    // The station on the standby (now the leader) never lost its connection: its calls go on.
+    expect(onStandby.connected).to.equal(true);
+    await onStandby.call('MeterValues', { evseId: 1, meterValue: energy(900, undefined, 7_000) });
+    await cluster.waitForLine(
+      standby,
+      (line) =>
+        line.message === 'station-meter' &&
+        line.transactionId === 'plain-tx-6' &&
+        line.registerWh === 900,
+    );
+    await remoteStop('plain-6', 'plain-tx-6');
+    expect((await sessionEnded('plain-tx-6')).energyWh).to.equal(2_000);
     await station.connect(
       urls.filter((url) => url !== urlOf(killed)),
       60_000,

@@ -49,3 +49,19 @@ export const OFFLINE_THRESHOLD_S_DEFAULT = 60;
 
 /** The device model's ChargingStation.MaxPowerW: what the central registers a station at (docs/SITE.md). */
 export const STATION_MAX_POWER_W = 22_000;
+
+/**
+ * Reset Immediate (B12): how long the station waits for the CSMS to receive the Ended event of the
+ * transaction it just ended before it drops the link, ms. What is not delivered by then is sent
+ * after the reboot (the queue is durable, E04).
+ */
+export const RESET_DRAIN_WAIT_MS = 5_000;
+
+/**
+ * Reset OnIdle (B12) waits for the running transaction to end at most this long, ms (a day); a
+ * transaction still running then cancels the scheduled reset, logged as `reset-abandoned`.
+ */
+export const RESET_ON_IDLE_WAIT_MS_MAX = 86_400_000;
+
+/** TxCtrlr.EVConnectionTimeOut default, s (E03: how long a remote start waits for an EV). */
+export const EV_CONNECTION_TIMEOUT_S_DEFAULT = 60;

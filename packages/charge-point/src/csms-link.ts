@@ -30,6 +30,9 @@ export type {
   ReserveNowRequest,
 };
 
+import type { RemoteStart, RemoteStartAnswer } from './remote-control';
+export type { RemoteStart, RemoteStartAnswer };
+
 export type IdTokenType =
   | 'Central'
   | 'eMAID'
@@ -61,6 +64,17 @@ export interface CsmsCallHandlers {
   cancelReservation(reservationId: number): 'Accepted' | 'Rejected';
   /** What the operator operations read of the EVSE (station-operations.ts); absent: idle. */
   view?(): { readonly transactionId: string | null; readonly limitW: number | null };
+  /** F01/F02 RequestStartTransaction on the connector (remote-control.ts). */
+  requestStartTransaction(request: RemoteStart): RemoteStartAnswer;
+  /** F03 RequestStopTransaction: false when the transaction does not run here. */
+  requestStopTransaction(transactionId: string): boolean;
+  /**
+   * B12 Reset Immediate: ends the running transaction (stoppedReason ImmediateReset) and resolves
+   * once the CSMS has every queued TransactionEvent, or after a bounded wait.
+   */
+  endTransactionForReset(): Promise<void>;
+  /** B12 Reset OnIdle: resolves true once no transaction runs, false after a bounded wait. */
+  whenIdle(): Promise<boolean>;
 }
 
 /**
@@ -76,7 +90,16 @@ export interface CsmsLink {
   setHandlers(handlers: CsmsCallHandlers): void;
   authorize(idToken: IdToken): Promise<AuthorizationStatus>;
   statusNotification(connectorStatus: ConnectorStatus): Promise<void>;
-  transactionEvent(request: TransactionEventRequest): Promise<void>;
+  /**
+   * Sends a TransactionEvent; resolves with the response's idTokenInfo.status when it has one
+   * (the CSMS's verdict on the transaction's idToken, E05), else null.
+   */
+  transactionEvent(request: TransactionEventRequest): Promise<AuthorizationStatus | null>;
+  /**
+   * False while the operator holds the EVSE Inoperative (ChangeAvailability, G03): no new session
+   * starts on it. Absent: always operative.
+   */
+  readonly operative?: boolean;
   notifyEvChargingNeeds(needs: EvChargingNeeds): Promise<NotifyEvChargingNeedsStatus>;
   /**
    * The needs as the site records them once they crossed this link (OCPP carries whole amperes):

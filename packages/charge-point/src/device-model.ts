@@ -12,6 +12,7 @@ import type {
   SetVariableData,
   SetVariableResult,
 } from '@evpaxos/ocpp';
+import { EV_CONNECTION_TIMEOUT_S_DEFAULT } from './constants';
 
 interface Variable {
   readonly component: string;
@@ -48,6 +49,9 @@ function standardVariables(options: DeviceModelOptions): Variable[] {
       value: String(value),
       ...extra,
     });
+  /** A ReadOnly boolean that is true: a capability this station has. */
+  const enabled = (component: string, name: string) =>
+    add({ component, name, dataType: 'boolean', mutability: 'ReadOnly', value: 'true' });
   // B01/B05: the heartbeat interval the CSMS may change; K: how long offline counts as offline.
   integer('OCPPCommCtrlr', 'HeartbeatInterval', options.heartbeatIntervalS, {
     mutability: 'ReadWrite',
@@ -78,34 +82,18 @@ function standardVariables(options: DeviceModelOptions): Variable[] {
     valuesList: 'EVConnected',
     value: 'EVConnected',
   });
-  integer('TxCtrlr', 'EVConnectionTimeOut', 60, {
+  integer('TxCtrlr', 'EVConnectionTimeOut', EV_CONNECTION_TIMEOUT_S_DEFAULT, {
     mutability: 'ReadWrite',
     unit: 's',
     min: 1,
     max: 3_600,
   });
-  add({
-    component: 'TxCtrlr',
-    name: 'StopTxOnEVSideDisconnect',
-    dataType: 'boolean',
-    mutability: 'ReadOnly',
-    value: 'true',
-  });
+  enabled('TxCtrlr', 'StopTxOnEVSideDisconnect');
   // K: TxProfiles in W, up to 3 periods (the site's schedulePeriodsMax), one stack level.
-  add({
-    component: 'SmartChargingCtrlr',
-    name: 'Enabled',
-    dataType: 'boolean',
-    mutability: 'ReadOnly',
-    value: 'true',
-  });
-  add({
-    component: 'SmartChargingCtrlr',
-    name: 'Available',
-    dataType: 'boolean',
-    mutability: 'ReadOnly',
-    value: 'true',
-  });
+  enabled('SmartChargingCtrlr', 'Enabled');
+  // E05: a transaction whose idToken the CSMS does not accept in its TransactionEventResponse ends.
+  enabled('TxCtrlr', 'StopTxOnInvalidId');
+  enabled('SmartChargingCtrlr', 'Available');
   add({
     component: 'SmartChargingCtrlr',
     name: 'RateUnit',
@@ -125,13 +113,7 @@ function standardVariables(options: DeviceModelOptions): Variable[] {
     valuesList: 'Available,Occupied,Reserved,Unavailable,Faulted',
     value: 'Available',
   });
-  add({
-    component: 'ReservationCtrlr',
-    name: 'Enabled',
-    dataType: 'boolean',
-    mutability: 'ReadOnly',
-    value: 'true',
-  });
+  enabled('ReservationCtrlr', 'Enabled');
   return out;
 }
 

@@ -15,21 +15,15 @@ import type {
   ResponseBody,
   ResponseCode,
 } from '@evpaxos/ev-link';
-import {
-  powerLimitAt,
-  reservationActive,
-  type EvState,
-  type PowerLimit,
-  type ReservationState,
-  type SiteState,
-} from '@evpaxos/site';
-import { CONNECTOR_ID } from './constants';
+import { powerLimitAt, type EvState, type PowerLimit, type SiteState } from '@evpaxos/site';
+import { reservationAgainst, reservationHeldFor } from './connector-reservations';
 import type { CsmsLink, IdToken } from './csms-link';
 import type { Evse } from './evse';
 import { errorText, type ControllerLogger } from './logger';
 import type { OcppPump } from './ocpp-pump';
 import { grantFor, isLeased, needsAgreed, type EvNeeds, type EvPowerFacts } from './power-governor';
-import { endedEvent, startedEvent, updatedEvent } from './transaction-events';
+import { RemoteControl, type RemoteStart } from './remote-control';
+import { endedEvent, remoteStartedEvent, startedEvent, updatedEvent } from './transaction-events';
 import type { Waiters } from './waiters';
 
 /** How long needs stated offline wait for the queue to drain before they are sent, ms. */
@@ -39,7 +33,8 @@ const NEEDS_RESEND_WAIT_MS = 60_000;
 export interface PluggedEv {
   readonly link: EvLinkSession;
   readonly evId: string;
-  readonly idToken: IdToken;
+  /** The EV's contract, or the operator's idToken when a remote start authorised it (F01/F02). */
+  idToken: IdToken;
   transactionId: string | null;
   /** queueSeq of the Started event: NotifyEVChargingNeeds waits until it reached the CSMS. */
   startedQueueSeq: number | null;
@@ -79,14 +74,23 @@ export interface EvSessionCollaborators {
 
 type Request<T extends EvRequest['type']> = Extract<EvRequest, { type: T }>;
 
+/** What `authorize` decided: the CSMS's status, or the operator's remote start that came first. */
+type Authorization =
+  | { readonly status: string; readonly remote: null }
+  | { readonly status: 'Accepted'; readonly remote: RemoteStart };
+
 export class EvSession {
   private plugged: PluggedEv | null = null;
   private closed = false;
+  /** The operator's remote starts and stops (F01–F03), beside the EV's own. */
+  readonly remote: RemoteControl;
 
   constructor(
     private readonly options: EvSessionOptions,
     private readonly collaborators: EvSessionCollaborators,
-  ) {}
+  ) {
+    this.remote = new RemoteControl(options.chargePointId, collaborators, this);
+  }
 
   /** The EV on the connector, if any. */
   get current(): PluggedEv | null {
@@ -103,9 +107,18 @@ export class EvSession {
     });
   }
 
-  /** The process is stopping: a dropped link no longer ends the transaction. */
+  /** The transaction on the connector: the EV's, or one started remotely before it came (F02). */
+  get transactionId(): string | null {
+    return this.plugged?.transactionId ?? this.remote.heldTransactionId;
+  }
+
+  /**
+   * The process is stopping: a dropped link no longer ends the transaction, and a remote start
+   * waiting for its EV stays open in the queue (ended with stoppedReason Reboot at the next start).
+   */
   close(): void {
     this.closed = true;
+    this.remote.close();
   }
 
   /** What the governor needs to know of `ev` now. */
@@ -201,14 +214,28 @@ export class EvSession {
       const code = this.plugged?.link === link ? 'FAILED_SequenceError' : 'FAILED';
       return this.refusal('SessionSetupReq', code);
     }
+    if (this.collaborators.csms.operative === false) {
+      // G03: an Inoperative EVSE starts no new session (the operator's ChangeAvailability).
+      logger.warn('ev-refused', { chargePointId, evId: request.evId, reason: 'EVSE Inoperative' });
+      return this.refusal('SessionSetupReq', 'FAILED');
+    }
     const ev = newPluggedEv(link, request);
     this.plugged = ev;
     evse.fire('plugIn', ev.evId);
     ocpp.notifyStatus('Occupied');
     evse.fire('idTokenPresented', ev.evId);
+    if (this.remote.joinHeldStart(ev)) {
+      this.collaborators.evaluate();
+      return {
+        type: 'SessionSetupRes',
+        responseCode: 'OK',
+        sessionId: ev.transactionId ?? '',
+        chargePointId,
+      };
+    }
 
-    const status = await this.authorize(ev);
-    // Unplugged meanwhile, or the EVSE failed (stopForFault told the EV): no session.
+    const { status, remote } = await this.authorize(ev);
+    // Unplugged meanwhile, or the EVSE failed (tellToStop told the EV): no session.
     if (this.plugged !== ev || evse.connectorStatus === 'Faulted') {
       return this.refusal('SessionSetupReq', 'FAILED');
     }
@@ -225,16 +252,21 @@ export class EvSession {
     const transactionId = this.collaborators.newTransactionId();
     ev.transactionId = transactionId;
     const now = nowMs();
+    if (remote !== null) ev.idToken = remote.idToken;
     const reservation = reservationHeldFor(replica.state, chargePointId, ev.idToken.idToken, now);
+    const reservationId = reservation?.reservationId ?? null;
+    // F01: a remote start authorised the EV waiting here: RemoteStart with the remoteStartId.
     const started = ocpp.enqueue(
-      startedEvent(transactionId, ev.idToken, reservation?.reservationId ?? null, now),
+      remote === null
+        ? startedEvent(transactionId, ev.idToken, reservationId, now)
+        : remoteStartedEvent(transactionId, remote, 'EVConnected', reservationId, now),
     );
     ev.startedQueueSeq = started?.queueSeq ?? null;
     this.collaborators.evaluate();
     return { type: 'SessionSetupRes', responseCode: 'OK', sessionId: transactionId, chargePointId };
   }
 
-  private async authorize(ev: PluggedEv): Promise<string> {
+  private async authorize(ev: PluggedEv): Promise<Authorization> {
     const { csms, logger, replica, nowMs } = this.collaborators;
     const { chargePointId } = this.options;
     // H01: a connector reserved (in the agreed state) for another idToken is not for this EV.
@@ -245,23 +277,33 @@ export class EvSession {
         evId: ev.evId,
         reason: `connector reserved (reservation ${other.reservationId})`,
       });
-      return 'Reserved';
+      return { status: 'Reserved', remote: null };
     }
     if (!csms.online) {
       // AuthCtrlr.LocalAuthorizationOffline + OfflineTxForUnknownIdEnabled (C12/C15): accept and let
       // the CSMS judge when the queued Started event reaches it.
       logger.info('authorized-offline', { chargePointId, evId: ev.evId });
-      return 'Accepted';
+      return { status: 'Accepted', remote: null };
     }
+    // F01: while the CSMS judges the EV's own token, an operator's remote start may authorise it.
+    const remote = this.remote
+      .authorizationFor(ev)
+      .then((start): Authorization => ({ status: 'Accepted', remote: start }));
+    const own = csms.authorize(ev.idToken).then(
+      (status): Authorization => ({ status, remote: null }),
+      (error: unknown): Authorization => {
+        logger.warn('authorize-failed-offline-accept', {
+          chargePointId,
+          evId: ev.evId,
+          error: errorText(error),
+        });
+        return { status: 'Accepted', remote: null };
+      },
+    );
     try {
-      return await csms.authorize(ev.idToken);
-    } catch (error) {
-      logger.warn('authorize-failed-offline-accept', {
-        chargePointId,
-        evId: ev.evId,
-        error: errorText(error),
-      });
-      return 'Accepted';
+      return await Promise.race([own, remote]);
+    } finally {
+      this.remote.authorizationDone(ev);
     }
   }
 
@@ -376,11 +418,12 @@ export class EvSession {
   }
 
   /**
-   * The EVSE failed under `ev`: its contactor opens and the EV is told to stop charging and end
-   * the session (EvseNotification `stop-charging`, 0 W). The transaction ends when the EV leaves
-   * (finish), as for any session.
+   * The EVSE stops `ev` (it failed, or the station ended the transaction): its contactor opens and
+   * the EV is told to stop charging and end the session (EvseNotification `stop-charging`, 0 W;
+   * ISO 15118-2 EVSENotification=StopCharging). After a fault the transaction ends when the EV
+   * leaves (finish), as for any session.
    */
-  stopForFault(ev: PluggedEv): void {
+  tellToStop(ev: PluggedEv): void {
     ev.contactorClosed = false;
     ev.lastGrant = { limitW: 0, mode: ev.lastGrant?.mode ?? 'fail-safe' };
     ev.link.notify({ reason: 'stop-charging', limitW: 0, mode: ev.lastGrant.mode });
@@ -448,45 +491,6 @@ function newPluggedEv(link: EvLinkSession, request: Request<'SessionSetupReq'>):
     lastMeterAtMs: 0,
     lastGrant: null,
   };
-}
-
-/**
- * The reservations of this charge point in the agreed state whose window is open at `nowMs`: the
- * charge point enforces a window from its replica when it opens, whatever ReserveNow it was sent.
- */
-function liveReservations(
-  state: SiteState,
-  chargePointId: string,
-  nowMs: number,
-): ReservationState[] {
-  return Object.values(state.reservations).filter(
-    (reservation) =>
-      reservation.chargePointId === chargePointId && reservationActive(reservation, nowMs),
-  );
-}
-
-/** A live reservation of this charge point's connector for another idToken (H01). */
-export function reservationAgainst(
-  state: SiteState,
-  chargePointId: string,
-  idToken: string,
-  nowMs: number,
-): ReservationState | undefined {
-  return liveReservations(state, chargePointId, nowMs).find(
-    (reservation) => reservation.connectorId === CONNECTOR_ID && reservation.idToken !== idToken,
-  );
-}
-
-/** A live reservation on this charge point for `idToken`: the transaction consumes it (H01.FR.15). */
-export function reservationHeldFor(
-  state: SiteState,
-  chargePointId: string,
-  idToken: string,
-  nowMs: number,
-): ReservationState | undefined {
-  return liveReservations(state, chargePointId, nowMs).find(
-    (reservation) => reservation.idToken === idToken,
-  );
 }
 
 /** The refusal of a request: its response type with `responseCode`, granting nothing. */

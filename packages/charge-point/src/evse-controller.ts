@@ -25,7 +25,12 @@ import {
   type PowerLimit,
   type SiteState,
 } from '@evpaxos/site';
-import { METER_VALUE_INTERVAL_MS_DEFAULT, NEGOTIATION_TIMEOUT_MS_DEFAULT } from './constants';
+import {
+  METER_VALUE_INTERVAL_MS_DEFAULT,
+  NEGOTIATION_TIMEOUT_MS_DEFAULT,
+  RESET_DRAIN_WAIT_MS,
+  RESET_ON_IDLE_WAIT_MS_MAX,
+} from './constants';
 import type {
   CsmsLink,
   ReserveNowRequest,
@@ -133,6 +138,12 @@ export class EvseController {
         ? { sendAttemptsMax: options.sendAttemptsMax }
         : {}),
       onDelivered: () => this.waiters.recheck(),
+      onIdTokenRefused: (transactionId, status) => {
+        // E05 / TxCtrlr.StopTxOnInvalidId: a transaction authorised offline (C12/C15) or started on
+        // an EVSE the site refuses ends once the CSMS's verdict arrives.
+        logger.warn('transaction-deauthorized', { chargePointId, transactionId, status });
+        this.session.remote.stop(transactionId, 'deauthorized');
+      },
     });
     this.session = new EvSession(
       {
@@ -157,6 +168,15 @@ export class EvseController {
       reserveNow: (request) => this.handleReserveNow(request),
       cancelReservation: (id) => this.handleCancelReservation(id),
       view: () => this.view(),
+      requestStartTransaction: (request) => this.session.remote.start(request),
+      requestStopTransaction: (transactionId) =>
+        this.session.remote.stop(transactionId, 'remote-stop'),
+      endTransactionForReset: () => this.endTransactionForReset(),
+      whenIdle: () =>
+        this.waiters.until(
+          () => this.session.transactionId === null,
+          this.nowMs() + RESET_ON_IDLE_WAIT_MS_MAX,
+        ),
     });
     this.unsubscribe = csms.onOnlineChange((online) => this.handleOnlineChange(online));
     // Transactions open when the process stopped cannot go on (the EV link dropped with it): close
@@ -186,7 +206,7 @@ export class EvseController {
       evseState: this.evse.state,
       evId: ev?.evId ?? null,
       evState: this.session.evStateSeen(),
-      transactionId: ev?.transactionId ?? null,
+      transactionId: this.session.transactionId,
       powerW: this.lastSample?.powerW ?? 0,
       mode: this.lastSample?.mode ?? null,
       limitW: ev?.lastGrant?.limitW ?? null,
@@ -218,7 +238,7 @@ export class EvseController {
   fault(): boolean {
     const ev = this.session.current;
     if (!this.evse.fire('fault', ev?.evId ?? null)) return false;
-    if (ev !== null) this.session.stopForFault(ev);
+    if (ev !== null) this.session.tellToStop(ev);
     this.ocpp.notifyStatus(this.evse.connectorStatus);
     this.evaluate();
     return true;
@@ -297,8 +317,10 @@ export class EvseController {
       });
       return 'Accepted';
     }
-    // K01.FR.03/K15: a TxProfile for a transaction not on this station is rejected.
-    if (this.session.current?.transactionId !== profile.transactionId) return 'Rejected';
+    // K01.FR.03/K15: a TxProfile for a transaction not on this station is rejected. A transaction
+    // started remotely and waiting for its EV (F02) is on it: a refusal would be recorded as "no
+    // Smart Charging" for good (docs/OCPP.md).
+    if (this.session.transactionId !== profile.transactionId) return 'Rejected';
     // The schedule it carries is the one this node's replica computes from the same agreed state
     // (power-governor.ts): the profile is acknowledged and recorded, the watts come from the replica.
     logger.info('charging-profile-received', {
@@ -307,6 +329,17 @@ export class EvseController {
       profileId: profile.id,
     });
     return 'Accepted';
+  }
+
+  /**
+   * B12 Reset Immediate: the running transaction ends (ImmediateReset) and the CSMS is given up to
+   * RESET_DRAIN_WAIT_MS to receive it before the link closes; what is left is sent after the reboot
+   * (the queue is durable, E04).
+   */
+  async endTransactionForReset(): Promise<void> {
+    const transactionId = this.session.transactionId;
+    if (transactionId !== null) this.session.remote.stop(transactionId, 'immediate-reset');
+    await this.waiters.until(() => this.ocpp.drained, this.nowMs() + RESET_DRAIN_WAIT_MS);
   }
 
   handleReserveNow(request: ReserveNowRequest): ReserveNowStatus {

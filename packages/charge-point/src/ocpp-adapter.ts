@@ -124,6 +124,8 @@ class OcppCsmsLink implements CsmsLink {
   private heartbeat: NodeJS.Timeout | undefined;
   private bootRetry: NodeJS.Timeout | undefined;
   private heartbeatIntervalMs = HEARTBEAT_INTERVAL_MS;
+  /** The next BootNotification's reason: RemoteReset once after a Reset (B11/B12), else PowerUp. */
+  private bootReason: 'PowerUp' | 'RemoteReset' = 'PowerUp';
   private readonly model = new DeviceModel({
     heartbeatIntervalS: HEARTBEAT_INTERVAL_MS / 1000,
     offlineThresholdS: OFFLINE_THRESHOLD_S_DEFAULT,
@@ -190,6 +192,8 @@ class OcppCsmsLink implements CsmsLink {
           await this.client.call('Heartbeat', {});
         },
         profiles: this.profiles,
+        evse: handlers,
+        reboot: () => this.reboot(),
       },
       this.availability,
     );
@@ -219,9 +223,17 @@ class OcppCsmsLink implements CsmsLink {
     });
   }
 
-  async transactionEvent(request: TransactionEventRequest): Promise<void> {
+  async transactionEvent(request: TransactionEventRequest) {
     // Same OCPP field names; ours types stoppedReason as a plain string (strict mode checks the enum).
-    await this.client.call('TransactionEvent', request as OcppTransactionEventRequest);
+    const response = await this.client.call(
+      'TransactionEvent',
+      request as OcppTransactionEventRequest,
+    );
+    return response.idTokenInfo?.status ?? null;
+  }
+
+  get operative(): boolean {
+    return !this.availability.inoperative;
   }
 
   async renewLease(heldLeaseExpiresAtMs: number | null): Promise<void> {
@@ -252,11 +264,26 @@ class OcppCsmsLink implements CsmsLink {
     await this.client.close();
   }
 
+  /**
+   * Reset (B11/B12): the station's OCPP side reboots — it goes offline, closes its CSMS connection
+   * and connects again (the next central in its list, or the leader's), booting with reason
+   * RemoteReset; going online reports the connector's status (B04). The Paxos acceptor and learner
+   * in this process are the site's replica and keep running (docs/OCPP.md).
+   */
+  private async reboot(): Promise<void> {
+    this.logger.info('station-reset', { chargePointId: this.chargePointId });
+    this.bootReason = 'RemoteReset';
+    clearTimeout(this.bootRetry);
+    this.setAccepted(false);
+    await this.client.disconnect('reset');
+  }
+
   private async boot(url: string): Promise<void> {
+    const reason = url === 'triggered' ? 'Triggered' : this.bootReason;
     try {
       const response = await this.client.call('BootNotification', {
         chargingStation: { model: 'evpaxos-cp', vendorName: 'evpaxos' },
-        reason: url === 'triggered' ? 'Triggered' : 'PowerUp',
+        reason,
       });
       if (response.status !== 'Accepted') {
         // B02/B03: never give up silently; ask again after the interval the CSMS gave.
@@ -270,7 +297,8 @@ class OcppCsmsLink implements CsmsLink {
         this.retryBoot(url, retryInMs);
         return;
       }
-      this.logger.info('boot-accepted', { chargePointId: this.chargePointId, url });
+      this.logger.info('boot-accepted', { chargePointId: this.chargePointId, url, reason });
+      if (url !== 'triggered') this.bootReason = 'PowerUp';
       this.startHeartbeat();
       this.setAccepted(true);
     } catch (error) {

@@ -27,6 +27,11 @@ export interface OcppPumpOptions {
   readonly sendAttemptsMax?: number;
   /** An event reached the CSMS (conditions waiting on the queue may hold now). */
   readonly onDelivered: () => void;
+  /**
+   * The CSMS answered a (non-Ended) event of `transactionId` with an idTokenInfo status other than
+   * Accepted: E05, TxCtrlr.StopTxOnInvalidId — the transaction must stop.
+   */
+  readonly onIdTokenRefused?: (transactionId: string, status: string) => void;
 }
 
 export class OcppPump {
@@ -75,10 +80,13 @@ export class OcppPump {
         const head = queue.peek();
         if (head === undefined) break;
         try {
-          await csms.transactionEvent(head.request);
+          const status = await csms.transactionEvent(head.request);
           queue.acknowledge(head.queueSeq);
           attempts = 0;
           this.options.onDelivered();
+          if (status !== null && status !== 'Accepted' && head.request.eventType !== 'Ended') {
+            this.options.onIdTokenRefused?.(head.request.transactionInfo.transactionId, status);
+          }
         } catch (error) {
           attempts += 1;
           if (this.failed(head, attempts, error)) {

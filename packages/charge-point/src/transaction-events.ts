@@ -72,22 +72,48 @@ export function updatedEvent(
   };
 }
 
-/** Ended by the EV: unplugged (EVDeparted) or SessionStopReq (StoppedByEV). */
+/** Why the station itself ended a transaction the EV did not end. */
+export type StationStopCause =
+  'remote-stop' | 'immediate-reset' | 'ev-connect-timeout' | 'deauthorized';
+
+/** Why a transaction ended: the EV unplugged or stopped (SessionStopReq), or the station ended it. */
+export type EndCause = 'ev-stop' | 'unplug' | StationStopCause;
+
+const ENDINGS: Record<
+  EndCause,
+  {
+    triggerReason: TransactionEventRequest['triggerReason'];
+    stoppedReason: NonNullable<TransactionEventRequest['transactionInfo']['stoppedReason']>;
+  }
+> = {
+  unplug: { triggerReason: 'EVDeparted', stoppedReason: 'EVDisconnected' },
+  'ev-stop': { triggerReason: 'ChargingStateChanged', stoppedReason: 'StoppedByEV' },
+  // F03: RequestStopTransaction.
+  'remote-stop': { triggerReason: 'RemoteStop', stoppedReason: 'Remote' },
+  // B12: Reset Immediate ends the transactions first.
+  'immediate-reset': { triggerReason: 'ResetCommand', stoppedReason: 'ImmediateReset' },
+  // E03/F02: no EV within TxCtrlr.EVConnectionTimeOut after a remote start.
+  'ev-connect-timeout': { triggerReason: 'EVConnectTimeout', stoppedReason: 'Timeout' },
+  // E05: the CSMS did not accept the idToken in its TransactionEventResponse (StopTxOnInvalidId).
+  deauthorized: { triggerReason: 'Deauthorized', stoppedReason: 'DeAuthorized' },
+};
+
+/**
+ * Ended, with the meter as last reported: by the EV (unplugged: EVDeparted; SessionStopReq:
+ * StoppedByEV) or by the station (operator stop, reset, no EV in time).
+ */
 export function endedEvent(
   transactionId: string,
-  cause: 'ev-stop' | 'unplug',
+  cause: EndCause,
   reading: MeterReading,
   nowMs: number,
 ): NewTransactionEvent {
+  const { triggerReason, stoppedReason } = ENDINGS[cause];
   return {
     eventType: 'Ended',
     timestamp: isoFromMs(nowMs),
-    triggerReason: cause === 'unplug' ? 'EVDeparted' : 'ChargingStateChanged',
-    transactionInfo: {
-      transactionId,
-      chargingState: 'Idle',
-      stoppedReason: cause === 'unplug' ? 'EVDisconnected' : 'StoppedByEV',
-    },
+    triggerReason,
+    transactionInfo: { transactionId, chargingState: 'Idle', stoppedReason },
     evse: EVSE_REF,
     meterValue: [meterValueOf(reading, nowMs)],
   };
@@ -103,6 +129,36 @@ export function rebootEndedEvent(transactionId: string, nowMs: number): NewTrans
     timestamp: isoFromMs(nowMs),
     triggerReason: 'AbnormalCondition',
     transactionInfo: { transactionId, stoppedReason: 'Reboot' },
+    evse: EVSE_REF,
+  };
+}
+
+/**
+ * Started by the operator (F01/F02, RequestStartTransaction): the remote idToken, triggerReason
+ * RemoteStart and the CSMS's remoteStartId (docs/OCPP.md §5.4). chargingState says whether an EV
+ * is on the connector yet (F02: remote start first, the cable later).
+ */
+export function remoteStartedEvent(
+  transactionId: string,
+  start: { readonly idToken: IdToken; readonly remoteStartId: number },
+  chargingState: 'EVConnected' | 'Idle',
+  reservationId: number | null,
+  nowMs: number,
+): NewTransactionEvent {
+  return {
+    ...startedEvent(transactionId, start.idToken, reservationId, nowMs),
+    triggerReason: 'RemoteStart',
+    transactionInfo: { transactionId, chargingState, remoteStartId: start.remoteStartId },
+  };
+}
+
+/** The EV plugged into a transaction the operator started before it came (F02, E03). */
+export function cablePluggedInEvent(transactionId: string, nowMs: number): NewTransactionEvent {
+  return {
+    eventType: 'Updated',
+    timestamp: isoFromMs(nowMs),
+    triggerReason: 'CablePluggedIn',
+    transactionInfo: { transactionId, chargingState: 'EVConnected' },
     evse: EVSE_REF,
   };
 }

@@ -365,4 +365,166 @@ describe('EvseController', () => {
       stoppedReason: 'EVDisconnected',
     });
   });
+
+  describe('the station ends or refuses transactions: remote control (F01–F03), reset (B12), deauthorization (E05), availability (G03)', () => {
+    const operatorToken = { idToken: 'OPERATOR-1', type: 'Central' } as const;
+    const remoteStart = (remoteStartId: number, evConnectionTimeoutMs = 60_000) => ({
+      idToken: operatorToken,
+      remoteStartId,
+      evConnectionTimeoutMs,
+    });
+    const handlersOf = (csms: FakeCsms) => {
+      if (csms.handlers === undefined) throw new Error('the controller installed no handlers');
+      return csms.handlers;
+    };
+
+    it('F02: a remote start with no EV starts the transaction (RemoteStart, remoteStartId); the EV that plugs in joins it and charges; a remote stop ends it (Remote) and tells the EV', async () => {
+      const { csms, rig } = await leasedRig();
+      const handlers = handlersOf(csms);
+      expect(handlers.requestStartTransaction(remoteStart(41))).to.deep.equal({
+        status: 'Accepted',
+      });
+      await waitFor(() => csms.sent.some((e) => e.eventType === 'Started'), 'Started sent');
+      const started = csms.sent[0];
+      expect(started).to.deep.include({ triggerReason: 'RemoteStart', idToken: operatorToken });
+      expect(started?.transactionInfo).to.include({ remoteStartId: 41, chargingState: 'Idle' });
+      const transactionId = started?.transactionInfo.transactionId ?? '';
+      expect(rig.controller.view().transactionId).to.equal(transactionId);
+      // The site's TxProfile for it arrives before any EV does: it is this station's (K01.FR.03).
+      const profile = {
+        id: 1,
+        stackLevel: 0,
+        chargingProfilePurpose: 'TxProfile',
+        chargingProfileKind: 'Absolute',
+        transactionId,
+        chargingSchedule: [],
+      } as const;
+      expect(
+        handlers.setChargingProfile({ evseId: 1, chargingProfile: profile } as never),
+      ).to.equal('Accepted');
+      // A second start on the busy connector names the running transaction (F01.FR.24).
+      expect(handlers.requestStartTransaction(remoteStart(42))).to.deep.include({
+        status: 'Rejected',
+        reasonCode: 'TxInProgress',
+        transactionId,
+      });
+
+      const told: EvseNotification[] = [];
+      rig.client.onNotification((notification) => told.push(notification));
+      const setup = await rig.client.request({ type: 'SessionSetupReq', evId: 'EV-R' });
+      expect(setup).to.include({ responseCode: 'OK', sessionId: transactionId });
+      expect((await rig.client.request(needs())).mode).to.equal('profile');
+      await rig.client.request({ type: 'PowerDeliveryReq', start: true });
+      await rig.client.request({
+        type: 'ChargingStatusReq',
+        energyDeliveredWh: 700,
+        socPercent: 40,
+      });
+
+      expect(handlers.requestStopTransaction('no-such-transaction')).to.equal(false);
+      expect(handlers.requestStopTransaction(transactionId)).to.equal(true);
+      await waitFor(() => told.some((n) => n.reason === 'stop-charging'), 'stop-charging told');
+      await waitFor(() => csms.sent.some((e) => e.eventType === 'Ended'), 'Ended sent');
+      const ended = csms.sent.find((e) => e.eventType === 'Ended');
+      expect(ended?.triggerReason).to.equal('RemoteStop');
+      expect(ended?.transactionInfo).to.include({ transactionId, stoppedReason: 'Remote' });
+      expect(ended?.meterValue?.[0]?.sampledValue[0]?.value).to.equal(700);
+      expect(rig.controller.view().transactionId).to.equal(null);
+      // The EV leaves as it does at a fault: one Ended, the connector free again.
+      await rig.client.request({ type: 'SessionStopReq' });
+      expect(rig.controller.state).to.equal('waitingEV');
+      expect(csms.sent.filter((e) => e.eventType === 'Ended')).to.have.length(1);
+      expect(
+        csms.sent.some((e) => e.eventType === 'Updated' && e.triggerReason === 'CablePluggedIn'),
+      ).to.equal(true);
+      expect(transitions(rig.lines)).to.include.members([
+        'authentication -authorized-> energyNegotiation',
+        'charging -stopRequested-> endSession',
+        'endSession -sessionClosed-> waitingEV',
+      ]);
+    });
+
+    it('E03: no EV within EVConnectionTimeOut ends the remotely started transaction (EVConnectTimeout, Timeout)', async () => {
+      const { csms, rig } = await leasedRig();
+      expect(handlersOf(csms).requestStartTransaction(remoteStart(7, 50)).status).to.equal(
+        'Accepted',
+      );
+      await waitFor(() => csms.sent.some((e) => e.eventType === 'Ended'), 'Ended sent');
+      const ended = csms.sent.find((e) => e.eventType === 'Ended');
+      expect(ended?.triggerReason).to.equal('EVConnectTimeout');
+      expect(ended?.transactionInfo.stoppedReason).to.equal('Timeout');
+      expect(rig.controller.view().transactionId).to.equal(null);
+      // The EV that comes later starts its own session (Plug & Charge), not the expired one.
+      const setup = await rig.client.request({ type: 'SessionSetupReq', evId: 'EV-L' });
+      expect(setup.sessionId).to.not.equal(ended?.transactionInfo.transactionId);
+    });
+
+    it('F01: an EV waiting for its Authorize is authorised by a remote start, which the Started event names', async () => {
+      const { csms, rig } = await leasedRig();
+      let answer: (status: 'Accepted') => void = () => undefined;
+      csms.authorize = () => new Promise((resolve) => (answer = resolve));
+      const setup = rig.client.request({ type: 'SessionSetupReq', evId: 'EV-W' });
+      await waitFor(() => rig.controller.state === 'authentication', 'EV authenticating');
+      expect(handlersOf(csms).requestStartTransaction(remoteStart(9)).status).to.equal('Accepted');
+      expect((await setup).responseCode).to.equal('OK');
+      answer('Accepted'); // the CSMS's late answer changes nothing
+      await waitFor(() => csms.sent.some((e) => e.eventType === 'Started'), 'Started sent');
+      const started = csms.sent[0];
+      expect(started).to.deep.include({ triggerReason: 'RemoteStart', idToken: operatorToken });
+      expect(started?.transactionInfo.remoteStartId).to.equal(9);
+    });
+
+    it('refuses a remote start on a failed connector, and a stop of a transaction that is not here', async () => {
+      const { csms, rig } = await leasedRig();
+      expect(rig.controller.fault()).to.equal(true);
+      expect(handlersOf(csms).requestStartTransaction(remoteStart(1))).to.deep.include({
+        status: 'Rejected',
+        reasonCode: 'Faulted',
+      });
+      expect(handlersOf(csms).requestStopTransaction('tx-unknown')).to.equal(false);
+      expect(csms.sent).to.deep.equal([]);
+    });
+
+    it('B12 Immediate: the running transaction ends with ImmediateReset and the reset waits until the CSMS has it; OnIdle waits for no transaction', async () => {
+      const { csms, rig } = await leasedRig();
+      const handlers = handlersOf(csms);
+      expect(await handlers.whenIdle()).to.equal(true);
+      await rig.client.request({ type: 'SessionSetupReq', evId: 'EV-I' });
+      let idle = false;
+      void handlers.whenIdle().then((ok) => (idle = ok));
+      await handlers.endTransactionForReset();
+      expect(rig.queue.size).to.equal(0);
+      const ended = csms.sent.find((e) => e.eventType === 'Ended');
+      expect(ended?.triggerReason).to.equal('ResetCommand');
+      expect(ended?.transactionInfo.stoppedReason).to.equal('ImmediateReset');
+      await waitFor(() => idle, 'idle after the transaction ended');
+    });
+
+    it('E05: a transaction whose idToken the CSMS does not accept in its TransactionEventResponse ends (Deauthorized, DeAuthorized) and the EV is told', async () => {
+      const { csms, rig } = await leasedRig();
+      csms.idTokenInfoAnswer = 'Invalid';
+      const told: EvseNotification[] = [];
+      rig.client.onNotification((notification) => told.push(notification));
+      const setup = await rig.client.request({ type: 'SessionSetupReq', evId: 'EV-X' });
+      expect(setup.responseCode).to.equal('OK');
+      await waitFor(() => csms.sent.some((e) => e.eventType === 'Ended'), 'Ended sent');
+      const ended = csms.sent.find((e) => e.eventType === 'Ended');
+      expect(ended?.triggerReason).to.equal('Deauthorized');
+      expect(ended?.transactionInfo).to.include({
+        transactionId: setup.sessionId,
+        stoppedReason: 'DeAuthorized',
+      });
+      await waitFor(() => told.some((n) => n.reason === 'stop-charging'), 'stop-charging told');
+      expect(rig.controller.view().transactionId).to.equal(null);
+    });
+
+    it('G03: an Inoperative EVSE refuses a new EV', async () => {
+      const { csms, rig } = await leasedRig();
+      csms.operative = false;
+      const setup = await rig.client.request({ type: 'SessionSetupReq', evId: 'EV-N' });
+      expect(setup.responseCode).to.equal('FAILED');
+      expect(rig.controller.state).to.equal('waitingEV');
+      expect(csms.sent).to.deep.equal([]);
+    });
+  });
 });

@@ -65,6 +65,10 @@ export class FakeCsms implements CsmsLink {
   readonly statuses: ConnectorStatus[] = [];
   readonly needs: EvChargingNeeds[] = [];
   authorizeAnswer: AuthorizationStatus = 'Accepted';
+  /** idTokenInfo.status in TransactionEventResponses to events with an idToken. */
+  idTokenInfoAnswer: AuthorizationStatus = 'Accepted';
+  /** False: the operator holds the EVSE Inoperative (G03). */
+  operative = true;
   needsAnswer: NotifyEvChargingNeedsStatus = 'Accepted';
   private readonly listeners = new Set<(online: boolean) => void>();
 
@@ -100,11 +104,13 @@ export class FakeCsms implements CsmsLink {
     this.statuses.push(status);
     return Promise.resolve();
   }
-  async transactionEvent(request: TransactionEventRequest): Promise<void> {
+  async transactionEvent(request: TransactionEventRequest): Promise<AuthorizationStatus | null> {
     if (!this.online) throw new Error('offline');
     this.sent.push(request);
+    // The central's verdict on the idToken, whenever the request carried one (E05).
+    const verdict = request.idToken === undefined ? null : this.idTokenInfoAnswer;
     const central = this.central;
-    if (central === undefined) return;
+    if (central === undefined) return verdict;
     const { transactionId } = request.transactionInfo;
     if (request.eventType === 'Started') {
       central.replica.apply({
@@ -119,6 +125,7 @@ export class FakeCsms implements CsmsLink {
       central.replica.apply({ type: 'StopSession', atMs: Date.now(), transactionId });
     }
     central.onApplied();
+    return verdict;
   }
   async notifyEvChargingNeeds(needs: EvChargingNeeds): Promise<NotifyEvChargingNeedsStatus> {
     if (!this.online) throw new Error('offline');

@@ -15,7 +15,7 @@ class RefusingCsms extends FakeCsms {
   constructor(private readonly refusedTransactionId: string) {
     super(true);
   }
-  override async transactionEvent(request: TransactionEventRequest): Promise<void> {
+  override async transactionEvent(request: TransactionEventRequest) {
     if (request.transactionInfo.transactionId === this.refusedTransactionId) {
       throw new Error('CALLERROR FormationViolation');
     }

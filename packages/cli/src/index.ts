@@ -1,55 +1,33 @@
 #!/usr/bin/env node
-import yargs from 'yargs';
+import yargs, { type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { simCommand } from './commands/sim';
-import { demoCommand } from './commands/demo';
-import { clusterCommand } from './commands/cluster';
-import { healCommand, partitionCommand } from './commands/faults';
-import { killCommand, pauseCommand, restartCommand, resumeCommand } from './commands/node-control';
-import { statusCommand } from './commands/status';
-import { submitCommand } from './commands/submit';
-import { centralCommand } from './commands/central';
-import { chargePointCommand } from './commands/charge-point';
-import { evEmulatorCommand } from './commands/ev-emulator';
-import { verifyCommand } from './commands/verify';
-import { reportCommand } from './commands/report';
-import { nemesisCommand } from './commands/nemesis';
-import { reserveCommand } from './commands/reserve';
-import { traceCommand } from './commands/trace';
-import { ocppCertsCommand } from './commands/ocpp-certs';
-import { ocppCommand } from './commands/ocpp';
-import { memberCommand } from './commands/member';
 
 // The launcher, for programs that start a local cluster (the benchmark, the dashboard's browser
 // test): the package's public API besides the command itself.
 export { clusterUp, type ClusterHandle } from './launcher';
 
+/**
+ * The commands `argv` may run. A node process (`evpaxos charge-point`, `evpaxos central`, argv's
+ * first word as the launcher spawns it) loads its own role's command and nothing else: not the
+ * launcher's commands, the simulator, verify, the report renderer, the EV emulator (YAML), the
+ * other role's package. It runs for days, one per charge point on a small board, and every module
+ * it loads stays resident (docs/BENCHMARKS.md, "Idle footprint": RSS per charge point).
+ */
+async function commandsFor(
+  argv: readonly string[],
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each command's own argument type
+): Promise<readonly CommandModule<object, any>[]> {
+  if (argv[0] === 'charge-point')
+    return [(await import('./commands/charge-point')).chargePointCommand];
+  if (argv[0] === 'central') return [(await import('./commands/central')).centralCommand];
+  return (await import('./commands/all-commands')).allCommands;
+}
+
 /** The `evpaxos` command: one file per subcommand under commands/. */
 export async function main(argv: string[]): Promise<void> {
   await yargs(argv)
     .scriptName('evpaxos')
-    .command(simCommand)
-    .command(demoCommand)
-    .command(clusterCommand)
-    .command(statusCommand)
-    .command(killCommand)
-    .command(restartCommand)
-    .command(pauseCommand)
-    .command(resumeCommand)
-    .command(partitionCommand)
-    .command(healCommand)
-    .command(submitCommand)
-    .command(centralCommand)
-    .command(chargePointCommand)
-    .command(evEmulatorCommand)
-    .command(verifyCommand)
-    .command(reportCommand)
-    .command(nemesisCommand)
-    .command(reserveCommand)
-    .command(traceCommand)
-    .command(ocppCertsCommand)
-    .command(ocppCommand)
-    .command(memberCommand)
+    .command([...(await commandsFor(argv))])
     .demandCommand(1, 'Name a command: evpaxos <command> --help lists them.')
     .check((parsed) => checkNumbers(parsed, argv), true)
     .strict()

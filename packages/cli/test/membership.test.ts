@@ -55,6 +55,12 @@ describe('membership (real processes on 127.0.0.1)', function () {
         expect(refusal.message).to.include(reason);
       }
 
+      const unlisted = await addNode(cluster, 'cp9', startMs).then(
+        () => expect.fail('add-node cp9 started a node the cluster file lacks'),
+        (error: LauncherError) => error,
+      );
+      expect(unlisted.message).to.include('cp9 is not in cluster.json');
+      expect(unlisted.message).to.include('not running instead (cp6, cp7)');
       await addNode(cluster, 'cp6', startMs);
       await member(cluster, ['add', 'cp6']);
       await waitForAcceptors(cluster, ['cp1', 'cp2', 'cp3', 'cp4', 'cp5', 'cp6']);

@@ -382,6 +382,20 @@ describe('evpaxos verify', () => {
     scenarioMs: 10_000,
   });
 
+  /** The same plug-in, 1 real s after t0 (for the checks that need its real time). */
+  const ev2PlugsIntoCp2AtOneSecond = line(
+    'ev-emulator',
+    'ev-transition',
+    {
+      evId: 'EV2',
+      chargePointId: 'cp2',
+      from: 'not_connected',
+      to: 'connected_not_charging',
+      scenarioMs: 10_000,
+    },
+    t0 + 1_000,
+  );
+
   it('liveness: FAILs when an EV plugs in at a station that is up and never charges', () => {
     const files = healthyLogs();
     files['ev-emulator.log']!.push(
@@ -398,6 +412,68 @@ describe('evpaxos verify', () => {
       /^EV2 plugged into cp2 at scenario 10\.0 s \(ev-emulator\.log:\d+\), the station up and on the majority side, and never charged\.$/,
     );
   });
+
+  for (const [why, holds] of [
+    ['cancelled', true],
+    ['scenario', false],
+  ] as const) {
+    it(`liveness: an EV unplugged 2 real s after plugging in, why "${why}": ${holds ? 'the run was stopped under it, not owed a charge' : 'it stayed past the bound, FAIL'}`, () => {
+      const files = healthyLogs();
+      files['ev-emulator.log']!.push(
+        ev2PlugsIntoCp2AtOneSecond,
+        line(
+          'ev-emulator',
+          'ev-transition',
+          {
+            evId: 'EV2',
+            chargePointId: 'cp2',
+            from: 'connected_not_charging',
+            to: 'not_connected',
+            event: 'unplug',
+            why,
+            scenarioMs: 60_000,
+          },
+          t0 + 3_000,
+        ),
+        line('ev-emulator', 'scenario-step', {
+          ok: true,
+          step: { action: 'heal' },
+          scenarioMs: 120_000,
+        }),
+      );
+      expect(resultOf(run(files), 'liveness').pass).to.equal(holds);
+    });
+  }
+
+  for (const [withStep, holds] of [
+    [true, true],
+    [false, false],
+  ] as const) {
+    it(`liveness: ${withStep ? 'a nemesis pause of the station (nemesis-step, real time) within the bound excuses' : 'without the nemesis step, FAILs'} an EV that never charged`, () => {
+      const files = healthyLogs();
+      // The emulator's clock: scenario ms = (real ms - t0) x 10. EV2 plugs in at 10 scenario-s
+      // (t0 + 1 s real); the nemesis pauses cp2 5 real s later, inside the 20 real s bound.
+      files['ev-emulator.log']!.unshift(
+        line('ev-emulator', 'scenario-start', { startedAtMs: t0, speed: 10 }),
+      );
+      files['ev-emulator.log']!.push(
+        ev2PlugsIntoCp2AtOneSecond,
+        line('ev-emulator', 'scenario-step', {
+          ok: true,
+          step: { action: 'heal' },
+          scenarioMs: 120_000,
+        }),
+      );
+      if (withStep) {
+        files['nemesis.log'] = [
+          line('nemesis', 'nemesis-step', { step: { action: 'pause', node: 'cp2' } }, t0 + 6_000),
+          line('nemesis', 'nemesis-step', { step: { action: 'resume', node: 'cp2' } }, t0 + 7_000),
+        ];
+      }
+      const result = resultOf(run(files), 'liveness');
+      expect(result.pass, `${result.evidence} ${result.counterexample ?? ''}`).to.equal(holds);
+    });
+  }
 
   it('liveness: an EV at a station cut off on the minority side is not owed a charge', () => {
     const files = healthyLogs();

@@ -131,7 +131,7 @@ export class EvRunner {
         this.integrate();
         this.fire('stopCharging', 'station-stop');
       }
-      await this.leave(signal);
+      await this.leave(signal, end);
     } catch (error) {
       // An operating error on the link ends this EV's visit, never the scenario.
       this.problems.push(describe(error));
@@ -284,10 +284,15 @@ export class EvRunner {
     }
   }
 
-  private async leave(signal: AbortSignal): Promise<void> {
+  /**
+   * Unplugs at the scenario's time (why `scenario`), or at once when the run is cancelled first
+   * (why `cancelled`: SIGTERM, Ctrl-C; `evpaxos verify` owes such an EV nothing it could not yet
+   * have had).
+   */
+  private async leave(signal: AbortSignal, end: AbortSignal): Promise<void> {
     if (this.state === 'not_connected') return;
-    await this.collaborators.clock.sleepUntil(this.unplugMs, signal);
-    await this.unplug('scenario');
+    const onTime = await this.collaborators.clock.sleepUntil(this.unplugMs, signal);
+    await this.unplug(!onTime && end.aborted ? 'cancelled' : 'scenario');
   }
 
   /** SessionStopReq (best effort: the link may be gone), close, and the `unplug` transition. */

@@ -170,8 +170,8 @@ export interface EvseNotification extends PowerGrant {
   readonly type: 'EvseNotification';
   /**
    * Why: `renegotiation` (new limit or profile), `lease-lost`, `lease-restored`, or `stop-charging`:
-   * the EVSE failed (ISO 15118-2 EVSENotification=StopCharging), the grant is 0 W and the EV ends
-   * its session.
+   * the EVSE failed or the station ended the transaction (an operator's RequestStopTransaction or
+   * Reset; ISO 15118-2 EVSENotification=StopCharging), the grant is 0 W and the EV ends its session.
    */
   readonly reason: EvseNotificationReason;
 }

@@ -232,6 +232,16 @@ export class ChargingStationClient {
     return this.listeners.on(event, listener);
   }
 
+  /**
+   * Closes the open connection, if any, and goes on: the client connects again as after any lost
+   * connection (a station's Reset, B11/B12, reboots its link this way).
+   */
+  async disconnect(reason: string): Promise<void> {
+    const peer = this.peer;
+    if (peer === null || this.closed) return;
+    await peer.close({ code: 1000, reason }).catch(() => undefined);
+  }
+
   /** Closes the connection and stops reconnecting. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;

@@ -7,7 +7,7 @@
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
-import forge from 'node-forge';
+import type forgeModule from 'node-forge';
 
 export interface DemoCertificates {
   readonly caCertPem: string;
@@ -25,20 +25,27 @@ export interface DemoCertificateOptions {
   readonly notBefore?: Date;
 }
 
-// Destructured: the namespace written out with its member reads as a markdown file name to the
-// docs-citations check.
-const { md: messageDigest } = forge;
+/**
+ * node-forge, loaded on the first call: every node process imports this package (its OCPP client or
+ * CSMS) and none issues certificates, and node-forge is 42 modules and ~1.5 MiB of heap that would
+ * stay resident in each (docs/BENCHMARKS.md, "Idle footprint").
+ */
+function loadForge(): typeof forgeModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy load, see above
+  return require('node-forge') as typeof forgeModule;
+}
 
 /** RSA keys of this size (the security whitepaper asks for at least 2048 bits). */
 const rsaKeyBits = 2048;
 
 function rsaKeyPair(): {
-  forgePrivate: forge.pki.rsa.PrivateKey;
-  forgePublic: forge.pki.rsa.PublicKey;
+  forgePrivate: forgeModule.pki.rsa.PrivateKey;
+  forgePublic: forgeModule.pki.rsa.PublicKey;
   pem: string;
 } {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: rsaKeyBits });
   const pem = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
+  const forge = loadForge();
   const forgePrivate = forge.pki.privateKeyFromPem(pem);
   const forgePublic = forge.pki.setRsaPublicKey(forgePrivate.n, forgePrivate.e);
   return { forgePrivate, forgePublic, pem };
@@ -46,9 +53,10 @@ function rsaKeyPair(): {
 
 function certificate(
   subjectCn: string,
-  publicKey: forge.pki.rsa.PublicKey,
+  publicKey: forgeModule.pki.rsa.PublicKey,
   options: DemoCertificateOptions,
-): forge.pki.Certificate {
+): forgeModule.pki.Certificate {
+  const forge = loadForge();
   const cert = forge.pki.createCertificate();
   cert.publicKey = publicKey;
   // A positive 16-byte serial (RFC 5280 §4.1.2.2: at most 20 octets, positive).
@@ -67,6 +75,10 @@ export function generateDemoCertificates(options: DemoCertificateOptions): DemoC
   if (options.hosts.length === 0)
     throw new Error('at least one host is needed for the server certificate.');
   if (!(options.validDays >= 1)) throw new Error('validDays must be at least 1.');
+  const forge = loadForge();
+  // Destructured: the namespace written out with its member reads as a markdown file name to the
+  // docs-citations check.
+  const { md: messageDigest } = forge;
   const caKeys = rsaKeyPair();
   const ca = certificate('evpaxos demo CA', caKeys.forgePublic, options);
   ca.setIssuer(ca.subject.attributes);

@@ -248,6 +248,24 @@ describe('OCPP link (CsmsServer ⇄ ChargingStationClient, strict ocpp2.0.1)', f
     expect(station.isConnected).to.equal(true);
   });
 
+  it('disconnect closes the open connection (1000) and connects again, as a reset station does; a no-op when not connected', async () => {
+    const { client: station } = client([url]);
+    await station.disconnect('nothing open yet');
+    station.start();
+    await station.waitConnected();
+    const disconnected = nextEvent(station, 'disconnected');
+    const reconnected = new Promise<void>((resolve) => {
+      const off = station.on('connected', () => {
+        off();
+        resolve();
+      });
+    });
+    await station.disconnect('reset');
+    expect(await disconnected).to.include({ code: 1000, reason: 'reset' });
+    await reconnected;
+    expect((await station.call('BootNotification', boot)).status).to.equal('Accepted');
+  });
+
   it('fails fast when offline instead of queueing (ocpp-rpc issue #53)', async () => {
     const { client: station } = client([`ws://127.0.0.1:${await freePort()}`]);
     const error = await station.call('Heartbeat', {}).then(

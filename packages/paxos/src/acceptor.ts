@@ -2,7 +2,7 @@ import { compareBallots, type Ballot } from './ballot';
 import type { Accept, Heartbeat, Prepare, PreVote } from './messages';
 import type { Outbox } from './outbox';
 import type { ResolvedConfig } from './config';
-import type { AcceptorStanding } from './acceptor-standing';
+import { promises, type AcceptorStanding } from './acceptor-standing';
 import { LeaderLease } from './leader-lease';
 import { estimateValueBytes } from './size';
 import type { AcceptedEntry, NodeId, PersistedState, Slot } from './types';
@@ -70,6 +70,8 @@ export class Acceptor {
 
   /** Would this acceptor promise `from` a higher ballot now (pre-vote.ts)? Changes nothing. */
   handlePreVote(from: NodeId, message: PreVote): void {
+    // Only a node that would promise says whether it would (acceptor-standing.ts).
+    if (!promises(this.standing())) return;
     this.out.send(from, {
       type: 'pre-vote-reply',
       ballot: message.ballot,
@@ -83,10 +85,11 @@ export class Acceptor {
   }
 
   handlePrepare(from: NodeId, message: Prepare): void {
-    // Joining and re-admission (docs/PAXOS.md): a node that may not vote yet stays silent, as a
-    // slow acceptor would; the candidate counts the others.
+    // Joining and re-admission (docs/PAXOS.md): a node that lost its state stays silent, as a
+    // slow acceptor would; the candidate counts the others. One that is joining promises: it kept
+    // every promise and value (acceptor-standing.ts).
     const standing = this.standing();
-    if (!standing.votes) return;
+    if (!promises(standing)) return;
     const votesFrom = standing.votes ? standing.fromSlot : 0;
     // Paxos Made Simple §2.2 (P1a): promise only a ballot higher than any promised. Not an equal
     // one: a proposer keeps no state (a central), so a restarted one may campaign again with the
@@ -142,7 +145,9 @@ export class Acceptor {
 
   handleAccept(from: NodeId, message: Accept): void {
     // A slot below the one it votes from is decided by others: an answer here could complete a
-    // quorum for a stale ballot's value that this node, before it lost its state, had refused.
+    // quorum for a stale ballot's value that this node, before it lost its state, had refused. A
+    // joining node accepts nothing until it has caught up (acceptor-standing.ts): staying silent
+    // is what a slow acceptor does, so it is always safe.
     const standing = this.standing();
     const silent = !standing.votes || message.slot < standing.fromSlot;
     if (silent) return;
@@ -176,6 +181,10 @@ export class Acceptor {
       this.out.send(from, { type: 'nack', ballot: message.ballot, promised: this.promised });
     } else {
       this.lease.renew(message.ballot, this.promised);
+      // The ack counts toward the leader's CheckQuorum, which asks whether it can reach a phase-2
+      // quorum: only a node that would accept may answer (acceptor-standing.ts), or a leader
+      // with no quorum of voters would keep leading on the word of learners.
+      if (!this.standing().votes) return;
       // Paced (heartbeatAckTicks): the answer only feeds the leader's check quorum over 2 × T.
       const sameLeader =
         this.ackedBallot !== undefined && compareBallots(this.ackedBallot, message.ballot) === 0;

@@ -36,8 +36,8 @@ export interface NodeStatus {
   /** A configuration decided but not yet in effect (α slots after its deciding slot), if any. */
   readonly nextConfiguration: (Configuration & { readonly fromSlot: Slot }) | undefined;
   /**
-   * This node's vote: voting, catching-up, awaiting-readmission, spare (acceptor-standing.ts),
-   * or learner (no acceptor state at all).
+   * This node's vote: voting, joining, spare, catching-up, awaiting-readmission
+   * (acceptor-standing.ts), or learner (no acceptor state at all).
    */
   readonly standing: string;
   /** The incarnation of its acceptor state (1 unless it was re-admitted after a disk loss). */
@@ -94,7 +94,13 @@ export class PaxosNode {
       (slot) => acceptor?.acceptedAt(slot),
     );
     this.proposer = this.config.isProposer
-      ? new Proposer(this.config, this.out, this.learner, collaborators.random)
+      ? new Proposer(
+          this.config,
+          this.out,
+          this.learner,
+          collaborators.random,
+          () => acceptor !== undefined && this.standingOf().votes,
+        )
       : undefined;
   }
 

@@ -101,6 +101,8 @@ export class Proposer {
     private readonly out: Outbox,
     private readonly learner: Learner,
     private readonly random: Random,
+    /** Whether its own acceptor votes now (acceptor-standing.ts): CheckQuorum counts only voters. */
+    private readonly selfVotes: () => boolean = () => config.isAcceptor,
   ) {
     this.electionTimeoutTicks = this.randomElectionTimeout();
     if (config.options.preVote) this.preVote.armStartup(config.options, this.electionTimeoutTicks);
@@ -315,7 +317,7 @@ export class Proposer {
       this.out.sendAll(silent, { type: 'accept', ballot: this.ballot, slot, value: flight.value });
     }
     // CheckQuorum (check-quorum.ts): no phase-2 quorum heard for an election timeout, step down.
-    if (this.config.isAcceptor) this.quorumCheck.heard(this.config.id);
+    if (this.selfVotes()) this.quorumCheck.heard(this.config.id);
     if (!this.quorumCheck.tick(acceptors, phase2Quorum)) {
       this.becomeFollower(this.ballot, undefined, 'check-quorum');
     }
@@ -447,8 +449,7 @@ export class Proposer {
     this.promiseParts.clear();
     this.leaseRefusals = new Set();
     if (wasLeader) {
-      // Undecided work is abandoned: the next leader recovers whatever reached an acceptor
-      // (Phase 1), and clients retry the rest.
+      // Undecided work is abandoned: the next leader's Phase 1 recovers it, or clients retry.
       this.inFlight.clear();
       this.recovery = [];
       this.pending = [];

@@ -38,6 +38,7 @@ export class TestCluster {
     const ids = new Set([
       ...membership.proposers,
       ...membership.acceptors,
+      ...(membership.spares ?? []),
       ...(membership.learners ?? []),
     ]);
     for (const id of ids) {
@@ -47,14 +48,17 @@ export class TestCluster {
     }
   }
 
-  start(id: NodeId): PaxosNode {
+  /** Starts `id` from its disk; `incarnation` above 1 is a node that lost its state (a new disk). */
+  start(id: NodeId, incarnation = 1): PaxosNode {
     const machine = new RecordingStateMachine();
+    if (incarnation > 1) this.disks.set(id, new SimDisk());
     const disk = this.disks.get(id) ?? new SimDisk();
     const node = new PaxosNode(
       {
         id,
         cluster: this.membership,
         options: this.options,
+        incarnation,
         ...(this.plantedBug ? { plantedBug: this.plantedBug } : {}),
       },
       {

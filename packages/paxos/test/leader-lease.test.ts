@@ -166,6 +166,25 @@ describe('leader stickiness: acceptors keep a lease on the leader they hear (Raf
     });
   });
 
+  it('check quorum counts only voters: an acceptor that lost its state acknowledges no heartbeat, so a leader left with one voter of three steps down', () => {
+    const cluster = stableLeader();
+    // a3 is gone; a2 lost its disk and runs again as incarnation 2, awaiting re-admission.
+    cluster.nodes.delete('a3');
+    cluster.start('a2', 2);
+    const acked = (from: string) =>
+      cluster.queue.filter((e) => e.from === from && e.message.type === 'heartbeat-ack').length;
+    let a2Acks = 0;
+    for (let i = 0; i < 2 * options.electionTimeoutTicks + 2; i += 1) {
+      cluster.tick();
+      a2Acks += acked('a2');
+      cluster.deliverAll();
+    }
+    expect(cluster.node('a2').status().standing).to.equal('awaiting-readmission');
+    expect(a2Acks, 'a node that may not vote acknowledges no heartbeat').to.equal(0);
+    expect(cluster.node('p1').isLeader(), 'a1 alone is no phase-2 quorum').to.equal(false);
+    expect(cluster.node('p1').status().leaderId).to.equal(undefined);
+  });
+
   it('under the planted bug acceptor-ignores-lease, a standby deposes the stable leader', () => {
     const cluster = new TestCluster(membership, options, 'acceptor-ignores-lease');
     cluster.elect('p1');

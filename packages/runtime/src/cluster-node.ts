@@ -27,7 +27,7 @@ import { membershipOf, type ProcessConfig } from './config';
 import type { Logger } from './logger';
 import { NodeMetrics } from './metrics';
 import { MessageTrace, type TraceView } from './message-trace';
-import { traceEventsKeptMax } from './constants';
+import { nodeHeartbeatTicks, traceEventsKeptMax } from './constants';
 import { ReadyPipeline } from './ready-pipeline';
 import { TickClock } from './tick-clock';
 
@@ -170,8 +170,12 @@ export class ClusterNode {
             config.phase1Quorum,
             config.phase2Quorum,
           ),
-          // Nodes that only learn watch no leader: one heartbeat per T (docs/LIMITS.md).
-          options: { learnerHeartbeatTicks: defaultPaxosOptions.electionTimeoutTicks },
+          // The failure detector's heartbeat every T / 10; nodes that only learn watch no leader:
+          // one heartbeat per T (docs/LIMITS.md, "Ticks on demand").
+          options: {
+            heartbeatTicks: nodeHeartbeatTicks,
+            learnerHeartbeatTicks: defaultPaxosOptions.electionTimeoutTicks,
+          },
         },
         {
           stateMachine: collaborators.stateMachine ?? new CommandLogStateMachine(),

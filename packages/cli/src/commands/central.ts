@@ -2,7 +2,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { centralExtension } from '@evpaxos/central-system';
 import { composeExtensions, dashboardExtension } from '@evpaxos/dashboard';
 import { runNodeProcess } from '@evpaxos/runtime';
-import { nodeOptions, toRuntimeFlags, type NodeArgs } from './charge-point';
+import { nodeOptions, toRuntimeFlags, type NodeArgs } from './node-options';
 
 /**
  * `evpaxos central`: a proposer + learner process (docs/CLUSTER.md) and, while it leads, the OCPP 2.0.1

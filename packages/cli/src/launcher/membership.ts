@@ -127,6 +127,19 @@ export async function addNode(
   timeoutMs = clusterDefaults.readyTimeoutMs,
 ): Promise<void> {
   const table = cluster.table();
+  if (!table.nodes.some((candidate) => candidate.id === id)) {
+    // The running nodes dial only the peers their cluster file listed when they started, and the
+    // site's charge-point limit counts them (docs/CLUSTER.md, "Membership"): a node outside it
+    // would be unreachable and void in every decided change.
+    const idle = table.nodes.filter((n) => n.role === 'charge-point' && !isNodeAlive(n.pid, n.id));
+    throw new LauncherError(
+      'unknown-node',
+      `${id} is not in cluster.json, and the running nodes know only the nodes it listed when they started: ` +
+        (idle.length > 0
+          ? `start a listed charge point that is not running instead (${idle.map((n) => n.id).join(', ')}).`
+          : 'list spares when the site starts (evpaxos cluster up --spares N).'),
+    );
+  }
   const node = findNode(table, id);
   if (node.role !== 'charge-point') {
     throw new LauncherError(

@@ -15,9 +15,21 @@ export interface NemesisContext {
   readonly random: Random;
 }
 
-/** An injected fault: what it did (for the report), and how to undo it. */
+/**
+ * A fault as a scenario step (docs/SCENARIOS.md): the nemesis logs it, and `evpaxos verify` counts
+ * it as an outage as it counts a scenario's own kill … restart or partition … heal.
+ */
+export interface NemesisStep {
+  readonly action: 'kill' | 'restart' | 'pause' | 'resume' | 'partition' | 'heal';
+  readonly node?: string;
+  readonly sides?: readonly (readonly string[])[];
+}
+
+/** An injected fault: what it did (for the report), as steps, and how to undo it. */
 export interface InjectedFault {
   readonly description: string;
+  readonly step: NemesisStep;
+  readonly undoStep: NemesisStep;
   undo(): Promise<void>;
 }
 
@@ -37,7 +49,12 @@ export const killFault: NemesisFault = {
   async inject(context) {
     const id = anyNode(context);
     await context.handle.killNode(id);
-    return { description: `kill -9 ${id}`, undo: () => context.handle.restartNode(id, 60_000) };
+    return {
+      description: `kill -9 ${id}`,
+      step: { action: 'kill', node: id },
+      undoStep: { action: 'restart', node: id },
+      undo: () => context.handle.restartNode(id, 60_000),
+    };
   },
 };
 
@@ -49,6 +66,8 @@ export const pauseFault: NemesisFault = {
     context.handle.pauseNode(id);
     return {
       description: `pause ${id}`,
+      step: { action: 'pause', node: id },
+      undoStep: { action: 'resume', node: id },
       undo: () => Promise.resolve(context.handle.resumeNode(id)),
     };
   },
@@ -69,6 +88,8 @@ export const partitionFault: NemesisFault = {
     await context.handle.partition(sides);
     return {
       description: `partition ${sides.map((side) => side.join(',')).join(' | ')}`,
+      step: { action: 'partition', sides },
+      undoStep: { action: 'heal' },
       undo: () => context.handle.heal(),
     };
   },
@@ -95,6 +116,9 @@ export const diskLossFault: NemesisFault = {
     if (dataDir !== null) fs.rmSync(dataDir, { recursive: true, force: true });
     return {
       description: `disk loss ${id}`,
+      // Out of service from the kill until it votes again.
+      step: { action: 'kill', node: id },
+      undoStep: { action: 'restart', node: id },
       undo: async () => {
         await context.handle.restartNode(id, 60_000);
         await waitUntilLeaderReaches(context.handle, id, 60_000);

@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createPrng, randomInt } from '@evpaxos/paxos';
 import { clusterUp, EVPAXOS_BIN, openCluster, type ClusterHandle } from '../launcher';
 import { verifyDir, type VerifyReport } from '../verify';
-import { nemesisFaults, type NemesisFault } from './faults';
+import { nemesisFaults, type NemesisFault, type NemesisStep } from './faults';
 
 export { nemesisFaults, type NemesisFault } from './faults';
 
@@ -144,16 +144,36 @@ async function injectFaults(
   const kinds = options.faults ?? nemesisFaults;
   const done: string[] = [];
   const endMs = Date.now() + options.durationMs;
+  const stepLog = path.join(handle.dir, 'logs', 'nemesis.log');
   while (Date.now() < endMs) {
     const kind = kinds[randomInt(random, 0, kinds.length - 1)] as NemesisFault;
+    const injectedAtMs = Date.now();
     const fault = await kind.inject({ handle, nodeIds, random });
+    logStep(stepLog, fault.step, injectedAtMs);
     log(`nemesis: ${fault.description}`);
     done.push(fault.description);
     await sleep(randomInt(random, 300, 2_000));
     await fault.undo();
+    logStep(stepLog, fault.undoStep, Date.now());
     await sleep(randomInt(random, 200, 1_000));
   }
   return done;
+}
+
+/**
+ * A fault as a `nemesis-step` line in the run's logs, stamped with when it took effect (a fault
+ * from before it was injected, its undo from when it was undone): `evpaxos verify` reads it as a
+ * scenario step on the EV emulator's clock (docs/SCENARIOS.md).
+ */
+function logStep(file: string, step: NemesisStep, atMs: number): void {
+  const line = {
+    level: 'info',
+    message: 'nemesis-step',
+    timestamp: new Date(atMs).toISOString(),
+    node: 'nemesis',
+    step,
+  };
+  fs.appendFileSync(file, `${JSON.stringify(line)}\n`);
 }
 
 /**

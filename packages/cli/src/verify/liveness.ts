@@ -36,13 +36,35 @@ interface StepLine {
   readonly atMs: number;
 }
 
+/**
+ * Scenario ms of a real time, on the EV emulator's clock (its `scenario-start` line: scenario ms =
+ * (real ms − startedAtMs) × speed); undefined without one.
+ */
+function scenarioClockOf(lines: readonly LogLine[]): ((realMs: number) => number) | undefined {
+  const start = lines.find((line) => line.message === 'scenario-start');
+  const startedAtMs = Number(start?.fields.startedAtMs);
+  const speed = Number(start?.fields.speed);
+  if (!Number.isFinite(startedAtMs) || !(speed > 0)) return undefined;
+  return (realMs) => (realMs - startedAtMs) * speed;
+}
+
+/**
+ * The outage steps of a run, in scenario ms: the scenario's own (`scenario-step`) and the faults a
+ * nemesis injected from outside it (`nemesis-step`, stamped in real time: packages/cli/src/nemesis).
+ */
 function stepsOf(lines: readonly LogLine[]): StepLine[] {
   const steps: StepLine[] = [];
+  const scenarioMsOf = scenarioClockOf(lines);
   for (const line of lines) {
-    if (line.message !== 'scenario-step' || line.fields.ok !== true) continue;
+    const fromNemesis = line.message === 'nemesis-step';
+    if (!fromNemesis && (line.message !== 'scenario-step' || line.fields.ok !== true)) continue;
     const step = line.fields.step as
       { action?: unknown; node?: unknown; sides?: unknown; chargePointId?: unknown } | undefined;
-    const atMs = Number(line.fields.scenarioMs);
+    const atMs = fromNemesis
+      ? scenarioMsOf !== undefined && line.timestampMs !== null
+        ? scenarioMsOf(line.timestampMs)
+        : NaN
+      : Number(line.fields.scenarioMs);
     if (typeof step?.action !== 'string' || !Number.isFinite(atMs)) continue;
     const node =
       typeof step.node === 'string'
@@ -57,7 +79,9 @@ function stepsOf(lines: readonly LogLine[]): StepLine[] {
       ...(Array.isArray(step.sides) ? { sides: step.sides as string[][] } : {}),
     });
   }
-  return steps;
+  // Two files' steps, each in time order: merged in time order (a stable sort), so each outage's
+  // start comes before its end.
+  return steps.sort((a, b) => a.atMs - b.atMs);
 }
 
 /**
@@ -155,6 +179,9 @@ interface Plug {
   chargedAtMs?: number;
   chargedRealAtMs?: number | null;
   leftAtMs?: number;
+  leftRealAtMs?: number | null;
+  /** The unplug's `why`: `cancelled` when the run was stopped under the EV. */
+  leftWhy?: string;
 }
 
 /** Every plug-in of an EV, with when it first charged or left. */
@@ -187,9 +214,23 @@ function plugsOf(lines: readonly LogLine[]): Plug[] {
       plug.chargedRealAtMs = line.timestampMs;
     } else if (to === 'not_connected' || line.fields.event === 'stopCharging') {
       plug.leftAtMs = atMs;
+      plug.leftRealAtMs = line.timestampMs;
+      plug.leftWhy = String(line.fields.why);
     }
   }
   return plugs;
+}
+
+/**
+ * The run was stopped under the EV (its unplug says `cancelled`) before the real-time bound was
+ * up: at high speed the scenario bound is a second or two, and the EV might still have charged.
+ */
+function cancelledInTime(plug: Plug): boolean {
+  if (plug.leftWhy !== 'cancelled') return false;
+  if (plug.leftRealAtMs === undefined || plug.leftRealAtMs === null || plug.realAtMs === null) {
+    return true;
+  }
+  return plug.leftRealAtMs - plug.realAtMs <= LIVENESS_REAL_MS_MAX;
 }
 
 /** Charge points whose EVSE refused this EV's idToken (C01): it is not owed a charge. */
@@ -207,7 +248,7 @@ function refusedEvs(lines: readonly LogLine[]): Set<string> {
  * 7. Liveness: every EV that plugs in at a charge point that is up, not faulted and on the majority
  * side for the whole bound (by the scenario's steps or the nodes' own "faults set" lines) starts charging (with or without a profile) within
  * LIVENESS_SCENARIO_MS_MAX of scenario time (or LIVENESS_REAL_MS_MAX of real time), unless it
- * leaves first, its idToken is refused, or the scenario ends.
+ * leaves first, its idToken is refused, or the scenario ends or is cancelled under it first.
  */
 export function checkLiveness(
   lines: readonly LogLine[],
@@ -228,16 +269,23 @@ export function checkLiveness(
   let charged = 0;
   let slowestMs = 0;
   let counterexample: string | undefined;
+  const scenarioMsOf = scenarioClockOf(lines);
   for (const plug of plugs) {
     const boundMs = plug.atMs + LIVENESS_SCENARIO_MS_MAX;
+    // An EV passes when it charged within either bound, so an outage within either excuses it.
+    const outageBoundMs =
+      scenarioMsOf !== undefined && plug.realAtMs !== null
+        ? Math.max(boundMs, scenarioMsOf(plug.realAtMs + LIVENESS_REAL_MS_MAX))
+        : boundMs;
     const excused =
       refused.has(plug.evId) ||
       boundMs > endMs ||
       (plug.leftAtMs !== undefined && plug.leftAtMs <= boundMs) ||
+      cancelledInTime(plug) ||
       outages.some(
         (outage) =>
           outage.node === plug.chargePointId &&
-          outage.fromMs <= boundMs &&
+          outage.fromMs <= outageBoundMs &&
           outage.toMs >= plug.atMs,
       ) ||
       // Real time: the rules' lines have no scenario time; the bound is the real one.

@@ -184,7 +184,7 @@ const nemesisProfiles = {
         ...drawn.rates,
         partitionStartProbability: between(random, 0.03, 0.08),
         partitionHealProbability: between(random, 0.005, 0.03),
-        lossProbability: between(random, 0.02, 0.15),
+        lossProbability: between(random, 0.1, 0.25),
         slowProbability: between(random, 0.05, 0.2),
         crashProbability: between(random, 0.005, 0.015),
         crashMidSendProbability: between(random, 0.2, 0.6),
