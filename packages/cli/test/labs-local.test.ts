@@ -246,8 +246,9 @@ interface LabVariant {
   readonly ci: boolean;
 }
 
-// Measured per lab (npm test runs them two at a time, see LAB_RUNS_AT_ONCE), at load ~18 on the
-// shared 2-core machine: docs/labs/README.md, "For teachers", has the table.
+// npm test's labs: 4 minutes two at a time (LAB_RUNS_AT_ONCE) at load ~20 on the shared 2-core
+// machine. Labs 4 (a fixed 65 s of waits for the lease) and 7 (200 CPU-bound simulator seeds)
+// would add 1.5 to 3 more: docs/labs/README.md, "For teachers", has the measured table.
 const ciLabs: ReadonlySet<string> = new Set(['01', '02', '03', '05', '06', '08', '09']);
 
 const variants: LabVariant[] = [
@@ -349,8 +350,8 @@ function checkLine5(run: LabRun): LabLine {
   return lineOf(run, 'lab-check.mjs --min-ballot-round 2');
 }
 
-// Every lab and falsifier is about a minute of real cluster (lab 4 waits out a lease, lab 7 runs
-// 200 simulator seeds): the whole set, about 15 minutes one at a time, runs with EVPAXOS_LABS=1
+// Every lab and falsifier is a minute or two of real cluster (lab 4 waits out a lease, lab 7 runs
+// 200 simulator seeds): the whole set runs with EVPAXOS_LABS=1
 // (docs/labs/README.md, "For teachers"), like the Docker labs suite; npm test runs the ciLabs.
 const labsSuiteOn = process.env.EVPAXOS_LABS === '1';
 /**
