@@ -37,6 +37,12 @@ export interface Settings {
   readonly failover: boolean;
   /** Only the floor and the failover trials (a quick check of failover alone). */
   readonly failoverOnly: boolean;
+  /**
+   * `--failover-trace`: trace the centrals' messages during the trials, so each trial's line
+   * shows its pre-vote and Prepare too. Off by default: a traced message is a log line, and the
+   * lines slow the standby down a little.
+   */
+  readonly failoverTrace: boolean;
   readonly outDir: string;
   /**
    * `--sizes 5,9,15,31`: measure only sites of these many charge points (2 centrals each; site-size.ts):
@@ -75,6 +81,8 @@ export const benchUsage = `Usage: npm run bench [-- options]
   --value-bytes N         bytes per value (default 100, at most ${BENCH_VALUE_BYTES_MAX})
   --failover-trials N     kill -9 trials (default 10; --quick 3)
   --failover-only         only the floor and the failover trials
+  --failover-trace        trace the centrals' messages in the failover trials (pre-vote and
+                          Prepare times in each trial's line; the trace's log lines cost a little)
   --no-etcd               skip etcd
   --bare, --no-bare       measure the bare commit path (this stack's floor for the same process
                           layout) or not (default: yes, except with --quick)
@@ -97,6 +105,7 @@ const switches = new Set([
   '--no-bare',
   '--no-failover',
   '--failover-only',
+  '--failover-trace',
   '--help',
 ]);
 const valued = new Set([
@@ -164,6 +173,7 @@ export function parseBenchArgs(argv: readonly string[], defaultOutDir: string): 
     bare: seen.has('--bare') || (!quick && !seen.has('--no-bare')),
     failover: !seen.has('--no-failover'),
     failoverOnly: seen.has('--failover-only'),
+    failoverTrace: seen.has('--failover-trace'),
     outDir: path.resolve(values.get('--out') ?? defaultOutDir),
     siteSizes: listFlag('--sizes', values.get('--sizes')),
     idle: seen.has('--idle'),

@@ -400,7 +400,12 @@ async function measureFailoverTrials(settings: Settings, root: string): Promise<
   const cluster = await clusterUp({ dir, centrals: 2, chargePoints: 5, basePort: 0 });
   let failoverMs: number[];
   try {
-    failoverMs = await measureFailover(cluster, settings.failoverTrials);
+    failoverMs = await measureFailover(
+      cluster,
+      settings.failoverTrials,
+      log,
+      settings.failoverTrace,
+    );
   } finally {
     await cluster.down();
   }

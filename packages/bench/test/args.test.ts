@@ -39,6 +39,14 @@ describe('bench arguments', () => {
     });
   });
 
+  it('traces the failover trials only with --failover-trace', () => {
+    expect(parse()?.failoverTrace).to.equal(false);
+    expect(parse('--failover-only', '--failover-trace')).to.deep.include({
+      failoverOnly: true,
+      failoverTrace: true,
+    });
+  });
+
   it('measures the bare commit path unless --quick or --no-bare, and with --quick --bare', () => {
     expect(parse('--no-bare')?.bare).to.equal(false);
     expect(parse('--quick', '--bare')?.bare).to.equal(true);

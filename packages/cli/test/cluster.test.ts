@@ -66,6 +66,38 @@ describe('cluster (real processes on 127.0.0.1)', function () {
     await checkLogsAgree(cluster, acknowledged);
   });
 
+  it('cluster: election hold: a submit that reaches the standby while it knows no leader is answered once it leads, not 421 (centrals=2, charge-points=3)', async () => {
+    const cluster = await clusters.up('election-hold', { centrals: 2, chargePoints: 3, ...fast });
+    const acknowledged = [await cluster.submit({ type: 'Noop', before: 'hold' })];
+    const { leaderId } = await cluster.waitForLeader(5_000);
+    const standby = cluster.nodes.find((n) => n.role === 'central' && n.id !== leaderId)!.id;
+    // The standby hears no acceptor for now, so the election it starts cannot end yet.
+    const putFaults = (rules: unknown[]) =>
+      fetch(`${cluster.url(standby)}/faults`, {
+        method: 'PUT',
+        headers: {
+          authorization: `Bearer ${cluster.apiToken}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ rules }),
+      });
+    const cut = ['cp1', 'cp2', 'cp3'].map((peer) => ({ peer, direction: 'both', action: 'drop' }));
+    expect((await putFaults(cut)).status).to.equal(200);
+    await cluster.killNode(leaderId);
+    await waitFor('the standby saw the link close and names no leader', 10_000, async () => {
+      const status = await cluster.nodeStatus(standby);
+      return status.paxos.leaderId === null ? status : undefined;
+    });
+    // Sent to the standby alone, without following a 421: only a held call can succeed.
+    const held = cluster.submit({ type: 'Noop', after: 'hold' }, { via: standby, follow: false });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await putFaults([])).status).to.equal(200);
+    const after = await held;
+    expect(after.nodeId).to.equal(standby);
+    acknowledged.push(after);
+    await checkLogsAgree(cluster, acknowledged);
+  });
+
   it('cluster: acceptor quorum: commits with 3 of 5 charge points, none with 2, resume on restart (centrals=2, charge-points=5, fsync)', async () => {
     const cluster = await clusters.up('quorum', { centrals: 2, chargePoints: 5 });
     const acknowledged = [await cluster.submit({ type: 'Noop', phase: 'all up' })];

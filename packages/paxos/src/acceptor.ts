@@ -20,6 +20,8 @@ export class Acceptor {
   private truncatedBelow: Slot;
   /** Leader stickiness: the leader this acceptor hears, and for how long it refuses others. */
   private readonly lease: LeaderLease;
+  /** The latest pre-vote refused for the lease, granted if the holder's link closes (peerDown). */
+  private refusedPreVote: { readonly from: NodeId; readonly ballot: Ballot } | undefined;
   /** The ballot of the last heartbeat answered, and the ticks since (heartbeatAckTicks). */
   private ackedBallot: Ballot | undefined;
   private ackElapsedTicks = 0;
@@ -72,16 +74,23 @@ export class Acceptor {
   handlePreVote(from: NodeId, message: PreVote): void {
     // Only a node that would promise says whether it would (acceptor-standing.ts).
     if (!promises(this.standing())) return;
-    this.out.send(from, {
-      type: 'pre-vote-reply',
-      ballot: message.ballot,
-      granted: !this.refusesForLease(from),
-    });
+    const granted = !this.refusesForLease(from);
+    this.refusedPreVote = granted ? undefined : { from, ballot: message.ballot };
+    this.out.send(from, { type: 'pre-vote-reply', ballot: message.ballot, granted });
   }
 
-  /** `id`'s connection closed: a lease it holds ends (leader-lease.ts). */
+  /**
+   * `id`'s connection closed: a lease it holds ends (leader-lease.ts), and a pre-vote refused for
+   * that lease is granted now, unasked: a standby that saw the link close before this acceptor did
+   * would otherwise wait a Prepare retry to ask again (the same answer a new pre-vote gets now).
+   */
   peerDown(id: NodeId): void {
     this.lease.lapseIfHeldBy(id);
+    const refused = this.refusedPreVote;
+    if (refused === undefined || this.refusesForLease(refused.from)) return;
+    if (!promises(this.standing())) return;
+    this.refusedPreVote = undefined;
+    this.out.send(refused.from, { type: 'pre-vote-reply', ballot: refused.ballot, granted: true });
   }
 
   handlePrepare(from: NodeId, message: Prepare): void {

@@ -244,7 +244,9 @@ export class PaxosNode {
       roles,
       proposerState: this.proposer?.state,
       ballot: this.proposer?.currentBallot,
-      leaderId: this.proposer?.knownLeader ?? this.learnerLeaderHint,
+      // A proposer's own view only: through an election it names no leader, not the dead one
+      // whose heartbeat came last (a central holds client calls while it knows none).
+      leaderId: this.proposer ? this.proposer.knownLeader : this.learnerLeaderHint,
       promised: this.acceptor?.promisedBallot,
       appliedThrough: this.learner.appliedThrough,
       firstUndecidedSlot:

@@ -37,10 +37,19 @@ export class PreVote {
     this.startupTicks = options.heartbeatTicks + Math.floor(jitterTicks / 4);
   }
 
-  /** A new round: the replies that count are those naming `ballot`. */
+  /**
+   * A new round: the replies that count are those naming `ballot`. After a crash report, a retry
+   * with the same ballot keeps the grants already in: on a loaded host one round's answers came
+   * in over more than the retry interval, and clearing them at each retry took 3 rounds to see a
+   * quorum (measured, docs/LIMITS.md). Only then: the leader's link closed, so no acceptor's grant
+   * can be for a leader it still hears. A standby whose timeout fired keeps none — a grant from
+   * before the acceptor heard a leader again would let it campaign against a stable leader (the
+   * simulator's sticky-leader check caught exactly that).
+   */
   start(ballot: Ballot): void {
+    const retry = this.round !== undefined && compareBallots(ballot, this.round) === 0;
+    if (!retry || !this.leaderGone) this.grants.clear();
     this.round = ballot;
-    this.grants.clear();
     this.startupTicks = undefined;
   }
 

@@ -149,6 +149,75 @@ describe('leader stickiness: acceptors keep a lease on the leader they hear (Raf
     expect(cluster.node('p2').isLeader()).to.equal(true);
   });
 
+  it('crash fast path: the first standby pre-votes in the same step as the report, without a tick', () => {
+    const cluster = stableLeader();
+    cluster.nodes.delete('p1');
+    cluster.node('p2').peerDown('p1');
+    cluster.flush('p2');
+    const asked = cluster.take((e) => e.from === 'p2').map((e) => `${e.message.type}>${e.to}`);
+    expect(asked).to.deep.equal(['pre-vote>a1', 'pre-vote>a2', 'pre-vote>a3']);
+  });
+
+  it('crash fast path: an acceptor that refused the pre-vote before it saw the link close grants it then, unasked', () => {
+    const cluster = stableLeader();
+    cluster.nodes.delete('p1');
+    cluster.node('p2').peerDown('p1'); // the standby hears of the crash first
+    cluster.flush('p2');
+    cluster.deliverAll(); // the acceptors still hold p1's lease: every pre-vote is refused
+    expect(cluster.node('p2').status().proposerState).to.equal('follower');
+    for (const a of membership.acceptors) {
+      cluster.node(a).peerDown('p1');
+      cluster.flush(a);
+    }
+    cluster.deliverAll(); // no tick: the grants alone start Phase 1, and it completes
+    expect(cluster.node('p2').isLeader()).to.equal(true);
+  });
+
+  it('pre-vote: a retry with the same ballot keeps the grants already in (answers slower than the retry)', () => {
+    const cluster = stableLeader();
+    cluster.nodes.delete('p1');
+    for (const id of ['p2', ...membership.acceptors]) {
+      cluster.node(id).peerDown('p1');
+      cluster.flush(id);
+    }
+    const [first] = cluster.take((e) => e.from === 'p2' && e.to === 'a1');
+    cluster.deliverOne(first!); // a1 answers the first round; a2 and a3 are slow
+    cluster.deliverAll((e) => e.from === 'a1');
+    cluster.take(() => true); // the first round's other pre-votes are still on their way
+    for (let i = 0; i < 20 && cluster.node('p2').status().proposerState === 'follower'; i += 1) {
+      cluster.node('p2').tick(); // the retry: the same ballot, no leader heard since
+      cluster.flush('p2');
+      const [retry] = cluster.take((e) => e.from === 'p2' && e.to === 'a2');
+      cluster.take(() => true);
+      if (retry === undefined) continue;
+      cluster.deliverOne(retry); // only a2 answers the retry: with a1's grant, a quorum (2 of 3)
+      cluster.flush('a2');
+      cluster.deliverAll((e) => e.from === 'a2' && e.message.type === 'pre-vote-reply');
+    }
+    expect(cluster.node('p2').status().proposerState).to.equal('candidate');
+  });
+
+  it('crash fast path: a second standby waits its rank, so the first leads and it follows (n=3 proposers)', () => {
+    const three = { proposers: ['p1', 'p2', 'p3'], acceptors: ['a1', 'a2', 'a3'] };
+    const cluster = new TestCluster(three, options);
+    cluster.elect('p1');
+    cluster.tick(2);
+    cluster.deliverAll();
+    cluster.nodes.delete('p1');
+    for (const id of ['p2', 'p3', ...three.acceptors]) {
+      cluster.node(id).peerDown('p1');
+      cluster.flush(id);
+    }
+    expect(cluster.take((e) => e.from === 'p3' && e.message.type === 'pre-vote')).to.have.length(0);
+    for (let i = 0; i < options.heartbeatTicks + 4; i += 1) {
+      cluster.tick();
+      cluster.deliverAll();
+    }
+    expect(cluster.node('p2').isLeader()).to.equal(true);
+    expect(cluster.node('p3').status().proposerState).to.equal('follower');
+    expect(cluster.node('p3').status().leaderId).to.equal('p2');
+  });
+
   it('check quorum: a leader that hears no quorum for two election timeouts steps down and names no leader', () => {
     const cluster = stableLeader();
     for (const a of membership.acceptors) cluster.cut.add(`${a}>p1`);

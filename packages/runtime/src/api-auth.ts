@@ -161,7 +161,9 @@ export class ApiGuard {
     const header = request.headers.authorization;
     if (header !== undefined) {
       const [scheme, value] = header.split(' ', 2);
-      return scheme === API_TOKEN_SCHEME && value !== undefined && secretsEqual(value, this.token);
+      // RFC 9110 §11.1: the scheme is case-insensitive (`bearer` is as good as `Bearer`).
+      const bearer = scheme?.toLowerCase() === API_TOKEN_SCHEME.toLowerCase();
+      return bearer && value !== undefined && secretsEqual(value, this.token);
     }
     const cookie = readCookie(request.headers.cookie, this.cookieName);
     return cookie !== undefined && secretsEqual(cookie, this.token);

@@ -28,6 +28,7 @@ import type { Logger } from './logger';
 import { NodeMetrics } from './metrics';
 import { MessageTrace, type TraceView } from './message-trace';
 import { nodeHeartbeatTicks, traceEventsKeptMax } from './constants';
+import { ElectionHold, electionHoldMs, settleProposed } from './election-hold';
 import { ReadyPipeline } from './ready-pipeline';
 import { TickClock } from './tick-clock';
 
@@ -59,6 +60,7 @@ export interface SubmitOptions {
 export class ClusterNode {
   private readonly pipeline: ReadyPipeline;
   private readonly calls: ClientCalls;
+  private readonly hold: ElectionHold;
   private readonly appliedLog: AppliedLog;
   readonly logger: Logger;
   /** Arms one timer for the core's next deadline (tick-clock.ts), not a fixed-rate tick. */
@@ -106,6 +108,7 @@ export class ClusterNode {
       pendingMax: config.pendingClientCallsMax,
       timeoutMs: config.clientCallTimeoutMs,
     });
+    this.hold = new ElectionHold(electionHoldMs(config.tickMs));
     this.appliedLog = new AppliedLog(config.appliedEntriesKeptMax, config.appliedCommandsKeptMax);
     this.metrics = new NodeMetrics({
       nodeId: config.id,
@@ -130,7 +133,7 @@ export class ClusterNode {
     });
     this.clock = new TickClock(config.tickMs, node, {
       afterWake: () => this.afterWake(),
-      edgeDeadlineMs: () => this.calls.nextDeadlineMs(),
+      edgeDeadlineMs: () => Math.min(this.calls.nextDeadlineMs(), this.hold.nextDeadlineMs()),
     });
   }
 
@@ -290,7 +293,8 @@ export class ClusterNode {
       });
     }
     if (this.closing) return settle({ ok: false, code: 'closed' });
-    if (this.calls.pending + this.proposals.length >= this.config.pendingClientCallsMax) {
+    const waiting = this.calls.pending + this.proposals.length + this.hold.size;
+    if (waiting >= this.config.pendingClientCallsMax) {
       return settle({ ok: false, code: 'overloaded' });
     }
     const command: Command = client
@@ -404,6 +408,7 @@ export class ClusterNode {
       this.clock.stop();
       this.stopInvalidValueLog();
       this.calls.rejectAll({ ok: false, code: 'closed' });
+      this.hold.answerAll(null, 'closed');
       await this.transport.close();
       await this.pipeline.drain();
       await this.store?.close();
@@ -441,7 +446,7 @@ export class ClusterNode {
   /** Hands what is queued to the core: messages first, then commands, then one flush. */
   private handleQueued(): void {
     const inbox = this.inbox;
-    const proposals = this.proposals;
+    let proposals = this.proposals;
     this.inbox = [];
     this.proposals = [];
     if (this.closing) {
@@ -450,24 +455,21 @@ export class ClusterNode {
     }
     this.clock.catchUp(); // the ticks that passed while the process slept come first
     if (inbox.length > 0) this.node.stepAll(inbox);
+    // Calls held through an election (election-hold.ts): proposed once this node leads, first.
+    if (this.hold.size > 0) proposals = this.releaseHeld(proposals);
     if (proposals.length > 0) {
       const results = this.node.proposeAll(proposals.map(({ command }) => command));
-      proposals.forEach(({ command, settle }, index) => {
-        const result = results[index];
-        if (result === undefined || result.ok) {
-          // Registered synchronously after propose: the command cannot be delivered before this,
-          // since delivery goes through the pipeline's promise chain.
-          this.calls.wait(command.clientId, command.seq, settle);
-        } else {
-          settle(
-            result.code === 'not-leader'
-              ? { ok: false, code: 'not-leader', leaderId: result.leaderId ?? null }
-              : { ok: false, code: 'overloaded' },
-          );
-        }
-      });
+      settleProposed(proposals, results, this.calls, this.isCentral ? this.hold : undefined);
     }
     this.flush();
+  }
+
+  /** This node leads: the held calls go first; another leads: they are told which. */
+  private releaseHeld(proposals: typeof this.proposals): typeof this.proposals {
+    if (this.node.isLeader()) return [...this.hold.takeAll(), ...proposals];
+    const { leaderId } = this.node.status();
+    if (leaderId !== undefined && leaderId !== this.config.id) this.hold.answerAll(leaderId);
+    return proposals;
   }
 
   private peerDown(id: NodeId): void {
@@ -481,6 +483,7 @@ export class ClusterNode {
   private afterWake(): void {
     if (this.closing) return;
     this.calls.expire();
+    this.hold.expire();
     this.handleQueued();
   }
 
