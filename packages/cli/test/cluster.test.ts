@@ -339,13 +339,14 @@ describe('cluster (real processes on 127.0.0.1)', function () {
   });
 
   it('cli: a bad option value, or a payload that is not a JSON object, exits 2 with one sentence', async function () {
-    // Six CLI starts: seconds each on a loaded 2-core host, so they run together.
+    // Seven CLI starts: seconds each on a loaded 2-core host, so they run together.
     this.timeout(180_000);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'evpaxos-usage-'));
     try {
       const cases: [string[], RegExp][] = [
         [['submit', '{}', '--timeout-ms', 'abc'], /--timeout-ms must be a number \(got "abc"\)/],
         [['submit', '{}', '--timeout-ms', '0'], /--timeout-ms must be a whole number from 1/],
+        [['submit', '{}', '--count', '0'], /--count must be a whole number from 1 to 10000/],
         [['submit', '[]'], /must be a JSON object.*an array/],
         [['submit', '42'], /must be a JSON object.*a number/],
         [['submit', 'nope'], /not JSON/],

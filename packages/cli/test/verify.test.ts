@@ -149,6 +149,18 @@ describe('evpaxos verify', () => {
     dirs.push(dir);
     return dir;
   };
+  /** A run whose cluster.json lists three charge points (cp1, cp2, cp3): a side of one is a minority. */
+  const runOfThreeChargePoints = (files: Record<string, string[]>) => {
+    const dir = run(files);
+    fs.writeFileSync(
+      path.join(dir, 'cluster.json'),
+      JSON.stringify({
+        site: { siteLimitW: 44_000 },
+        nodes: ['cp1', 'cp2', 'cp3'].map((id) => ({ id, role: 'charge-point' })),
+      }),
+    );
+    return dir;
+  };
   after(() => dirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
 
   it('passes every property on a healthy run and counts the skipped non-JSON line', () => {
@@ -485,15 +497,50 @@ describe('evpaxos verify', () => {
       }),
     );
     // Of cp1, cp2 and cp3 (cluster.json), cp2's side holds one: a minority.
-    const dir = run(files);
-    fs.writeFileSync(
-      path.join(dir, 'cluster.json'),
-      JSON.stringify({
-        site: { siteLimitW: 44_000 },
-        nodes: ['cp1', 'cp2', 'cp3'].map((id) => ({ id, role: 'charge-point' })),
-      }),
+    expect(resultOf(runOfThreeChargePoints(files), 'liveness').pass).to.equal(true);
+  });
+
+  it('liveness: an EV at a station cut off by `evpaxos partition` (its "faults set" line) is not owed a charge, and is again after "faults cleared"', () => {
+    const cutOff = (plugAtMs: number, clearedAtMs: number) => {
+      const files = healthyLogs();
+      const rules = ['central-a', 'cp1', 'cp3'].map((peer) => ({
+        peer,
+        direction: 'both',
+        action: 'drop',
+      }));
+      files['cp2.log']!.push(
+        line('cp2', 'faults set', { rules }, t0 + 1_000),
+        line('cp2', 'faults cleared', {}, t0 + clearedAtMs),
+      );
+      files['ev-emulator.log']!.push(
+        line(
+          'ev-emulator',
+          'ev-transition',
+          {
+            evId: 'EV2',
+            chargePointId: 'cp2',
+            from: 'not_connected',
+            to: 'connected_not_charging',
+            scenarioMs: 10_000,
+          },
+          t0 + plugAtMs,
+        ),
+        // Past EV2's bound, before EV4's (healthyLogs: it plugs in at 95 s and never charges).
+        line('ev-emulator', 'scenario-step', {
+          ok: true,
+          step: { action: 'heal' },
+          scenarioMs: 60_000,
+        }),
+      );
+      return resultOf(runOfThreeChargePoints(files), 'liveness');
+    };
+    const cut = cutOff(2_000, 600_000);
+    expect(cut.pass, `plugged in while cut off: ${cut.evidence} ${cut.counterexample}`).to.equal(
+      true,
     );
-    expect(resultOf(dir, 'liveness').pass).to.equal(true);
+    const healed = cutOff(60_000, 30_000);
+    expect(healed.pass, 'plugged in after the rules were cleared').to.equal(false);
+    expect(healed.counterexample).to.match(/^EV2 plugged into cp2 .* and never charged\.$/);
   });
 
   it('registration (planted bug: a station rejected at boot): FAILs when it is never accepted afterwards', () => {

@@ -69,6 +69,12 @@ class LabError extends Error {}
 export class DashboardServer {
   private readonly collector: Collector;
   private readonly viewers: WebSocketServer;
+  /**
+   * The sockets that have had their snapshot: only these get updates. A socket joins after its
+   * snapshot is sent, so an update can never reach a viewer before the snapshot it builds on
+   * (welcome awaits a poll, and that poll's broadcast would otherwise reach it first).
+   */
+  private readonly watching = new Set<WebSocket>();
   private readonly lab: boolean;
   private readonly clusterDir: string | undefined;
   private readonly siteLimitW: number;
@@ -167,8 +173,9 @@ export class DashboardServer {
 
   private async welcome(socket: WebSocket): Promise<void> {
     socket.on('error', () => undefined);
+    socket.on('close', () => this.watching.delete(socket));
     await this.fresh();
-    if (socket.readyState !== socket.OPEN) return;
+    if (socket.readyState !== socket.OPEN || this.closed) return;
     socket.send(
       JSON.stringify({
         type: 'snapshot',
@@ -176,6 +183,7 @@ export class DashboardServer {
         view: this.fullView(),
       }),
     );
+    this.watching.add(socket);
   }
 
   /** Reads every node's /status (and /evse on charge points) in parallel, then pushes the view. */
@@ -268,7 +276,7 @@ export class DashboardServer {
   }
 
   private broadcast(): void {
-    if (this.viewers.clients.size === 0) {
+    if (this.watching.size === 0) {
       this.sentSeq = this.fullView().seq;
       return;
     }
@@ -280,7 +288,7 @@ export class DashboardServer {
     );
     this.sentSeq = view.seq;
     const text = JSON.stringify({ type: 'update', view });
-    for (const client of this.viewers.clients) {
+    for (const client of this.watching) {
       if (client.readyState === client.OPEN) client.send(text);
     }
   }

@@ -33,9 +33,10 @@
         machines = data.machines;
         view = data.view;
       } else if (data.type === 'update' && machines !== null) {
-        // The collector polls only while someone watches (docs/DASHBOARD.md): an update can reach
-        // a new viewer before its snapshot (ignored: the snapshot is whole), and a snapshot can
-        // come before the first poll, with no view yet (the next update is then whole).
+        // The server sends updates only to a viewer that has had its snapshot; an update before
+        // it is still ignored here (a defence: the snapshot is whole). The collector polls only
+        // while someone watches (docs/DASHBOARD.md), so a snapshot can come before the first
+        // poll, with no view yet (the next update is then whole).
         if (view === null) view = data.view;
         else merge(data.view);
       }
@@ -50,15 +51,19 @@
   }
 
   function merge(update) {
+    // The first update after the snapshot counts from the last broadcast, which may be before
+    // the snapshot: what the snapshot already has (seq <= its seq) is not added twice.
+    const since = view.seq;
+    const fresh = (item) => item.seq > since;
     const power = view.power;
     for (const id of Object.keys(update.power)) {
-      const list = (power[id] = (power[id] || []).concat(update.power[id]));
+      const list = (power[id] = (power[id] || []).concat(update.power[id].filter(fresh)));
       if (list.length > POWER_SAMPLES_MAX) list.splice(0, list.length - POWER_SAMPLES_MAX);
     }
-    const events = view.events.concat(update.events);
+    const events = view.events.concat(update.events.filter(fresh));
     if (events.length > EVENTS_MAX) events.splice(0, events.length - EVENTS_MAX);
     const messages = view.messages
-      .concat(update.messages)
+      .concat(update.messages.filter(fresh))
       .filter((m) => m.atMs >= update.atMs - SEQUENCE_WINDOW_MS);
     if (messages.length > SEQUENCE_MESSAGES_MAX) {
       messages.splice(0, messages.length - SEQUENCE_MESSAGES_MAX);

@@ -7,7 +7,11 @@ interface SubmitArgs {
   payload: string;
   via?: string;
   'timeout-ms': number;
+  count: number;
 }
+
+/** `--count` at most: a lab drives α (64) slots with one command; more is a benchmark's job. */
+const SUBMIT_COUNT_MAX = 10_000;
 
 export const submitCommand: CommandModule<object, SubmitArgs> = {
   command: 'submit <payload>',
@@ -20,6 +24,11 @@ export const submitCommand: CommandModule<object, SubmitArgs> = {
         type: 'number',
         default: 12_000,
         describe: 'Give up after this long',
+      })
+      .option('count', {
+        type: 'number',
+        default: 1,
+        describe: `Submit it this many times, one after another (e.g. to drive slots), at most ${SUBMIT_COUNT_MAX}`,
       }) as unknown as Argv<SubmitArgs>,
   handler: (args) =>
     runLauncher(async () => {
@@ -48,19 +57,29 @@ export const submitCommand: CommandModule<object, SubmitArgs> = {
           `--timeout-ms must be a whole number from 1 to 3600000 (got ${String(timeoutMs)}).`,
         );
       }
-      const result = await openCluster(args.dir).submit(payload, {
-        timeoutMs,
-        ...(args.via === undefined ? {} : { via: args.via, follow: false }),
-      });
-      const { slot, ballot, result: value, duplicate, nodeId, latencyMs } = result;
-      console.log(JSON.stringify({ slot, ballot, result: value, duplicate, nodeId, latencyMs }));
-      // Decided, but refused by the site (docs/SITE.md: a SiteRejection): exit 1, with the reason.
-      const refusal = value as { ok?: unknown; code?: unknown; reason?: unknown } | null;
-      if (refusal?.ok === false) {
-        console.error(
-          `evpaxos: refused in slot ${slot}: ${String(refusal.code)}: ${String(refusal.reason)}`,
+      const count = args.count;
+      if (!Number.isInteger(count) || count < 1 || count > SUBMIT_COUNT_MAX) {
+        throw new LauncherError(
+          'invalid-option',
+          `--count must be a whole number from 1 to ${SUBMIT_COUNT_MAX} (got ${String(count)}).`,
         );
-        process.exitCode = 1;
+      }
+      const cluster = openCluster(args.dir);
+      for (let index = 0; index < count; index += 1) {
+        const result = await cluster.submit(payload, {
+          timeoutMs,
+          ...(args.via === undefined ? {} : { via: args.via, follow: false }),
+        });
+        const { slot, ballot, result: value, duplicate, nodeId, latencyMs } = result;
+        console.log(JSON.stringify({ slot, ballot, result: value, duplicate, nodeId, latencyMs }));
+        // Decided, but refused by the site (docs/SITE.md: a SiteRejection): exit 1, with the reason.
+        const refusal = value as { ok?: unknown; code?: unknown; reason?: unknown } | null;
+        if (refusal?.ok === false) {
+          console.error(
+            `evpaxos: refused in slot ${slot}: ${String(refusal.code)}: ${String(refusal.reason)}`,
+          );
+          process.exitCode = 1;
+        }
       }
     }),
 };

@@ -126,6 +126,49 @@ function outagesOf(steps: readonly StepLine[], chargePoints: ReadonlySet<string>
   return outages;
 }
 
+/**
+ * When a charge point was cut off by fault rules set on it from outside the scenario (`evpaxos
+ * partition`, the dashboard's lab buttons: each node logs "faults set" and "faults cleared",
+ * docs/CLUSTER.md), in real ms: rules that drop all traffic with some peers ('*' or ids, never
+ * only a chance of it) leave the node a side; a side without a majority of the charge points is
+ * cut off, as for the scenario's partition step.
+ */
+function faultRuleOutagesOf(
+  lines: readonly LogLine[],
+  chargePoints: ReadonlySet<string>,
+): Outage[] {
+  const outages: Outage[] = [];
+  const open = new Map<string, Outage>();
+  for (const line of lines) {
+    if (line.timestampMs === null || !chargePoints.has(line.node)) continue;
+    if (line.message !== 'faults set' && line.message !== 'faults cleared') continue;
+    const rules = (Array.isArray(line.fields.rules) ? line.fields.rules : []) as {
+      peer?: unknown;
+      action?: unknown;
+      probability?: unknown;
+    }[];
+    const dropped = new Set(
+      rules
+        .filter((rule) => rule.action === 'drop' && (rule.probability ?? 1) === 1)
+        .map((rule) => String(rule.peer)),
+    );
+    const voters = dropped.has('*')
+      ? 1
+      : [...chargePoints].filter((id) => id === line.node || !dropped.has(id)).length;
+    const cut = line.message === 'faults set' && 2 * voters <= chargePoints.size;
+    const current = open.get(line.node);
+    if (cut && current === undefined) {
+      const outage = { node: line.node, fromMs: line.timestampMs, toMs: Infinity };
+      open.set(line.node, outage);
+      outages.push(outage);
+    } else if (!cut && current !== undefined) {
+      current.toMs = line.timestampMs;
+      open.delete(line.node);
+    }
+  }
+  return outages;
+}
+
 interface Plug {
   readonly evId: string;
   readonly chargePointId: string;
@@ -203,7 +246,7 @@ function refusedEvs(lines: readonly LogLine[]): Set<string> {
 
 /**
  * 7. Liveness: every EV that plugs in at a charge point that is up, not faulted and on the majority
- * side for the whole bound starts charging (with or without a profile) within
+ * side for the whole bound (by the scenario's steps or the nodes' own "faults set" lines) starts charging (with or without a profile) within
  * LIVENESS_SCENARIO_MS_MAX of scenario time (or LIVENESS_REAL_MS_MAX of real time), unless it
  * leaves first, its idToken is refused, or the scenario ends or is cancelled under it first.
  */
@@ -214,6 +257,7 @@ export function checkLiveness(
   const plugs = plugsOf(lines);
   const steps = stepsOf(lines);
   const outages = outagesOf(steps, new Set(chargePointIds));
+  const cutByRules = faultRuleOutagesOf(lines, new Set(chargePointIds));
   const refused = refusedEvs(lines);
   const endMs = Math.max(
     0,
@@ -243,7 +287,15 @@ export function checkLiveness(
           outage.node === plug.chargePointId &&
           outage.fromMs <= outageBoundMs &&
           outage.toMs >= plug.atMs,
-      );
+      ) ||
+      // Real time: the rules' lines have no scenario time; the bound is the real one.
+      (plug.realAtMs !== null &&
+        cutByRules.some(
+          (outage) =>
+            outage.node === plug.chargePointId &&
+            outage.fromMs <= plug.realAtMs! + LIVENESS_REAL_MS_MAX &&
+            outage.toMs >= plug.realAtMs!,
+        ));
     if (plug.chargedAtMs === undefined && excused) continue;
     owed += 1;
     if (plug.chargedAtMs !== undefined) {

@@ -1,0 +1,86 @@
+// ReserveNow when a reservation's window opens (OCPP 2.0.1 H01; docs/SITE.md, reservations): the
+// leader tells the station at the window's start, not when the window is agreed, once per window,
+// and a follower says nothing.
+import { expect } from 'chai';
+import type { ClusterNode, Logger } from '@evpaxos/runtime';
+import type { ReservationState, SiteState } from '@evpaxos/site';
+import type { CentralService } from '../src/central-service';
+import { ReserveNowNotifier } from '../src/reserve-now';
+
+const quietLogger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+} as unknown as Logger;
+
+const MINUTE_MS = 60_000;
+const T0 = Date.parse('2026-12-04T14:00:00.000Z');
+
+describe('ReserveNow at the window start', () => {
+  it('is sent when the window opens, once, by the leader only, and again for a new window', async () => {
+    const calls: string[] = [];
+    const service = {
+      callStation: (chargePointId: string, action: string, params: { id: number }) => {
+        calls.push(`${action} ${chargePointId} #${params.id}`);
+        return Promise.resolve({ status: 'Accepted' });
+      },
+    } as unknown as CentralService;
+    const node = { isLeader: true };
+    let nowMs = T0;
+    const window: ReservationState = {
+      reservationId: 7,
+      chargePointId: 'cp3',
+      connectorId: 1,
+      idToken: 'ALICE',
+      startsAtMs: T0 + 10 * MINUTE_MS,
+      expiresAtMs: T0 + 70 * MINUTE_MS,
+    };
+    const reservations: Record<number, ReservationState> = { 7: window };
+    const notifier = new ReserveNowNotifier(
+      service,
+      node as unknown as ClusterNode,
+      () => ({ reservations }) as unknown as SiteState,
+      quietLogger,
+      () => nowMs,
+    );
+    const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+    notifier.check();
+    await settle();
+    expect(calls, 'agreed, not yet open').to.deep.equal([]);
+
+    nowMs = window.startsAtMs - 1;
+    notifier.check();
+    await settle();
+    expect(calls, 'a millisecond before it opens').to.deep.equal([]);
+
+    nowMs = window.startsAtMs;
+    notifier.check();
+    notifier.check();
+    await settle();
+    expect(calls, 'open: once').to.deep.equal(['ReserveNow cp3 #7']);
+
+    // The same id agreed again for a later window is a new notice.
+    reservations[7] = {
+      ...window,
+      startsAtMs: T0 + 80 * MINUTE_MS,
+      expiresAtMs: T0 + 90 * MINUTE_MS,
+    };
+    nowMs = T0 + 80 * MINUTE_MS;
+    node.isLeader = false;
+    notifier.check();
+    await settle();
+    expect(calls, 'a follower sends nothing').to.deep.equal(['ReserveNow cp3 #7']);
+    node.isLeader = true;
+    notifier.check();
+    await settle();
+    expect(calls).to.deep.equal(['ReserveNow cp3 #7', 'ReserveNow cp3 #7']);
+
+    nowMs = T0 + 90 * MINUTE_MS;
+    calls.length = 0;
+    notifier.check();
+    await settle();
+    expect(calls, 'expired: nothing').to.deep.equal([]);
+  });
+});
