@@ -512,6 +512,10 @@ describe('evpaxos verify', () => {
         line('cp2', 'faults set', { rules }, t0 + 1_000),
         line('cp2', 'faults cleared', {}, t0 + clearedAtMs),
       );
+      // The emulator's clock at 1x, on which EV2's plug-in at scenario 10 s is at t0 + plugAtMs.
+      files['ev-emulator.log']!.unshift(
+        line('ev-emulator', 'scenario-start', { startedAtMs: t0 + plugAtMs - 10_000, speed: 1 }),
+      );
       files['ev-emulator.log']!.push(
         line(
           'ev-emulator',

@@ -256,8 +256,20 @@ export function checkLiveness(
 ): PropertyResult {
   const plugs = plugsOf(lines);
   const steps = stepsOf(lines);
-  const outages = outagesOf(steps, new Set(chargePointIds));
-  const cutByRules = faultRuleOutagesOf(lines, new Set(chargePointIds));
+  const scenarioMsOf = scenarioClockOf(lines);
+  const chargePoints = new Set(chargePointIds);
+  // One list in scenario ms: the steps' outages, and the fault rules' (real ms) on the EV
+  // emulator's clock. Without that clock no EV plugged in, and nothing is owed.
+  const outages = [
+    ...outagesOf(steps, chargePoints),
+    ...(scenarioMsOf === undefined
+      ? []
+      : faultRuleOutagesOf(lines, chargePoints).map((outage) => ({
+          node: outage.node,
+          fromMs: scenarioMsOf(outage.fromMs),
+          toMs: outage.toMs === Infinity ? Infinity : scenarioMsOf(outage.toMs),
+        }))),
+  ];
   const refused = refusedEvs(lines);
   const endMs = Math.max(
     0,
@@ -269,7 +281,6 @@ export function checkLiveness(
   let charged = 0;
   let slowestMs = 0;
   let counterexample: string | undefined;
-  const scenarioMsOf = scenarioClockOf(lines);
   for (const plug of plugs) {
     const boundMs = plug.atMs + LIVENESS_SCENARIO_MS_MAX;
     // An EV passes when it charged within either bound, so an outage within either excuses it.
@@ -287,15 +298,7 @@ export function checkLiveness(
           outage.node === plug.chargePointId &&
           outage.fromMs <= outageBoundMs &&
           outage.toMs >= plug.atMs,
-      ) ||
-      // Real time: the rules' lines have no scenario time; the bound is the real one.
-      (plug.realAtMs !== null &&
-        cutByRules.some(
-          (outage) =>
-            outage.node === plug.chargePointId &&
-            outage.fromMs <= plug.realAtMs! + LIVENESS_REAL_MS_MAX &&
-            outage.toMs >= plug.realAtMs!,
-        ));
+      );
     if (plug.chargedAtMs === undefined && excused) continue;
     owed += 1;
     if (plug.chargedAtMs !== undefined) {
