@@ -254,10 +254,7 @@ export class ClusterNode {
     return this.config.role === 'central';
   }
 
-  /**
-   * Proposes a command and waits until it is applied. Without clientId the node's own client id
-   * and next seq are used.
-   */
+  /** Proposes a command and waits until it is applied (default: this node's client id, next seq). */
   submit(
     payload: unknown,
     client?: { clientId: string; seq: number },
@@ -266,10 +263,7 @@ export class ClusterNode {
     return new Promise<CallOutcome>((settle) => this.submitWith(payload, client, settle, options));
   }
 
-  /**
-   * `submit` with a callback, called once with the outcome: the /client path, where a promise per
-   * command was measurable at the central under load.
-   */
+  /** `submit` with a callback called once (/client: a promise per command cost, measured). */
   submitWith(
     payload: unknown,
     client: { clientId: string; seq: number } | undefined,
@@ -468,8 +462,14 @@ export class ClusterNode {
   private releaseHeld(proposals: typeof this.proposals): typeof this.proposals {
     if (this.node.isLeader()) return [...this.hold.takeAll(), ...proposals];
     const { leaderId } = this.node.status();
-    if (leaderId !== undefined && leaderId !== this.config.id) this.hold.answerAll(leaderId);
+    // A leader named over a closed link is gone (see peerDown): keep holding through the election.
+    const live = leaderId !== undefined && leaderId !== this.config.id && !this.linkDown(leaderId);
+    if (live) this.hold.answerAll(leaderId);
     return proposals;
+  }
+
+  private linkDown(id: NodeId): boolean {
+    return this.transport.peers().some((peer) => peer.id === id && peer.state === 'down');
   }
 
   private peerDown(id: NodeId): void {
@@ -541,13 +541,14 @@ export class ClusterNode {
       case 'became-candidate':
         this.logger.info('became-candidate', { ballot: event.ballot });
         break;
-      case 'became-follower':
-        this.logger.info('became-follower', {
-          ballot: event.ballot,
-          leaderId: event.leaderId,
-          ...(event.reason && { reason: event.reason }),
-        });
+      case 'became-follower': {
+        const { ballot, leaderId, reason } = event;
+        this.logger.info('became-follower', { ballot, leaderId, ...(reason && { reason }) });
+        // It follows a leader whose link is already closed (it heard of it only after the close,
+        // e.g. from an acceptor): the closed link is still the crash report (docs/PAXOS.md, "Pre-vote").
+        if (leaderId && this.linkDown(leaderId)) setImmediate(() => this.peerDown(leaderId));
         break;
+      }
       case 'snapshot-taken':
       case 'snapshot-installed':
         this.logger.info(event.type, { appliedThrough: event.appliedThrough });
