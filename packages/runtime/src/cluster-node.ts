@@ -15,7 +15,7 @@ import { FileStore, type AcceptorStore } from '@evpaxos/storage';
 import { onInvalidValue } from '@evpaxos/wire';
 import { WebSocketTransport, type FaultRule, type Transport } from '@evpaxos/transport';
 import type { LogView, StatsView, StatusView } from './api-types';
-import { AppliedLog, decidedLineOf } from './applied-log';
+import { AppliedLog } from './applied-log';
 import {
   ClientCalls,
   type CallOutcome,
@@ -27,7 +27,7 @@ import { membershipOf, type ProcessConfig } from './config';
 import type { Logger } from './logger';
 import { NodeMetrics } from './metrics';
 import { MessageTrace, type TraceView } from './message-trace';
-import { nodeHeartbeatTicks, traceEventsKeptMax } from './constants';
+import { decidedRecordIntervalMs, nodeHeartbeatTicks, traceEventsKeptMax } from './constants';
 import { ElectionHold, electionHoldMs, settleProposed } from './election-hold';
 import { ReadyPipeline } from './ready-pipeline';
 import { TickClock } from './tick-clock';
@@ -109,7 +109,11 @@ export class ClusterNode {
       timeoutMs: config.clientCallTimeoutMs,
     });
     this.hold = new ElectionHold(electionHoldMs(config.tickMs));
-    this.appliedLog = new AppliedLog(config.appliedEntriesKeptMax, config.appliedCommandsKeptMax);
+    this.appliedLog = new AppliedLog(config.appliedEntriesKeptMax, config.appliedCommandsKeptMax, {
+      write: (fields) => this.logger.info('decided', fields), // docs/CLUSTER.md, "The decided record"
+      fullCommands: config.role === 'central',
+      intervalMs: decidedRecordIntervalMs,
+    });
     this.metrics = new NodeMetrics({
       nodeId: config.id,
       role: config.role,
@@ -405,6 +409,7 @@ export class ClusterNode {
       this.hold.answerAll(null, 'closed');
       await this.transport.close();
       await this.pipeline.drain();
+      this.appliedLog.writeRecord(); // the slots applied in the last second, before the logger closes
       await this.store?.close();
     })();
     return this.closing;
@@ -513,14 +518,9 @@ export class ClusterNode {
   }
 
   private deliver(ready: Ready): void {
-    // Answers first: their frames are queued ahead of the log lines' write (both leave at the end
-    // of this run of the event loop), so a client does not wait for the "decided" line's write.
+    // Answers first, then the ring that GET /log reads and the "decided" record is written from.
     this.calls.settleApplied(ready.applied);
-    for (const entry of ready.applied) {
-      this.appliedLog.push(entry);
-      // docs/CLUSTER.md: one "decided" line per applied slot, read back by `evpaxos verify`.
-      this.logger.info('decided', decidedLineOf(entry));
-    }
+    for (const entry of ready.applied) this.appliedLog.push(entry);
     this.metrics.observeApplied(ready.applied.length);
     if (ready.applied.length > 0) {
       for (const listener of this.appliedListeners) listener(ready.applied);
@@ -571,7 +571,7 @@ export class ClusterNode {
         return;
       }
       case 'slot-decided':
-        // Counted by the metrics; the "decided" line of every applied slot is the log's record.
+        // Counted by the metrics; the "decided" record of the applied slots is the log's.
         return;
       default: {
         const unknown: never = event;
@@ -593,6 +593,7 @@ export class ClusterNode {
       error: error instanceof Error ? error.message : String(error),
     });
     this.clock.stop();
+    this.appliedLog.writeRecord(); // what was applied stays checkable after the exit
     this.collaborators.onFatal?.(error);
   }
 }
