@@ -111,6 +111,30 @@ describe('decided record', () => {
     expect(slots).to.deep.equal([0, 1, 2, 3, 4]);
   });
 
+  it('the digest is cyrb53 of the text clientId#seq#type, a line per command (docs/CLUSTER.md)', () => {
+    // The reference: cyrb53 as published, over the whole text at once.
+    const cyrb53 = (text: string) => {
+      let h1 = 0xdeadbeef;
+      let h2 = 0x41c6ce57;
+      for (let i = 0; i < text.length; i += 1) {
+        const code = text.charCodeAt(i);
+        h1 = Math.imul(h1 ^ code, 2654435761);
+        h2 = Math.imul(h2 ^ code, 1597334677);
+      }
+      h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+      h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+      return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36);
+    };
+    const commands = [
+      { clientId: 'central-a/5e0c', seq: 17, type: 'StartSession' },
+      { clientId: 'bench-é', seq: 0, type: null },
+    ];
+    expect(commandsDigest(commands)).to.equal(
+      cyrb53('central-a/5e0c#17#StartSession\nbench-é#0#\n'),
+    );
+    expect(commandsDigest([])).to.equal(cyrb53(''));
+  });
+
   it('reads the per-slot line of earlier versions', () => {
     const [slot] = decidedSlotsOf(
       {
