@@ -24,15 +24,15 @@ export interface LoggerOptions {
 
 /**
  * JSON lines, one `write` each, without winston's stream pipeline. Under load a node logged one
- * "decided" line per slot (now one a second, docs/CLUSTER.md); through winston (DerivedLogger → Transform → pipe → Console transport,
- * which also schedules a setImmediate per line) that cost 30 µs a line with one command and 64 µs
- * with 64 in a micro-benchmark here, against 4 and 18 µs written directly — 17 % of a charge
- * point's CPU at concurrency 256 (docs/BENCHMARKS.md). Lines logged in one synchronous run of
- * the event loop (a charge point's trace lines of one frame) go out together in one `write`,
- * at the end of that run (a microtask): one system call instead of one per slot. stdout to a file
- * or pipe is synchronous on Linux, so a line is in the file by the end of the run that logged it
- * (the client answers of that run are queued just ahead of it: cluster-node.ts `deliver`); warn
- * and error lines, `close()` and process exit write at once.
+ * "decided" line per slot (now one a second, docs/CLUSTER.md); through winston (DerivedLogger →
+ * Transform → pipe → Console transport, which also schedules a setImmediate per line) that cost
+ * 30 µs a line with one command and 64 µs with 64 in a micro-benchmark here, against 4 and 18 µs
+ * written directly — 17 % of a charge point's CPU at concurrency 256 (docs/BENCHMARKS.md). Lines
+ * logged in one synchronous run of the event loop (a node's trace lines of one frame) go out
+ * together in one `write`, at the end of that run (a microtask): one system call instead of one
+ * per line. stdout to a file or pipe is synchronous on Linux, so a line is in the file by the end
+ * of the run that logged it (the client answers of that run are queued just ahead of it:
+ * cluster-node.ts `deliver`); warn and error lines, `close()` and process exit write at once.
  */
 class JsonLineLogger implements Logger {
   private readonly levelRank: number;

@@ -40,7 +40,7 @@ export interface ClusterUpOptions {
   readonly tickMs?: number;
   /** Where every node binds and is reached. Default 127.0.0.1. */
   readonly host?: string;
-  /** Default 'info' (the "decided" lines `evpaxos verify` reads are info). */
+  /** Default 'info' (the "decided" record `evpaxos verify` reads is info). */
   readonly logLevel?: string;
   /** How long every node has to answer /status and a leader to be elected. Default 15 000. */
   readonly readyTimeoutMs?: number;
