@@ -1,4 +1,5 @@
 import { reconfigurationPayloadType, type AppliedEntry, type Ballot } from '@evpaxos/paxos';
+import { decidedRecordSlotsMax } from './constants';
 import { decidedSlotTuple, payloadType } from './decided-record';
 
 /** One applied slot as GET /log shows it (docs/CLUSTER.md). */
@@ -21,6 +22,8 @@ export interface DecidedRecordSink {
   readonly fullCommands: boolean;
   /** At most one line per this long, unless the ring is full or a slot changes the membership. */
   readonly intervalMs: number;
+  /** Slots in one line at most (a replay or a catch-up applies thousands a second). */
+  readonly slotsMax?: number;
 }
 
 /**
@@ -31,7 +34,8 @@ export interface DecidedRecordSink {
  *
  * The same ring is the node's "decided" record (issue 21: no log line per slot): the newest
  * `unwritten` entries are written as one line at most every `intervalMs`, before one of them would
- * be dropped, at once for a membership change, and at `writeRecord()` (close, a fatal error).
+ * be dropped, at `slotsMax` of them, at once for a membership change, and at `writeRecord()`
+ * (close, a fatal error).
  */
 export class AppliedLog {
   /** Entries as the learner applied them: shaped for GET /log only when read (no copy per push). */
@@ -81,7 +85,8 @@ export class AppliedLog {
     while (this.size > 1 && this.commandCount > this.commandsMax) this.dropOldest();
     if (this.record === undefined || this.unwritten === 0) return;
     // A membership change is rare and what verify's configuration check hinges on: written now.
-    if (entry.commands.some(({ command }) => isReconfiguration(command.payload))) {
+    const full = this.unwritten >= (this.record.slotsMax ?? decidedRecordSlotsMax);
+    if (full || entry.commands.some(({ command }) => isReconfiguration(command.payload))) {
       this.writeRecord();
     } else {
       this.recordTimer ??= setTimeout(() => this.writeRecord(), this.record.intervalMs).unref();

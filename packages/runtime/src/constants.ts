@@ -43,6 +43,8 @@ export const traceEventsKeptMax = 2_000;
  * loses at most this much of the record.
  */
 export const decidedRecordIntervalMs = 1_000;
+/** Slots in one "decided" line at most: a catching-up node's line stays under ~1 MB. */
+export const decidedRecordSlotsMax = 4_096;
 /** Events one GET /trace answer returns, at most. */
 export const traceReadEventsMax = 1_000;
 

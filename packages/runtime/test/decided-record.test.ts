@@ -103,6 +103,22 @@ describe('decided record', () => {
     expect(decidedSlotsOf(slow.lines[0]!, null).map((slot) => slot.slot)).to.deep.equal([0, 1]);
   });
 
+  it('writes a line at slotsMax slots (a catch-up), each slot once', () => {
+    const lines: Record<string, unknown>[] = [];
+    const sink = { write: (fields: Record<string, unknown>) => lines.push(fields) };
+    const log = new AppliedLog(100, 1_000, {
+      ...sink,
+      fullCommands: false,
+      intervalMs: 60_000,
+      slotsMax: 3,
+    });
+    for (const slot of [0, 1, 2, 3, 4, 5, 6]) log.push(entry(slot, []));
+    expect(lines.map((line) => (line.slots as unknown[]).length)).to.deep.equal([3, 3]);
+    log.writeRecord();
+    const slots = lines.flatMap((line) => decidedSlotsOf(line, null).map((slot) => slot.slot));
+    expect(slots).to.deep.equal([0, 1, 2, 3, 4, 5, 6]);
+  });
+
   it('writes the unwritten slots before the ring drops one', () => {
     const { log, lines } = recorded(false, 2);
     for (const slot of [0, 1, 2, 3, 4]) log.push(entry(slot, [['c', slot, start]]));
