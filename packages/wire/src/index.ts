@@ -32,8 +32,8 @@ export {
   EncodedValue,
   encodeValue,
   onInvalidValue,
-  withEncodedValues,
 } from './value-codec';
+export { encodePaxosMessage, paxosLayouts } from './paxos-layout';
 export {
   invalidBody,
   isPlainObject,
@@ -47,6 +47,7 @@ export {
   readPositiveInteger,
   readRecord,
   readString,
+  readTuple,
 } from './check';
 // Re-exported so that the transport (and other users of the wire) name the catalogue from one place.
 export type { Message, MessageType, NodeId } from '@evpaxos/paxos';
