@@ -316,7 +316,9 @@ describe('WebSocketTransport: untrusted connections', () => {
     await handshake(socket);
     await welcome;
     const frame = Buffer.concat(
-      [1, 2, 3].map((round) => encodeEnvelope({ v: WIRE_VERSION, kind: 'paxos', body: heartbeat(round) })),
+      [1, 2, 3].map((round) =>
+        encodeEnvelope({ v: WIRE_VERSION, kind: 'paxos', body: heartbeat(round) }),
+      ),
     );
     socket.send(frame);
     await waitUntil(() => inboxA.length === 3, 'three messages');

@@ -137,7 +137,9 @@ function main(): void {
     },
   ];
   console.log(`wire codec, µs per call, fastest of ${rounds} windows of ${windowMs} ms per build`);
-  console.log(`builds: ${builds.map((b) => `${b.name} (envelope v${b.wire.WIRE_VERSION})`).join(' / ')}`);
+  console.log(
+    `builds: ${builds.map((b) => `${b.name} (envelope v${b.wire.WIRE_VERSION})`).join(' / ')}`,
+  );
   console.log('| frame | encode µs | decode + validate µs | bytes |');
   console.log('|---|---|---|---|');
   for (const item of cases) {
@@ -146,7 +148,9 @@ function main(): void {
     const bytes = builds.map(({ wire }) => item.bytes(wire));
     const cell = (numbers: number[], digits: number) =>
       numbers.map((n) => n.toFixed(digits)).join(' / ');
-    console.log(`| ${item.name} | ${cell(encodeUs, 2)} | ${cell(decodeUs, 2)} | ${cell(bytes, 0)} |`);
+    console.log(
+      `| ${item.name} | ${cell(encodeUs, 2)} | ${cell(decodeUs, 2)} | ${cell(bytes, 0)} |`,
+    );
   }
   if (builds.length > 1) console.log('(each cell: this build / the other)');
 }

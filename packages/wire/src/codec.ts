@@ -191,7 +191,8 @@ export class EnvelopeCodec<Kinds extends object> {
 
   private validateEnvelope(decoded: unknown): Envelope<Kinds> {
     if (!Array.isArray(decoded)) throw notAnEnvelope(decoded);
-    if (decoded.length !== 3) throw new WireError('malformed-frame', 'not a [v, kind, body] envelope');
+    if (decoded.length !== 3)
+      throw new WireError('malformed-frame', 'not a [v, kind, body] envelope');
     const version: unknown = decoded[0];
     if (typeof version !== 'number') throw new WireError('malformed-frame', 'no version');
     if (version !== WIRE_VERSION) {

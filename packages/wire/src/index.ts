@@ -27,12 +27,7 @@ export {
 } from './cluster';
 export type { Challenge, Hello, Proof, Welcome } from './handshake';
 export { validatePaxosMessage } from './paxos-validator';
-export {
-  ENCODED_VALUE_EXT_TYPE,
-  EncodedValue,
-  encodeValue,
-  onInvalidValue,
-} from './value-codec';
+export { ENCODED_VALUE_EXT_TYPE, EncodedValue, encodeValue, onInvalidValue } from './value-codec';
 export { encodePaxosMessage, paxosLayouts } from './paxos-layout';
 export {
   invalidBody,

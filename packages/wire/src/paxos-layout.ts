@@ -105,7 +105,13 @@ function encodeSnapshot(snapshot: unknown): unknown {
         Object.entries(snapshot.clients).map(([id, record]) => [
           id,
           isObject(record)
-            ? [record.floorSeq, record.appliedSeqs, record.lastSeq, record.lastResult, record.lastSlot]
+            ? [
+                record.floorSeq,
+                record.appliedSeqs,
+                record.lastSeq,
+                record.lastResult,
+                record.lastSlot,
+              ]
             : record,
         ]),
       )

@@ -97,8 +97,7 @@ export function readCommands(value: unknown, path: string, limits: WireLimits): 
   const out = new Array<Command>(commands.length);
   for (let index = 0; index < commands.length; index += 1) {
     const command = commands[index];
-    out[index] =
-      commandOf(command, limits) ?? readCommandMap(command, `${path}[${index}]`, limits);
+    out[index] = commandOf(command, limits) ?? readCommandMap(command, `${path}[${index}]`, limits);
   }
   return out;
 }

@@ -79,14 +79,20 @@ describe('wire: envelope codec', () => {
   describe('round trip', () => {
     for (const message of allSampleMessages) {
       it(`decodes an encoded ${message.type} to an equal message`, () => {
-        const decoded = decodeEnvelope(encodeEnvelope({ v: WIRE_VERSION, kind: 'paxos', body: message }));
+        const decoded = decodeEnvelope(
+          encodeEnvelope({ v: WIRE_VERSION, kind: 'paxos', body: message }),
+        );
         expect(plain(decoded)).to.deep.equal({ v: WIRE_VERSION, kind: 'paxos', body: message });
       });
     }
 
     it('decodes every handshake kind to an equal body', () => {
       const envelopes = [
-        { v: WIRE_VERSION, kind: 'hello', body: { clusterId: 'site-1', nodeId: 'cp1', peerId: 'cp2', nonce } },
+        {
+          v: WIRE_VERSION,
+          kind: 'hello',
+          body: { clusterId: 'site-1', nodeId: 'cp1', peerId: 'cp2', nonce },
+        },
         { v: WIRE_VERSION, kind: 'challenge', body: { nodeId: 'cp2', nonce, proof } },
         { v: WIRE_VERSION, kind: 'proof', body: { proof } },
         { v: WIRE_VERSION, kind: 'welcome', body: {} },
@@ -101,7 +107,9 @@ describe('wire: envelope codec', () => {
 
     it('keeps a catch-up reply without a snapshot free of a snapshot key', () => {
       const message: Message = { type: 'catchup-reply', snapshot: undefined, entries: [] };
-      const decoded = decodeEnvelope(encodeEnvelope({ v: WIRE_VERSION, kind: 'paxos', body: message }));
+      const decoded = decodeEnvelope(
+        encodeEnvelope({ v: WIRE_VERSION, kind: 'paxos', body: message }),
+      );
       expect(decoded.body).to.deep.equal({ type: 'catchup-reply', entries: [] });
     });
 
@@ -117,7 +125,9 @@ describe('wire: envelope codec', () => {
         entries: [],
         snapshot: { appliedThrough: 3, state: null, clients: {}, configurations },
       };
-      const decoded = decodeEnvelope(encodeEnvelope({ v: WIRE_VERSION, kind: 'paxos', body: message }));
+      const decoded = decodeEnvelope(
+        encodeEnvelope({ v: WIRE_VERSION, kind: 'paxos', body: message }),
+      );
       expect(plain(decoded.body)).to.deep.equal(message);
     });
 
@@ -128,17 +138,26 @@ describe('wire: envelope codec', () => {
         entries: [],
         snapshot: { appliedThrough: 80, state: null, clients: {}, admissions },
       };
-      const decoded = decodeEnvelope(encodeEnvelope({ v: WIRE_VERSION, kind: 'paxos', body: message }));
+      const decoded = decodeEnvelope(
+        encodeEnvelope({ v: WIRE_VERSION, kind: 'paxos', body: message }),
+      );
       expect(plain(decoded.body)).to.deep.equal(message);
       const bad = {
         ...message,
         snapshot: { ...message.snapshot, admissions: [{ acceptor: 'cp2', incarnation: 0 }] },
       } as unknown as Message;
-      expect(() => decodeEnvelope(encodeEnvelope({ v: WIRE_VERSION, kind: 'paxos', body: bad }))).to.throw();
+      expect(() =>
+        decodeEnvelope(encodeEnvelope({ v: WIRE_VERSION, kind: 'paxos', body: bad })),
+      ).to.throw();
     });
 
     it('drops fields the caller added to the envelope', () => {
-      const envelope = { v: WIRE_VERSION, kind: 'paxos', body: sampleMessages.accepted, extra: 'x' } as const;
+      const envelope = {
+        v: WIRE_VERSION,
+        kind: 'paxos',
+        body: sampleMessages.accepted,
+        extra: 'x',
+      } as const;
       expect(decodeEnvelope(encodeEnvelope(envelope))).to.not.have.property('extra');
     });
 
@@ -167,7 +186,9 @@ describe('wire: envelope codec', () => {
               slot,
               value: { commands },
             };
-            const decoded = decodeEnvelope(encodeEnvelope({ v: WIRE_VERSION, kind: 'paxos', body: message }));
+            const decoded = decodeEnvelope(
+              encodeEnvelope({ v: WIRE_VERSION, kind: 'paxos', body: message }),
+            );
             expect(plain(decoded.body)).to.deep.equal(message);
           },
         ),
@@ -234,7 +255,9 @@ describe('wire: envelope codec', () => {
     const accept = sampleMessages.accept as Extract<Message, { type: 'accept' }>;
 
     it('carries a value as one MessagePack extension that an acceptor keeps undecoded', () => {
-      const decoded = decodeEnvelope(encodeEnvelope({ v: WIRE_VERSION, kind: 'paxos', body: accept }));
+      const decoded = decodeEnvelope(
+        encodeEnvelope({ v: WIRE_VERSION, kind: 'paxos', body: accept }),
+      );
       const value = (decoded.body as typeof accept).value;
       expect(value).to.be.instanceOf(EncodedValue);
       const bytes = (value as EncodedValue).bytes;
@@ -312,7 +335,9 @@ describe('wire: envelope codec', () => {
 
   describe('several envelopes in one frame', () => {
     const frameOf = (...messages: Message[]) =>
-      concatFrames(messages.map((body) => encodeEnvelope({ v: WIRE_VERSION, kind: 'paxos', body })));
+      concatFrames(
+        messages.map((body) => encodeEnvelope({ v: WIRE_VERSION, kind: 'paxos', body })),
+      );
 
     it('decodes every envelope of a frame, in order (decodeAll)', () => {
       const messages = [sampleMessages.decide, sampleMessages.accept, sampleMessages.heartbeat];
@@ -344,7 +369,11 @@ describe('wire: envelope codec', () => {
 
   describe('errors', () => {
     it('refuses a frame larger than maxFrameBytes before decoding it: frame-too-large', () => {
-      const bytes = encodeEnvelope({ v: WIRE_VERSION, kind: 'paxos', body: sampleMessages.promise });
+      const bytes = encodeEnvelope({
+        v: WIRE_VERSION,
+        kind: 'paxos',
+        body: sampleMessages.promise,
+      });
       expectWireError(
         () => decodeEnvelope(bytes, { maxFrameBytes: bytes.length - 1 }),
         'frame-too-large',
@@ -417,10 +446,7 @@ describe('wire: envelope codec', () => {
     });
 
     it('refuses an unregistered envelope kind: unknown-type', () => {
-      expectWireError(
-        () => decodeEnvelope(pack([WIRE_VERSION, 'gossip', {}])),
-        'unknown-type',
-      );
+      expectWireError(() => decodeEnvelope(pack([WIRE_VERSION, 'gossip', {}])), 'unknown-type');
     });
 
     it('refuses an unknown Paxos message type: unknown-type', () => {
@@ -649,17 +675,22 @@ describe('wire: envelope codec', () => {
       const decoded = codec.decode(
         codec.encode({ v: WIRE_VERSION, kind: 'submit', body: { clientId: 'ev1', seq: 1 } }),
       );
-      expect(decoded).to.deep.equal({ v: WIRE_VERSION, kind: 'submit', body: { clientId: 'ev1', seq: 1 } });
+      expect(decoded).to.deep.equal({
+        v: WIRE_VERSION,
+        kind: 'submit',
+        body: { clientId: 'ev1', seq: 1 },
+      });
       expect(
-        codec.decode(encodeEnvelope({ v: WIRE_VERSION, kind: 'paxos', body: sampleMessages.heartbeat })).kind,
+        codec.decode(
+          encodeEnvelope({ v: WIRE_VERSION, kind: 'paxos', body: sampleMessages.heartbeat }),
+        ).kind,
       ).to.equal('paxos');
     });
 
     it('leaves the codec it extends unchanged', () => {
       clusterCodec.extend({ submit: validateSubmit });
       expectWireError(
-        () =>
-          clusterCodec.decode(pack([WIRE_VERSION, 'submit', { clientId: 'ev1', seq: 1 }])),
+        () => clusterCodec.decode(pack([WIRE_VERSION, 'submit', { clientId: 'ev1', seq: 1 }])),
         'unknown-type',
       );
       expect(clusterCodec.kinds).to.have.members([
@@ -737,7 +768,9 @@ describe('wire: envelope codec', () => {
       decodesOrThrowsWireError(new Uint8Array([0xdd, 0xff, 0xff, 0xff, 0xff]));
       expect(
         plain(
-          decodeEnvelope(encodeEnvelope({ v: WIRE_VERSION, kind: 'paxos', body: sampleMessages.decide })).body,
+          decodeEnvelope(
+            encodeEnvelope({ v: WIRE_VERSION, kind: 'paxos', body: sampleMessages.decide }),
+          ).body,
         ),
       ).to.deep.equal(sampleMessages.decide);
     });
