@@ -1,5 +1,7 @@
 import { reconfigurationPayloadType, type AppliedEntry, type Ballot } from '@evpaxos/paxos';
-import { decidedRecordSlotsMax } from './constants';
+import type { ProcessConfig } from './config';
+import { decidedRecordIntervalMs, decidedRecordSlotsMax } from './constants';
+import type { Logger } from './logger';
 import { decidedSlotTuple, payloadType } from './decided-record';
 
 /** One applied slot as GET /log shows it (docs/CLUSTER.md). */
@@ -47,6 +49,21 @@ export class AppliedLog {
   private unwritten = 0;
   private unwrittenAtMs: number[] = [];
   private recordTimer: NodeJS.Timeout | undefined;
+
+  /**
+   * A node's: its limits from the config; its "decided" record into its log, with every command
+   * on a central (a proposer), digests on a charge point (docs/CLUSTER.md, "The decided record").
+   */
+  static ofNode(
+    config: Pick<ProcessConfig, 'appliedEntriesKeptMax' | 'appliedCommandsKeptMax' | 'role'>,
+    logger: Pick<Logger, 'info'>,
+  ): AppliedLog {
+    return new AppliedLog(config.appliedEntriesKeptMax, config.appliedCommandsKeptMax, {
+      write: (fields) => logger.info('decided', fields),
+      fullCommands: config.role === 'central',
+      intervalMs: decidedRecordIntervalMs,
+    });
+  }
 
   constructor(
     readonly capacity: number,

@@ -27,7 +27,7 @@ import { membershipOf, type ProcessConfig } from './config';
 import type { Logger } from './logger';
 import { NodeMetrics } from './metrics';
 import { MessageTrace, type TraceView } from './message-trace';
-import { decidedRecordIntervalMs, nodeHeartbeatTicks, traceEventsKeptMax } from './constants';
+import { nodeHeartbeatTicks, traceEventsKeptMax } from './constants';
 import { ElectionHold, electionHoldMs, settleProposed } from './election-hold';
 import { ReadyPipeline } from './ready-pipeline';
 import { TickClock } from './tick-clock';
@@ -109,11 +109,7 @@ export class ClusterNode {
       timeoutMs: config.clientCallTimeoutMs,
     });
     this.hold = new ElectionHold(electionHoldMs(config.tickMs));
-    this.appliedLog = new AppliedLog(config.appliedEntriesKeptMax, config.appliedCommandsKeptMax, {
-      write: (fields) => this.logger.info('decided', fields), // docs/CLUSTER.md, "The decided record"
-      fullCommands: config.role === 'central',
-      intervalMs: decidedRecordIntervalMs,
-    });
+    this.appliedLog = AppliedLog.ofNode(config, this.logger); // GET /log and the decided record
     this.metrics = new NodeMetrics({
       nodeId: config.id,
       role: config.role,
