@@ -12,7 +12,7 @@ import {
   type StateMachine,
 } from '@evpaxos/paxos';
 import { FileStore, type AcceptorStore } from '@evpaxos/storage';
-import { onInvalidValue } from '@evpaxos/wire';
+import { encodeValue, onInvalidValue } from '@evpaxos/wire';
 import { WebSocketTransport, type FaultRule, type Transport } from '@evpaxos/transport';
 import type { LogView, StatsView, StatusView } from './api-types';
 import { AppliedLog, decidedLineOf } from './applied-log';
@@ -184,6 +184,8 @@ export class ClusterNode {
           stateMachine: collaborators.stateMachine ?? new CommandLogStateMachine(),
           // The seed only spreads election timeouts between processes; it need not be replayable.
           random: createPrng(cryptoRandomInt(2 ** 32)),
+          // Applied values kept for catch-up as the bytes sent in the Accepts, not as objects.
+          retainValue: encodeValue,
         },
         persisted,
       );
