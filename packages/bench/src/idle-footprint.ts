@@ -132,11 +132,15 @@ export async function measureIdleFootprint(
   try {
     for (const [build, bin] of bins) {
       const dir = fs.mkdtempSync(path.join(root, `idle-${build}-`));
-      // Another build runs as it shipped (Node's V8 defaults, not this launcher's flags) unless
-      // `otherV8Flags` says otherwise (--compare-v8-flags).
+      // Another build runs as it shipped (Node's V8 defaults and glibc's, not this launcher's flags
+      // and environment) unless `otherV8Flags` says otherwise (--compare-v8-flags).
       clusters.set(
         build,
-        await clusterUp({ dir, basePort: 0, ...(bin ? { bin, v8Flags: otherV8Flags } : {}) }),
+        await clusterUp({
+          dir,
+          basePort: 0,
+          ...(bin ? { bin, v8Flags: otherV8Flags, nodeEnv: {} } : {}),
+        }),
       );
     }
     await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));

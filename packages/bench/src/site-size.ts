@@ -186,20 +186,22 @@ export async function measureSiteSize(
     chargePoints,
     basePort: 0,
     readyTimeoutMs: BOOT_TIMEOUT_MS,
-    // Another build runs as it shipped (Node's V8 defaults, not this launcher's flags) unless
-    // its flags are given (--compare-v8-flags).
-    ...(build.bin ? { bin: build.bin, v8Flags: build.v8Flags ?? [] } : {}),
+    // Another build runs as it shipped (Node's V8 defaults and glibc's, not this launcher's flags
+    // and environment) unless its V8 flags are given (--compare-v8-flags).
+    ...(build.bin ? { bin: build.bin, v8Flags: build.v8Flags ?? [], nodeEnv: {} } : {}),
   });
   try {
     const bootMs = Date.now() - startedMs;
     const registrations = await waitForRegistrations(dir, chargePoints);
     const firstDecidedMs = Math.min(...registrations) - startedMs;
     const allRegisteredMs = Math.max(...registrations) - startedMs;
-    const rssMiB = cluster.nodes.reduce((sum, node) => sum + rssKiB(node.pid), 0) / 1024;
-    const pssMiB = cluster.nodes.reduce((sum, node) => sum + pssKiB(node.pid), 0) / 1024;
     const cpuBefore = await cpuMicrosOf(cluster);
     await new Promise((resolve) => setTimeout(resolve, IDLE_WINDOW_MS));
     const idleCpuPercent = ((await cpuMicrosOf(cluster)) - cpuBefore) / (IDLE_WINDOW_MS * 10);
+    // The site's memory at the end of the idle window, not at the last registration: the
+    // processes have left start-up (parsing, compiling, the heap's first growth) behind.
+    const rssMiB = cluster.nodes.reduce((sum, node) => sum + rssKiB(node.pid), 0) / 1024;
+    const pssMiB = cluster.nodes.reduce((sum, node) => sum + pssKiB(node.pid), 0) / 1024;
     const run = await measureCommitAtLeader(cluster, measureCommit, 1);
     const run64 = await measureCommitAtLeader(cluster, measureCommit, 64);
     const acceptors = (
