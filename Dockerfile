@@ -46,8 +46,8 @@ COPY tsconfig.base.json tsconfig.json ./
 COPY scripts/bundle.mjs scripts/
 COPY packages/ packages/
 RUN npm run build
-# What a process needs of each package: package.json, the compiled dist/ (without compiled tests)
-# and bin/. Sources, tests and TypeScript build state stay behind.
+# What a process needs of each package: package.json, the compiled dist/ (without compiled tests),
+# bin/ and static/ (the dashboard's page, served by every central). Sources, tests and TypeScript build state stay behind.
 RUN mkdir -p /out/packages \
  && for dir in packages/*/; do \
       name="$(basename "$dir")"; \
@@ -55,12 +55,14 @@ RUN mkdir -p /out/packages \
       cp "$dir/package.json" "/out/packages/$name/"; \
       if [ -d "$dir/dist" ]; then cp -R "$dir/dist" "/out/packages/$name/"; fi; \
       if [ -d "$dir/bin" ]; then cp -R "$dir/bin" "/out/packages/$name/"; fi; \
+      if [ -d "$dir/static" ]; then cp -R "$dir/static" "/out/packages/$name/"; fi; \
       rm -rf "/out/packages/$name/dist/test" "/out/packages/$name/dist/bench"; \
     done \
  && find /out/packages -name '*.tsbuildinfo' -delete \
  && test -f /out/packages/cli/dist/src/index.js \
  && test -f /out/packages/cli/dist/bundle/charge-point.js \
- && test -f /out/packages/cli/dist/bundle/central.js
+ && test -f /out/packages/cli/dist/bundle/central.js \
+ && test -f /out/packages/dashboard/static/index.html
 
 FROM ${NODE_IMAGE} AS runtime
 # A container binds every interface of its own network namespace; peers reach it by its hostname.
