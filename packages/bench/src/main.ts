@@ -469,7 +469,11 @@ async function main(): Promise<void> {
     return;
   }
   if (settings.idle) {
-    await measureIdle(settings, root);
+    try {
+      await measureIdle(settings, root);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
     return;
   }
   log(
