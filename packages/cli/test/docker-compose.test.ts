@@ -132,6 +132,19 @@ describe('docker: the compose site on a real engine', function () {
       });
       expect(connected, `${central} OCPP-J on localhost:${port}`).to.equal('connected');
     }
+    // The leader's live dashboard (docs/DASHBOARD.md) is served from the image: its page and scripts.
+    const leaderHttpPort = Number(
+      `${site.portPrefix}10${centrals.findIndex((central) => central === leader)}`,
+    );
+    for (const [asset, type] of [
+      ['/dashboard', 'text/html'],
+      ['/dashboard/app.js', 'javascript'],
+    ] as const) {
+      const response = await fetch(`http://127.0.0.1:${leaderHttpPort}${asset}`);
+      expect(response.status, `GET ${asset} on ${leader}`).to.equal(200);
+      expect(response.headers.get('content-type') ?? '').to.include(type);
+      expect((await response.text()).length).to.be.above(100);
+    }
     scenarioEnded = waitFor(
       'the ev-emulator to finish the scenario',
       300_000,

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { decidedSlotsOf, type DecidedSlot } from '@evpaxos/runtime';
 import type { ClusterHandle } from '../src/launcher';
 import { readLogDir, verifyDir, type LogLine } from '../src/verify';
 import { waitFor } from './cluster-harness';
@@ -9,6 +10,16 @@ import { waitFor } from './cluster-harness';
 /** What the end-to-end site tests share: the EV emulator as a process, log lines, verify. */
 
 const bin = path.resolve(__dirname, '../../bin/evpaxos.js');
+
+/**
+ * Every slot record of every node's "decided" lines (docs/CLUSTER.md, "The decided record"): a
+ * central's lists the commands, a charge point's their digest only.
+ */
+export function decidedSlots(cluster: ClusterHandle): (DecidedSlot & { node: string })[] {
+  return lines(cluster, 'decided').flatMap((line) =>
+    decidedSlotsOf(line.fields, line.timestampMs).map((slot) => ({ ...slot, node: line.node })),
+  );
+}
 
 /** Runs the EV emulator as its own process, its log in the cluster's logs dir; resolves on exit. */
 export function runEmulator(
@@ -43,7 +54,8 @@ export function expectVerified(cluster: ClusterHandle): void {
 }
 
 /**
- * Waits until `renewalsMin` lease renewals were decided (as cp1 saw them): the site's steady state.
+ * Waits until `renewalsMin` lease renewals were decided (as the centrals recorded them): the site's
+ * steady state.
  * A scenario at high speed would otherwise have its minute 1 inside the first lease after boot,
  * while new charge points are still held at no power (make-before-break, lease.ts).
  */
@@ -56,11 +68,10 @@ export async function waitForSettledLeases(
     `${renewalsMin} lease renewals`,
     10 * leaseMs + renewalsMin * 500,
     () => {
-      const renewals = new Set<string>();
-      for (const line of lines(cluster, 'decided')) {
-        if (line.node !== 'cp1') continue;
-        for (const command of (line.fields.commands as { type?: string }[]) ?? []) {
-          if (command.type === 'RenewLease') renewals.add(String(line.fields.slot));
+      const renewals = new Set<number>();
+      for (const slot of decidedSlots(cluster)) {
+        for (const command of slot.commands ?? []) {
+          if (command.type === 'RenewLease') renewals.add(slot.slot);
         }
       }
       return renewals.size >= renewalsMin ? true : undefined;
