@@ -28,8 +28,8 @@ const mocha = path.join(root, 'node_modules/mocha/bin/mocha.js');
 const extra = process.argv.slice(2);
 /**
  * Suites of packages/cli that run after the two lanes, alone: scenarios at 20-30x whose EVs must
- * get a profile within a few real seconds, which they do on a quiet machine but not reliably with a
- * Docker lab's eight containers booting beside them (measured: docs/TESTING.md).
+ * get a profile within a few real seconds: they get both cores, as in a one-lane run, and not a
+ * Docker lab's eight containers booting beside them (docs/TESTING.md, "Times").
  */
 const ALONE = ['site-e2e', 'site-size'];
 
