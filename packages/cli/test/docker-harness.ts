@@ -160,21 +160,41 @@ function portFree(port: number): Promise<boolean> {
 }
 
 /**
+ * The first port of the kernel's ephemeral range (bind to port 0, outgoing connections), 32768 on
+ * Linux by default: a Docker site publishes its ports below it, so that a local cluster on free
+ * ports (`--base-port 0`) running at the same time (scripts/test-lanes.mjs) never picks one of
+ * them between our check and Docker's bind, nor Docker one of its.
+ */
+function ephemeralPortsStart(): number {
+  try {
+    const first = Number(
+      fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').split(/\s+/)[0],
+    );
+    return Number.isInteger(first) && first > 0 ? first : 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+/**
  * A host-port prefix (EVPAXOS_HOST_PORT_PREFIX) whose nine ports (PREFIX100-106, PREFIX200-201)
- * are all free, from 20-65, starting at a place of this process's own so that parallel runs
- * rarely collide; not one of `taken` (the sites this run starts at once).
+ * are all free and below the ephemeral range (20-32 on Linux's default range), starting at a place
+ * of this process's own so that parallel runs rarely collide; not one of `taken` (the sites this
+ * run starts at once).
  */
 export async function freePortPrefix(taken: ReadonlySet<string> = new Set()): Promise<string> {
-  const candidates = 46;
+  const first = 20;
+  const last = Math.max(first, Math.min(65, Math.floor((ephemeralPortsStart() - 202) / 1000)));
+  const candidates = last - first + 1;
   for (let attempt = 0; attempt < candidates; attempt += 1) {
-    const prefix = String(20 + ((process.pid + attempt) % candidates));
+    const prefix = String(first + ((process.pid + attempt) % candidates));
     // Another site of this run that has not bound its ports yet.
     if (taken.has(prefix)) continue;
     const ports = [100, 101, 102, 103, 104, 105, 106, 200, 201].map((p) => Number(`${prefix}${p}`));
     const free = await Promise.all(ports.map(portFree));
     if (free.every(Boolean)) return prefix;
   }
-  throw new Error('no free host-port prefix in 20-65');
+  throw new Error(`no free host-port prefix in ${first}-${last}`);
 }
 
 /** GET /status as the runtime answers it (the fields these tests read). */

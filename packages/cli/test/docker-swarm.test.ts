@@ -11,9 +11,9 @@ import {
   buildImageOnce,
   cleanupOnInterrupt,
   dockerUnavailable,
+  freePortPrefix,
   waitFor,
 } from './docker-harness';
-import { choosePorts } from '../src/launcher/ports';
 import {
   docker,
   dockerOk,
@@ -37,7 +37,8 @@ import {
  * run on an engine this process has put in Swarm mode.
  *
  * Names cannot collide with docker-compose.yml's test: the stack, its secret and volumes are
- * named after this process, the published ports are free ones the kernel picks.
+ * named after this process, the published ports are free ones below the kernel's ephemeral range
+ * (freePortPrefix, as a compose site's).
  * The image is the run's own tag (IMAGE), built from these sources once per test run (buildImageOnce: the
  * compose and labs suites of the same run share that build), or EVPAXOS_DOCKER_IMAGE: an image
  * already built, used as it is.
@@ -184,7 +185,13 @@ describe('Docker Swarm: deploy/docker-stack.yml on a single-node Swarm (real eng
     await dockerOk(['secret', 'create', secretName, '-'], { input: `${secret}\n` });
     secretCreated = true;
 
-    const [a, b] = await choosePorts(2, 0, '0.0.0.0');
+    // Below the kernel's ephemeral range, as a compose site's (freePortPrefix): local clusters on
+    // free ports may be starting at the same time (scripts/test-lanes.mjs).
+    const prefix = await freePortPrefix();
+    const [a, b] = [0, 1].map((index) => ({
+      httpPort: Number(`${prefix}10${index}`),
+      servicePort: Number(`${prefix}20${index}`),
+    }));
     const env = {
       EVPAXOS_IMAGE: image,
       EVPAXOS_SECRET_NAME: secretName,
