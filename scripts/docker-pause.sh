@@ -15,7 +15,22 @@ for node in "${NODES[@]}"; do
     failed=1
     continue
   fi
-  docker pause "$(container_of "$node")" >/dev/null
+  # The cgroup v1 freezer gives up when a busy task does not stop in time ("unable to freeze"),
+  # leaving the container running: that is transient, so try again a few times before failing.
+  paused=0
+  for attempt in 1 2 3 4 5; do
+    if error=$(docker pause "$(container_of "$node")" 2>&1 >/dev/null) || [ "$(state_of "$node")" = paused ]; then
+      paused=1
+      break
+    fi
+    echo "pause of $node failed (attempt $attempt of 5): ${error}" >&2
+    sleep 1
+  done
+  if [ $paused -eq 0 ]; then
+    echo "$node could not be paused: the freezer refused it 5 times" >&2
+    failed=1
+    continue
+  fi
   echo "paused: $node (frozen; resume with scripts/docker-resume.sh $node)"
 done
 exit $failed
