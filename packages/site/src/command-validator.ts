@@ -33,7 +33,7 @@ export function checkSiteCommand(command: SiteCommand): Refusal | null {
     case 'StopSession':
     case 'ChargePointFaulted':
     case 'ChargePointRecovered':
-    case 'RenewLease':
+    case 'RenewLeases':
     case 'RecordMeterValues':
     case 'RecordProfileRefused':
     case 'Noop':

@@ -7,7 +7,11 @@ import { MINUTE_MS, T0, needs, register, start } from './helpers';
 const history: SiteCommand[] = [
   register('cp1'),
   register('cp2'),
-  { type: 'RenewLease', atMs: T0 + 1, chargePointId: 'cp1', heldLeaseExpiresAtMs: null },
+  {
+    type: 'RenewLeases',
+    atMs: T0 + 1,
+    renewals: [{ chargePointId: 'cp1', heldLeaseExpiresAtMs: null }],
+  },
   start('tx1', 'cp1', 1, T0 + 2),
   needs('tx1', T0 + 3, 20_000, 1_400, 11_000, T0 + 60 * MINUTE_MS),
   start('tx1', 'cp2', 1, T0 + 4), // rejected: transaction-exists
