@@ -183,6 +183,7 @@ export class CentralService {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.leases.close();
     for (const unsubscribe of this.unsubscribers) unsubscribe();
     await this.server.close();
   }
@@ -229,8 +230,7 @@ export class CentralService {
       // lease is the replicated view, renewed while it talks to us (OCPP K: without a CSMS it falls
       // back to its own default profile). Cluster members prove their lease by DataTransfer.
       if (!this.leases.isClusterMember(chargePointId)) {
-        const held = this.readState().chargePoints[chargePointId]?.lease?.expiresAtMs ?? null;
-        this.leases.maybeRenew(chargePointId, held);
+        this.leases.askFromReplica(chargePointId);
       }
       return { currentTime: new Date(this.nowMs()).toISOString() };
     });
@@ -243,7 +243,7 @@ export class CentralService {
       if (held !== null && (typeof held !== 'number' || !Number.isSafeInteger(held))) {
         return { status: 'Rejected' };
       }
-      this.leases.maybeRenew(chargePointId, held);
+      this.leases.ask(chargePointId, held);
       return { status: 'Accepted' };
     });
     server.handle('StatusNotification', (chargePointId, request) =>

@@ -82,9 +82,10 @@ export class Timeline {
         const types = commands.map((command) => command.type ?? 'command');
         for (const type of types)
           this.commandsByType.set(type, (this.commandsByType.get(type) ?? 0) + 1);
-        const shown = types.filter((type) => type !== 'RenewLease');
+        const shown = types.filter((type) => type !== 'RenewLeases');
         this.renewals += types.length - shown.length;
-        // Lease renewals are frequent and dull: counted, not printed.
+        // Lease renewals (one command per interval for the stations a central holds) are frequent
+        // and dull: counted, not printed.
         if (shown.length === 0) return;
         this.emit(
           `${at}   slot ${String(slot).padStart(4)} ballot ${ballot.round}.${ballot.proposerId}  ${shown.join(', ')}`,
