@@ -42,6 +42,7 @@ import {
   HEARTBEAT_INTERVAL_S,
   PROFILE_DEADLINE_MS,
 } from './constants';
+import { leaseAsksForwarder, leaseAsksRoutes } from './lease-asks-route';
 import { LeaseRenewals } from './lease-renewals';
 import { LogClient } from './log-client';
 import { needsFromRequest } from './needs';
@@ -140,6 +141,8 @@ export class CentralService {
       nowMs: this.nowMs,
       submit,
       logger: this.logger,
+      isLeader: () => this.node.isLeader,
+      forward: leaseAsksForwarder(this.node, this.logger),
     });
     this.reports = new StationReports({ submit, readState: this.readState, logger: this.logger });
     this.refusals = new ProfileRefusals(submit, this.readState, this.logger);
@@ -191,6 +194,11 @@ export class CentralService {
   /** The HTTP routes this service adds to the central's API (the relay between centrals). */
   routes() {
     return this.stationCalls.routes();
+  }
+
+  /** POST /lease-renewals/asks: a standby's stations' lease renewal asks (lease-asks-route.ts). */
+  leaseRoutes() {
+    return leaseAsksRoutes(this.leases);
   }
 
   /** A CSMS-initiated call to a station held by any central (station-calls.ts). */

@@ -1,10 +1,12 @@
 /**
  * docs/SITE.md, "Leases": a cluster member asks for renewal by DataTransfer, naming the expiry its
  * own replica holds (lease.ts R2); a third-party station has no replica, so its Heartbeat asks and
- * the expiry is read from the replica of the central it is on. A central does not decide one
- * command per ask: it gathers the asks of the stations it holds and submits them as one
- * RenewLeases per renewal interval (leaseMs / 3), so an idle site decides one renewal slot per
- * interval whatever its size. A standby's command is forwarded to the leader like any other.
+ * the expiry is read from the replica of the central it is on. No central decides one command
+ * per ask: a standby forwards the asks of the stations it holds to the leader (POST
+ * /lease-renewals/asks, several in one request), and the leader submits every ask it gathered as
+ * one RenewLeases per renewal interval (leaseMs / 3), so an idle site decides one renewal slot per
+ * interval whatever its size and wherever its stations are connected. When no leader takes the
+ * asks, the standby submits them itself (its command is forwarded to the leader like any other).
  *
  * Why every leaseMs / 3 and not only near the end of a lease: a renewal keeps the expiry it named
  * as the lease the charge point proved it holds (lease.ts R2), and the charge point is counted at
@@ -16,10 +18,19 @@ import type { LeaseRenewal, LeaseRenewalResult, SiteState } from '@evpaxos/site'
 import type { CommandDraft, SubmitOutcome } from './central-service';
 import { LEASE_RENEWAL_RETRY_MS, RENEWALS_PER_LEASE } from './constants';
 
-/** A third-party station's ask: the expiry is read from this central's replica when submitted. */
+/** A third-party station's ask: the expiry is read from the leader's replica when submitted. */
 const FROM_REPLICA = 'from-replica';
 
 type Ask = number | null | typeof FROM_REPLICA;
+
+/** One station's ask as a standby forwards it (POST /lease-renewals/asks). */
+export interface ForwardedAsk {
+  readonly chargePointId: string;
+  /** The expiry the station named, or null; absent with `fromReplica`. */
+  readonly heldLeaseExpiresAtMs?: number | null;
+  /** A third-party station: the leader reads the expiry from its own replica. */
+  readonly fromReplica?: true;
+}
 
 export interface LeaseRenewalsCollaborators {
   readonly memberIds: readonly string[];
@@ -27,6 +38,10 @@ export interface LeaseRenewalsCollaborators {
   readonly nowMs: () => number;
   readonly submit: (draft: CommandDraft) => Promise<SubmitOutcome>;
   readonly logger: Logger;
+  /** Whether this central leads now (it gathers the site's asks). */
+  readonly isLeader: () => boolean;
+  /** Hands asks to the leader; true once the leader took them (lease-asks-route.ts). */
+  readonly forward: (asks: readonly ForwardedAsk[]) => Promise<boolean>;
   /** Timers (default the process's setTimeout / clearTimeout): injected by tests. */
   readonly setTimer?: (callback: () => void, delayMs: number) => unknown;
   readonly clearTimer?: (timer: unknown) => void;
@@ -44,6 +59,9 @@ export class LeaseRenewals {
   /** After a RenewLeases that was not agreed: none before this, ms. */
   private retryNotBeforeMs = -Infinity;
   private inFlight = false;
+  /** On a standby: asks not yet handed to the leader, and whether a forward is under way. */
+  private readonly toForward = new Map<string, Ask>();
+  private forwarding = false;
   private timer: unknown = null;
   private closed = false;
 
@@ -71,11 +89,56 @@ export class LeaseRenewals {
     this.timer = null;
   }
 
+  /**
+   * Asks a standby forwarded (POST /lease-renewals/asks): gathered as if the stations were ours.
+   * False when this central does not lead (the standby then submits them itself).
+   */
+  receive(asks: readonly ForwardedAsk[]): boolean {
+    if (this.closed || !this.collaborators.isLeader()) return false;
+    for (const ask of asks) {
+      this.record(
+        ask.chargePointId,
+        ask.fromReplica ? FROM_REPLICA : (ask.heldLeaseExpiresAtMs ?? null),
+      );
+    }
+    return true;
+  }
+
   private record(chargePointId: string, ask: Ask): void {
     if (this.closed) return;
     if (this.collaborators.readState().chargePoints[chargePointId] === undefined) return;
+    if (!this.collaborators.isLeader()) {
+      this.toForward.set(chargePointId, ask);
+      this.forwardAsks();
+      return;
+    }
     this.asks.set(chargePointId, ask);
     this.schedule();
+  }
+
+  /**
+   * A standby hands its stations' asks to the leader, several per request, one request at a time
+   * (asks that come meanwhile go in the next). Those no leader took it submits itself.
+   */
+  private forwardAsks(): void {
+    if (this.forwarding || this.closed || this.toForward.size === 0) return;
+    const batch = new Map(this.toForward);
+    this.toForward.clear();
+    this.forwarding = true;
+    const asks: ForwardedAsk[] = [...batch].map(([chargePointId, ask]) =>
+      ask === FROM_REPLICA
+        ? { chargePointId, fromReplica: true }
+        : { chargePointId, heldLeaseExpiresAtMs: ask },
+    );
+    void this.collaborators.forward(asks).then((taken) => {
+      this.forwarding = false;
+      for (const [chargePointId, ask] of batch) {
+        if (taken) this.asks.delete(chargePointId);
+        else if (!this.asks.has(chargePointId)) this.asks.set(chargePointId, ask);
+      }
+      this.schedule();
+      this.forwardAsks();
+    });
   }
 
   /**

@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import type { Logger } from '@evpaxos/runtime';
 import { applySiteCommand, createSiteState, type SiteCommand, type SiteState } from '@evpaxos/site';
 import type { CommandDraft, SubmitOutcome } from '../src/central-service';
-import { LeaseRenewals } from '../src/lease-renewals';
+import { LEASE_ASKS_PATH, leaseAsksRoutes } from '../src/lease-asks-route';
+import { LeaseRenewals, type ForwardedAsk } from '../src/lease-renewals';
 
 const LEASE_MS = 30_000;
 const INTERVAL_MS = LEASE_MS / 3;
@@ -14,6 +15,8 @@ const STATIONS = ['cp1', 'cp2', 'cp3', 'cp4', 'cp5'];
  * and submit applies the command to the replica at once (or fails, when told to).
  */
 function harness(registered = STATIONS) {
+  let leading = true;
+  let forwardTo: ((asks: readonly ForwardedAsk[]) => boolean) | null = null;
   let state: SiteState = createSiteState({ leaseMs: LEASE_MS });
   for (const chargePointId of registered) {
     const command: SiteCommand = {
@@ -37,6 +40,8 @@ function harness(registered = STATIONS) {
     /** Runs every timer due by `toMs`, in time order, moving the clock; lets submits settle. */
     async advance(toMs: number): Promise<void> {
       for (;;) {
+        // Let forwards and submits settle first: they may arm timers.
+        await new Promise((resolve) => setImmediate(resolve));
         const due = h.timers
           .filter((timer) => !timer.cleared && timer.atMs <= toMs)
           .sort((a, b) => a.atMs - b.atMs)[0];
@@ -44,12 +49,16 @@ function harness(registered = STATIONS) {
         due.cleared = true;
         h.nowMs = Math.max(h.nowMs, due.atMs);
         due.callback();
-        await new Promise((resolve) => setImmediate(resolve));
       }
       h.nowMs = toMs;
     },
     held(chargePointId: string): number | null {
       return state.chargePoints[chargePointId]?.lease?.expiresAtMs ?? null;
+    },
+    /** This central stands by, handing asks to `leader` (null: no leader takes them). */
+    standBy(leader: ((asks: readonly ForwardedAsk[]) => boolean) | null): void {
+      leading = false;
+      forwardTo = leader;
     },
   };
   const logger = {
@@ -62,6 +71,8 @@ function harness(registered = STATIONS) {
     readState: () => state,
     nowMs: () => h.nowMs,
     logger,
+    isLeader: () => leading,
+    forward: (asks) => Promise.resolve(forwardTo?.(asks) ?? false),
     submit: (draft: CommandDraft): Promise<SubmitOutcome> => {
       const command = { ...draft, atMs: h.nowMs } as SiteCommand;
       h.submitted.push(command);
@@ -212,5 +223,78 @@ describe('lease renewals: one RenewLeases per interval for every station that as
       confirmed: true,
       previousExpiresAtMs: first,
     });
+  });
+
+  it("a standby hands its stations' asks to the leader, which renews them in its own one command", async () => {
+    const leader = harness();
+    const standby = harness();
+    standby.h.standBy((asks) => leader.renewals.receive(asks));
+    // cp1, cp2 are on the leader; cp3 … cp5 on the standby; ext-like asks travel as fromReplica.
+    for (const chargePointId of ['cp1', 'cp2']) leader.renewals.ask(chargePointId, null);
+    for (const chargePointId of ['cp3', 'cp4']) standby.renewals.ask(chargePointId, null);
+    standby.renewals.askFromReplica('cp5');
+    await leader.h.advance(T0);
+    await standby.h.advance(T0);
+    await leader.h.advance(T0 + INTERVAL_MS);
+    expect(standby.h.submitted).to.deep.equal([]);
+    const renewed = leader.h.submitted.flatMap(renewedIds).sort();
+    expect(renewed).to.deep.equal(STATIONS);
+    expect(leader.h.held('cp5')).to.be.a('number');
+  });
+
+  it('a standby no leader takes asks from submits them itself; a central that does not lead refuses forwarded asks', async () => {
+    const { h, renewals } = harness();
+    h.standBy(null);
+    expect(renewals.receive([{ chargePointId: 'cp1', heldLeaseExpiresAtMs: null }])).to.equal(
+      false,
+    );
+    renewals.ask('cp1', null);
+    await h.advance(T0);
+    expect(h.submitted.map(renewedIds)).to.deep.equal([['cp1']]);
+    expect(h.held('cp1')).to.equal(T0 + LEASE_MS);
+  });
+
+  it('POST /lease-renewals/asks: taken by the leader, 421 on a standby, 400 naming a bad field', async () => {
+    const { h, renewals } = harness();
+    const route = leaseAsksRoutes(renewals);
+    const post = (body: unknown, method = 'POST') =>
+      route({
+        method,
+        path: LEASE_ASKS_PATH,
+        query: new URLSearchParams(),
+        readJson: () => Promise.resolve(body),
+      });
+    expect(
+      await post({ asks: [{ chargePointId: 'cp1', heldLeaseExpiresAtMs: null }] }),
+    ).to.deep.equal({ status: 200, body: { taken: 1 } });
+    await h.advance(T0);
+    expect(h.submitted.map(renewedIds)).to.deep.equal([['cp1']]);
+    const bad = [
+      [{ asks: [] }, 'asks'],
+      [{ asks: [{ chargePointId: '' }] }, 'asks[0].chargePointId'],
+      [
+        { asks: [{ chargePointId: 'cp1', heldLeaseExpiresAtMs: -1 }] },
+        'asks[0].heldLeaseExpiresAtMs',
+      ],
+      [null, 'asks'],
+    ] as const;
+    for (const [body, field] of bad) {
+      const answer = await post(body);
+      expect(answer?.status, JSON.stringify(body)).to.equal(400);
+      expect((answer?.body as { reason: string }).reason).to.contain(field);
+    }
+    expect((await post({}, 'GET'))?.status).to.equal(405);
+    expect(
+      await route({
+        method: 'POST',
+        path: '/other',
+        query: new URLSearchParams(),
+        readJson: () => Promise.resolve({}),
+      }),
+    ).to.equal(undefined);
+    h.standBy(null);
+    expect((await post({ asks: [{ chargePointId: 'cp2', fromReplica: true }] }))?.status).to.equal(
+      421,
+    );
   });
 });
