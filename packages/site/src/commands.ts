@@ -342,6 +342,30 @@ function readRenewals(fields: Fields): LeaseRenewal[] {
   });
 }
 
+/**
+ * The one-renewal command that RenewLeases replaced (docs/SITE.md, "Leases"). Slots decided by an
+ * older build hold it, so every replica still reads it, as the RenewLeases of its one renewal: that
+ * is the same lease, bounds and refusal it had (handlers/renew-leases.ts), so a log replays alike
+ * on every replica whichever build wrote it. No central proposes it (parseSiteCommand refuses it).
+ */
+export const LEGACY_RENEW_LEASE = 'RenewLease';
+
+function readLegacyRenewLease(fields: Fields): ParseSiteCommandResult {
+  try {
+    const atMs = time(fields, 'atMs');
+    const renewal: LeaseRenewal = {
+      chargePointId: text(fields, 'chargePointId'),
+      heldLeaseExpiresAtMs: nullableTime(fields, 'heldLeaseExpiresAtMs'),
+    };
+    return { ok: true, command: { type: 'RenewLeases', atMs, renewals: [renewal] } };
+  } catch (error) {
+    if (error instanceof FieldError) {
+      return { ok: false, code: 'invalid-command', reason: `RenewLease: ${error.message}` };
+    }
+    throw error;
+  }
+}
+
 function parseFields(type: SiteCommandType, fields: Fields): SiteCommand {
   const atMs = time(fields, 'atMs');
   switch (type) {
@@ -427,6 +451,7 @@ export function readSiteCommand(payload: unknown): ParseSiteCommandResult {
   }
   const fields = payload as Fields;
   const type = field(fields, 'type');
+  if (type === LEGACY_RENEW_LEASE) return readLegacyRenewLease(fields);
   if (typeof type !== 'string' || !(siteCommandTypes as readonly string[]).includes(type)) {
     return {
       ok: false,

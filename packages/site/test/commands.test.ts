@@ -71,6 +71,17 @@ const examples: SiteCommand[] = [
 ];
 
 describe('parseSiteCommand', () => {
+  it('refuses to propose RenewLease, which replicas still read in old slots (docs/SITE.md, "Leases")', () => {
+    const parsed = parseSiteCommand({
+      type: 'RenewLease',
+      atMs: T0,
+      chargePointId: 'cp1',
+      heldLeaseExpiresAtMs: null,
+    });
+    expect(parsed).to.include({ ok: false, code: 'invalid-command' });
+    expect(parsed.ok ? '' : parsed.reason).to.contain('RenewLeases');
+  });
+
   it('accepts one well-formed example of every command type', () => {
     const covered = new Set(examples.map((c) => c.type));
     expect([...covered].sort()).to.deep.equal([...siteCommandTypes].sort());
