@@ -54,8 +54,11 @@ export class LeaseRenewals {
    */
   private readonly asks = new Map<string, Ask>();
   private readonly members: ReadonlySet<string>;
-  /** When the last RenewLeases was submitted, ms. */
-  private lastSubmitAtMs = -Infinity;
+  /**
+   * Per charge point whose last renewal was refused: it does not make a command fall due before
+   * this, ms (a station cut off from the Paxos mesh names a stale lease at every ask).
+   */
+  private readonly refusedUntilMs = new Map<string, number>();
   /** After a RenewLeases that was not agreed: none before this, ms. */
   private retryNotBeforeMs = -Infinity;
   private inFlight = false;
@@ -63,6 +66,7 @@ export class LeaseRenewals {
   private readonly toForward = new Map<string, Ask>();
   private forwarding = false;
   private timer: unknown = null;
+  private timerDueAtMs = Infinity;
   private closed = false;
 
   constructor(private readonly collaborators: LeaseRenewalsCollaborators) {
@@ -85,8 +89,7 @@ export class LeaseRenewals {
 
   close(): void {
     this.closed = true;
-    if (this.timer !== null) (this.collaborators.clearTimer ?? clearTimeout)(this.timer as never);
-    this.timer = null;
+    this.cancelTimer();
   }
 
   /**
@@ -142,25 +145,71 @@ export class LeaseRenewals {
   }
 
   /**
-   * Arms the one timer for the next RenewLeases: at once when a station asking has no live lease on
-   * our replica (a lease to start, not one to keep), else one interval after the last submit.
+   * Arms the one timer for the next RenewLeases: when the first station that asked is due, one
+   * interval after its lease was granted (at once if it has no live lease on our replica: a lease
+   * to start, not one to keep). The stations renewed together are due together, so an idle site
+   * makes one command per interval; a station whose ask came too late for it is renewed on its
+   * own, in time, and joins the others at the next. A retry pause holds everything back.
    */
   private schedule(): void {
-    if (this.closed || this.inFlight || this.timer !== null || this.asks.size === 0) return;
+    if (this.closed || this.inFlight) return;
     const state = this.collaborators.readState();
     const now = this.collaborators.nowMs();
-    const starting = [...this.asks.keys()].some((chargePointId) => {
+    this.dropAnswered(state, now);
+    if (this.asks.size === 0) {
+      this.cancelTimer();
+      return;
+    }
+    let dueAtMs = Infinity;
+    for (const chargePointId of this.asks.keys()) {
+      dueAtMs = Math.min(dueAtMs, this.dueAtMs(state, chargePointId, now));
+    }
+    dueAtMs = Math.max(dueAtMs, this.retryNotBeforeMs);
+    if (this.timer !== null && this.timerDueAtMs <= dueAtMs) return;
+    this.cancelTimer();
+    this.timerDueAtMs = dueAtMs;
+    this.timer = (this.collaborators.setTimer ?? setTimeout)(
+      () => {
+        this.timer = null;
+        this.submitAsks();
+      },
+      Math.max(0, dueAtMs - now),
+    );
+  }
+
+  /** When a station's renewal falls due, ms (see schedule). */
+  private dueAtMs(state: SiteState, chargePointId: string, now: number): number {
+    const lease = state.chargePoints[chargePointId]?.lease ?? null;
+    const dueAtMs =
+      lease === null || lease.expiresAtMs <= now
+        ? -Infinity
+        : lease.expiresAtMs - state.config.leaseMs + this.intervalMs(state);
+    return Math.max(dueAtMs, this.refusedUntilMs.get(chargePointId) ?? -Infinity);
+  }
+
+  /**
+   * Drops the asks already answered: those naming the lease that the station's live lease replaced
+   * (its ask left before it learned the renewal, e.g. queued behind slow calls on its OCPP link).
+   * The reducer would refuse them (lease.ts R2); the station asks again once it learns its lease.
+   */
+  private dropAnswered(state: SiteState, now: number): void {
+    for (const [chargePointId, ask] of this.asks) {
       const lease = state.chargePoints[chargePointId]?.lease ?? null;
-      return lease === null || lease.expiresAtMs <= now;
-    });
-    const dueAtMs = starting
-      ? this.retryNotBeforeMs
-      : Math.max(this.lastSubmitAtMs + this.intervalMs(state), this.retryNotBeforeMs);
-    const delayMs = Math.max(0, dueAtMs - now);
-    this.timer = (this.collaborators.setTimer ?? setTimeout)(() => {
-      this.timer = null;
-      this.submitAsks();
-    }, delayMs);
+      if (
+        typeof ask === 'number' &&
+        lease !== null &&
+        now < lease.expiresAtMs &&
+        ask !== lease.expiresAtMs &&
+        ask === lease.previousExpiresAtMs
+      ) {
+        this.asks.delete(chargePointId);
+      }
+    }
+  }
+
+  private cancelTimer(): void {
+    if (this.timer !== null) (this.collaborators.clearTimer ?? clearTimeout)(this.timer as never);
+    this.timer = null;
   }
 
   private intervalMs(state: SiteState): number {
@@ -171,6 +220,7 @@ export class LeaseRenewals {
   private submitAsks(): void {
     const { readState, nowMs, submit } = this.collaborators;
     const state = readState();
+    this.dropAnswered(state, nowMs());
     const asked = new Map(this.asks);
     this.asks.clear();
     const renewals: LeaseRenewal[] = [...asked].map(([chargePointId, ask]) => ({
@@ -182,7 +232,7 @@ export class LeaseRenewals {
     }));
     if (renewals.length === 0 || this.closed) return;
     this.inFlight = true;
-    this.lastSubmitAtMs = nowMs();
+    this.collaborators.logger.debug('lease-renewals-submitted', { renewals });
     void submit({ type: 'RenewLeases', renewals }).then((outcome) => {
       this.inFlight = false;
       this.settle(asked, renewals, outcome);
@@ -210,6 +260,7 @@ export class LeaseRenewals {
       // None renewed (lease.ts R2: every station named a lease it does not hold, e.g. cut off from
       // the Paxos mesh): each one's next ask names what its replica holds then.
       const chargePointIds = renewals.map((renewal) => renewal.chargePointId);
+      for (const chargePointId of chargePointIds) this.refused(chargePointId);
       logger.info('lease-renewal-rejected', {
         chargePointIds,
         code: result.code,
@@ -217,16 +268,15 @@ export class LeaseRenewals {
       });
       return;
     }
-    (result.renewals ?? []).forEach((renewal, i) => this.settleOne(renewal, renewals[i]));
+    for (const renewal of result.renewals ?? []) this.settleOne(renewal);
   }
 
-  private settleOne(result: LeaseRenewalResult, submitted: LeaseRenewal | undefined): void {
+  private settleOne(result: LeaseRenewalResult): void {
     if (result.ok) {
-      // An ask that came while this was in flight, naming the lease just replaced, is answered.
-      const named = submitted?.heldLeaseExpiresAtMs;
-      if (this.asks.get(result.chargePointId) === named) this.asks.delete(result.chargePointId);
+      this.refusedUntilMs.delete(result.chargePointId);
       return;
     }
+    this.refused(result.chargePointId);
     // A stale lease named (a station cut off from the Paxos mesh, lease.ts R2), or a renewal that
     // raced another one: its next ask names what its replica holds then.
     this.collaborators.logger.info('lease-renewal-rejected', {
@@ -234,5 +284,14 @@ export class LeaseRenewals {
       code: result.code,
       reason: result.reason,
     });
+  }
+
+  /**
+   * A refused station makes no command fall due for half an interval: one cut off from the Paxos
+   * mesh names a stale lease at every ask, and one that lags gets its retry well within its lease.
+   */
+  private refused(chargePointId: string): void {
+    const state = this.collaborators.readState();
+    this.refusedUntilMs.set(chargePointId, this.collaborators.nowMs() + this.intervalMs(state) / 2);
   }
 }

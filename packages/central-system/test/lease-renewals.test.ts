@@ -297,4 +297,66 @@ describe('lease renewals: one RenewLeases per interval for every station that as
       421,
     );
   });
+
+  it('renews a station whose ask came after the command on its own, in time, and joins the others at the next', async () => {
+    const { h, renewals } = harness();
+    everyoneAsks(h, renewals);
+    await h.advance(T0);
+    const others = STATIONS.filter((id) => id !== 'cp3');
+    await h.advance(T0 + 2_000);
+    for (const chargePointId of others) renewals.ask(chargePointId, h.held(chargePointId));
+    await h.advance(T0 + INTERVAL_MS);
+    expect(renewedIds(h.submitted[1])).to.deep.equal(others);
+    // cp3's ask was held up (its OCPP link busy with a TransactionEvent): it is overdue now.
+    await h.advance(T0 + INTERVAL_MS + 500);
+    renewals.ask('cp3', h.held('cp3'));
+    await h.advance(T0 + INTERVAL_MS + 500);
+    expect(h.submitted.map(renewedIds)[2]).to.deep.equal(['cp3']);
+    await h.advance(T0 + INTERVAL_MS + 2_000);
+    everyoneAsks(h, renewals);
+    await h.advance(T0 + 3 * INTERVAL_MS);
+    // One command for all five at the round's time; nobody asked since, so nothing more.
+    expect(h.submitted.slice(3).map((command) => renewedIds(command).sort())).to.deep.equal([
+      STATIONS,
+    ]);
+    expect(h.submitted[3]?.atMs).to.equal(T0 + 2 * INTERVAL_MS);
+  });
+
+  it('a refused station makes no command fall due for half an interval (a station cut off names a stale lease at every ask)', async () => {
+    const { h, renewals } = harness(['cp1']);
+    renewals.ask('cp1', null);
+    await h.advance(T0);
+    const stale = (h.held('cp1') ?? 0) - 1;
+    for (let atMs = T0 + INTERVAL_MS; atMs < T0 + 2 * INTERVAL_MS; atMs += LEASE_MS / 12) {
+      await h.advance(atMs);
+      renewals.ask('cp1', stale);
+    }
+    await h.advance(T0 + 2 * INTERVAL_MS - 1);
+    // T0 (granted), T0 + I (refused), T0 + 1.5 I (refused): not one per ask.
+    expect(h.submitted.map((command) => command.atMs - T0)).to.deep.equal([
+      0,
+      INTERVAL_MS,
+      1.5 * INTERVAL_MS,
+    ]);
+  });
+
+  it('drops an ask naming the lease its renewal just replaced (it left before the station learned): no command, no refusal', async () => {
+    const { h, renewals } = harness(['cp1']);
+    renewals.ask('cp1', null);
+    await h.advance(T0);
+    const first = h.held('cp1');
+    await h.advance(T0 + INTERVAL_MS);
+    renewals.ask('cp1', first);
+    await h.advance(T0 + INTERVAL_MS);
+    expect(h.submitted).to.have.length(2);
+    // The same ask again, delivered late (queued behind a TransactionEvent on the OCPP link).
+    renewals.ask('cp1', first);
+    await h.advance(T0 + 2 * INTERVAL_MS + 1);
+    expect(h.submitted).to.have.length(2);
+    renewals.ask('cp1', h.held('cp1'));
+    await h.advance(T0 + 2 * INTERVAL_MS + 1);
+    expect(h.submitted).to.have.length(3);
+    expect(h.state.chargePoints['cp1']?.lease?.confirmed).to.equal(true);
+    expect(h.logged.filter((line) => line.message === 'lease-renewal-rejected')).to.deep.equal([]);
+  });
 });
