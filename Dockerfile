@@ -39,9 +39,11 @@ RUN npm ci --ignore-scripts --no-audit --no-fund \
  && mkdir -p /deps/packages \
  && cp package.json package-lock.json /deps/ \
  && for dir in packages/*/; do mkdir -p "/deps/$dir" && cp "$dir/package.json" "/deps/$dir"; done
-# What `tsc -b` reads: the TypeScript configs and the packages (scripts/ and docs/ stay out, so
-# editing them does not recompile).
+# What `npm run build` reads: the TypeScript configs, the packages and the bundler script that
+# makes the node roles' bundles (packages/cli/dist/bundle; docs/CLUSTER.md, "Memory"). The rest of
+# scripts/ and docs/ stay out, so editing them does not recompile.
 COPY tsconfig.base.json tsconfig.json ./
+COPY scripts/bundle.mjs scripts/
 COPY packages/ packages/
 RUN npm run build
 # What a process needs of each package: package.json, the compiled dist/ (without compiled tests)
@@ -56,12 +58,21 @@ RUN mkdir -p /out/packages \
       rm -rf "/out/packages/$name/dist/test" "/out/packages/$name/dist/bench"; \
     done \
  && find /out/packages -name '*.tsbuildinfo' -delete \
- && test -f /out/packages/cli/dist/src/index.js
+ && test -f /out/packages/cli/dist/src/index.js \
+ && test -f /out/packages/cli/dist/bundle/charge-point.js \
+ && test -f /out/packages/cli/dist/bundle/central.js
 
 FROM ${NODE_IMAGE} AS runtime
 # A container binds every interface of its own network namespace; peers reach it by its hostname.
+# The memory settings every node gets from the launcher too (docs/CLUSTER.md, "Memory"): glibc's
+# allocator gives freed blocks back (MALLOC_*), and V8's young generation is 1 MiB semi-spaces.
+# (`--optimize-for-size`, the launcher's other V8 flag, is not allowed in NODE_OPTIONS.)
 ENV NODE_ENV=production \
-    EVPAXOS_LISTEN_HOST=0.0.0.0
+    EVPAXOS_LISTEN_HOST=0.0.0.0 \
+    MALLOC_ARENA_MAX=2 \
+    MALLOC_MMAP_THRESHOLD_=131072 \
+    MALLOC_TRIM_THRESHOLD_=131072 \
+    NODE_OPTIONS=--max-semi-space-size=1
 WORKDIR /app
 # The manifests only (stage 1 collected them), so this layer and the install below stay cached
 # while only sources change.

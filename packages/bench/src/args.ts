@@ -25,7 +25,8 @@ export interface Settings {
   /**
    * `--compare-v8-flags`: the V8 flags the --compare build's nodes run with (the same bin twice
    * with different flags measures a flag). Null: as before, Node's defaults in --idle and --sizes
-   * (the build as it shipped) and this launcher's flags in the throughput rows.
+   * (the build as it shipped: glibc's defaults too, not the launcher's MALLOC_* environment) and
+   * this launcher's flags and environment in the throughput rows.
    */
   readonly compareV8Flags: readonly string[] | null;
   readonly etcd: boolean;

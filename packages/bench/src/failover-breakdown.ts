@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import type { ClusterHandle } from '@evpaxos/cli';
-import { apiAuthHeaders } from '@evpaxos/runtime';
+import { apiAuthHeaders, decidedSlotsOf } from '@evpaxos/runtime';
 
 /**
  * Where one failover trial's time went, each step in ms after the kill (wall clock: the processes
@@ -23,7 +23,7 @@ export interface FailoverBreakdown {
   readonly prepareMs: number | null;
   /** became-leader in the standby's log: Phase 1 done. */
   readonly leaderMs: number | null;
-  /** The new leader's first slot applied at the standby (its "decided" line): its first commit. */
+  /** The new leader's first slot applied at the standby (its "decided" record): its first commit. */
   readonly firstDecideMs: number | null;
   /** The client's acknowledgement (what the trial measures). */
   readonly clientAckMs: number;
@@ -88,7 +88,7 @@ interface LogLine {
   readonly atMs: number;
   readonly message: string;
   readonly peer?: string;
-  /** A "decided" line's ballot's proposer: who led when the slot was chosen. */
+  /** A decided slot's ballot's proposer: who led when the slot was chosen. */
   readonly ledBy?: string;
 }
 
@@ -104,27 +104,51 @@ function logLinesSince(file: string, sinceMs: number): LogLine[] {
   for (const raw of text.split('\n')) {
     if (!raw.startsWith('{')) continue;
     try {
-      const line = JSON.parse(raw) as {
+      const line = JSON.parse(raw) as Record<string, unknown> & {
         timestamp?: string;
         message?: string;
         peer?: string;
-        ballot?: { proposerId?: string };
       };
       const atMs = Date.parse(line.timestamp ?? '');
-      if (atMs >= sinceMs && line.message !== undefined) {
-        const ledBy = line.ballot?.proposerId;
-        lines.push({
-          atMs,
-          message: line.message,
-          ...(line.peer && { peer: line.peer }),
-          ...(ledBy && { ledBy }),
-        });
+      if (line.message === 'decided') {
+        // One line per second of applied slots, each with the time it was applied.
+        for (const slot of decidedSlotsOf(line, atMs)) {
+          const ledBy = slot.ballot?.proposerId;
+          const slotAtMs = slot.atMs ?? atMs;
+          if (slotAtMs >= sinceMs)
+            lines.push({ atMs: slotAtMs, message: 'decided', ...(ledBy && { ledBy }) });
+        }
+      } else if (atMs >= sinceMs && line.message !== undefined) {
+        lines.push({ atMs, message: line.message, ...(line.peer && { peer: line.peer }) });
       }
     } catch {
       // A line cut by the kill: not ours to read.
     }
   }
   return lines;
+}
+
+/** How long the standby's "decided" record of its first slot may take to be written, ms. */
+const decidedRecordWaitMs = 2_500;
+
+/**
+ * When the standby applied its first slot of its own ballot after the kill. The client's ack came
+ * after that, but the standby writes its "decided" record once a second (docs/CLUSTER.md, "The
+ * decided record"): wait for it.
+ */
+async function firstDecidedAt(
+  logFile: string,
+  standbyId: string,
+  sinceMs: number,
+): Promise<number | undefined> {
+  const deadline = Date.now() + decidedRecordWaitMs;
+  for (;;) {
+    const at = logLinesSince(logFile, sinceMs).find(
+      (l) => l.message === 'decided' && l.ledBy === standbyId,
+    )?.atMs;
+    if (at !== undefined || Date.now() > deadline) return at;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 /** Reads one trial's steps once the client has committed at the new leader. */
@@ -153,9 +177,7 @@ export async function failoverBreakdown(
   }
   const standby = nodes.find((n) => n.id === standbyId);
   const firstDecideAtMs = standby
-    ? logLinesSince(standby.logFile, killedAtMs).find(
-        (l) => l.message === 'decided' && l.ledBy === standbyId,
-      )?.atMs
+    ? await firstDecidedAt(standby.logFile, standby.id, killedAtMs)
     : undefined;
   const trace = standby ? await readTrace(cluster, standby.id) : [];
   const after = trace.filter((e) => e.atMs >= killedAtMs);

@@ -28,6 +28,9 @@ export interface IdleProcessRow {
    */
   readonly pssMiB: number;
   readonly wakeupsPerSecond: number;
+  /** What the process wrote to its log in the window (docs/CLUSTER.md, "The decided record"). */
+  readonly logBytesPerSecond: number;
+  readonly logLinesPerSecond: number;
 }
 
 export interface IdleFootprint {
@@ -70,6 +73,33 @@ export function sampleProcess(pid: number): ProcSample | null {
   }
 }
 
+/** A log file's size in bytes, 0 when it cannot be read. */
+export function logBytes(file: string): number {
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** Lines in `file` after its first `fromBytes` bytes (what a process wrote since then). */
+export function logLinesSince(file: string, fromBytes: number): number {
+  try {
+    const text = fs.readFileSync(file);
+    let lines = 0;
+    for (
+      let index = text.indexOf(10, fromBytes);
+      index !== -1;
+      index = text.indexOf(10, index + 1)
+    ) {
+      lines += 1;
+    }
+    return lines;
+  } catch {
+    return 0;
+  }
+}
+
 /** A process's proportional set size (see IdleProcessRow.pssMiB), KiB; 0 when it is gone. */
 export function pssKiB(pid: number): number {
   try {
@@ -102,17 +132,25 @@ export async function measureIdleFootprint(
   try {
     for (const [build, bin] of bins) {
       const dir = fs.mkdtempSync(path.join(root, `idle-${build}-`));
-      // Another build runs as it shipped (Node's V8 defaults, not this launcher's flags) unless
-      // `otherV8Flags` says otherwise (--compare-v8-flags).
+      // Another build runs as it shipped (Node's V8 defaults and glibc's, not this launcher's flags
+      // and environment) unless `otherV8Flags` says otherwise (--compare-v8-flags).
       clusters.set(
         build,
-        await clusterUp({ dir, basePort: 0, ...(bin ? { bin, v8Flags: otherV8Flags } : {}) }),
+        await clusterUp({
+          dir,
+          basePort: 0,
+          ...(bin ? { bin, v8Flags: otherV8Flags, nodeEnv: {} } : {}),
+        }),
       );
     }
     await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
     const before = new Map<string, ProcSample | null>();
+    const logBefore = new Map<string, number>();
     for (const [build, cluster] of clusters) {
-      for (const node of cluster.nodes) before.set(`${build}/${node.id}`, sampleProcess(node.pid));
+      for (const node of cluster.nodes) {
+        before.set(`${build}/${node.id}`, sampleProcess(node.pid));
+        logBefore.set(`${build}/${node.id}`, logBytes(node.logFile));
+      }
     }
     await new Promise((resolve) => setTimeout(resolve, windowMs));
     const rows: IdleProcessRow[] = [];
@@ -123,6 +161,7 @@ export async function measureIdleFootprint(
         const end = sampleProcess(node.pid);
         if (!start || !end) continue;
         const seconds = windowMs / 1000;
+        const logFrom = logBefore.get(`${build}/${node.id}`) ?? 0;
         rows.push({
           build,
           id: node.id,
@@ -132,6 +171,8 @@ export async function measureIdleFootprint(
           rssMiB: Math.round(end.rssKiB / 1024),
           pssMiB: Math.round(end.pssKiB / 1024),
           wakeupsPerSecond: Math.round((end.voluntarySwitches - start.voluntarySwitches) / seconds),
+          logBytesPerSecond: Math.round((logBytes(node.logFile) - logFrom) / seconds),
+          logLinesPerSecond: round1(logLinesSince(node.logFile, logFrom) / seconds),
         });
       }
     }
@@ -148,10 +189,10 @@ function round1(value: number): number {
 /** A Markdown table: one row per process, then one per build and role with the medians. */
 export function renderIdleFootprint(footprint: IdleFootprint): string {
   const header =
-    '| build | process | CPU, % of a core | RSS, MiB | PSS, MiB | wake-ups / s |\n|---|---|---|---|---|---|';
+    '| build | process | CPU, % of a core | RSS, MiB | PSS, MiB | wake-ups / s | log, bytes / s | log lines / s |\n|---|---|---|---|---|---|---|---|';
   const lines = footprint.rows.map(
     (r) =>
-      `| ${r.build} | ${r.id}${r.leader ? ' (leader)' : ''} | ${r.cpuPercent} | ${r.rssMiB} | ${r.pssMiB} | ${r.wakeupsPerSecond} |`,
+      `| ${r.build} | ${r.id}${r.leader ? ' (leader)' : ''} | ${r.cpuPercent} | ${r.rssMiB} | ${r.pssMiB} | ${r.wakeupsPerSecond} | ${r.logBytesPerSecond} | ${r.logLinesPerSecond} |`,
   );
   const builds = [...new Set(footprint.rows.map((r) => r.build))];
   for (const build of builds) {
@@ -159,7 +200,7 @@ export function renderIdleFootprint(footprint: IdleFootprint): string {
       const rows = footprint.rows.filter((r) => r.build === build && r.role === role);
       if (rows.length === 0) continue;
       lines.push(
-        `| ${build} | median ${role} | ${round1(median(rows.map((r) => r.cpuPercent)))} | ${Math.round(median(rows.map((r) => r.rssMiB)))} | ${Math.round(median(rows.map((r) => r.pssMiB)))} | ${Math.round(median(rows.map((r) => r.wakeupsPerSecond)))} |`,
+        `| ${build} | median ${role} | ${round1(median(rows.map((r) => r.cpuPercent)))} | ${Math.round(median(rows.map((r) => r.rssMiB)))} | ${Math.round(median(rows.map((r) => r.pssMiB)))} | ${Math.round(median(rows.map((r) => r.wakeupsPerSecond)))} | ${Math.round(median(rows.map((r) => r.logBytesPerSecond)))} | ${round1(median(rows.map((r) => r.logLinesPerSecond)))} |`,
       );
     }
   }

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { clusterUp } from '@evpaxos/cli';
+import { clusterUp, type ClusterHandle } from '@evpaxos/cli';
 import type { StatsView } from '@evpaxos/runtime';
 import { runJob, startBareCommitPath, startServerJob } from './child';
 import type { ClientJob, PaxosRunResult } from './client';
@@ -18,7 +18,12 @@ import { median, type LatencySummary } from './latency';
 import { renderChart, renderTable, type BenchReport, type SystemRow } from './report';
 import { medianRows, roundOrder } from './rounds';
 import { measureSiteSize, renderSiteSizes, type SiteSizeRow } from './site-size';
-import { measureIdleFootprint, renderIdleFootprint } from './idle-footprint';
+import {
+  logBytes,
+  logLinesSince,
+  measureIdleFootprint,
+  renderIdleFootprint,
+} from './idle-footprint';
 
 function log(line: string): void {
   process.stderr.write(`bench: ${line}\n`);
@@ -166,6 +171,8 @@ async function measureOurs(
     const leader = cluster.node(leaderId);
     const statsUrls = cluster.nodes.map((n) => `http://${n.host}:${n.httpPort}/stats`);
     for (const concurrency of settings.concurrencies) {
+      const logFrom = cluster.nodes.map((n) => logBytes(n.logFile));
+      const startedMs = Date.now();
       // A --compare build may predate array frames on /client; one request per frame is
       // understood by every build.
       const run = await runJob<PaxosRunResult>(
@@ -179,11 +186,31 @@ async function measureOurs(
         ),
       );
       rows.push(measuredRow(label, acceptors, concurrency, run, perCommand(run)));
+      log(`${label} c=${concurrency}: ${logGrowth(cluster, logFrom, Date.now() - startedMs)}`);
     }
   } finally {
     await cluster.down();
   }
   return rows;
+}
+
+/**
+ * What each node wrote to its log during a row (warm-up included), per second: the "decided"
+ * record's cost in bytes and lines (docs/BENCHMARKS.md, "The decided record").
+ */
+function logGrowth(
+  cluster: ClusterHandle,
+  fromBytes: readonly number[],
+  elapsedMs: number,
+): string {
+  const seconds = elapsedMs / 1000;
+  const parts = cluster.nodes.map((node, index) => {
+    const from = fromBytes[index] ?? 0;
+    const kB = (logBytes(node.logFile) - from) / 1000 / seconds;
+    const lines = logLinesSince(node.logFile, from) / seconds;
+    return `${node.id} ${kB.toFixed(1)} kB/s ${lines.toFixed(1)} lines/s`;
+  });
+  return `log per node: ${parts.join(', ')}`;
 }
 
 async function measureFloor(settings: Settings, root: string): Promise<BenchReport['floor']> {

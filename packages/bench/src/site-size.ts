@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { clusterUp, type ClusterHandle } from '@evpaxos/cli';
+import { decidedSlotsOf } from '@evpaxos/runtime';
 import type { PaxosRunResult } from './client';
 import { pssKiB } from './idle-footprint';
 
@@ -60,23 +61,36 @@ function rssKiB(pid: number): number {
   }
 }
 
-/** Every decided line's time (ms since epoch) in cp1's log, with its command types. */
+/**
+ * Every decided slot's time (ms since epoch, when a central applied it) with its command types, in
+ * time order: from the centrals' "decided" records, which list the commands (docs/CLUSTER.md, "The
+ * decided record"; a charge point's names only their digest).
+ */
 function decidedTimes(dir: string): { atMs: number; types: string[] }[] {
-  const text = fs.readFileSync(path.join(dir, 'logs', 'cp1.log'), 'utf8');
-  const out: { atMs: number; types: string[] }[] = [];
-  for (const line of text.split('\n')) {
-    if (!line.includes('"decided"')) continue;
-    try {
-      const parsed = JSON.parse(line) as { timestamp: string; commands?: { type?: string }[] };
-      out.push({
-        atMs: Date.parse(parsed.timestamp),
-        types: (parsed.commands ?? []).map((command) => String(command.type)),
-      });
-    } catch {
-      // A torn last line: read again at the next poll.
+  const bySlot = new Map<number, { atMs: number; types: string[] }>();
+  for (const file of fs.readdirSync(path.join(dir, 'logs'))) {
+    if (!file.startsWith('central-')) continue;
+    const text = fs.readFileSync(path.join(dir, 'logs', file), 'utf8');
+    for (const line of text.split('\n')) {
+      if (!line.includes('"decided"')) continue;
+      let parsed: Record<string, unknown>;
+      try {
+        parsed = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        continue; // a torn last line: read again at the next poll
+      }
+      if (parsed.message !== 'decided') continue;
+      const timestampMs = Date.parse(String(parsed.timestamp));
+      for (const slot of decidedSlotsOf(parsed, Number.isNaN(timestampMs) ? null : timestampMs)) {
+        if (slot.commands === undefined || slot.atMs === null) continue;
+        const types = slot.commands.map((command) => String(command.type));
+        const seen = bySlot.get(slot.slot);
+        if (seen === undefined || slot.atMs < seen.atMs)
+          bySlot.set(slot.slot, { atMs: slot.atMs, types });
+      }
     }
   }
-  return out;
+  return [...bySlot.values()].sort((a, b) => a.atMs - b.atMs);
 }
 
 /** How many times a central became leader, from every central's log. */
@@ -172,20 +186,22 @@ export async function measureSiteSize(
     chargePoints,
     basePort: 0,
     readyTimeoutMs: BOOT_TIMEOUT_MS,
-    // Another build runs as it shipped (Node's V8 defaults, not this launcher's flags) unless
-    // its flags are given (--compare-v8-flags).
-    ...(build.bin ? { bin: build.bin, v8Flags: build.v8Flags ?? [] } : {}),
+    // Another build runs as it shipped (Node's V8 defaults and glibc's, not this launcher's flags
+    // and environment) unless its V8 flags are given (--compare-v8-flags).
+    ...(build.bin ? { bin: build.bin, v8Flags: build.v8Flags ?? [], nodeEnv: {} } : {}),
   });
   try {
     const bootMs = Date.now() - startedMs;
     const registrations = await waitForRegistrations(dir, chargePoints);
     const firstDecidedMs = Math.min(...registrations) - startedMs;
     const allRegisteredMs = Math.max(...registrations) - startedMs;
-    const rssMiB = cluster.nodes.reduce((sum, node) => sum + rssKiB(node.pid), 0) / 1024;
-    const pssMiB = cluster.nodes.reduce((sum, node) => sum + pssKiB(node.pid), 0) / 1024;
     const cpuBefore = await cpuMicrosOf(cluster);
     await new Promise((resolve) => setTimeout(resolve, IDLE_WINDOW_MS));
     const idleCpuPercent = ((await cpuMicrosOf(cluster)) - cpuBefore) / (IDLE_WINDOW_MS * 10);
+    // The site's memory at the end of the idle window, not at the last registration: the
+    // processes have left start-up (parsing, compiling, the heap's first growth) behind.
+    const rssMiB = cluster.nodes.reduce((sum, node) => sum + rssKiB(node.pid), 0) / 1024;
+    const pssMiB = cluster.nodes.reduce((sum, node) => sum + pssKiB(node.pid), 0) / 1024;
     const run = await measureCommitAtLeader(cluster, measureCommit, 1);
     const run64 = await measureCommitAtLeader(cluster, measureCommit, 64);
     const acceptors = (

@@ -59,6 +59,57 @@ describe('demo timeline', () => {
     expect(printed).to.have.length(1);
   });
 
+  it("prints each decided slot once, from a central's record, at the time it was applied", () => {
+    const printed: string[] = [];
+    const timeline = new Timeline(10, 44_000, (line) => printed.push(line));
+    timeline.accept({
+      source: 'ev-emulator',
+      record: { message: 'scenario-start', timestamp: iso(0), scenarioMs: 0 },
+    });
+    const startSession = [['cp1/x', 1, 'StartSession']];
+    const renew = [['cp2', 4, 'RenewLeases']];
+    // A charge point's record comes first: digests only, nothing to print from it yet.
+    timeline.accept({
+      source: 'cp1',
+      record: {
+        message: 'decided',
+        timestamp: iso(12_000),
+        atMs: start + 12_000,
+        slots: [[5, '2.central-a', 'abc', 1, 900, []]],
+      },
+    });
+    // The central's record of a second: slot 5 applied at 11.1 s real (1:51), slot 6 a renewal.
+    timeline.accept({
+      source: 'central-a',
+      record: {
+        message: 'decided',
+        timestamp: iso(12_000),
+        atMs: start + 12_000,
+        slots: [
+          [5, '2.central-a', 'abc', 1, 900, [], startSession],
+          [6, '2.central-a', 'def', 1, 100, [], renew],
+        ],
+      },
+    });
+    timeline.accept({
+      source: 'cp1',
+      record: {
+        message: 'evse-transition',
+        timestamp: iso(11_500),
+        chargePointId: 'cp1',
+        from: 'charging',
+        to: 'endSession',
+        event: 'unplug',
+      },
+    });
+    timeline.flush(Date.now(), 0);
+    expect(printed).to.deep.equal([
+      '[ 1:51]   slot    5 ballot 2.central-a  StartSession',
+      '[ 1:55]   cp1  EVSE charging → endSession  (unplug)',
+    ]);
+    expect([timeline.decisions, timeline.leaseRenewals]).to.deep.equal([2, 1]);
+  });
+
   it('scales the lease with the speed: 30 s of scenario time, never under 3 s real', () => {
     expect(demoLeaseMs(1)).to.equal(30_000);
     expect(demoLeaseMs(5)).to.equal(6_000);

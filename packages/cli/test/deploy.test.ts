@@ -492,8 +492,9 @@ describe('deploy: docker-compose.yml run as local processes (hostnames → 127.0
     const imageEnv: Record<string, string> = {};
     for (const instruction of parseDockerfile().filter((i) => i.op === 'ENV' && i.stage > 0)) {
       for (const pair of instruction.args.split(/\s+/)) {
-        const [key, value] = pair.split('=') as [string, string];
-        imageEnv[key] = value;
+        // The value may hold '=' itself (NODE_OPTIONS=--max-semi-space-size=1).
+        const at = pair.indexOf('=');
+        imageEnv[pair.slice(0, at)] = pair.slice(at + 1);
       }
     }
     envs = new Map();

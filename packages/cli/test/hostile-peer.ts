@@ -4,9 +4,11 @@ import WebSocket from 'ws';
 
 /**
  * A test client that speaks to a node's cluster port the way an attacker or a broken peer would.
- * It encodes envelopes as the wire does (msgpackr, self-describing maps, { v, kind, body }), so
- * the hello looks valid and only the HMAC proof is wrong.
+ * It encodes envelopes as the wire does (msgpackr, envelope version 2: [v, kind, body],
+ * docs/PROTOCOL-WIRE.md), so the hello looks valid and only the HMAC proof is wrong.
  */
+const WIRE_VERSION = 2;
+
 const packr = new Packr({
   useRecords: false,
   mapsAsObjects: true,
@@ -71,17 +73,17 @@ export async function helloWithWrongProof(
   const closed = closedBy(socket, timeoutMs);
   let challenged = false;
   socket.on('message', (data: Buffer) => {
-    const envelope = packr.unpack(data) as { kind?: string };
-    if (envelope.kind !== 'challenge') return;
+    const envelope = packr.unpack(data) as unknown[];
+    if (envelope[1] !== 'challenge') return;
     challenged = true;
-    socket.send(packr.pack({ v: 1, kind: 'proof', body: { proof: randomBytes(32) } }));
+    socket.send(packr.pack([WIRE_VERSION, 'proof', { proof: randomBytes(32) }]));
   });
   socket.send(
-    packr.pack({
-      v: 1,
-      kind: 'hello',
-      body: { clusterId, nodeId: claimedId, peerId: targetId, nonce: randomBytes(32) },
-    }),
+    packr.pack([
+      WIRE_VERSION,
+      'hello',
+      { clusterId, nodeId: claimedId, peerId: targetId, nonce: randomBytes(32) },
+    ]),
   );
   return { ...(await closed), challenged };
 }

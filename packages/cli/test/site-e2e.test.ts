@@ -1,7 +1,13 @@
 import { expect } from 'chai';
 import type { ClusterHandle } from '../src/launcher';
 import { useClusters } from './cluster-harness';
-import { expectVerified, lines, runEmulator, waitForSettledLeases } from './site-harness';
+import {
+  decidedSlots,
+  expectVerified,
+  lines,
+  runEmulator,
+  waitForSettledLeases,
+} from './site-harness';
 
 /**
  * End-to-end runs of the charging site (issue 4 §8): real central, charge-point and EV-emulator
@@ -181,8 +187,8 @@ describe('site end to end (real processes, high speed)', function () {
     )?.timestampMs;
     expect(partitionAtMs, 'the partition step ran').to.be.a('number');
     // The majority side keeps deciding (EV2's session among others).
-    const decidedAfter = lines(cluster, 'decided').filter(
-      (line) => line.node === 'cp1' && (line.timestampMs ?? 0) > (partitionAtMs ?? 0),
+    const decidedAfter = decidedSlots(cluster).filter(
+      (slot) => slot.node === 'cp1' && (slot.atMs ?? 0) > (partitionAtMs ?? 0),
     );
     expect(
       decidedAfter.length,

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { decidedSlotsOf, type DecidedSlot } from '@evpaxos/runtime';
 import type { ClusterHandle } from '../src/launcher';
 import { readLogDir, verifyDir, type LogLine } from '../src/verify';
 import { waitFor } from './cluster-harness';
@@ -9,6 +10,16 @@ import { waitFor } from './cluster-harness';
 /** What the end-to-end site tests share: the EV emulator as a process, log lines, verify. */
 
 const bin = path.resolve(__dirname, '../../bin/evpaxos.js');
+
+/**
+ * Every slot record of every node's "decided" lines (docs/CLUSTER.md, "The decided record"): a
+ * central's lists the commands, a charge point's their digest only.
+ */
+export function decidedSlots(cluster: ClusterHandle): (DecidedSlot & { node: string })[] {
+  return lines(cluster, 'decided').flatMap((line) =>
+    decidedSlotsOf(line.fields, line.timestampMs).map((slot) => ({ ...slot, node: line.node })),
+  );
+}
 
 /** Runs the EV emulator as its own process, its log in the cluster's logs dir; resolves on exit. */
 export function runEmulator(

@@ -7,7 +7,13 @@ import { apiAuthHeaders, readApiToken } from '@evpaxos/runtime';
 import { evMachine, evseMachine } from '@evpaxos/site';
 import type { ClusterHandle } from '../src/launcher';
 import { useClusters } from './cluster-harness';
-import { expectVerified, lines, runEmulator, waitForSettledLeases } from './site-harness';
+import {
+  decidedSlots,
+  expectVerified,
+  lines,
+  runEmulator,
+  waitForSettledLeases,
+} from './site-harness';
 
 /**
  * Sites of any size and every state, end to end on real processes (issue 17): 9 and 15 charge
@@ -129,8 +135,8 @@ describe('sites of any size and every state (real processes, high speed)', funct
     expect([...evseVisited].sort()).to.deep.equal([...evseMachine.states].sort());
     expect([...evVisited].sort()).to.deep.equal([...evMachine.states].sort());
     // The fault reached the site: StatusNotification Faulted / Available became decided commands.
-    const types = lines(cluster, 'decided').flatMap((line) =>
-      (line.fields.commands as { type?: string }[]).map((command) => command.type),
+    const types = decidedSlots(cluster).flatMap((slot) =>
+      (slot.commands ?? []).map((command) => command.type),
     );
     expect(types).to.include.members(['ChargePointFaulted', 'ChargePointRecovered']);
     // EV3 was told to stop (stop-charging) and left; EV5 charged at cp3 after the recovery.

@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { commandsDigest } from '@evpaxos/runtime';
 import { verifyDir } from '../src/verify';
 
 const bin = path.resolve(__dirname, '../../bin/evpaxos.js');
@@ -20,7 +21,21 @@ function line(node: string, message: string, fields: Line = {}, atMs = t0): stri
   });
 }
 
+/**
+ * A "decided" record of one slot as the runtime writes it (docs/CLUSTER.md, "The decided record"):
+ * a central lists the commands, a charge point writes their digest only.
+ */
 function decided(node: string, slot: number, commands: Line[]): string {
+  const ids = commands.map(({ clientId, seq, type }) => ({ clientId, seq, type }));
+  const duplicates = commands.flatMap((command, index) => (command.duplicate ? [index] : []));
+  const tuple: unknown[] = [slot, '1.central-a', commandsDigest(ids), ids.length, 0, duplicates];
+  if (node.startsWith('central'))
+    tuple.push(ids.map(({ clientId, seq, type }) => [clientId, seq, type]));
+  return line(node, 'decided', { atMs: t0, slots: [tuple] });
+}
+
+/** The per-slot "decided" line of earlier versions, which verify still reads. */
+function legacyDecided(node: string, slot: number, commands: Line[]): string {
   return line(node, 'decided', { slot, ballot: { round: 1, proposerId: 'central-a' }, commands });
 }
 
@@ -195,18 +210,50 @@ describe('evpaxos verify', () => {
     const result = resultOf(run(files), 'agreement');
     expect(result.pass).to.equal(false);
     expect(result.counterexample).to.match(
-      /^slot 1: central-a decided \[\] \(no-op\) .* but cp2 decided \[cp9#1 StartSession\] \(cp2\.log:\d+\)/,
+      /^slot 1: central-a decided \[\] \(no-op\) .* but cp2 decided 1 command with digest \w+ \(cp2\.log:\d+\)/,
+    );
+  });
+
+  it("agreement: FAILs when one charge point's digest of a slot differs from a central's commands", () => {
+    const files = healthyLogs();
+    files['cp1.log']!.push(line('cp1', 'ready'), decided('cp1', 2, [cmd('cp1', 1), cmd('cp2', 2)]));
+    const result = resultOf(run(files), 'agreement');
+    expect(result.pass).to.equal(false);
+    expect(result.counterexample).to.match(
+      /^slot 2: central-a decided \[cp1#1 StartSession, cp2#1 StartSession\] \(central-a\.log:\d+\) but cp1 decided 2 commands with digest \w+ \(cp1\.log:\d+\)/,
+    );
+  });
+
+  it('agreement: FAILs on a central record whose digest does not match its commands', () => {
+    const files = healthyLogs();
+    const forged = decided('central-a', 4, [cmd('cp1', 2)]).replace(
+      commandsDigest([{ clientId: 'cp1', seq: 2, type: 'StartSession' }]),
+      'abc123',
+    );
+    files['central-a.log']!.push(forged);
+    expect(resultOf(run(files), 'agreement').counterexample).to.match(
+      /^slot 4: central-a wrote digest abc123 for \[cp1#2 StartSession\], whose digest is \w+ /,
+    );
+  });
+
+  it('agreement: still reads the per-slot lines of earlier versions', () => {
+    const files = healthyLogs();
+    files['cp2.log']!.push(legacyDecided('cp2', 1, [cmd('cp9', 1)]));
+    expect(resultOf(run(files), 'agreement').counterexample).to.match(
+      /^slot 1: central-a decided \[\] \(no-op\) .* but cp2 decided \[cp9#1 StartSession\]/,
     );
   });
 
   it('validity: FAILs on a decided command with an unknown type or no clientId', () => {
     const files = healthyLogs();
-    files['cp1.log']!.push(decided('cp1', 4, [cmd('cp1', 2, 'FreeElectricity')]));
+    files['central-a.log']!.push(decided('central-a', 4, [cmd('cp1', 2, 'FreeElectricity')]));
     const result = resultOf(run(files), 'validity');
     expect(result.pass).to.equal(false);
     expect(result.counterexample).to.include('type "FreeElectricity", not a site command');
     const noClient = healthyLogs();
-    noClient['cp1.log']!.push(decided('cp1', 4, [{ seq: 1, duplicate: false, type: 'Noop' }]));
+    noClient['central-a.log']!.push(
+      decided('central-a', 4, [{ seq: 1, duplicate: false, type: 'Noop' }]),
+    );
     expect(resultOf(run(noClient), 'validity').counterexample).to.include(
       'a command without a clientId',
     );
@@ -222,10 +269,41 @@ describe('evpaxos verify', () => {
 
   it('exactly-once: FAILs when one (clientId, seq) is applied as new in two slots', () => {
     const files = healthyLogs();
+    // The central recognised the retry; cp1 (digest only: its commands are the central's) did not.
+    files['central-a.log']!.push(decided('central-a', 5, [cmd('cp2', 1, 'StartSession', true)]));
     files['cp1.log']!.push(decided('cp1', 5, [cmd('cp2', 1)]));
     const result = resultOf(run(files), 'exactly-once');
     expect(result.pass).to.equal(false);
     expect(result.counterexample).to.match(/^cp1 applied cp2#1 twice as new: slot 2 .* and slot 5/);
+  });
+
+  it('validity and exactly-once: a slot only charge points recorded is counted as not checked', () => {
+    const files = healthyLogs();
+    // central-a's record of slot 5 was lost (kill -9 within a second of applying it).
+    files['cp1.log']!.push(decided('cp1', 5, [cmd('cp2', 1)]));
+    files['cp2.log']!.push(decided('cp2', 5, [cmd('cp2', 1)]));
+    const report = verifyDir(run(files));
+    const exactlyOnce = report.results.find((r) => r.property === 'exactly-once')!;
+    expect(exactlyOnce.pass).to.equal(true);
+    expect(exactlyOnce.evidence).to.include(
+      "2 slot records by digest only whose commands no central's record holds: not checked",
+    );
+    expect(report.results.find((r) => r.property === 'validity')!.evidence).to.include(
+      "1 slots recorded by digest only, no central's record of their commands left: not checked",
+    );
+  });
+
+  it("validity: only charge points' digests in the logs is vacuous, not a pass on evidence", () => {
+    const files = healthyLogs();
+    delete files['central-a.log'];
+    files['cp1.log'] = files['cp1.log']!.filter((l) => !l.includes('"slots":[[1,'));
+    files['cp2.log'] = files['cp2.log']!.filter((l) => !l.includes('"slots":[[1,'));
+    const result = resultOf(run(files), 'validity');
+    expect(result.vacuous).to.equal(true);
+    expect(result.pass).to.equal(false); // nodes started: validity had to be exercised
+    expect(result.evidence).to.match(
+      /^vacuous: 0 decided commands .*3 slots recorded by digest only/,
+    );
   });
 
   it('exactly-once: a restarted node replaying the log from slot 0 is not a violation', () => {
@@ -593,11 +671,11 @@ describe('evpaxos verify', () => {
 
     it('prints FAIL with the counterexample and exits 1 when a property is broken', () => {
       const files = healthyLogs();
-      files['cp1.log']!.push(decided('cp1', 5, [cmd('cp2', 1)]));
+      files['central-a.log']!.push(decided('central-a', 5, [cmd('cp2', 1)]));
       const out = spawnSync(process.execPath, [bin, 'verify', run(files)], { encoding: 'utf8' });
       expect(out.status).to.equal(1);
       expect(out.stdout).to.match(/FAIL {2}exactly-once/);
-      expect(out.stdout).to.include('first counterexample: cp1 applied cp2#1 twice');
+      expect(out.stdout).to.include('first counterexample: central-a applied cp2#1 twice');
     });
 
     it('exits 2 with one sentence when the dir has no logs', () => {

@@ -41,8 +41,15 @@ export interface DashboardOptions {
   readonly pollIntervalMs?: number;
 }
 
-/** The page and its two scripts, read once from packages/dashboard/static (no CDN, no build step). */
-export const staticDir = path.resolve(__dirname, '../../static');
+/**
+ * The page and its two scripts, read once from packages/dashboard/static (no CDN, no build step).
+ * Found by the package's name, not by this file's place: a central runs this code from a bundle
+ * in packages/cli/dist/bundle (docs/CLUSTER.md, "Memory").
+ */
+export const staticDir = path.join(
+  path.dirname(require.resolve('@evpaxos/dashboard/package.json')),
+  'static',
+);
 const assets: Record<string, { file: string; contentType: string }> = {
   [DASHBOARD_PATH]: { file: 'index.html', contentType: 'text/html; charset=utf-8' },
   [`${DASHBOARD_PATH}/`]: { file: 'index.html', contentType: 'text/html; charset=utf-8' },

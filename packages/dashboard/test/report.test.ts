@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium } from 'playwright-core';
+import { commandsDigest } from '@evpaxos/runtime';
 import { readRun, renderReport } from '../src';
 
 function line(atMs: number, node: string, message: string, fields: Record<string, unknown> = {}) {
@@ -22,15 +23,16 @@ describe('report: readRun + renderReport', () => {
     fs.mkdirSync(path.join(dir, 'logs'));
     const t = Date.parse('2026-01-01T00:00:00Z');
     const ballot = { round: 1, proposerId: 'central-a' };
+    const digestOfC1 = commandsDigest([{ clientId: 'c', seq: 1, type: null }]);
     fs.writeFileSync(
       path.join(dir, 'logs', 'central-a.log'),
       [
         line(t, 'central-a', 'ready'),
         line(t + 10, 'central-a', 'became-leader', { ballot }),
+        // docs/CLUSTER.md, "The decided record": a central's record lists the commands.
         line(t + 20, 'central-a', 'decided', {
-          slot: 0,
-          ballot,
-          commands: [{ clientId: 'c', seq: 1 }],
+          atMs: t + 20,
+          slots: [[0, '1.central-a', digestOfC1, 1, 0, [], [['c', 1, null]]]],
         }),
         line(t + 1000, 'central-a', 'faults set', {
           rules: [{ peer: 'cp1', direction: 'both', action: 'drop' }],
@@ -113,6 +115,7 @@ describe('report: scenario time, labelled fault intervals, messages split, no cl
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'evpaxos-report-'));
     fs.mkdirSync(path.join(dir, 'logs'));
     const ballot = { round: 1, proposerId: 'central-a' };
+    const digestOfC1 = commandsDigest([{ clientId: 'c', seq: 1, type: null }]);
     const stats = (atMs: number, applied: number, consensus: number, heartbeat: number) =>
       line(atMs, 'central-a', 'cluster-stats', {
         nodes: {
@@ -163,7 +166,13 @@ describe('report: scenario time, labelled fault intervals, messages split, no cl
       path.join(dir, 'logs', 'cp2.log'),
       [
         line(t + 5, 'cp2', 'ready'),
-        line(t + 2500, 'cp2', 'decided', { slot: 1 }),
+        line(t + 2500, 'cp2', 'decided', {
+          atMs: t + 2500,
+          slots: [
+            [0, '1.central-a', digestOfC1, 1, 5, []],
+            [1, '1.central-a', commandsDigest([]), 0, 0, []],
+          ],
+        }),
         line(t + 2500, 'cp2', 'ready'),
         line(t + 6000, 'cp2', 'closed'),
       ].join('\n'),
@@ -175,6 +184,8 @@ describe('report: scenario time, labelled fault intervals, messages split, no cl
     const run = readRun(dir);
     expect(run.scenario).to.deep.equal({ startedAtMs: t, speed: 10, name: 'lunch-rush' });
     expect(run.messagesPerDecision.value).to.equal(12); // 120 messages over 10 slots
+    // Slot 0 recorded by central-a (its command) and cp2 (its digest): counted once.
+    expect([run.decidedSlots, run.commandsDecided]).to.deep.equal([2, 1]);
     expect(run.messagesPerDecision.split).to.deep.equal({
       consensus: 9,
       heartbeat: 3,

@@ -15,6 +15,7 @@ import type {
   Slot,
   Snapshot,
   StateMachine,
+  Value,
 } from './types';
 
 /**
@@ -42,6 +43,7 @@ export class Learner {
   /**
    * @param onCompact called when a snapshot is taken, so the co-located acceptor can drop state.
    * @param acceptedAt what the co-located acceptor accepted in a slot: the value of a commit notice.
+   * @param retainValue what is kept of an applied slot's value for catch-up (NodeCollaborators).
    */
   constructor(
     private readonly config: ResolvedConfig,
@@ -50,6 +52,7 @@ export class Learner {
     snapshot: Snapshot | undefined,
     private readonly onCompact: (appliedThrough: Slot) => void,
     private readonly acceptedAt: (slot: Slot) => AcceptedEntry | undefined = () => undefined,
+    private readonly retainValue: (value: Value) => Value = (value) => value,
   ) {
     const { clientSeqWindow, clientsMax } = config.options;
     this.clients = new ClientTable(clientSeqWindow, clientsMax);
@@ -237,6 +240,8 @@ export class Learner {
         }
       }
       this.appliedThroughSlot = slot;
+      const retained = this.retainValue(entry.value);
+      if (retained !== entry.value) this.decided.set(slot, { ...entry, value: retained });
       this.out.apply({ slot, ballot: entry.ballot, commands });
       this.maybeSnapshot();
     }

@@ -8,13 +8,21 @@ import type { Message } from './messages';
 import { Outbox, type Ready } from './outbox';
 import type { Random } from './prng';
 import { Proposer, type ProposeResult, type ProposerState } from './proposer';
-import type { Command, NodeId, PersistedState, Slot, StateMachine } from './types';
+import type { Command, NodeId, PersistedState, Slot, StateMachine, Value } from './types';
 
 /** What a node needs from outside: injected, so a seed replays a whole cluster. */
 export interface NodeCollaborators {
   readonly stateMachine: StateMachine;
   /** A seeded PRNG (see createPrng): election timeouts are drawn from it. */
   readonly random: Random;
+  /**
+   * What the learner keeps of a slot's value once it is applied, for catch-up replies; it must
+   * hold the same commands. Default: the value itself. The runtime passes the wire's encoding,
+   * which a leader already made to send the Accepts: its tail of up to snapshotEverySlots +
+   * logTailSlots slots then holds bytes, not 64 command objects per slot that the garbage
+   * collector would promote and mark (docs/BENCHMARKS.md, "Issue 21: CPU per command").
+   */
+  readonly retainValue?: (value: Value) => Value;
 }
 
 export interface NodeStatus {
@@ -92,6 +100,7 @@ export class PaxosNode {
       persisted.snapshot,
       (appliedThrough) => acceptor?.compact(appliedThrough),
       (slot) => acceptor?.acceptedAt(slot),
+      collaborators.retainValue,
     );
     this.proposer = this.config.isProposer
       ? new Proposer(

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { PaxosNode, RecordingStateMachine, createPrng, type Value } from '../src';
 import { TestCluster, command } from './harness';
 
 const membership = { proposers: ['p1'], acceptors: ['a1', 'a2', 'a3'], learners: ['l1'] };
@@ -105,6 +106,34 @@ describe('learner', () => {
     expect(reply?.message.type).to.equal('catchup-reply');
     if (reply?.message.type !== 'catchup-reply') return;
     expect(reply.message.entries.map((entry) => entry.slot)).to.deep.equal([0, 1]);
+  });
+
+  it('keeps an applied value as retainValue gives it, and serves catch-up with that', () => {
+    const retained: Value[] = [];
+    // What the runtime's wire encoding does: another object holding the same commands.
+    const retainValue = (value: Value): Value => {
+      const copy = { commands: value.commands, encodedBytes: 7 };
+      retained.push(copy);
+      return copy;
+    };
+    const learner = new PaxosNode(
+      { id: 'l1', cluster: membership },
+      { stateMachine: new RecordingStateMachine(), random: createPrng(1), retainValue },
+    );
+    const values = [0, 1].map((slot) => ({ commands: [command('c', slot + 1)] }));
+    learner.step('p1', {
+      type: 'decide',
+      entries: values.map((value, slot) => ({ slot, ballot, value })),
+    });
+    const applied = learner.takeReady().applied;
+    expect(applied.map((entry) => entry.commands.map((c) => c.command))).to.deep.equal(
+      values.map((value) => value.commands),
+    );
+    learner.step('a1', { type: 'catchup-request', fromSlot: 0 });
+    const [reply] = learner.takeReady().messages;
+    if (reply?.message.type !== 'catchup-reply') throw new Error('expected a catch-up reply');
+    expect(reply.message.entries.map((entry) => entry.value)).to.deep.equal(retained);
+    expect(reply.message.entries.map((entry) => entry.value)[0]).to.equal(retained[0]);
   });
 
   it('applies a command decided twice only once (exactly-once, Paxos Made Moderately Complex §3)', () => {

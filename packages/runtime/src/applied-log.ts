@@ -1,4 +1,8 @@
-import type { AppliedEntry, Ballot } from '@evpaxos/paxos';
+import { reconfigurationPayloadType, type AppliedEntry, type Ballot } from '@evpaxos/paxos';
+import type { ProcessConfig } from './config';
+import { decidedRecordIntervalMs, decidedRecordSlotsMax } from './constants';
+import type { Logger } from './logger';
+import { decidedSlotTuple, payloadType } from './decided-record';
 
 /** One applied slot as GET /log shows it (docs/CLUSTER.md). */
 export interface LogEntry {
@@ -12,11 +16,28 @@ export interface LogEntry {
   }[];
 }
 
+/** Where the ring's "decided" record goes (docs/CLUSTER.md, "The decided record"). */
+export interface DecidedRecordSink {
+  /** Writes one "decided" line with these fields. */
+  readonly write: (fields: Record<string, unknown>) => void;
+  /** Every command's (clientId, seq, type) too: the centrals (the proposers). */
+  readonly fullCommands: boolean;
+  /** At most one line per this long, unless the ring is full or a slot changes the membership. */
+  readonly intervalMs: number;
+  /** Slots in one line at most (a replay or a catch-up applies thousands a second). */
+  readonly slotsMax?: number;
+}
+
 /**
  * The most recent applied entries, in slot order, bounded: a ring of `capacity` entries holding at
  * most `commandsMax` commands (the latest entry is always kept), the oldest dropped first. Slots
  * ascend but may jump (a learner that installs a snapshot skips what the snapshot covers), so reads
  * search by slot rather than index by it.
+ *
+ * The same ring is the node's "decided" record (issue 21: no log line per slot): the newest
+ * `unwritten` entries are written as one line at most every `intervalMs`, before one of them would
+ * be dropped, at `slotsMax` of them, at once for a membership change, and at `writeRecord()`
+ * (close, a fatal error).
  */
 export class AppliedLog {
   /** Entries as the learner applied them: shaped for GET /log only when read (no copy per push). */
@@ -24,10 +45,30 @@ export class AppliedLog {
   private start = 0;
   private size = 0;
   private commandCount = 0;
+  /** The newest entries not yet in a "decided" line, and when each was applied (ms since epoch). */
+  private unwritten = 0;
+  private unwrittenAtMs: number[] = [];
+  private recordTimer: NodeJS.Timeout | undefined;
+
+  /**
+   * A node's: its limits from the config; its "decided" record into its log, with every command
+   * on a central (a proposer), digests on a charge point (docs/CLUSTER.md, "The decided record").
+   */
+  static ofNode(
+    config: Pick<ProcessConfig, 'appliedEntriesKeptMax' | 'appliedCommandsKeptMax' | 'role'>,
+    logger: Pick<Logger, 'info'>,
+  ): AppliedLog {
+    return new AppliedLog(config.appliedEntriesKeptMax, config.appliedCommandsKeptMax, {
+      write: (fields) => logger.info('decided', fields),
+      fullCommands: config.role === 'central',
+      intervalMs: decidedRecordIntervalMs,
+    });
+  }
 
   constructor(
     readonly capacity: number,
     readonly commandsMax = Number.MAX_SAFE_INTEGER,
+    private readonly record?: DecidedRecordSink,
   ) {
     if (!Number.isSafeInteger(capacity) || capacity < 1) {
       throw new RangeError(`AppliedLog capacity must be a positive integer, got ${capacity}.`);
@@ -44,7 +85,7 @@ export class AppliedLog {
     return this.size;
   }
 
-  push(entry: AppliedEntry): void {
+  push(entry: AppliedEntry, appliedAtMs = Date.now()): void {
     const last = this.at(this.size - 1);
     // Invariant: the learner applies in ascending slot order.
     if (last !== undefined && entry.slot <= last.slot) {
@@ -54,7 +95,36 @@ export class AppliedLog {
     this.ring[(this.start + this.size) % this.capacity] = entry;
     this.size += 1;
     this.commandCount += entry.commands.length;
+    if (this.record !== undefined) {
+      this.unwritten += 1;
+      this.unwrittenAtMs.push(appliedAtMs);
+    }
     while (this.size > 1 && this.commandCount > this.commandsMax) this.dropOldest();
+    if (this.record === undefined || this.unwritten === 0) return;
+    // A membership change is rare and what verify's configuration check hinges on: written now.
+    const full = this.unwritten >= (this.record.slotsMax ?? decidedRecordSlotsMax);
+    if (full || entry.commands.some(({ command }) => isReconfiguration(command.payload))) {
+      this.writeRecord();
+    } else {
+      this.recordTimer ??= setTimeout(() => this.writeRecord(), this.record.intervalMs).unref();
+    }
+  }
+
+  /** Writes the entries applied since the last "decided" line as one line (none: nothing). */
+  writeRecord(): void {
+    if (this.recordTimer !== undefined) clearTimeout(this.recordTimer);
+    this.recordTimer = undefined;
+    if (this.record === undefined || this.unwritten === 0) return;
+    const atMs = Date.now();
+    const slots: unknown[] = [];
+    for (let index = this.size - this.unwritten; index < this.size; index += 1) {
+      const appliedAtMs = this.unwrittenAtMs[index - (this.size - this.unwritten)] as number;
+      const entry = this.at(index) as AppliedEntry;
+      slots.push(decidedSlotTuple(entry, atMs - appliedAtMs, this.record.fullCommands));
+    }
+    this.unwritten = 0;
+    this.unwrittenAtMs = [];
+    this.record.write({ atMs, slots });
   }
 
   /** Commands in the kept entries. */
@@ -63,6 +133,8 @@ export class AppliedLog {
   }
 
   private dropOldest(): void {
+    // The record keeps every applied slot: one not yet written is written before it is dropped.
+    if (this.unwritten === this.size) this.writeRecord();
     const oldest = this.ring[this.start] as AppliedEntry;
     this.ring[this.start] = undefined;
     this.commandCount -= oldest.commands.length;
@@ -102,27 +174,6 @@ export class AppliedLog {
   }
 }
 
-/**
- * The fields of the "decided" line (docs/CLUSTER.md) for one applied slot. duplicate: a retry the
- * state machine did not apply again (exactly-once); type: the payload's command type, so
- * `evpaxos verify` can check validity without the payload.
- */
-export function decidedLineOf(entry: AppliedEntry): Record<string, unknown> {
-  return {
-    slot: entry.slot,
-    ballot: entry.ballot,
-    commands: entry.commands.map(({ command, duplicate }) => ({
-      clientId: command.clientId,
-      seq: command.seq,
-      duplicate,
-      type: payloadType(command.payload),
-    })),
-  };
-}
-
-/** The `type` of an object payload (a site command's), or null for any other payload. */
-function payloadType(payload: unknown): string | null {
-  if (typeof payload !== 'object' || payload === null) return null;
-  const type = (payload as { type?: unknown }).type;
-  return typeof type === 'string' ? type : null;
+function isReconfiguration(payload: unknown): boolean {
+  return payloadType(payload) === reconfigurationPayloadType;
 }

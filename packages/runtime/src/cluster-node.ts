@@ -12,10 +12,10 @@ import {
   type StateMachine,
 } from '@evpaxos/paxos';
 import { FileStore, type AcceptorStore } from '@evpaxos/storage';
-import { onInvalidValue } from '@evpaxos/wire';
+import { encodeValue, onInvalidValue } from '@evpaxos/wire';
 import { WebSocketTransport, type FaultRule, type Transport } from '@evpaxos/transport';
 import type { LogView, StatsView, StatusView } from './api-types';
-import { AppliedLog, decidedLineOf } from './applied-log';
+import { AppliedLog } from './applied-log';
 import {
   ClientCalls,
   type CallOutcome,
@@ -109,7 +109,7 @@ export class ClusterNode {
       timeoutMs: config.clientCallTimeoutMs,
     });
     this.hold = new ElectionHold(electionHoldMs(config.tickMs));
-    this.appliedLog = new AppliedLog(config.appliedEntriesKeptMax, config.appliedCommandsKeptMax);
+    this.appliedLog = AppliedLog.ofNode(config, this.logger); // GET /log and the decided record
     this.metrics = new NodeMetrics({
       nodeId: config.id,
       role: config.role,
@@ -184,6 +184,8 @@ export class ClusterNode {
           stateMachine: collaborators.stateMachine ?? new CommandLogStateMachine(),
           // The seed only spreads election timeouts between processes; it need not be replayable.
           random: createPrng(cryptoRandomInt(2 ** 32)),
+          // Applied values kept for catch-up as the bytes sent in the Accepts, not as objects.
+          retainValue: encodeValue,
         },
         persisted,
       );
@@ -405,6 +407,7 @@ export class ClusterNode {
       this.hold.answerAll(null, 'closed');
       await this.transport.close();
       await this.pipeline.drain();
+      this.appliedLog.writeRecord(); // the slots applied in the last second, before the logger closes
       await this.store?.close();
     })();
     return this.closing;
@@ -513,14 +516,9 @@ export class ClusterNode {
   }
 
   private deliver(ready: Ready): void {
-    // Answers first: their frames are queued ahead of the log lines' write (both leave at the end
-    // of this run of the event loop), so a client does not wait for the "decided" line's write.
+    // Answers first, then the ring that GET /log reads and the "decided" record is written from.
     this.calls.settleApplied(ready.applied);
-    for (const entry of ready.applied) {
-      this.appliedLog.push(entry);
-      // docs/CLUSTER.md: one "decided" line per applied slot, read back by `evpaxos verify`.
-      this.logger.info('decided', decidedLineOf(entry));
-    }
+    for (const entry of ready.applied) this.appliedLog.push(entry);
     this.metrics.observeApplied(ready.applied.length);
     if (ready.applied.length > 0) {
       for (const listener of this.appliedListeners) listener(ready.applied);
@@ -571,7 +569,7 @@ export class ClusterNode {
         return;
       }
       case 'slot-decided':
-        // Counted by the metrics; the "decided" line of every applied slot is the log's record.
+        // Counted by the metrics; the "decided" record of the applied slots is the log's.
         return;
       default: {
         const unknown: never = event;
@@ -593,6 +591,7 @@ export class ClusterNode {
       error: error instanceof Error ? error.message : String(error),
     });
     this.clock.stop();
+    this.appliedLog.writeRecord(); // what was applied stays checkable after the exit
     this.collaborators.onFatal?.(error);
   }
 }

@@ -13,6 +13,12 @@ export { defaultAcceptors } from './acceptors';
 export { ClientFrameBatch, clientPackr } from './client-frames';
 export { logLevels, type LogLevel, type NodeRole } from './constants';
 export { createLogger, type Logger } from './logger';
+export {
+  commandsDigest,
+  decidedSlotsOf,
+  type DecidedCommand,
+  type DecidedSlot,
+} from './decided-record';
 export { ClusterNode } from './cluster-node';
 export {
   tracedMessageTypes,

@@ -23,16 +23,16 @@ export interface LoggerOptions {
 }
 
 /**
- * JSON lines, one `write` each, without winston's stream pipeline. Under load a node logs one
- * "decided" line per slot; through winston (DerivedLogger → Transform → pipe → Console transport,
- * which also schedules a setImmediate per line) that cost 30 µs a line with one command and 64 µs
- * with 64 in a micro-benchmark here, against 4 and 18 µs written directly — 17 % of a charge
- * point's CPU at concurrency 256 (docs/BENCHMARKS.md). Lines logged in one synchronous run of
- * the event loop (a charge point applying a tick's worth of slots) go out together in one `write`,
- * at the end of that run (a microtask): one system call instead of one per slot. stdout to a file
- * or pipe is synchronous on Linux, so a line is in the file by the end of the run that logged it
- * (the client answers of that run are queued just ahead of it: cluster-node.ts `deliver`); warn
- * and error lines, `close()` and process exit write at once.
+ * JSON lines, one `write` each, without winston's stream pipeline. Under load a node logged one
+ * "decided" line per slot (now one a second, docs/CLUSTER.md); through winston (DerivedLogger →
+ * Transform → pipe → Console transport, which also schedules a setImmediate per line) that cost
+ * 30 µs a line with one command and 64 µs with 64 in a micro-benchmark here, against 4 and 18 µs
+ * written directly — 17 % of a charge point's CPU at concurrency 256 (docs/BENCHMARKS.md). Lines
+ * logged in one synchronous run of the event loop (a node's trace lines of one frame) go out
+ * together in one `write`, at the end of that run (a microtask): one system call instead of one
+ * per line. stdout to a file or pipe is synchronous on Linux, so a line is in the file by the end
+ * of the run that logged it (the client answers of that run are queued just ahead of it:
+ * cluster-node.ts `deliver`); warn and error lines, `close()` and process exit write at once.
  */
 class JsonLineLogger implements Logger {
   private readonly levelRank: number;
@@ -126,7 +126,7 @@ export function createLogger(
  * warn (and as many error) lines of one message per `intervalMs`; the rest are counted, and one
  * line `N more '<message>' warnings not written` follows when the interval ends. The message is
  * the cause: fields (a remote address, a reason) vary, the message names what happened. Debug and
- * info lines pass: they record the node's own work (a line per decided slot), not a client's.
+ * info lines pass: they record the node's own work (the decided record), not a client's.
  */
 export function boundRepeats(
   inner: Logger & { close(): void },

@@ -15,7 +15,7 @@ export interface NodeProcessSpec {
   readonly dataDir: string | null;
   /** The arguments after the Node executable: a restart runs exactly these again. */
   readonly args: readonly string[];
-  /** Extra environment (lab mode records EVPAXOS_LAB and EVPAXOS_CLUSTER_DIR here). */
+  /** Extra environment (the launcher's MALLOC_* settings; lab mode's EVPAXOS_LAB and EVPAXOS_CLUSTER_DIR). */
   readonly env?: Readonly<Record<string, string>>;
 }
 

@@ -1,4 +1,4 @@
-import type { ClusterEnvelope } from '@evpaxos/wire';
+import { WIRE_VERSION, type ClusterEnvelope } from '@evpaxos/wire';
 import { WebSocket } from 'ws';
 import { reconnectDelayMs } from './backoff';
 import { createNonce, computeProof, verifyProof } from './handshake';
@@ -34,7 +34,7 @@ export class Dialer {
       if (connection.step === 'closed') return;
       connection.dialerNonce = createNonce();
       mesh.sendFrame(connection, {
-        v: 1,
+        v: WIRE_VERSION,
         kind: 'hello',
         body: {
           clusterId: mesh.options.clusterId,
@@ -155,7 +155,7 @@ export class Dialer {
       verifierId: peerId,
     });
     connection.step = 'await-welcome';
-    mesh.sendFrame(connection, { v: 1, kind: 'proof', body: { proof } });
+    mesh.sendFrame(connection, { v: WIRE_VERSION, kind: 'proof', body: { proof } });
   }
 
   private onWelcome(connection: Connection): void {

@@ -1,4 +1,4 @@
-import type { ClusterEnvelope } from '@evpaxos/wire';
+import { WIRE_VERSION, type ClusterEnvelope } from '@evpaxos/wire';
 import type { WebSocket } from 'ws';
 import type { Connection } from './connection';
 import { computeProof, createNonce, verifyProof } from './handshake';
@@ -66,7 +66,7 @@ function onHello(mesh: Mesh, connection: Connection, hello: Hello): void {
   });
   connection.step = 'await-proof';
   mesh.sendFrame(connection, {
-    v: 1,
+    v: WIRE_VERSION,
     kind: 'challenge',
     body: { nodeId: mesh.nodeId, nonce: connection.listenerNonce, proof },
   });
@@ -95,7 +95,7 @@ function onProof(mesh: Mesh, connection: Connection, proof: Uint8Array): void {
   // A newer authenticated link from the same peer means it redialled (a restart, or it saw
   // the old link die first): the old one is half-open at best.
   if (previous) mesh.closeConnection(previous, 1000, 'replaced', false);
-  mesh.sendFrame(connection, { v: 1, kind: 'welcome', body: {} });
+  mesh.sendFrame(connection, { v: WIRE_VERSION, kind: 'welcome', body: {} });
   mesh.core.logger.info('transport: inbound link authenticated', {
     peer: peerId,
     remote: connection.remote,

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
+import { pack } from 'msgpackr';
 import { WebSocket } from 'ws';
-import { decodeEnvelope, encodeEnvelope, type NodeId } from '@evpaxos/wire';
+import { WIRE_VERSION, decodeEnvelope, encodeEnvelope, type NodeId } from '@evpaxos/wire';
 import { WebSocketTransport, type Transport } from '../src';
 import type { WebSocketTransportOptions } from '../src/options';
 import { computeProof } from '../src/handshake';
@@ -164,7 +165,7 @@ describe('WebSocketTransport: untrusted connections', () => {
     const challengeFrame = nextFrame(socket);
     socket.send(
       encodeEnvelope({
-        v: 1,
+        v: WIRE_VERSION,
         kind: 'hello',
         body: {
           clusterId: hello.clusterId ?? clusterId,
@@ -185,7 +186,7 @@ describe('WebSocketTransport: untrusted connections', () => {
       dialerNonce: nonce,
       listenerNonce: challenge.body.nonce,
     });
-    socket.send(encodeEnvelope({ v: 1, kind: 'proof', body: { proof } }));
+    socket.send(encodeEnvelope({ v: WIRE_VERSION, kind: 'proof', body: { proof } }));
   }
 
   it('reports the port it bound when asked for port 0', () => {
@@ -197,6 +198,29 @@ describe('WebSocketTransport: untrusted connections', () => {
     await expectClosedFor(socket, 'malformed-frame', () =>
       socket.send(Buffer.from([0xc1, 0xff, 0x00, 0x13])),
     );
+  });
+
+  it('closes a connection from a node of wire version 1 (map envelopes) with the reason: unsupported-version', async () => {
+    const socket = await connectRaw(a.port);
+    // What a node of the build before envelope version 2 sends first: its hello as a map.
+    const oldHello = pack({
+      v: 1,
+      kind: 'hello',
+      body: { clusterId, nodeId: 'b', peerId: 'a', nonce: new Uint8Array(32).fill(1) },
+    });
+    const closing = closed(socket);
+    socket.send(oldHello);
+    const result = await closing;
+    expect(result.reason).to.equal('unsupported-version');
+    expect(result.code).to.equal(1007);
+    const entry = cluster
+      .loggerOf('a')
+      .entries.find((logged) => logged.meta?.code === 'unsupported-version');
+    expect(String(entry?.meta?.detail)).to.contain(
+      'version 1 (a { v, kind, body } map), expected 2',
+    );
+    expectLoggedRejection('unsupported-version');
+    await expectHonestTrafficFlows();
   });
 
   it('closes a connection that sends a frame over maxFrameBytes: frame-too-large', async () => {
@@ -217,7 +241,7 @@ describe('WebSocketTransport: untrusted connections', () => {
   it('closes a connection that sends a valid Paxos frame before the handshake: unauthenticated-frame', async () => {
     const socket = await connectRaw(a.port);
     await expectClosedFor(socket, 'unauthenticated-frame', () =>
-      socket.send(encodeEnvelope({ v: 1, kind: 'paxos', body: heartbeat(1) })),
+      socket.send(encodeEnvelope({ v: WIRE_VERSION, kind: 'paxos', body: heartbeat(1) })),
     );
   });
 
@@ -273,7 +297,7 @@ describe('WebSocketTransport: untrusted connections', () => {
     });
     await handshake(socket);
     await welcome;
-    socket.send(encodeEnvelope({ v: 1, kind: 'paxos', body: heartbeat(9) }));
+    socket.send(encodeEnvelope({ v: WIRE_VERSION, kind: 'paxos', body: heartbeat(9) }));
     await waitUntil(() => inboxA.length === 1, 'the frame');
     expect(inboxA[0]?.from).to.equal('b');
     socket.terminate();
@@ -292,7 +316,9 @@ describe('WebSocketTransport: untrusted connections', () => {
     await handshake(socket);
     await welcome;
     const frame = Buffer.concat(
-      [1, 2, 3].map((round) => encodeEnvelope({ v: 1, kind: 'paxos', body: heartbeat(round) })),
+      [1, 2, 3].map((round) =>
+        encodeEnvelope({ v: WIRE_VERSION, kind: 'paxos', body: heartbeat(round) }),
+      ),
     );
     socket.send(frame);
     await waitUntil(() => inboxA.length === 3, 'three messages');
@@ -306,8 +332,8 @@ describe('WebSocketTransport: untrusted connections', () => {
     await handshake(socket);
     await nextFrame(socket); // welcome
     const frame = Buffer.concat([
-      encodeEnvelope({ v: 1, kind: 'paxos', body: heartbeat(7) }),
-      encodeEnvelope({ v: 1, kind: 'paxos', body: heartbeat(8) }).subarray(0, 10),
+      encodeEnvelope({ v: WIRE_VERSION, kind: 'paxos', body: heartbeat(7) }),
+      encodeEnvelope({ v: WIRE_VERSION, kind: 'paxos', body: heartbeat(8) }).subarray(0, 10),
     ]);
     const closing = closed(socket);
     socket.send(frame);

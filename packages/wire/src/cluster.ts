@@ -11,7 +11,7 @@ import {
   type Welcome,
 } from './handshake';
 import { validatePaxosMessage } from './paxos-validator';
-import { withEncodedValues } from './value-codec';
+import { encodePaxosMessage } from './paxos-layout';
 
 /** The kinds of the cluster protocol: the handshake, then Paxos messages. */
 export interface ClusterKinds {
@@ -40,8 +40,8 @@ export function createClusterCodec(
       paxos: validatePaxosMessage,
     },
     limits,
-    // Slot values as the bytes the leader encoded (value-codec.ts).
-    { paxos: withEncodedValues },
+    // Positional arrays, slot values as the bytes the leader encoded (paxos-layout.ts).
+    { paxos: encodePaxosMessage },
   );
 }
 

@@ -1,5 +1,5 @@
 import { Packr } from 'msgpackr';
-import { readRecord } from './check';
+import { isPlainObject } from './check';
 import { WIRE_VERSION, defaultWireLimits, type WireLimits } from './constants';
 import { WireError } from './errors';
 
@@ -35,12 +35,18 @@ export type BodyValidator<Body> = (body: unknown, limits: WireLimits) => Body;
 /** One validator per envelope kind: the registry of a protocol's kinds. */
 export type BodyValidators<Kinds> = { readonly [Kind in keyof Kinds]: BodyValidator<Kinds[Kind]> };
 
-/** What a body is turned into right before it is encoded, for kinds that need it. */
+/**
+ * What a body is turned into right before it is encoded, for kinds that need it: the Paxos
+ * messages' positional layout (paxos-layout.ts), which their validator reads.
+ */
 export type BodyEncoders<Kinds> = {
-  readonly [Kind in keyof Kinds]?: (body: Kinds[Kind]) => Kinds[Kind];
+  readonly [Kind in keyof Kinds]?: (body: Kinds[Kind]) => unknown;
 };
 
-/** The versioned envelope every frame carries: `{ v: 1, kind, body }`. */
+/**
+ * The versioned envelope every frame carries, `{ v, kind, body }` here; on the wire since version 2
+ * the array `[v, kind, body]` (version 1 was a map with those keys).
+ */
 export type Envelope<Kinds> = {
   [Kind in keyof Kinds & string]: {
     readonly v: typeof WIRE_VERSION;
@@ -112,11 +118,11 @@ export class EnvelopeCodec<Kinds extends object> {
   encode(envelope: Envelope<Kinds>): Uint8Array {
     // A fresh object with exactly the envelope's three fields, whatever else the caller's had.
     const encoder = this.encoders.get(envelope.kind);
-    const bytes: Uint8Array = packr.pack({
-      v: WIRE_VERSION,
-      kind: envelope.kind,
-      body: encoder === undefined ? envelope.body : encoder(envelope.body),
-    });
+    const bytes: Uint8Array = packr.pack([
+      WIRE_VERSION,
+      envelope.kind,
+      encoder === undefined ? envelope.body : encoder(envelope.body),
+    ]);
     if (bytes.length > this.limits.maxFrameBytes) {
       throw new WireError(
         'frame-too-large',
@@ -184,18 +190,15 @@ export class EnvelopeCodec<Kinds extends object> {
   }
 
   private validateEnvelope(decoded: unknown): Envelope<Kinds> {
-    let envelope: Record<string, unknown>;
-    try {
-      envelope = readRecord(decoded, 'envelope', ['v', 'kind', 'body']);
-    } catch {
-      throw new WireError('malformed-frame', 'not a { v, kind, body } envelope');
+    if (!Array.isArray(decoded)) throw notAnEnvelope(decoded);
+    if (decoded.length !== 3)
+      throw new WireError('malformed-frame', 'not a [v, kind, body] envelope');
+    const version: unknown = decoded[0];
+    if (typeof version !== 'number') throw new WireError('malformed-frame', 'no version');
+    if (version !== WIRE_VERSION) {
+      throw new WireError('unsupported-version', `version ${version}, expected ${WIRE_VERSION}`);
     }
-    if (typeof envelope.v !== 'number') throw new WireError('malformed-frame', 'no version');
-    if (!('body' in envelope)) throw new WireError('malformed-frame', 'no body');
-    if (envelope.v !== WIRE_VERSION) {
-      throw new WireError('unsupported-version', `version ${envelope.v}, expected ${WIRE_VERSION}`);
-    }
-    const kind = envelope.kind;
+    const kind: unknown = decoded[1];
     if (typeof kind !== 'string') throw new WireError('malformed-frame', 'no kind');
     const validator = this.validators.get(kind);
     if (validator === undefined) {
@@ -203,7 +206,7 @@ export class EnvelopeCodec<Kinds extends object> {
     }
     let body: unknown;
     try {
-      body = validator(envelope.body, this.limits);
+      body = validator(decoded[2], this.limits);
     } catch (error) {
       if (error instanceof WireError) throw error;
       // A validator that throws something else is a bug in it, but the frame is still refused
@@ -212,6 +215,22 @@ export class EnvelopeCodec<Kinds extends object> {
     }
     return { v: WIRE_VERSION, kind, body } as Envelope<Kinds>;
   }
+}
+
+/**
+ * Why a value that is not an array is no envelope. A `{ v, kind, body }` map with a numeric `v` is
+ * a node of version 1 (maps on the wire): it is told so, so that a cluster restarted half on each
+ * version says why its links do not come up (docs/PROTOCOL-WIRE.md, "Versions").
+ */
+function notAnEnvelope(decoded: unknown): WireError {
+  const version = isPlainObject(decoded) ? decoded.v : undefined;
+  if (typeof version === 'number' && version !== WIRE_VERSION) {
+    return new WireError(
+      'unsupported-version',
+      `version ${version} (a { v, kind, body } map), expected ${WIRE_VERSION} ([v, kind, body] array): every member must run the same version`,
+    );
+  }
+  return new WireError('malformed-frame', 'not a [v, kind, body] envelope');
 }
 
 /** Thrown inside msgpackr's iteration to stop a frame with too many envelopes early. */

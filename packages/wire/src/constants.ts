@@ -1,8 +1,9 @@
 /**
  * The envelope version. A peer that speaks another version is refused with `unsupported-version`
  * rather than guessed at: a cluster is upgraded by restarting every member on the new version.
+ * Version 2: envelopes and Paxos messages are MessagePack arrays (paxos-layout.ts), not maps.
  */
-export const WIRE_VERSION = 1;
+export const WIRE_VERSION = 2;
 
 /** Bytes in a handshake nonce: 256 bits, so a nonce never repeats in practice (RFC 4086 §1). */
 export const NONCE_BYTES = 32;

@@ -27,13 +27,8 @@ export {
 } from './cluster';
 export type { Challenge, Hello, Proof, Welcome } from './handshake';
 export { validatePaxosMessage } from './paxos-validator';
-export {
-  ENCODED_VALUE_EXT_TYPE,
-  EncodedValue,
-  encodeValue,
-  onInvalidValue,
-  withEncodedValues,
-} from './value-codec';
+export { ENCODED_VALUE_EXT_TYPE, EncodedValue, encodeValue, onInvalidValue } from './value-codec';
+export { encodePaxosMessage, paxosLayouts } from './paxos-layout';
 export {
   invalidBody,
   isPlainObject,
@@ -47,6 +42,7 @@ export {
   readPositiveInteger,
   readRecord,
   readString,
+  readTuple,
 } from './check';
 // Re-exported so that the transport (and other users of the wire) name the catalogue from one place.
 export type { Message, MessageType, NodeId } from '@evpaxos/paxos';

@@ -1,12 +1,22 @@
 import { Packr, addExtension } from 'msgpackr';
-import type { Command, Message, Value } from '@evpaxos/paxos';
-import { readArray, readId, readPlainData, readPositiveInteger, readRecord } from './check';
+import type { Command, Value } from '@evpaxos/paxos';
+import {
+  isInteger,
+  isPlainData,
+  readArray,
+  readId,
+  readPlainData,
+  readPositiveInteger,
+  readRecord,
+  readTuple,
+} from './check';
 import { untrustedPackrOptions } from './codec';
 import { defaultWireLimits, type WireLimits } from './constants';
 
 /**
  * A slot's value travels and is stored as the bytes the leader encoded, once: a MessagePack
- * extension (type 0x56, 'V') holding the MessagePack array of its commands. An acceptor validates
+ * extension (type 0x56, 'V') holding the MessagePack array of its commands, each
+ * `[clientId, seq, payload]`. An acceptor validates
  * nothing inside it, keeps the bytes and writes them to its log as they are; a learner decodes and
  * checks the commands when it applies the slot. Before this, every charge point decoded and
  * checked each command of an Accept, encoded it again into its log, and decoded that again — and
@@ -65,54 +75,59 @@ export function encodeValue(value: Value): EncodedValue {
   if (value instanceof EncodedValue) return value;
   let encoded = encodedOf.get(value);
   if (encoded === undefined) {
-    encoded = new EncodedValue(Buffer.from(valuePackr.pack(value.commands)));
+    // Positional, as the Paxos messages (paxos-layout.ts): [clientId, seq, payload] per command.
+    const commands = value.commands.map((command) => [
+      command.clientId,
+      command.seq,
+      command.payload,
+    ]);
+    encoded = new EncodedValue(Buffer.from(valuePackr.pack(commands)));
     encodedOf.set(value, encoded);
   }
   return encoded;
 }
 
-/** A Paxos message with every value it carries as encoded bytes: what goes on the wire. */
-export function withEncodedValues(message: Message): Message {
-  switch (message.type) {
-    case 'accept':
-      return { ...message, value: encodeValue(message.value) };
-    case 'promise':
-      if (message.accepted.length === 0) return message;
-      return {
-        ...message,
-        accepted: message.accepted.map((entry) => ({ ...entry, value: encodeValue(entry.value) })),
-      };
-    case 'decide':
-      if (message.entries.every((entry) => entry.value === undefined)) return message;
-      return {
-        ...message,
-        entries: message.entries.map((entry) =>
-          entry.value === undefined ? entry : { ...entry, value: encodeValue(entry.value) },
-        ),
-      };
-    case 'catchup-reply':
-      if (message.entries.length === 0) return message;
-      return {
-        ...message,
-        entries: message.entries.map((entry) => ({ ...entry, value: encodeValue(entry.value) })),
-      };
-    default:
-      return message;
-  }
-}
-
-/** A value's commands, checked one by one (at most commandsPerValueMax). */
+/**
+ * A value's commands, checked one by one (at most commandsPerValueMax): each `[clientId, seq,
+ * payload]` (encoded by `encodeValue` since envelope version 2) or a `{ clientId, seq, payload }`
+ * map (a value written before, read back from an acceptor's log or sent on from it).
+ */
 export function readCommands(value: unknown, path: string, limits: WireLimits): Command[] {
   const commands = readArray(value, path, limits.commandsPerValueMax);
-  return commands.map((command, index) => readCommand(command, `${path}[${index}]`, limits));
+  const out = new Array<Command>(commands.length);
+  for (let index = 0; index < commands.length; index += 1) {
+    const command = commands[index];
+    out[index] = commandOf(command, limits) ?? readCommandMap(command, `${path}[${index}]`, limits);
+  }
+  return out;
 }
 
-function readCommand(value: unknown, path: string, limits: WireLimits): Command {
-  const o = readRecord(value, path, ['clientId', 'seq', 'payload']);
+/**
+ * The command, or undefined when it is not a valid `[clientId, seq, payload]`: no path is built
+ * for a good one (64 per slot, on every learner); `readCommandMap` says what is wrong otherwise.
+ */
+function commandOf(value: unknown, limits: WireLimits): Command | undefined {
+  if (!Array.isArray(value) || value.length !== 3) return undefined;
+  const clientId: unknown = value[0];
+  const seq: unknown = value[1];
+  if (typeof clientId !== 'string' || clientId.length === 0) return undefined;
+  if (clientId.length > limits.idLengthMax || !isInteger(seq, 1)) return undefined;
+  if (!isPlainData(value[2], limits.plainDataDepthMax)) return undefined;
+  return { clientId, seq, payload: value[2] };
+}
+
+function readCommandMap(value: unknown, path: string, limits: WireLimits): Command {
+  const o = Array.isArray(value)
+    ? fieldsOf(readTuple(value, path, 3))
+    : readRecord(value, path, ['clientId', 'seq', 'payload']);
   return {
     clientId: readId(o.clientId, `${path}.clientId`, limits.idLengthMax),
     // Commands are numbered 1, 2, 3, … per client (types.ts), so seq 0 is never sent.
     seq: readPositiveInteger(o.seq, `${path}.seq`),
     payload: readPlainData(o.payload, `${path}.payload`, limits.plainDataDepthMax),
   };
+}
+
+function fieldsOf(command: readonly unknown[]): Record<string, unknown> {
+  return { clientId: command[0], seq: command[1], payload: command[2] };
 }

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import * as fc from 'fast-check';
-import { Packr, pack } from 'msgpackr';
+import { Packr, pack, unpack } from 'msgpackr';
 import type { Message } from '@evpaxos/paxos';
 import {
   ENCODED_VALUE_EXT_TYPE,
@@ -18,14 +18,35 @@ import {
   readId,
   readRecord,
   type WireErrorCode,
+  WIRE_VERSION,
+  encodePaxosMessage,
+  paxosLayouts,
 } from '../src';
 import { allSampleMessages, sampleMessages } from './fixtures';
 
 // What a hostile or differently configured peer could send: msgpackr's extensions switched on.
 const extendedPackr = new Packr({ moreTypes: true, useBigIntExtension: true, useRecords: false });
 
+/**
+ * A `paxos` frame of `body` written as a map (possibly malformed) and laid out as the wire does,
+ * values left as they are given; fields the catalogue does not declare go after the layout's.
+ */
 function paxosFrame(body: unknown): Uint8Array {
-  return extendedPackr.pack({ v: 1, kind: 'paxos', body });
+  return extendedPackr.pack([WIRE_VERSION, 'paxos', wireLayoutOf(body)]);
+}
+
+function wireLayoutOf(body: unknown): unknown {
+  if (typeof body !== 'object' || body === null) return body;
+  const fields = body as Record<string, unknown>;
+  const layout = (paxosLayouts as Record<string, { fields: readonly string[] } | undefined>)[
+    String(fields.type)
+  ];
+  const extras = Object.keys(fields)
+    .filter((key) => key !== 'type' && !(layout?.fields ?? []).includes(key))
+    .map((key) => fields[key]);
+  // An unknown type string becomes a tag no layout has; a missing one stays missing.
+  if (layout === undefined) return [typeof fields.type === 'string' ? 99 : fields.type, ...extras];
+  return [...encodePaxosMessage(body as Message, false), ...extras];
 }
 
 function expectWireError(run: () => unknown, code: WireErrorCode): WireError {
@@ -58,17 +79,23 @@ describe('wire: envelope codec', () => {
   describe('round trip', () => {
     for (const message of allSampleMessages) {
       it(`decodes an encoded ${message.type} to an equal message`, () => {
-        const decoded = decodeEnvelope(encodeEnvelope({ v: 1, kind: 'paxos', body: message }));
-        expect(plain(decoded)).to.deep.equal({ v: 1, kind: 'paxos', body: message });
+        const decoded = decodeEnvelope(
+          encodeEnvelope({ v: WIRE_VERSION, kind: 'paxos', body: message }),
+        );
+        expect(plain(decoded)).to.deep.equal({ v: WIRE_VERSION, kind: 'paxos', body: message });
       });
     }
 
     it('decodes every handshake kind to an equal body', () => {
       const envelopes = [
-        { v: 1, kind: 'hello', body: { clusterId: 'site-1', nodeId: 'cp1', peerId: 'cp2', nonce } },
-        { v: 1, kind: 'challenge', body: { nodeId: 'cp2', nonce, proof } },
-        { v: 1, kind: 'proof', body: { proof } },
-        { v: 1, kind: 'welcome', body: {} },
+        {
+          v: WIRE_VERSION,
+          kind: 'hello',
+          body: { clusterId: 'site-1', nodeId: 'cp1', peerId: 'cp2', nonce },
+        },
+        { v: WIRE_VERSION, kind: 'challenge', body: { nodeId: 'cp2', nonce, proof } },
+        { v: WIRE_VERSION, kind: 'proof', body: { proof } },
+        { v: WIRE_VERSION, kind: 'welcome', body: {} },
       ] as const;
       for (const envelope of envelopes) {
         const bytes = encodeEnvelope(envelope);
@@ -80,7 +107,9 @@ describe('wire: envelope codec', () => {
 
     it('keeps a catch-up reply without a snapshot free of a snapshot key', () => {
       const message: Message = { type: 'catchup-reply', snapshot: undefined, entries: [] };
-      const decoded = decodeEnvelope(encodeEnvelope({ v: 1, kind: 'paxos', body: message }));
+      const decoded = decodeEnvelope(
+        encodeEnvelope({ v: WIRE_VERSION, kind: 'paxos', body: message }),
+      );
       expect(decoded.body).to.deep.equal({ type: 'catchup-reply', entries: [] });
     });
 
@@ -96,7 +125,9 @@ describe('wire: envelope codec', () => {
         entries: [],
         snapshot: { appliedThrough: 3, state: null, clients: {}, configurations },
       };
-      const decoded = decodeEnvelope(encodeEnvelope({ v: 1, kind: 'paxos', body: message }));
+      const decoded = decodeEnvelope(
+        encodeEnvelope({ v: WIRE_VERSION, kind: 'paxos', body: message }),
+      );
       expect(plain(decoded.body)).to.deep.equal(message);
     });
 
@@ -107,17 +138,26 @@ describe('wire: envelope codec', () => {
         entries: [],
         snapshot: { appliedThrough: 80, state: null, clients: {}, admissions },
       };
-      const decoded = decodeEnvelope(encodeEnvelope({ v: 1, kind: 'paxos', body: message }));
+      const decoded = decodeEnvelope(
+        encodeEnvelope({ v: WIRE_VERSION, kind: 'paxos', body: message }),
+      );
       expect(plain(decoded.body)).to.deep.equal(message);
       const bad = {
         ...message,
         snapshot: { ...message.snapshot, admissions: [{ acceptor: 'cp2', incarnation: 0 }] },
       } as unknown as Message;
-      expect(() => decodeEnvelope(encodeEnvelope({ v: 1, kind: 'paxos', body: bad }))).to.throw();
+      expect(() =>
+        decodeEnvelope(encodeEnvelope({ v: WIRE_VERSION, kind: 'paxos', body: bad })),
+      ).to.throw();
     });
 
     it('drops fields the caller added to the envelope', () => {
-      const envelope = { v: 1, kind: 'paxos', body: sampleMessages.accepted, extra: 'x' } as const;
+      const envelope = {
+        v: WIRE_VERSION,
+        kind: 'paxos',
+        body: sampleMessages.accepted,
+        extra: 'x',
+      } as const;
       expect(decodeEnvelope(encodeEnvelope(envelope))).to.not.have.property('extra');
     });
 
@@ -146,12 +186,46 @@ describe('wire: envelope codec', () => {
               slot,
               value: { commands },
             };
-            const decoded = decodeEnvelope(encodeEnvelope({ v: 1, kind: 'paxos', body: message }));
+            const decoded = decodeEnvelope(
+              encodeEnvelope({ v: WIRE_VERSION, kind: 'paxos', body: message }),
+            );
             expect(plain(decoded.body)).to.deep.equal(message);
           },
         ),
         { numRuns: 200, seed: 20_240_601 },
       );
+    });
+  });
+
+  describe('positional layout (version 2)', () => {
+    it('gives every message type its own tag, and sends each as [tag, ...fields]', () => {
+      const tags = Object.values(paxosLayouts).map((layout) => layout.tag);
+      expect(new Set(tags).size).to.equal(tags.length);
+      for (const message of allSampleMessages) {
+        const layout = paxosLayouts[message.type];
+        const [version, kind, body] = unpack(
+          Buffer.from(encodeEnvelope({ v: WIRE_VERSION, kind: 'paxos', body: message })),
+        ) as [number, string, unknown[]];
+        expect([version, kind]).to.deep.equal([2, 'paxos']);
+        expect(body).to.have.length(layout.fields.length + 1);
+        expect(body[0]).to.equal(layout.tag);
+      }
+    });
+
+    it('refuses a message with an item more or less than its layout: invalid-body', () => {
+      const heartbeat = encodePaxosMessage(sampleMessages.heartbeat);
+      for (const body of [heartbeat.slice(0, -1), [...heartbeat, 0]]) {
+        const error = expectWireError(
+          () => decodeEnvelope(pack([WIRE_VERSION, 'paxos', body])),
+          'invalid-body',
+        );
+        expect(error.message).to.contain('heartbeat: expected an array of 3 items');
+      }
+    });
+
+    it('refuses a tag no message type has: unknown-type', () => {
+      expectWireError(() => decodeEnvelope(pack([WIRE_VERSION, 'paxos', [12]])), 'unknown-type');
+      expectWireError(() => decodeEnvelope(pack([WIRE_VERSION, 'paxos', [-1]])), 'invalid-body');
     });
   });
 
@@ -181,16 +255,20 @@ describe('wire: envelope codec', () => {
     const accept = sampleMessages.accept as Extract<Message, { type: 'accept' }>;
 
     it('carries a value as one MessagePack extension that an acceptor keeps undecoded', () => {
-      const decoded = decodeEnvelope(encodeEnvelope({ v: 1, kind: 'paxos', body: accept }));
+      const decoded = decodeEnvelope(
+        encodeEnvelope({ v: WIRE_VERSION, kind: 'paxos', body: accept }),
+      );
       const value = (decoded.body as typeof accept).value;
       expect(value).to.be.instanceOf(EncodedValue);
       const bytes = (value as EncodedValue).bytes;
       expect(value.encodedBytes).to.equal(bytes.length);
-      expect(Buffer.from(pack(accept.value.commands)).equals(bytes)).to.equal(true);
+      // Each command positional: [clientId, seq, payload].
+      const positional = accept.value.commands.map((c) => [c.clientId, c.seq, c.payload]);
+      expect(Buffer.from(pack(positional)).equals(bytes)).to.equal(true);
       // Sent on as it arrived (a Promise, a catch-up reply): the same bytes, not encoded again.
       expect(encodeValue(value)).to.equal(value);
       const again = decodeEnvelope(
-        encodeEnvelope({ v: 1, kind: 'paxos', body: { ...accept, value } }),
+        encodeEnvelope({ v: WIRE_VERSION, kind: 'paxos', body: { ...accept, value } }),
       );
       expect((again.body as typeof accept).value.commands).to.deep.equal(accept.value.commands);
     });
@@ -217,6 +295,29 @@ describe('wire: envelope codec', () => {
       expect(reasons[0]).to.match(/clientId/);
     });
 
+    it('reads a value of positional commands, and refuses a bad one naming the field', () => {
+      const reasons: string[] = [];
+      const stop = onInvalidValue((reason) => reasons.push(reason));
+      try {
+        const good = new EncodedValue(Buffer.from(pack([['cp1', 3, { type: 'x' }]])));
+        expect(good.commands).to.deep.equal([{ clientId: 'cp1', seq: 3, payload: { type: 'x' } }]);
+        for (const bad of [[['cp1', 0, null]], [['cp1', 1]], [['cp1', 1, null, 'extra']]]) {
+          expect(new EncodedValue(Buffer.from(pack(bad))).commands).to.deep.equal([]);
+        }
+      } finally {
+        stop();
+      }
+      expect(reasons).to.have.length(3);
+      expect(reasons[0]).to.contain('value.commands[0].seq');
+      expect(reasons[1]).to.contain('value.commands[0]: expected an array of 3 items');
+    });
+
+    it('reads values logged before commands were positional (maps), the same as positional ones', () => {
+      const commands = accept.value.commands;
+      const logged = new EncodedValue(Buffer.from(pack(commands)));
+      expect(logged.commands).to.deep.equal(encodeValue({ commands }).commands);
+    });
+
     it('still takes a value sent as a map (an earlier version), checked at once', () => {
       const decoded = decodeEnvelope(paxosFrame(accept));
       expect((decoded.body as typeof accept).value).to.deep.equal(accept.value);
@@ -234,7 +335,9 @@ describe('wire: envelope codec', () => {
 
   describe('several envelopes in one frame', () => {
     const frameOf = (...messages: Message[]) =>
-      concatFrames(messages.map((body) => encodeEnvelope({ v: 1, kind: 'paxos', body })));
+      concatFrames(
+        messages.map((body) => encodeEnvelope({ v: WIRE_VERSION, kind: 'paxos', body })),
+      );
 
     it('decodes every envelope of a frame, in order (decodeAll)', () => {
       const messages = [sampleMessages.decide, sampleMessages.accept, sampleMessages.heartbeat];
@@ -243,7 +346,7 @@ describe('wire: envelope codec', () => {
     });
 
     it('refuses the whole frame when any envelope is bad: invalid-body', () => {
-      const bad = extendedPackr.pack({ v: 1, kind: 'paxos', body: { type: 'accepted', slot: -1 } });
+      const bad = paxosFrame({ type: 'accepted', slot: -1 });
       const frame = Buffer.concat([frameOf(sampleMessages.accept), bad]);
       expectWireError(() => clusterCodec.decodeAll(frame), 'invalid-body');
     });
@@ -266,7 +369,11 @@ describe('wire: envelope codec', () => {
 
   describe('errors', () => {
     it('refuses a frame larger than maxFrameBytes before decoding it: frame-too-large', () => {
-      const bytes = encodeEnvelope({ v: 1, kind: 'paxos', body: sampleMessages.promise });
+      const bytes = encodeEnvelope({
+        v: WIRE_VERSION,
+        kind: 'paxos',
+        body: sampleMessages.promise,
+      });
       expectWireError(
         () => decodeEnvelope(bytes, { maxFrameBytes: bytes.length - 1 }),
         'frame-too-large',
@@ -277,7 +384,7 @@ describe('wire: envelope codec', () => {
     it('refuses to encode a frame its receiver would refuse: frame-too-large', () => {
       const small = createClusterCodec({ maxFrameBytes: 64 });
       expectWireError(
-        () => small.encode({ v: 1, kind: 'paxos', body: sampleMessages.promise }),
+        () => small.encode({ v: WIRE_VERSION, kind: 'paxos', body: sampleMessages.promise }),
         'frame-too-large',
       );
     });
@@ -289,23 +396,25 @@ describe('wire: envelope codec', () => {
     });
 
     it('refuses trailing bytes after the envelope: malformed-frame', () => {
-      const bytes = encodeEnvelope({ v: 1, kind: 'welcome', body: {} });
+      const bytes = encodeEnvelope({ v: WIRE_VERSION, kind: 'welcome', body: {} });
       expectWireError(
         () => decodeEnvelope(Buffer.concat([bytes, Buffer.from([0])])),
         'malformed-frame',
       );
     });
 
-    it('refuses a value that is not a { v, kind, body } envelope: malformed-frame', () => {
+    it('refuses a value that is not a [v, kind, body] envelope: malformed-frame', () => {
       for (const value of [
         null,
         42,
         'paxos',
-        [1, 'paxos', {}],
-        { v: 1, kind: 'welcome' },
-        { v: 1, kind: 'welcome', body: {}, x: 1 },
+        [WIRE_VERSION, 'welcome'],
+        [WIRE_VERSION, 'welcome', {}, 1],
+        ['2', 'welcome', {}],
+        [WIRE_VERSION, 7, {}],
+        { kind: 'welcome', body: {} },
         { v: '1', kind: 'welcome', body: {} },
-        { v: 1, kind: 7, body: {} },
+        { v: WIRE_VERSION, kind: 'welcome', body: {} },
       ]) {
         expectWireError(() => decodeEnvelope(pack(value)), 'malformed-frame');
       }
@@ -317,20 +426,27 @@ describe('wire: envelope codec', () => {
 
     it('refuses another envelope version: unsupported-version', () => {
       expectWireError(
-        () => decodeEnvelope(pack({ v: 2, kind: 'welcome', body: {} })),
+        () => decodeEnvelope(pack([WIRE_VERSION + 1, 'welcome', {}])),
         'unsupported-version',
       );
+      expectWireError(() => decodeEnvelope(pack([0, 'paxos', {}])), 'unsupported-version');
+    });
+
+    it('refuses a version 1 frame (maps on the wire) and says so: unsupported-version', () => {
+      const hello = { clusterId: 's', nodeId: 'a', peerId: 'b', nonce };
+      const error = expectWireError(
+        () => decodeEnvelope(pack({ v: 1, kind: 'hello', body: hello })),
+        'unsupported-version',
+      );
+      expect(error.message).to.contain('version 1 (a { v, kind, body } map), expected 2');
       expectWireError(
-        () => decodeEnvelope(pack({ v: 0, kind: 'paxos', body: {} })),
+        () => decodeEnvelope(pack({ v: 1, kind: 'paxos', body: sampleMessages.heartbeat })),
         'unsupported-version',
       );
     });
 
     it('refuses an unregistered envelope kind: unknown-type', () => {
-      expectWireError(
-        () => decodeEnvelope(pack({ v: 1, kind: 'gossip', body: {} })),
-        'unknown-type',
-      );
+      expectWireError(() => decodeEnvelope(pack([WIRE_VERSION, 'gossip', {}])), 'unknown-type');
     });
 
     it('refuses an unknown Paxos message type: unknown-type', () => {
@@ -522,20 +638,20 @@ describe('wire: envelope codec', () => {
       expectWireError(
         () =>
           decodeEnvelope(
-            pack({
-              v: 1,
-              kind: 'hello',
-              body: { clusterId: 's', nodeId: 'a', peerId: 'b', nonce: short },
-            }),
+            pack([
+              WIRE_VERSION,
+              'hello',
+              { clusterId: 's', nodeId: 'a', peerId: 'b', nonce: short },
+            ]),
           ),
         'invalid-body',
       );
       expectWireError(
-        () => decodeEnvelope(pack({ v: 1, kind: 'proof', body: { proof: 'x'.repeat(32) } })),
+        () => decodeEnvelope(pack([WIRE_VERSION, 'proof', { proof: 'x'.repeat(32) }])),
         'invalid-body',
       );
       expectWireError(
-        () => decodeEnvelope(pack({ v: 1, kind: 'welcome', body: { admin: true } })),
+        () => decodeEnvelope(pack([WIRE_VERSION, 'welcome', { admin: true }])),
         'invalid-body',
       );
     });
@@ -557,19 +673,24 @@ describe('wire: envelope codec', () => {
     it('accepts the new kinds alongside the cluster kinds', () => {
       const codec = clusterCodec.extend({ submit: validateSubmit });
       const decoded = codec.decode(
-        codec.encode({ v: 1, kind: 'submit', body: { clientId: 'ev1', seq: 1 } }),
+        codec.encode({ v: WIRE_VERSION, kind: 'submit', body: { clientId: 'ev1', seq: 1 } }),
       );
-      expect(decoded).to.deep.equal({ v: 1, kind: 'submit', body: { clientId: 'ev1', seq: 1 } });
+      expect(decoded).to.deep.equal({
+        v: WIRE_VERSION,
+        kind: 'submit',
+        body: { clientId: 'ev1', seq: 1 },
+      });
       expect(
-        codec.decode(encodeEnvelope({ v: 1, kind: 'paxos', body: sampleMessages.heartbeat })).kind,
+        codec.decode(
+          encodeEnvelope({ v: WIRE_VERSION, kind: 'paxos', body: sampleMessages.heartbeat }),
+        ).kind,
       ).to.equal('paxos');
     });
 
     it('leaves the codec it extends unchanged', () => {
       clusterCodec.extend({ submit: validateSubmit });
       expectWireError(
-        () =>
-          clusterCodec.decode(pack({ v: 1, kind: 'submit', body: { clientId: 'ev1', seq: 1 } })),
+        () => clusterCodec.decode(pack([WIRE_VERSION, 'submit', { clientId: 'ev1', seq: 1 }])),
         'unknown-type',
       );
       expect(clusterCodec.kinds).to.have.members([
@@ -591,7 +712,7 @@ describe('wire: envelope codec', () => {
           throw new TypeError('bug in a validator');
         },
       });
-      expectWireError(() => codec.decode(pack({ v: 1, kind: 'odd', body: {} })), 'invalid-body');
+      expectWireError(() => codec.decode(pack([WIRE_VERSION, 'odd', {}])), 'invalid-body');
     });
 
     it('refuses limits that are not positive integers', () => {
@@ -617,7 +738,7 @@ describe('wire: envelope codec', () => {
 
     it('every truncation of every sample frame', () => {
       for (const message of allSampleMessages) {
-        const bytes = encodeEnvelope({ v: 1, kind: 'paxos', body: message });
+        const bytes = encodeEnvelope({ v: WIRE_VERSION, kind: 'paxos', body: message });
         for (let length = 0; length < bytes.length; length += 1) {
           expectWireError(() => decodeEnvelope(bytes.subarray(0, length)), 'malformed-frame');
         }
@@ -626,7 +747,7 @@ describe('wire: envelope codec', () => {
 
     it('sample frames with random bytes overwritten', () => {
       const frames = allSampleMessages.map((message) =>
-        encodeEnvelope({ v: 1, kind: 'paxos', body: message }),
+        encodeEnvelope({ v: WIRE_VERSION, kind: 'paxos', body: message }),
       );
       fc.assert(
         fc.property(
@@ -647,7 +768,9 @@ describe('wire: envelope codec', () => {
       decodesOrThrowsWireError(new Uint8Array([0xdd, 0xff, 0xff, 0xff, 0xff]));
       expect(
         plain(
-          decodeEnvelope(encodeEnvelope({ v: 1, kind: 'paxos', body: sampleMessages.decide })).body,
+          decodeEnvelope(
+            encodeEnvelope({ v: WIRE_VERSION, kind: 'paxos', body: sampleMessages.decide }),
+          ).body,
         ),
       ).to.deep.equal(sampleMessages.decide);
     });

@@ -40,6 +40,8 @@ export function demoLeaseMs(speed: number, leaseMs?: number): number {
 }
 
 const POLL_MS = 200;
+/** A little over the nodes' decided record interval (docs/CLUSTER.md, "The decided record"), ms. */
+const DECIDED_RECORD_WAIT_MS = 1_200;
 /** Scenario minutes the default timeline lasts, for the overall deadline. */
 const SCENARIO_MINUTES_MAX = 60;
 
@@ -181,6 +183,8 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
         timeline.flush();
         await new Promise((resolve) => setTimeout(resolve, POLL_MS));
       }
+      // The nodes write their decided record once a second (docs/CLUSTER.md): the last one in too.
+      await new Promise((resolve) => setTimeout(resolve, DECIDED_RECORD_WAIT_MS));
       for (const line of tail.poll()) timeline.accept(line);
       timeline.flush(Date.now(), 0);
       if (emulatorCode !== 0) {

@@ -1,3 +1,4 @@
+import { decidedSlotsOf, type DecidedSlot } from '@evpaxos/runtime';
 import type { TailedLine } from './log-tail';
 
 interface EvSummaryRecord {
@@ -73,25 +74,10 @@ export class Timeline {
         );
         return;
       }
-      case 'decided': {
-        const slot = record.slot as number;
-        if (this.slotsSeen.has(slot)) return;
-        this.slotsSeen.add(slot);
-        const ballot = record.ballot as { round: number; proposerId: string };
-        const commands = (record.commands as { type?: string | null }[] | undefined) ?? [];
-        const types = commands.map((command) => command.type ?? 'command');
-        for (const type of types)
-          this.commandsByType.set(type, (this.commandsByType.get(type) ?? 0) + 1);
-        const shown = types.filter((type) => type !== 'RenewLeases');
-        this.renewals += types.length - shown.length;
-        // Lease renewals (one command per interval for the stations a central holds) are frequent
-        // and dull: counted, not printed.
-        if (shown.length === 0) return;
-        this.emit(
-          `${at}   slot ${String(slot).padStart(4)} ballot ${ballot.round}.${ballot.proposerId}  ${shown.join(', ')}`,
-        );
+      case 'decided':
+        // A line per second of a node's applied slots (docs/CLUSTER.md, "The decided record").
+        for (const slot of decidedSlotsOf(record, timestampOf(record) ?? null)) this.decided(slot);
         return;
-      }
       case 'evse-transition':
         this.emit(
           `${at}   ${String(record.chargePointId).padEnd(4)} EVSE ${record.from} → ${record.to}  (${record.event}${record.evId ? `, ${record.evId}` : ''})`,
@@ -136,6 +122,30 @@ export class Timeline {
     }
   }
 
+  /**
+   * One decided slot, once: from a record with its commands (a central's; a charge point's digest
+   * names no command), at the time it was applied, with its ballot.
+   */
+  private decided(slot: DecidedSlot): void {
+    if (this.slotsSeen.has(slot.slot) || (slot.commands === undefined && slot.count > 0)) return;
+    this.slotsSeen.add(slot.slot);
+    const at = this.clock({ timestamp: new Date(slot.atMs ?? Date.now()).toISOString() });
+    const types = (slot.commands ?? []).map((command) =>
+      typeof command.type === 'string' ? command.type : 'command',
+    );
+    for (const type of types)
+      this.commandsByType.set(type, (this.commandsByType.get(type) ?? 0) + 1);
+    const shown = types.filter((type) => type !== 'RenewLeases');
+    this.renewals += types.length - shown.length;
+    // Lease renewals (one command per interval for the whole site) are frequent and dull:
+    // counted, not printed.
+    if (shown.length === 0) return;
+    const ballot = slot.ballot ? `${slot.ballot.round}.${slot.ballot.proposerId}` : '?';
+    this.emit(
+      `${at}   slot ${String(slot.slot).padStart(4)} ballot ${ballot}  ${shown.join(', ')}`,
+    );
+  }
+
   /** Only the charge points that draw something, and only when the split changed. */
   private printPower(at: string): void {
     const parts = [...this.power.entries()]
@@ -175,8 +185,12 @@ export class Timeline {
   }
 }
 
-/** How long the demo holds a timeline line for lines with an earlier time to arrive, ms. */
-export const FLUSH_HOLD_MS = 1_000;
+/**
+ * How long the demo holds a timeline line for lines with an earlier time to arrive, ms: a second
+ * for the logs read one after the other, and a second more for a node's decided record, written
+ * once a second (docs/CLUSTER.md, "The decided record").
+ */
+export const FLUSH_HOLD_MS = 2_000;
 
 function timestampOf(record: Readonly<Record<string, unknown>>): number | undefined {
   const at = typeof record.timestamp === 'string' ? Date.parse(record.timestamp) : NaN;

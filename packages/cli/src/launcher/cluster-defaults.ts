@@ -40,7 +40,7 @@ export interface ClusterUpOptions {
   readonly tickMs?: number;
   /** Where every node binds and is reached. Default 127.0.0.1. */
   readonly host?: string;
-  /** Default 'info' (the "decided" lines `evpaxos verify` reads are info). */
+  /** Default 'info' (the "decided" record `evpaxos verify` reads is info). */
   readonly logLevel?: string;
   /** How long every node has to answer /status and a leader to be elected. Default 15 000. */
   readonly readyTimeoutMs?: number;
@@ -62,6 +62,11 @@ export interface ClusterUpOptions {
    * (docs/CLUSTER.md, "Memory"); `[]` runs Node's defaults (the bench's --compare build).
    */
   readonly v8Flags?: readonly string[];
+  /**
+   * Environment for every node's process (kept in processes.json for restarts). Default
+   * `nodeMallocEnv()` (docs/CLUSTER.md, "Memory"); `{}` runs glibc's defaults.
+   */
+  readonly nodeEnv?: Readonly<Record<string, string>>;
 }
 
 /** The evpaxos entry point (packages/cli/bin/evpaxos.js): what every node and helper process runs. */
@@ -79,6 +84,30 @@ export const NODE_V8_FLAGS: readonly string[] = Object.freeze([
   '--max-semi-space-size=1',
   '--optimize-for-size',
 ]);
+
+/**
+ * glibc's allocator for a node process (docs/CLUSTER.md, "Memory"), each measured side by side in
+ * docs/BENCHMARKS.md ("Idle footprint", third pass): V8 parses and compiles in malloc'd zones that
+ * it frees at once, and glibc kept those pages resident.
+ * - `MALLOC_ARENA_MAX=2`: at most two arenas instead of eight per core, one per thread that
+ *   mallocs (V8's platform workers, libuv's pool): fewer half-empty arenas held.
+ * - `MALLOC_MMAP_THRESHOLD_=131072`: a block of 128 KiB or more is its own mapping, given back to
+ *   the system on free (glibc's default threshold grows up to 32 MiB with the blocks it sees, so
+ *   V8's big parse zones ended up in the heap and stayed).
+ * - `MALLOC_TRIM_THRESHOLD_=131072`: the free top of the heap goes back at 128 KiB, not 2× the
+ *   grown threshold.
+ * A variable already set in the launcher's own environment wins.
+ */
+export function nodeMallocEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const defaults: Record<string, string> = {
+    MALLOC_ARENA_MAX: '2',
+    MALLOC_MMAP_THRESHOLD_: '131072',
+    MALLOC_TRIM_THRESHOLD_: '131072',
+  };
+  return Object.fromEntries(
+    Object.entries(defaults).map(([name, value]) => [name, env[name] ?? value]),
+  );
+}
 
 export const clusterDefaults: Readonly<{
   centrals: number;

@@ -19,6 +19,7 @@ import {
   clusterDefaults,
   EVPAXOS_BIN,
   NODE_V8_FLAGS,
+  nodeMallocEnv,
   type ClusterUpOptions,
 } from './cluster-defaults';
 import { clusterDown } from './cluster-down';
@@ -265,7 +266,10 @@ function nodeRecord(
     logFile: path.join(dir, 'logs', `${id}.log`),
     dataDir,
     args,
-    ...(options.lab ? { env: { EVPAXOS_LAB: '1', EVPAXOS_CLUSTER_DIR: dir } } : {}),
+    env: {
+      ...(options.nodeEnv ?? nodeMallocEnv()),
+      ...(options.lab ? { EVPAXOS_LAB: '1', EVPAXOS_CLUSTER_DIR: dir } : {}),
+    },
   };
 }
 

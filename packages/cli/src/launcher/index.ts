@@ -3,6 +3,8 @@ export {
   clusterDefaults,
   DOWN_GRACE_MS,
   EVPAXOS_BIN,
+  NODE_V8_FLAGS,
+  nodeMallocEnv,
   type ClusterUpOptions,
 } from './cluster-defaults';
 export { clusterDown, type DownResult } from './cluster-down';

@@ -4,12 +4,18 @@
  * used (counts), and the first counterexample, pointing at the log line. Every checker has a test
  * with a planted counterexample that it must catch (test/verify.test.ts).
  */
-import { siteCommandTypes } from '@evpaxos/site';
-import { reconfigurationPayloadType } from '@evpaxos/paxos';
 import { checkConfiguration } from './configuration';
+import {
+  checkAgreement,
+  checkDurability,
+  checkExactlyOnce,
+  checkValidity,
+} from './decided-properties';
 import { checkLiveness, checkRegistration } from './liveness';
 import { where, type LogLine } from './log-reader';
 import { checkReservationOverlap } from './reservation-overlap';
+
+export { checkAgreement, checkDurability, checkExactlyOnce, checkValidity };
 
 export interface PropertyResult {
   readonly property: string;
@@ -33,233 +39,6 @@ export interface VerifyOptions {
   readonly siteLimitSource?: string;
   /** The cluster's charge points (cluster.json), for the majority side of a partition. */
   readonly chargePointIds?: readonly string[];
-}
-
-interface DecidedCommand {
-  readonly clientId: unknown;
-  readonly seq: unknown;
-  /** Absent in logs written before the runtime logged it. */
-  readonly duplicate?: unknown;
-  readonly type?: unknown;
-}
-
-interface Decided {
-  readonly line: LogLine;
-  readonly slot: number;
-  /** Which run of the node's process wrote it: 0, then +1 at every later "ready". */
-  readonly life: number;
-  readonly commands: readonly DecidedCommand[];
-}
-
-/** "decided" lines with the process life of each (a restart re-applies from its recovery point). */
-function decidedLines(lines: readonly LogLine[]): Decided[] {
-  const lives = new Map<string, number>();
-  const result: Decided[] = [];
-  for (const line of lines) {
-    if (line.message === 'ready') {
-      lives.set(line.node, (lives.get(line.node) ?? -1) + 1);
-      continue;
-    }
-    if (line.message !== 'decided') continue;
-    const slot = line.fields.slot;
-    const commands = line.fields.commands;
-    if (typeof slot !== 'number' || !Array.isArray(commands)) continue;
-    result.push({
-      line,
-      slot,
-      life: Math.max(0, lives.get(line.node) ?? 0),
-      commands: commands.filter(
-        (command): command is DecidedCommand => typeof command === 'object' && command !== null,
-      ),
-    });
-  }
-  return result;
-}
-
-function signature(commands: readonly DecidedCommand[]): string {
-  return commands.length === 0
-    ? '[] (no-op)'
-    : `[${commands.map((c) => `${String(c.clientId)}#${String(c.seq)}${typeof c.type === 'string' ? ` ${c.type}` : ''}`).join(', ')}]`;
-}
-
-/** 1. Agreement: no two nodes decide different commands for one slot. */
-export function checkAgreement(lines: readonly LogLine[]): PropertyResult {
-  const decided = decidedLines(lines);
-  const bySlot = new Map<number, { signature: string; decided: Decided }>();
-  const nodes = new Set<string>();
-  let counterexample: string | undefined;
-  for (const entry of decided) {
-    nodes.add(entry.line.node);
-    const mine = signature(entry.commands);
-    const first = bySlot.get(entry.slot);
-    if (first === undefined) {
-      bySlot.set(entry.slot, { signature: mine, decided: entry });
-    } else if (first.signature !== mine && counterexample === undefined) {
-      counterexample = `slot ${entry.slot}: ${first.decided.line.node} decided ${first.signature} (${where(first.decided.line)}) but ${entry.line.node} decided ${mine} (${where(entry.line)}).`;
-    }
-  }
-  const evidence = `${decided.length} "decided" lines from ${nodes.size} nodes, ${bySlot.size} distinct slots`;
-  return counterexample === undefined
-    ? {
-        property: 'agreement',
-        pass: true,
-        ...(decided.length === 0 ? { vacuous: true } : {}),
-        evidence:
-          decided.length === 0
-            ? 'vacuous: no "decided" lines, nothing to compare.'
-            : `${evidence}: every slot has one value on every node that decided it.`,
-      }
-    : { property: 'agreement', pass: false, evidence: `${evidence}.`, counterexample };
-}
-
-/**
- * 3. Durability: a decided command survives any crash and restart. Evidence in the logs: a node
- * that restarted (a second "ready") and decided a slot again decides the same value it had
- * decided before the crash.
- */
-export function checkDurability(lines: readonly LogLine[]): PropertyResult {
-  const decided = decidedLines(lines);
-  const firstByNodeSlot = new Map<string, Decided>();
-  let restarts = 0;
-  const readies = new Map<string, number>();
-  for (const line of lines) {
-    if (line.message === 'ready') readies.set(line.node, (readies.get(line.node) ?? 0) + 1);
-  }
-  for (const count of readies.values()) restarts += Math.max(0, count - 1);
-  let redecided = 0;
-  let counterexample: string | undefined;
-  for (const entry of decided) {
-    const key = `${entry.line.node}\u0000${entry.slot}`;
-    const first = firstByNodeSlot.get(key);
-    if (first === undefined) {
-      firstByNodeSlot.set(key, entry);
-      continue;
-    }
-    if (first.life !== entry.life) redecided += 1;
-    if (signature(first.commands) !== signature(entry.commands) && counterexample === undefined) {
-      counterexample = `${entry.line.node} slot ${entry.slot}: ${signature(first.commands)} before (${where(first.line)}), ${signature(entry.commands)} after${first.life !== entry.life ? ' a restart' : ''} (${where(entry.line)}).`;
-    }
-  }
-  const evidence = `${restarts} process restarts, ${redecided} slots decided again after a restart`;
-  return counterexample === undefined
-    ? {
-        property: 'durability',
-        pass: true,
-        ...(redecided === 0 ? { vacuous: true } : {}),
-        evidence:
-          redecided === 0
-            ? `vacuous: ${evidence}, nothing decided twice by one node to compare.`
-            : `${evidence}: each the same value as before.`,
-      }
-    : { property: 'durability', pass: false, evidence: `${evidence}.`, counterexample };
-}
-
-/**
- * 2. Validity: every decided command was submitted by a client (or is a no-op). The centrals do not
- * log submissions, so the evidence is indirect: every decided command carries a well-formed
- * (clientId, seq) — the runtime assigns none of its own to invented commands — and, where the
- * "decided" line names its type, a SiteCommand type (or an opaque payload with no type, in a
- * consensus-only cluster); and one (clientId, seq) never names two different commands.
- */
-export function checkValidity(lines: readonly LogLine[]): PropertyResult {
-  const decided = decidedLines(lines);
-  // A membership change is a command too (docs/PAXOS.md): the core applies it, not the site.
-  const known = new Set<string>([...siteCommandTypes, reconfigurationPayloadType]);
-  const types = new Map<string, number>();
-  const typeOfRequest = new Map<string, { type: string; line: LogLine }>();
-  let commands = 0;
-  let noops = 0;
-  let counterexample: string | undefined;
-  const fail = (text: string) => {
-    counterexample ??= text;
-  };
-  for (const entry of decided) {
-    if (entry.commands.length === 0) noops += 1;
-    for (const command of entry.commands) {
-      commands += 1;
-      const { clientId, seq, type } = command;
-      if (typeof clientId !== 'string' || clientId === '') {
-        fail(
-          `slot ${entry.slot} on ${entry.line.node}: a command without a clientId (${where(entry.line)}).`,
-        );
-        continue;
-      }
-      if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) {
-        fail(
-          `slot ${entry.slot} on ${entry.line.node}: ${clientId} has seq ${JSON.stringify(seq)}, not a whole number (${where(entry.line)}).`,
-        );
-        continue;
-      }
-      const typeName =
-        typeof type === 'string' ? type : type === undefined ? '(not logged)' : '(opaque payload)';
-      if (typeof type === 'string' && !known.has(type)) {
-        fail(
-          `slot ${entry.slot} on ${entry.line.node}: ${clientId}#${seq} has type "${type}", not a site command (${where(entry.line)}).`,
-        );
-      }
-      types.set(typeName, (types.get(typeName) ?? 0) + 1);
-      const request = `${clientId}#${seq}`;
-      const seen = typeOfRequest.get(request);
-      if (seen === undefined) typeOfRequest.set(request, { type: typeName, line: entry.line });
-      else if (seen.type !== typeName) {
-        fail(
-          `${request} is decided as ${seen.type} (${where(seen.line)}) and as ${typeName} (${where(entry.line)}): one request, two commands.`,
-        );
-      }
-    }
-  }
-  const byType = [...types.entries()]
-    .sort((a, b) => b[1] - a[1])
-    .map(([type, count]) => `${type} ${count}`)
-    .join(', ');
-  const evidence = `${commands} decided commands (${byType || 'none'}) and ${noops} no-op slots; evidence: well-formed (clientId, seq), known command types, one command per (clientId, seq) — the centrals do not log submissions`;
-  return counterexample === undefined
-    ? commands + noops === 0
-      ? { property: 'validity', pass: true, vacuous: true, evidence: `vacuous: ${evidence}.` }
-      : { property: 'validity', pass: true, evidence: `${evidence}.` }
-    : { property: 'validity', pass: false, evidence: `${evidence}.`, counterexample };
-}
-
-/** 4. Exactly-once: a retried (clientId, seq) changes the state once, on every node. */
-export function checkExactlyOnce(lines: readonly LogLine[]): PropertyResult {
-  const decided = decidedLines(lines);
-  // node → request → the slot (and line) where it was applied as new, per process life: a
-  // restarted central replays the log from slot 0 and applies everything anew, which is fine.
-  const applied = new Map<string, { slot: number; line: LogLine }>();
-  let flagsMissing = 0;
-  let duplicates = 0;
-  let counterexample: string | undefined;
-  for (const entry of decided) {
-    for (const command of entry.commands) {
-      if (command.duplicate === true) {
-        duplicates += 1;
-        continue;
-      }
-      if (command.duplicate === undefined) flagsMissing += 1;
-      const key = `${entry.line.node}\u0000${entry.life}\u0000${String(command.clientId)}#${String(command.seq)}`;
-      const first = applied.get(key);
-      if (first === undefined) applied.set(key, { slot: entry.slot, line: entry.line });
-      else if (first.slot !== entry.slot && counterexample === undefined) {
-        counterexample = `${entry.line.node} applied ${String(command.clientId)}#${String(command.seq)} twice as new: slot ${first.slot} (${where(first.line)}) and slot ${entry.slot} (${where(entry.line)}).`;
-      }
-    }
-  }
-  const evidence =
-    `${applied.size} (node, clientId, seq) applications, ${duplicates} retries recognised as duplicates` +
-    (flagsMissing > 0
-      ? `; ${flagsMissing} commands logged without a duplicate flag, counted as applied (strict)`
-      : '');
-  return counterexample === undefined
-    ? {
-        property: 'exactly-once',
-        pass: true,
-        ...(applied.size === 0 ? { vacuous: true } : {}),
-        evidence:
-          applied.size === 0
-            ? `vacuous: ${evidence}, no request applied at all.`
-            : `${evidence}: no request applied twice.`,
-      }
-    : { property: 'exactly-once', pass: false, evidence: `${evidence}.`, counterexample };
 }
 
 /** EVSE states in which a charge point's connector is taken by a session. */

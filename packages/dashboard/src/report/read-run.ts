@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { decidedSlotsOf } from '@evpaxos/runtime';
 import { siteConfigSection } from '@evpaxos/site';
 
 export interface RunEvent {
@@ -364,12 +365,15 @@ class RunFold {
     });
   }
 
-  /** Every node logs each slot it applies: count each slot, and its commands, once. */
+  /**
+   * Every node records each slot it applies (docs/CLUSTER.md, "The decided record"): count each
+   * slot, and its commands, once.
+   */
   private decided(line: Line): void {
-    const slot = Number(line.slot);
-    if (!this.appliedSlots.has(slot)) {
+    for (const { slot, count } of decidedSlotsOf(line, line.atMs)) {
+      if (this.appliedSlots.has(slot)) continue;
       this.appliedSlots.add(slot);
-      this.commandsDecided += Array.isArray(line.commands) ? line.commands.length : 0;
+      this.commandsDecided += count;
     }
   }
 }

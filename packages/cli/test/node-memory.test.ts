@@ -1,0 +1,94 @@
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { clusterUp, nodeMallocEnv, readProcesses } from '../src/launcher';
+
+// docs/CLUSTER.md, "Memory": what a node process runs and with which allocator settings.
+const cli = path.resolve(__dirname, '../..');
+const bin = path.join(cli, 'bin', 'evpaxos.js');
+const bundleDir = path.join(cli, 'dist', 'bundle');
+
+describe('node memory: the role bundles and the allocator settings', () => {
+  it("gives every node glibc's allocator settings, a value in the launcher's own environment first", () => {
+    expect(nodeMallocEnv({})).to.deep.equal({
+      MALLOC_ARENA_MAX: '2',
+      MALLOC_MMAP_THRESHOLD_: '131072',
+      MALLOC_TRIM_THRESHOLD_: '131072',
+    });
+    expect(nodeMallocEnv({ MALLOC_ARENA_MAX: '4' })).to.include({
+      MALLOC_ARENA_MAX: '4',
+      MALLOC_TRIM_THRESHOLD_: '131072',
+    });
+  });
+
+  for (const role of ['charge-point', 'central']) {
+    it(`builds dist/bundle/${role}.js: every evpaxos package inside, dependencies' JSON and node-forge outside, a source map to the TypeScript`, () => {
+      const bundle = fs.readFileSync(path.join(bundleDir, `${role}.js`), 'utf8');
+      const required = [...bundle.matchAll(/require\("([^"]+)"\)/g)].map((match) => match[1]!);
+      // Our packages are bundled; only the dashboard's package.json is resolved (never loaded).
+      expect(required.filter((name) => name.startsWith('@evpaxos/'))).to.satisfy(
+        (names: string[]) => names.every((name) => name === '@evpaxos/dashboard/package.json'),
+      );
+      expect(required).to.include('ocpp-rpc/lib/schemas/ocpp2_0_1.json');
+      expect(required).to.include('node-forge');
+      expect(bundle).to.match(new RegExp(`//# sourceMappingURL=${role}\\.js\\.map\\s*$`));
+      const map = JSON.parse(fs.readFileSync(path.join(bundleDir, `${role}.js.map`), 'utf8')) as {
+        sources: string[];
+      };
+      // Paths relative to the bundle's directory, back to the TypeScript files themselves.
+      const runtimeSources = map.sources
+        .map((source) => path.resolve(bundleDir, source))
+        .filter((file) => file.startsWith(path.resolve(cli, '..', 'runtime', 'src')));
+      expect(runtimeSources).to.have.length.greaterThan(0);
+      for (const file of runtimeSources) expect(fs.existsSync(file), file).to.equal(true);
+    });
+  }
+
+  it('runs the role bundle for `evpaxos charge-point`, the compiled sources for other commands', () => {
+    const role = spawnSync(process.execPath, [bin, 'charge-point', '--help'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(role.status, role.stderr).to.equal(0);
+    expect(role.stdout).to.match(/^evpaxos charge-point\n/);
+    // A bad number is refused the same way by the bundle as by the full CLI (exit 2, one sentence).
+    for (const args of [
+      ['charge-point', '--tick-ms', 'abc'],
+      ['submit', '{}', '--timeout-ms', 'abc'],
+    ]) {
+      const run = spawnSync(process.execPath, [bin, ...args], {
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(run.status, run.stderr).to.equal(2);
+      expect(run.stderr).to.match(/must be a number \(got "abc"\)/);
+    }
+  });
+
+  it('starts every node with those settings, and records them for restarts (processes.json env)', async function () {
+    this.timeout(120_000);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'evpaxos-node-memory-'));
+    const cluster = await clusterUp({
+      dir,
+      basePort: 0,
+      centrals: 1,
+      chargePoints: 1,
+      unsafeNoFsync: true,
+      readyTimeoutMs: 60_000,
+    });
+    try {
+      for (const node of readProcesses(dir).nodes) {
+        expect(node.env, node.id).to.include(nodeMallocEnv());
+        const environ = fs.readFileSync(`/proc/${node.pid}/environ`, 'utf8').split('\0');
+        for (const [name, value] of Object.entries(nodeMallocEnv())) {
+          expect(environ, node.id).to.include(`${name}=${value}`);
+        }
+      }
+    } finally {
+      await cluster.down();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

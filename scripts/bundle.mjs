@@ -1,0 +1,106 @@
+// The node roles' bundles: packages/cli/dist/bundle/charge-point.js and central.js, each one
+// minified file of everything `evpaxos charge-point` / `evpaxos central` runs (packages/cli/src/entries),
+// which bin/evpaxos.js loads for those two commands. Run by `npm run build` after `tsc -b` (it bundles
+// the compiled JavaScript, whose source maps it follows back to the TypeScript).
+//
+// Why (docs/CLUSTER.md, "Memory"; numbers in docs/BENCHMARKS.md, "Idle footprint", third pass): V8
+// keeps the source text of every loaded script for as long as the process runs (lazy compilation
+// needs it). A charge point loaded ~550 modules, ~3.1 MiB of source with their comments and
+// whitespace; the minified bundle is ~1 MiB, one script.
+//
+// What stays outside the bundle, loaded from node_modules at run time as before:
+// - native and optional modules (msgpackr-extract, ws's bufferutil and utf-8-validate): a prebuilt
+//   binary or nothing, found by the library's own require;
+// - node-forge: loaded on the first demo certificate only (packages/ocpp demo-certs.ts); bundled, its
+//   290 KiB of source would sit in every process's heap;
+// - JSON files of dependencies (ocpp-rpc's OCPP schemas, 1.6 MiB): require() parses a JSON file
+//   into objects and drops the text; bundled, they would be JavaScript source kept in the heap.
+// - @evpaxos/dashboard/package.json, which the dashboard resolves (never loads) to find its static/.
+//
+// `node scripts/bundle.mjs --clean` removes the bundles (`npm run clean`).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const cli = path.join(root, 'packages', 'cli');
+const outDir = path.join(cli, 'dist', 'bundle');
+const roles = ['charge-point', 'central'];
+const external = [
+  'msgpackr-extract',
+  'bufferutil',
+  'utf-8-validate',
+  'node-forge',
+  // Resolved at run time, not loaded: the dashboard finds its static/ files by its package's place.
+  '@evpaxos/dashboard/package.json',
+];
+
+if (process.argv.includes('--clean')) {
+  fs.rmSync(outDir, { recursive: true, force: true });
+  process.exit(0);
+}
+
+/** What the bundle's require() will resolve: node_modules as seen from the bundle's directory. */
+const requireFromBundle = createRequire(path.join(outDir, 'index.js'));
+
+/**
+ * A dependency's JSON file stays a file: the bundle requires it by package path
+ * (`ocpp-rpc/lib/schemas/ocpp2_0_1.json`). Only where that path resolves, from the bundle's own
+ * directory, to the very file the library asked for (a package whose `exports` hides the file is
+ * bundled as usual).
+ */
+const dependencyJsonStaysFile = {
+  name: 'dependency-json-stays-file',
+  setup(build) {
+    build.onResolve({ filter: /\.json$/ }, (args) => {
+      const file = path.resolve(args.resolveDir, args.path);
+      const at = file.lastIndexOf(`${path.sep}node_modules${path.sep}`);
+      if (at < 0) return undefined;
+      const specifier = file
+        .slice(at + '/node_modules/'.length)
+        .split(path.sep)
+        .join('/');
+      try {
+        if (requireFromBundle.resolve(specifier) !== file) return undefined;
+      } catch {
+        return undefined;
+      }
+      return { path: specifier, external: true };
+    });
+  },
+};
+
+fs.rmSync(outDir, { recursive: true, force: true });
+const result = await esbuild.build({
+  entryPoints: roles.map((role) => ({
+    in: path.join(cli, 'dist', 'src', 'entries', `${role}.js`),
+    out: role,
+  })),
+  outdir: outDir,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  minify: true,
+  // Class and function names stay as written: errors and logs that print a constructor's name
+  // read the same as from the compiled sources.
+  keepNames: true,
+  // The map follows tsc's maps back to packages/*/src; `node --enable-source-maps` (or
+  // NODE_OPTIONS) prints stack traces at TypeScript lines. Without the sources' text in it.
+  sourcemap: 'linked',
+  sourcesContent: false,
+  external,
+  plugins: [dependencyJsonStaysFile],
+  logLevel: 'warning',
+  metafile: true,
+});
+if (result.errors.length > 0 || result.warnings.length > 0) process.exit(1);
+for (const [file, output] of Object.entries(result.metafile.outputs)) {
+  if (file.endsWith('.map')) continue;
+  const kib = Math.round(output.bytes / 1024);
+  console.log(
+    `bundle: ${path.relative(root, file)} ${kib} KiB, ${Object.keys(output.inputs).length} modules`,
+  );
+}
