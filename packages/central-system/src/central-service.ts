@@ -42,6 +42,7 @@ import {
   HEARTBEAT_INTERVAL_S,
   PROFILE_DEADLINE_MS,
 } from './constants';
+import { leaseAsksForwarder, leaseAsksRoutes } from './lease-asks-route';
 import { LeaseRenewals } from './lease-renewals';
 import { LogClient } from './log-client';
 import { needsFromRequest } from './needs';
@@ -140,6 +141,8 @@ export class CentralService {
       nowMs: this.nowMs,
       submit,
       logger: this.logger,
+      isLeader: () => this.node.isLeader,
+      forward: leaseAsksForwarder(this.node, this.logger),
     });
     this.reports = new StationReports({ submit, readState: this.readState, logger: this.logger });
     this.refusals = new ProfileRefusals(submit, this.readState, this.logger);
@@ -183,6 +186,7 @@ export class CentralService {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.leases.close();
     for (const unsubscribe of this.unsubscribers) unsubscribe();
     await this.server.close();
   }
@@ -190,6 +194,11 @@ export class CentralService {
   /** The HTTP routes this service adds to the central's API (the relay between centrals). */
   routes() {
     return this.stationCalls.routes();
+  }
+
+  /** POST /lease-renewals/asks: a standby's stations' lease renewal asks (lease-asks-route.ts). */
+  leaseRoutes() {
+    return leaseAsksRoutes(this.leases);
   }
 
   /** A CSMS-initiated call to a station held by any central (station-calls.ts). */
@@ -229,8 +238,7 @@ export class CentralService {
       // lease is the replicated view, renewed while it talks to us (OCPP K: without a CSMS it falls
       // back to its own default profile). Cluster members prove their lease by DataTransfer.
       if (!this.leases.isClusterMember(chargePointId)) {
-        const held = this.readState().chargePoints[chargePointId]?.lease?.expiresAtMs ?? null;
-        this.leases.maybeRenew(chargePointId, held);
+        this.leases.askFromReplica(chargePointId);
       }
       return { currentTime: new Date(this.nowMs()).toISOString() };
     });
@@ -243,7 +251,7 @@ export class CentralService {
       if (held !== null && (typeof held !== 'number' || !Number.isSafeInteger(held))) {
         return { status: 'Rejected' };
       }
-      this.leases.maybeRenew(chargePointId, held);
+      this.leases.ask(chargePointId, held);
       return { status: 'Accepted' };
     });
     server.handle('StatusNotification', (chargePointId, request) =>

@@ -7,8 +7,14 @@ export const HEARTBEAT_INTERVAL_S = 5;
 export const CONNECTOR_COUNT_DEFAULT = 1;
 export const CHARGE_POINT_MAX_POWER_W_DEFAULT = 22_000;
 
-/** RenewLease at most once per leaseMs / RENEWALS_PER_LEASE per charge point (docs/SITE.md: leaseMs/3). */
+/**
+ * A central submits one RenewLeases at most once per leaseMs / RENEWALS_PER_LEASE, for every
+ * station that asked meanwhile (docs/SITE.md, "Leases": leaseMs / 3; lease-renewals.ts says why 3).
+ */
 export const RENEWALS_PER_LEASE = 3;
+
+/** After a RenewLeases that was not agreed (no leader, overloaded), the pause before the next, ms. */
+export const LEASE_RENEWAL_RETRY_MS = 1_000;
 
 /** OCPP 2.0.1 K15.FR.08: SetChargingProfile SHOULD follow NotifyEVChargingNeeds within 60 s. */
 export const PROFILE_DEADLINE_MS = 60_000;

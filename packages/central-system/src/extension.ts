@@ -89,6 +89,7 @@ export function centralExtension(options: CentralExtensionOptions = {}): RoleExt
         reservationRoutes(service, running.node, readState, notifier),
       );
       const removeRelay = running.addHttpRoutes(service.routes());
+      const removeLeaseAsks = running.addHttpRoutes(service.leaseRoutes());
       const removeOperations = running.addHttpRoutes(
         operationRoutes(service, running.node, readState),
       );
@@ -104,6 +105,7 @@ export function centralExtension(options: CentralExtensionOptions = {}): RoleExt
           stopLogging();
           notifier.stop();
           removeRelay();
+          removeLeaseAsks();
           removeOperations();
           await service.close();
         },

@@ -163,13 +163,16 @@ describe('central system (1 leader + 1 standby + 3 charge-point processes, site 
         .filter(
           (c) =>
             c.payload?.chargePointId === 'cs-ext' ||
+            (c.payload?.renewals as any[] | undefined)?.some(
+              (renewal) => renewal.chargePointId === 'cs-ext',
+            ) === true ||
             String(c.payload?.transactionId).startsWith('tx-ext'),
         )
         .map((c) => c.payload.type),
     );
     expect(types).to.include.members([
       'RegisterChargePoint',
-      'RenewLease',
+      'RenewLeases',
       'StartSession',
       'UpdateNeeds',
       'StopSession',

@@ -22,6 +22,7 @@ import {
 import { POWER_SAMPLE_INTERVAL_MS_DEFAULT, QUEUE_FILE_NAME } from './constants';
 import type { CsmsLink } from './csms-link';
 import { EvseController, type EvseControllerOptions } from './evse-controller';
+import { startLeaseAsks } from './lease-asks';
 import { OfflineCsmsLink } from './offline-link';
 import { createOcppCsmsLink } from './ocpp-adapter';
 import { TransactionQueue } from './transaction-queue';
@@ -46,11 +47,6 @@ export interface ChargePointExtensionOptions {
     preferredUrl?: () => string | undefined,
   ) => CsmsLink;
 }
-
-/** A station asks for renewal this many times per lease (one lost renewal is then harmless). */
-const LEASE_RENEWALS_PER_LEASE = 4;
-/** …but not more often than this, ms. */
-const LEASE_RENEW_INTERVAL_MS_MIN = 200;
 
 /**
  * ws[s]://host:servicePort/<cpId> of every central that has a service port, in node-list order:
@@ -181,22 +177,12 @@ export function chargePointExtension(options: ChargePointExtensionOptions = {}):
         () => controller.evaluate('tick'),
         options.powerSampleIntervalMs ?? POWER_SAMPLE_INTERVAL_MS_DEFAULT,
       );
-      // Lease renewal comes from here, naming the expiry this replica holds (lease.ts): a station
-      // cut off from the Paxos mesh names a stale lease, its renewal is refused, and the others
-      // count it at fail-safe power — even when its OCPP link to the leader still works.
-      const renewEveryMs = Math.max(
-        LEASE_RENEW_INTERVAL_MS_MIN,
-        Math.floor(replica.state.config.leaseMs / LEASE_RENEWALS_PER_LEASE),
-      );
-      const renewer = setInterval(() => {
-        const held = replica.state.chargePoints[config.id]?.lease?.expiresAtMs ?? null;
-        csms.renewLease?.(held).catch((error: unknown) =>
-          logger.debug('lease-renewal-failed', {
-            chargePointId: config.id,
-            error: String(error),
-          }),
-        );
-      }, renewEveryMs);
+      const stopLeaseAsks = startLeaseAsks(config.id, {
+        node: running.node,
+        replica,
+        csms,
+        logger,
+      });
       let server: EvLinkServer;
       try {
         server = await EvLinkServer.listen(
@@ -205,7 +191,7 @@ export function chargePointExtension(options: ChargePointExtensionOptions = {}):
         );
       } catch (error) {
         clearInterval(ticker);
-        clearInterval(renewer);
+        stopLeaseAsks();
         unsubscribe();
         removeRoutes();
         controller.close();
@@ -223,7 +209,7 @@ export function chargePointExtension(options: ChargePointExtensionOptions = {}):
       return {
         close: async () => {
           clearInterval(ticker);
-          clearInterval(renewer);
+          stopLeaseAsks();
           unsubscribe();
           removeRoutes();
           await server.close();

@@ -48,9 +48,20 @@ export class FakeReplica {
       connectorCount: 1,
       maxPowerW: 22_000,
     });
-    this.apply({ type: 'RenewLease', atMs, chargePointId, heldLeaseExpiresAtMs: null });
-    const held = this.state.chargePoints[chargePointId]?.lease?.expiresAtMs ?? null;
-    this.apply({ type: 'RenewLease', atMs: atMs + 1, chargePointId, heldLeaseExpiresAtMs: held });
+    const renew = (renewAtMs: number) =>
+      this.apply({
+        type: 'RenewLeases',
+        atMs: renewAtMs,
+        renewals: [
+          {
+            chargePointId,
+            heldLeaseExpiresAtMs:
+              this.state.chargePoints[chargePointId]?.lease?.expiresAtMs ?? null,
+          },
+        ],
+      });
+    renew(atMs);
+    renew(atMs + 1);
   }
 }
 

@@ -67,7 +67,7 @@ describe('demo timeline', () => {
       record: { message: 'scenario-start', timestamp: iso(0), scenarioMs: 0 },
     });
     const startSession = [['cp1/x', 1, 'StartSession']];
-    const renew = [['cp2', 4, 'RenewLease']];
+    const renew = [['cp2', 4, 'RenewLeases']];
     // A charge point's record comes first: digests only, nothing to print from it yet.
     timeline.accept({
       source: 'cp1',

@@ -54,28 +54,48 @@ export function expectVerified(cluster: ClusterHandle): void {
 }
 
 /**
- * Waits until `renewalsMin` lease renewals were decided (as the centrals recorded them): the site's
- * steady state.
- * A scenario at high speed would otherwise have its minute 1 inside the first lease after boot,
- * while new charge points are still held at no power (make-before-break, lease.ts).
+ * Per charge point, the RenewLeases slots that renewed or tried to renew it, in `nodeId`'s applied
+ * log (GET /log: the payloads, which the decided log line does not carry).
+ */
+export async function renewalSlotsByChargePoint(
+  cluster: ClusterHandle,
+  nodeId: string,
+): Promise<Map<string, number[]>> {
+  const slots = new Map<string, number[]>();
+  for (const entry of (await cluster.log(nodeId)).entries) {
+    for (const { payload } of entry.commands) {
+      const command = payload as { type?: string; renewals?: { chargePointId: string }[] };
+      if (command.type !== 'RenewLeases') continue;
+      for (const { chargePointId } of command.renewals ?? []) {
+        slots.set(chargePointId, [...(slots.get(chargePointId) ?? []), entry.slot]);
+      }
+    }
+  }
+  return slots;
+}
+
+/**
+ * Waits until every charge point was named in `renewalsEachMin` lease renewals (as cp1 applied
+ * them): the site's steady state. A scenario at high speed would otherwise have its minute 1 inside
+ * the first lease after boot, while new charge points are still held at no power
+ * (make-before-break, lease.ts).
  */
 export async function waitForSettledLeases(
   cluster: ClusterHandle,
   leaseMs: number,
-  renewalsMin = 10,
+  renewalsEachMin = 2,
 ): Promise<void> {
+  const chargePointIds = cluster.nodes
+    .filter((node) => node.role === 'charge-point')
+    .map((node) => node.id);
   await waitFor(
-    `${renewalsMin} lease renewals`,
-    10 * leaseMs + renewalsMin * 500,
-    () => {
-      const renewals = new Set<number>();
-      for (const slot of decidedSlots(cluster)) {
-        for (const command of slot.commands ?? []) {
-          if (command.type === 'RenewLease') renewals.add(slot.slot);
-        }
-      }
-      return renewals.size >= renewalsMin ? true : undefined;
+    `${renewalsEachMin} lease renewals of each charge point`,
+    10 * leaseMs + chargePointIds.length * 500,
+    async () => {
+      const slots = await renewalSlotsByChargePoint(cluster, 'cp1');
+      const settled = chargePointIds.every((id) => (slots.get(id)?.length ?? 0) >= renewalsEachMin);
+      return settled ? true : undefined;
     },
-    100,
+    250,
   );
 }

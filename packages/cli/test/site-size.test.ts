@@ -107,7 +107,7 @@ describe('sites of any size and every state (real processes, high speed)', funct
       const file = clusterFile(cluster);
       expect(file.acceptors).to.deep.equal(['cp1', 'cp2', 'cp3', 'cp4', 'cp5']);
       expect(file.site.chargePointsMax).to.equal(chargePoints);
-      await waitForSettledLeases(cluster, leaseMs, 2 * chargePoints);
+      await waitForSettledLeases(cluster, leaseMs);
       expect(await runEmulator(cluster, speed)).to.equal(0);
       expectEveryEvCharged(cluster, chargePoints);
       // Every charge point registered at its first boot: none was refused for the site's size.

@@ -5,7 +5,7 @@
  * only the reducer can judge, when the command is applied.
  */
 import type { ParseSiteCommandResult, SiteCommand } from './commands';
-import { readSiteCommand } from './commands';
+import { LEGACY_RENEW_LEASE, readSiteCommand } from './commands';
 import type { Refusal } from './handlers/kit';
 import { checkRegisterChargePoint } from './handlers/register-charge-point';
 import { checkReserve } from './handlers/reserve';
@@ -33,7 +33,7 @@ export function checkSiteCommand(command: SiteCommand): Refusal | null {
     case 'StopSession':
     case 'ChargePointFaulted':
     case 'ChargePointRecovered':
-    case 'RenewLease':
+    case 'RenewLeases':
     case 'RecordMeterValues':
     case 'RecordProfileRefused':
     case 'Noop':
@@ -46,6 +46,14 @@ export function checkSiteCommand(command: SiteCommand): Refusal | null {
  * stable code and one sentence naming the input). Never throws; pure.
  */
 export function parseSiteCommand(payload: unknown): ParseSiteCommandResult {
+  if ((payload as { type?: unknown } | null)?.type === LEGACY_RENEW_LEASE) {
+    // Read in slots an older build decided (commands.ts), never proposed again: one mechanism.
+    return {
+      ok: false,
+      code: 'invalid-command',
+      reason: 'RenewLease is no longer proposed: submit RenewLeases {renewals: [...]}',
+    };
+  }
   const read = readSiteCommand(payload);
   if (!read.ok) return read;
   const refusal = checkSiteCommand(read.command);

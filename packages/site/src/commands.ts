@@ -8,7 +8,7 @@
  * the time, in ms since the Unix epoch, stamped by the proposer (the central system) when it took
  * the request. Time enters the state only this way, so every replica computes the same thing.
  */
-import { ID_LENGTH_MAX } from './constants';
+import { ID_LENGTH_MAX, RENEWALS_PER_COMMAND_MAX } from './constants';
 import type { SiteErrorCode } from './handlers/kit';
 
 /**
@@ -174,13 +174,10 @@ export interface SetSiteLimit {
 }
 
 /**
- * A charge point renews its lease: "I still hear the leader and a quorum; keep my allocation".
- * Sent periodically by each charge point (see lease.ts for the rules that make it safe).
+ * One charge point's renewal inside RenewLeases: "I still hear the leader and a quorum; keep my
+ * allocation" (see lease.ts for the rules that make it safe).
  */
-export interface RenewLease {
-  readonly type: 'RenewLease';
-  /** Proposer time, ms. The new lease runs until atMs + leaseMs. */
-  readonly atMs: number;
+export interface LeaseRenewal {
   readonly chargePointId: string;
   /**
    * The expiry of the lease the charge point holds, as it learned it from its replica, or null if it
@@ -188,6 +185,20 @@ export interface RenewLease {
    * extend a lease it knows about, so at most one renewal is ever unknown to it.
    */
   readonly heldLeaseExpiresAtMs: number | null;
+}
+
+/**
+ * Charge points renew their leases, together (docs/SITE.md, "Leases"): a central gathers the
+ * renewals its stations asked for and proposes them as one command per renewal interval, so an idle
+ * site decides one slot per interval, not one per charge point. Each renewal is judged on its own,
+ * exactly as if it were alone (lease.ts, R2 and R3); the command is refused only if none renews.
+ */
+export interface RenewLeases {
+  readonly type: 'RenewLeases';
+  /** Proposer time, ms. Every lease it grants runs until atMs + leaseMs. */
+  readonly atMs: number;
+  /** 1 … RENEWALS_PER_COMMAND_MAX renewals, each charge point at most once. */
+  readonly renewals: readonly LeaseRenewal[];
 }
 
 /** Nothing; advances the replicated clock. Also what a leader proposes to fill a hole. */
@@ -207,7 +218,7 @@ export type SiteCommand =
   | ChargePointFaulted
   | ChargePointRecovered
   | SetSiteLimit
-  | RenewLease
+  | RenewLeases
   | RecordMeterValues
   | RecordProfileRefused
   | Noop;
@@ -224,7 +235,7 @@ export const siteCommandTypes: readonly SiteCommandType[] = [
   'ChargePointFaulted',
   'ChargePointRecovered',
   'SetSiteLimit',
-  'RenewLease',
+  'RenewLeases',
   'RecordMeterValues',
   'RecordProfileRefused',
   'Noop',
@@ -296,6 +307,65 @@ function readRecordMeterValues(fields: Fields, atMs: number): RecordMeterValues 
   };
 }
 
+/**
+ * RenewLeases' renewals: 1 … RENEWALS_PER_COMMAND_MAX, each a charge point at most once. Two
+ * renewals of one charge point in one command would be granted in the same ms, and a second one
+ * naming the first's expiry would prove nothing (lease.ts, R2): the shape refuses them.
+ */
+function readRenewals(fields: Fields): LeaseRenewal[] {
+  const value = field(fields, 'renewals');
+  if (!Array.isArray(value) || value.length === 0 || value.length > RENEWALS_PER_COMMAND_MAX) {
+    throw new FieldError(`renewals must be an array of 1 to ${RENEWALS_PER_COMMAND_MAX} renewals`);
+  }
+  const seen = new Set<string>();
+  return value.map((entry: unknown, index) => {
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+      throw new FieldError(`renewals[${index}] must be an object`);
+    }
+    const renewal = entry as Fields;
+    let chargePointId: string;
+    let heldLeaseExpiresAtMs: number | null;
+    try {
+      chargePointId = text(renewal, 'chargePointId');
+      heldLeaseExpiresAtMs = nullableTime(renewal, 'heldLeaseExpiresAtMs');
+    } catch (error) {
+      if (error instanceof FieldError) {
+        throw new FieldError(`renewals[${index}].${error.message}`);
+      }
+      throw error;
+    }
+    if (seen.has(chargePointId)) {
+      throw new FieldError(`renewals[${index}] renews ${chargePointId} a second time`);
+    }
+    seen.add(chargePointId);
+    return { chargePointId, heldLeaseExpiresAtMs };
+  });
+}
+
+/**
+ * The one-renewal command that RenewLeases replaced (docs/SITE.md, "Leases"). Slots decided by an
+ * older build hold it, so every replica still reads it, as the RenewLeases of its one renewal: that
+ * is the same lease, bounds and refusal it had (handlers/renew-leases.ts), so a log replays alike
+ * on every replica whichever build wrote it. No central proposes it (parseSiteCommand refuses it).
+ */
+export const LEGACY_RENEW_LEASE = 'RenewLease';
+
+function readLegacyRenewLease(fields: Fields): ParseSiteCommandResult {
+  try {
+    const atMs = time(fields, 'atMs');
+    const renewal: LeaseRenewal = {
+      chargePointId: text(fields, 'chargePointId'),
+      heldLeaseExpiresAtMs: nullableTime(fields, 'heldLeaseExpiresAtMs'),
+    };
+    return { ok: true, command: { type: 'RenewLeases', atMs, renewals: [renewal] } };
+  } catch (error) {
+    if (error instanceof FieldError) {
+      return { ok: false, code: 'invalid-command', reason: `RenewLease: ${error.message}` };
+    }
+    throw error;
+  }
+}
+
 function parseFields(type: SiteCommandType, fields: Fields): SiteCommand {
   const atMs = time(fields, 'atMs');
   switch (type) {
@@ -362,13 +432,8 @@ function parseFields(type: SiteCommandType, fields: Fields): SiteCommand {
     }
     case 'SetSiteLimit':
       return { type, atMs, siteLimitW: integer(fields, 'siteLimitW', 1) };
-    case 'RenewLease':
-      return {
-        type,
-        atMs,
-        chargePointId: text(fields, 'chargePointId'),
-        heldLeaseExpiresAtMs: nullableTime(fields, 'heldLeaseExpiresAtMs'),
-      };
+    case 'RenewLeases':
+      return { type, atMs, renewals: readRenewals(fields) };
     case 'Noop':
       return { type, atMs };
   }
@@ -386,6 +451,7 @@ export function readSiteCommand(payload: unknown): ParseSiteCommandResult {
   }
   const fields = payload as Fields;
   const type = field(fields, 'type');
+  if (type === LEGACY_RENEW_LEASE) return readLegacyRenewLease(fields);
   if (typeof type !== 'string' || !(siteCommandTypes as readonly string[]).includes(type)) {
     return {
       ok: false,

@@ -27,6 +27,12 @@ export const CHARGE_POINTS_MAX_DEFAULT = 5;
 export const CHARGE_POINTS_MAX_LIMIT = 1_000;
 
 /**
+ * Renewals one RenewLeases command carries, at most. Protocol constant: a central renews at most
+ * the charge points it holds, and a site has at most CHARGE_POINTS_MAX_LIMIT of them.
+ */
+export const RENEWALS_PER_COMMAND_MAX = CHARGE_POINTS_MAX_LIMIT;
+
+/**
  * The least fail-safe share a site may be built with, W: 6 A on one 230 V phase, the lowest current
  * IEC 61851-1 lets an AC EV charge at. A site whose siteLimitW / chargePointsMax is below it could
  * not charge a cut-off EV at all, so the cluster file is refused at start (siteSizeProblems).

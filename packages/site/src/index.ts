@@ -12,7 +12,8 @@ export type {
   ChargePointFaulted,
   ChargePointRecovered,
   SetSiteLimit,
-  RenewLease,
+  RenewLeases,
+  LeaseRenewal,
   RecordMeterValues,
   RecordProfileRefused,
   Noop,
@@ -40,6 +41,7 @@ export type {
   SiteAcceptance,
   SiteResult,
   SiteTransition,
+  LeaseRenewalResult,
 } from './handlers/kit';
 export { reservationActive, windowsOverlap } from './handlers/kit';
 export { applySiteCommand } from './reducer';

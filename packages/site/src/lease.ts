@@ -10,7 +10,8 @@
  * Model. The log decides states S_0, S_1, … (S_n at time t_n). Charge point k's replica is a prefix
  * S_p, p only growing: k may stop learning anywhere and catch up later. k draws
  * powerLimitAt(S_p, k, its clock); clocks are within s of real time. L = leaseMs, s = clockSkewMsMax,
- * fs = floor(limit / chargePointsMax). An epoch of k is the log from one RenewLease of k to the next.
+ * fs = floor(limit / chargePointsMax). An epoch of k is the log from one renewal of k (an entry of
+ * RenewLeases) to the next.
  *
  * Rules (this module holds them all; the reducer and the scheduler call in here).
  * - R1 (reducer.ts, after every accepted command) Recorded grants: every accepted command records
@@ -64,7 +65,7 @@
  * its replica knows until it learns the new one (it cannot know better); (A4) the charge point
  * applies powerLimitAt often compared with L.
  */
-import type { RenewLease } from './commands';
+import type { LeaseRenewal } from './commands';
 import type { Refusal } from './handlers/kit';
 import type { ChargePointState, DrawBounds, LeaseState, SiteState } from './state';
 import { sortedKeys } from './state';
@@ -168,13 +169,13 @@ export function mayDrawW(state: SiteState, chargePoint: ChargePointState, atMs: 
 }
 
 /**
- * R2, R3: the lease a RenewLease at t grants, or why it is refused. A live lease is extended only by
+ * R2, R3: the lease a renewal at t grants, or why it is refused. A live lease is extended only by
  * a charge point that names it, so a charge point is never more than one renewal behind its own
  * lease, and the extension is confirmed; a fresh lease (none, or expired) starts unconfirmed.
  */
 export function grantLease(
   chargePoint: ChargePointState,
-  command: RenewLease,
+  command: LeaseRenewal,
   t: number,
   leaseMs: number,
 ): LeaseState | Refusal {

@@ -13,7 +13,7 @@ import { handleNoop } from './handlers/noop';
 import { handleRegisterChargePoint } from './handlers/register-charge-point';
 import { handleRecordMeterValues } from './handlers/record-meter-values';
 import { handleRecordProfileRefused } from './handlers/record-profile-refused';
-import { handleRenewLease } from './handlers/renew-lease';
+import { handleRenewLeases } from './handlers/renew-leases';
 import { handleReserve } from './handlers/reserve';
 import { handleSetSiteLimit } from './handlers/set-site-limit';
 import { handleStartSession } from './handlers/start-session';
@@ -80,8 +80,8 @@ function handle(state: SiteState, command: SiteCommand, t: number): SiteTransiti
       return handleChargePointRecovered(state, command, t);
     case 'SetSiteLimit':
       return handleSetSiteLimit(state, command, t);
-    case 'RenewLease':
-      return handleRenewLease(state, command, t);
+    case 'RenewLeases':
+      return handleRenewLeases(state, command, t);
     case 'RecordMeterValues':
       return handleRecordMeterValues(state, command, t);
     case 'RecordProfileRefused':

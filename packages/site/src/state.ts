@@ -58,7 +58,7 @@ export interface LeaseState {
 
 /**
  * What a charge point may be drawing on any replica it might hold, per lease epoch (lease.ts, rule
- * R5). An epoch is the stretch of the log from one RenewLease of the charge point to the next.
+ * R5). An epoch is the stretch of the log from one renewal of the charge point to the next.
  * Make-before-break: a lowered allocation frees budget only when the epoch that granted the higher
  * one can no longer be drawn. Four numbers per charge point, however long the log.
  */

@@ -43,8 +43,19 @@ const examples: SiteCommand[] = [
   { type: 'ChargePointFaulted', atMs: T0, chargePointId: 'cp1', connectorId: 2 },
   { type: 'ChargePointRecovered', atMs: T0, chargePointId: 'cp1', connectorId: 2 },
   { type: 'SetSiteLimit', atMs: T0, siteLimitW: 30_000 },
-  { type: 'RenewLease', atMs: T0, chargePointId: 'cp1', heldLeaseExpiresAtMs: null },
-  { type: 'RenewLease', atMs: T0, chargePointId: 'cp1', heldLeaseExpiresAtMs: T0 },
+  {
+    type: 'RenewLeases',
+    atMs: T0,
+    renewals: [{ chargePointId: 'cp1', heldLeaseExpiresAtMs: null }],
+  },
+  {
+    type: 'RenewLeases',
+    atMs: T0,
+    renewals: [
+      { chargePointId: 'cp1', heldLeaseExpiresAtMs: T0 },
+      { chargePointId: 'cp2', heldLeaseExpiresAtMs: null },
+    ],
+  },
   { type: 'StopSession', atMs: T0, transactionId: 'tx1', registerWh: 5_000 },
   { type: 'RecordMeterValues', atMs: T0, transactionId: 'tx1', registerWh: 1_200 },
   {
@@ -60,6 +71,17 @@ const examples: SiteCommand[] = [
 ];
 
 describe('parseSiteCommand', () => {
+  it('refuses to propose RenewLease, which replicas still read in old slots (docs/SITE.md, "Leases")', () => {
+    const parsed = parseSiteCommand({
+      type: 'RenewLease',
+      atMs: T0,
+      chargePointId: 'cp1',
+      heldLeaseExpiresAtMs: null,
+    });
+    expect(parsed).to.include({ ok: false, code: 'invalid-command' });
+    expect(parsed.ok ? '' : parsed.reason).to.contain('RenewLeases');
+  });
+
   it('accepts one well-formed example of every command type', () => {
     const covered = new Set(examples.map((c) => c.type));
     expect([...covered].sort()).to.deep.equal([...siteCommandTypes].sort());
@@ -107,7 +129,23 @@ describe('parseSiteCommand', () => {
       ],
       [{ type: 'SetSiteLimit', atMs: 1, siteLimitW: 0 }, 'siteLimitW'],
       [{ type: 'SetSiteLimit', atMs: 1, siteLimitW: '44000' }, 'siteLimitW'],
-      [{ type: 'RenewLease', atMs: 1, chargePointId: 'cp' }, 'heldLeaseExpiresAtMs'],
+      [
+        { type: 'RenewLeases', atMs: 1, renewals: [{ chargePointId: 'cp' }] },
+        'renewals[0].heldLeaseExpiresAtMs',
+      ],
+      [{ type: 'RenewLeases', atMs: 1, renewals: [] }, 'renewals'],
+      [{ type: 'RenewLeases', atMs: 1, renewals: ['cp1'] }, 'renewals[0]'],
+      [
+        {
+          type: 'RenewLeases',
+          atMs: 1,
+          renewals: [
+            { chargePointId: 'cp1', heldLeaseExpiresAtMs: null },
+            { chargePointId: 'cp1', heldLeaseExpiresAtMs: 5 },
+          ],
+        },
+        'cp1 a second time',
+      ],
       [{ type: 'ChargePointFaulted', atMs: 1, chargePointId: 'cp', connectorId: 0 }, 'connectorId'],
       [
         {

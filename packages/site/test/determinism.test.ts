@@ -7,7 +7,11 @@ import { MINUTE_MS, T0, needs, register, start } from './helpers';
 const history: SiteCommand[] = [
   register('cp1'),
   register('cp2'),
-  { type: 'RenewLease', atMs: T0 + 1, chargePointId: 'cp1', heldLeaseExpiresAtMs: null },
+  {
+    type: 'RenewLeases',
+    atMs: T0 + 1,
+    renewals: [{ chargePointId: 'cp1', heldLeaseExpiresAtMs: null }],
+  },
   start('tx1', 'cp1', 1, T0 + 2),
   needs('tx1', T0 + 3, 20_000, 1_400, 11_000, T0 + 60 * MINUTE_MS),
   start('tx1', 'cp2', 1, T0 + 4), // rejected: transaction-exists
@@ -62,6 +66,48 @@ describe('site state machine', () => {
     );
     expect(result).to.include({ ok: false, code: 'invalid-command' });
     expect(machine.snapshot()).to.deep.equal(before);
+  });
+
+  it('replays a RenewLease an older build decided as the RenewLeases of its one renewal: the same state', () => {
+    // Slots from before RenewLeases (docs/SITE.md, "Leases"): an accepted, a confirmed and a
+    // refused (lease-not-held) single renewal, against the same renewals written as RenewLeases.
+    const legacy = (atMs: number, chargePointId: string, held: number | null) => ({
+      type: 'RenewLease',
+      atMs,
+      chargePointId,
+      heldLeaseExpiresAtMs: held,
+    });
+    const renewals = (atMs: number, chargePointId: string, held: number | null): SiteCommand => ({
+      type: 'RenewLeases',
+      atMs,
+      renewals: [{ chargePointId, heldLeaseExpiresAtMs: held }],
+    });
+    const steps: [number, string, number | null][] = [
+      [T0 + 1, 'cp1', null],
+      [T0 + 10_000, 'cp1', T0 + 1 + 30_000],
+      [T0 + 10_001, 'cp1', T0 + 1 + 30_000],
+      [T0 + 10_002, 'cp9', null],
+    ];
+    const old = createSiteStateMachine();
+    const now = createSiteStateMachine();
+    const setUp = asPaxosCommands([register('cp1'), register('cp2')]);
+    setUp.forEach((command, i) => {
+      old.apply(command, i + 1);
+      now.apply(command, i + 1);
+    });
+    const results = steps.map(([atMs, id, held], i) => [
+      old.apply(asPaxosCommands([legacy(atMs, id, held)])[0] as Command, i + 3),
+      now.apply(asPaxosCommands([renewals(atMs, id, held)])[0] as Command, i + 3),
+    ]);
+    expect(old.snapshot()).to.deep.equal(now.snapshot());
+    expect(old.state.chargePoints['cp1']?.lease).to.deep.include({ confirmed: true });
+    expect(results.map(([a, b]) => [a?.ok, b?.ok])).to.deep.equal([
+      [true, true],
+      [true, true],
+      [false, false],
+      [false, false],
+    ]);
+    expect(results[2]?.[0]).to.deep.equal(results[2]?.[1]);
   });
 
   it('round-trips a snapshot: a restored replica continues exactly like the original', () => {

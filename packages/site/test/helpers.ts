@@ -9,17 +9,26 @@ export function register(chargePointId: string, atMs = T0, maxPowerW = 22_000): 
   return { type: 'RegisterChargePoint', atMs, chargePointId, connectorCount: 2, maxPowerW };
 }
 
+/** A RenewLeases of one charge point, naming the lease it holds in `state`. */
 export function renew(
   state: SiteState,
   chargePointId: string,
   atMs: number,
-): Extract<SiteCommand, { type: 'RenewLease' }> {
-  return {
-    type: 'RenewLease',
+): Extract<SiteCommand, { type: 'RenewLeases' }> {
+  return renewOne(
     atMs,
     chargePointId,
-    heldLeaseExpiresAtMs: state.chargePoints[chargePointId]?.lease?.expiresAtMs ?? null,
-  };
+    state.chargePoints[chargePointId]?.lease?.expiresAtMs ?? null,
+  );
+}
+
+/** A RenewLeases of one charge point naming `heldLeaseExpiresAtMs`. */
+export function renewOne(
+  atMs: number,
+  chargePointId: string,
+  heldLeaseExpiresAtMs: number | null,
+): Extract<SiteCommand, { type: 'RenewLeases' }> {
+  return { type: 'RenewLeases', atMs, renewals: [{ chargePointId, heldLeaseExpiresAtMs }] };
 }
 
 export function start(

@@ -32,6 +32,8 @@ const stepArbitrary = fc.record({
     'renew',
     'renew',
     'renew',
+    'renewBatch',
+    'renewBatch',
     'start',
     'start',
     'needs',
@@ -46,6 +48,8 @@ const stepArbitrary = fc.record({
   chargePoint: fc.nat({ max: CHARGE_POINTS.length - 1 }),
   connector: fc.integer({ min: 1, max: 2 }),
   transaction: fc.nat({ max: 5 }),
+  /** renewBatch: which charge points the one RenewLeases renews (bit i: CHARGE_POINTS[i]). */
+  batch: fc.nat({ max: (1 << CHARGE_POINTS.length) - 1 }),
   elapsedMs: fc.integer({ min: 0, max: 15_000 }),
   energyWh: fc.integer({ min: 0, max: 80_000 }),
   minPowerW: fc.integer({ min: 0, max: 6_000 }),
@@ -65,9 +69,20 @@ const stepArbitrary = fc.record({
 });
 type Step = typeof stepArbitrary extends fc.Arbitrary<infer T> ? T : never;
 
-/** The command for a step. A renewal names the lease on the renewing charge point's own replica. */
-function toCommand(replica: SiteState, step: Step, atMs: number): SiteCommand {
+/**
+ * The command for a step. A renewal names the lease on the renewing charge point's own replica;
+ * renewBatch renews the charge points of `step.batch` (at least the step's) in one command.
+ */
+function toCommand(
+  replicaOf: (chargePointId: string) => SiteState,
+  step: Step,
+  atMs: number,
+): SiteCommand {
   const chargePointId = CHARGE_POINTS[step.chargePoint] ?? 'cp1';
+  const renewal = (id: string) => ({
+    chargePointId: id,
+    heldLeaseExpiresAtMs: replicaOf(id).chargePoints[id]?.lease?.expiresAtMs ?? null,
+  });
   const transactionId = `tx${step.transaction}`;
   switch (step.kind) {
     case 'register':
@@ -79,11 +94,14 @@ function toCommand(replica: SiteState, step: Step, atMs: number): SiteCommand {
         maxPowerW: step.maxChargePointW,
       };
     case 'renew':
+      return { type: 'RenewLeases', atMs, renewals: [renewal(chargePointId)] };
+    case 'renewBatch':
       return {
-        type: 'RenewLease',
+        type: 'RenewLeases',
         atMs,
-        chargePointId,
-        heldLeaseExpiresAtMs: replica.chargePoints[chargePointId]?.lease?.expiresAtMs ?? null,
+        renewals: CHARGE_POINTS.filter(
+          (id, i) => id === chargePointId || ((step.batch >> i) & 1) === 1,
+        ).map(renewal),
       };
     case 'start':
       return {
@@ -151,16 +169,18 @@ function runHistory(
       maxPowerW: 22_000,
     }).state;
   }
-  for (const offset of [0, 1]) {
-    for (const chargePointId of initial) {
-      full = applySiteCommand(full, {
-        type: 'RenewLease',
-        atMs: T0 + offset,
+  // Renewals as the site makes them: every charge point in one command per round.
+  const renewAll = (atMs: number): void => {
+    full = applySiteCommand(full, {
+      type: 'RenewLeases',
+      atMs,
+      renewals: initial.map((chargePointId) => ({
         chargePointId,
         heldLeaseExpiresAtMs: full.chargePoints[chargePointId]?.lease?.expiresAtMs ?? null,
-      }).state;
-    }
-  }
+      })),
+    }).state;
+  };
+  for (const offset of [0, 1]) renewAll(T0 + offset);
   // A busy site: one session on each charge point, cp1's EV taking at most 3 kW (below fail-safe
   // power, so a hold-down matters), the others sharing the rest; two renewal rounds settle it.
   initial.forEach((chargePointId, i) => {
@@ -182,16 +202,7 @@ function runHistory(
       departureAtMs: T0 + 4 * 3_600_000,
     }).state;
   });
-  for (const roundMs of [10_000, 20_000]) {
-    for (const chargePointId of initial) {
-      full = applySiteCommand(full, {
-        type: 'RenewLease',
-        atMs: T0 + roundMs,
-        chargePointId,
-        heldLeaseExpiresAtMs: full.chargePoints[chargePointId]?.lease?.expiresAtMs ?? null,
-      }).state;
-    }
-  }
+  for (const roundMs of [10_000, 20_000]) renewAll(T0 + roundMs);
   // The log from here on; every replica starts with the set-up above.
   const log: SiteState[] = [full];
   const learned = CHARGE_POINTS.map(() => 0);
@@ -227,9 +238,9 @@ function runHistory(
       }
     }
     const latest = log[log.length - 1] ?? full;
-    const renewing = CHARGE_POINTS.indexOf(CHARGE_POINTS[step.chargePoint] ?? 'cp1');
-    const replica = log[learned[renewing] ?? 0] ?? full;
-    const command = toCommand(replica, step, atMs);
+    const replicaOf = (chargePointId: string): SiteState =>
+      log[learned[CHARGE_POINTS.indexOf(chargePointId)] ?? 0] ?? full;
+    const command = toCommand(replicaOf, step, atMs);
     const next = applySiteCommand(latest, command);
     clockMs = Math.max(clockMs, atMs);
     if (next.result.ok) {

@@ -19,6 +19,8 @@ const stepArbitrary = fc.record({
     'renew',
     'renew',
     'renewStale',
+    'renewBatch',
+    'renewBatch',
     'reserve',
     'cancel',
     'start',
@@ -35,6 +37,8 @@ const stepArbitrary = fc.record({
   connector: fc.integer({ min: 1, max: 2 }),
   transaction: fc.nat({ max: 5 }),
   token: fc.nat({ max: 2 }),
+  /** renewBatch: which charge points the one RenewLeases renews (bit i: CHARGE_POINTS[i]). */
+  batch: fc.nat({ max: (1 << CHARGE_POINTS.length) - 1 }),
   elapsedMs: fc.integer({ min: -2_000, max: 25_000 }),
   energyWh: fc.integer({ min: 0, max: 80_000 }),
   minPowerW: fc.integer({ min: 0, max: 12_000 }),
@@ -44,6 +48,28 @@ const stepArbitrary = fc.record({
   maxChargePointW: fc.constantFrom(7_400, 11_000, 22_000, 50_000),
 });
 type Step = typeof stepArbitrary extends fc.Arbitrary<infer T> ? T : never;
+
+/** An expiry the charge point does not hold: what a renewal that raced another one names. */
+function stale(held: number | null): number {
+  return held === null ? 1 : held - 1;
+}
+
+/**
+ * The charge points of `step.batch` (at least `chargePointId`) in one RenewLeases, each naming the
+ * lease it holds, except `chargePointId` on token 0: it names a stale one.
+ */
+function batchRenewals(state: SiteState, step: Step, chargePointId: string) {
+  const ids = CHARGE_POINTS.filter(
+    (id, i) => id === chargePointId || ((step.batch >> i) & 1) === 1,
+  );
+  return ids.map((id) => {
+    const held = state.chargePoints[id]?.lease?.expiresAtMs ?? null;
+    return {
+      chargePointId: id,
+      heldLeaseExpiresAtMs: id === chargePointId && step.token === 0 ? stale(held) : held,
+    };
+  });
+}
 
 function toCommand(state: SiteState, step: Step): SiteCommand {
   const atMs = Math.max(0, state.clockMs + step.elapsedMs);
@@ -60,14 +86,19 @@ function toCommand(state: SiteState, step: Step): SiteCommand {
         maxPowerW: step.maxChargePointW,
       };
     case 'renew':
-      return { type: 'RenewLease', atMs, chargePointId, heldLeaseExpiresAtMs: held };
+      return {
+        type: 'RenewLeases',
+        atMs,
+        renewals: [{ chargePointId, heldLeaseExpiresAtMs: held }],
+      };
     case 'renewStale':
       return {
-        type: 'RenewLease',
+        type: 'RenewLeases',
         atMs,
-        chargePointId,
-        heldLeaseExpiresAtMs: held === null ? 1 : held - 1,
+        renewals: [{ chargePointId, heldLeaseExpiresAtMs: stale(held) }],
       };
+    case 'renewBatch':
+      return { type: 'RenewLeases', atMs, renewals: batchRenewals(state, step, chargePointId) };
     case 'reserve':
       return {
         type: 'Reserve',
@@ -227,10 +258,12 @@ function siteLimitProperty(limitAt: LimitFunction = powerLimitAt) {
         if (command.type === 'SetSiteLimit' && command.siteLimitW < before.siteLimitW) {
           lowered.push({ limitW: before.siteLimitW, atMs: next.state.clockMs });
         }
-        if (command.type === 'RenewLease') {
+        // Every renewal that renewed: its charge point's replica may still hold the lease before.
+        for (const renewal of next.result.renewals ?? []) {
+          if (!renewal.ok) continue;
           previousLease.set(
-            command.chargePointId,
-            before.chargePoints[command.chargePointId]?.lease ?? null,
+            renewal.chargePointId,
+            before.chargePoints[renewal.chargePointId]?.lease ?? null,
           );
         }
         state = next.state;

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { SiteCommand, SiteErrorCode, SiteState } from '../src';
 import { applySiteCommand, createSiteState } from '../src';
-import { MINUTE_MS, T0, needs, register, renew, run, start, step } from './helpers';
+import { MINUTE_MS, T0, needs, register, renew, renewOne, run, start, step } from './helpers';
 
 /** Asserts the command is rejected with `code` and leaves the very same state behind. */
 function expectRejected(state: SiteState, command: SiteCommand, code: SiteErrorCode): string {
@@ -372,45 +372,37 @@ describe('applySiteCommand', () => {
     });
   });
 
-  describe('RenewLease', () => {
+  describe('RenewLeases', () => {
     it('grants a fresh, unconfirmed lease, then confirms it when renewed by its holder', () => {
-      const first = step(base(), {
-        type: 'RenewLease',
-        atMs: T0,
-        chargePointId: 'cp1',
-        heldLeaseExpiresAtMs: null,
-      });
+      const first = step(base(), renewOne(T0, 'cp1', null));
       expect(first[1]).to.deep.include({
         ok: true,
-        leaseExpiresAtMs: T0 + 30_000,
-        leaseConfirmed: false,
+        renewals: [
+          { chargePointId: 'cp1', ok: true, leaseExpiresAtMs: T0 + 30_000, leaseConfirmed: false },
+        ],
       });
       const second = step(first[0], renew(first[0], 'cp1', T0 + 10_000));
       expect(second[1]).to.deep.include({
         ok: true,
-        leaseExpiresAtMs: T0 + 40_000,
-        leaseConfirmed: true,
+        renewals: [
+          { chargePointId: 'cp1', ok: true, leaseExpiresAtMs: T0 + 40_000, leaseConfirmed: true },
+        ],
       });
     });
 
     it('rejects a renewal of a live lease the charge point does not hold', () => {
-      const state = run(base(), [
-        { type: 'RenewLease', atMs: T0, chargePointId: 'cp1', heldLeaseExpiresAtMs: null },
-      ]);
-      const reason = expectRejected(
-        state,
-        { type: 'RenewLease', atMs: T0 + 1, chargePointId: 'cp1', heldLeaseExpiresAtMs: null },
-        'lease-not-held',
-      );
+      const state = run(base(), [renewOne(T0, 'cp1', null)]);
+      const reason = expectRejected(state, renewOne(T0 + 1, 'cp1', null), 'lease-not-held');
       expect(reason).to.contain('cp1');
     });
 
     it('starts over unconfirmed after the lease expired, whatever the charge point says it holds', () => {
-      const state = run(base(), [
-        { type: 'RenewLease', atMs: T0, chargePointId: 'cp1', heldLeaseExpiresAtMs: null },
-      ]);
+      const state = run(base(), [renewOne(T0, 'cp1', null)]);
       const [after, result] = step(state, renew(state, 'cp1', T0 + 30_000));
-      expect(result).to.deep.include({ ok: true, leaseConfirmed: false });
+      expect(result.ok && result.renewals?.[0]).to.deep.include({
+        ok: true,
+        leaseConfirmed: false,
+      });
       expect(after.chargePoints['cp1']?.lease).to.deep.equal({
         expiresAtMs: T0 + 60_000,
         confirmed: false,
@@ -419,11 +411,7 @@ describe('applySiteCommand', () => {
     });
 
     it('rejects an unknown charge point', () => {
-      expectRejected(
-        base(),
-        { type: 'RenewLease', atMs: T0, chargePointId: 'cp9', heldLeaseExpiresAtMs: null },
-        'unknown-charge-point',
-      );
+      expectRejected(base(), renewOne(T0, 'cp9', null), 'unknown-charge-point');
     });
   });
 

@@ -135,9 +135,10 @@ export class Timeline {
     );
     for (const type of types)
       this.commandsByType.set(type, (this.commandsByType.get(type) ?? 0) + 1);
-    const shown = types.filter((type) => type !== 'RenewLease');
+    const shown = types.filter((type) => type !== 'RenewLeases');
     this.renewals += types.length - shown.length;
-    // Lease renewals are frequent and dull: counted, not printed.
+    // Lease renewals (one command per interval for the whole site) are frequent and dull:
+    // counted, not printed.
     if (shown.length === 0) return;
     const ballot = slot.ballot ? `${slot.ballot.round}.${slot.ballot.proposerId}` : '?';
     this.emit(

@@ -50,9 +50,8 @@ export interface SiteRejection extends Refusal {
 export interface SiteAcceptance {
   readonly ok: true;
   readonly type: SiteCommandType;
-  /** RenewLease: the new lease's expiry (proposer time, ms) and whether it is confirmed. */
-  readonly leaseExpiresAtMs?: number;
-  readonly leaseConfirmed?: boolean;
+  /** RenewLeases: each renewal's answer, in the command's order. */
+  readonly renewals?: readonly LeaseRenewalResult[];
   /** Reserve: the window it holds (a start already past is the command's time). */
   readonly reservationWindow?: { readonly startsAtMs: number; readonly expiresAtMs: number };
   /** StartSession: the reservation it consumed (H03). */
@@ -65,6 +64,18 @@ export interface SiteAcceptance {
   /** StopSession: the energy the session delivered by its meter, Wh (absent: no reading). */
   readonly energyWh?: number;
 }
+
+/** One renewal of a RenewLeases command: the lease it granted, or why it was refused. */
+export type LeaseRenewalResult =
+  | {
+      readonly chargePointId: string;
+      readonly ok: true;
+      /** The new lease's expiry (proposer time, ms): what the charge point names next. */
+      readonly leaseExpiresAtMs: number;
+      /** Whether it extends a lease the charge point proved it holds (lease.ts, R2). */
+      readonly leaseConfirmed: boolean;
+    }
+  | ({ readonly chargePointId: string; readonly ok: false } & Refusal);
 
 export type SiteResult = SiteAcceptance | SiteRejection;
 
