@@ -32,6 +32,13 @@ function listen(host: string, port: number): Promise<Server> {
 
 /** The lowest port a chosen port may have: below it are well-known and registered services. */
 const CHOSEN_PORT_MIN = 10_000;
+/**
+ * The highest a chosen port may be (exclusive), below the ephemeral range as well: ports 20000 and
+ * up are left to sites published by host-port prefix (docker-compose.yml's
+ * EVPAXOS_HOST_PORT_PREFIX, 20-32 in the Docker tests, which run beside local clusters in npm
+ * test's lanes, docs/TESTING.md), so a launcher's choice never clashes with a container's port.
+ */
+const CHOSEN_PORT_LIMIT = 20_000;
 /** Random ports tried below the ephemeral range before falling back to the kernel's choice. */
 const CHOSEN_PORT_ATTEMPTS = 50;
 
@@ -52,14 +59,14 @@ function ephemeralPortMin(): number {
 }
 
 /**
- * A listener on a free port below the ephemeral range. A port from bind(0) is released before its
+ * A listener on a free port in 10000-19999 (below the ephemeral range). A port from bind(0) is released before its
  * node listens on it, and in that window any outgoing connection — the cluster's own first nodes
  * dialling each other — may take it as its local port: a node then dies at start with EADDRINUSE
  * (seen in the nemesis under load). A port below the range is never handed out that way; only
  * another launcher choosing at random could take it, 1 in thousands.
  */
 async function listenOnFreePort(host: string): Promise<Server> {
-  const high = ephemeralPortMin();
+  const high = Math.min(ephemeralPortMin(), CHOSEN_PORT_LIMIT);
   if (high - CHOSEN_PORT_MIN >= 1_000) {
     for (let attempt = 0; attempt < CHOSEN_PORT_ATTEMPTS; attempt += 1) {
       try {
