@@ -93,6 +93,9 @@ export function payloadType(payload: unknown): string | null {
   return typeof type === 'string' ? type : null;
 }
 
+/** Where a slot's tuple holds msBeforeAtMs, filled in when its line is written. */
+export const DECIDED_TUPLE_MS_BEFORE_INDEX = 4;
+
 /** One slot's tuple in a "decided" line; `fullCommands` on the centrals. One pass, no copies. */
 export function decidedSlotTuple(
   entry: AppliedEntry,
