@@ -5,6 +5,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { httpJson } from '../src/launcher/http-client';
+import { CHOSEN_PORT_LIMIT, ephemeralPortMin } from '../src/launcher/ports';
 
 /**
  * What the Docker end-to-end tests share (docs/DOCKER.md): whether a usable engine is here (and
@@ -160,31 +161,15 @@ function portFree(port: number): Promise<boolean> {
 }
 
 /**
- * The first port of the kernel's ephemeral range (bind to port 0, outgoing connections), 32768 on
- * Linux by default: a Docker site publishes its ports below it, so that a local cluster on free
- * ports (`--base-port 0`) running at the same time (scripts/test-lanes.mjs) never picks one of
- * them between our check and Docker's bind, nor Docker one of its.
- */
-function ephemeralPortsStart(): number {
-  try {
-    const first = Number(
-      fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').split(/\s+/)[0],
-    );
-    return Number.isInteger(first) && first > 0 ? first : 32_768;
-  } catch {
-    return 32_768;
-  }
-}
-
-/**
  * A host-port prefix (EVPAXOS_HOST_PORT_PREFIX) whose nine ports (PREFIX100-106, PREFIX200-201)
  * are all free and below the ephemeral range (20-32 on Linux's default range), starting at a place
  * of this process's own so that parallel runs rarely collide; not one of `taken` (the sites this
  * run starts at once).
  */
 export async function freePortPrefix(taken: ReadonlySet<string> = new Set()): Promise<string> {
-  const first = 20;
-  const last = Math.max(first, Math.min(65, Math.floor((ephemeralPortsStart() - 202) / 1000)));
+  // Above the ports a local cluster picks (--base-port 0), so the two never clash.
+  const first = CHOSEN_PORT_LIMIT / 1000;
+  const last = Math.max(first, Math.min(65, Math.floor((ephemeralPortMin() - 202) / 1000)));
   const candidates = last - first + 1;
   for (let attempt = 0; attempt < candidates; attempt += 1) {
     const prefix = String(first + ((process.pid + attempt) % candidates));

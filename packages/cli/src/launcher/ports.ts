@@ -38,7 +38,7 @@ const CHOSEN_PORT_MIN = 10_000;
  * EVPAXOS_HOST_PORT_PREFIX, 20-32 in the Docker tests, which run beside local clusters in npm
  * test's lanes, docs/TESTING.md), so a launcher's choice never clashes with a container's port.
  */
-const CHOSEN_PORT_LIMIT = 20_000;
+export const CHOSEN_PORT_LIMIT = 20_000;
 /** Random ports tried below the ephemeral range before falling back to the kernel's choice. */
 const CHOSEN_PORT_ATTEMPTS = 50;
 
@@ -47,7 +47,7 @@ const CHOSEN_PORT_ATTEMPTS = 50;
  * 32768 where it cannot be read). A port the kernel picks for bind(0) comes from this range, and
  * so does the local port of every outgoing connection.
  */
-function ephemeralPortMin(): number {
+export function ephemeralPortMin(): number {
   try {
     const low = Number(
       fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').split(/\s+/)[0],
