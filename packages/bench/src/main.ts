@@ -17,7 +17,7 @@ import { BenchArgsError, benchUsage, parseBenchArgs, type Settings } from './arg
 import { median, type LatencySummary } from './latency';
 import { renderChart, renderTable, type BenchReport, type SystemRow } from './report';
 import { medianRows, roundOrder } from './rounds';
-import { measureSiteSize, renderSiteSizes, type SiteSizeRow } from './site-size';
+import { measureSiteSize, renderSiteSizes, type SiteBuild, type SiteSizeRow } from './site-size';
 import {
   logBytes,
   logLinesSince,
@@ -524,11 +524,14 @@ async function measureSiteSizes(
   root: string,
 ): Promise<void> {
   const rows: SiteSizeRow[] = [];
-  const builds: { label: string; bin: string | undefined; v8Flags?: readonly string[] | null }[] = [
-    { label: 'evpaxos', bin: undefined },
-  ];
+  const builds: SiteBuild[] = [{ label: 'evpaxos', bin: undefined }];
   if (settings.compareBin) {
-    builds.push({ label: 'baseline', bin: settings.compareBin, v8Flags: settings.compareV8Flags });
+    builds.push({
+      label: 'baseline',
+      bin: settings.compareBin,
+      v8Flags: settings.compareV8Flags,
+      sameLaunch: settings.compareSameLaunch,
+    });
   }
   for (const [index, chargePoints] of sizes.entries()) {
     // Each size measures every build, the first one changing per size (docs/BENCHMARKS.md).

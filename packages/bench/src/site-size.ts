@@ -164,19 +164,30 @@ export type MeasureCommit = (
   concurrency: number,
 ) => Promise<PaxosRunResult>;
 
+/** A build a site is measured with: this tree's (bin undefined) or another's (--compare). */
+export interface SiteBuild {
+  readonly label: string;
+  readonly bin: string | undefined;
+  readonly v8Flags?: readonly string[] | null;
+  /** Another build's nodes with this launcher's V8 flags and environment (--compare-same-launch). */
+  readonly sameLaunch?: boolean;
+}
+
+/** How another build's nodes are launched: as it shipped, with given V8 flags, or as this tree's. */
+function launchOf(build: SiteBuild): Partial<Parameters<typeof clusterUp>[0]> {
+  if (!build.bin) return {};
+  if (build.sameLaunch) return { bin: build.bin };
+  // Node's V8 defaults and glibc's, not this launcher's flags and environment, unless its V8
+  // flags are given (--compare-v8-flags).
+  return { bin: build.bin, v8Flags: build.v8Flags ?? [], nodeEnv: {} };
+}
+
 /** Measures one site of `chargePoints`; `measureCommit` runs the closed loop (at 1, then 64). */
 export async function measureSiteSize(
   chargePoints: number,
   root: string,
   measureCommit: MeasureCommit,
-  build: {
-    readonly label: string;
-    readonly bin: string | undefined;
-    readonly v8Flags?: readonly string[] | null;
-  } = {
-    label: 'evpaxos',
-    bin: undefined,
-  },
+  build: SiteBuild = { label: 'evpaxos', bin: undefined },
 ): Promise<SiteSizeRow> {
   const dir = fs.mkdtempSync(path.join(root, `site-${build.label}-${chargePoints}-`));
   const startedMs = Date.now();
@@ -186,9 +197,7 @@ export async function measureSiteSize(
     chargePoints,
     basePort: 0,
     readyTimeoutMs: BOOT_TIMEOUT_MS,
-    // Another build runs as it shipped (Node's V8 defaults and glibc's, not this launcher's flags
-    // and environment) unless its V8 flags are given (--compare-v8-flags).
-    ...(build.bin ? { bin: build.bin, v8Flags: build.v8Flags ?? [], nodeEnv: {} } : {}),
+    ...launchOf(build),
   });
   try {
     const bootMs = Date.now() - startedMs;

@@ -230,7 +230,9 @@ export function resolveConfig(config: NodeConfig): ResolvedConfig {
       if (typeof value !== 'boolean') problems.push('The option preVote must be true or false.');
     } else if (name === 'learnerDecideTicks') {
       if (!Number.isInteger(value) || (value as number) < 0) {
-        problems.push(`The option ${name} (${String(value)}) must be a whole number of at least 0.`);
+        problems.push(
+          `The option ${name} (${String(value)}) must be a whole number of at least 0.`,
+        );
       }
     } else if (!isPositiveInteger(value as number)) {
       problems.push(`The option ${name} (${String(value)}) must be a whole number of at least 1.`);

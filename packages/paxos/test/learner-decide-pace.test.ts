@@ -88,7 +88,7 @@ describe("learners' Decide pace", () => {
     expect(cluster.appliedKeys('l1')).to.have.length(3);
   });
 
-  it("a heartbeat to the learners sends what was gathered for them ahead of it (its decidedBelow asks no catch-up)", () => {
+  it('a heartbeat to the learners sends what was gathered for them ahead of it (its decidedBelow asks no catch-up)', () => {
     // The learners' heartbeat at the leader's first tick, before the pace of 4 is up.
     const cluster = leading({ learnerHeartbeatTicks: 4, heartbeatTicks: 2 });
     for (let tick = 0; tick < 4; tick += 1) {
