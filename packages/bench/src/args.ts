@@ -31,7 +31,7 @@ export interface Settings {
   readonly compareV8Flags: readonly string[] | null;
   /**
    * `--compare-same-launch` (with --sizes): the --compare build's nodes run with this launcher's
-   * V8 flags and environment, so the rows differ by the code alone.
+   * V8 flags (the learners' too) and environment, so the rows differ by the code alone.
    */
   readonly compareSameLaunch: boolean;
   readonly etcd: boolean;

@@ -188,7 +188,7 @@ function launchOf(build: SiteBuild): Partial<Parameters<typeof clusterUp>[0]> {
   if (build.sameLaunch) return { bin: build.bin };
   // Node's V8 defaults and glibc's, not this launcher's flags and environment, unless its V8
   // flags are given (--compare-v8-flags).
-  return { bin: build.bin, v8Flags: build.v8Flags ?? [], nodeEnv: {} };
+  return { bin: build.bin, v8Flags: build.v8Flags ?? [], learnerV8Flags: [], nodeEnv: {} };
 }
 
 /** Measures one site of `chargePoints`; `measureCommit` runs the closed loop (at 1, then 64). */
