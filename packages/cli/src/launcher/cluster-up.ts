@@ -277,9 +277,12 @@ function nodeRecord(
 ): ProcessRecord {
   const bin = options.bin ?? EVPAXOS_BIN;
   const dataDir = role === 'charge-point' ? path.join(dir, 'data', id) : null;
+  const profile =
+    options.cpuProfDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir];
   const args = [
     ...(options.v8Flags ?? NODE_V8_FLAGS),
     ...(learner ? (options.learnerV8Flags ?? LEARNER_V8_FLAGS) : []),
+    ...profile,
     bin,
     role,
     '--id',
