@@ -31,7 +31,8 @@ export interface Settings {
   readonly compareV8Flags: readonly string[] | null;
   /**
    * `--compare-same-launch` (with --sizes): the --compare build's nodes run with this launcher's
-   * V8 flags (the learners' too) and environment, so the rows differ by the code alone.
+   * V8 flags (the learners' too) and environment, so the rows differ by the code alone; with
+   * --compare-v8-flags, this environment and those flags for every node.
    */
   readonly compareSameLaunch: boolean;
   readonly etcd: boolean;
@@ -90,7 +91,8 @@ export const benchUsage = `Usage: npm run bench [-- options]
                           max-semi-space-size=1,optimize-for-size ('none': no flag); --compare
                           may name this build's own bin to measure a flag alone
   --compare-same-launch   with --sizes: that build's nodes run with this launcher's V8 flags and
-                          environment (the rows then differ by the code alone)
+                          environment (the rows then differ by the code alone); with
+                          --compare-v8-flags, those flags for every node, learners too
   --value-bytes N         bytes per value (default 100, at most ${BENCH_VALUE_BYTES_MAX})
   --failover-trials N     kill -9 trials (default 10; --quick 3)
   --failover-only         only the floor and the failover trials

@@ -185,7 +185,13 @@ export interface SiteBuild {
 /** How another build's nodes are launched: as it shipped, with given V8 flags, or as this tree's. */
 function launchOf(build: SiteBuild): Partial<Parameters<typeof clusterUp>[0]> {
   if (!build.bin) return {};
-  if (build.sameLaunch) return { bin: build.bin };
+  if (build.sameLaunch) {
+    // This launcher's environment; its V8 flags (the learners' too) unless the flags are given:
+    // then those, for every node (--compare-v8-flags, e.g. to measure the learners' flags).
+    return build.v8Flags
+      ? { bin: build.bin, v8Flags: build.v8Flags, learnerV8Flags: [] }
+      : { bin: build.bin };
+  }
   // Node's V8 defaults and glibc's, not this launcher's flags and environment, unless its V8
   // flags are given (--compare-v8-flags).
   return { bin: build.bin, v8Flags: build.v8Flags ?? [], learnerV8Flags: [], nodeEnv: {} };
