@@ -10,6 +10,20 @@ const cli = path.resolve(__dirname, '../..');
 const bin = path.join(cli, 'bin', 'evpaxos.js');
 const bundleDir = path.join(cli, 'dist', 'bundle');
 
+/** One central and a few charge points, without fsync, in a fresh temporary dir. */
+async function smallCluster(options: { chargePoints: number; acceptors?: string[] }) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'evpaxos-node-memory-'));
+  const cluster = await clusterUp({
+    dir,
+    basePort: 0,
+    centrals: 1,
+    unsafeNoFsync: true,
+    readyTimeoutMs: 60_000,
+    ...options,
+  });
+  return { dir, cluster };
+}
+
 describe('node memory: the role bundles and the allocator settings', () => {
   it("gives every node glibc's allocator settings, a value in the launcher's own environment first", () => {
     expect(nodeMallocEnv({})).to.deep.equal({
@@ -69,15 +83,7 @@ describe('node memory: the role bundles and the allocator settings', () => {
 
   it('starts every node with those settings, and records them for restarts (processes.json env)', async function () {
     this.timeout(120_000);
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'evpaxos-node-memory-'));
-    const cluster = await clusterUp({
-      dir,
-      basePort: 0,
-      centrals: 1,
-      chargePoints: 1,
-      unsafeNoFsync: true,
-      readyTimeoutMs: 60_000,
-    });
+    const { dir, cluster } = await smallCluster({ chargePoints: 1 });
     try {
       for (const node of readProcesses(dir).nodes) {
         expect(node.env, node.id).to.include(nodeMallocEnv());
@@ -94,16 +100,7 @@ describe('node memory: the role bundles and the allocator settings', () => {
 
   it("starts the charge points that only learn with the learners' V8 flags, and no other node", async function () {
     this.timeout(120_000);
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'evpaxos-node-memory-'));
-    const cluster = await clusterUp({
-      dir,
-      basePort: 0,
-      centrals: 1,
-      chargePoints: 3,
-      acceptors: ['cp1'],
-      unsafeNoFsync: true,
-      readyTimeoutMs: 60_000,
-    });
+    const { dir, cluster } = await smallCluster({ chargePoints: 3, acceptors: ['cp1'] });
     try {
       expect(LEARNER_V8_FLAGS).to.include('--no-opt');
       for (const node of readProcesses(dir).nodes) {
