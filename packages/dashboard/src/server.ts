@@ -88,6 +88,9 @@ export class DashboardServer {
   private readonly cleanups: (() => void)[] = [];
   private timer: NodeJS.Timeout | undefined;
   private statsTimer: NodeJS.Timeout | undefined;
+  /** Slots were applied since the last "cluster-stats" line (statsDue). */
+  private statsDirty = false;
+  private readonly pollIntervalMs: number;
   private polling = false;
   /** When GET /dashboard/api/view was last asked (Date.now ms): a reader polling over HTTP. */
   private viewAskedAtMs = Number.NEGATIVE_INFINITY;
@@ -121,7 +124,10 @@ export class DashboardServer {
     this.viewers.on('connection', (socket) => void this.welcome(socket));
     const node = running.node;
     this.cleanups.push(
-      node.onApplied((entries) => this.collector.applied(entries)),
+      node.onApplied((entries) => {
+        this.collector.applied(entries);
+        this.statsDue();
+      }),
       node.onEvent((event) => this.collector.nodeEvent(running.config.id, event)),
       running.addHttpRoutes((request) => this.route(request)),
       running.addUpgradeRoute(DASHBOARD_WS_PATH, (request, socket, head) => {
@@ -134,14 +140,49 @@ export class DashboardServer {
         );
       }),
     );
-    const intervalMs = options.pollIntervalMs ?? DASHBOARD_LIMITS.pollIntervalMs;
-    // No viewer, no polling (docs/DASHBOARD.md): each poll is 2 HTTP requests to every charge
-    // point, 4 a second per central, ~9 % of an idle charge point's CPU (docs/BENCHMARKS.md).
-    this.timer = setInterval(() => {
-      if (this.isWatched()) void this.poll();
-    }, intervalMs);
-    this.statsTimer = setInterval(() => void this.logStats(), DASHBOARD_LIMITS.statsLogIntervalMs);
+    this.pollIntervalMs = options.pollIntervalMs ?? DASHBOARD_LIMITS.pollIntervalMs;
     void this.poll();
+  }
+
+  /**
+   * Polls every pollIntervalMs while someone watches, and stops when nobody does (docs/DASHBOARD.md):
+   * each poll is 2 HTTP requests to every charge point, 4 a second per central, ~9 % of an idle
+   * charge point's CPU (docs/BENCHMARKS.md). Nobody watching, not even the timer runs: a viewer's
+   * arrival starts it again.
+   */
+  private keepPolling(): void {
+    if (this.timer !== undefined || this.closed) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (!this.isWatched()) return;
+      void this.poll();
+      this.keepPolling();
+    }, this.pollIntervalMs);
+  }
+
+  /**
+   * Something was applied: a "cluster-stats" line now, if none is pending, and another
+   * statsLogIntervalMs later, again each interval while slots keep being applied. An idle cluster
+   * writes none and asks no node for /stats (7 HTTP requests per central per line: with the line
+   * every 5 s whatever happened, ~20 % of an idle leader's CPU, docs/BENCHMARKS.md); a burst of
+   * commits is bracketed by a line at its start and one after it, which is what `evpaxos report`
+   * takes its rates between.
+   */
+  private statsDue(): void {
+    this.statsDirty = true;
+    if (this.statsTimer !== undefined || this.closed) return;
+    this.statsDirty = false;
+    void this.logStats();
+    const next = (): void => {
+      this.statsTimer = setTimeout(() => {
+        this.statsTimer = undefined;
+        if (!this.statsDirty || this.closed) return;
+        this.statsDirty = false;
+        void this.logStats();
+        next();
+      }, DASHBOARD_LIMITS.statsLogIntervalMs);
+    };
+    next();
   }
 
   get url(): string {
@@ -150,8 +191,8 @@ export class DashboardServer {
 
   async close(): Promise<void> {
     this.closed = true;
-    if (this.timer) clearInterval(this.timer);
-    if (this.statsTimer) clearInterval(this.statsTimer);
+    if (this.timer) clearTimeout(this.timer);
+    if (this.statsTimer) clearTimeout(this.statsTimer);
     for (const cleanup of this.cleanups) cleanup();
     for (const client of this.viewers.clients) client.terminate();
     await new Promise<void>((resolve) => this.viewers.close(() => resolve()));
@@ -191,6 +232,7 @@ export class DashboardServer {
       }),
     );
     this.watching.add(socket);
+    this.keepPolling();
   }
 
   /** Reads every node's /status (and /evse on charge points) in parallel, then pushes the view. */
@@ -313,6 +355,7 @@ export class DashboardServer {
     }
     if (request.path === `${DASHBOARD_PATH}/api/view` && request.method === 'GET') {
       this.viewAskedAtMs = Date.now();
+      this.keepPolling();
       await this.fresh();
       return {
         status: 200,
