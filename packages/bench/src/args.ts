@@ -57,6 +57,11 @@ export interface Settings {
   readonly idle: boolean;
   /** The idle window, ms (`--idle-seconds`, default 20). */
   readonly idleWindowMs: number;
+  /**
+   * `--cpu-prof DIR`: this build's nodes in the throughput rows run under `node --cpu-prof` and
+   * write their profiles (`.cpuprofile`, for Chrome's DevTools or `scripts/cpu-profile.mjs`) here.
+   */
+  readonly cpuProfDir: string | null;
 }
 
 export class BenchArgsError extends Error {}
@@ -95,6 +100,9 @@ export const benchUsage = `Usage: npm run bench [-- options]
                           wake-ups per second), this build and the --compare build side by side
   --idle-seconds N        the idle window (default 20)
   --out DIR               where JSON and SVG go (default bench-results/)
+  --cpu-prof DIR          this build's nodes run under node --cpu-prof in the throughput rows
+                          and write one .cpuprofile per process into DIR when the row's cluster
+                          stops
   --help                  this text`;
 
 const switches = new Set([
@@ -120,6 +128,7 @@ const valued = new Set([
   '--out',
   '--sizes',
   '--idle-seconds',
+  '--cpu-prof',
 ]);
 
 /**
@@ -180,6 +189,7 @@ export function parseBenchArgs(argv: readonly string[], defaultOutDir: string): 
     idle: seen.has('--idle'),
     idleWindowMs:
       (integerFlag('--idle-seconds', values.get('--idle-seconds'), 1, 600) ?? 20) * 1000,
+    cpuProfDir: values.has('--cpu-prof') ? path.resolve(values.get('--cpu-prof') as string) : null,
   };
 }
 

@@ -164,6 +164,7 @@ async function measureOurs(
     basePort: 0,
     ...(bin ? { bin } : {}),
     ...(bin && settings.compareV8Flags ? { v8Flags: settings.compareV8Flags } : {}),
+    ...(!bin && settings.cpuProfDir !== null ? { cpuProfDir: settings.cpuProfDir } : {}),
   });
   const rows: SystemRow[] = [];
   try {

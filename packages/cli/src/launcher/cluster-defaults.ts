@@ -67,6 +67,13 @@ export interface ClusterUpOptions {
    * `nodeMallocEnv()` (docs/CLUSTER.md, "Memory"); `{}` runs glibc's defaults.
    */
   readonly nodeEnv?: Readonly<Record<string, string>>;
+  /**
+   * Every node runs under `node --cpu-prof` and writes its CPU profile into this dir when it
+   * exits (`cluster down`): how the bench's `--cpu-prof` finds where a loaded node spends its time
+   * (docs/BENCHMARKS.md). `--cpu-prof` is a Node option, refused in NODE_OPTIONS, so it goes on the
+   * command line. Default none.
+   */
+  readonly cpuProfDir?: string;
 }
 
 /** The evpaxos entry point (packages/cli/bin/evpaxos.js): what every node and helper process runs. */

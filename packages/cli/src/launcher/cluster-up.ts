@@ -248,7 +248,9 @@ function nodeRecord(
 ): ProcessRecord {
   const bin = options.bin ?? EVPAXOS_BIN;
   const dataDir = role === 'charge-point' ? path.join(dir, 'data', id) : null;
-  const args = [...(options.v8Flags ?? NODE_V8_FLAGS), bin, role, '--id', id];
+  const profile =
+    options.cpuProfDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir];
+  const args = [...(options.v8Flags ?? NODE_V8_FLAGS), ...profile, bin, role, '--id', id];
   args.push('--cluster-file', clusterFile);
   args.push('--log-level', settings.logLevel, '--tick-ms', String(settings.tickMs));
   if (dataDir !== null) args.push('--data-dir', dataDir);
