@@ -28,8 +28,9 @@ export class ReserveNowNotifier {
 
   /**
    * Checks now, then whenever a window may have opened: at the next agreed window's start (the
-   * timer check() arms), when a Reserve is applied (a new window) and when this central becomes
-   * leader (the notices of windows already open). Nothing else opens a window.
+   * timer check() arms) and when this central becomes leader (the notices of windows already
+   * open). A Reserve applied only re-arms the timer for its window: one open already is told by
+   * the reservations API that agreed it, which needs the station's answer (reservations.ts).
    */
   start(): void {
     this.unsubscribe = [
@@ -37,7 +38,7 @@ export class ReserveNowNotifier {
         const reserved = entries.some((entry) =>
           entry.commands.some(({ command }) => payloadTypeOf(command.payload) === 'Reserve'),
         );
-        if (reserved) this.check();
+        if (reserved) this.armNext();
       }),
       this.node.onEvent((event) => {
         if (event.type === 'became-leader') this.check();
@@ -82,18 +83,24 @@ export class ReserveNowNotifier {
     const reservations = Object.values(this.readState().reservations);
     const live = new Set(reservations.map(keyOf));
     for (const key of this.sent) if (!live.has(key)) this.sent.delete(key);
+    if (this.node.isLeader) {
+      const now = this.nowMs();
+      for (const reservation of reservations) {
+        if (reservationActive(reservation, now) && !this.sent.has(keyOf(reservation))) {
+          void this.send(reservation);
+        }
+      }
+    }
+    this.armNext();
+  }
+
+  /** Arms the timer for the next window to open, sending nothing. */
+  private armNext(): void {
     const now = this.nowMs();
     let nextOpensAtMs = Number.POSITIVE_INFINITY;
-    for (const reservation of reservations) {
-      if (reservation.startsAtMs > now) {
+    for (const reservation of Object.values(this.readState().reservations)) {
+      if (reservation.startsAtMs > now)
         nextOpensAtMs = Math.min(nextOpensAtMs, reservation.startsAtMs);
-      } else if (
-        this.node.isLeader &&
-        reservationActive(reservation, now) &&
-        !this.sent.has(keyOf(reservation))
-      ) {
-        void this.send(reservation);
-      }
     }
     this.armFor(nextOpensAtMs, now);
   }

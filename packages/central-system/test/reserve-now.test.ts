@@ -93,9 +93,13 @@ describe('ReserveNow at the window start', () => {
       },
     } as unknown as CentralService;
     const eventListeners: ((event: { type: string }) => void)[] = [];
+    const appliedListeners: ((entries: unknown[]) => void)[] = [];
     const node = {
       isLeader: true,
-      onApplied: () => () => undefined,
+      onApplied: (listener: (entries: unknown[]) => void) => {
+        appliedListeners.push(listener);
+        return () => appliedListeners.splice(appliedListeners.indexOf(listener), 1);
+      },
       onEvent: (listener: (event: { type: string }) => void) => {
         eventListeners.push(listener);
         return () => eventListeners.splice(eventListeners.indexOf(listener), 1);
@@ -125,6 +129,16 @@ describe('ReserveNow at the window start', () => {
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
       expect(calls, 'at the window start').to.deep.equal(['ReserveNow cp2 #8']);
+      // A Reserve applied for a window open already: the reservations API that agreed it tells the
+      // station (it needs the answer); the notifier must not send a second ReserveNow.
+      reservations[9] = { ...(reservations[8] as ReservationState), reservationId: 9 };
+      const reserve = { type: 'Reserve', reservationId: 9 };
+      for (const listener of [...appliedListeners]) {
+        listener([{ slot: 3, commands: [{ command: { payload: reserve }, duplicate: false }] }]);
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(calls, 'no ReserveNow from the applied Reserve').to.deep.equal(['ReserveNow cp2 #8']);
+      delete reservations[9];
       // A new leader sends the notices of the windows open when it takes over.
       const other = new ReserveNowNotifier(
         service,

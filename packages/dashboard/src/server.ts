@@ -12,7 +12,6 @@ import {
   isNodeAlive,
   readProcessesFile,
   startNodeProcess,
-  tracedMessageTypes,
   writeProcessesFile,
   type ExtraRouteRequest,
   type ExtraRouteResponse,
@@ -20,11 +19,12 @@ import {
   type RoleExtension,
   type FaultRule,
   type RunningNode,
-  type StatsView,
   type StatusView,
   type TraceView,
 } from '@evpaxos/runtime';
+import { ClusterStatsLog } from './cluster-stats-log';
 import { Collector, type EvseReading, type ReservationView } from './collector';
+import { getJson } from './get-json';
 import {
   DASHBOARD_LIMITS,
   DASHBOARD_PATH,
@@ -87,9 +87,7 @@ export class DashboardServer {
   private readonly siteLimitW: number;
   private readonly cleanups: (() => void)[] = [];
   private timer: NodeJS.Timeout | undefined;
-  private statsTimer: NodeJS.Timeout | undefined;
-  /** Slots were applied since the last "cluster-stats" line (statsDue). */
-  private statsDirty = false;
+  private readonly stats: ClusterStatsLog;
   private readonly pollIntervalMs: number;
   private polling = false;
   /** When GET /dashboard/api/view was last asked (Date.now ms): a reader polling over HTTP. */
@@ -116,6 +114,7 @@ export class DashboardServer {
     this.siteLimitW =
       configSection(running.config, siteConfigSection)?.siteLimitW ?? SITE_LIMIT_W_SHOWN_DEFAULT;
     this.collector = new Collector(running.config.nodes, Date.now);
+    this.stats = new ClusterStatsLog(running, logger, () => this.collector.nodes.values());
     this.viewers = new WebSocketServer({
       noServer: true,
       maxPayload: 4096,
@@ -126,7 +125,7 @@ export class DashboardServer {
     this.cleanups.push(
       node.onApplied((entries) => {
         this.collector.applied(entries);
-        this.statsDue();
+        this.stats.due();
       }),
       node.onEvent((event) => this.collector.nodeEvent(running.config.id, event)),
       running.addHttpRoutes((request) => this.route(request)),
@@ -160,31 +159,6 @@ export class DashboardServer {
     }, this.pollIntervalMs);
   }
 
-  /**
-   * Something was applied: a "cluster-stats" line now, if none is pending, and another
-   * statsLogIntervalMs later, again each interval while slots keep being applied. An idle cluster
-   * writes none and asks no node for /stats (7 HTTP requests per central per line: with the line
-   * every 5 s whatever happened, ~20 % of an idle leader's CPU, docs/BENCHMARKS.md); a burst of
-   * commits is bracketed by a line at its start and one after it, which is what `evpaxos report`
-   * takes its rates between.
-   */
-  private statsDue(): void {
-    this.statsDirty = true;
-    if (this.statsTimer !== undefined || this.closed) return;
-    this.statsDirty = false;
-    void this.logStats();
-    const next = (): void => {
-      this.statsTimer = setTimeout(() => {
-        this.statsTimer = undefined;
-        if (!this.statsDirty || this.closed) return;
-        this.statsDirty = false;
-        void this.logStats();
-        next();
-      }, DASHBOARD_LIMITS.statsLogIntervalMs);
-    };
-    next();
-  }
-
   get url(): string {
     return `http://${this.running.config.self.host}:${this.running.httpPort}${DASHBOARD_PATH}`;
   }
@@ -192,7 +166,7 @@ export class DashboardServer {
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
-    if (this.statsTimer) clearTimeout(this.statsTimer);
+    this.stats.close();
     for (const cleanup of this.cleanups) cleanup();
     for (const client of this.viewers.clients) client.terminate();
     await new Promise<void>((resolve) => this.viewers.close(() => resolve()));
@@ -279,49 +253,6 @@ export class DashboardServer {
     }
     this.traceAfter.set(id, trace.value.lastSeq);
     this.collector.traced(id, trace.value.events);
-  }
-
-  /**
-   * A "cluster-stats" log line (read by `evpaxos report`): every node's cumulative frame and sync
-   * counts from its /stats, and this central's commit latency histogram (cumulative buckets).
-   */
-  private async logStats(): Promise<void> {
-    if (this.closed) return;
-    const nodes: Record<string, unknown> = {};
-    await Promise.all(
-      [...this.collector.nodes.values()].map(async (node) => {
-        const stats = await getJson<StatsView>(`${node.httpUrl}/stats`);
-        if (stats.value === null) return;
-        const sum = (counts: Record<string, number>) =>
-          Object.values(counts).reduce((total, count) => total + count, 0);
-        nodes[node.id] = {
-          framesOut: sum(stats.value.transport.framesOutByKind),
-          messagesOut: splitMessages(stats.value.transport.framesOutByKind),
-          framesIn: sum(stats.value.transport.framesInByKind),
-          syncs: stats.value.store?.syncCount ?? 0,
-          appliedThrough: stats.value.appliedThrough,
-        };
-      }),
-    );
-    const histogram = await this.running.node.metrics.registry
-      .getSingleMetric('evpaxos_commit_latency_seconds')
-      ?.get();
-    const buckets: Record<string, number> = {};
-    let count = 0;
-    let sumSeconds = 0;
-    for (const value of (histogram?.values ?? []) as {
-      metricName?: string;
-      labels: Record<string, string | number | undefined>;
-      value: number;
-    }[]) {
-      if (value.metricName?.endsWith('_bucket')) buckets[String(value.labels.le)] = value.value;
-      else if (value.metricName?.endsWith('_count')) count = value.value;
-      else if (value.metricName?.endsWith('_sum')) sumSeconds = value.value;
-    }
-    this.logger.info('cluster-stats', {
-      nodes,
-      commitLatency: { buckets, count, sumSeconds },
-    });
   }
 
   private broadcast(): void {
@@ -581,42 +512,6 @@ export class DashboardServer {
       }),
     );
     return failed;
-  }
-}
-
-/** Paxos Made Simple's phases and the commit, the messages a decision needs: the traced ones. */
-const consensusTypes: ReadonlySet<string> = new Set(tracedMessageTypes);
-/** The leader's liveness signal: sent every heartbeatTicks whatever the load (docs/PROTOCOL.md). */
-const heartbeatTypes = new Set(['heartbeat', 'heartbeat-ack']);
-
-/**
- * Messages sent, by what they are for (the report's messages per decision): consensus (the
- * phases), heartbeat (time-driven, so per decision it falls as the load rises) and other
- * (catch-up, handshakes).
- */
-function splitMessages(byKind: Readonly<Record<string, number>>) {
-  const split = { consensus: 0, heartbeat: 0, other: 0 };
-  for (const [kind, count] of Object.entries(byKind)) {
-    if (consensusTypes.has(kind)) split.consensus += count;
-    else if (heartbeatTypes.has(kind)) split.heartbeat += count;
-    else split.other += count;
-  }
-  return split;
-}
-
-async function getJson<T>(url: string): Promise<{ value: T | null; error: string | null }> {
-  try {
-    const answer = await fetch(url, {
-      signal: AbortSignal.timeout(DASHBOARD_LIMITS.pollTimeoutMs),
-    });
-    if (answer.status !== 200) return { value: null, error: `HTTP ${answer.status}` };
-    return { value: (await answer.json()) as T, error: null };
-  } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause?.code;
-    return {
-      value: null,
-      error: cause ?? (error instanceof Error ? error.name : String(error)),
-    };
   }
 }
 
