@@ -74,21 +74,7 @@ export class ClusterStatsLog {
         };
       }),
     );
-    const histogram = await this.running.node.metrics.registry
-      .getSingleMetric('evpaxos_commit_latency_seconds')
-      ?.get();
-    const buckets: Record<string, number> = {};
-    let count = 0;
-    let sumSeconds = 0;
-    for (const value of (histogram?.values ?? []) as {
-      metricName?: string;
-      labels: Record<string, string | number | undefined>;
-      value: number;
-    }[]) {
-      if (value.metricName?.endsWith('_bucket')) buckets[String(value.labels.le)] = value.value;
-      else if (value.metricName?.endsWith('_count')) count = value.value;
-      else if (value.metricName?.endsWith('_sum')) sumSeconds = value.value;
-    }
+    const { buckets, count, sumSeconds } = this.running.node.metrics.commitLatencySummary();
     this.logger.info('cluster-stats', {
       nodes,
       commitLatency: { buckets, count, sumSeconds },

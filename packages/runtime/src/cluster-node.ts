@@ -84,7 +84,7 @@ export class ClusterNode {
   private readonly eventListeners = new Set<(event: NodeEvent) => void>();
   private readonly faultListeners = new Set<(rules: readonly FaultRule[]) => void>();
   private readonly stopInvalidValueLog: () => void;
-  /** GET /metrics: this process's Prometheus registry. */
+  /** GET /metrics: this process's Prometheus metrics (text written on each scrape). */
   readonly metrics: NodeMetrics;
   /**
    * Tracing on (--trace, PUT /trace): the one check a message pays when it is off, so an untraced
