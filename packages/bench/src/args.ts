@@ -29,6 +29,12 @@ export interface Settings {
    * this launcher's flags and environment in the throughput rows.
    */
   readonly compareV8Flags: readonly string[] | null;
+  /**
+   * `--compare-same-launch` (with --sizes): the --compare build's nodes run with this launcher's
+   * V8 flags (the learners' too) and environment, so the rows differ by the code alone; with
+   * --compare-v8-flags, this environment and those flags for every node.
+   */
+  readonly compareSameLaunch: boolean;
   readonly etcd: boolean;
   /**
    * Measure the bare commit path (bare-commit.ts) beside the cluster: on by default, off with
@@ -84,6 +90,9 @@ export const benchUsage = `Usage: npm run bench [-- options]
   --compare-v8-flags LIST that build's nodes run with these V8 flags, without their dashes, e.g.
                           max-semi-space-size=1,optimize-for-size ('none': no flag); --compare
                           may name this build's own bin to measure a flag alone
+  --compare-same-launch   with --sizes: that build's nodes run with this launcher's V8 flags and
+                          environment (the rows then differ by the code alone); with
+                          --compare-v8-flags, those flags for every node, learners too
   --value-bytes N         bytes per value (default 100, at most ${BENCH_VALUE_BYTES_MAX})
   --failover-trials N     kill -9 trials (default 10; --quick 3)
   --failover-only         only the floor and the failover trials
@@ -108,6 +117,7 @@ export const benchUsage = `Usage: npm run bench [-- options]
 const switches = new Set([
   '--quick',
   '--compare-arrays',
+  '--compare-same-launch',
   '--idle',
   '--no-etcd',
   '--bare',
@@ -179,6 +189,7 @@ export function parseBenchArgs(argv: readonly string[], defaultOutDir: string): 
     compareBin: compareBin === null ? null : path.resolve(compareBin),
     compareArrays: seen.has('--compare-arrays'),
     compareV8Flags: v8FlagsFlag(values.get('--compare-v8-flags')),
+    compareSameLaunch: seen.has('--compare-same-launch'),
     etcd: !seen.has('--no-etcd'),
     bare: seen.has('--bare') || (!quick && !seen.has('--no-bare')),
     failover: !seen.has('--no-failover'),

@@ -28,7 +28,7 @@ const slotsInFlightMax = 64;
 /** Every frame between proposer and acceptors starts with its slot number, uint32 big-endian. */
 const slotHeaderBytes = 4;
 
-/** What a bare process counts, reported as a node's GET /stats body (main.ts StatsBody). */
+/** What a bare process counts, reported as a node's GET /stats body (per-command.ts StatsBody). */
 interface BareCounters {
   readonly id: string;
   framesOut: number;

@@ -7,7 +7,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { clusterUp, type ClusterHandle } from '@evpaxos/cli';
-import type { StatsView } from '@evpaxos/runtime';
 import { runJob, startBareCommitPath, startServerJob } from './child';
 import type { ClientJob, PaxosRunResult } from './client';
 import type { ClosedLoopResult } from './closed-loop';
@@ -16,8 +15,9 @@ import { measureFailover } from './failover';
 import { BenchArgsError, benchUsage, parseBenchArgs, type Settings } from './args';
 import { median, type LatencySummary } from './latency';
 import { renderChart, renderTable, type BenchReport, type SystemRow } from './report';
+import { perCommand } from './per-command';
 import { medianRows, roundOrder } from './rounds';
-import { measureSiteSize, renderSiteSizes, type SiteSizeRow } from './site-size';
+import { measureSiteSize, renderSiteSizes, type SiteBuild, type SiteSizeRow } from './site-size';
 import {
   logBytes,
   logLinesSince,
@@ -27,79 +27,6 @@ import {
 
 function log(line: string): void {
   process.stderr.write(`bench: ${line}\n`);
-}
-
-/**
- * What the bench reads of GET /stats: the runtime's StatsView, with the fields a --compare
- * baseline may lack optional (a build from before frames carried several messages has no
- * framesOut; one from before /stats reported CPU time has no cpu). The bare path (bare-commit.ts)
- * answers these fields only.
- */
-type StatsBody = Pick<StatsView, 'id' | 'appliedThrough'> & {
-  readonly transport: Pick<StatsView['transport'], 'framesOutByKind'> &
-    Partial<Pick<StatsView['transport'], 'framesOut'>>;
-  readonly store: Pick<NonNullable<StatsView['store']>, 'syncCount'> | null;
-  readonly cpu?: StatsView['cpu'];
-};
-
-function cpuMicros(stats: StatsBody): number | null {
-  return stats.cpu === undefined ? null : stats.cpu.userMicros + stats.cpu.systemMicros;
-}
-
-const protocolKinds = ['hello', 'challenge', 'proof', 'welcome'];
-
-function sumMessages(stats: StatsBody): number {
-  let total = 0;
-  for (const [kind, count] of Object.entries(stats.transport.framesOutByKind)) {
-    if (!protocolKinds.includes(kind)) total += count;
-  }
-  return total;
-}
-
-/** Messages, syncs, slots and CPU time over the measured window, from every node's GET /stats. */
-function perCommand(run: PaxosRunResult): SystemRow['perCommand'] {
-  const before = run.statsBefore as (StatsBody | null)[];
-  const after = run.statsAfter as (StatsBody | null)[];
-  if (before.some((s) => s === null) || after.some((s) => s === null) || run.operations === 0) {
-    return null; // A build without GET /stats (the baseline of a --compare run).
-  }
-  let messages = 0;
-  let frames: number | null = 0;
-  let syncs = 0;
-  let slots = 0;
-  let cpu: number | null = 0;
-  let centralCpu: number | null = 0;
-  before.forEach((b, index) => {
-    const a = after[index] as StatsBody;
-    const start = b as StatsBody;
-    messages += sumMessages(a) - sumMessages(start);
-    // Handshake frames are in framesOut too, but none happen during a measured window.
-    const framesAfter = a.transport.framesOut;
-    const framesBefore = start.transport.framesOut;
-    if (frames === null || framesAfter === undefined || framesBefore === undefined) frames = null;
-    else frames += framesAfter - framesBefore;
-    if (a.store && start.store) syncs += a.store.syncCount - start.store.syncCount;
-    slots = Math.max(slots, a.appliedThrough - start.appliedThrough);
-    const cpuAfter = cpuMicros(a);
-    const cpuBefore = cpuMicros(start);
-    if (cpu === null || centralCpu === null || cpuAfter === null || cpuBefore === null) {
-      cpu = null;
-      centralCpu = null;
-    } else {
-      cpu += cpuAfter - cpuBefore;
-      // The process without an acceptor store answers the client: the leading central, or the
-      // bare path's proposer (a standby central would count here too; none in the bench).
-      if (a.store === null) centralCpu += cpuAfter - cpuBefore;
-    }
-  });
-  return {
-    messages: messages / run.operations,
-    frames: frames === null ? null : frames / run.operations,
-    fsyncs: syncs / run.operations,
-    commandsPerSlot: slots > 0 ? run.operations / slots : Number.NaN,
-    cpuMicros: cpu === null ? null : cpu / run.operations,
-    centralCpuMicros: centralCpu === null ? null : centralCpu / run.operations,
-  };
 }
 
 /** One row of the table from one closed-loop run, logged as it is measured. */
@@ -525,11 +452,14 @@ async function measureSiteSizes(
   root: string,
 ): Promise<void> {
   const rows: SiteSizeRow[] = [];
-  const builds: { label: string; bin: string | undefined; v8Flags?: readonly string[] | null }[] = [
-    { label: 'evpaxos', bin: undefined },
-  ];
+  const builds: SiteBuild[] = [{ label: 'evpaxos', bin: undefined }];
   if (settings.compareBin) {
-    builds.push({ label: 'baseline', bin: settings.compareBin, v8Flags: settings.compareV8Flags });
+    builds.push({
+      label: 'baseline',
+      bin: settings.compareBin,
+      v8Flags: settings.compareV8Flags,
+      sameLaunch: settings.compareSameLaunch,
+    });
   }
   for (const [index, chargePoints] of sizes.entries()) {
     // Each size measures every build, the first one changing per size (docs/BENCHMARKS.md).

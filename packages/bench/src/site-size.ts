@@ -13,6 +13,7 @@ import { clusterUp, type ClusterHandle } from '@evpaxos/cli';
 import { decidedSlotsOf } from '@evpaxos/runtime';
 import type { PaxosRunResult } from './client';
 import { pssKiB } from './idle-footprint';
+import { perCommand } from './per-command';
 
 export interface SiteSizeRow {
   /** 'evpaxos' (this tree) or 'baseline' (the --compare build). */
@@ -37,6 +38,14 @@ export interface SiteSizeRow {
   readonly commitP99Ms: number | null;
   readonly commitOperations: number;
   readonly commitErrors: number;
+  /**
+   * CPU time of every process of the site per command at concurrency 1, µs (from /stats over the
+   * measured window; null for a build without it): what a commit costs the whole site, which the
+   * load of a shared machine moves far less than the latency.
+   */
+  readonly commitCpuMicros?: number | null;
+  /** Messages sent by every process of the site per command at concurrency 1. */
+  readonly commitMessages?: number | null;
   /** "became-leader" lines in the centrals' logs by the end of the row (target: 1). */
   readonly elections: number;
   /** Commands per second at concurrency 64 against the leader; null when none committed. */
@@ -164,19 +173,36 @@ export type MeasureCommit = (
   concurrency: number,
 ) => Promise<PaxosRunResult>;
 
+/** A build a site is measured with: this tree's (bin undefined) or another's (--compare). */
+export interface SiteBuild {
+  readonly label: string;
+  readonly bin: string | undefined;
+  readonly v8Flags?: readonly string[] | null;
+  /** Another build's nodes with this launcher's V8 flags and environment (--compare-same-launch). */
+  readonly sameLaunch?: boolean;
+}
+
+/** How another build's nodes are launched: as it shipped, with given V8 flags, or as this tree's. */
+function launchOf(build: SiteBuild): Partial<Parameters<typeof clusterUp>[0]> {
+  if (!build.bin) return {};
+  if (build.sameLaunch) {
+    // This launcher's environment; its V8 flags (the learners' too) unless the flags are given:
+    // then those, for every node (--compare-v8-flags, e.g. to measure the learners' flags).
+    return build.v8Flags
+      ? { bin: build.bin, v8Flags: build.v8Flags, learnerV8Flags: [] }
+      : { bin: build.bin };
+  }
+  // Node's V8 defaults and glibc's, not this launcher's flags and environment, unless its V8
+  // flags are given (--compare-v8-flags).
+  return { bin: build.bin, v8Flags: build.v8Flags ?? [], learnerV8Flags: [], nodeEnv: {} };
+}
+
 /** Measures one site of `chargePoints`; `measureCommit` runs the closed loop (at 1, then 64). */
 export async function measureSiteSize(
   chargePoints: number,
   root: string,
   measureCommit: MeasureCommit,
-  build: {
-    readonly label: string;
-    readonly bin: string | undefined;
-    readonly v8Flags?: readonly string[] | null;
-  } = {
-    label: 'evpaxos',
-    bin: undefined,
-  },
+  build: SiteBuild = { label: 'evpaxos', bin: undefined },
 ): Promise<SiteSizeRow> {
   const dir = fs.mkdtempSync(path.join(root, `site-${build.label}-${chargePoints}-`));
   const startedMs = Date.now();
@@ -186,9 +212,7 @@ export async function measureSiteSize(
     chargePoints,
     basePort: 0,
     readyTimeoutMs: BOOT_TIMEOUT_MS,
-    // Another build runs as it shipped (Node's V8 defaults and glibc's, not this launcher's flags
-    // and environment) unless its V8 flags are given (--compare-v8-flags).
-    ...(build.bin ? { bin: build.bin, v8Flags: build.v8Flags ?? [], nodeEnv: {} } : {}),
+    ...launchOf(build),
   });
   try {
     const bootMs = Date.now() - startedMs;
@@ -204,6 +228,7 @@ export async function measureSiteSize(
     const pssMiB = cluster.nodes.reduce((sum, node) => sum + pssKiB(node.pid), 0) / 1024;
     const run = await measureCommitAtLeader(cluster, measureCommit, 1);
     const run64 = await measureCommitAtLeader(cluster, measureCommit, 64);
+    const costs = perCommand(run);
     const acceptors = (
       JSON.parse(fs.readFileSync(path.join(dir, 'cluster.json'), 'utf8')) as {
         acceptors: string[];
@@ -224,6 +249,8 @@ export async function measureSiteSize(
       commitP99Ms: Number.isFinite(run.p99Ms) ? run.p99Ms : null,
       commitOperations: run.operations,
       commitErrors: run.errors,
+      commitCpuMicros: typeof costs?.cpuMicros === 'number' ? Math.round(costs.cpuMicros) : null,
+      commitMessages: costs ? Math.round(costs.messages * 10) / 10 : null,
       elections: electionsIn(dir),
       throughput64PerSecond: run64.operations > 0 ? Math.round(run64.operationsPerSecond) : null,
       loadAverage1m: Math.round((os.loadavg()[0] ?? 0) * 10) / 10,
@@ -236,10 +263,10 @@ export async function measureSiteSize(
 /** One Markdown table row per size, for docs/BENCHMARKS.md. */
 export function renderSiteSizes(rows: readonly SiteSizeRow[]): string {
   const header =
-    '| build | charge points (acceptors) | processes | boot, ms | first decided, ms | all registered, ms | RSS / PSS, MiB | idle CPU, % of a core | commit p50 / p99 at c=1, ms | cmds/s at c=64 | elections | load avg (1 min) |\n|---|---|---|---|---|---|---|---|---|---|---|---|';
+    '| build | charge points (acceptors) | processes | boot, ms | first decided, ms | all registered, ms | RSS / PSS, MiB | idle CPU, % of a core | commit p50 / p99 at c=1, ms | site CPU µs / messages per command at c=1 | cmds/s at c=64 | elections | load avg (1 min) |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|';
   const lines = rows.map(
     (r) =>
-      `| ${r.build} | ${r.chargePoints} (${r.acceptors}) | ${r.processes} | ${r.bootMs} | ${r.firstDecidedMs} | ${r.allRegisteredMs} | ${r.rssMiB} / ${r.pssMiB} | ${r.idleCpuPercent} | ${r.commitP50Ms === null || r.commitP99Ms === null ? `none (${r.commitErrors} errors)` : `${r.commitP50Ms.toFixed(1)} / ${r.commitP99Ms.toFixed(1)}`} | ${r.throughput64PerSecond ?? 'none'} | ${r.elections} | ${r.loadAverage1m} |`,
+      `| ${r.build} | ${r.chargePoints} (${r.acceptors}) | ${r.processes} | ${r.bootMs} | ${r.firstDecidedMs} | ${r.allRegisteredMs} | ${r.rssMiB} / ${r.pssMiB} | ${r.idleCpuPercent} | ${r.commitP50Ms === null || r.commitP99Ms === null ? `none (${r.commitErrors} errors)` : `${r.commitP50Ms.toFixed(1)} / ${r.commitP99Ms.toFixed(1)}`} | ${r.commitCpuMicros ?? '—'} / ${r.commitMessages ?? '—'} | ${r.throughput64PerSecond ?? 'none'} | ${r.elections} | ${r.loadAverage1m} |`,
   );
   return [header, ...lines].join('\n');
 }

@@ -3,12 +3,26 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { clusterUp, nodeMallocEnv, readProcesses } from '../src/launcher';
+import { clusterUp, LEARNER_V8_FLAGS, nodeMallocEnv, readProcesses } from '../src/launcher';
 
 // docs/CLUSTER.md, "Memory": what a node process runs and with which allocator settings.
 const cli = path.resolve(__dirname, '../..');
 const bin = path.join(cli, 'bin', 'evpaxos.js');
 const bundleDir = path.join(cli, 'dist', 'bundle');
+
+/** One central and a few charge points, without fsync, in a fresh temporary dir. */
+async function smallCluster(options: { chargePoints: number; acceptors?: string[] }) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'evpaxos-node-memory-'));
+  const cluster = await clusterUp({
+    dir,
+    basePort: 0,
+    centrals: 1,
+    unsafeNoFsync: true,
+    readyTimeoutMs: 60_000,
+    ...options,
+  });
+  return { dir, cluster };
+}
 
 describe('node memory: the role bundles and the allocator settings', () => {
   it("gives every node glibc's allocator settings, a value in the launcher's own environment first", () => {
@@ -69,15 +83,7 @@ describe('node memory: the role bundles and the allocator settings', () => {
 
   it('starts every node with those settings, and records them for restarts (processes.json env)', async function () {
     this.timeout(120_000);
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'evpaxos-node-memory-'));
-    const cluster = await clusterUp({
-      dir,
-      basePort: 0,
-      centrals: 1,
-      chargePoints: 1,
-      unsafeNoFsync: true,
-      readyTimeoutMs: 60_000,
-    });
+    const { dir, cluster } = await smallCluster({ chargePoints: 1 });
     try {
       for (const node of readProcesses(dir).nodes) {
         expect(node.env, node.id).to.include(nodeMallocEnv());
@@ -86,6 +92,28 @@ describe('node memory: the role bundles and the allocator settings', () => {
           expect(environ, node.id).to.include(`${name}=${value}`);
         }
       }
+    } finally {
+      await cluster.down();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("starts the charge points that only learn with the learners' V8 flags, and no other node", async function () {
+    this.timeout(120_000);
+    const { dir, cluster } = await smallCluster({ chargePoints: 3, acceptors: ['cp1'] });
+    try {
+      expect(LEARNER_V8_FLAGS).to.include('--no-opt');
+      for (const node of readProcesses(dir).nodes) {
+        const learner = node.id === 'cp2' || node.id === 'cp3';
+        const beforeBin = node.args.slice(0, node.args.indexOf(node.role) - 1);
+        const cmdline = fs.readFileSync(`/proc/${node.pid}/cmdline`, 'utf8').split('\0');
+        for (const flag of LEARNER_V8_FLAGS) {
+          expect(beforeBin.includes(flag), `${node.id} ${flag}`).to.equal(learner);
+          expect(cmdline.includes(flag), `${node.id} runs with ${flag}`).to.equal(learner);
+        }
+      }
+      // The site commits with them (clusterUp already waited for every node to answer).
+      await cluster.submit({ type: 'Noop' });
     } finally {
       await cluster.down();
       fs.rmSync(dir, { recursive: true, force: true });

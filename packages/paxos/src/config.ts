@@ -32,6 +32,13 @@ export interface PaxosOptions {
    */
   readonly learnerHeartbeatTicks: number;
   /**
+   * A leader sends the slots it decided, with their values, to the nodes that only learn (neither
+   * propose nor accept) gathered, at most one Decide every this many ticks: they are on no commit's
+   * path, and each Decide wakes every one of them. 0: at the end of every step, like the other
+   * proposers get them. docs/LIMITS.md, "Learners' Decide pace".
+   */
+  readonly learnerDecideTicks: number;
+  /**
    * An acceptor answers at most one heartbeat of a leader every this many ticks (its first at
    * once): the answers only feed the leader's check quorum, which looks back 2 × T ticks, so one
    * every T / 2 keeps it fed at a third of the messages. docs/LIMITS.md, "Ticks on demand".
@@ -94,6 +101,8 @@ export const defaultPaxosOptions: PaxosOptions = Object.freeze({
   heartbeatTicks: 3,
   /** Default: heartbeatTicks; the runtime's processes use electionTimeoutTicks (ClusterNode). */
   learnerHeartbeatTicks: 3,
+  /** Default: every step (the simulator's seeds were tuned on it); a node process paces them. */
+  learnerDecideTicks: 0,
   /** Default: electionTimeoutTicks / 2. */
   heartbeatAckTicks: 50,
   electionTimeoutTicks: 100,
@@ -168,6 +177,12 @@ function heartbeatPaceProblems(options: PaxosOptions): string[] {
         `(${options.heartbeatTicks}): learners need no more heartbeats than the failure detector.`,
     );
   }
+  if (options.learnerDecideTicks > options.learnerHeartbeatTicks) {
+    problems.push(
+      `learnerDecideTicks (${options.learnerDecideTicks}) must be at most learnerHeartbeatTicks ` +
+        `(${options.learnerHeartbeatTicks}): a heartbeat to learners sends what was gathered for them.`,
+    );
+  }
   if (options.heartbeatAckTicks > options.electionTimeoutTicks) {
     problems.push(
       `heartbeatAckTicks (${options.heartbeatAckTicks}) must be at most electionTimeoutTicks ` +
@@ -213,6 +228,12 @@ export function resolveConfig(config: NodeConfig): ResolvedConfig {
   for (const [name, value] of Object.entries(options)) {
     if (name === 'preVote') {
       if (typeof value !== 'boolean') problems.push('The option preVote must be true or false.');
+    } else if (name === 'learnerDecideTicks') {
+      if (!Number.isInteger(value) || (value as number) < 0) {
+        problems.push(
+          `The option ${name} (${String(value)}) must be a whole number of at least 0.`,
+        );
+      }
     } else if (!isPositiveInteger(value as number)) {
       problems.push(`The option ${name} (${String(value)}) must be a whole number of at least 1.`);
     }

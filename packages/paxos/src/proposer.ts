@@ -1,6 +1,7 @@
 import { ballotZero, compareBallots, type Ballot } from './ballot';
 import type { ResolvedConfig } from './config';
 import { QuorumCheck } from './check-quorum';
+import { DecidedOut } from './decided-out';
 import { HeartbeatPace } from './heartbeat-pace';
 import { HeldMessages } from './held-messages';
 import { PreVote } from './pre-vote';
@@ -77,8 +78,8 @@ export class Proposer {
   private readonly heartbeats: HeartbeatPace;
   private readonly quorumCheck: QuorumCheck;
   private readonly preVote = new PreVote();
-  /** Slots chosen during this step, sent with their values to learners that are not acceptors. */
-  private decidedOut: DecidedEntry[] = [];
+  /** Slots chosen, with their values, on their way to the nodes that do not accept (decided-out.ts). */
+  private readonly decidedOut: DecidedOut;
   /**
    * Commit notices (slot and ballot, no value) for the other acceptors, held until an Accept that
    * is proposed while another slot is in flight goes to them (one frame: Paxos Made Live §4.2's
@@ -109,6 +110,7 @@ export class Proposer {
     this.quorumCheck = new QuorumCheck(2 * config.options.electionTimeoutTicks);
     this.heartbeats = new HeartbeatPace(config.options);
     this.held = new HeldMessages(out);
+    this.decidedOut = new DecidedOut(config, out, (slot) => this.configFor(slot));
   }
 
   /** The configuration that decides `slot` (final within the α-window: docs/PAXOS.md). */
@@ -273,7 +275,7 @@ export class Proposer {
         this.tickLeader();
         break;
     }
-    this.flushDecided();
+    this.decidedOut.tick();
     this.flushNotices();
   }
 
@@ -281,7 +283,7 @@ export class Proposer {
   ticksUntilDue(): number {
     const { prepareRetryTicks, acceptRetryTicks } = this.config.options;
     // Commit notices and thrifty Accepts wait for the next tick.
-    const waiting = this.noticesOut.length + this.held.size + this.decidedOut.length > 0;
+    const waiting = this.noticesOut.length + this.held.size > 0;
     const retries = [...this.inFlight.values()].map((f) => acceptRetryTicks - f.elapsedTicks);
     const { acceptors, phase2Quorum } = this.configFor(this.learner.firstUnapplied);
     const checkDue = this.quorumCheck.ticksUntilDue(acceptors, phase2Quorum);
@@ -291,7 +293,7 @@ export class Proposer {
       candidate: prepareRetryTicks - this.prepareElapsedTicks,
       leader: waiting ? 1 : Math.min(this.heartbeats.ticksUntilDue, checkDue, ...retries),
     };
-    return Math.max(1, due[this.role]);
+    return Math.max(1, Math.min(due[this.role], this.decidedOut.ticksUntilDue));
   }
 
   private tickLeader(): void {
@@ -308,7 +310,11 @@ export class Proposer {
       acceptors,
       this.config.proposers,
     );
-    if (to) this.out.sendAll(to, { type: 'heartbeat', ballot: this.ballot, decidedBelow });
+    if (to) {
+      // Its decidedBelow must not reach a learner ahead of the slots gathered for it (a catch-up).
+      if (this.decidedOut.reachesLearners(to)) this.decidedOut.flushLearners();
+      this.out.sendAll(to, { type: 'heartbeat', ballot: this.ballot, decidedBelow });
+    }
     for (const [slot, flight] of this.inFlight) {
       flight.elapsedTicks += 1;
       if (flight.elapsedTicks < acceptRetryTicks) continue;
@@ -440,6 +446,7 @@ export class Proposer {
     this.observe(higher);
     const wasLeader = this.role === 'leader';
     this.flushNotices(); // what was chosen stays chosen: tell the acceptors before going quiet
+    this.decidedOut.flushLearners(); // and the learners
     this.held.flush();
     this.role = 'follower';
     this.leaderId = leaderId;
@@ -573,16 +580,9 @@ export class Proposer {
     this.campaign();
   }
 
-  /** Sends the slots chosen during this step, with their values, to learners that are not acceptors. */
+  /** The end of a step: the slots chosen in it go, with their values, to the nodes that do not accept. */
   flushDecided(): void {
-    if (this.decidedOut.length === 0) return;
-    const message = { type: 'decide', entries: this.decidedOut } as const;
-    const { acceptors } = this.configFor(this.decidedOut[0]!.slot);
-    const learners = this.config.learners.filter(
-      (id) => id !== this.config.id && !acceptors.includes(id),
-    );
-    this.decidedOut = [];
-    if (learners.length > 0) this.out.sendAll(learners, message);
+    this.decidedOut.flushStep();
   }
 
   /** Sends the pending commit notices to the acceptors: one Decide object, encoded once. */

@@ -13,7 +13,7 @@ import { ACCEPTORS_ALL_MAX, ACCEPTORS_DEFAULT_LARGE } from './constants';
  * ACCEPTORS_DEFAULT_LARGE. More voters do not make a large site safer, only slower: every accept
  * waits for a majority of them, and a majority of 5 already survives 2 failures.
  */
-export function defaultAcceptors(nodes: readonly ClusterMember[]): NodeId[] {
+export function defaultAcceptors(nodes: readonly Pick<ClusterMember, 'id' | 'role'>[]): NodeId[] {
   const chargePoints = nodes.filter((node) => node.role === 'charge-point').map((node) => node.id);
   return chargePoints.length <= ACCEPTORS_ALL_MAX
     ? chargePoints

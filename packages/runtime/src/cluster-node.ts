@@ -27,7 +27,7 @@ import { membershipOf, type ProcessConfig } from './config';
 import type { Logger } from './logger';
 import { NodeMetrics } from './metrics';
 import { MessageTrace, type TraceView } from './message-trace';
-import { nodeHeartbeatTicks, traceEventsKeptMax } from './constants';
+import { nodeHeartbeatTicks, nodeLearnerDecideTicks, traceEventsKeptMax } from './constants';
 import { ElectionHold, electionHoldMs, settleProposed } from './election-hold';
 import { ReadyPipeline } from './ready-pipeline';
 import { TickClock } from './tick-clock';
@@ -174,10 +174,12 @@ export class ClusterNode {
             config.phase2Quorum,
           ),
           // The failure detector's heartbeat every T / 4; nodes that only learn watch no leader:
-          // one heartbeat per T (docs/LIMITS.md, "Ticks on demand").
+          // one heartbeat per T (docs/LIMITS.md, "Ticks on demand"), and their Decides gathered
+          // ("Learners' Decide pace").
           options: {
             heartbeatTicks: nodeHeartbeatTicks,
             learnerHeartbeatTicks: defaultPaxosOptions.electionTimeoutTicks,
+            learnerDecideTicks: nodeLearnerDecideTicks,
           },
         },
         {

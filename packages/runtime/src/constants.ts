@@ -92,3 +92,11 @@ export const defaultRuntimeLimits: RuntimeLimits = Object.freeze({
  * 10 (docs/LIMITS.md, "Ticks on demand", has the trade-off and its numbers).
  */
 export const nodeHeartbeatTicks = 25;
+
+/**
+ * A node process's leader sends the slots it decided to the nodes that only learn (the charge
+ * points beyond a large site's acceptors) at most once every this many ticks: 50 ms. They are on
+ * no commit's path, and each Decide woke every one of them (26 in a 31-charge-point site) on every
+ * commit; a learner now applies a slot up to 50 ms later (docs/LIMITS.md, "Learners' Decide pace").
+ */
+export const nodeLearnerDecideTicks = 5;

@@ -63,6 +63,11 @@ export interface ClusterUpOptions {
    */
   readonly v8Flags?: readonly string[];
   /**
+   * V8 options added for the charge points that only learn (not in the file's acceptors, not
+   * spares). Default `LEARNER_V8_FLAGS` (docs/CLUSTER.md, "Memory"); `[]` adds none.
+   */
+  readonly learnerV8Flags?: readonly string[];
+  /**
    * Environment for every node's process (kept in processes.json for restarts). Default
    * `nodeMallocEnv()` (docs/CLUSTER.md, "Memory"); `{}` runs glibc's defaults.
    */
@@ -88,6 +93,16 @@ export const EVPAXOS_BIN = path.resolve(__dirname, '../../../bin/evpaxos.js');
  * busy node runs a full GC far more often; docs/BENCHMARKS.md, "Issue 21: the V8 flags under load").
  */
 export const NODE_V8_FLAGS: readonly string[] = Object.freeze(['--max-semi-space-size=1']);
+
+/**
+ * Added for a charge point that only learns (docs/CLUSTER.md, "Memory"): V8's interpreter only, no
+ * baseline (Sparkplug) or optimizing (TurboFan) compiler. A learner votes in no slot and, with its
+ * Decides paced (docs/LIMITS.md, "Learners' Decide pace"), applies the site's commands in batches
+ * off every commit's path: ~8 MiB less RSS per learner (~210 MiB in a 31-charge-point site) for
+ * ~10 % more CPU per applied command, measured (docs/BENCHMARKS.md, "Issue 21: the 31 site, fifth
+ * session"). Not `--jitless`: that also disables WebAssembly, which Node's fetch needs.
+ */
+export const LEARNER_V8_FLAGS: readonly string[] = Object.freeze(['--no-opt', '--no-sparkplug']);
 
 /**
  * glibc's allocator for a node process (docs/CLUSTER.md, "Memory"), each measured side by side in

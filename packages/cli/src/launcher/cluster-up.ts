@@ -18,6 +18,7 @@ import {
 import {
   clusterDefaults,
   EVPAXOS_BIN,
+  LEARNER_V8_FLAGS,
   NODE_V8_FLAGS,
   nodeMallocEnv,
   type ClusterUpOptions,
@@ -90,8 +91,17 @@ async function startCluster(
   const members = nodeIds(settings.centrals, settings.chargePoints + settings.spares);
   const spareIds = members.slice(members.length - settings.spares).map((member) => member.id);
   const ports = await choosePorts(members.length, settings.basePort, settings.host);
+  const learners = learnersOf(members, spareIds, options);
   const records: ProcessRecord[] = members.map((member, index) =>
-    nodeRecord(member, ports[index]!, dir, clusterFile, settings, options, ranBefore),
+    nodeRecord(
+      { ...member, learner: learners.has(member.id) },
+      ports[index]!,
+      dir,
+      clusterFile,
+      settings,
+      options,
+      ranBefore,
+    ),
   );
   const description = {
     ...clusterDescription(records, previous, settings, options, spareIds),
@@ -236,9 +246,28 @@ function nodesThatRanBefore(dir: string): Set<string> {
   }
 }
 
+/**
+ * The charge points that only learn: neither in the acceptors the file will list nor spares (a
+ * spare is there to become an acceptor). A learner that a membership change makes an acceptor
+ * keeps its flags: it works, with the learner's V8 flags (docs/CLUSTER.md, "Memory").
+ */
+function learnersOf(
+  members: readonly { id: string; role: NodeRole }[],
+  spareIds: readonly string[],
+  options: ClusterUpOptions,
+): Set<string> {
+  const running = members.filter((member) => !spareIds.includes(member.id));
+  const acceptors = options.acceptors ?? defaultAcceptors(running);
+  return new Set(
+    running
+      .filter((member) => member.role === 'charge-point' && !acceptors.includes(member.id))
+      .map((member) => member.id),
+  );
+}
+
 /** One node's processes.json record: how to start it, and again after a crash. */
 function nodeRecord(
-  { id, role }: { id: string; role: NodeRole },
+  { id, role, learner }: { id: string; role: NodeRole; learner: boolean },
   { clusterPort, httpPort, servicePort }: NodePorts,
   dir: string,
   clusterFile: string,
@@ -250,7 +279,15 @@ function nodeRecord(
   const dataDir = role === 'charge-point' ? path.join(dir, 'data', id) : null;
   const profile =
     options.cpuProfDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir];
-  const args = [...(options.v8Flags ?? NODE_V8_FLAGS), ...profile, bin, role, '--id', id];
+  const args = [
+    ...(options.v8Flags ?? NODE_V8_FLAGS),
+    ...(learner ? (options.learnerV8Flags ?? LEARNER_V8_FLAGS) : []),
+    ...profile,
+    bin,
+    role,
+    '--id',
+    id,
+  ];
   args.push('--cluster-file', clusterFile);
   args.push('--log-level', settings.logLevel, '--tick-ms', String(settings.tickMs));
   if (dataDir !== null) args.push('--data-dir', dataDir);

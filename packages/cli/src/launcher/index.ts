@@ -3,6 +3,7 @@ export {
   clusterDefaults,
   DOWN_GRACE_MS,
   EVPAXOS_BIN,
+  LEARNER_V8_FLAGS,
   NODE_V8_FLAGS,
   nodeMallocEnv,
   type ClusterUpOptions,
