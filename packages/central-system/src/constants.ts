@@ -29,10 +29,13 @@ export const TRANSACTION_EVENTS_REMEMBERED_MAX = 10_000;
 export const CSMS_CALL_TIMEOUT_MS = 10_000;
 
 /**
- * How often the leader looks for reservation windows that opened, to send their ReserveNow, ms.
- * A window opens on the charge point's own replica anyway (it enforces it); this is the OCPP notice.
+ * The longest the ReserveNow notifier sleeps, ms. It wakes when the next agreed window opens (a
+ * timer armed for it), when a Reserve is applied and when this central becomes leader, not every
+ * second (docs/BENCHMARKS.md, "Issue 21: idle wake-ups, fifth session"); the bound only limits how
+ * far a step of the wall clock (NTP) can move a window's start past the armed timer. A window opens
+ * on the charge point's own replica anyway (it enforces it); this is the OCPP notice.
  */
-export const RESERVE_NOW_CHECK_MS = 1_000;
+export const RESERVE_NOW_WAIT_MS_MAX = 60_000;
 
 /**
  * A standby's forward of a command to the leader (log-client.ts): one attempt's timeout, the pause

@@ -9,13 +9,14 @@ import type { IdToken } from '@evpaxos/ocpp';
 import type { ClusterNode, Logger } from '@evpaxos/runtime';
 import { isoFromMs, reservationActive, type ReservationState, type SiteState } from '@evpaxos/site';
 import type { CentralService } from './central-service';
-import { RESERVE_NOW_CHECK_MS } from './constants';
+import { RESERVE_NOW_WAIT_MS_MAX } from './constants';
 import { forward } from './reservations';
 
 export class ReserveNowNotifier {
   /** `id@startsAtMs` of the windows notified: at most the site's reservationsMax (pruned). */
   private readonly sent = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
+  private unsubscribe: (() => void)[] = [];
 
   constructor(
     private readonly service: CentralService,
@@ -25,13 +26,31 @@ export class ReserveNowNotifier {
     private readonly nowMs: () => number = Date.now,
   ) {}
 
-  start(checkMs: number = RESERVE_NOW_CHECK_MS): void {
-    this.timer = setInterval(() => this.check(), checkMs);
-    this.timer.unref();
+  /**
+   * Checks now, then whenever a window may have opened: at the next agreed window's start (the
+   * timer check() arms) and when this central becomes leader (the notices of windows already
+   * open). A Reserve applied only re-arms the timer for its window: one open already is told by
+   * the reservations API that agreed it, which needs the station's answer (reservations.ts).
+   */
+  start(): void {
+    this.unsubscribe = [
+      this.node.onApplied((entries) => {
+        const reserved = entries.some((entry) =>
+          entry.commands.some(({ command }) => payloadTypeOf(command.payload) === 'Reserve'),
+        );
+        if (reserved) this.armNext();
+      }),
+      this.node.onEvent((event) => {
+        if (event.type === 'became-leader') this.check();
+      }),
+    ];
+    this.check();
   }
 
   stop(): void {
-    if (this.timer !== undefined) clearInterval(this.timer);
+    for (const unsubscribe of this.unsubscribe.splice(0)) unsubscribe();
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
   }
 
   /** Sends ReserveNow for one reservation; returns the station's status or why it was not asked. */
@@ -55,19 +74,57 @@ export class ReserveNowNotifier {
     return status;
   }
 
-  /** On the leader: ReserveNow for every open window not yet notified. */
+  /**
+   * On the leader: ReserveNow for every open window not yet notified. On every central: arms the
+   * timer for the next window to open (at most RESERVE_NOW_WAIT_MS_MAX ahead), so that a standby
+   * that becomes leader meanwhile is on time too.
+   */
   check(): void {
     const reservations = Object.values(this.readState().reservations);
     const live = new Set(reservations.map(keyOf));
     for (const key of this.sent) if (!live.has(key)) this.sent.delete(key);
-    if (!this.node.isLeader) return;
-    const now = this.nowMs();
-    for (const reservation of reservations) {
-      if (reservationActive(reservation, now) && !this.sent.has(keyOf(reservation))) {
-        void this.send(reservation);
+    if (this.node.isLeader) {
+      const now = this.nowMs();
+      for (const reservation of reservations) {
+        if (reservationActive(reservation, now) && !this.sent.has(keyOf(reservation))) {
+          void this.send(reservation);
+        }
       }
     }
+    this.armNext();
   }
+
+  /** Arms the timer for the next window to open, sending nothing. */
+  private armNext(): void {
+    const now = this.nowMs();
+    let nextOpensAtMs = Number.POSITIVE_INFINITY;
+    for (const reservation of Object.values(this.readState().reservations)) {
+      if (reservation.startsAtMs > now)
+        nextOpensAtMs = Math.min(nextOpensAtMs, reservation.startsAtMs);
+    }
+    this.armFor(nextOpensAtMs, now);
+  }
+
+  private armFor(opensAtMs: number, now: number): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (opensAtMs === Number.POSITIVE_INFINITY || this.unsubscribe.length === 0) return;
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.check();
+      },
+      Math.min(opensAtMs - now, RESERVE_NOW_WAIT_MS_MAX),
+    );
+    this.timer.unref();
+  }
+}
+
+/** A site command's `type` (a Reserve adds a window), or undefined for any other payload. */
+function payloadTypeOf(payload: unknown): unknown {
+  return typeof payload === 'object' && payload !== null
+    ? (payload as { type?: unknown }).type
+    : undefined;
 }
 
 function keyOf(reservation: Pick<ReservationState, 'reservationId' | 'startsAtMs'>): string {

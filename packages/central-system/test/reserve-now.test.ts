@@ -83,4 +83,78 @@ describe('ReserveNow at the window start', () => {
     await settle();
     expect(calls, 'expired: nothing').to.deep.equal([]);
   });
+
+  it('started, it wakes when the next window opens and when this central becomes leader, without polling', async () => {
+    const calls: string[] = [];
+    const service = {
+      callStation: (chargePointId: string, action: string, params: { id: number }) => {
+        calls.push(`${action} ${chargePointId} #${params.id}`);
+        return Promise.resolve({ status: 'Accepted' });
+      },
+    } as unknown as CentralService;
+    const eventListeners: ((event: { type: string }) => void)[] = [];
+    const appliedListeners: ((entries: unknown[]) => void)[] = [];
+    const node = {
+      isLeader: true,
+      onApplied: (listener: (entries: unknown[]) => void) => {
+        appliedListeners.push(listener);
+        return () => appliedListeners.splice(appliedListeners.indexOf(listener), 1);
+      },
+      onEvent: (listener: (event: { type: string }) => void) => {
+        eventListeners.push(listener);
+        return () => eventListeners.splice(eventListeners.indexOf(listener), 1);
+      },
+    };
+    const opensAtMs = Date.now() + 50;
+    const reservations: Record<number, ReservationState> = {
+      8: {
+        reservationId: 8,
+        chargePointId: 'cp2',
+        connectorId: 1,
+        idToken: 'BOB',
+        startsAtMs: opensAtMs,
+        expiresAtMs: opensAtMs + 60 * MINUTE_MS,
+      },
+    };
+    const notifier = new ReserveNowNotifier(
+      service,
+      node as unknown as ClusterNode,
+      () => ({ reservations }) as unknown as SiteState,
+      quietLogger,
+    );
+    try {
+      notifier.start();
+      expect(calls, 'not open yet').to.deep.equal([]);
+      for (let waitedMs = 0; calls.length === 0 && waitedMs < 10_000; waitedMs += 10) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect(calls, 'at the window start').to.deep.equal(['ReserveNow cp2 #8']);
+      // A Reserve applied for a window open already: the reservations API that agreed it tells the
+      // station (it needs the answer); the notifier must not send a second ReserveNow.
+      reservations[9] = { ...(reservations[8] as ReservationState), reservationId: 9 };
+      const reserve = { type: 'Reserve', reservationId: 9 };
+      for (const listener of [...appliedListeners]) {
+        listener([{ slot: 3, commands: [{ command: { payload: reserve }, duplicate: false }] }]);
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(calls, 'no ReserveNow from the applied Reserve').to.deep.equal(['ReserveNow cp2 #8']);
+      delete reservations[9];
+      // A new leader sends the notices of the windows open when it takes over.
+      const other = new ReserveNowNotifier(
+        service,
+        { ...node, isLeader: false } as unknown as ClusterNode,
+        () => ({ reservations }) as unknown as SiteState,
+        quietLogger,
+      );
+      other.start();
+      expect(calls, 'a follower sends nothing').to.have.length(1);
+      (other as unknown as { node: { isLeader: boolean } }).node.isLeader = true;
+      for (const listener of [...eventListeners]) listener({ type: 'became-leader' });
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(calls).to.deep.equal(['ReserveNow cp2 #8', 'ReserveNow cp2 #8']);
+      other.stop();
+    } finally {
+      notifier.stop();
+    }
+  });
 });

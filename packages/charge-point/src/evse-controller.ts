@@ -53,6 +53,7 @@ import {
 import { rebootEndedEvent } from './transaction-events';
 import type { TransactionQueue } from './transaction-queue';
 import { Waiters } from './waiters';
+import { POWER_SAMPLE_INTERVAL_MS_DEFAULT } from './constants';
 
 export type { ControllerLogger } from './logger';
 
@@ -65,6 +66,8 @@ export interface EvseControllerOptions {
   readonly meterValueIntervalMs?: number;
   /** Failed sends of one TransactionEvent while online before it is dropped as poison (default 10). */
   readonly sendAttemptsMax?: number;
+  /** Power re-evaluation and sampling period while an EV is connected, ms (default 1 000). */
+  readonly powerSampleIntervalMs?: number;
 }
 
 export interface EvseControllerCollaborators {
@@ -115,6 +118,9 @@ export class EvseController {
   private lastSample: PowerSample | null = null;
   private closed = false;
   private boundaryTimer: NodeJS.Timeout | undefined;
+  /** The power sample's clock, running only while an EV is connected (syncSampleTimer). */
+  private sampleTimer: NodeJS.Timeout | undefined;
+  private readonly powerSampleIntervalMs: number;
   private readonly unsubscribe: () => void;
   private readonly chargePointId: string;
   private readonly nowMs: () => number;
@@ -128,6 +134,7 @@ export class EvseController {
     this.replica = replica;
     this.logger = logger;
     this.nowMs = collaborators.nowMs ?? Date.now;
+    this.powerSampleIntervalMs = options.powerSampleIntervalMs ?? POWER_SAMPLE_INTERVAL_MS_DEFAULT;
     this.waiters = new Waiters(this.nowMs);
     this.evse = new Evse(chargePointId, logger);
     this.ocpp = new OcppPump({
@@ -256,6 +263,11 @@ export class EvseController {
     return true;
   }
 
+  /** Whether the periodic power evaluation runs (an EV is connected): see syncSampleTimer. */
+  get powerSampling(): boolean {
+    return this.sampleTimer !== undefined;
+  }
+
   /** The EVSE's state (site evseMachine). */
   get evseState(): string {
     return this.evse.state;
@@ -272,6 +284,7 @@ export class EvseController {
     this.lastLimit = limit;
     this.armBoundary(limit);
     const ev = this.session.current;
+    this.syncSampleTimer(ev !== null);
     if (ev === null) {
       this.sample({ powerW: 0, mode: powerMode(limit, false), evId: null }, false, limit);
       return;
@@ -299,6 +312,7 @@ export class EvseController {
   close(): void {
     this.closed = true;
     clearTimeout(this.boundaryTimer);
+    this.syncSampleTimer(false);
     this.unsubscribe();
     this.session.close();
     this.ocpp.close();
@@ -421,6 +435,22 @@ export class EvseController {
       untilMs: limit.nextChangeAtMs,
       failSafeW: failSafePowerW(this.replica.state),
     });
+  }
+
+  /**
+   * The periodic evaluation runs while an EV is connected: it samples the power once a second
+   * (docs/SITE.md) and follows a schedule's periods. Without an EV there is nothing to sample, and
+   * the limit's changes come with an applied batch or at a lease edge (armBoundary): an idle charge
+   * point does not wake for it (docs/BENCHMARKS.md, "Issue 21: idle wake-ups, fifth session").
+   */
+  private syncSampleTimer(evConnected: boolean): void {
+    if (evConnected && this.sampleTimer === undefined && !this.closed) {
+      this.sampleTimer = setInterval(() => this.evaluate('tick'), this.powerSampleIntervalMs);
+      this.sampleTimer.unref();
+    } else if (!evConnected && this.sampleTimer !== undefined) {
+      clearInterval(this.sampleTimer);
+      this.sampleTimer = undefined;
+    }
   }
 
   /** Re-evaluates exactly when the lease rules change the limit (lease.ts R4), not only on ticks. */

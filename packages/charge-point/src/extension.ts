@@ -19,7 +19,7 @@ import {
   type SiteOptions,
   type SiteStateMachine,
 } from '@evpaxos/site';
-import { POWER_SAMPLE_INTERVAL_MS_DEFAULT, QUEUE_FILE_NAME } from './constants';
+import { QUEUE_FILE_NAME } from './constants';
 import type { CsmsLink } from './csms-link';
 import { EvseController, type EvseControllerOptions } from './evse-controller';
 import { startLeaseAsks } from './lease-asks';
@@ -165,17 +165,19 @@ export function chargePointExtension(options: ChargePointExtensionOptions = {}):
       });
       const { urls, csms } = openCsmsLink(options, config, logger, () => running.node.leaderId);
       const controller = new EvseController(
-        { ...options.controller, chargePointId: config.id },
+        {
+          ...options.controller,
+          chargePointId: config.id,
+          ...(options.powerSampleIntervalMs !== undefined
+            ? { powerSampleIntervalMs: options.powerSampleIntervalMs }
+            : {}),
+        },
         { logger, csms, queue, replica },
       );
       const unsubscribe = running.node.onApplied(() => controller.evaluate('applied'));
       // GET /evse: the EVSE, its EV and the power, for the central's dashboard.
       const removeRoutes = running.addHttpRoutes((request) =>
         Promise.resolve(evseRoute(controller, request.method, request.path)),
-      );
-      const ticker = setInterval(
-        () => controller.evaluate('tick'),
-        options.powerSampleIntervalMs ?? POWER_SAMPLE_INTERVAL_MS_DEFAULT,
       );
       const stopLeaseAsks = startLeaseAsks(config.id, {
         node: running.node,
@@ -190,7 +192,6 @@ export function chargePointExtension(options: ChargePointExtensionOptions = {}):
           { logger, onSession: (session) => controller.attachSession(session) },
         );
       } catch (error) {
-        clearInterval(ticker);
         stopLeaseAsks();
         unsubscribe();
         removeRoutes();
@@ -208,7 +209,6 @@ export function chargePointExtension(options: ChargePointExtensionOptions = {}):
       });
       return {
         close: async () => {
-          clearInterval(ticker);
           stopLeaseAsks();
           unsubscribe();
           removeRoutes();

@@ -286,6 +286,19 @@ describe('EvseController', () => {
     expect(online.sent[0]?.offline).to.equal(true);
   });
 
+  it('the power clock runs only while an EV is connected: an idle charge point does not wake for it', async () => {
+    const replica = new FakeReplica();
+    replica.registerLeased(CP, Date.now());
+    const rig = await startRig(new FakeCsms(true), replica);
+    rigs.push(rig);
+    rig.controller.evaluate('applied');
+    expect(rig.controller.powerSampling).to.equal(false);
+    await rig.client.request({ type: 'SessionSetupReq', evId: 'EV9' });
+    expect(rig.controller.powerSampling).to.equal(true);
+    await rig.client.close();
+    await waitFor(() => !rig.controller.powerSampling, 'the power clock stopped with the unplug');
+  });
+
   it('fail-safe: with an expired lease the EV is told fail-safe at site limit / charge points', async () => {
     const replica = new FakeReplica();
     replica.registerLeased(CP, Date.now() - 10 * 60_000); // leaseMs 30 s: long expired

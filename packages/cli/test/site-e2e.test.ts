@@ -3,6 +3,7 @@ import type { ClusterHandle } from '../src/launcher';
 import { useClusters } from './cluster-harness';
 import {
   decidedSlots,
+  expectAllRunning,
   expectVerified,
   lines,
   runEmulator,
@@ -36,6 +37,7 @@ describe('site end to end (real processes, high speed)', function () {
     const cluster = await clusters.up('site-default', { unsafeNoFsync: true, leaseMs: 3_000 });
     await waitForSettledLeases(cluster, 3_000);
     expect(await runEmulator(cluster, 30)).to.equal(0);
+    expectAllRunning(cluster);
     for (const evId of ['EV1', 'EV2', 'EV3']) {
       expect(evStates(cluster, evId), evId).to.deep.equal([
         'not_connected',
@@ -182,6 +184,9 @@ describe('site end to end (real processes, high speed)', function () {
       ],
     });
     expect(code).to.equal(0);
+    // First: a majority side short of an acceptor cannot elect (3 of 5 are needed), whatever the
+    // centrals do.
+    expectAllRunning(cluster);
     const partitionAtMs = lines(cluster, 'scenario-step').find(
       (line) => (line.fields.step as { action?: string })?.action === 'partition',
     )?.timestampMs;

@@ -45,6 +45,16 @@ export function lines(cluster: ClusterHandle, message: string): LogLine[] {
   return readLogDir(cluster.dir).lines.filter((line) => line.message === message);
 }
 
+/**
+ * Every node of the cluster still runs (none was killed by the scenario): a node that died on its
+ * own shows here by name, not as a symptom elsewhere (a partition's majority side that "never
+ * elects" because one of its acceptors is gone). Its log ends with the reason.
+ */
+export function expectAllRunning(cluster: ClusterHandle): void {
+  const gone = cluster.nodes.filter((node) => !cluster.isRunning(node.id)).map((node) => node.id);
+  expect(gone, 'nodes that exited during the run (see their logs)').to.deep.equal([]);
+}
+
 export function expectVerified(cluster: ClusterHandle): void {
   const report = verifyDir(cluster.dir);
   const failed = report.results.filter((result) => !result.pass);

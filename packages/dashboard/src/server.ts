@@ -7,13 +7,11 @@ import {
   ApiGuard,
   apiToken,
   configSection,
-  HttpTimeoutError,
   httpJson,
   isGone,
   isNodeAlive,
   readProcessesFile,
   startNodeProcess,
-  tracedMessageTypes,
   writeProcessesFile,
   type ExtraRouteRequest,
   type ExtraRouteResponse,
@@ -21,11 +19,12 @@ import {
   type RoleExtension,
   type FaultRule,
   type RunningNode,
-  type StatsView,
   type StatusView,
   type TraceView,
 } from '@evpaxos/runtime';
+import { ClusterStatsLog } from './cluster-stats-log';
 import { Collector, type EvseReading, type ReservationView } from './collector';
+import { getJson } from './get-json';
 import {
   DASHBOARD_LIMITS,
   DASHBOARD_PATH,
@@ -88,7 +87,8 @@ export class DashboardServer {
   private readonly siteLimitW: number;
   private readonly cleanups: (() => void)[] = [];
   private timer: NodeJS.Timeout | undefined;
-  private statsTimer: NodeJS.Timeout | undefined;
+  private readonly stats: ClusterStatsLog;
+  private readonly pollIntervalMs: number;
   private polling = false;
   /** When GET /dashboard/api/view was last asked (Date.now ms): a reader polling over HTTP. */
   private viewAskedAtMs = Number.NEGATIVE_INFINITY;
@@ -114,6 +114,7 @@ export class DashboardServer {
     this.siteLimitW =
       configSection(running.config, siteConfigSection)?.siteLimitW ?? SITE_LIMIT_W_SHOWN_DEFAULT;
     this.collector = new Collector(running.config.nodes, Date.now);
+    this.stats = new ClusterStatsLog(running, logger, () => this.collector.nodes.values());
     this.viewers = new WebSocketServer({
       noServer: true,
       maxPayload: 4096,
@@ -122,7 +123,10 @@ export class DashboardServer {
     this.viewers.on('connection', (socket) => void this.welcome(socket));
     const node = running.node;
     this.cleanups.push(
-      node.onApplied((entries) => this.collector.applied(entries)),
+      node.onApplied((entries) => {
+        this.collector.applied(entries);
+        this.stats.due();
+      }),
       node.onEvent((event) => this.collector.nodeEvent(running.config.id, event)),
       running.addHttpRoutes((request) => this.route(request)),
       running.addUpgradeRoute(DASHBOARD_WS_PATH, (request, socket, head) => {
@@ -135,14 +139,24 @@ export class DashboardServer {
         );
       }),
     );
-    const intervalMs = options.pollIntervalMs ?? DASHBOARD_LIMITS.pollIntervalMs;
-    // No viewer, no polling (docs/DASHBOARD.md): each poll is 2 HTTP requests to every charge
-    // point, 4 a second per central, ~9 % of an idle charge point's CPU (docs/BENCHMARKS.md).
-    this.timer = setInterval(() => {
-      if (this.isWatched()) void this.poll();
-    }, intervalMs);
-    this.statsTimer = setInterval(() => void this.logStats(), DASHBOARD_LIMITS.statsLogIntervalMs);
+    this.pollIntervalMs = options.pollIntervalMs ?? DASHBOARD_LIMITS.pollIntervalMs;
     void this.poll();
+  }
+
+  /**
+   * Polls every pollIntervalMs while someone watches, and stops when nobody does (docs/DASHBOARD.md):
+   * each poll is 2 HTTP requests to every charge point, 4 a second per central, ~9 % of an idle
+   * charge point's CPU (docs/BENCHMARKS.md). Nobody watching, not even the timer runs: a viewer's
+   * arrival starts it again.
+   */
+  private keepPolling(): void {
+    if (this.timer !== undefined || this.closed) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (!this.isWatched()) return;
+      void this.poll();
+      this.keepPolling();
+    }, this.pollIntervalMs);
   }
 
   get url(): string {
@@ -151,8 +165,8 @@ export class DashboardServer {
 
   async close(): Promise<void> {
     this.closed = true;
-    if (this.timer) clearInterval(this.timer);
-    if (this.statsTimer) clearInterval(this.statsTimer);
+    if (this.timer) clearTimeout(this.timer);
+    this.stats.close();
     for (const cleanup of this.cleanups) cleanup();
     for (const client of this.viewers.clients) client.terminate();
     await new Promise<void>((resolve) => this.viewers.close(() => resolve()));
@@ -192,6 +206,7 @@ export class DashboardServer {
       }),
     );
     this.watching.add(socket);
+    this.keepPolling();
   }
 
   /** Reads every node's /status (and /evse on charge points) in parallel, then pushes the view. */
@@ -240,35 +255,6 @@ export class DashboardServer {
     this.collector.traced(id, trace.value.events);
   }
 
-  /**
-   * A "cluster-stats" log line (read by `evpaxos report`): every node's cumulative frame and sync
-   * counts from its /stats, and this central's commit latency histogram (cumulative buckets).
-   */
-  private async logStats(): Promise<void> {
-    if (this.closed) return;
-    const nodes: Record<string, unknown> = {};
-    await Promise.all(
-      [...this.collector.nodes.values()].map(async (node) => {
-        const stats = await getJson<StatsView>(`${node.httpUrl}/stats`);
-        if (stats.value === null) return;
-        const sum = (counts: Record<string, number>) =>
-          Object.values(counts).reduce((total, count) => total + count, 0);
-        nodes[node.id] = {
-          framesOut: sum(stats.value.transport.framesOutByKind),
-          messagesOut: splitMessages(stats.value.transport.framesOutByKind),
-          framesIn: sum(stats.value.transport.framesInByKind),
-          syncs: stats.value.store?.syncCount ?? 0,
-          appliedThrough: stats.value.appliedThrough,
-        };
-      }),
-    );
-    const { buckets, count, sumSeconds } = this.running.node.metrics.commitLatencySummary();
-    this.logger.info('cluster-stats', {
-      nodes,
-      commitLatency: { buckets, count, sumSeconds },
-    });
-  }
-
   private broadcast(): void {
     if (this.watching.size === 0) {
       this.sentSeq = this.fullView().seq;
@@ -300,6 +286,7 @@ export class DashboardServer {
     }
     if (request.path === `${DASHBOARD_PATH}/api/view` && request.method === 'GET') {
       this.viewAskedAtMs = Date.now();
+      this.keepPolling();
       await this.fresh();
       return {
         status: 200,
@@ -525,52 +512,6 @@ export class DashboardServer {
       }),
     );
     return failed;
-  }
-}
-
-/** Paxos Made Simple's phases and the commit, the messages a decision needs: the traced ones. */
-const consensusTypes: ReadonlySet<string> = new Set(tracedMessageTypes);
-/** The leader's liveness signal: sent every heartbeatTicks whatever the load (docs/PROTOCOL.md). */
-const heartbeatTypes = new Set(['heartbeat', 'heartbeat-ack']);
-
-/**
- * Messages sent, by what they are for (the report's messages per decision): consensus (the
- * phases), heartbeat (time-driven, so per decision it falls as the load rises) and other
- * (catch-up, handshakes).
- */
-function splitMessages(byKind: Readonly<Record<string, number>>) {
-  const split = { consensus: 0, heartbeat: 0, other: 0 };
-  for (const [kind, count] of Object.entries(byKind)) {
-    if (consensusTypes.has(kind)) split.consensus += count;
-    else if (heartbeatTypes.has(kind)) split.heartbeat += count;
-    else split.other += count;
-  }
-  return split;
-}
-
-/**
- * A node's JSON over the one HTTP client of the API (httpJson), not `fetch`: Node's fetch (undici,
- * its HTTP parser a WebAssembly module) held ~2.4 MiB more heap and ~7 MiB more RSS in a central
- * that polls every few seconds (docs/BENCHMARKS.md, "Issue 21: a charge point's heap, fifth session").
- * The error is what the dashboard shows for an unreachable node: the socket's code, `TimeoutError`,
- * or the HTTP status.
- */
-async function getJson<T>(url: string): Promise<{ value: T | null; error: string | null }> {
-  try {
-    const answer = await httpJson(url, 'GET', undefined, DASHBOARD_LIMITS.pollTimeoutMs);
-    if (answer.status !== 200) return { value: null, error: `HTTP ${answer.status}` };
-    // Every route polled answers a JSON object; anything else is a broken reply, not a reading.
-    if (answer.body === null || typeof answer.body !== 'object') {
-      return { value: null, error: 'not JSON' };
-    }
-    return { value: answer.body as T, error: null };
-  } catch (error) {
-    if (error instanceof HttpTimeoutError) return { value: null, error: 'TimeoutError' };
-    const code = (error as { code?: unknown }).code;
-    return {
-      value: null,
-      error: typeof code === 'string' ? code : error instanceof Error ? error.name : String(error),
-    };
   }
 }
 

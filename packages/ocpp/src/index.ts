@@ -43,6 +43,8 @@ export {
   type UpgradeRequest,
 } from './server';
 export { callError } from './call-error';
+// The runtime's HTTP API serves upgrades too (its /client, the dashboard's feed).
+export { guardUpgradeSocket } from './upgrade-gate';
 export {
   ocppSecurityConfigSection,
   ocppSecurityDefault,

@@ -34,6 +34,7 @@ import type { StationPasswordLookup } from './station-auth';
 import {
   closeWithoutSubprotocol,
   createBareServer,
+  guardUpgradeSocket,
   judgeUpgrade,
   refuseUpgrade,
 } from './upgrade-gate';
@@ -190,6 +191,12 @@ export class CsmsServer {
   }
 
   private onUpgrade(request: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    guardUpgradeSocket(socket, (error) =>
+      this.logger.debug('ocpp-upgrade-socket-error', {
+        reason: error.message,
+        remoteAddress: request.socket.remoteAddress,
+      }),
+    );
     const verdict = judgeUpgrade(request, this.passwordOf);
     const chargePointId = verdict.identity;
     const refused = (status: number, reason: string): void => {

@@ -62,6 +62,18 @@ export function judgeUpgrade(
   return { kind: 'pass', identity };
 }
 
+/**
+ * First thing in every 'upgrade' listener. Node takes its own 'error' listener off the socket before
+ * it hands it over, and ws adds one only inside handleUpgrade, so a socket answered by hand (a
+ * refusal, a 404) has none: a peer that resets it — a client whose handshake timed out, or that
+ * dialled a port reused by another cluster — raises an 'error' nobody hears, and Node exits the
+ * whole process for it (a charge point died so in a partition test, and its vote with it). The
+ * reset is the peer's business: `onError` logs it (debug), the socket is already destroyed.
+ */
+export function guardUpgradeSocket(socket: Duplex, onError: (error: Error) => void): void {
+  socket.on('error', onError);
+}
+
 /** Answers the upgrade with an HTTP error and drops the socket. */
 export function refuseUpgrade(socket: Duplex, status: number, reason: string): void {
   const body = `${reason}\n`;

@@ -173,7 +173,7 @@ export class ClusterNode {
             config.phase1Quorum,
             config.phase2Quorum,
           ),
-          // The failure detector's heartbeat every T / 10; nodes that only learn watch no leader:
+          // The failure detector's heartbeat every T / 4; nodes that only learn watch no leader:
           // one heartbeat per T (docs/LIMITS.md, "Ticks on demand"), and their Decides gathered
           // ("Learners' Decide pace").
           options: {

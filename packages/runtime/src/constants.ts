@@ -84,12 +84,14 @@ export const defaultRuntimeLimits: RuntimeLimits = Object.freeze({
 
 /**
  * A node process's leader heartbeat to the acceptors and the standby, ticks (10 ms each): every
- * 100 ms, a tenth of T (the core's default of 3 ticks is what the simulator's thresholds were
- * tuned on). The heartbeat is the failure detector's evidence; with T = 100 ticks a leader that
- * sends one every 10 ticks survives a 900 ms stall instead of 970 ms, and each acceptor and standby
- * wakes 10 times a second for it instead of 33 (docs/LIMITS.md, "Ticks on demand").
+ * 250 ms, a quarter of T (the core's default of 3 ticks is what the simulator's thresholds were
+ * tuned on). The heartbeat is the failure detector's evidence and every acceptor and standby wakes
+ * for each one; the leader sends one frame per watcher. With T = 100 ticks a leader that sends one
+ * every 25 ticks survives a stall of 750 ms (900 ms at 10 ticks), and a paused leader is still
+ * replaced 1–1.5 s after its last heartbeat; each watcher wakes 4 times a second for it instead of
+ * 10 (docs/LIMITS.md, "Ticks on demand", has the trade-off and its numbers).
  */
-export const nodeHeartbeatTicks = 10;
+export const nodeHeartbeatTicks = 25;
 
 /**
  * A node process's leader sends the slots it decided to the nodes that only learn (the charge

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { guardUpgradeSocket } from '@evpaxos/ocpp';
 import { TransportError, type FaultRule } from '@evpaxos/transport';
 import { ApiGuard, apiToken, isMutatingMethod, type ApiRefusal } from './api-auth';
 import { ClientFrameBatch, clientPackr } from './client-frames';
@@ -387,6 +388,13 @@ export class HttpApi {
   }
 
   private upgrade(request: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    guardUpgradeSocket(socket, (error) =>
+      this.logger.debug('http: upgrade socket error', {
+        url: request.url,
+        error: error.message,
+        remote: request.socket.remoteAddress,
+      }),
+    );
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
     const extra = this.upgradeRoutes.get(path);
     if (extra !== undefined) {

@@ -16,10 +16,22 @@
 
 /**
  * The longest the clock sleeps when the core reports nothing due (a learner-only charge point with
- * nothing to catch up): 50 ticks, 500 ms at the default tickMs. A bound, not a deadline: it only
- * limits how late a deadline the core failed to report would be noticed (docs/STYLE.md rule 3).
+ * nothing to catch up): 100 ticks, 1 s at the default tickMs, the election timeout's T. A bound,
+ * not a deadline: it only limits how late a deadline the core failed to report would be noticed
+ * (docs/STYLE.md rule 3). A learner hears its leader once per T, and each arrival moves the
+ * sleep's end (see `arm`), so an idle learner's timer seldom fires at all.
  */
-export const TICK_SLEEP_TICKS_MAX = 50;
+export const TICK_SLEEP_TICKS_MAX = 100;
+
+/**
+ * A deadline that moved later by at least this many ticks re-arms the timer (docs/LIMITS.md,
+ * "Ticks on demand"): an idle acceptor's leader lease and a standby's election timeout move T
+ * ticks ahead with each heartbeat, so the timer armed for the old deadline would wake the process
+ * for nothing once per heartbeat interval or sleep cap. Moves shorter than this keep the armed
+ * timer: under load arrivals come every fraction of a millisecond, and re-arming for each would
+ * cost more than the rare early wake-up it saves.
+ */
+export const TICK_REARM_LATER_TICKS_MIN = 10;
 
 /** The core's side: PaxosNode. */
 export interface TickedCore {
@@ -45,6 +57,8 @@ export class TickClock {
   /** The stall behind the armed timer's lateness was dropped already (see credit). */
   private overdueDropped = false;
   private stopped = false;
+  /** Counts the timers armed: a wake-up of a timer since replaced is recognised as stale. */
+  private generation = 0;
   /** Wake-ups of the timer, for GET /stats (docs/BENCHMARKS.md, "Idle footprint"). */
   wakeups = 0;
 
@@ -60,6 +74,11 @@ export class TickClock {
     this.creditedMs = this.nowMs();
   }
 
+  /** When the armed timer is due, in `nowMs` milliseconds (Infinity: none armed). */
+  get armedAtMs(): number {
+    return this.armedForMs;
+  }
+
   /**
    * Before an arrival is handled: the ticks that passed since the last credit, at most one short
    * of the next deadline (crossing it is the timer's, after a poll).
@@ -68,7 +87,11 @@ export class TickClock {
     this.credit(false);
   }
 
-  /** After handling anything: arms the timer if the next deadline is earlier than the armed one. */
+  /**
+   * After handling anything: arms the timer for the next deadline when it is earlier than the armed
+   * one, or later by at least TICK_REARM_LATER_TICKS_MIN (a heartbeat moved a lease or an election
+   * timeout): the process then wakes only when something is due.
+   */
   arm(): void {
     if (this.stopped) return;
     const { tickMs, sleepTicksMax } = this;
@@ -77,18 +100,28 @@ export class TickClock {
       this.creditedMs + ticks * tickMs,
       this.collaborators.edgeDeadlineMs(),
     );
-    if (deadlineMs >= this.armedForMs) return;
+    const movedLater =
+      this.timer !== undefined &&
+      deadlineMs !== Number.POSITIVE_INFINITY &&
+      deadlineMs - this.armedForMs >= TICK_REARM_LATER_TICKS_MIN * tickMs;
+    if (deadlineMs >= this.armedForMs && !movedLater) return;
     if (this.timer) clearTimeout(this.timer);
     this.armedForMs = deadlineMs;
     this.overdueDropped = false;
     const delayMs = Math.max(1, Math.ceil(deadlineMs - this.nowMs()));
     // setImmediate: one I/O poll runs between the timer and the ticks it credits, so that what a
-    // stall held back is stepped first (see the file comment).
-    this.timer = setTimeout(() => setImmediate(() => this.wake()), delayMs);
+    // stall held back is stepped first (see the file comment). An arrival in that poll may re-arm
+    // (its deadline moved): the wake-up of the timer it replaced is then stale and does nothing.
+    const generation = ++this.generation;
+    this.timer = setTimeout(
+      () => setImmediate(() => generation === this.generation && this.wake()),
+      delayMs,
+    );
   }
 
   stop(): void {
     this.stopped = true;
+    this.generation += 1;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
   }

@@ -8,7 +8,7 @@ import { TickClock } from '../src/tick-clock';
 class FakeCore {
   elapsedTicks = 0;
   ticks = 0;
-  constructor(readonly deadlineTicks: number) {}
+  constructor(public deadlineTicks: number) {}
   ticksUntilDue(): number {
     return Math.max(1, this.deadlineTicks - this.elapsedTicks);
   }
@@ -87,6 +87,57 @@ describe('TickClock: ticks on demand (docs/LIMITS.md, "Ticks on demand")', () =>
       expect(clock.wakeups).to.equal(wakes);
       // Never ahead of wall time: no more ticks than whole milliseconds passed.
       expect(core.ticks).to.be.at.most(Math.floor(performance.now() - start));
+    } finally {
+      clock.stop();
+    }
+  });
+
+  it('a deadline that an arrival moved later re-arms the timer, a small move keeps it (an idle acceptor wakes only when something is due)', () => {
+    const core = new FakeCore(100); // a leader lease of T = 100 ticks
+    const time = { nowMs: 0 };
+    const clock = clockFor(core, time);
+    try {
+      clock.arm();
+      expect(clock.armedAtMs).to.equal(1_000);
+      // A heartbeat 250 ms later renews the lease: the timer follows it instead of waking at 1 s.
+      time.nowMs = 250;
+      clock.catchUp();
+      core.elapsedTicks = 0;
+      clock.arm();
+      expect(clock.armedAtMs).to.equal(1_250);
+      // An arrival 50 ms later (under load: every fraction of a millisecond) keeps the armed timer.
+      time.nowMs = 300;
+      clock.catchUp();
+      core.elapsedTicks = 0;
+      clock.arm();
+      expect(clock.armedAtMs).to.equal(1_250);
+      expect(clock.wakeups).to.equal(0);
+    } finally {
+      clock.stop();
+    }
+  });
+
+  it('a timer replaced between its firing and its wake-up (an arrival in that I/O poll) wakes nobody: one timer chain, never two', async () => {
+    const core = new FakeCore(5);
+    let wakes = 0;
+    const clock = new TickClock(10, core, {
+      afterWake: () => (wakes += 1),
+      edgeDeadlineMs: () => Number.POSITIVE_INFINITY,
+    });
+    try {
+      clock.arm(); // due in 50 ms
+      const wakesAfterReplace = await new Promise<number>((resolve) => {
+        // Armed after the clock's timer with the same delay: runs right after it fired, before the
+        // setImmediate that would cross the deadline, as an arrival in the next poll would.
+        setTimeout(() => {
+          core.deadlineTicks = 1_000;
+          core.elapsedTicks = 0;
+          clock.arm(); // the deadline moved ~10 s later: re-armed
+          setImmediate(() => resolve(wakes));
+        }, 50);
+      });
+      expect(wakesAfterReplace).to.equal(0);
+      expect(clock.wakeups).to.equal(0);
     } finally {
       clock.stop();
     }

@@ -433,7 +433,7 @@ function messagesPerDecision(lines: readonly Line[]): MessagesPerDecision {
   if (best === null || best.slots === 0) {
     return {
       source:
-        'needs two "cluster-stats" lines (logged every 5 s by a central\'s dashboard) with slots decided between them: none in these logs',
+        'needs two "cluster-stats" lines (logged by a central\'s dashboard while slots are applied) with slots decided between them: none in these logs',
       value: null,
       split: null,
     };
