@@ -437,6 +437,8 @@ export class ClusterNode {
 
   private endTurn(): void {
     this.turnScheduled = false;
+    // The microtask took the lot (low load): no credit and re-arm of the clock for nothing.
+    if (this.inbox.length === 0 && this.proposals.length === 0 && this.hold.size === 0) return;
     this.handleQueued();
   }
 
