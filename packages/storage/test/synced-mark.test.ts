@@ -1,5 +1,5 @@
 // The module object itself (not an import-star copy of getters), so the test can wrap its syncs.
-import fs = require('node:fs');
+import fs from 'node:fs';
 import { expect } from 'chai';
 import { SyncedMark } from '../src/data-dir-records';
 import { makeTempDir, removeDir } from './helpers';
