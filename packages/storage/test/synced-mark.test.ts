@@ -2,7 +2,9 @@
 import fs from 'node:fs';
 import { expect } from 'chai';
 import { SyncedMark } from '../src/data-dir-records';
-import { makeTempDir, removeDir } from './helpers';
+import { StoreError } from '../src/errors';
+import { FileStore } from '../src/file-store';
+import { makeTempDir, recordingLogger, removeDir } from './helpers';
 
 /**
  * SYNCED's background fdatasync (docs/STORAGE.md, "Knowing what was lost"): at most one per
@@ -74,5 +76,19 @@ describe('SyncedMark', () => {
     await mark.close();
     expect(background + foreground).to.equal(0);
     expect(SyncedMark.read(dataDir)).to.equal(100);
+  });
+
+  it('FileStore refuses a syncedSyncIntervalMs outside 0..60000 (ERR_STORE_CONFIG)', async () => {
+    for (const syncedSyncIntervalMs of [-1, 0.5, 60_001]) {
+      const error = await FileStore.open(
+        { dataDir, syncedSyncIntervalMs },
+        { logger: recordingLogger() },
+      ).then(
+        () => expect.fail('opened'),
+        (e: StoreError) => e,
+      );
+      expect(error.code).to.equal('ERR_STORE_CONFIG');
+      expect(error.message).to.include('syncedSyncIntervalMs must be an integer from 0 to 60000');
+    }
   });
 });
