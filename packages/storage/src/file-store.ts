@@ -69,7 +69,7 @@ export interface FileStoreOptions {
   preallocateBytes?: number;
   /**
    * SYNCED's background fdatasync starts at most this often (ms). Default
-   * SYNCED_SYNC_INTERVAL_MS_DEFAULT (100); 0 syncs it after every batch.
+   * SYNCED_SYNC_INTERVAL_MS_DEFAULT (0: after every batch).
    */
   syncedSyncIntervalMs?: number;
   /**
