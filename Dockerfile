@@ -68,7 +68,6 @@ FROM ${NODE_IMAGE} AS runtime
 # A container binds every interface of its own network namespace; peers reach it by its hostname.
 # The memory settings every node gets from the launcher too (docs/CLUSTER.md, "Memory"): glibc's
 # allocator gives freed blocks back (MALLOC_*), and V8's young generation is 1 MiB semi-spaces.
-# (`--optimize-for-size`, the launcher's other V8 flag, is not allowed in NODE_OPTIONS.)
 ENV NODE_ENV=production \
     EVPAXOS_LISTEN_HOST=0.0.0.0 \
     MALLOC_ARENA_MAX=2 \

@@ -19,6 +19,7 @@ import { randomUUID } from 'node:crypto';
 import type { EvLinkSession, PowerMode } from '@evpaxos/ev-link';
 import {
   powerLimitAt,
+  failSafePowerW,
   type EvseEvent,
   type EvseState,
   type EvState,
@@ -272,7 +273,7 @@ export class EvseController {
     this.armBoundary(limit);
     const ev = this.session.current;
     if (ev === null) {
-      this.sample({ powerW: 0, mode: powerMode(limit, false), evId: null }, false);
+      this.sample({ powerW: 0, mode: powerMode(limit, false), evId: null }, false, limit);
       return;
     }
     const change = powerChange({
@@ -290,6 +291,7 @@ export class EvseController {
     this.sample(
       { powerW: drawW(grant, facts), mode: grant.mode, evId: ev.evId },
       reason === 'tick',
+      limit,
     );
   }
 
@@ -396,20 +398,28 @@ export class EvseController {
     this.session.resendNeedsAfterReconnect();
   }
 
-  private sample(next: PowerSample, periodic: boolean): void {
+  /**
+   * Logs a "power" line on a change, and once a second while an EV is connected (docs/SITE.md).
+   * It says until when this power may hold without another line (`untilMs`: the replica's next
+   * lease edge, when this charge point re-evaluates by itself) and the site's fail-safe power, so
+   * `evpaxos verify` counts a charge point that went silent past `untilMs` (killed) as the site
+   * does: at most its fail-safe power (docs/SITE.md, "Leases").
+   */
+  private sample(next: PowerSample, periodic: boolean, limit: PowerLimit): void {
     const last = this.lastSample;
     const changed =
       last === null ||
       last.powerW !== next.powerW ||
       last.mode !== next.mode ||
       last.evId !== next.evId;
-    // Once per second while an EV is connected, and on every change (docs/SITE.md).
     if (!changed && !(periodic && next.evId !== null)) return;
     this.lastSample = next;
     this.logger.info('power', {
       chargePointId: this.chargePointId,
       atMs: this.nowMs(),
       ...next,
+      untilMs: limit.nextChangeAtMs,
+      failSafeW: failSafePowerW(this.replica.state),
     });
   }
 

@@ -443,6 +443,47 @@ describe('evpaxos verify', () => {
     expect(resultOf(run(files, 44_000), 'site-limit').pass).to.equal(true);
   });
 
+  it('site limit: a killed charge point counts at fail-safe power once its lease edge passed in silence', () => {
+    // cp1 and cp2 draw 22 kW each (healthyLogs); cp1 then says its power holds until t0 + 2,500
+    // and that fail-safe is 11 kW, and falls silent (killed). cp3 starts drawing 11 kW.
+    const killedLogs = (cp3AtMs: number, cp1Fields: Line) => {
+      const files = healthyLogs();
+      files['cp1.log']!.push(
+        line('cp1', 'power', {
+          chargePointId: 'cp1',
+          atMs: t0 + 2_200,
+          powerW: 22_000,
+          mode: 'leased',
+          evId: 'EV1',
+          ...cp1Fields,
+        }),
+      );
+      files['cp3.log'] = [
+        line('cp3', 'power', {
+          chargePointId: 'cp3',
+          atMs: cp3AtMs,
+          powerW: 11_000,
+          mode: 'leased',
+          evId: 'EV3',
+          untilMs: t0 + 30_000,
+          failSafeW: 11_000,
+        }),
+      ];
+      return files;
+    };
+    const bounded = { untilMs: t0 + 2_500, failSafeW: 11_000 };
+    // After cp1's edge: 11 (cp1 at fail-safe) + 22 + 11 = 44 kW, the limit.
+    const after = resultOf(run(killedLogs(t0 + 3_000, bounded), 44_000), 'site-limit');
+    expect(after.pass, after.counterexample).to.equal(true);
+    // Before it (the planted bug: the site handed cp1's power on while its lease still held).
+    const before = resultOf(run(killedLogs(t0 + 2_400, bounded), 44_000), 'site-limit');
+    expect(before.pass).to.equal(false);
+    expect(before.counterexample).to.contain('cp1 22000 W + cp2 22000 W + cp3 11000 W = 55000 W');
+    // A sample without untilMs / failSafeW (an older log) keeps counting in full: conservative.
+    const old = resultOf(run(killedLogs(t0 + 3_000, {}), 44_000), 'site-limit');
+    expect(old.pass).to.equal(false);
+  });
+
   it('durability: a run that restarted a node but decided nothing again FAILs as vacuous', () => {
     const files = healthyLogs();
     files['cp2.log']!.push(line('cp2', 'ready'));

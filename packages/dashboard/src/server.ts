@@ -7,6 +7,7 @@ import {
   ApiGuard,
   apiToken,
   configSection,
+  HttpTimeoutError,
   httpJson,
   isGone,
   isNodeAlive,
@@ -261,21 +262,7 @@ export class DashboardServer {
         };
       }),
     );
-    const histogram = await this.running.node.metrics.registry
-      .getSingleMetric('evpaxos_commit_latency_seconds')
-      ?.get();
-    const buckets: Record<string, number> = {};
-    let count = 0;
-    let sumSeconds = 0;
-    for (const value of (histogram?.values ?? []) as {
-      metricName?: string;
-      labels: Record<string, string | number | undefined>;
-      value: number;
-    }[]) {
-      if (value.metricName?.endsWith('_bucket')) buckets[String(value.labels.le)] = value.value;
-      else if (value.metricName?.endsWith('_count')) count = value.value;
-      else if (value.metricName?.endsWith('_sum')) sumSeconds = value.value;
-    }
+    const { buckets, count, sumSeconds } = this.running.node.metrics.commitLatencySummary();
     this.logger.info('cluster-stats', {
       nodes,
       commitLatency: { buckets, count, sumSeconds },
@@ -561,18 +548,28 @@ function splitMessages(byKind: Readonly<Record<string, number>>) {
   return split;
 }
 
+/**
+ * A node's JSON over the one HTTP client of the API (httpJson), not `fetch`: Node's fetch (undici,
+ * its HTTP parser a WebAssembly module) held ~2.4 MiB more heap and ~7 MiB more RSS in a central
+ * that polls every few seconds (docs/BENCHMARKS.md, "Issue 21: a charge point's heap, fifth session").
+ * The error is what the dashboard shows for an unreachable node: the socket's code, `TimeoutError`,
+ * or the HTTP status.
+ */
 async function getJson<T>(url: string): Promise<{ value: T | null; error: string | null }> {
   try {
-    const answer = await fetch(url, {
-      signal: AbortSignal.timeout(DASHBOARD_LIMITS.pollTimeoutMs),
-    });
+    const answer = await httpJson(url, 'GET', undefined, DASHBOARD_LIMITS.pollTimeoutMs);
     if (answer.status !== 200) return { value: null, error: `HTTP ${answer.status}` };
-    return { value: (await answer.json()) as T, error: null };
+    // Every route polled answers a JSON object; anything else is a broken reply, not a reading.
+    if (answer.body === null || typeof answer.body !== 'object') {
+      return { value: null, error: 'not JSON' };
+    }
+    return { value: answer.body as T, error: null };
   } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause?.code;
+    if (error instanceof HttpTimeoutError) return { value: null, error: 'TimeoutError' };
+    const code = (error as { code?: unknown }).code;
     return {
       value: null,
-      error: cause ?? (error instanceof Error ? error.name : String(error)),
+      error: typeof code === 'string' ? code : error instanceof Error ? error.name : String(error),
     };
   }
 }

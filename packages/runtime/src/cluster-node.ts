@@ -85,7 +85,7 @@ export class ClusterNode {
   private readonly eventListeners = new Set<(event: NodeEvent) => void>();
   private readonly faultListeners = new Set<(rules: readonly FaultRule[]) => void>();
   private readonly stopInvalidValueLog: () => void;
-  /** GET /metrics: this process's Prometheus registry. */
+  /** GET /metrics: this process's Prometheus metrics (text written on each scrape). */
   readonly metrics: NodeMetrics;
   /** --trace, PUT /trace: the one check an untraced message pays (docs/CLUSTER.md, "Message trace"). */
   private tracing: boolean;

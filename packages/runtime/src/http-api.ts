@@ -180,7 +180,7 @@ export class HttpApi {
         case 'GET /stats':
           return reply(response, 200, this.node.stats());
         case 'GET /metrics': {
-          const { contentType, text } = await this.node.metrics.expose();
+          const { contentType, text } = this.node.metrics.expose();
           response.writeHead(200, {
             'Content-Type': contentType,
             'Content-Length': Buffer.byteLength(text),

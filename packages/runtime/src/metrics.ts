@@ -1,7 +1,14 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { NodeEvent } from '@evpaxos/paxos';
 import type { StoreStats } from '@evpaxos/storage';
 import type { PeerState, TransportStats } from '@evpaxos/transport';
+import {
+  Histogram,
+  prometheusContentType,
+  renderMetrics,
+  type Labels,
+  type MetricFamily,
+  type Sample,
+} from './prometheus-text';
 
 /** What the metrics read on every scrape (GET /metrics): the node's own counters, never copied. */
 export interface MetricsSources {
@@ -25,118 +32,30 @@ const commitLatencyBucketsSeconds = [
 ];
 
 /**
- * The Prometheus metrics of one node process, in a registry of its own (not prom-client's global
- * one: tests run several nodes in one process). Counters the node already keeps (frames, syncs)
- * are read at scrape time; events (decisions, leader changes, commits) are counted as they happen.
+ * The Prometheus metrics of one node process, of its own (not a global registry: tests run several
+ * nodes in one process). Counters the node already keeps (frames, syncs) are read at scrape time;
+ * events (decisions, leader changes, commits) are counted as they happen, in plain numbers, and the
+ * page is written only when scraped (prometheus-text.ts says why not prom-client).
  */
 export class NodeMetrics {
-  readonly registry = new Registry();
-  private readonly slotsDecided: Counter;
-  private readonly slotsApplied: Counter;
-  private readonly leaderChanges: Counter;
-  private readonly commitLatency: Histogram;
+  private slotsDecided = 0;
+  private slotsApplied = 0;
+  private leaderChanges = 0;
+  private readonly commitLatency = new Histogram(commitLatencyBucketsSeconds);
+  private readonly defaultLabels: Labels;
 
-  constructor(sources: MetricsSources) {
-    const registers = [this.registry];
-    this.registry.setDefaultLabels({ node: sources.nodeId, role: sources.role });
-    this.slotsDecided = new Counter({
-      name: 'evpaxos_slots_decided_total',
-      help: 'Slots this node decided as leader (a phase-2 quorum accepted them).',
-      registers,
-    });
-    this.slotsApplied = new Counter({
-      name: 'evpaxos_slots_applied_total',
-      help: 'Slots this node applied to its state machine (every learner).',
-      registers,
-    });
-    this.leaderChanges = new Counter({
-      name: 'evpaxos_leader_changes_total',
-      help: 'Times this node became leader or stopped being leader.',
-      registers,
-    });
-    this.commitLatency = new Histogram({
-      name: 'evpaxos_commit_latency_seconds',
-      help: 'Client commands submitted at this node: from submit to applied, committed ones only.',
-      buckets: commitLatencyBucketsSeconds,
-      registers,
-    });
-    new Gauge({
-      name: 'evpaxos_ballot_round',
-      help: "The round of this proposer's ballot (0 on a charge point).",
-      registers,
-      collect() {
-        this.set(sources.ballotRound());
-      },
-    });
-    new Gauge({
-      name: 'evpaxos_promised_round',
-      help: "The round of this acceptor's promised ballot (0 on a central).",
-      registers,
-      collect() {
-        this.set(sources.promisedRound());
-      },
-    });
-    new Gauge({
-      name: 'evpaxos_applied_through_slot',
-      help: 'The highest slot applied here (-1 before the first).',
-      registers,
-      collect() {
-        this.set(sources.appliedThrough());
-      },
-    });
-    new Gauge({
-      name: 'evpaxos_peers_connected',
-      help: 'Cluster peers with an open, authenticated connection.',
-      registers,
-      collect() {
-        this.set(sources.peers().filter((peer) => peer.state === 'connected').length);
-      },
-    });
-    // Cumulative counts the transport and store keep: a Counter reset and set at every scrape.
-    new Counter({
-      name: 'evpaxos_messages_total',
-      help: 'Cluster frames sent (direction="out") and received (direction="in"), by message type.',
-      labelNames: ['direction', 'type'],
-      registers,
-      collect() {
-        const stats = sources.transportStats();
-        this.reset();
-        for (const [type, count] of Object.entries(stats.framesOutByKind)) {
-          this.inc({ direction: 'out', type }, count);
-        }
-        for (const [type, count] of Object.entries(stats.framesInByKind)) {
-          this.inc({ direction: 'in', type }, count);
-        }
-      },
-    });
-    new Counter({
-      name: 'evpaxos_store_fsyncs_total',
-      help: "Syncs of the acceptor store's log (one per group commit; 0 on a central).",
-      registers,
-      collect() {
-        this.reset();
-        this.inc(sources.storeStats()?.syncCount ?? 0);
-      },
-    });
-    new Counter({
-      name: 'evpaxos_store_appends_total',
-      help: 'Durable appends of acceptor state (0 on a central).',
-      registers,
-      collect() {
-        this.reset();
-        this.inc(sources.storeStats()?.appendCount ?? 0);
-      },
-    });
+  constructor(private readonly sources: MetricsSources) {
+    this.defaultLabels = { node: sources.nodeId, role: sources.role };
   }
 
   /** Counts what the core reports (ClusterNode.deliver). */
   observeEvent(event: NodeEvent): void {
     switch (event.type) {
       case 'slot-decided':
-        this.slotsDecided.inc();
+        this.slotsDecided += 1;
         return;
       case 'became-leader':
-        this.leaderChanges.inc();
+        this.leaderChanges += 1;
         return;
       default:
         return;
@@ -145,19 +64,115 @@ export class NodeMetrics {
 
   /** A stepped-down leader is a leader change too. */
   observeSteppedDown(): void {
-    this.leaderChanges.inc();
+    this.leaderChanges += 1;
   }
 
   observeApplied(slots: number): void {
-    if (slots > 0) this.slotsApplied.inc(slots);
+    if (slots > 0) this.slotsApplied += slots;
   }
 
   observeCommitMs(latencyMs: number): void {
     this.commitLatency.observe(latencyMs / 1000);
   }
 
+  /** The commit latency histogram, seconds: cumulative counts by `le`, their count and sum. */
+  commitLatencySummary(): { buckets: Record<string, number>; count: number; sumSeconds: number } {
+    const { buckets, count, sum } = this.commitLatency.summary();
+    return { buckets, count, sumSeconds: sum };
+  }
+
+  /** The metrics in the order GET /metrics has always listed them. */
+  families(): MetricFamily[] {
+    const { sources } = this;
+    const one = (value: number): Sample[] => [{ value }];
+    const stats = sources.transportStats();
+    const frames: Sample[] = [
+      ...Object.entries(stats.framesOutByKind).map(([type, value]) => ({
+        labels: { direction: 'out', type },
+        value,
+      })),
+      ...Object.entries(stats.framesInByKind).map(([type, value]) => ({
+        labels: { direction: 'in', type },
+        value,
+      })),
+    ];
+    const store = sources.storeStats();
+    const connected = sources.peers().filter((peer) => peer.state === 'connected').length;
+    return [
+      {
+        name: 'evpaxos_slots_decided_total',
+        help: 'Slots this node decided as leader (a phase-2 quorum accepted them).',
+        type: 'counter',
+        samples: one(this.slotsDecided),
+      },
+      {
+        name: 'evpaxos_slots_applied_total',
+        help: 'Slots this node applied to its state machine (every learner).',
+        type: 'counter',
+        samples: one(this.slotsApplied),
+      },
+      {
+        name: 'evpaxos_leader_changes_total',
+        help: 'Times this node became leader or stopped being leader.',
+        type: 'counter',
+        samples: one(this.leaderChanges),
+      },
+      {
+        name: 'evpaxos_commit_latency_seconds',
+        help: 'Client commands submitted at this node: from submit to applied, committed ones only.',
+        type: 'histogram',
+        samples: this.commitLatency.samples(),
+      },
+      {
+        name: 'evpaxos_ballot_round',
+        help: "The round of this proposer's ballot (0 on a charge point).",
+        type: 'gauge',
+        samples: one(sources.ballotRound()),
+      },
+      {
+        name: 'evpaxos_promised_round',
+        help: "The round of this acceptor's promised ballot (0 on a central).",
+        type: 'gauge',
+        samples: one(sources.promisedRound()),
+      },
+      {
+        name: 'evpaxos_applied_through_slot',
+        help: 'The highest slot applied here (-1 before the first).',
+        type: 'gauge',
+        samples: one(sources.appliedThrough()),
+      },
+      {
+        name: 'evpaxos_peers_connected',
+        help: 'Cluster peers with an open, authenticated connection.',
+        type: 'gauge',
+        samples: one(connected),
+      },
+      {
+        name: 'evpaxos_messages_total',
+        help: 'Cluster frames sent (direction="out") and received (direction="in"), by message type.',
+        type: 'counter',
+        samples: frames,
+      },
+      {
+        name: 'evpaxos_store_fsyncs_total',
+        help: "Syncs of the acceptor store's log (one per group commit; 0 on a central).",
+        type: 'counter',
+        samples: one(store?.syncCount ?? 0),
+      },
+      {
+        name: 'evpaxos_store_appends_total',
+        help: 'Durable appends of acceptor state (0 on a central).',
+        type: 'counter',
+        samples: one(store?.appendCount ?? 0),
+      },
+    ];
+  }
+
   /** The text exposition format, and its content type. */
-  async expose(): Promise<{ contentType: string; text: string }> {
-    return { contentType: this.registry.contentType, text: await this.registry.metrics() };
+  expose(): { contentType: string; text: string } {
+    return {
+      contentType: prometheusContentType,
+      text: renderMetrics(this.families(), this.defaultLabels),
+    };
   }
 }

@@ -82,15 +82,12 @@ export const EVPAXOS_BIN = path.resolve(__dirname, '../../../bin/evpaxos.js');
 /**
  * A node's young generation: 1 MiB semi-spaces instead of V8's 16 MiB on 64-bit. An idle node
  * allocates little and a busy one keeps few objects alive across a scavenge, so the big nursery
- * only held garbage in resident memory: ~20 MiB less RSS per process. And V8's
- * `--optimize-for-size` (smaller heap growth and code): ~8 MiB less per process, with no CPU cost
- * per command that two side-by-side runs could tell from the noise (docs/BENCHMARKS.md, "Idle
- * footprint").
+ * only held garbage in resident memory: ~12 MiB less RSS per charge point. V8's
+ * `--optimize-for-size` was here too until it was measured under load: ~2 MiB less per idle
+ * process, but 1.8× the CPU per command at concurrency 256 (its heap grows in small steps, so a
+ * busy node runs a full GC far more often; docs/BENCHMARKS.md, "Issue 21: the V8 flags under load").
  */
-export const NODE_V8_FLAGS: readonly string[] = Object.freeze([
-  '--max-semi-space-size=1',
-  '--optimize-for-size',
-]);
+export const NODE_V8_FLAGS: readonly string[] = Object.freeze(['--max-semi-space-size=1']);
 
 /**
  * glibc's allocator for a node process (docs/CLUSTER.md, "Memory"), each measured side by side in

@@ -140,8 +140,13 @@ export function checkNoDoubleBooking(lines: readonly LogLine[]): PropertyResult 
 /**
  * 6. Site limit: at every "power" sample instant, the sum of every charge point's latest sampled
  * power is within the limit. A charge point's power counts until it samples again; a restart
- * ("ready") resets it to 0, because a restarted charge point has no EV session. A charge point
- * that is killed and never restarted keeps counting its last power: conservative. The centrals'
+ * ("ready") resets it to 0, because a restarted charge point has no EV session. A sample that says
+ * until when it holds (`untilMs`, the charge point's next lease edge) and the site's fail-safe
+ * power (`failSafeW`) counts at most that fail-safe power once `untilMs` has passed with no newer
+ * sample: a live charge point re-evaluates at that edge and logs any change (and samples every
+ * second while charging), so silence past it means it was killed, and the site then counts it at
+ * fail-safe power and hands the rest to others (docs/SITE.md, "Leases"). A sample without those
+ * fields (an older log) keeps counting its power until the next: conservative. The centrals'
  * "station-meter" lines (a station's metered Power.Active.Import) are samples of that station.
  */
 export function checkSiteLimit(lines: readonly LogLine[], options: VerifyOptions): PropertyResult {
@@ -150,6 +155,9 @@ export function checkSiteLimit(lines: readonly LogLine[], options: VerifyOptions
     readonly order: number;
     readonly chargePointId: string;
     readonly powerW: number;
+    /** After this (the sample's lease edge), at most `failSafeW` counts; null: no such bound. */
+    readonly untilMs: number | null;
+    readonly failSafeW: number;
     readonly line: LogLine;
     readonly sample: boolean;
   }
@@ -162,6 +170,8 @@ export function checkSiteLimit(lines: readonly LogLine[], options: VerifyOptions
         order,
         chargePointId: line.node,
         powerW: 0,
+        untilMs: null,
+        failSafeW: 0,
         line,
         sample: false,
       });
@@ -176,26 +186,42 @@ export function checkSiteLimit(lines: readonly LogLine[], options: VerifyOptions
     const chargePointId =
       typeof line.fields.chargePointId === 'string' ? line.fields.chargePointId : line.node;
     chargePoints.add(chargePointId);
-    events.push({ atMs, order, chargePointId, powerW, line, sample: true });
+    const { untilMs, failSafeW } = line.fields;
+    const bounded = typeof untilMs === 'number' && typeof failSafeW === 'number';
+    events.push({
+      atMs,
+      order,
+      chargePointId,
+      powerW,
+      untilMs: bounded ? untilMs : null,
+      failSafeW: bounded ? failSafeW : 0,
+      line,
+      sample: true,
+    });
   });
   events.sort((a, b) => a.atMs - b.atMs || a.order - b.order);
-  const latest = new Map<string, number>();
+  const latest = new Map<string, Event>();
+  const countedW = (event: Event, atMs: number): number =>
+    event.untilMs !== null && atMs > event.untilMs
+      ? Math.min(event.powerW, event.failSafeW)
+      : event.powerW;
   let samples = 0;
   let peakW = 0;
   let peakAtMs = 0;
   let counterexample: string | undefined;
   for (const event of events) {
-    latest.set(event.chargePointId, event.powerW);
+    latest.set(event.chargePointId, event);
     if (!event.sample) continue;
     samples += 1;
     let sumW = 0;
-    for (const powerW of latest.values()) sumW += powerW;
+    for (const held of latest.values()) sumW += countedW(held, event.atMs);
     if (sumW > peakW) {
       peakW = sumW;
       peakAtMs = event.atMs;
     }
     if (sumW > options.siteLimitW && counterexample === undefined) {
       const parts = [...latest.entries()]
+        .map(([id, held]) => [id, countedW(held, event.atMs)] as const)
         .filter(([, w]) => w > 0)
         .map(([id, w]) => `${id} ${w} W`)
         .join(' + ');
