@@ -16,6 +16,18 @@ export const clientPackr = new Packr(untrustedPackrOptions);
  * frame: the protocol for a peer that has not shown it reads arrays. Holds items for one microtask
  * checkpoint at most; `clear()` drops them (the connection is gone).
  */
+/** Batches whose flush is queued: `flushClientFrames()` sends them before their microtask. */
+const queuedBatches = new Set<{ flush(): void }>();
+
+/**
+ * Sends every queued batch now. ClusterNode calls it right after a Ready's answers were settled,
+ * so they leave before the rest of its delivery (the GET /log ring, the application's listeners)
+ * runs instead of after it (docs/BENCHMARKS.md, "Issue 21: concurrency 1, fifth session").
+ */
+export function flushClientFrames(): void {
+  for (const batch of queuedBatches) batch.flush();
+}
+
 export class ClientFrameBatch<Item> {
   private items: Item[] = [];
   private flushQueued = false;
@@ -32,6 +44,7 @@ export class ClientFrameBatch<Item> {
     this.items.push(item);
     if (this.flushQueued) return;
     this.flushQueued = true;
+    queuedBatches.add(this);
     queueMicrotask(() => this.flush());
   }
 
@@ -39,8 +52,10 @@ export class ClientFrameBatch<Item> {
     this.items = [];
   }
 
-  private flush(): void {
+  /** Sends what is queued (nothing, when flushClientFrames() already did). */
+  flush(): void {
     this.flushQueued = false;
+    queuedBatches.delete(this);
     const items = this.items;
     this.items = [];
     for (let start = 0; start < items.length; start += this.perFrameMax) {

@@ -22,6 +22,7 @@ import {
   type CommandValidator,
   type SettleCall,
 } from './client-calls';
+import { flushClientFrames } from './client-frames';
 import { CommandLogStateMachine } from './command-log-state-machine';
 import { membershipOf, type ProcessConfig } from './config';
 import type { Logger } from './logger';
@@ -86,10 +87,7 @@ export class ClusterNode {
   private readonly stopInvalidValueLog: () => void;
   /** GET /metrics: this process's Prometheus metrics (text written on each scrape). */
   readonly metrics: NodeMetrics;
-  /**
-   * Tracing on (--trace, PUT /trace): the one check a message pays when it is off, so an untraced
-   * node does no per-message work for the trace (docs/CLUSTER.md, "Message trace").
-   */
+  /** --trace, PUT /trace: the one check an untraced message pays (docs/CLUSTER.md, "Message trace"). */
   private tracing: boolean;
   private readonly trace: MessageTrace;
 
@@ -439,6 +437,8 @@ export class ClusterNode {
 
   private endTurn(): void {
     this.turnScheduled = false;
+    // The microtask took the lot (low load): no credit and re-arm of the clock for nothing.
+    if (this.inbox.length === 0 && this.proposals.length === 0 && this.hold.size === 0) return;
     this.handleQueued();
   }
 
@@ -518,8 +518,9 @@ export class ClusterNode {
   }
 
   private deliver(ready: Ready): void {
-    // Answers first, then the ring that GET /log reads and the "decided" record is written from.
+    // Answers first (on their sockets before the rest), then the ring GET /log and "decided" read.
     this.calls.settleApplied(ready.applied);
+    if (ready.applied.length > 0) flushClientFrames();
     for (const entry of ready.applied) this.appliedLog.push(entry);
     this.metrics.observeApplied(ready.applied.length);
     if (ready.applied.length > 0) {

@@ -34,6 +34,16 @@ export const PENDING_APPENDS_MAX_DEFAULT = 4096;
  */
 export const PREALLOCATE_BYTES_DEFAULT = 1024 * 1024;
 
+/**
+ * SYNCED's own fdatasync starts at most once per this many milliseconds (data-dir-records.ts); 0:
+ * after every batch, as soon as the previous one returned. A sync per batch is a second disk flush
+ * per acceptor and commit, in libuv's pool, yet spacing them out made five processes' appends
+ * slower, not faster, on this VM under load (docs/BENCHMARKS.md, "Issue 21: concurrency 1, fifth
+ * session"), so the default stays 0 until a quiet machine says otherwise. With an interval, the
+ * record lags after a power cut by at most that long of batches (docs/STORAGE.md).
+ */
+export const SYNCED_SYNC_INTERVAL_MS_DEFAULT = 0;
+
 /** The first bytes of every log file: a name and a format version, so a stranger file is refused. */
 export const LOG_MAGIC = Buffer.from('EVPXLOG1', 'ascii');
 

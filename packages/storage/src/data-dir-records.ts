@@ -110,12 +110,15 @@ export function encodeSynced(syncedBytes: number): Buffer {
 /**
  * The synced-length record: written in place (20 bytes, inside one disk sector) after every batch's
  * fdatasync returned, so it never names bytes that are not yet on disk. Its own fdatasync runs off
- * the commit path, at most one at a time: an append does not wait for a second sync, and after a
- * power cut the record can only lag (weaker detection, never a false alarm). After a process crash
- * (kill -9) the page cache holds it exactly.
+ * the commit path, at most one at a time and at most one per `syncIntervalMs`: an append does not
+ * wait for a second sync, and after a power cut the record can only lag (weaker detection, never a
+ * false alarm). After a process crash (kill -9) the page cache holds it exactly.
  */
 export class SyncedMark {
   private inFlight: Promise<void> | undefined = undefined;
+  /** Armed when the mark moved within `syncIntervalMs` of the last sync's start. */
+  private timer: NodeJS.Timeout | undefined = undefined;
+  private lastSyncAtMs = Number.NEGATIVE_INFINITY;
   private dirty = false;
   private closed = false;
 
@@ -123,6 +126,7 @@ export class SyncedMark {
     private readonly fd: number,
     private readonly syncEnabled: boolean,
     private readonly onSyncError: (error: Error) => void,
+    private readonly syncIntervalMs: number,
   ) {}
 
   /** Reads SYNCED: undefined when missing; ERR_STORE_CORRUPT when damaged. */
@@ -156,6 +160,7 @@ export class SyncedMark {
     syncedBytes: number,
     syncEnabled: boolean,
     onSyncError: (error: Error) => void,
+    syncIntervalMs = 0,
   ): SyncedMark {
     const fd = fs.openSync(path.join(dataDir, SYNCED_FILE_NAME), 'a+');
     fs.closeSync(fd);
@@ -163,6 +168,7 @@ export class SyncedMark {
       fs.openSync(path.join(dataDir, SYNCED_FILE_NAME), 'r+'),
       syncEnabled,
       onSyncError,
+      syncIntervalMs,
     );
     mark.writeNow(syncedBytes);
     return mark;
@@ -184,8 +190,19 @@ export class SyncedMark {
   }
 
   private syncInBackground(): void {
-    if (this.inFlight !== undefined || !this.dirty || this.closed) return;
+    if (this.inFlight !== undefined || this.timer !== undefined) return;
+    if (!this.dirty || this.closed) return;
+    const waitMs = this.lastSyncAtMs + this.syncIntervalMs - performance.now();
+    if (waitMs > 0) {
+      // Unref'd: a pending sync of the mark never keeps the process alive (close() syncs it).
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.syncInBackground();
+      }, Math.ceil(waitMs)).unref();
+      return;
+    }
     this.dirty = false;
+    this.lastSyncAtMs = performance.now();
     this.inFlight = new Promise((resolve) => {
       fs.fdatasync(this.fd, (error) => {
         this.inFlight = undefined;
@@ -198,6 +215,8 @@ export class SyncedMark {
 
   async close(): Promise<void> {
     this.closed = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
     await this.inFlight;
     try {
       if (this.syncEnabled && this.dirty) fs.fdatasyncSync(this.fd);

@@ -12,6 +12,7 @@ import {
   LOG_TMP_FILE_NAME,
   PENDING_APPENDS_MAX_DEFAULT,
   PREALLOCATE_BYTES_DEFAULT,
+  SYNCED_SYNC_INTERVAL_MS_DEFAULT,
   RECORD_BYTES_MAX_DEFAULT,
 } from './constants';
 import {
@@ -66,6 +67,11 @@ export interface FileStoreOptions {
    * overwrite allocated blocks. Default PREALLOCATE_BYTES_DEFAULT (1 MiB); 0 turns it off.
    */
   preallocateBytes?: number;
+  /**
+   * SYNCED's background fdatasync starts at most this often (ms). Default
+   * SYNCED_SYNC_INTERVAL_MS_DEFAULT (0: after every batch).
+   */
+  syncedSyncIntervalMs?: number;
   /**
    * Skip every fsync/fdatasync. For labs and benchmarks only: an acknowledged promise or accept
    * can vanish in a machine crash, and Paxos safety rests on acceptors never forgetting them.
@@ -288,10 +294,15 @@ export class FileStore implements AcceptorStore {
     this.baseBytes = scan.goodBytes;
     // Zeros after the last record are space an earlier run wrote ahead; a cut tail took them too.
     this.fileBytes = scan.damage === undefined ? file.length : scan.goodBytes;
-    this.mark = SyncedMark.open(this.options.dataDir, this.logBytes, this.syncEnabled, (error) =>
-      this.logger.error('storage: could not sync the synced-length record', {
-        error: error.message,
-      }),
+    this.mark = SyncedMark.open(
+      this.options.dataDir,
+      this.logBytes,
+      this.syncEnabled,
+      (error) =>
+        this.logger.error('storage: could not sync the synced-length record', {
+          error: error.message,
+        }),
+      this.options.syncedSyncIntervalMs,
     );
     this.logger.debug('storage: recovered the acceptor log', {
       file: this.logPath,
@@ -498,6 +509,7 @@ function resolveOptions(options: FileStoreOptions): Required<FileStoreOptions> {
     pendingAppendsMax: options.pendingAppendsMax ?? PENDING_APPENDS_MAX_DEFAULT,
     unsafeNoFsync: options.unsafeNoFsync ?? false,
     preallocateBytes: options.preallocateBytes ?? PREALLOCATE_BYTES_DEFAULT,
+    syncedSyncIntervalMs: options.syncedSyncIntervalMs ?? SYNCED_SYNC_INTERVAL_MS_DEFAULT,
     rejoinAfterLoss: options.rejoinAfterLoss ?? false,
     incarnation: options.incarnation ?? 1,
   };
@@ -525,6 +537,10 @@ function resolveOptions(options: FileStoreOptions): Required<FileStoreOptions> {
     resolved.preallocateBytes > 64 * 1024 * 1024
   ) {
     problems.push('preallocateBytes must be an integer from 0 to 67108864 (64 MiB).');
+  }
+  const intervalMs = resolved.syncedSyncIntervalMs;
+  if (!Number.isSafeInteger(intervalMs) || intervalMs < 0 || intervalMs > 60_000) {
+    problems.push('syncedSyncIntervalMs must be an integer from 0 to 60000.');
   }
   if (problems.length > 0) throw new StoreError('ERR_STORE_CONFIG', problems.join(' '));
   return resolved;
