@@ -48,8 +48,13 @@ interface ProcSample {
 
 /** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ: 100 on Linux). */
 const USER_HZ = 100;
-/** How long a fresh cluster settles (registrations, first lease renewals) before the window. */
-const SETTLE_MS = 5_000;
+/**
+ * How long fresh clusters settle (registrations, first lease renewals, V8 compiling what runs
+ * often) before the window. 5 s was too short: the same build, two clusters started one after the
+ * other, read 1.0 and 1.1 % of a core per charge point after 5 s and 0.65 and 0.60 % after 15 s,
+ * the later cluster's window holding more of its start-up (docs/BENCHMARKS.md, "Idle footprint").
+ */
+const SETTLE_MS = 15_000;
 
 /** One process's CPU ticks, RSS and main-thread voluntary context switches; null once it is gone. */
 export function sampleProcess(pid: number): ProcSample | null {
