@@ -6,7 +6,7 @@
  * known id replaces that reservation (H01.FR.02), so a second notice is harmless.
  */
 import type { IdToken } from '@evpaxos/ocpp';
-import type { ClusterNode, Logger } from '@evpaxos/runtime';
+import { payloadType, type ClusterNode, type Logger } from '@evpaxos/runtime';
 import { isoFromMs, reservationActive, type ReservationState, type SiteState } from '@evpaxos/site';
 import type { CentralService } from './central-service';
 import { RESERVE_NOW_WAIT_MS_MAX } from './constants';
@@ -36,7 +36,7 @@ export class ReserveNowNotifier {
     this.unsubscribe = [
       this.node.onApplied((entries) => {
         const reserved = entries.some((entry) =>
-          entry.commands.some(({ command }) => payloadTypeOf(command.payload) === 'Reserve'),
+          entry.commands.some(({ command }) => payloadType(command.payload) === 'Reserve'),
         );
         if (reserved) this.armNext();
       }),
@@ -118,13 +118,6 @@ export class ReserveNowNotifier {
     );
     this.timer.unref();
   }
-}
-
-/** A site command's `type` (a Reserve adds a window), or undefined for any other payload. */
-function payloadTypeOf(payload: unknown): unknown {
-  return typeof payload === 'object' && payload !== null
-    ? (payload as { type?: unknown }).type
-    : undefined;
 }
 
 function keyOf(reservation: Pick<ReservationState, 'reservationId' | 'startsAtMs'>): string {

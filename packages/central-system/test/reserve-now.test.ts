@@ -17,15 +17,21 @@ const quietLogger = {
 const MINUTE_MS = 60_000;
 const T0 = Date.parse('2026-12-04T14:00:00.000Z');
 
+/** A central service whose station calls are recorded as `action chargePointId #id`, all Accepted. */
+function recordingService(): { calls: string[]; service: CentralService } {
+  const calls: string[] = [];
+  const service = {
+    callStation: (chargePointId: string, action: string, params: { id: number }) => {
+      calls.push(`${action} ${chargePointId} #${params.id}`);
+      return Promise.resolve({ status: 'Accepted' });
+    },
+  } as unknown as CentralService;
+  return { calls, service };
+}
+
 describe('ReserveNow at the window start', () => {
   it('is sent when the window opens, once, by the leader only, and again for a new window', async () => {
-    const calls: string[] = [];
-    const service = {
-      callStation: (chargePointId: string, action: string, params: { id: number }) => {
-        calls.push(`${action} ${chargePointId} #${params.id}`);
-        return Promise.resolve({ status: 'Accepted' });
-      },
-    } as unknown as CentralService;
+    const { calls, service } = recordingService();
     const node = { isLeader: true };
     let nowMs = T0;
     const window: ReservationState = {
@@ -85,13 +91,7 @@ describe('ReserveNow at the window start', () => {
   });
 
   it('started, it wakes when the next window opens and when this central becomes leader, without polling', async () => {
-    const calls: string[] = [];
-    const service = {
-      callStation: (chargePointId: string, action: string, params: { id: number }) => {
-        calls.push(`${action} ${chargePointId} #${params.id}`);
-        return Promise.resolve({ status: 'Accepted' });
-      },
-    } as unknown as CentralService;
+    const { calls, service } = recordingService();
     const eventListeners: ((event: { type: string }) => void)[] = [];
     const appliedListeners: ((entries: unknown[]) => void)[] = [];
     const node = {

@@ -1,5 +1,10 @@
 import { ballotToString, type AppliedEntry, type Ballot, type NodeEvent } from '@evpaxos/paxos';
-import type { ClusterMember, StatusView, TraceEvent } from '@evpaxos/runtime';
+import {
+  payloadType,
+  type ClusterMember,
+  type StatusView,
+  type TraceEvent,
+} from '@evpaxos/runtime';
 import type { ReservationState } from '@evpaxos/site';
 import { DASHBOARD_LIMITS } from './constants';
 
@@ -89,12 +94,6 @@ function ballotText(ballot: Ballot | null | undefined): string {
   return ballot ? ballotToString(ballot) : '-';
 }
 
-function payloadType(payload: unknown): string {
-  if (typeof payload !== 'object' || payload === null) return 'opaque';
-  const type = (payload as { type?: unknown }).type;
-  return typeof type === 'string' ? type : 'opaque';
-}
-
 /**
  * The dashboard's memory: the latest reading of every node, the recent slots this central applied
  * (with the accepting quorum when it led them), power samples and a timeline of what changed.
@@ -137,7 +136,7 @@ export class Collector {
   applied(entries: readonly AppliedEntry[]): void {
     for (const entry of entries) {
       const known = this.slots.get(entry.slot);
-      const types = entry.commands.map(({ command }) => payloadType(command.payload));
+      const types = entry.commands.map(({ command }) => payloadType(command.payload) ?? 'opaque');
       this.slots.set(entry.slot, {
         slot: entry.slot,
         ballot: entry.ballot,

@@ -8,14 +8,6 @@ import { clientFrameRequestsMax } from './constants';
  */
 export const clientPackr = new Packr(untrustedPackrOptions);
 
-/**
- * /client requests or answers produced during one turn of the event loop, sent together when its
- * synchronous work ends (a queued microtask, so a lone one waits for nothing): one item as a map
- * frame, several as array frames of at most `clientFrameRequestsMax` — one socket write for the lot
- * instead of one per item (docs/BENCHMARKS.md). Until `allowArrays()`, every item is its own map
- * frame: the protocol for a peer that has not shown it reads arrays. Holds items for one microtask
- * checkpoint at most; `clear()` drops them (the connection is gone).
- */
 /** Batches whose flush is queued: `flushClientFrames()` sends them before their microtask. */
 const queuedBatches = new Set<{ flush(): void }>();
 
@@ -28,6 +20,14 @@ export function flushClientFrames(): void {
   for (const batch of queuedBatches) batch.flush();
 }
 
+/**
+ * /client requests or answers produced during one turn of the event loop, sent together when its
+ * synchronous work ends (a queued microtask, so a lone one waits for nothing): one item as a map
+ * frame, several as array frames of at most `clientFrameRequestsMax` — one socket write for the lot
+ * instead of one per item (docs/BENCHMARKS.md). Until `allowArrays()`, every item is its own map
+ * frame: the protocol for a peer that has not shown it reads arrays. Holds items for one microtask
+ * checkpoint at most; `clear()` drops them (the connection is gone).
+ */
 export class ClientFrameBatch<Item> {
   private items: Item[] = [];
   private flushQueued = false;

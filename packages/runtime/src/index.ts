@@ -16,6 +16,7 @@ export { createLogger, type Logger } from './logger';
 export {
   commandsDigest,
   decidedSlotsOf,
+  payloadType,
   type DecidedCommand,
   type DecidedSlot,
 } from './decided-record';
