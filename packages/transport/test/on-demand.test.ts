@@ -107,6 +107,18 @@ describe('WebSocketTransport: links on demand', () => {
     expect(stateOf(y!, 'x')).to.equal('connected');
   });
 
+  it('drops and counts what it held for a peer whose dial fails', async () => {
+    const [x, y] = ['x', 'y'].map(site.node);
+    await y!.close();
+    x!.send('y', heartbeat(1));
+    x!.send('y', heartbeat(2));
+    await waitUntil(
+      () => (x!.stats().dropsByReason['peer-down'] ?? 0) === 2,
+      'both held messages dropped',
+    );
+    expect(stateOf(x!, 'y')).to.be.oneOf(['down', 'connecting']);
+  });
+
   it('refuses an on-demand peer that is not a peer', () => {
     expect(
       () =>
