@@ -58,6 +58,47 @@ describe('ClientCalls', () => {
     expect(calls.pending).to.equal(0);
   });
 
+  it('times out one waiter of a retried key and answers the others of its chain when it applies', () => {
+    const calls = new ClientCalls({ pendingMax: 10, timeoutMs: 100 });
+    const [a, b, c] = [outcomes(), outcomes(), outcomes()];
+    calls.wait('c', 1, a.settle, 1_000);
+    calls.wait('c', 1, b.settle, 1_050);
+    calls.wait('c', 1, c.settle, 1_060);
+    calls.expire(1_100); // the first of the chain
+    expect(a.got).to.deep.equal([{ ok: false, code: 'timeout' }]);
+    calls.expire(1_155); // one in the middle: the chain before and after it stays
+    expect(b.got).to.deep.equal([{ ok: false, code: 'timeout' }]);
+    calls.settleApplied([applied(7, 'c', 1)]);
+    expect(c.got).to.deep.equal([
+      { ok: true, slot: 7, ballot, result: { slot: 7 }, duplicate: false },
+    ]);
+    expect(calls.pending).to.equal(0);
+    expect([a, b].map(({ got }) => got.length)).to.deep.equal([1, 1]);
+  });
+
+  it('observes submit → applied milliseconds of first applications only', () => {
+    const observed: number[] = [];
+    const calls = new ClientCalls({
+      pendingMax: 10,
+      timeoutMs: 1_000,
+      observeCommitMs: (ms) => observed.push(ms),
+    });
+    const startedAtMs = performance.now() - 40;
+    calls.wait('c', 1, outcomes().settle, startedAtMs + 5, startedAtMs);
+    calls.wait('c', 2, outcomes().settle, startedAtMs + 5, startedAtMs);
+    calls.settleApplied([
+      applied(1, 'c', 1),
+      {
+        ...applied(2, 'c', 2),
+        commands: [
+          { command: { clientId: 'c', seq: 2, payload: null }, result: null, duplicate: true },
+        ],
+      },
+    ]);
+    expect(observed).to.have.length(1);
+    expect(observed[0]).to.be.at.least(40);
+  });
+
   it('is full at pendingMax and rejects all on step-down', () => {
     const calls = new ClientCalls({ pendingMax: 2, timeoutMs: 1_000 });
     const waits = [outcomes(), outcomes()];
