@@ -90,9 +90,9 @@ export class PaxosClient {
     arrayFrames = true,
     token?: string,
   ): Promise<PaxosClient> {
-    const versioned = new URL(url);
-    versioned.searchParams.set('version', String(askedVersion));
     return new Promise((resolve, reject) => {
+      const versioned = new URL(url); // a malformed url rejects, as the WebSocket's would
+      versioned.searchParams.set('version', String(askedVersion));
       const socket = new WebSocket(versioned, {
         headers: apiAuthHeaders(token),
         perMessageDeflate: false,

@@ -466,7 +466,7 @@ export class HttpApi {
       outbox.push(clientAnswer(requestId, outcome, this.node));
     socket.on('message', (data: RawData, isBinary: boolean) => {
       const frame = this.unpackClientFrame(outbox, data, isBinary);
-      if (frame === undefined) return;
+      if (frame === refusedFrame) return;
       if (!Array.isArray(frame)) {
         this.serveClientRequest(outbox, readClientRequest(frame, 'A frame'), undefined, answer);
         return;
@@ -498,7 +498,7 @@ export class HttpApi {
       outbox.push(positionalAnswer(requestId, outcome, this.node));
     socket.on('message', (data: RawData, isBinary: boolean) => {
       const frame = this.unpackClientFrame(outbox, data, isBinary);
-      if (frame === undefined) return;
+      if (frame === refusedFrame) return;
       const refusal = positionalFrameRefusal(frame);
       if (refusal !== undefined) return this.refuseClientRequest(outbox, null, refusal);
       const requests = frame as unknown[];
@@ -508,14 +508,14 @@ export class HttpApi {
     });
   }
 
-  /** A frame's MessagePack value, or undefined when it is refused (answered and logged). */
+  /** A frame's MessagePack value, or `refusedFrame` when it is refused (answered and logged). */
   private unpackClientFrame(outbox: ErrorAnswers, data: RawData, isBinary: boolean): unknown {
     try {
       if (!isBinary) throw new InvalidRequest('Frames must be binary MessagePack.');
       return clientPackr.unpack(toBuffer(data)) as unknown;
     } catch (error) {
       this.refuseClientRequest(outbox, null, errorMessage(error));
-      return undefined;
+      return refusedFrame;
     }
   }
 
@@ -544,6 +544,9 @@ export class HttpApi {
     outbox.push({ type: 'error', requestId, code: 'invalid-request', reason });
   }
 }
+
+/** What unpackClientFrame returns for a frame it refused (a frame may decode to undefined). */
+const refusedFrame = Symbol('refused /client frame');
 
 /** Where a /client connection's error answers go (a map in every version). */
 interface ErrorAnswers {
