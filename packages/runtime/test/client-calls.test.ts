@@ -76,6 +76,40 @@ describe('ClientCalls', () => {
     expect([a, b].map(({ got }) => got.length)).to.deep.equal([1, 1]);
   });
 
+  it('keeps several seqs of one client apart, with retries, timeouts and applies in any order', () => {
+    const calls = new ClientCalls({ pendingMax: 10, timeoutMs: 100 });
+    const [one, two, twoAgain, three, other] = [
+      outcomes(),
+      outcomes(),
+      outcomes(),
+      outcomes(),
+      outcomes(),
+    ];
+    calls.wait('c', 1, one.settle, 1_000);
+    calls.wait('c', 2, two.settle, 1_010);
+    calls.wait('d', 2, other.settle, 1_010);
+    calls.wait('c', 2, twoAgain.settle, 1_020);
+    calls.wait('c', 3, three.settle, 1_030);
+    calls.settleApplied([applied(5, 'c', 2)]);
+    expect(two.got).to.deep.equal([
+      { ok: true, slot: 5, ballot, result: { slot: 5 }, duplicate: false },
+    ]);
+    expect(twoAgain.got).to.deep.equal(two.got);
+    expect(other.got, 'another client with the same seq').to.deep.equal([]);
+    calls.expire(1_100);
+    expect(one.got).to.deep.equal([{ ok: false, code: 'timeout' }]);
+    calls.settleApplied([applied(6, 'c', 1), applied(7, 'c', 3), applied(8, 'd', 2)]);
+    expect(one.got, 'timed out before it applied').to.have.length(1);
+    expect(three.got.map((outcome) => outcome.ok && outcome.slot)).to.deep.equal([7]);
+    expect(other.got.map((outcome) => outcome.ok && outcome.slot)).to.deep.equal([8]);
+    expect(calls.pending).to.equal(0);
+    // The client's entry is gone: a new wait for it starts afresh.
+    const again = outcomes();
+    calls.wait('c', 1, again.settle, 2_000);
+    calls.settleApplied([applied(9, 'c', 1)]);
+    expect(again.got.map((outcome) => outcome.ok && outcome.slot)).to.deep.equal([9]);
+  });
+
   it('observes submit → applied milliseconds of first applications only', () => {
     const observed: number[] = [];
     const calls = new ClientCalls({
