@@ -34,6 +34,8 @@ function harness(registered = STATIONS) {
     logged: [] as { message: string; fields: Record<string, unknown> }[],
     timers: [] as { atMs: number; callback: () => void; cleared: boolean }[],
     failNext: false,
+    /** Another central's command, decided in the slot before the next one submitted here. */
+    decidedFirst: null as SiteCommand | null,
     get state() {
       return state;
     },
@@ -79,6 +81,10 @@ function harness(registered = STATIONS) {
       if (h.failNext) {
         h.failNext = false;
         return Promise.resolve({ ok: false, code: 'timeout' });
+      }
+      if (h.decidedFirst !== null) {
+        state = applySiteCommand(state, h.decidedFirst).state;
+        h.decidedFirst = null;
       }
       const next = applySiteCommand(state, command);
       state = next.state;
@@ -358,5 +364,70 @@ describe('lease renewals: one RenewLeases per interval for every station that as
     expect(h.submitted).to.have.length(3);
     expect(h.state.chargePoints['cp1']?.lease?.confirmed).to.equal(true);
     expect(h.logged.filter((line) => line.message === 'lease-renewal-rejected')).to.deep.equal([]);
+  });
+
+  it('drops an ask naming no lease once the first lease is granted (its replica had not learned it yet): no command, no refusal', async () => {
+    const { h, renewals } = harness(['cp1']);
+    renewals.ask('cp1', null);
+    await h.advance(T0);
+    expect(h.submitted).to.have.length(1);
+    // Its next periodic ask left before its replica learned that lease (a loaded host).
+    await h.advance(T0 + LEASE_MS / 4);
+    renewals.ask('cp1', null);
+    await h.advance(T0 + 2 * INTERVAL_MS);
+    expect(h.submitted).to.have.length(1);
+    // It learned: its ask names the lease, renewed (and confirmed) as usual.
+    renewals.ask('cp1', h.held('cp1'));
+    await h.advance(T0 + 2 * INTERVAL_MS);
+    expect(h.submitted).to.have.length(2);
+    expect(h.state.chargePoints['cp1']?.lease).to.deep.include({
+      confirmed: true,
+      previousExpiresAtMs: T0 + LEASE_MS,
+    });
+    expect(h.logged.filter((line) => line.message === 'lease-renewal-rejected')).to.deep.equal([]);
+  });
+
+  it("a renewal another central's renewal of the same lease answered first (a leader change) is not reported as refused; a stale one still is", async () => {
+    const { h, renewals } = harness();
+    everyoneAsks(h, renewals);
+    await h.advance(T0);
+    const first = h.held('cp1');
+    await h.advance(T0 + INTERVAL_MS - 200);
+    everyoneAsks(h, renewals);
+    // The central that led a moment before had cp1's and cp2's same asks: its RenewLeases is decided
+    // in the slot before ours, so the reducer refuses those two in ours (lease.ts R2).
+    const fromOther = (chargePointIds: readonly string[], atMs: number): SiteCommand => ({
+      type: 'RenewLeases',
+      atMs,
+      renewals: chargePointIds.map((chargePointId) => ({
+        chargePointId,
+        heldLeaseExpiresAtMs: h.held(chargePointId),
+      })),
+    });
+    h.decidedFirst = fromOther(['cp1', 'cp2'], T0 + INTERVAL_MS - 100);
+    await h.advance(T0 + INTERVAL_MS);
+    expect(renewedIds(h.submitted[1])).to.deep.equal(STATIONS);
+    expect(h.held('cp1')).to.equal(T0 + INTERVAL_MS - 100 + LEASE_MS);
+    expect(h.held('cp3')).to.equal(T0 + INTERVAL_MS + LEASE_MS);
+    // Every station in ours answered first: the command is refused as a whole, none reported.
+    await h.advance(T0 + 2 * INTERVAL_MS - 300);
+    everyoneAsks(h, renewals);
+    h.decidedFirst = fromOther(STATIONS, T0 + 2 * INTERVAL_MS - 150);
+    await h.advance(T0 + 2 * INTERVAL_MS);
+    expect(h.submitted).to.have.length(3);
+    for (const chargePointId of STATIONS) {
+      expect(h.state.chargePoints[chargePointId]?.lease?.confirmed, chargePointId).to.equal(true);
+      expect(h.held(chargePointId), chargePointId).to.equal(T0 + 2 * INTERVAL_MS - 150 + LEASE_MS);
+    }
+    expect(h.logged.filter((line) => line.message === 'lease-renewal-rejected')).to.deep.equal([]);
+    // A station cut off from the mesh still names the first lease: that is refused and reported.
+    await h.advance(T0 + 3 * INTERVAL_MS - 150);
+    renewals.ask('cp4', first);
+    await h.advance(T0 + 3 * INTERVAL_MS);
+    expect(
+      h.logged
+        .filter((line) => line.message === 'lease-renewal-rejected')
+        .map((line) => line.fields.chargePointIds),
+    ).to.deep.equal([['cp4']]);
   });
 });
