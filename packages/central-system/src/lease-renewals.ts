@@ -48,21 +48,30 @@ export interface LeaseRenewalsCollaborators {
 }
 
 /**
- * Whether a renewal naming `heldLeaseExpiresAtMs` was already answered: the station's live lease is
- * the one a renewal naming that same lease granted (lease.ts R2, R3 keep what it replaced in
- * `previousExpiresAtMs`: null for a station's first lease). Proposing it again changes nothing but
- * a refusal (lease-not-held); the station names the new lease once its replica learns it.
+ * Whether a renewal naming `heldLeaseExpiresAtMs` was already answered, so that proposing it
+ * changes nothing but a refusal (lease-not-held): the station's live lease was granted by a renewal
+ * naming that same lease (lease.ts R2, R3 keep what it replaced in `previousExpiresAtMs`: null for
+ * a station's first lease), or it is confirmed and so the station has since named a later lease
+ * than this one (R2: only the station names its lease, from its own replica). Such an ask left
+ * before the station learned its renewal (a slow OCPP link, a loaded host), or it waited in a
+ * command through a leader change; the station names its new lease once it learns it. A station
+ * cut off from the mesh is not answered: once the lease it last proved lapses, what it is granted
+ * is unconfirmed (R3), and its stale name is refused.
  */
 export function renewalAnswered(
   lease: LeaseState | null,
   heldLeaseExpiresAtMs: number | null,
   nowMs: number,
 ): boolean {
+  if (lease === null || nowMs >= lease.expiresAtMs) return false;
+  const replaced = lease.previousExpiresAtMs;
+  if (heldLeaseExpiresAtMs === lease.expiresAtMs) return false;
+  if (heldLeaseExpiresAtMs === replaced) return true;
   return (
-    lease !== null &&
-    nowMs < lease.expiresAtMs &&
-    heldLeaseExpiresAtMs !== lease.expiresAtMs &&
-    heldLeaseExpiresAtMs === lease.previousExpiresAtMs
+    lease.confirmed &&
+    replaced !== null &&
+    heldLeaseExpiresAtMs !== null &&
+    heldLeaseExpiresAtMs < replaced
   );
 }
 
@@ -207,10 +216,8 @@ export class LeaseRenewals {
   }
 
   /**
-   * Drops the asks already answered: those naming the lease that the station's live lease replaced,
-   * or no lease when its live lease is its first (the ask left before it learned the renewal, e.g.
-   * queued behind slow calls on its OCPP link, or its replica lags under load). The reducer would
-   * refuse them (lease.ts R2); the station asks again once it learns its lease.
+   * Drops the asks already answered (renewalAnswered): the reducer would refuse them (lease.ts R2);
+   * the station asks again once it learns its lease.
    */
   private dropAnswered(state: SiteState, now: number): void {
     for (const [chargePointId, ask] of this.asks) {
@@ -287,10 +294,9 @@ export class LeaseRenewals {
 
   /**
    * Renewals the reducer refused. A stale lease named (a station cut off from the Paxos mesh,
-   * lease.ts R2) is logged and holds the station back; a renewal whose lease was already replaced
-   * by a renewal naming the same one, decided first, was answered (two centrals submitted the same
-   * ask around a leader change, or it raced the grant on its way): the station is in the site and
-   * its next ask names the new lease, so it is neither held back nor reported as refused.
+   * lease.ts R2) is logged and holds the station back; a renewal answered by one decided first
+   * (renewalAnswered: two centrals submitted the same ask around a leader change, or a command
+   * waited through one) is not: the station is in the site and its next ask names its new lease.
    */
   private settleRefused(renewals: readonly LeaseRenewal[], code: string, reason: string): void {
     const { logger, readState, nowMs } = this.collaborators;
