@@ -56,9 +56,10 @@ export interface LeaseRenewalsCollaborators {
  * before the station learned its renewal (a slow OCPP link, a loaded host), or it waited in a
  * command through a leader change; the station names its new lease once it learns it. A station
  * cut off from the mesh is not answered: once the lease it last proved lapses, what it is granted
- * is unconfirmed (R3), and its stale name is refused.
+ * is unconfirmed (R3), and its stale name is refused. (Expiries stamped by two centrals may go
+ * back by their clock skew along a chain; that only makes an old name look newer: refused.)
  */
-export function renewalAnswered(
+function renewalAnswered(
   lease: LeaseState | null,
   heldLeaseExpiresAtMs: number | null,
   nowMs: number,
