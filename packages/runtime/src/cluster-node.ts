@@ -20,6 +20,7 @@ import {
   ClientCalls,
   type CallOutcome,
   type CommandValidator,
+  type Proposal,
   type SettleCall,
 } from './client-calls';
 import { flushClientFrames } from './client-frames';
@@ -28,6 +29,7 @@ import { membershipOf, type ProcessConfig } from './config';
 import type { Logger } from './logger';
 import { NodeMetrics } from './metrics';
 import { MessageTrace, type TraceView } from './message-trace';
+import { meshPeers } from './mesh-peers';
 import { nodeHeartbeatTicks, nodeLearnerDecideTicks, traceEventsKeptMax } from './constants';
 import { ElectionHold, electionHoldMs, settleProposed } from './election-hold';
 import { ReadyPipeline } from './ready-pipeline';
@@ -80,7 +82,7 @@ export class ClusterNode {
    * one of each per arrival.
    */
   private inbox: { from: NodeId; message: Parameters<PaxosNode['step']>[1] }[] = [];
-  private proposals: { command: Command; settle: SettleCall }[] = [];
+  private proposals: Proposal[] = [];
   private turnScheduled = false;
   private readonly eventListeners = new Set<(event: NodeEvent) => void>();
   private readonly faultListeners = new Set<(rules: readonly FaultRule[]) => void>();
@@ -105,6 +107,7 @@ export class ClusterNode {
     this.calls = new ClientCalls({
       pendingMax: config.pendingClientCallsMax,
       timeoutMs: config.clientCallTimeoutMs,
+      observeCommitMs: (ms) => this.metrics.observeCommitMs(ms),
     });
     this.hold = new ElectionHold(electionHoldMs(config.tickMs));
     this.appliedLog = AppliedLog.ofNode(config, this.logger); // GET /log and the decided record
@@ -197,11 +200,7 @@ export class ClusterNode {
             clusterId: config.clusterId,
             clusterSecret: config.secret,
             listen: { host: config.listenHost, port: config.self.clusterPort },
-            peers: Object.fromEntries(
-              config.nodes
-                .filter((member) => member.id !== config.id)
-                .map((member) => [member.id, `ws://${member.host}:${member.clusterPort}`]),
-            ),
+            ...meshPeers(config),
           },
           { logger },
         );
@@ -296,16 +295,8 @@ export class ClusterNode {
     const command: Command = client
       ? { clientId: client.clientId, seq: client.seq, payload }
       : { clientId: this.ownClientId, seq: (this.ownSeq += 1), payload };
-    const startedAtMs = performance.now();
-    this.proposals.push({
-      command,
-      settle: (outcome) => {
-        if (outcome.ok && !outcome.duplicate) {
-          this.metrics.observeCommitMs(performance.now() - startedAtMs);
-        }
-        settle(outcome);
-      },
-    });
+    // The commit time is observed by ClientCalls (no wrapper callback per command).
+    this.proposals.push({ command, settle, startedAtMs: performance.now() });
     this.scheduleTurn();
   }
 
