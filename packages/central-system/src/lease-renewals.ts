@@ -14,7 +14,7 @@
  * a charge point leased; a third leaves room for one lost round (a leader change, a lost ask).
  */
 import type { Logger } from '@evpaxos/runtime';
-import type { LeaseRenewal, LeaseRenewalResult, SiteState } from '@evpaxos/site';
+import type { LeaseRenewal, LeaseState, SiteState } from '@evpaxos/site';
 import type { CommandDraft, SubmitOutcome } from './central-service';
 import { LEASE_RENEWAL_RETRY_MS, RENEWALS_PER_LEASE } from './constants';
 
@@ -45,6 +45,35 @@ export interface LeaseRenewalsCollaborators {
   /** Timers (default the process's setTimeout / clearTimeout): injected by tests. */
   readonly setTimer?: (callback: () => void, delayMs: number) => unknown;
   readonly clearTimer?: (timer: unknown) => void;
+}
+
+/**
+ * Whether a renewal naming `heldLeaseExpiresAtMs` was already answered, so that proposing it
+ * changes nothing but a refusal (lease-not-held): the station's live lease was granted by a renewal
+ * naming that same lease (lease.ts R2, R3 keep what it replaced in `previousExpiresAtMs`: null for
+ * a station's first lease), or it is confirmed and so the station has since named a later lease
+ * than this one (R2: only the station names its lease, from its own replica). Such an ask left
+ * before the station learned its renewal (a slow OCPP link, a loaded host), or it waited in a
+ * command through a leader change; the station names its new lease once it learns it. A station
+ * cut off from the mesh is not answered: once the lease it last proved lapses, what it is granted
+ * is unconfirmed (R3), and its stale name is refused. (Expiries stamped by two centrals may go
+ * back by their clock skew along a chain; that only makes an old name look newer: refused.)
+ */
+function renewalAnswered(
+  lease: LeaseState | null,
+  heldLeaseExpiresAtMs: number | null,
+  nowMs: number,
+): boolean {
+  if (lease === null || nowMs >= lease.expiresAtMs) return false;
+  const replaced = lease.previousExpiresAtMs;
+  if (heldLeaseExpiresAtMs === lease.expiresAtMs) return false;
+  if (heldLeaseExpiresAtMs === replaced) return true;
+  return (
+    lease.confirmed &&
+    replaced !== null &&
+    heldLeaseExpiresAtMs !== null &&
+    heldLeaseExpiresAtMs < replaced
+  );
 }
 
 export class LeaseRenewals {
@@ -188,22 +217,13 @@ export class LeaseRenewals {
   }
 
   /**
-   * Drops the asks already answered: those naming the lease that the station's live lease replaced
-   * (its ask left before it learned the renewal, e.g. queued behind slow calls on its OCPP link).
-   * The reducer would refuse them (lease.ts R2); the station asks again once it learns its lease.
+   * Drops the asks already answered (renewalAnswered): the reducer would refuse them (lease.ts R2);
+   * the station asks again once it learns its lease.
    */
   private dropAnswered(state: SiteState, now: number): void {
     for (const [chargePointId, ask] of this.asks) {
       const lease = state.chargePoints[chargePointId]?.lease ?? null;
-      if (
-        typeof ask === 'number' &&
-        lease !== null &&
-        now < lease.expiresAtMs &&
-        ask !== lease.expiresAtMs &&
-        ask === lease.previousExpiresAtMs
-      ) {
-        this.asks.delete(chargePointId);
-      }
+      if (ask !== FROM_REPLICA && renewalAnswered(lease, ask, now)) this.asks.delete(chargePointId);
     }
   }
 
@@ -245,7 +265,7 @@ export class LeaseRenewals {
     renewals: readonly LeaseRenewal[],
     outcome: SubmitOutcome,
   ): void {
-    const { logger, nowMs } = this.collaborators;
+    const { nowMs } = this.collaborators;
     if (!outcome.ok) {
       // Not agreed (no leader, timeout, overload): ask again after a pause, unless a station
       // asked anew meanwhile (its newer ask wins).
@@ -258,32 +278,41 @@ export class LeaseRenewals {
     const result = outcome.result;
     if (!result.ok) {
       // None renewed (lease.ts R2: every station named a lease it does not hold, e.g. cut off from
-      // the Paxos mesh): each one's next ask names what its replica holds then.
-      const chargePointIds = renewals.map((renewal) => renewal.chargePointId);
-      for (const chargePointId of chargePointIds) this.refused(chargePointId);
-      logger.info('lease-renewal-rejected', {
-        chargePointIds,
-        code: result.code,
-        reason: result.reason,
-      });
+      // the Paxos mesh, or each was answered by a renewal decided first).
+      this.settleRefused(renewals, result.code, result.reason);
       return;
     }
-    for (const renewal of result.renewals ?? []) this.settleOne(renewal);
+    const named = new Map(renewals.map((renewal) => [renewal.chargePointId, renewal]));
+    for (const renewal of result.renewals ?? []) {
+      if (renewal.ok) {
+        this.refusedUntilMs.delete(renewal.chargePointId);
+        continue;
+      }
+      const sent = named.get(renewal.chargePointId);
+      if (sent !== undefined) this.settleRefused([sent], renewal.code, renewal.reason);
+    }
   }
 
-  private settleOne(result: LeaseRenewalResult): void {
-    if (result.ok) {
-      this.refusedUntilMs.delete(result.chargePointId);
-      return;
+  /**
+   * Renewals the reducer refused. A stale lease named (a station cut off from the Paxos mesh,
+   * lease.ts R2) is logged and holds the station back; a renewal answered by one decided first
+   * (renewalAnswered: two centrals submitted the same ask around a leader change, or a command
+   * waited through one) is not: the station is in the site and its next ask names its new lease.
+   */
+  private settleRefused(renewals: readonly LeaseRenewal[], code: string, reason: string): void {
+    const { logger, readState, nowMs } = this.collaborators;
+    const state = readState();
+    const answered: string[] = [];
+    const chargePointIds: string[] = [];
+    for (const { chargePointId, heldLeaseExpiresAtMs } of renewals) {
+      const lease = state.chargePoints[chargePointId]?.lease ?? null;
+      if (renewalAnswered(lease, heldLeaseExpiresAtMs, nowMs())) answered.push(chargePointId);
+      else chargePointIds.push(chargePointId);
     }
-    this.refused(result.chargePointId);
-    // A stale lease named (a station cut off from the Paxos mesh, lease.ts R2), or a renewal that
-    // raced another one: its next ask names what its replica holds then.
-    this.collaborators.logger.info('lease-renewal-rejected', {
-      chargePointIds: [result.chargePointId],
-      code: result.code,
-      reason: result.reason,
-    });
+    if (answered.length > 0) logger.debug('lease-renewal-answered', { chargePointIds: answered });
+    if (chargePointIds.length === 0) return;
+    for (const chargePointId of chargePointIds) this.refused(chargePointId);
+    logger.info('lease-renewal-rejected', { chargePointIds, code, reason });
   }
 
   /**

@@ -34,6 +34,8 @@ function harness(registered = STATIONS) {
     logged: [] as { message: string; fields: Record<string, unknown> }[],
     timers: [] as { atMs: number; callback: () => void; cleared: boolean }[],
     failNext: false,
+    /** Other centrals' commands, decided in the slots before the next one submitted here. */
+    decidedFirst: [] as SiteCommand[],
     get state() {
       return state;
     },
@@ -80,6 +82,7 @@ function harness(registered = STATIONS) {
         h.failNext = false;
         return Promise.resolve({ ok: false, code: 'timeout' });
       }
+      for (const other of h.decidedFirst.splice(0)) state = applySiteCommand(state, other).state;
       const next = applySiteCommand(state, command);
       state = next.state;
       return Promise.resolve({ ok: true, slot: h.submitted.length, result: next.result });
@@ -358,5 +361,91 @@ describe('lease renewals: one RenewLeases per interval for every station that as
     expect(h.submitted).to.have.length(3);
     expect(h.state.chargePoints['cp1']?.lease?.confirmed).to.equal(true);
     expect(h.logged.filter((line) => line.message === 'lease-renewal-rejected')).to.deep.equal([]);
+  });
+
+  it('drops an ask naming no lease once the first lease is granted (its replica had not learned it yet): no command, no refusal', async () => {
+    const { h, renewals } = harness(['cp1']);
+    renewals.ask('cp1', null);
+    await h.advance(T0);
+    expect(h.submitted).to.have.length(1);
+    // Its next periodic ask left before its replica learned that lease (a loaded host).
+    await h.advance(T0 + LEASE_MS / 4);
+    renewals.ask('cp1', null);
+    await h.advance(T0 + 2 * INTERVAL_MS);
+    expect(h.submitted).to.have.length(1);
+    // It learned: its ask names the lease, renewed (and confirmed) as usual.
+    renewals.ask('cp1', h.held('cp1'));
+    await h.advance(T0 + 2 * INTERVAL_MS);
+    expect(h.submitted).to.have.length(2);
+    expect(h.state.chargePoints['cp1']?.lease).to.deep.include({
+      confirmed: true,
+      previousExpiresAtMs: T0 + LEASE_MS,
+    });
+    expect(h.logged.filter((line) => line.message === 'lease-renewal-rejected')).to.deep.equal([]);
+  });
+
+  it("a renewal another central's renewals answered first (a leader change) is not reported as refused; a cut-off station's still is", async () => {
+    const { h, renewals } = harness();
+    everyoneAsks(h, renewals);
+    await h.advance(T0);
+    await h.advance(T0 + INTERVAL_MS - 200);
+    everyoneAsks(h, renewals);
+    // The central that led a moment before had cp1's and cp2's same asks: its RenewLeases is decided
+    // in the slot before ours, so the reducer refuses those two in ours (lease.ts R2).
+    const fromOther = (chargePointIds: readonly string[], atMs: number): SiteCommand => ({
+      type: 'RenewLeases',
+      atMs,
+      renewals: chargePointIds.map((chargePointId) => ({
+        chargePointId,
+        heldLeaseExpiresAtMs: h.held(chargePointId),
+      })),
+    });
+    h.decidedFirst = [fromOther(['cp1', 'cp2'], T0 + INTERVAL_MS - 100)];
+    await h.advance(T0 + INTERVAL_MS);
+    expect(renewedIds(h.submitted[1])).to.deep.equal(STATIONS);
+    expect(h.held('cp1')).to.equal(T0 + INTERVAL_MS - 100 + LEASE_MS);
+    expect(h.held('cp3')).to.equal(T0 + INTERVAL_MS + LEASE_MS);
+    // Every station in ours answered first: the command is refused as a whole, none reported.
+    await h.advance(T0 + 2 * INTERVAL_MS - 300);
+    everyoneAsks(h, renewals);
+    h.decidedFirst = [fromOther(STATIONS, T0 + 2 * INTERVAL_MS - 150)];
+    await h.advance(T0 + 2 * INTERVAL_MS);
+    expect(h.submitted).to.have.length(3);
+    for (const chargePointId of STATIONS) {
+      expect(h.state.chargePoints[chargePointId]?.lease?.confirmed, chargePointId).to.equal(true);
+      expect(h.held(chargePointId), chargePointId).to.equal(T0 + 2 * INTERVAL_MS - 150 + LEASE_MS);
+    }
+    // Ours waited through a leader change while cp3 was renewed twice, the second time naming the
+    // first renewal: its lease is confirmed past the one ours names, so cp3 is answered too.
+    await h.advance(T0 + 3 * INTERVAL_MS - 400);
+    everyoneAsks(h, renewals);
+    const renewedOnce = T0 + 3 * INTERVAL_MS - 300;
+    h.decidedFirst = [
+      fromOther(['cp3'], renewedOnce),
+      {
+        type: 'RenewLeases',
+        atMs: renewedOnce + 100,
+        renewals: [{ chargePointId: 'cp3', heldLeaseExpiresAtMs: renewedOnce + LEASE_MS }],
+      },
+    ];
+    await h.advance(T0 + 3 * INTERVAL_MS);
+    expect(h.submitted).to.have.length(4);
+    expect(h.held('cp3')).to.equal(renewedOnce + 100 + LEASE_MS);
+    expect(h.held('cp1')).to.equal(T0 + 3 * INTERVAL_MS - 150 + LEASE_MS);
+    expect(h.logged.filter((line) => line.message === 'lease-renewal-rejected')).to.deep.equal([]);
+    // cp4 is cut off from the mesh from here on: it names the lease its replica holds at every ask.
+    // Its next renewal is granted, then its asks are answered until that lease lapses; what it is
+    // granted then is unconfirmed (lease.ts R3), and its stale name is refused and reported.
+    const stale = h.held('cp4');
+    const cutAtMs = T0 + 3 * INTERVAL_MS;
+    for (let atMs = cutAtMs; atMs <= cutAtMs + 2.5 * LEASE_MS; atMs += LEASE_MS / 4) {
+      await h.advance(atMs);
+      renewals.ask('cp4', stale);
+    }
+    await h.advance(cutAtMs + 2.5 * LEASE_MS + INTERVAL_MS);
+    const rejected = h.logged.filter((line) => line.message === 'lease-renewal-rejected');
+    expect(rejected.map((line) => line.fields.chargePointIds)).to.deep.include(['cp4']);
+    expect(rejected.every((line) => String(line.fields.chargePointIds) === 'cp4')).to.equal(true);
+    expect(h.state.chargePoints['cp4']?.lease?.confirmed).to.equal(false);
   });
 });
