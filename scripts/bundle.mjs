@@ -17,6 +17,13 @@
 //   into objects and drops the text; bundled, they would be JavaScript source kept in the heap.
 // - @evpaxos/dashboard/package.json, which the dashboard resolves (never loads) to find its static/.
 //
+// One module of a dependency is replaced in the bundle: ocpp-rpc's lib/standard-validators.js, which
+// builds strict mode's validators for OCPP 1.6, 2.0.1 and 2.1 when ocpp-rpc is loaded (three Ajv
+// instances, each compiling the draft-07 meta-schema to check its schemas). Every node speaks OCPP
+// 2.0.1 only (packages/ocpp constants.ts, `ocppSubprotocol`), so the bundle's replacement builds
+// 2.0.1's alone, with the library's public `createValidator`: 1.4 MiB less heap per process
+// (docs/BENCHMARKS.md, "Issue 21: the 31 site's memory, sixth session").
+//
 // `node scripts/bundle.mjs --clean` removes the bundles (`npm run clean`).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -72,6 +79,42 @@ const dependencyJsonStaysFile = {
   },
 };
 
+/** Where ocpp-rpc's validators module is, and what it must say for the replacement to be right. */
+const ocppRpcLib = path.dirname(requireFromBundle.resolve('ocpp-rpc/lib/standard-validators.js'));
+const standardValidatorsFile = path.join(ocppRpcLib, 'standard-validators.js');
+const ocpp201Validator = "createValidator('ocpp2.0.1', require('./schemas/ocpp2_0_1.json'))";
+
+/**
+ * ocpp-rpc's standard validators, OCPP 2.0.1's only. ocpp-rpc's client and server modules take this
+ * module's array as the subprotocols strict mode can check, so a node asked to be strict in another
+ * one fails at construction with ocpp-rpc's own "missing validator" error, never unchecked. If a
+ * new ocpp-rpc no longer builds 2.0.1's validator exactly so, the build stops instead of guessing.
+ */
+const ocpp201ValidatorsOnly = {
+  name: 'ocpp-rpc-2.0.1-validators-only',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]standard-validators\.js$/ }, (args) => {
+      if (args.path !== standardValidatorsFile) return undefined;
+      const original = fs.readFileSync(args.path, 'utf8');
+      if (!original.includes(ocpp201Validator)) {
+        return {
+          errors: [
+            { text: `${args.path} no longer has ${ocpp201Validator}: update scripts/bundle.mjs` },
+          ],
+        };
+      }
+      return {
+        contents: [
+          "const { createValidator } = require('./validator');",
+          `module.exports = [${ocpp201Validator}];`,
+        ].join('\n'),
+        loader: 'js',
+        resolveDir: ocppRpcLib,
+      };
+    });
+  },
+};
+
 fs.rmSync(outDir, { recursive: true, force: true });
 const result = await esbuild.build({
   entryPoints: roles.map((role) => ({
@@ -92,7 +135,7 @@ const result = await esbuild.build({
   sourcemap: 'linked',
   sourcesContent: false,
   external,
-  plugins: [dependencyJsonStaysFile],
+  plugins: [dependencyJsonStaysFile, ocpp201ValidatorsOnly],
   logLevel: 'warning',
   metafile: true,
 });

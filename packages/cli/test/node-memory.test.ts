@@ -38,7 +38,7 @@ describe('node memory: the role bundles and the allocator settings', () => {
   });
 
   for (const role of ['charge-point', 'central']) {
-    it(`builds dist/bundle/${role}.js: every evpaxos package inside, dependencies' JSON and node-forge outside, a source map to the TypeScript`, () => {
+    it(`builds dist/bundle/${role}.js: every evpaxos package inside, dependencies' JSON (OCPP 2.0.1's schemas only) and node-forge outside, a source map to the TypeScript`, () => {
       const bundle = fs.readFileSync(path.join(bundleDir, `${role}.js`), 'utf8');
       const required = [...bundle.matchAll(/require\("([^"]+)"\)/g)].map((match) => match[1]!);
       // Our packages are bundled; only the dashboard's package.json is resolved (never loaded).
@@ -46,6 +46,9 @@ describe('node memory: the role bundles and the allocator settings', () => {
         (names: string[]) => names.every((name) => name === '@evpaxos/dashboard/package.json'),
       );
       expect(required).to.include('ocpp-rpc/lib/schemas/ocpp2_0_1.json');
+      // ocpp-rpc's strict validators: OCPP 2.0.1's only (scripts/bundle.mjs).
+      expect(required).to.not.include('ocpp-rpc/lib/schemas/ocpp1_6.json');
+      expect(required).to.not.include('ocpp-rpc/lib/schemas/ocpp2_1.json');
       expect(required).to.include('node-forge');
       expect(bundle).to.match(new RegExp(`//# sourceMappingURL=${role}\\.js\\.map\\s*$`));
       const map = JSON.parse(fs.readFileSync(path.join(bundleDir, `${role}.js.map`), 'utf8')) as {
