@@ -115,6 +115,47 @@ const ocpp201ValidatorsOnly = {
   },
 };
 
+/**
+ * ajv-formats takes Ajv as a peer dependency: it adds its formats to the caller's Ajv instance and
+ * uses that Ajv's code generator. npm could not hoist ocpp-rpc's pinned ajv (the top level holds
+ * another major version for the dev tools), so it gave ajv-formats a copy of its own, and the
+ * bundle held two Ajvs, both loaded at start: ~110 KiB more source kept in the heap and a second
+ * set of Ajv's modules run (docs/BENCHMARKS.md, "Issue 21: the 31 site's memory, sixth session").
+ * In the bundle, ajv-formats gets the Ajv that ocpp-rpc, its only user here, gives it.
+ */
+const ajvFormatsUsesCallersAjv = {
+  name: 'ajv-formats-uses-callers-ajv',
+  setup(build) {
+    build.onResolve({ filter: /^ajv($|\/)/ }, (args) => {
+      if (!args.importer.includes(`${path.sep}node_modules${path.sep}ajv-formats${path.sep}`)) {
+        return undefined;
+      }
+      return build.resolve(args.path, { kind: args.kind, resolveDir: ocppRpcLib });
+    });
+  },
+};
+
+/** Where a bundle holds two copies of one package (by name): the build stops, naming them. */
+function duplicatePackages(metafile) {
+  const problems = [];
+  for (const [file, output] of Object.entries(metafile.outputs)) {
+    const roots = new Map();
+    for (const input of Object.keys(output.inputs)) {
+      const at = input.lastIndexOf('node_modules/');
+      if (at < 0) continue;
+      const parts = input.slice(at + 'node_modules/'.length).split('/');
+      const name = parts[0].startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0];
+      const found = roots.get(name) ?? new Set();
+      found.add(input.slice(0, at) + 'node_modules/' + name);
+      roots.set(name, found);
+    }
+    for (const [name, where] of roots) {
+      if (where.size > 1) problems.push(`${file}: ${name} twice (${[...where].join(', ')})`);
+    }
+  }
+  return problems;
+}
+
 fs.rmSync(outDir, { recursive: true, force: true });
 const result = await esbuild.build({
   entryPoints: roles.map((role) => ({
@@ -135,11 +176,17 @@ const result = await esbuild.build({
   sourcemap: 'linked',
   sourcesContent: false,
   external,
-  plugins: [dependencyJsonStaysFile, ocpp201ValidatorsOnly],
+  plugins: [dependencyJsonStaysFile, ocpp201ValidatorsOnly, ajvFormatsUsesCallersAjv],
   logLevel: 'warning',
   metafile: true,
 });
 if (result.errors.length > 0 || result.warnings.length > 0) process.exit(1);
+// One copy of each package per bundle: a second one is memory in every node process.
+const duplicates = duplicatePackages(result.metafile);
+if (duplicates.length > 0) {
+  for (const problem of duplicates) console.error(`bundle: ${problem}`);
+  process.exit(1);
+}
 for (const [file, output] of Object.entries(result.metafile.outputs)) {
   if (file.endsWith('.map')) continue;
   const kib = Math.round(output.bytes / 1024);

@@ -190,6 +190,15 @@ describe("the charge point's bundle: strict OCPP 2.0.1 validation", () => {
     const wrongType = await csms.call('RequestStopTransaction', { transactionId: 42 });
     expect(wrongType[0]).to.equal(CALLERROR);
     expect(wrongType[2]).to.equal('TypeConstraintViolation');
+    // A string that is not a date-time: ajv-formats's check, with the Ajv ocpp-rpc hands it.
+    const badDate = await csms.call('ReserveNow', {
+      id: 1,
+      expiryDateTime: 'tomorrow at noon',
+      idToken: { idToken: 'TOKEN-1', type: 'Central' },
+    });
+    expect(badDate[0]).to.equal(CALLERROR);
+    expect(badDate[2]).to.equal('FormatViolation');
+    expect(String(badDate[3])).to.match(/date-time/);
     const line = await waitForLine(
       path.join(dir, 'cp1.log'),
       (entry) =>
