@@ -1,7 +1,10 @@
 // The node roles' bundles: packages/cli/dist/bundle/charge-point.js and central.js, each one
 // minified file of everything `evpaxos charge-point` / `evpaxos central` runs (packages/cli/src/entries),
-// which bin/evpaxos.js loads for those two commands. Run by `npm run build` after `tsc -b` (it bundles
-// the compiled JavaScript, whose source maps it follows back to the TypeScript).
+// which bin/evpaxos.js loads for those two commands. Run by `npm run build` after `tsc -b` (which
+// type-checks; the bundles are made from the TypeScript sources themselves, so that esbuild sees our
+// packages as ES modules and leaves out what a role never imports: the simulator, the other role's
+// OCPP side, tsc's per-module interop helpers; ~20 % of each bundle, docs/BENCHMARKS.md, "Issue 21:
+// the 31 site's memory, sixth session").
 //
 // Why (docs/CLUSTER.md, "Memory"; numbers in docs/BENCHMARKS.md, "Idle footprint", third pass): V8
 // keeps the source text of every loaded script for as long as the process runs (lazy compilation
@@ -11,8 +14,9 @@
 // What stays outside the bundle, loaded from node_modules at run time as before:
 // - native and optional modules (msgpackr-extract, ws's bufferutil and utf-8-validate): a prebuilt
 //   binary or nothing, found by the library's own require;
-// - node-forge: loaded on the first demo certificate only (packages/ocpp demo-certs.ts); bundled, its
-//   290 KiB of source would sit in every process's heap;
+// - node-forge: loaded on the first demo certificate only (packages/ocpp demo-certs.ts), which no
+//   node role imports today (so it is not even required); bundled, its 290 KiB of source would sit
+//   in every process's heap;
 // - JSON files of dependencies (ocpp-rpc's OCPP schemas, 1.6 MiB): require() parses a JSON file
 //   into objects and drops the text; bundled, they would be JavaScript source kept in the heap.
 // - @evpaxos/dashboard/package.json, which the dashboard resolves (never loads) to find its static/.
@@ -156,10 +160,27 @@ function duplicatePackages(metafile) {
   return problems;
 }
 
+/** `@evpaxos/<package>` is bundled from that package's TypeScript entry, packages/<package>/src. */
+const evpaxosFromSources = {
+  name: 'evpaxos-from-sources',
+  setup(build) {
+    build.onResolve({ filter: /^@evpaxos\/[a-z-]+$/ }, (args) => {
+      const entry = path.join(
+        root,
+        'packages',
+        args.path.slice('@evpaxos/'.length),
+        'src',
+        'index.ts',
+      );
+      return fs.existsSync(entry) ? { path: entry } : undefined;
+    });
+  },
+};
+
 fs.rmSync(outDir, { recursive: true, force: true });
 const result = await esbuild.build({
   entryPoints: roles.map((role) => ({
-    in: path.join(cli, 'dist', 'src', 'entries', `${role}.js`),
+    in: path.join(cli, 'src', 'entries', `${role}.ts`),
     out: role,
   })),
   outdir: outDir,
@@ -171,12 +192,17 @@ const result = await esbuild.build({
   // Class and function names stay as written: errors and logs that print a constructor's name
   // read the same as from the compiled sources.
   keepNames: true,
-  // The map follows tsc's maps back to packages/*/src; `node --enable-source-maps` (or
+  // The map points into packages/*/src; `node --enable-source-maps` (or
   // NODE_OPTIONS) prints stack traces at TypeScript lines. Without the sources' text in it.
   sourcemap: 'linked',
   sourcesContent: false,
   external,
-  plugins: [dependencyJsonStaysFile, ocpp201ValidatorsOnly, ajvFormatsUsesCallersAjv],
+  plugins: [
+    evpaxosFromSources,
+    dependencyJsonStaysFile,
+    ocpp201ValidatorsOnly,
+    ajvFormatsUsesCallersAjv,
+  ],
   logLevel: 'warning',
   metafile: true,
 });
