@@ -3,7 +3,13 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { clusterUp, LEARNER_V8_FLAGS, nodeMallocEnv, readProcesses } from '../src/launcher';
+import {
+  clusterUp,
+  LEARNER_V8_FLAGS,
+  NODE_V8_FLAGS,
+  nodeMallocEnv,
+  readProcesses,
+} from '../src/launcher';
 
 // docs/CLUSTER.md, "Memory": what a node process runs and with which allocator settings.
 const cli = path.resolve(__dirname, '../..');
@@ -104,6 +110,34 @@ describe('node memory: the role bundles and the allocator settings', () => {
         for (const [name, value] of Object.entries(nodeMallocEnv())) {
           expect(environ, node.id).to.include(`${name}=${value}`);
         }
+      }
+    } finally {
+      await cluster.down();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('collects its start-up garbage once, logged as startup-gc, where the launcher exposed gc', async function () {
+    this.timeout(120_000);
+    expect(NODE_V8_FLAGS).to.include('--expose-gc');
+    const { dir, cluster } = await smallCluster({ chargePoints: 1 });
+    try {
+      for (const node of readProcesses(dir).nodes) {
+        const deadline = Date.now() + 60_000;
+        let lines: Record<string, unknown>[] = [];
+        while (lines.length === 0) {
+          if (Date.now() > deadline) throw new Error(`${node.id}: no startup-gc line`);
+          await new Promise((resolve) => setTimeout(resolve, 250));
+          lines = fs
+            .readFileSync(node.logFile, 'utf8')
+            .split('\n')
+            .filter((line) => line.includes('"startup-gc"'))
+            .map((line) => JSON.parse(line) as Record<string, unknown>);
+        }
+        expect(lines, node.id).to.have.length(1);
+        const [line] = lines as [Record<string, number>];
+        expect(line.heapUsedAfterMiB, node.id).to.be.below(line.heapUsedBeforeMiB as number);
+        expect(line.gcMs, node.id).to.be.at.least(0);
       }
     } finally {
       await cluster.down();

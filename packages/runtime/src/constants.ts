@@ -100,3 +100,13 @@ export const nodeHeartbeatTicks = 25;
  * commit; a learner now applies a slot up to 50 ms later (docs/LIMITS.md, "Learners' Decide pace").
  */
 export const nodeLearnerDecideTicks = 5;
+
+/**
+ * How long after "ready" a node process collects its start-up garbage once, where Node exposes
+ * `gc` (`--expose-gc`, which the launcher and the Docker image give every node; docs/CLUSTER.md,
+ * "Memory"). Parsing and compiling the bundle, Ajv compiling the OCPP schemas and the first
+ * registrations leave garbage that an idle node, allocating little, would otherwise keep until its
+ * first full collection, tens of seconds later: ~1.5 MiB of RSS per learner at rest
+ * (docs/BENCHMARKS.md, "Issue 21: the 31 site's memory, sixth session").
+ */
+export const startupGcDelayMs = 10_000;

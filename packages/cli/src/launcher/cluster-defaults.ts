@@ -92,7 +92,11 @@ export const EVPAXOS_BIN = path.resolve(__dirname, '../../../bin/evpaxos.js');
  * process, but 1.8× the CPU per command at concurrency 256 (its heap grows in small steps, so a
  * busy node runs a full GC far more often; docs/BENCHMARKS.md, "Issue 21: the V8 flags under load").
  */
-export const NODE_V8_FLAGS: readonly string[] = Object.freeze(['--max-semi-space-size=1']);
+export const NODE_V8_FLAGS: readonly string[] = Object.freeze([
+  '--max-semi-space-size=1',
+  // `gc` for the node's one collection of its start-up garbage (runtime `startupGcDelayMs`).
+  '--expose-gc',
+]);
 
 /**
  * Added for a charge point that only learns (docs/CLUSTER.md, "Memory"): V8's interpreter only, no
