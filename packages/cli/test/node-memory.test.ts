@@ -149,7 +149,7 @@ describe('node memory: the role bundles and the allocator settings', () => {
     this.timeout(120_000);
     const { dir, cluster } = await smallCluster({ chargePoints: 3, acceptors: ['cp1'] });
     try {
-      expect(LEARNER_V8_FLAGS).to.include('--no-opt');
+      expect(LEARNER_V8_FLAGS).to.include('--jitless');
       for (const node of readProcesses(dir).nodes) {
         const learner = node.id === 'cp2' || node.id === 'cp3';
         const beforeBin = node.args.slice(0, node.args.indexOf(node.role) - 1);
