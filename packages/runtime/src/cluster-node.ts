@@ -28,6 +28,7 @@ import { membershipOf, type ProcessConfig } from './config';
 import type { Logger } from './logger';
 import { NodeMetrics } from './metrics';
 import { MessageTrace, type TraceView } from './message-trace';
+import { meshPeers } from './mesh-peers';
 import { nodeHeartbeatTicks, nodeLearnerDecideTicks, traceEventsKeptMax } from './constants';
 import { ElectionHold, electionHoldMs, settleProposed } from './election-hold';
 import { ReadyPipeline } from './ready-pipeline';
@@ -197,11 +198,7 @@ export class ClusterNode {
             clusterId: config.clusterId,
             clusterSecret: config.secret,
             listen: { host: config.listenHost, port: config.self.clusterPort },
-            peers: Object.fromEntries(
-              config.nodes
-                .filter((member) => member.id !== config.id)
-                .map((member) => [member.id, `ws://${member.host}:${member.clusterPort}`]),
-            ),
+            ...meshPeers(config),
           },
           { logger },
         );

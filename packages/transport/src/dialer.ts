@@ -21,6 +21,7 @@ export class Dialer {
     const mesh = this.mesh;
     link.reconnectTimer = null;
     if (mesh.core.closed || link.url === null || link.outbound) return;
+    link.dialled = true;
     mesh.setState(link, 'connecting');
     const socket = new WebSocket(link.url, {
       maxPayload: mesh.limits.maxFrameBytes,
@@ -68,11 +69,15 @@ export class Dialer {
    *   Dial again now (resolving its name afresh: a new container has a new address), unless
    *   ours is younger than a handshake can take: then it answers the peer's own redial, and
    *   both sides redialling on each other's news would never end.
+   * An on-demand peer we never dialled is not dialled back: we dial it once we have something
+   * to send it (send-queue.ts).
    * A dial in progress is left alone: redialling it on every link of the peer's would race two
    * simultaneous dialers against each other, and the handshake timeout bounds it.
    */
   peerDialledUs(link: PeerLink, replaced: Connection | null): void {
     const mesh = this.mesh;
+    // An on-demand peer is dialled when we have something for it (its request's answer), not back.
+    if (link.onDemand && !link.dialled) return;
     const outbound = link.outbound;
     if (outbound !== null) {
       const stale =

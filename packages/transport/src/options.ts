@@ -20,6 +20,13 @@ export interface WebSocketTransportOptions extends Partial<WebSocketLimits> {
    * yet": the member may connect to us, and we dial it once `setPeerUrl` gives the address.
    */
   readonly peers: Readonly<Record<NodeId, string | null>>;
+  /**
+   * Peers of `peers` that we dial only once we have something to send them, not at start: links
+   * that would carry nothing but pings (in a site, one charge point to another: Paxos runs
+   * between the centrals and every charge point; docs/PROTOCOL-WIRE.md, "Links on demand").
+   * Until then the peer is not in `peers()`; what we send it waits for the link to open.
+   */
+  readonly dialOnDemand?: readonly NodeId[];
 }
 
 /**
@@ -73,6 +80,10 @@ function optionProblems(options: WebSocketTransportOptions): string[] {
   if (!Number.isInteger(port) || port < 0 || port > 65_535)
     problems.push('listen.port must be an integer in [0, 65535].');
   if (typeof options.listen?.host !== 'string') problems.push('listen.host must be a string.');
+  for (const id of options.dialOnDemand ?? []) {
+    if (!Object.hasOwn(options.peers ?? {}, id))
+      problems.push(`dialOnDemand names ${String(id)}, which is not in peers.`);
+  }
   for (const [id, url] of Object.entries(options.peers ?? {})) {
     checkId(`Peer id ${id}`, id);
     if (id === options.nodeId) problems.push(`peers must not include this node (${id}).`);

@@ -23,11 +23,24 @@ export interface PeerLink {
    * leader's Decide and Accept, or an acceptor's Accepteds, cost one write and one wake-up of the
    * peer instead of one each. Measured in docs/BENCHMARKS.md.
    */
-  batch: { bytes: Uint8Array; type: Message['type'] }[];
+  batch: QueuedMessage[];
   batchBytes: number;
+  /** Dialled only once something is to be sent (`WebSocketTransportOptions.dialOnDemand`). */
+  readonly onDemand: boolean;
+  /** Whether we ever dialled it: an on-demand link not yet dialled is not reported in `peers()`. */
+  dialled: boolean;
+  /** What was sent on an on-demand link while it connected, sent once it opens (bounded). */
+  held: QueuedMessage[];
+  heldBytes: number;
 }
 
-export function createPeerLink(id: NodeId, url: string | null): PeerLink {
+/** One encoded Paxos message waiting for its frame. */
+export interface QueuedMessage {
+  readonly bytes: Uint8Array;
+  readonly type: Message['type'];
+}
+
+export function createPeerLink(id: NodeId, url: string | null, onDemand = false): PeerLink {
   return {
     id,
     url,
@@ -39,6 +52,10 @@ export function createPeerLink(id: NodeId, url: string | null): PeerLink {
     lastSeenMs: null,
     batch: [],
     batchBytes: 0,
+    onDemand,
+    dialled: false,
+    held: [],
+    heldBytes: 0,
   };
 }
 

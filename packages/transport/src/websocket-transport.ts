@@ -34,7 +34,8 @@ export type { WebSocketTransportOptions } from './options';
 /**
  * The cluster mesh over WebSocket (ws), binary frames only.
  *
- * Connection direction: every node dials every peer and sends only on its own outbound link;
+ * Connection direction: every node dials every peer (those in `dialOnDemand` at the first
+ * message for them, send-queue.ts) and sends only on its own outbound link;
  * what arrives on an inbound link is only received. So each pair has two connections, one per
  * direction, and there is never a race over which of two simultaneous connections to keep: each
  * side owns the link it sends on, messages on it stay in order, and a restarted node simply
@@ -72,17 +73,21 @@ export class WebSocketTransport implements Transport {
       codec,
       {
         frame: (connection, data, isBinary) => this.handleFrame(connection, data, isBinary),
-        opened: (connection) => this.liveness.watch(connection),
-        outboundLost: (link) => this.dialer.scheduleReconnect(link),
+        opened: (connection) => this.opened(connection),
+        outboundLost: (link) => {
+          this.sendQueue.dropHeld(link);
+          this.dialer.scheduleReconnect(link);
+        },
         peerDialledUs: (link, replaced) => this.dialer.peerDialledUs(link, replaced),
       },
       () => performance.now(),
     );
     this.dialer = new Dialer(this.mesh);
-    this.sendQueue = new SendQueue(this.mesh);
+    this.sendQueue = new SendQueue(this.mesh, (link) => this.dialer.dial(link));
     this.liveness = new LivenessWatch(this.mesh);
+    const onDemand = new Set(options.dialOnDemand ?? []);
     for (const [id, url] of Object.entries(options.peers)) {
-      this.mesh.links.set(id, createPeerLink(id, url));
+      this.mesh.links.set(id, createPeerLink(id, url, onDemand.has(id)));
     }
   }
 
@@ -121,7 +126,7 @@ export class WebSocketTransport implements Transport {
     });
     this.boundPort = (server.address() as AddressInfo).port;
     this.core.logger.info('transport: listening', { nodeId: this.nodeId, port: this.boundPort });
-    for (const link of this.mesh.links.values()) this.dialer.dial(link);
+    for (const link of this.mesh.links.values()) if (!link.onDemand) this.dialer.dial(link);
   }
 
   /** Sets or changes the URL of a member; its link is redialled at once. */
@@ -130,7 +135,7 @@ export class WebSocketTransport implements Transport {
     const problem = urlProblem(url);
     if (problem) throw new TransportError('invalid-options', `Peer ${peerId}: ${problem}`);
     link.url = url;
-    if (!this.started || this.core.closed) return;
+    if (!this.started || this.core.closed || (link.onDemand && !link.dialled)) return;
     this.dialer.redial(link);
   }
 
@@ -159,12 +164,14 @@ export class WebSocketTransport implements Transport {
     return this.core.onPeerChange(handler);
   }
 
-  /** Each link's state as of now, read from the clock: a cut shows here before any timer fires. */
+  /**
+   * Each link's state as of now, read from the clock: a cut shows here before any timer fires. An
+   * on-demand peer we never dialled has no link to report and is left out.
+   */
   peers(): PeerStatus[] {
     const nowMs = this.mesh.monotonicNowMs();
-    return [...this.mesh.links.values()].map((link) =>
-      statusOf(link, currentState(link, nowMs, this.limits)),
-    );
+    const links = [...this.mesh.links.values()].filter((link) => !link.onDemand || link.dialled);
+    return links.map((link) => statusOf(link, currentState(link, nowMs, this.limits)));
   }
 
   setFaultRules(rules: readonly FaultRule[]): void {
@@ -191,6 +198,13 @@ export class WebSocketTransport implements Transport {
     const server = this.server;
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
     this.core.logger.info('transport: closed', { nodeId: this.nodeId });
+  }
+
+  private opened(connection: Connection): void {
+    this.liveness.watch(connection);
+    const peerId = connection.peerId;
+    if (connection.direction === 'out' && peerId !== null)
+      this.sendQueue.release(this.mesh.linkOf(peerId));
   }
 
   private handleFrame(connection: Connection, data: RawData, isBinary: boolean): void {
