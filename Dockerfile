@@ -68,7 +68,7 @@ FROM ${NODE_IMAGE} AS runtime
 # A container binds every interface of its own network namespace; peers reach it by its hostname.
 # The memory settings every node gets from the launcher too (docs/CLUSTER.md, "Memory"): glibc's
 # allocator gives freed blocks back (MALLOC_*), V8's young generation is 1 MiB semi-spaces, and
-# `gc` is exposed so that a node collects its start-up garbage once, 10 s after it is ready.
+# `gc` is exposed so that a node collects its start-up garbage once, 5 s after it is ready.
 ENV NODE_ENV=production \
     EVPAXOS_LISTEN_HOST=0.0.0.0 \
     MALLOC_ARENA_MAX=2 \
