@@ -25,19 +25,28 @@ export function flushClientFrames(): void {
  * synchronous work ends (a queued microtask, so a lone one waits for nothing): one item as a map
  * frame, several as array frames of at most `clientFrameRequestsMax` — one socket write for the lot
  * instead of one per item (docs/BENCHMARKS.md). Until `allowArrays()`, every item is its own map
- * frame: the protocol for a peer that has not shown it reads arrays. Holds items for one microtask
+ * frame: the protocol for a peer that has not shown it reads arrays; after `arraysOnly()`, a lone
+ * item too is a one-item array (version 2 of /client). Holds items for one microtask
  * checkpoint at most; `clear()` drops them (the connection is gone).
  */
 export class ClientFrameBatch<Item> {
   private items: Item[] = [];
   private flushQueued = false;
   private perFrameMax = 1;
+  /** A lone item as a one-item array too (the /client protocol's version 2), not a plain map. */
+  private loneAsArray = false;
 
   /** @param send writes one encoded frame, or drops it when the connection is no longer open. */
   constructor(private readonly send: (frame: Buffer) => void) {}
 
   allowArrays(): void {
     this.perFrameMax = clientFrameRequestsMax;
+  }
+
+  /** Every frame an array, of one item too: a peer of the /client protocol's version 2. */
+  arraysOnly(): void {
+    this.allowArrays();
+    this.loneAsArray = true;
   }
 
   push(item: Item): void {
@@ -59,8 +68,11 @@ export class ClientFrameBatch<Item> {
     const items = this.items;
     this.items = [];
     for (let start = 0; start < items.length; start += this.perFrameMax) {
-      const frame = items.slice(start, start + this.perFrameMax);
-      this.send(clientPackr.pack(frame.length === 1 ? frame[0] : frame));
+      const frame =
+        start === 0 && items.length <= this.perFrameMax
+          ? items
+          : items.slice(start, start + this.perFrameMax);
+      this.send(clientPackr.pack(frame.length === 1 && !this.loneAsArray ? frame[0] : frame));
     }
   }
 }

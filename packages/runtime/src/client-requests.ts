@@ -41,7 +41,7 @@ export type ClientAnswer =
     };
 
 /** A /client request, validated; or why it is refused, with its requestId when it has one. */
-type ClientRequestRead =
+export type ClientRequestRead =
   | {
       readonly ok: true;
       readonly requestId: number;
@@ -88,6 +88,18 @@ export function readSubmit(body: unknown): {
   }
   const { payload, clientId, seq } = body as Record<string, unknown>;
   if (payload === undefined) throw new InvalidRequest('The body needs a "payload".');
+  return readSubmitFields(payload, clientId, seq);
+}
+
+/**
+ * Validates a submit's fields, however they came (a body or request map, or a version 2 /client
+ * request array): payload plain data, and clientId with seq or neither.
+ */
+export function readSubmitFields(
+  payload: unknown,
+  clientId: unknown,
+  seq: unknown,
+): { payload: unknown; client: { clientId: string; seq: number } | undefined } {
   try {
     readPlainData(payload, 'payload', defaultWireLimits.plainDataDepthMax);
   } catch (error) {

@@ -20,6 +20,7 @@ import {
   ClientCalls,
   type CallOutcome,
   type CommandValidator,
+  type Proposal,
   type SettleCall,
 } from './client-calls';
 import { flushClientFrames } from './client-frames';
@@ -81,7 +82,7 @@ export class ClusterNode {
    * one of each per arrival.
    */
   private inbox: { from: NodeId; message: Parameters<PaxosNode['step']>[1] }[] = [];
-  private proposals: { command: Command; settle: SettleCall }[] = [];
+  private proposals: Proposal[] = [];
   private turnScheduled = false;
   private readonly eventListeners = new Set<(event: NodeEvent) => void>();
   private readonly faultListeners = new Set<(rules: readonly FaultRule[]) => void>();
@@ -106,6 +107,7 @@ export class ClusterNode {
     this.calls = new ClientCalls({
       pendingMax: config.pendingClientCallsMax,
       timeoutMs: config.clientCallTimeoutMs,
+      observeCommitMs: (ms) => this.metrics.observeCommitMs(ms),
     });
     this.hold = new ElectionHold(electionHoldMs(config.tickMs));
     this.appliedLog = AppliedLog.ofNode(config, this.logger); // GET /log and the decided record
@@ -293,16 +295,8 @@ export class ClusterNode {
     const command: Command = client
       ? { clientId: client.clientId, seq: client.seq, payload }
       : { clientId: this.ownClientId, seq: (this.ownSeq += 1), payload };
-    const startedAtMs = performance.now();
-    this.proposals.push({
-      command,
-      settle: (outcome) => {
-        if (outcome.ok && !outcome.duplicate) {
-          this.metrics.observeCommitMs(performance.now() - startedAtMs);
-        }
-        settle(outcome);
-      },
-    });
+    // The commit time is observed by ClientCalls (no wrapper callback per command).
+    this.proposals.push({ command, settle, startedAtMs: performance.now() });
     this.scheduleTurn();
   }
 

@@ -1,5 +1,5 @@
-import { defaultPaxosOptions, type Command, type NodeId, type ProposeResult } from '@evpaxos/paxos';
-import type { ClientCalls, SettleCall } from './client-calls';
+import { defaultPaxosOptions, type NodeId, type ProposeResult } from '@evpaxos/paxos';
+import type { ClientCalls, Proposal } from './client-calls';
 
 /**
  * How long a call is held: a standby's whole election timeout (T plus its jitter, 1.5 s at the
@@ -11,9 +11,7 @@ export function electionHoldMs(tickMs: number): number {
   return (electionTimeoutTicks + electionJitterTicks) * tickMs;
 }
 
-interface HeldCall {
-  readonly command: Command;
-  readonly settle: SettleCall;
+interface HeldCall extends Proposal {
   /** When the hold ends, in performance.now() milliseconds. */
   readonly untilMs: number;
 }
@@ -41,12 +39,12 @@ export class ElectionHold {
     return this.held.length;
   }
 
-  hold(command: Command, settle: SettleCall, nowMs = performance.now()): void {
-    this.held.push({ command, settle, untilMs: nowMs + this.holdMs });
+  hold({ command, settle, startedAtMs }: Proposal, nowMs = performance.now()): void {
+    this.held.push({ command, settle, startedAtMs, untilMs: nowMs + this.holdMs });
   }
 
   /** This node leads now: every held call, to be proposed. */
-  takeAll(): { command: Command; settle: SettleCall }[] {
+  takeAll(): Proposal[] {
     const held = this.held;
     this.held = [];
     return held;
@@ -80,19 +78,21 @@ export class ElectionHold {
  * election (`hold` given: a central, and the core knows no leader to name), or it is refused.
  */
 export function settleProposed(
-  proposals: readonly { readonly command: Command; readonly settle: SettleCall }[],
+  proposals: readonly Proposal[],
   results: readonly ProposeResult[],
   calls: ClientCalls,
   hold: ElectionHold | undefined,
 ): void {
-  proposals.forEach(({ command, settle }, index) => {
+  const nowMs = performance.now();
+  proposals.forEach((proposal, index) => {
+    const { command, settle } = proposal;
     const result = results[index];
     if (result === undefined || result.ok) {
       // Registered synchronously after propose: the command cannot be delivered before this,
       // since delivery goes through the pipeline's promise chain.
-      calls.wait(command.clientId, command.seq, settle);
+      calls.wait(command.clientId, command.seq, settle, nowMs, proposal.startedAtMs);
     } else if (result.code === 'not-leader' && result.leaderId === undefined && hold) {
-      hold.hold(command, settle);
+      hold.hold(proposal, nowMs);
     } else if (result.code === 'not-leader') {
       settle({ ok: false, code: 'not-leader', leaderId: result.leaderId ?? null });
     } else {

@@ -8,6 +8,14 @@ import { TransportError, type FaultRule } from '@evpaxos/transport';
 import { ApiGuard, apiToken, isMutatingMethod, type ApiRefusal } from './api-auth';
 import { ClientFrameBatch, clientPackr } from './client-frames';
 import {
+  clientVersionHeader,
+  positionalAnswer,
+  positionalFrameRefusal,
+  readClientVersion,
+  readPositionalRequest,
+  type PositionalResult,
+} from './client-versions';
+import {
   InvalidRequest,
   clientAnswer,
   errorMessage,
@@ -15,7 +23,9 @@ import {
   readClientRequest,
   readSubmit,
   type ClientAnswer,
+  type ClientRequestRead,
 } from './client-requests';
+import type { CallOutcome } from './client-calls';
 import type { ClusterNode } from './cluster-node';
 import { clientFrameRequestsMax, traceReadEventsMax } from './constants';
 import type { Logger } from './logger';
@@ -113,6 +123,11 @@ export class HttpApi {
       noServer: true,
       maxPayload: node.config.httpBodyBytesMax,
       perMessageDeflate: false,
+    });
+    // The upgrade response names the /client version the connection speaks (docs/PROTOCOL-WIRE.md).
+    this.clients.on('headers', (headers, request) => {
+      const asked = readClientVersion(request.url);
+      if (asked.ok) headers.push(`${clientVersionHeader}: ${asked.version}`);
     });
     this.server.on('upgrade', (request, socket, head) => this.upgrade(request, socket, head));
   }
@@ -262,7 +277,7 @@ export class HttpApi {
     request: http.IncomingMessage,
     response: http.ServerResponse | Duplex,
     route: string,
-    refusal: ApiRefusal,
+    refusal: ApiRefusal | { status: 400; error: 'invalid-request'; reason: string },
   ): void {
     this.logger.warn('http: refused', {
       route,
@@ -411,35 +426,49 @@ export class HttpApi {
     // /client submits commands: the same checks as POST /submit (a WebSocket has no body type).
     const refusal = this.guard.check(request, false);
     if (refusal !== undefined) return this.refuse(request, socket, 'UPGRADE /client', refusal);
-    this.clients.handleUpgrade(request, socket, head, (client) => this.serveClient(client));
+    const asked = readClientVersion(request.url);
+    if (!asked.ok) {
+      const versionRefusal = {
+        status: 400,
+        error: 'invalid-request',
+        reason: asked.reason,
+      } as const;
+      return this.refuse(request, socket, 'UPGRADE /client', versionRefusal);
+    }
+    this.clients.handleUpgrade(request, socket, head, (client) =>
+      asked.version === 1 ? this.serveClient(client) : this.servePositionalClient(client),
+    );
   }
 
-  /**
-   * One /client connection: pipelined requests, each answered (in any order) by requestId. A frame
-   * holds one request map or an array of 1 to clientFrameRequestsMax of them; each request of an
-   * array is validated on its own, so a bad one costs only its own invalid-request answer.
-   */
-  private serveClient(socket: WebSocket): void {
-    // Answers ready in one turn leave as one frame (~90 per frame at concurrency 256); arrays only
-    // to a client that has sent one, so clients of the one-map-per-frame protocol keep working.
-    const outbox = new ClientFrameBatch<ClientAnswer>((frame) => {
+  /** A /client connection's answers, batched per turn; dropped once it closes. */
+  private clientOutbox<Answer>(socket: WebSocket): ClientFrameBatch<Answer> {
+    const outbox = new ClientFrameBatch<Answer>((frame) => {
       if (socket.readyState === socket.OPEN) socket.send(frame);
     });
     socket.on('error', (error) =>
       this.logger.warn('client: socket error', { error: error.message }),
     );
     socket.on('close', () => outbox.clear());
+    return outbox;
+  }
+
+  /**
+   * One /client connection of version 1: pipelined requests, each answered (in any order) by
+   * requestId. A frame holds one request map or an array of 1 to clientFrameRequestsMax of them;
+   * each request of an array is validated on its own, so a bad one costs only its own
+   * invalid-request answer.
+   */
+  private serveClient(socket: WebSocket): void {
+    // Answers ready in one turn leave as one frame (~90 per frame at concurrency 256); arrays only
+    // to a client that has sent one, so clients of the one-map-per-frame protocol keep working.
+    const outbox = this.clientOutbox<ClientAnswer>(socket);
+    const answer = (requestId: number, outcome: CallOutcome) =>
+      outbox.push(clientAnswer(requestId, outcome, this.node));
     socket.on('message', (data: RawData, isBinary: boolean) => {
-      let frame: unknown;
-      try {
-        if (!isBinary) throw new InvalidRequest('Frames must be binary MessagePack.');
-        frame = clientPackr.unpack(toBuffer(data));
-      } catch (error) {
-        this.refuseClientRequest(outbox, null, errorMessage(error));
-        return;
-      }
+      const frame = this.unpackClientFrame(outbox, data, isBinary);
+      if (frame === refusedFrame) return;
       if (!Array.isArray(frame)) {
-        this.serveClientRequest(outbox, frame, undefined);
+        this.serveClientRequest(outbox, readClientRequest(frame, 'A frame'), undefined, answer);
         return;
       }
       outbox.allowArrays();
@@ -451,29 +480,62 @@ export class HttpApi {
         );
         return;
       }
-      frame.forEach((request: unknown, index) => this.serveClientRequest(outbox, request, index));
+      frame.forEach((request: unknown, index) =>
+        this.serveClientRequest(outbox, readClientRequest(request, 'A request'), index, answer),
+      );
     });
   }
 
-  /** Submits one /client request, or refuses it; `index` is its place in an array frame. */
+  /**
+   * One /client connection of version 2 (`?version=2`): every frame an array, requests
+   * `[requestId, clientId, seq, payload]`, results `[requestId, slot, [round, proposerId], result,
+   * duplicate]`, errors the version 1 maps (docs/PROTOCOL-WIRE.md).
+   */
+  private servePositionalClient(socket: WebSocket): void {
+    const outbox = this.clientOutbox<ClientAnswer | PositionalResult>(socket);
+    outbox.arraysOnly();
+    const answer = (requestId: number, outcome: CallOutcome) =>
+      outbox.push(positionalAnswer(requestId, outcome, this.node));
+    socket.on('message', (data: RawData, isBinary: boolean) => {
+      const frame = this.unpackClientFrame(outbox, data, isBinary);
+      if (frame === refusedFrame) return;
+      const refusal = positionalFrameRefusal(frame);
+      if (refusal !== undefined) return this.refuseClientRequest(outbox, null, refusal);
+      const requests = frame as unknown[];
+      for (let index = 0; index < requests.length; index += 1) {
+        this.serveClientRequest(outbox, readPositionalRequest(requests[index]), index, answer);
+      }
+    });
+  }
+
+  /** A frame's MessagePack value, or `refusedFrame` when it is refused (answered and logged). */
+  private unpackClientFrame(outbox: ErrorAnswers, data: RawData, isBinary: boolean): unknown {
+    try {
+      if (!isBinary) throw new InvalidRequest('Frames must be binary MessagePack.');
+      return clientPackr.unpack(toBuffer(data)) as unknown;
+    } catch (error) {
+      this.refuseClientRequest(outbox, null, errorMessage(error));
+      return refusedFrame;
+    }
+  }
+
+  /** Submits one read /client request, or refuses it; `index` is its place in an array frame. */
   private serveClientRequest(
-    outbox: ClientFrameBatch<ClientAnswer>,
-    request: unknown,
+    outbox: ErrorAnswers,
+    read: ClientRequestRead,
     index: number | undefined,
+    answer: (requestId: number, outcome: CallOutcome) => void,
   ) {
-    const read = readClientRequest(request, index === undefined ? 'A frame' : 'A request');
     if (!read.ok) {
       this.refuseClientRequest(outbox, read.requestId, read.reason, index);
       return;
     }
-    const { requestId, payload, client } = read;
-    this.node.submitWith(payload, client, (outcome) =>
-      outbox.push(clientAnswer(requestId, outcome, this.node)),
-    );
+    const { requestId } = read;
+    this.node.submitWith(read.payload, read.client, (outcome) => answer(requestId, outcome));
   }
 
   private refuseClientRequest(
-    outbox: ClientFrameBatch<ClientAnswer>,
+    outbox: ErrorAnswers,
     requestId: number | null,
     reason: string,
     index?: number,
@@ -481,6 +543,14 @@ export class HttpApi {
     this.logger.warn('client: invalid request', { requestId, index, reason });
     outbox.push({ type: 'error', requestId, code: 'invalid-request', reason });
   }
+}
+
+/** What unpackClientFrame returns for a frame it refused (a frame may decode to undefined). */
+const refusedFrame = Symbol('refused /client frame');
+
+/** Where a /client connection's error answers go (a map in every version). */
+interface ErrorAnswers {
+  push(answer: ClientAnswer): void;
 }
 
 function toBuffer(data: RawData): Buffer {

@@ -58,6 +58,81 @@ describe('ClientCalls', () => {
     expect(calls.pending).to.equal(0);
   });
 
+  it('times out one waiter of a retried key and answers the others of its chain when it applies', () => {
+    const calls = new ClientCalls({ pendingMax: 10, timeoutMs: 100 });
+    const [a, b, c] = [outcomes(), outcomes(), outcomes()];
+    calls.wait('c', 1, a.settle, 1_000);
+    calls.wait('c', 1, b.settle, 1_050);
+    calls.wait('c', 1, c.settle, 1_060);
+    calls.expire(1_100); // the first of the chain
+    expect(a.got).to.deep.equal([{ ok: false, code: 'timeout' }]);
+    calls.expire(1_155); // one in the middle: the chain before and after it stays
+    expect(b.got).to.deep.equal([{ ok: false, code: 'timeout' }]);
+    calls.settleApplied([applied(7, 'c', 1)]);
+    expect(c.got).to.deep.equal([
+      { ok: true, slot: 7, ballot, result: { slot: 7 }, duplicate: false },
+    ]);
+    expect(calls.pending).to.equal(0);
+    expect([a, b].map(({ got }) => got.length)).to.deep.equal([1, 1]);
+  });
+
+  it('keeps several seqs of one client apart, with retries, timeouts and applies in any order', () => {
+    const calls = new ClientCalls({ pendingMax: 10, timeoutMs: 100 });
+    const [one, two, twoAgain, three, other] = [
+      outcomes(),
+      outcomes(),
+      outcomes(),
+      outcomes(),
+      outcomes(),
+    ];
+    calls.wait('c', 1, one.settle, 1_000);
+    calls.wait('c', 2, two.settle, 1_010);
+    calls.wait('d', 2, other.settle, 1_010);
+    calls.wait('c', 2, twoAgain.settle, 1_020);
+    calls.wait('c', 3, three.settle, 1_030);
+    calls.settleApplied([applied(5, 'c', 2)]);
+    expect(two.got).to.deep.equal([
+      { ok: true, slot: 5, ballot, result: { slot: 5 }, duplicate: false },
+    ]);
+    expect(twoAgain.got).to.deep.equal(two.got);
+    expect(other.got, 'another client with the same seq').to.deep.equal([]);
+    calls.expire(1_100);
+    expect(one.got).to.deep.equal([{ ok: false, code: 'timeout' }]);
+    calls.settleApplied([applied(6, 'c', 1), applied(7, 'c', 3), applied(8, 'd', 2)]);
+    expect(one.got, 'timed out before it applied').to.have.length(1);
+    expect(three.got.map((outcome) => outcome.ok && outcome.slot)).to.deep.equal([7]);
+    expect(other.got.map((outcome) => outcome.ok && outcome.slot)).to.deep.equal([8]);
+    expect(calls.pending).to.equal(0);
+    // The client's entry is gone: a new wait for it starts afresh.
+    const again = outcomes();
+    calls.wait('c', 1, again.settle, 2_000);
+    calls.settleApplied([applied(9, 'c', 1)]);
+    expect(again.got.map((outcome) => outcome.ok && outcome.slot)).to.deep.equal([9]);
+  });
+
+  it('observes submit → applied milliseconds of first applications only', () => {
+    const observed: number[] = [];
+    const calls = new ClientCalls({
+      pendingMax: 10,
+      timeoutMs: 1_000,
+      observeCommitMs: (ms) => observed.push(ms),
+    });
+    const startedAtMs = performance.now() - 40;
+    calls.wait('c', 1, outcomes().settle, startedAtMs + 5, startedAtMs);
+    calls.wait('c', 2, outcomes().settle, startedAtMs + 5, startedAtMs);
+    calls.settleApplied([
+      applied(1, 'c', 1),
+      {
+        ...applied(2, 'c', 2),
+        commands: [
+          { command: { clientId: 'c', seq: 2, payload: null }, result: null, duplicate: true },
+        ],
+      },
+    ]);
+    expect(observed).to.have.length(1);
+    expect(observed[0]).to.be.at.least(40);
+  });
+
   it('is full at pendingMax and rejects all on step-down', () => {
     const calls = new ClientCalls({ pendingMax: 2, timeoutMs: 1_000 });
     const waits = [outcomes(), outcomes()];

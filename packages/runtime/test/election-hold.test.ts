@@ -16,7 +16,12 @@ describe('ElectionHold: client calls during an election', () => {
     const hold = new ElectionHold(1_500);
     const call = outcomes();
     const refused: ProposeResult = { ok: false, code: 'not-leader', leaderId: undefined };
-    settleProposed([{ command: command(1), settle: call.settle }], [refused], calls, hold);
+    settleProposed(
+      [{ command: command(1), settle: call.settle, startedAtMs: 0 }],
+      [refused],
+      calls,
+      hold,
+    );
     expect(call.got, 'not answered yet').to.deep.equal([]);
     expect(hold.size).to.equal(1);
     const again = hold.takeAll();
@@ -32,13 +37,13 @@ describe('ElectionHold: client calls during an election', () => {
     const named = outcomes();
     const noHold = outcomes();
     settleProposed(
-      [{ command: command(1), settle: named.settle }],
+      [{ command: command(1), settle: named.settle, startedAtMs: 0 }],
       [{ ok: false, code: 'not-leader', leaderId: 'central-b' }],
       calls,
       hold,
     );
     settleProposed(
-      [{ command: command(2), settle: noHold.settle }],
+      [{ command: command(2), settle: noHold.settle, startedAtMs: 0 }],
       [{ ok: false, code: 'not-leader', leaderId: undefined }],
       calls,
       undefined,
@@ -52,8 +57,8 @@ describe('ElectionHold: client calls during an election', () => {
     const hold = new ElectionHold(1_500);
     const a = outcomes();
     const b = outcomes();
-    hold.hold(command(1), a.settle, 0);
-    hold.hold(command(2), b.settle, 10);
+    hold.hold({ command: command(1), settle: a.settle, startedAtMs: 0 }, 0);
+    hold.hold({ command: command(2), settle: b.settle, startedAtMs: 0 }, 10);
     hold.answerAll('central-b');
     for (const call of [a, b]) {
       expect(call.got).to.deep.equal([{ ok: false, code: 'not-leader', leaderId: 'central-b' }]);
@@ -65,8 +70,8 @@ describe('ElectionHold: client calls during an election', () => {
     const hold = new ElectionHold(1_500);
     const early = outcomes();
     const late = outcomes();
-    hold.hold(command(1), early.settle, 0);
-    hold.hold(command(2), late.settle, 1_000);
+    hold.hold({ command: command(1), settle: early.settle, startedAtMs: 0 }, 0);
+    hold.hold({ command: command(2), settle: late.settle, startedAtMs: 0 }, 1_000);
     expect(hold.nextDeadlineMs()).to.equal(1_500);
     hold.expire(1_499);
     expect(early.got).to.deep.equal([]);

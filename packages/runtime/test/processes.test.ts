@@ -70,7 +70,11 @@ class ClientSocket {
   readonly answers: Answer[] = [];
   private waiting: { count: number; resolve: () => void } | null = null;
 
-  private constructor(private readonly socket: WebSocket) {
+  private constructor(
+    private readonly socket: WebSocket,
+    /** The upgrade response's x-evpaxos-client-version header (undefined: none). */
+    readonly version: string | undefined,
+  ) {
     socket.on('message', (data: Buffer) => {
       const frame = unpack(data) as Answer | Answer[];
       this.frames.push(frame);
@@ -79,15 +83,19 @@ class ClientSocket {
     });
   }
 
-  static async open(port: number): Promise<ClientSocket> {
-    const socket = new WebSocket(`ws://127.0.0.1:${port}/client`, {
+  static async open(port: number, query = ''): Promise<ClientSocket> {
+    const socket = new WebSocket(`ws://127.0.0.1:${port}/client${query}`, {
       headers: apiAuthHeaders(token),
+    });
+    let version: string | undefined;
+    socket.once('upgrade', (response) => {
+      version = response.headers['x-evpaxos-client-version'] as string | undefined;
     });
     await new Promise((resolve, reject) => {
       socket.once('open', resolve);
       socket.once('error', reject);
     });
-    return new ClientSocket(socket);
+    return new ClientSocket(socket, version);
   }
 
   send(frame: unknown): void {
@@ -470,6 +478,113 @@ describe('node processes: 1 central + 3 charge points (real sockets, separate pr
       .filter((line) => line.includes('"message":"http: refused"'));
     expect(refusals.length).to.be.at.least(4);
     expect(refusals.join('\n')).to.include('evil.example').and.to.include('"status":401');
+  });
+
+  it('speaks /client version 2 on ?version=2: positional requests and results, errors as maps, every frame an array', async () => {
+    const client = await ClientSocket.open((members[0] as Member).httpPort, '?version=2');
+    expect(client.version).to.equal('2');
+    client.send([
+      [1, 'v2-client', 1, 'first'],
+      [2, 'v2-client', 2, 'second'],
+      [3, 'v2-client', 0, 'seq 0'],
+      { type: 'submit', requestId: 4, clientId: 'v2-client', seq: 3, payload: 'a map' },
+    ]);
+    const answers = (await client.answersUntil(4)) as unknown[];
+    const results = answers.filter((answer) => Array.isArray(answer)) as unknown[][];
+    expect(results.map((result) => result[0]).sort()).to.deep.equal([1, 2]);
+    for (const [, slot, ballot, , duplicate] of results) {
+      expect(slot).to.be.a('number');
+      expect(ballot).to.be.an('array').with.length(2);
+      expect((ballot as unknown[])[1]).to.equal('central-a');
+      expect(duplicate).to.equal(false);
+    }
+    const errors = answers.filter((answer) => !Array.isArray(answer)) as Answer[];
+    const byId = new Map(errors.map((answer) => [answer.requestId, answer]));
+    expect(byId.get(3)).to.include({ type: 'error', code: 'invalid-request' });
+    expect(byId.get(3)?.reason).to.match(/seq must be a whole number/);
+    expect(byId.get(null)?.reason).to.match(
+      /must be an array \[requestId, clientId, seq, payload\]/,
+    );
+
+    // A frame that is not an array is refused whole; the connection stays and serves the next.
+    client.send({ type: 'submit', requestId: 5, clientId: 'v2-client', seq: 4, payload: 'x' });
+    const [refused] = (await client.answersUntil(5)).slice(4);
+    expect(refused).to.include({ type: 'error', requestId: null, code: 'invalid-request' });
+    expect(refused?.reason).to.match(/A version 2 frame is an array of 1 to 4096 requests/);
+    // A retried command (same clientId and seq) is answered as a duplicate, in a one-item array.
+    client.send([[6, 'v2-client', 1, 'first']]);
+    const [retried] = (await client.answersUntil(6)).slice(5) as unknown as unknown[][];
+    client.close();
+    expect(retried?.[0]).to.equal(6);
+    expect(retried?.[4]).to.equal(true);
+    expect(client.frames.every((frame) => Array.isArray(frame))).to.equal(true);
+    // Logged with its reason (warn lines are bounded per message and second, docs/LIMITS.md: an
+    // earlier test's may fill this second's quota, so a refusal is repeated until one is written).
+    const logger = await ClientSocket.open((members[0] as Member).httpPort, '?version=2');
+    await waitFor(
+      'the refusal in the log',
+      async () => {
+        logger.send('not an array');
+        return (
+          linesOf('central-a').some(
+            (line) =>
+              line.message === 'client: invalid request' &&
+              /got not an array/.test(String(line.reason)),
+          ) || undefined
+        );
+      },
+      10_000,
+    );
+    logger.close();
+  });
+
+  it('names version 1 on a plain or ?version=1 upgrade, and refuses an unknown version with 400, a reason and a log line', async () => {
+    const port = (members[0] as Member).httpPort;
+    for (const query of ['', '?version=1']) {
+      const client = await ClientSocket.open(port, query);
+      expect(client.version, query).to.equal('1');
+      client.send(submitRequest(1, `v1-client${query}`, 1, 'v1'));
+      const [answer] = await client.answersUntil(1);
+      client.close();
+      expect(answer).to.include({ type: 'result', requestId: 1 });
+    }
+    const upgradeVersion3 = () =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const socket = new WebSocket(`ws://127.0.0.1:${port}/client?version=3`, {
+          headers: apiAuthHeaders(token),
+        });
+        socket.once('unexpected-response', (_request, response) => {
+          let body = '';
+          response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+        });
+        socket.once('open', () => reject(new Error('the WebSocket opened')));
+        socket.once('error', () => undefined);
+      });
+    const reason =
+      'Unsupported /client protocol version (got "3"): this central speaks versions 1 and 2.';
+    // Repeated until its warn line is written (an earlier test may have used this second's quota
+    // of 'http: refused' lines, docs/LIMITS.md); every attempt is refused alike.
+    await waitFor(
+      'the refusal in the log',
+      async () => {
+        const refused = await upgradeVersion3();
+        expect(refused.status).to.equal(400);
+        expect(JSON.parse(refused.body)).to.deep.equal({ error: 'invalid-request', reason });
+        return (
+          linesOf('central-a').some(
+            (line) => line.message === 'http: refused' && line.reason === reason,
+          ) || undefined
+        );
+      },
+      10_000,
+    );
+    // The node keeps serving.
+    const client = await ClientSocket.open(port, '?version=2');
+    client.send([[1, 'after-refusal', 1, 'ok']]);
+    const [answer] = (await client.answersUntil(1)) as unknown as unknown[][];
+    client.close();
+    expect(answer?.[0]).to.equal(1);
   });
 
   it('refuses a /client WebSocket without the token (401) or from a foreign Origin (403)', async () => {
