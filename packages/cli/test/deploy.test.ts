@@ -491,10 +491,12 @@ describe('deploy: docker-compose.yml run as local processes (hostnames → 127.0
     // The image's ENV first (the runtime stage's), then what compose sets.
     const imageEnv: Record<string, string> = {};
     for (const instruction of parseDockerfile().filter((i) => i.op === 'ENV' && i.stage > 0)) {
-      for (const pair of instruction.args.split(/\s+/)) {
-        // The value may hold '=' itself (NODE_OPTIONS=--max-semi-space-size=1).
-        const at = pair.indexOf('=');
-        imageEnv[pair.slice(0, at)] = pair.slice(at + 1);
+      // NAME=value pairs; a value may hold '=' itself, or be quoted to hold spaces
+      // (NODE_OPTIONS="--max-semi-space-size=1 --expose-gc").
+      for (const [, name, quoted, plain] of instruction.args.matchAll(
+        /(\w+)=(?:"([^"]*)"|(\S+))/g,
+      )) {
+        imageEnv[name!] = quoted ?? plain!;
       }
     }
     envs = new Map();

@@ -3,7 +3,13 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { clusterUp, LEARNER_V8_FLAGS, nodeMallocEnv, readProcesses } from '../src/launcher';
+import {
+  clusterUp,
+  LEARNER_V8_FLAGS,
+  NODE_V8_FLAGS,
+  nodeMallocEnv,
+  readProcesses,
+} from '../src/launcher';
 
 // docs/CLUSTER.md, "Memory": what a node process runs and with which allocator settings.
 const cli = path.resolve(__dirname, '../..');
@@ -38,7 +44,7 @@ describe('node memory: the role bundles and the allocator settings', () => {
   });
 
   for (const role of ['charge-point', 'central']) {
-    it(`builds dist/bundle/${role}.js: every evpaxos package inside, dependencies' JSON and node-forge outside, a source map to the TypeScript`, () => {
+    it(`builds dist/bundle/${role}.js: our packages from their TypeScript with what the role never imports left out, dependencies' JSON (OCPP 2.0.1's schemas only) and node-forge outside, a source map`, () => {
       const bundle = fs.readFileSync(path.join(bundleDir, `${role}.js`), 'utf8');
       const required = [...bundle.matchAll(/require\("([^"]+)"\)/g)].map((match) => match[1]!);
       // Our packages are bundled; only the dashboard's package.json is resolved (never loaded).
@@ -46,11 +52,24 @@ describe('node memory: the role bundles and the allocator settings', () => {
         (names: string[]) => names.every((name) => name === '@evpaxos/dashboard/package.json'),
       );
       expect(required).to.include('ocpp-rpc/lib/schemas/ocpp2_0_1.json');
-      expect(required).to.include('node-forge');
+      // ocpp-rpc's strict validators: OCPP 2.0.1's only (scripts/bundle.mjs).
+      expect(required).to.not.include('ocpp-rpc/lib/schemas/ocpp1_6.json');
+      expect(required).to.not.include('ocpp-rpc/lib/schemas/ocpp2_1.json');
       expect(bundle).to.match(new RegExp(`//# sourceMappingURL=${role}\\.js\\.map\\s*$`));
       const map = JSON.parse(fs.readFileSync(path.join(bundleDir, `${role}.js.map`), 'utf8')) as {
         sources: string[];
       };
+      // The map names every file inside: no compiled dist/ of ours, no node-forge (no node issues
+      // certificates; a role that did would require it from node_modules), one Ajv (ocpp-rpc's).
+      const inside = map.sources.map((source) => path.resolve(bundleDir, source));
+      const packages = path.resolve(cli, '..');
+      expect(
+        inside.filter((file) => file.startsWith(packages) && file.includes('/dist/')),
+      ).to.deep.equal([]);
+      expect(inside.filter((file) => file.includes('/node_modules/node-forge/'))).to.deep.equal([]);
+      expect(inside.filter((file) => file.includes('/node_modules/ajv/'))).to.satisfy(
+        (files: string[]) => files.every((file) => file.includes('/ocpp-rpc/node_modules/ajv/')),
+      );
       // Paths relative to the bundle's directory, back to the TypeScript files themselves.
       const runtimeSources = map.sources
         .map((source) => path.resolve(bundleDir, source))
@@ -98,11 +117,39 @@ describe('node memory: the role bundles and the allocator settings', () => {
     }
   });
 
+  it('collects its start-up garbage once, logged as startup-gc, where the launcher exposed gc', async function () {
+    this.timeout(120_000);
+    expect(NODE_V8_FLAGS).to.include('--expose-gc');
+    const { dir, cluster } = await smallCluster({ chargePoints: 1 });
+    try {
+      for (const node of readProcesses(dir).nodes) {
+        const deadline = Date.now() + 60_000;
+        let lines: Record<string, unknown>[] = [];
+        while (lines.length === 0) {
+          if (Date.now() > deadline) throw new Error(`${node.id}: no startup-gc line`);
+          await new Promise((resolve) => setTimeout(resolve, 250));
+          lines = fs
+            .readFileSync(node.logFile, 'utf8')
+            .split('\n')
+            .filter((line) => line.includes('"startup-gc"'))
+            .map((line) => JSON.parse(line) as Record<string, unknown>);
+        }
+        expect(lines, node.id).to.have.length(1);
+        const [line] = lines as [Record<string, number>];
+        expect(line.heapUsedAfterMiB, node.id).to.be.below(line.heapUsedBeforeMiB as number);
+        expect(line.gcMs, node.id).to.be.at.least(0);
+      }
+    } finally {
+      await cluster.down();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("starts the charge points that only learn with the learners' V8 flags, and no other node", async function () {
     this.timeout(120_000);
     const { dir, cluster } = await smallCluster({ chargePoints: 3, acceptors: ['cp1'] });
     try {
-      expect(LEARNER_V8_FLAGS).to.include('--no-opt');
+      expect(LEARNER_V8_FLAGS).to.include('--jitless');
       for (const node of readProcesses(dir).nodes) {
         const learner = node.id === 'cp2' || node.id === 'cp3';
         const beforeBin = node.args.slice(0, node.args.indexOf(node.role) - 1);

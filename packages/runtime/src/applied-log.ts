@@ -80,7 +80,11 @@ export class AppliedLog {
         `AppliedLog commandsMax must be a positive integer, got ${commandsMax}.`,
       );
     }
-    this.ring = new Array<AppliedEntry | undefined>(capacity);
+    // Grown as entries come, not made at full size: `new Array(100_000)` was 800 KB in every node
+    // process from its start (docs/BENCHMARKS.md, "Issue 21: the 31 site's memory, sixth session").
+    // Until the array reaches `capacity` the kept entries end at its end (a drop only advances
+    // `start`), so the next index is its length and the write appends.
+    this.ring = [];
   }
 
   get length(): number {

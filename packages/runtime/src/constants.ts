@@ -100,3 +100,14 @@ export const nodeHeartbeatTicks = 25;
  * commit; a learner now applies a slot up to 50 ms later (docs/LIMITS.md, "Learners' Decide pace").
  */
 export const nodeLearnerDecideTicks = 5;
+
+/**
+ * How long after "ready" a node process collects its start-up garbage once, where Node exposes
+ * `gc` (`--expose-gc`, which the launcher and the Docker image give every node; docs/CLUSTER.md,
+ * "Memory"). Parsing and compiling the bundle, Ajv compiling the OCPP schemas and the OCPP boot
+ * leave garbage that an idle node, allocating little, would otherwise keep until its first full
+ * collection, tens of seconds later: ~1 MiB of RSS per process at rest. 5 s, not later: that is
+ * past its start-up and, in a site started at once, before the clients' load (measured against
+ * 10 s: as much saved; docs/BENCHMARKS.md, "Issue 21: the 31 site's memory, sixth session").
+ */
+export const startupGcDelayMs = 5_000;

@@ -149,6 +149,19 @@ describe('ClientCalls', () => {
   });
 });
 
+/** A slot applied with `commands` commands of client 'c'. */
+function slotOf(slot: number, commands: number): AppliedEntry {
+  return {
+    slot,
+    ballot,
+    commands: Array.from({ length: commands }, (_, index) => ({
+      command: { clientId: 'c', seq: slot * 10 + index + 1, payload: null },
+      result: null,
+      duplicate: false,
+    })),
+  };
+}
+
 describe('AppliedLog', () => {
   it('keeps the last `capacity` entries and reads from a slot, skipping gaps', () => {
     const log = new AppliedLog(3);
@@ -162,15 +175,6 @@ describe('AppliedLog', () => {
 
   it('keeps at most commandsMax commands, dropping the oldest slots, and always the latest slot', () => {
     const log = new AppliedLog(100, 3);
-    const slotOf = (slot: number, commands: number): AppliedEntry => ({
-      slot,
-      ballot,
-      commands: Array.from({ length: commands }, (_, index) => ({
-        command: { clientId: 'c', seq: slot * 10 + index + 1, payload: null },
-        result: null,
-        duplicate: false,
-      })),
-    });
     log.push(slotOf(0, 1));
     log.push(slotOf(1, 2));
     expect([log.length, log.commands]).to.deep.equal([2, 3]);
@@ -181,6 +185,27 @@ describe('AppliedLog', () => {
     expect(log.commands).to.equal(5);
     log.push(slotOf(4, 0));
     expect(log.read(0, 10).map((entry) => entry.slot)).to.deep.equal([4]);
+  });
+
+  it('grows its ring as entries come and keeps the same entries as a plain list would, drops before and after it is full', () => {
+    const capacity = 4;
+    const commandsMax = 6;
+    const log = new AppliedLog(capacity, commandsMax);
+    const model: { slot: number; commands: number }[] = [];
+    // Command counts chosen so that commandsMax drops the oldest both while the ring is still
+    // growing (slots 1-3) and after it has wrapped.
+    const counts = [1, 4, 3, 1, 1, 1, 1, 2, 0, 5, 1, 1, 1, 1, 1, 3, 2];
+    counts.forEach((commands, slot) => {
+      log.push(slotOf(slot, commands));
+      model.push({ slot, commands });
+      if (model.length > capacity) model.shift();
+      const total = () => model.reduce((sum, entry) => sum + entry.commands, 0);
+      while (model.length > 1 && total() > commandsMax) model.shift();
+      expect(log.read(0, 100).map((entry) => entry.slot)).to.deep.equal(
+        model.map((entry) => entry.slot),
+      );
+      expect(log.commands).to.equal(total());
+    });
   });
 
   it('refuses a slot that does not ascend (an invariant of the learner)', () => {

@@ -92,17 +92,25 @@ export const EVPAXOS_BIN = path.resolve(__dirname, '../../../bin/evpaxos.js');
  * process, but 1.8× the CPU per command at concurrency 256 (its heap grows in small steps, so a
  * busy node runs a full GC far more often; docs/BENCHMARKS.md, "Issue 21: the V8 flags under load").
  */
-export const NODE_V8_FLAGS: readonly string[] = Object.freeze(['--max-semi-space-size=1']);
+export const NODE_V8_FLAGS: readonly string[] = Object.freeze([
+  '--max-semi-space-size=1',
+  // `gc` for the node's one collection of its start-up garbage (runtime `startupGcDelayMs`).
+  '--expose-gc',
+]);
 
 /**
- * Added for a charge point that only learns (docs/CLUSTER.md, "Memory"): V8's interpreter only, no
- * baseline (Sparkplug) or optimizing (TurboFan) compiler. A learner votes in no slot and, with its
- * Decides paced (docs/LIMITS.md, "Learners' Decide pace"), applies the site's commands in batches
- * off every commit's path: ~8 MiB less RSS per learner (~210 MiB in a 31-charge-point site) for
- * ~10 % more CPU per applied command, measured (docs/BENCHMARKS.md, "Issue 21: the 31 site, fifth
- * session"). Not `--jitless`: that also disables WebAssembly, which Node's fetch needs.
+ * Added for a charge point that only learns (docs/CLUSTER.md, "Memory"): `--jitless`, V8's
+ * interpreter only, for JavaScript and regular expressions alike (no Sparkplug, Maglev or TurboFan
+ * code, no irregexp machine code: uri-js's IPv6 pattern, which Ajv runs while it compiles the OCPP
+ * schemas, alone compiled to ~0.5 MiB). A learner votes in no slot and, with its Decides paced
+ * (docs/LIMITS.md, "Learners' Decide pace"), applies the site's commands in batches off every
+ * commit's path: ~8 MiB less RSS per learner than the full compilers, and ~0.7–1.8 MiB less than
+ * `--no-opt --no-sparkplug` (before it), at the same CPU per applied command (docs/BENCHMARKS.md,
+ * "Issue 21: the 31 site's memory, sixth session"). It also turns WebAssembly off: no node loads
+ * any (the dashboard reads the nodes over node:http, not `fetch`). `--no-expose-wasm` says so to
+ * V8, which otherwise prints a warning about the two flags at every start.
  */
-export const LEARNER_V8_FLAGS: readonly string[] = Object.freeze(['--no-opt', '--no-sparkplug']);
+export const LEARNER_V8_FLAGS: readonly string[] = Object.freeze(['--jitless', '--no-expose-wasm']);
 
 /**
  * glibc's allocator for a node process (docs/CLUSTER.md, "Memory"), each measured side by side in
