@@ -9,8 +9,9 @@
 //
 // Why two lanes: a Docker suite spends much of its time waiting on the engine and on the site in
 // its containers (a lab's `sleep 45` for a lease, Swarm replacing a task), time the main lane's
-// real-process clusters use. The lanes share nothing else: local clusters bind port 0 (the kernel's
-// ephemeral range) and a Docker site publishes PREFIX100-PREFIX201 with a prefix below that range
+// real-process clusters use. The lanes share nothing else: a local cluster's launcher chooses its
+// ports in 10000-19999 (packages/cli launcher/ports.ts) and a Docker site publishes
+// PREFIX100-PREFIX201 with a prefix of 20 or more, below the kernel's ephemeral range
 // (docker-harness.ts, freePortPrefix), so neither can take the other's ports.
 //
 // The main and alone lanes print as they run; the Docker lane's report is kept and printed whole
